@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One target per concern; dependencies point one way:
+// CBLAS, CLibXML2 <- Neural <- Models; Corpus <- Mining, Genomics, Vision <- Models <- TriageCLI.
+let package = Package(
+    name: "Triage",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "triage", targets: ["TriageCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .target(name: "Neural", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2"]),
+        .target(name: "Genomics", dependencies: ["Corpus"]),
+        .target(name: "Vision", dependencies: ["Corpus"]),
+        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision"]),
+        .executableTarget(name: "TriageCLI", dependencies: [
+            "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
+        .testTarget(name: "MiningTests", dependencies: ["Mining"]),
+        .testTarget(name: "GenomicsTests", dependencies: ["Genomics"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI"]),
+    ]
+)

@@ -1,0 +1,123 @@
+import GRDB
+
+extension Corpus {
+    /// The user tables, in the order `corpus info` lists them.
+    public static let tables = [
+        "document", "label", "code", "documentCode", "image", "imageLabel",
+        "isolate", "variant", "phenotype", "model",
+    ]
+
+    /// The schema. A shipped migration is never edited: add a new one below it.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("Create document, label, code and document code") { db in
+            try db.create(table: "document") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("source", .text).notNull()          // archive, file or task the text came from
+                t.column("externalId", .text).notNull()      // the id inside that source (e.g. CXR1)
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('report', 'note', 'vignette')")
+                t.column("text", .text).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("importedAt", .datetime).notNull()
+                t.uniqueKey(["source", "externalId"])
+            }
+            try db.create(index: "document_on_externalId", on: "document", columns: ["externalId"])
+
+            try db.create(table: "label") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("document", onDelete: .cascade).notNull()
+                t.column("scheme", .text).notNull()          // chexpert, chestxray14, or a task name
+                t.column("observation", .text).notNull()
+                t.column("value", .integer).notNull().check(sql: "value IN (1, 0, -1)")
+                t.column("source", .text).notNull()
+                    .check(sql: "source IN ('rules', 'icd', 'mesh', 'human', 'model')")
+                t.column("evidenceStart", .integer)          // UTF-8 offsets into document.text
+                t.column("evidenceEnd", .integer)
+                t.column("evidence", .text)                  // the sentence that justifies the label
+                t.column("ruleId", .text)
+                t.column("ruleSetVersion", .text)
+                t.uniqueKey(["documentId", "scheme", "observation", "source"])
+                t.check(sql: "evidenceStart IS NULL OR evidenceEnd >= evidenceStart")
+            }
+            try db.create(index: "label_on_scheme_source", on: "label", columns: ["scheme", "source", "observation"])
+
+            try db.create(table: "code") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("system", .text).notNull()          // icd10cm
+                t.column("code", .text).notNull()            // J18.9, or a chapter / section id
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('chapter', 'section', 'code')")
+                t.column("parent", .text)                    // the code of the parent entry
+                t.column("title", .text).notNull()
+                t.column("inclusionTerms", .text)            // newline-separated
+                t.uniqueKey(["system", "code"])
+            }
+
+            try db.create(table: "documentCode") { t in
+                t.belongsTo("document", onDelete: .cascade).notNull()
+                t.belongsTo("code", onDelete: .cascade).notNull()
+                t.primaryKey(["documentId", "codeId"])
+            }
+        }
+
+        migrator.registerMigration("Create image and image label") { db in
+            try db.create(table: "image") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("location", .text).notNull()        // file path, or file#split/index for arrays
+                t.column("width", .integer).notNull().check { $0 > 0 }
+                t.column("height", .integer).notNull().check { $0 > 0 }
+                t.column("channels", .integer).notNull().defaults(to: 1).check { $0 > 0 }
+                t.column("split", .text).check(sql: "split IS NULL OR split IN ('train', 'val', 'test')")
+                t.column("pixels", .blob)                    // raw 8-bit pixels when stored inline
+                t.belongsTo("document", onDelete: .setNull)  // the study's report, when known
+                t.uniqueKey(["location"])
+            }
+            try db.create(table: "imageLabel") { t in
+                t.belongsTo("image", onDelete: .cascade).notNull()
+                t.column("task", .text).notNull()
+                t.column("observation", .text).notNull()
+                t.column("value", .integer).notNull().check(sql: "value IN (1, 0, -1)")
+                t.primaryKey(["imageId", "task", "observation"])
+            }
+        }
+
+        migrator.registerMigration("Create isolate, variant and phenotype") { db in
+            try db.create(table: "isolate") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sampleId", .text).notNull().unique()
+                t.column("source", .text).notNull()
+            }
+            try db.create(table: "variant") { t in
+                t.belongsTo("isolate", onDelete: .cascade).notNull()
+                t.column("gene", .text).notNull()
+                t.column("change", .text).notNull()          // HGVS c./p./n. as in the catalogue
+                t.column("effect", .text)
+                t.column("alleleFraction", .double)
+                t.column("position", .text)                  // H37Rv position(s), ';'-separated
+                t.primaryKey(["isolateId", "gene", "change"])
+            }
+            try db.create(table: "phenotype") { t in
+                t.belongsTo("isolate", onDelete: .cascade).notNull()
+                t.column("drug", .text).notNull()
+                t.column("phenotype", .text).notNull().check(sql: "phenotype IN ('R', 'S')")
+                t.column("method", .text)
+                t.primaryKey(["isolateId", "drug"])
+            }
+        }
+
+        migrator.registerMigration("Create model") { db in
+            try db.create(table: "model") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("task", .text).notNull()
+                t.column("file", .text).notNull()
+                t.column("metrics", .jsonText)               // JSON object of measured metrics
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
+
+        return migrator
+    }
+}

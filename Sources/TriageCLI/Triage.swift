@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The root command: `triage <group> <command> ...`.
+struct Triage: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "triage",
+        abstract: "Turn medical archives into trained predictors on one machine.",
+        discussion: """
+        Mine weak labels from report archives into a SQLite corpus, train models on \
+        the Triage engine, and score new cases. The corpus is triage.sqlite in the \
+        working directory unless --db or TRIAGE_DB names another file.
+        """,
+        version: version,
+        subcommands: [
+            Mine.self, Labels.self, Codes.self, Import.self, Train.self, Score.self,
+            Resist.self, TB.self, Images.self, Predict.self, Evaluate.self,
+            CorpusGroup.self, Bench.self,
+        ]
+    )
+}
