@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One target per concern; dependencies point one way:
-// CBLAS, CLibXML2 <- Neural <- Models; Corpus <- Mining, Genomics, Vision <- Models <- TriageCLI.
+// CBLAS, CLibXML2, CZlib (system libraries) <- Neural, Archives (gzip, tar, zip);
+// Neural <- Models; Corpus, Archives <- Mining, Genomics, Vision <- Models <- TriageCLI.
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
@@ -18,17 +19,23 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Neural", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2"]),
-        .target(name: "Genomics", dependencies: ["Corpus"]),
-        .target(name: "Vision", dependencies: ["Corpus"]),
-        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision"]),
+        .target(name: "Genomics", dependencies: ["Corpus", "Archives"]),
+        .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives"]),
         .executableTarget(name: "TriageCLI", dependencies: [
             "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "MiningTests", dependencies: ["Mining"]),

@@ -1,0 +1,96 @@
+import CZlib
+import Foundation
+
+/// What went wrong reading a compressed file or an archive, with where.
+public struct ArchiveError: Error, CustomStringConvertible, Equatable {
+    /// The file (or archive member) the error is about, when known.
+    public var file: String?
+    /// Why the data cannot be read.
+    public var reason: String
+
+    public init(file: String? = nil, _ reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let file { return "\(file): \(reason)" }
+        return reason
+    }
+}
+
+/// The one door to zlib: inflate gzip, zlib and raw DEFLATE streams.
+public enum Inflate {
+    /// The container around the DEFLATE stream.
+    public enum Format: Sendable {
+        /// gzip (RFC 1952); concatenated members are read one after another.
+        case gzip
+        /// Raw DEFLATE (RFC 1951), as inside zip archives.
+        case raw
+    }
+
+    /// Decompresses all of `data`. `sizeHint` pre-sizes the output when the size is known.
+    public static func decompress(_ data: Data, format: Format, sizeHint: Int? = nil) throws -> Data {
+        if data.isEmpty { throw ArchiveError("the compressed stream is empty") }
+        var output = Data()
+        output.reserveCapacity(sizeHint ?? max(data.count * 4, 1 << 16))
+        var stream = z_stream()
+        let windowBits: Int32 = format == .gzip ? 15 + 16 : -15
+        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ArchiveError("zlib could not start inflating")
+        }
+        defer { inflateEnd(&stream) }
+
+        let chunk = 1 << 18
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            guard let base = input.bindMemory(to: UInt8.self).baseAddress else { return }
+            stream.next_in = UnsafeMutablePointer(mutating: base)
+            stream.avail_in = uInt(input.count)
+            while true {
+                let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(chunk)
+                    return inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk - Int(stream.avail_out)
+                if produced > 0 { output.append(contentsOf: buffer[0..<produced]) }
+                switch status {
+                case Z_STREAM_END:
+                    // gzip files may hold several members: go on while input remains.
+                    if format == .gzip && stream.avail_in > 0 {
+                        if stream.next_in.pointee != 0x1f { return }  // trailing garbage (padding): ignore
+                        guard inflateReset(&stream) == Z_OK else { throw ArchiveError("zlib could not reset") }
+                        continue
+                    }
+                    return
+                case Z_OK:
+                    if stream.avail_in == 0 && produced == 0 {
+                        throw ArchiveError("the compressed stream is truncated")
+                    }
+                case Z_BUF_ERROR:
+                    if stream.avail_in == 0 { throw ArchiveError("the compressed stream is truncated") }
+                default:
+                    let message = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+                    throw ArchiveError("corrupt compressed data (\(message))")
+                }
+            }
+        }
+        return output
+    }
+
+    /// The CRC-32 of `data`, as zip and gzip store it.
+    public static func crc32(_ data: Data) -> UInt32 {
+        data.withUnsafeBytes { raw -> UInt32 in
+            guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return 0 }
+            var crc: uLong = CZlib.crc32(0, nil, 0)
+            var offset = 0
+            while offset < raw.count {  // zlib takes 32-bit lengths
+                let n = min(raw.count - offset, 1 << 30)
+                crc = CZlib.crc32(crc, base + offset, uInt(n))
+                offset += n
+            }
+            return UInt32(truncatingIfNeeded: crc)
+        }
+    }
+}

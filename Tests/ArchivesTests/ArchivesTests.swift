@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+@testable import Archives
+
+/// `../shared/data` beside the package, or a skip when this machine has no copy.
+func sharedData(_ relative: String) throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data/\(relative)").path
+    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) is absent") }
+    return path
+}
+
+final class ArchivesTests: XCTestCase {
+    func testGzipRoundTripOfRealArchiveAndTarMembers() throws {
+        let tar = try TarArchive(path: try sharedData("reports/NLMCXR_reports.tgz"))
+        let entries = try tar.entries()
+        let xml = entries.filter { $0.name.hasSuffix(".xml") }
+        XCTAssertEqual(xml.count, 3955, "the Open-i archive holds 3,955 reports")
+        let first = try XCTUnwrap(xml.first)
+        XCTAssertTrue(String(decoding: first.data, as: UTF8.self).contains("<uId"))
+    }
+
+    func testTruncatedGzipIsAnErrorNamingTheFile() throws {
+        let path = try sharedData("reports/NLMCXR_reports.tgz")
+        let raw = try DataFile.readRaw(path)
+        let cut = NSTemporaryDirectory() + "triage-cut-\(UUID().uuidString).tgz"
+        try raw.prefix(raw.count / 2).write(to: URL(fileURLWithPath: cut))
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        XCTAssertThrowsError(try DataFile.read(cut)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(cut) && text.contains("truncated"), text)
+        }
+    }
+
+    func testTruncatedTarIsAnError() throws {
+        let path = try sharedData("reports/NLMCXR_reports.tgz")
+        let data = try DataFile.read(path)
+        let tar = TarArchive(data: data.prefix(10_000 + 300), origin: "cut.tar")
+        XCTAssertThrowsError(try tar.entries()) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+    }
+
+    func testZipReadsDeflatedNpzMembersAndChecksCRC() throws {
+        let zip = try ZipArchive(path: try sharedData("images/breastmnist.npz"))
+        XCTAssertEqual(Set(zip.entries.map(\.name)), ["train_images.npy", "train_labels.npy", "val_images.npy",
+                                                      "val_labels.npy", "test_images.npy", "test_labels.npy"])
+        let images = try zip.contents(named: "train_images.npy")
+        XCTAssertEqual(images.count, 428_192)
+        XCTAssertEqual(Array(images.prefix(6)), [0x93] + Array("NUMPY".utf8))
+        XCTAssertThrowsError(try zip.contents(named: "nope.npy"))
+    }
+
+    func testCorruptZipMemberFailsItsCRC() throws {
+        var raw = try DataFile.readRaw(try sharedData("images/breastmnist.npz"))
+        let zip = try ZipArchive(data: raw)
+        let entry = try XCTUnwrap(zip.entry(named: "test_labels.npy"))
+        // Flip a byte inside the compressed body of the last member.
+        raw[entry.localHeaderOffset + 30 + entry.name.utf8.count + 20 + 40] ^= 0xFF
+        let broken = try ZipArchive(data: raw, origin: "broken.npz")
+        XCTAssertThrowsError(try broken.contents(of: entry))
+    }
+
+    func testNotAZipAndNotGzip() {
+        XCTAssertThrowsError(try ZipArchive(data: Data("hello, this is not a zip file at all".utf8)))
+        XCTAssertThrowsError(try Gzip.decompress(Data("plain".utf8)))
+        XCTAssertFalse(Gzip.isGzip(Data([0x1f])))
+    }
+
+    func testStoredZipBuiltByHand() throws {
+        // A one-member stored zip written byte by byte (method 0).
+        let body = Data("abc".utf8)
+        let crc = Inflate.crc32(body)
+        var d = Data()
+        func u16(_ v: UInt16) { d.append(contentsOf: [UInt8(v & 0xff), UInt8(v >> 8)]) }
+        func u32(_ v: UInt32) { u16(UInt16(v & 0xffff)); u16(UInt16(v >> 16)) }
+        u32(0x0403_4b50); u16(20); u16(0); u16(0); u16(0); u16(0); u32(crc); u32(3); u32(3); u16(5); u16(0)
+        d.append(contentsOf: Array("a.txt".utf8)); d.append(body)
+        let cd = d.count
+        u32(0x0201_4b50); u16(20); u16(20); u16(0); u16(0); u16(0); u16(0); u32(crc); u32(3); u32(3)
+        u16(5); u16(0); u16(0); u16(0); u16(0); u32(0); u32(0)
+        d.append(contentsOf: Array("a.txt".utf8))
+        let cdSize = d.count - cd
+        u32(0x0605_4b50); u16(0); u16(0); u16(1); u16(1); u32(UInt32(cdSize)); u32(UInt32(cd)); u16(0)
+        let zip = try ZipArchive(data: d)
+        XCTAssertEqual(try zip.contents(named: "a.txt"), body)
+    }
+}
