@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Corpus
+
+final class CorpusTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "triage-corpus-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func fresh() throws -> Corpus { try Corpus(path: directory + "/triage.sqlite") }
+
+    func testMigrationsCreateEveryTableOnAFreshDatabaseAndRunOnce() throws {
+        let corpus = try fresh()
+        let counts = try corpus.tableCounts()
+        XCTAssertEqual(counts.map(\.table), Corpus.tables)
+        XCTAssertTrue(counts.allSatisfy { $0.rows == 0 })
+        let applied = try corpus.pool.read { try Corpus.migrator.appliedMigrations($0) }
+        XCTAssertEqual(applied.count, Corpus.migrator.migrations.count)
+        // Opening again applies nothing new and keeps the data.
+        _ = try Corpus(path: corpus.path)
+        try corpus.pool.read { db in
+            XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), 1)
+        }
+    }
+
+    func testDeletingADocumentCascadesToItsLabelsAndCodes() throws {
+        let corpus = try fresh()
+        try corpus.pool.write { db in
+            var doc = Document(source: "openi", externalId: "CXR1", kind: .report, text: "No acute disease.")
+            try doc.insert(db)
+            var label = Label(documentId: doc.id!, scheme: "chestxray14", observation: "normal",
+                              value: .positive, source: .rules, evidenceStart: 0, evidenceEnd: 17)
+            try label.insert(db)
+            var code = Code(system: "icd10cm", code: "J18.9", kind: .code, parent: "J18", title: "Pneumonia, unspecified organism")
+            try code.insert(db)
+            try DocumentCode(documentId: doc.id!, codeId: code.id!).insert(db)
+            XCTAssertEqual(try Label.fetchCount(db), 1)
+            _ = try doc.delete(db)
+            XCTAssertEqual(try Label.fetchCount(db), 0)
+            XCTAssertEqual(try DocumentCode.fetchCount(db), 0)
+            XCTAssertEqual(try Code.fetchCount(db), 1, "codes outlive the documents that cite them")
+        }
+    }
+
+    func testUniqueKeysMakeImportsIdempotent() throws {
+        let corpus = try fresh()
+        try corpus.pool.write { db in
+            var doc = Document(source: "openi", externalId: "CXR1", kind: .report, text: "a")
+            try doc.insert(db)
+            var twin = Document(source: "openi", externalId: "CXR1", kind: .report, text: "b")
+            XCTAssertThrowsError(try twin.insert(db))
+            var label = Label(documentId: doc.id!, scheme: "s", observation: "o", value: .negative, source: .rules)
+            try label.insert(db)
+            var again = Label(documentId: doc.id!, scheme: "s", observation: "o", value: .positive, source: .rules)
+            XCTAssertThrowsError(try again.insert(db))
+            var fromMesh = Label(documentId: doc.id!, scheme: "s", observation: "o", value: .positive, source: .mesh)
+            XCTAssertNoThrow(try fromMesh.insert(db), "another source may label the same observation")
+            var isolate = Isolate(sampleId: "S1", source: "who2023")
+            try isolate.insert(db)
+            var isolateTwin = Isolate(sampleId: "S1", source: "who2023")
+            XCTAssertThrowsError(try isolateTwin.insert(db))
+        }
+    }
+
+    func testSchemaRefusesValuesOutsideTheConventions() throws {
+        let corpus = try fresh()
+        try corpus.pool.write { db in
+            var doc = Document(source: "x", externalId: "1", kind: .note, text: "t")
+            try doc.insert(db)
+            XCTAssertThrowsError(try db.execute(sql: """
+                INSERT INTO label (documentId, scheme, observation, value, source) VALUES (?, 's', 'o', 2, 'rules')
+                """, arguments: [doc.id]))
+            XCTAssertThrowsError(try db.execute(sql: """
+                INSERT INTO label (documentId, scheme, observation, value, source) VALUES (?, 's', 'o', 1, 'guess')
+                """, arguments: [doc.id]))
+            XCTAssertThrowsError(try db.execute(sql: """
+                INSERT INTO label (documentId, scheme, observation, value, source) VALUES (999, 's', 'o', 1, 'rules')
+                """), "a label must belong to an existing document")
+            XCTAssertThrowsError(try db.execute(sql: """
+                INSERT INTO document (source, externalId, kind, text, contentHash, importedAt)
+                VALUES ('x', '2', 'poem', 't', 'h', CURRENT_TIMESTAMP)
+                """))
+        }
+    }
+
+    func testBadPathsGiveClearErrors() throws {
+        XCTAssertThrowsError(try Corpus(path: directory)) { XCTAssertTrue("\($0)".contains("is a directory"), "\($0)") }
+        let notSQLite = directory + "/notes.txt"
+        try Data("hello, world, this is text".utf8).write(to: URL(fileURLWithPath: notSQLite))
+        XCTAssertThrowsError(try Corpus(path: notSQLite)) { XCTAssertTrue("\($0)".contains("not an SQLite database"), "\($0)") }
+        XCTAssertThrowsError(try Corpus(path: directory + "/missing/folder/x.sqlite")) {
+            XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
+        }
+    }
+
+    func testResolvePathPrefersFlagThenEnvironmentThenDefault() {
+        XCTAssertEqual(Corpus.resolvePath("a.sqlite", environment: ["TRIAGE_DB": "b.sqlite"]), "a.sqlite")
+        XCTAssertEqual(Corpus.resolvePath(nil, environment: ["TRIAGE_DB": "b.sqlite"]), "b.sqlite")
+        XCTAssertEqual(Corpus.resolvePath(nil, environment: [:]), "triage.sqlite")
+    }
+
+    func testContentHashIsStableAndSensitive() {
+        XCTAssertEqual(ContentHash.of("abc"), ContentHash.of("abc"))
+        XCTAssertNotEqual(ContentHash.of("abc"), ContentHash.of("abd"))
+        XCTAssertEqual(ContentHash.of("").count, 16)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+/// Runs the built `triage` binary the way a user does and captures what it prints.
+struct TriageRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    static var binary: URL {
+        // On Linux the test bundle sits beside the products in the build folder.
+        Bundle.main.bundleURL.appendingPathComponent("triage")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    directory: String? = nil) throws -> TriageRun {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TRIAGE_DB")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return TriageRun(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+final class CLITests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "triage-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func testHelpListsEveryCommandGroup() throws {
+        let run = try TriageRun.run(["--help"])
+        XCTAssertEqual(run.status, 0)
+        for group in ["mine", "labels", "codes", "import", "train", "score", "resist", "tb",
+                      "images", "predict", "evaluate", "corpus", "bench"] {
+            XCTAssertTrue(run.stdout.range(of: "\n  \(group) ") != nil, "--help does not list \(group):\n\(run.stdout)")
+        }
+        XCTAssertTrue(run.stdout.contains("USAGE: triage <subcommand>"))
+    }
+
+    func testVersion() throws {
+        let run = try TriageRun.run(["--version"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.stdout.hasPrefix("0."), run.stdout)
+    }
+
+    func testCorpusInfoOnANewDatabasePrintsZeroCounts() throws {
+        let run = try TriageRun.run(["corpus", "info", "--json"], directory: directory)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let tables = try XCTUnwrap(object?["tables"] as? [String: Int])
+        for table in ["document", "label", "code", "documentCode", "image", "isolate", "variant", "phenotype", "model"] {
+            XCTAssertEqual(tables[table], 0, table)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/triage.sqlite"),
+                      "the default database is triage.sqlite in the working directory")
+        let text = try TriageRun.run(["corpus", "info"], directory: directory)
+        XCTAssertTrue(text.stdout.contains("document") && text.stdout.contains(" 0"), text.stdout)
+    }
+
+    func testTriageDBEnvironmentVariableNamesTheDatabase() throws {
+        let path = directory + "/from-env.sqlite"
+        let run = try TriageRun.run(["corpus", "info"], environment: ["TRIAGE_DB": path], directory: directory)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+    }
+
+    func testBadDatabasePathsExitWithCode2AndAClearMessage() throws {
+        let notSQLite = directory + "/plain.txt"
+        try Data("just some words, not a database".utf8).write(to: URL(fileURLWithPath: notSQLite))
+        let locked = directory + "/locked.sqlite"
+        _ = try TriageRun.run(["corpus", "info", "--db", locked])
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: locked)
+        var cases: [(String, String)] = [
+            (directory!, "is a directory"),
+            (notSQLite, "not an SQLite database"),
+            (directory + "/no/such/dir/x.sqlite", "does not exist"),
+        ]
+        if getuid() != 0 { cases.append((locked, "not readable and writable")) }  // root may write anything
+        for (path, message) in cases {
+            let run = try TriageRun.run(["corpus", "info", "--db", path])
+            XCTAssertEqual(run.status, 2, "\(path): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), "\(path): \(run.stderr)")
+            XCTAssertFalse(run.stderr.contains("Fatal error"), run.stderr)
+        }
+    }
+
+    func testBenchGemmReportsAFastKernelAsJSON() throws {
+        // The binary picks OpenBLAS's kernels itself when the variable is unset.
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "OPENBLAS_CORETYPE")
+        let process = Process()
+        process.executableURL = TriageRun.binary
+        process.arguments = ["bench", "gemm", "--json", "--size", "256", "--repeats", "2"]
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let kernel = try XCTUnwrap(object["kernel"] as? String)
+        XCTAssertNotEqual(kernel, "Prescott")
+        XCTAssertGreaterThan(try XCTUnwrap(object["gflops"] as? Double), 0)
+    }
+
+    func testUnknownSubcommandIsAUsageError() throws {
+        let run = try TriageRun.run(["frobnicate"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("Unexpected argument") || run.stderr.contains("frobnicate"), run.stderr)
+    }
+}
