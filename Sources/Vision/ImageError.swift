@@ -1,0 +1,21 @@
+/// Why an image file could not be read, with where in the file (when known).
+public struct ImageError: Error, CustomStringConvertible, Equatable {
+    /// The file (or `file[member]` inside an archive).
+    public var file: String
+    /// A position in the file: "line 3" for text formats, "byte 132" for binary ones.
+    public var position: String?
+    /// What is wrong, in words a user can act on.
+    public var reason: String
+
+    /// An error about `file`, optionally at a `position` such as "line 3" or "byte 132".
+    public init(file: String, position: String? = nil, _ reason: String) {
+        self.file = file
+        self.position = position
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let position { return "\(file): \(position): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}
