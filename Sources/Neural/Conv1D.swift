@@ -1,0 +1,277 @@
+/// How a convolution or pooling treats the borders.
+public enum Padding: String, Codable, Sendable {
+    /// Zero-pad so the output length is ceil(L / stride) (Keras/TensorFlow "same").
+    case same
+    /// No padding: only windows that fit inside the input.
+    case valid
+
+    /// Output length and left padding for input length `l`, kernel `k`, stride `s`, dilation `d`.
+    func geometry(length l: Int, kernel k: Int, stride s: Int, dilation d: Int) -> (out: Int, padLeft: Int) {
+        let span = d * (k - 1) + 1
+        switch self {
+        case .valid: return (l >= span ? (l - span) / s + 1 : 0, 0)
+        case .same:
+            let out = (l + s - 1) / s
+            let total = Swift.max((out - 1) * s + span - l, 0)
+            return (out, total / 2)
+        }
+    }
+}
+
+/// 1D convolution over sequences (cross-correlation, as PyTorch). Layout: (B, L, C) -> (B, L', F).
+/// Weight (F, K, C) — PyTorch's `Conv1d.weight` (F, C, K) permuted to (0, 2, 1) — and bias (F).
+///
+/// Implemented as im2col + one GEMM: each output position's window is K x C contiguous values.
+public final class Conv1D: Layer {
+    /// Input channels C.
+    public let inputChannels: Int
+    /// Output channels F.
+    public let filters: Int
+    /// Kernel width K.
+    public let kernelSize: Int
+    /// Step between windows.
+    public let stride: Int
+    /// Border treatment.
+    public let padding: Padding
+    /// Spacing between kernel taps.
+    public let dilation: Int
+    /// The (F, K, C) weight.
+    public let weight: Parameter
+    /// The (F) bias.
+    public let bias: Parameter
+    public var needsInputGradient = true
+    private var input = Tensor()
+    private let cols = Tensor(), output = Tensor(), dCols = Tensor(), dInput = Tensor()
+    private var outLength = 0, padLeft = 0
+
+    /// A 1D convolution initialised as PyTorch does: U(-1/sqrt(C K), 1/sqrt(C K)).
+    public init(inputChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1,
+                padding: Padding = .valid, dilation: Int = 1, seed: UInt64? = nil) {
+        precondition(inputChannels > 0 && filters > 0 && kernelSize > 0 && stride > 0 && dilation > 0,
+                     "Conv1D needs positive channels, filters, kernel size, stride and dilation.")
+        self.inputChannels = inputChannels
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        let s = seed ?? WeightSeed.next()
+        let bound = 1 / Float(inputChannels * kernelSize).squareRoot()
+        let w = Tensor(shape: [filters, kernelSize, inputChannels])
+        uniformInit(w, bound: bound, seed: s)
+        let b = Tensor(shape: [filters])
+        uniformInit(b, bound: bound, seed: s &+ 1)
+        weight = Parameter("weight", w)
+        bias = Parameter("bias", b)
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+    public var config: LayerConfig {
+        .conv1D(inputChannels: inputChannels, filters: filters, kernelSize: kernelSize,
+                stride: stride, padding: padding, dilation: dilation)
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.count == 3 && x.shape[2] == inputChannels,
+                     "Conv1D expects (B, L, \(inputChannels)), got \(x.shape).")
+        input = x
+        let (b, l, c) = (x.shape[0], x.shape[1], inputChannels)
+        (outLength, padLeft) = padding.geometry(length: l, kernel: kernelSize, stride: stride, dilation: dilation)
+        let lo = outLength, kc = kernelSize * c
+        cols.resize([b * lo, kc])
+        let (k, s, d, pl) = (kernelSize, stride, dilation, padLeft)
+        let xp = x.pointer, cp = cols.pointer
+        Parallel.chunks(b * lo, cost: kc) { range in
+            for row in range {
+                let bi = row / lo, t = row % lo
+                for j in 0..<k {
+                    let p = t * s + j * d - pl
+                    let dst = cp + row * kc + j * c
+                    if p >= 0 && p < l { dst.update(from: xp + (bi * l + p) * c, count: c) } else { dst.update(repeating: 0, count: c) }
+                }
+            }
+        }
+        output.resize([b, lo, filters])
+        Vec.broadcastRows(bias.value.pointer, output.pointer, rows: b * lo, n: filters)
+        BLAS.sgemm(transA: false, transB: true, m: b * lo, n: filters, k: kc, alpha: 1,
+                   a: cols.pointer, lda: kc, b: weight.value.pointer, ldb: kc, beta: 1, c: output.pointer, ldc: filters)
+        output.lengths = x.lengths.map { ls in
+            ls.map { len in
+                let n = padding.geometry(length: len, kernel: k, stride: s, dilation: d).out
+                return Swift.min(Swift.max(n, 1), lo)
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let (b, l, c) = (input.shape[0], input.shape[1], inputChannels)
+        let lo = outLength, kc = kernelSize * c
+        if !weight.frozen {
+            BLAS.sgemm(transA: true, transB: false, m: filters, n: kc, k: b * lo, alpha: 1,
+                       a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc, beta: 1, c: weight.gradient.pointer, ldc: kc)
+        }
+        if !bias.frozen { Vec.addColumnSums(dy.pointer, rows: b * lo, n: filters, into: bias.gradient.pointer) }
+        guard needsInputGradient else { return Tensor() }
+        dCols.resize([b * lo, kc])
+        BLAS.sgemm(transA: false, transB: false, m: b * lo, n: kc, k: filters, alpha: 1,
+                   a: dy.pointer, lda: filters, b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)
+        dInput.resize(input.shape)
+        dInput.lengths = input.lengths
+        dInput.zero()
+        let (k, s, d, pl) = (kernelSize, stride, dilation, padLeft)
+        let dp = dCols.pointer, dx = dInput.pointer
+        Parallel.chunks(b, cost: lo * kc) { range in
+            for bi in range {
+                for t in 0..<lo {
+                    for j in 0..<k {
+                        let p = t * s + j * d - pl
+                        if p >= 0 && p < l { Vec.axpy(1, dp + (bi * lo + t) * kc + j * c, dx + (bi * l + p) * c, c) }
+                    }
+                }
+            }
+        }
+        return dInput
+    }
+}
+
+/// Max or average pooling over windows of a sequence. Layout: (B, L, C) -> (B, L', C), valid windows.
+public final class Pool1D: Layer {
+    /// Max or mean of each window.
+    public enum Mode: String, Codable, Sendable { case max, average }
+    /// The reduction.
+    public let mode: Mode
+    /// Window width.
+    public let size: Int
+    /// Step between windows.
+    public let stride: Int
+    public var needsInputGradient = true
+    private var inputShape: [Int] = []
+    private let output = Tensor(), argmax = Tensor(), dInput = Tensor()
+
+    /// A pooling layer; stride defaults to the window size.
+    public init(_ mode: Mode, size: Int, stride: Int? = nil) {
+        precondition(size > 0 && (stride ?? 1) > 0, "Pool1D needs a positive size and stride.")
+        self.mode = mode
+        self.size = size
+        self.stride = stride ?? size
+    }
+
+    public var parameters: [Parameter] { [] }
+    public var config: LayerConfig { .pool1D(mode: mode, size: size, stride: stride) }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.count == 3, "Pool1D expects (B, L, C), got \(x.shape).")
+        inputShape = x.shape
+        let (b, l, c) = (x.shape[0], x.shape[1], x.shape[2])
+        let lo = l >= size ? (l - size) / stride + 1 : 0
+        output.resize([b, lo, c])
+        argmax.resize([b, lo, c])
+        for bi in 0..<b {
+            for t in 0..<lo {
+                let o = output.pointer + (bi * lo + t) * c, a = argmax.pointer + (bi * lo + t) * c
+                let first = bi * l + t * stride
+                for ch in 0..<c {
+                    if mode == .max {
+                        var best = x.pointer[first * c + ch], arg = first
+                        for j in 1..<size where x.pointer[(first + j) * c + ch] > best {
+                            best = x.pointer[(first + j) * c + ch]; arg = first + j
+                        }
+                        o[ch] = best; a[ch] = Float(arg)
+                    } else {
+                        var sum: Float = 0
+                        for j in 0..<size { sum += x.pointer[(first + j) * c + ch] }
+                        o[ch] = sum / Float(size)
+                    }
+                }
+            }
+        }
+        output.lengths = x.lengths.map { $0.map { Swift.min(Swift.max(($0 - size) / stride + 1, 1), lo) } }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        dInput.resize(inputShape)
+        dInput.zero()
+        let (b, l, c) = (inputShape[0], inputShape[1], inputShape[2])
+        let lo = dy.shape[1]
+        for bi in 0..<b {
+            for t in 0..<lo {
+                let g = dy.pointer + (bi * lo + t) * c, a = argmax.pointer + (bi * lo + t) * c
+                for ch in 0..<c {
+                    if mode == .max {
+                        dInput.pointer[Int(a[ch]) * c + ch] += g[ch]
+                    } else {
+                        for j in 0..<size { dInput.pointer[(bi * l + t * stride + j) * c + ch] += g[ch] / Float(size) }
+                    }
+                }
+            }
+        }
+        return dInput
+    }
+}
+
+/// Max or mean over all positions (1D: the L axis; 2D: the H and W axes), within each row's
+/// valid `lengths` for sequences. Layout: (B, L, C) or (B, H, W, C) -> (B, C).
+public final class GlobalPool: Layer {
+    /// The reduction.
+    public let mode: Pool1D.Mode
+    public var needsInputGradient = true
+    private var inputShape: [Int] = []
+    private var lengths: [Int] = []
+    private let output = Tensor(), argmax = Tensor(), dInput = Tensor()
+
+    /// A global pooling layer (works for 1D sequences and 2D images alike).
+    public init(_ mode: Pool1D.Mode) { self.mode = mode }
+
+    public var parameters: [Parameter] { [] }
+    public var config: LayerConfig { .globalPool(mode: mode) }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.count >= 3, "GlobalPool expects (B, L, C) or (B, H, W, C), got \(x.shape).")
+        inputShape = x.shape
+        let b = x.shape[0], c = x.shape[x.shape.count - 1], l = x.count / (b * c)
+        lengths = (x.shape.count == 3 ? x.lengths : nil) ?? [Int](repeating: l, count: b)
+        output.resize([b, c])
+        argmax.resize([b, c])
+        let xp = x.pointer, op = output.pointer, ap = argmax.pointer, mode = mode
+        let lengths = lengths
+        Parallel.chunks(b, cost: l * c) { range in
+            for bi in range {
+                let n = Swift.min(lengths[bi], l)
+                let o = op + bi * c, a = ap + bi * c, base = xp + bi * l * c
+                if n == 0 { o.update(repeating: 0, count: c); a.update(repeating: -1, count: c); continue }
+                if mode == .max {
+                    o.update(from: base, count: c)
+                    a.update(repeating: 0, count: c)
+                    for t in 1..<Swift.max(n, 1) {
+                        let row = base + t * c
+                        for ch in 0..<c where row[ch] > o[ch] { o[ch] = row[ch]; a[ch] = Float(t) }
+                    }
+                } else {
+                    o.update(repeating: 0, count: c)
+                    for t in 0..<n { Vec.axpy(1, base + t * c, o, c) }
+                    for ch in 0..<c { o[ch] /= Float(n) }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        dInput.resize(inputShape)
+        dInput.zero()
+        let b = inputShape[0], c = inputShape[inputShape.count - 1], l = dInput.count / (b * c)
+        for bi in 0..<b {
+            let n = Swift.min(lengths[bi], l)
+            if n == 0 { continue }
+            let g = dy.pointer + bi * c, base = dInput.pointer + bi * l * c
+            if mode == .max {
+                for ch in 0..<c { base[Int(argmax.pointer[bi * c + ch]) * c + ch] += g[ch] }
+            } else {
+                for t in 0..<n { Vec.axpy(1 / Float(n), g, base + t * c, c) }
+            }
+        }
+        return dInput
+    }
+}

@@ -1,0 +1,128 @@
+import Dispatch
+
+/// Splits element-wise work over the cores. Each chunk is a fixed range of indices, so results
+/// do not depend on scheduling; reductions combine chunk partials in chunk order.
+public enum Parallel {
+    /// Worker count for element-wise loops (default 2, this machine's cores). Set with `BLAS.threads`.
+    nonisolated(unsafe) public static var threads = 2
+    /// Below this many elements a loop runs on the calling thread (dispatch costs ~10 us).
+    public static let grain = 1 << 16
+
+    /// Calls `body` on disjoint ranges that cover `0..<count`, in parallel when `count * cost` is large.
+    @inlinable
+    public static func chunks(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
+        let n = threads
+        if n <= 1 || count * cost < grain || count < n {
+            body(0..<count)
+            return
+        }
+        let per = (count + n - 1) / n
+        withoutActuallyEscaping(body) { escaping in
+            let work = UncheckedSendable(value: escaping)
+            DispatchQueue.concurrentPerform(iterations: n) { i in
+                let lo = i * per, hi = Swift.min(count, lo + per)
+                if lo < hi { work.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Carries a closure into Dispatch's @Sendable work item; each worker touches disjoint memory.
+@usableFromInline
+struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(value: T) { self.value = value }
+}
+
+/// The SIMD vector the element-wise kernels work in.
+public typealias FloatV = SIMD16<Float>
+
+/// Vector exp (Cephes polynomial, ~2 ulp on [-87, 88]; clamps outside).
+@inline(__always) @usableFromInline
+func vexp(_ x0: FloatV) -> FloatV {
+    var x = x0.clamped(lowerBound: FloatV(repeating: -87.3), upperBound: FloatV(repeating: 88.3))
+    let fx = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    x = x - fx * 0.693359375
+    x = x + fx * 2.12194440e-4
+    var y = FloatV(repeating: 1.9875691500e-4)
+    y = y * x + 1.3981999507e-3
+    y = y * x + 8.3334519073e-3
+    y = y * x + 4.1665795894e-2
+    y = y * x + 1.6666665459e-1
+    y = y * x + 5.0000001201e-1
+    y = y * x * x + x + 1
+    let n = SIMD16<Int32>(fx, rounding: .towardZero)
+    let scale = unsafeBitCast((n &+ 127) &<< 23, to: FloatV.self)
+    return y * scale
+}
+
+/// Vector logistic sigmoid 1 / (1 + e^-x).
+@inline(__always) @usableFromInline
+func vsigmoid(_ x: FloatV) -> FloatV { 1 / (1 + vexp(-x)) }
+
+/// Vector tanh as 2 sigmoid(2x) - 1 (absolute error ~1e-7).
+@inline(__always) @usableFromInline
+func vtanh(_ x: FloatV) -> FloatV { 2 / (1 + vexp(-2 * x)) - 1 }
+
+/// Scalar versions with the same formulas, for loop tails.
+@inline(__always) @usableFromInline
+func sexp(_ x: Float) -> Float { vexp(FloatV(repeating: x))[0] }
+@inline(__always) @usableFromInline
+func ssigmoid(_ x: Float) -> Float { 1 / (1 + sexp(-x)) }
+@inline(__always) @usableFromInline
+func stanh(_ x: Float) -> Float { 2 / (1 + sexp(-2 * x)) - 1 }
+
+@inline(__always) @usableFromInline
+func load(_ p: UnsafePointer<Float>) -> FloatV { UnsafeRawPointer(p).loadUnaligned(as: FloatV.self) }
+@inline(__always) @usableFromInline
+func load(_ p: UnsafeMutablePointer<Float>) -> FloatV { UnsafeRawPointer(p).loadUnaligned(as: FloatV.self) }
+@inline(__always) @usableFromInline
+func store(_ v: FloatV, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatV.self) }
+
+/// Element-wise math on raw buffers, vectorised, used by layers and losses.
+enum Vec {
+    /// y[i] = f(x[i]) with a vector and a scalar form of f, split over the cores.
+    @inline(__always)
+    static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, cost: Int = 1,
+                    _ fv: (FloatV) -> FloatV, _ fs: (Float) -> Float) {
+        Parallel.chunks(n, cost: cost) { r in
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound { store(fv(load(x + i)), y + i); i += 16 }
+            while i < r.upperBound { y[i] = fs(x[i]); i += 1 }
+        }
+    }
+
+    /// Copies the row vector `bias` (n) into each of `rows` rows of `y` (rows, n).
+    static func broadcastRows(_ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        for r in 0..<rows { (y + r * n).update(from: bias, count: n) }
+    }
+
+    /// out[j] += sum over rows of x[r, j] for x (rows, n).
+    static func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * n
+            var j = 0
+            while j + 16 <= n { store(load(out + j) + load(row + j), out + j); j += 16 }
+            while j < n { out[j] += row[j]; j += 1 }
+        }
+    }
+
+    /// y[i] += a * x[i].
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 16 <= n { store(load(y + i) + a * load(x + i), y + i); i += 16 }
+        while i < n { y[i] += a * x[i]; i += 1 }
+    }
+
+    /// Sum of x[i] * y[i] (double accumulation for stable losses and norms).
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Double {
+        var acc = FloatV(), s = 0.0, i = 0
+        while i + 16 <= n {
+            acc += load(x + i) * load(y + i); i += 16
+            if i & 1023 == 0 { s += Double(acc.sum()); acc = FloatV() }
+        }
+        s += Double(acc.sum())
+        while i < n { s += Double(x[i] * y[i]); i += 1 }
+        return s
+    }
+}

@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+
+/// A differentiable layer: `forward` caches what `backward` needs; `backward` accumulates
+/// (`+=`) into its parameters' gradients and returns the gradient with respect to its input.
+///
+/// Output tensors belong to the layer and are overwritten by its next `forward`/`backward`.
+/// A layer keeps a reference to its input until `backward`; do not mutate it in between.
+public protocol Layer: AnyObject {
+    /// Trainable tensors in a fixed order.
+    var parameters: [Parameter] { get }
+    /// Parameters with their full names (containers prefix the names of their children).
+    var namedParameters: [(String, Parameter)] { get }
+    /// Non-trainable state saved with the weights (BatchNorm running statistics), with names.
+    var namedBuffers: [(String, Parameter)] { get }
+    /// The configuration that rebuilds this layer (weights excluded).
+    var config: LayerConfig { get }
+    /// When false, `backward` may skip computing dInput (the first layer of a model) and
+    /// returns an empty tensor.
+    var needsInputGradient: Bool { get set }
+    /// Computes the output; `training` turns on dropout and batch statistics.
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    /// Given dLoss/dOutput of the last `forward`, accumulates parameter gradients and returns dLoss/dInput.
+    func backward(_ dOutput: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var namedParameters: [(String, Parameter)] { parameters.map { ($0.name, $0) } }
+    public var namedBuffers: [(String, Parameter)] { [] }
+
+    /// Inference: `forward(input, training: false)`.
+    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input, training: false) }
+
+    /// Stops (or resumes) training of every parameter of this layer.
+    public func freeze(_ frozen: Bool = true) { for p in parameters { p.frozen = frozen } }
+
+    /// Sets every parameter gradient to zero.
+    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+    /// Number of trainable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}
+
+/// Seeds for weight initialisation: layers built without an explicit seed draw one from here,
+/// so a model built in the same order after `WeightSeed.reset(to:)` gets the same weights.
+public enum WeightSeed {
+    nonisolated(unsafe) private static var rng = SplitMix64(seed: 0x5EED)
+    private static let lock = NSLockLike()
+
+    /// Restarts the sequence of layer seeds.
+    public static func reset(to seed: UInt64) { lock.sync { rng = SplitMix64(seed: seed) } }
+
+    /// The next layer seed.
+    public static func next() -> UInt64 { lock.sync { rng.next() } }
+}
+
+/// A tiny mutex without Foundation (pthread).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func sync<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// Uniform initialisation in [-bound, bound] (PyTorch's default for Linear, Conv and LSTM).
+func uniformInit(_ t: Tensor, bound: Float, seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    for i in 0..<t.count { t.pointer[i] = Float(rng.nextUniform() * 2 - 1) * bound }
+}
+
+// MARK: - Activations
+
+/// Element-wise activation. Layout: any shape -> same shape.
+public final class Activation: Layer {
+    /// Which function.
+    public enum Kind: Codable, Equatable, Sendable {
+        case relu, tanh, sigmoid, gelu
+        case leakyReLU(slope: Float)
+    }
+    /// The function applied.
+    public let kind: Kind
+    public var needsInputGradient = true
+    private let output = Tensor(), dInput = Tensor()
+    private var input = Tensor()
+
+    /// An activation layer of the given kind.
+    public init(_ kind: Kind) { self.kind = kind }
+
+    public var parameters: [Parameter] { [] }
+    public var config: LayerConfig { .activation(kind: kind) }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        output.resize(x.shape)
+        output.lengths = x.lengths
+        let n = x.count
+        switch kind {
+        case .relu:
+            Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
+        case .leakyReLU(let s):
+            Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 < 0 ? $0 * s : $0 })
+        case .tanh: Vec.map(x.pointer, output.pointer, n, cost: 8, vtanh, stanh)
+        case .sigmoid: Vec.map(x.pointer, output.pointer, n, cost: 8, vsigmoid, ssigmoid)
+        case .gelu:
+            for i in 0..<n { let v = x.pointer[i]; output.pointer[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        dInput.resize(input.shape)
+        let n = input.count, x = input.pointer, y = output.pointer, g = dy.pointer, d = dInput.pointer
+        switch kind {
+        case .relu: for i in 0..<n { d[i] = x[i] > 0 ? g[i] : 0 }
+        case .leakyReLU(let s): for i in 0..<n { d[i] = x[i] > 0 ? g[i] : g[i] * s }
+        case .tanh: for i in 0..<n { d[i] = g[i] * (1 - y[i] * y[i]) }
+        case .sigmoid: for i in 0..<n { d[i] = g[i] * y[i] * (1 - y[i]) }
+        case .gelu:
+            let c = Float(1 / (2 * Double.pi).squareRoot())
+            for i in 0..<n {
+                let v = x[i]
+                let cdf = 0.5 * (1 + erff(v / Float(2).squareRoot()))
+                d[i] = g[i] * (cdf + v * c * expf(-0.5 * v * v))
+            }
+        }
+        return dInput
+    }
+}
+
+// MARK: - Dropout
+
+/// Inverted dropout: in training, zeroes each element with probability `rate` and scales the rest
+/// by 1 / (1 - rate); identity at inference. Layout: any shape -> same shape.
+public final class Dropout: Layer {
+    /// Probability of dropping an element.
+    public let rate: Float
+    public var needsInputGradient = true
+    private var rng: SplitMix64
+    private let seed: UInt64
+    private let output = Tensor(), mask = Tensor(), dInput = Tensor()
+    private var active = false
+
+    /// A dropout layer; `seed` fixes its masks (default: from `WeightSeed`).
+    public init(rate: Float, seed: UInt64? = nil) {
+        precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate).")
+        self.rate = rate
+        self.seed = seed ?? WeightSeed.next()
+        rng = SplitMix64(seed: self.seed)
+    }
+
+    public var parameters: [Parameter] { [] }
+    public var config: LayerConfig { .dropout(rate: rate) }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        active = training && rate > 0
+        if !active { return x }
+        output.resize(x.shape)
+        output.lengths = x.lengths
+        mask.resize(x.shape)
+        let keep = 1 / (1 - rate)
+        let threshold = UInt64(Double(rate) * 18_446_744_073_709_551_616.0)
+        for i in 0..<x.count {
+            let m: Float = rng.next() >= threshold ? keep : 0
+            mask.pointer[i] = m
+            output.pointer[i] = x.pointer[i] * m
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        if !active { return dy }
+        dInput.resize(dy.shape)
+        for i in 0..<dy.count { dInput.pointer[i] = dy.pointer[i] * mask.pointer[i] }
+        return dInput
+    }
+}
+
+// MARK: - Flatten
+
+/// Flattens all axes after the batch. Layout: (B, ...) -> (B, prod(...)).
+public final class Flatten: Layer {
+    public var needsInputGradient = true
+    private var inputShape: [Int] = []
+    private let output = Tensor(), dInput = Tensor()
+
+    /// A flatten layer.
+    public init() {}
+
+    public var parameters: [Parameter] { [] }
+    public var config: LayerConfig { .flatten }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        inputShape = x.shape
+        output.copy(from: x)
+        output.reshape([x.rows, x.rowSize])
+        output.lengths = nil
+        return output
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        dInput.copy(from: dy)
+        dInput.reshape(inputShape)
+        return dInput
+    }
+}

@@ -1,0 +1,169 @@
+// Legend used across Neural (shapes are written in these letters):
+//   B batch, T time steps, L length, C channels / input features, F filters / output features,
+//   H hidden size (LSTM) or image height, W image width, K kernel width, V vocabulary, D embedding size.
+// Every tensor is Float32, contiguous and row-major; sequences are batch-first (B, T, C) and
+// images channels-last (B, H, W, C).
+
+/// A Float32 tensor: contiguous, row-major, with an explicit shape.
+///
+/// The buffer only grows: `resize` reuses it, so layers that keep their output tensors
+/// allocate nothing once a training step has run at its largest batch size.
+public final class Tensor: @unchecked Sendable {
+    /// The size of each axis, outermost first.
+    public private(set) var shape: [Int]
+    /// The number of elements (product of `shape`).
+    public private(set) var count: Int
+    /// The allocated number of elements (>= count).
+    public private(set) var capacity: Int
+    /// The first element. Valid for `count` elements until the next `resize`.
+    public private(set) var pointer: UnsafeMutablePointer<Float>
+    /// For sequences (B, T, ...): the valid length of each of the B rows, or nil when all are full.
+    /// Embedding sets it from the padding index; LSTM and global pooling respect it.
+    public var lengths: [Int]?
+
+    /// A tensor of zeros.
+    public init(shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative axis.")
+        self.shape = shape
+        count = shape.reduce(1, *)
+        capacity = Swift.max(count, 1)
+        pointer = .allocate(capacity: capacity)
+        pointer.initialize(repeating: 0, count: capacity)
+    }
+
+    /// A tensor holding `values` (row-major) with the given shape.
+    public convenience init(shape: [Int], values: [Float]) {
+        self.init(shape: shape)
+        precondition(values.count == count, "Tensor of shape \(shape) needs \(count) values, got \(values.count).")
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: count) }
+        }
+    }
+
+    /// A tensor with every element equal to `value`.
+    public convenience init(shape: [Int], repeating value: Float) {
+        self.init(shape: shape)
+        fill(value)
+    }
+
+    /// An empty tensor (shape [0]), used where a gradient is not needed.
+    public convenience init() { self.init(shape: [0]) }
+
+    deinit { pointer.deallocate() }
+
+    /// Sets the shape, reusing the buffer when it is large enough. Contents are unspecified after a grow.
+    public func resize(_ newShape: [Int]) {
+        if newShape == shape { return }
+        let n = newShape.reduce(1, *)
+        precondition(newShape.allSatisfy { $0 >= 0 }, "Tensor shape \(newShape) has a negative axis.")
+        if n > capacity {
+            pointer.deallocate()
+            capacity = n
+            pointer = .allocate(capacity: n)
+            pointer.initialize(repeating: 0, count: n)
+        }
+        shape = newShape
+        count = n
+    }
+
+    /// Changes the shape without touching the data (same element count).
+    public func reshape(_ newShape: [Int]) {
+        let n = newShape.reduce(1, *)
+        precondition(n == count, "Cannot reshape \(shape) (\(count) elements) to \(newShape) (\(n) elements).")
+        shape = newShape
+    }
+
+    /// Sets every element to zero.
+    public func zero() { pointer.update(repeating: 0, count: count) }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
+
+    /// Resizes to `other`'s shape and copies its values and lengths.
+    public func copy(from other: Tensor) {
+        resize(other.shape)
+        pointer.update(from: other.pointer, count: count)
+        lengths = other.lengths
+    }
+
+    /// A new tensor with the same shape, values and lengths.
+    public func clone() -> Tensor {
+        let t = Tensor(shape: shape)
+        t.pointer.update(from: pointer, count: count)
+        t.lengths = lengths
+        return t
+    }
+
+    /// The elements as an array (row-major).
+    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    /// The elements as a mutable buffer.
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+
+    /// Element `i` of the flat row-major storage.
+    public subscript(i: Int) -> Float {
+        get { precondition(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); return pointer[i] }
+        set { precondition(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); pointer[i] = newValue }
+    }
+
+    /// Size of the first axis (the batch), 0 for a scalar shape.
+    public var rows: Int { shape.first ?? 0 }
+
+    /// Elements per row of the first axis.
+    public var rowSize: Int { shape.isEmpty ? 1 : shape.dropFirst().reduce(1, *) }
+
+    /// A (B, T) tensor of token ids (stored exactly as Float up to 2^24) from rows of Int32 ids,
+    /// right-padded with `padding` to `length` (default: the longest row; longer rows are cut).
+    public static func tokens(_ rows: [[Int32]], length: Int? = nil, padding: Int32 = 0) -> Tensor {
+        let t = length ?? rows.map(\.count).max() ?? 0
+        let out = Tensor(shape: [rows.count, t], repeating: Float(padding))
+        for (b, row) in rows.enumerated() {
+            for (i, id) in row.prefix(t).enumerated() { out.pointer[b * t + i] = Float(id) }
+        }
+        out.lengths = rows.map { Swift.min($0.count, t) }
+        return out
+    }
+
+    /// A (B, C) tensor from rows of floats; all rows must have the same size.
+    public static func matrix(_ rows: [[Float]]) -> Tensor {
+        let c = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == c }, "Tensor.matrix needs rows of equal size.")
+        return Tensor(shape: [rows.count, c], values: rows.flatMap { $0 })
+    }
+
+    /// Copies rows `indices` of `source` (along axis 0) into this tensor, resizing it.
+    public func gatherRows(of source: Tensor, _ indices: [Int]) {
+        var s = source.shape
+        precondition(!s.isEmpty, "gatherRows needs a tensor with a batch axis.")
+        let rs = source.rowSize
+        s[0] = indices.count
+        resize(s)
+        for (i, r) in indices.enumerated() {
+            precondition(r >= 0 && r < source.rows, "Row \(r) is outside a batch of \(source.rows).")
+            (pointer + i * rs).update(from: source.pointer + r * rs, count: rs)
+        }
+        lengths = source.lengths.map { l in indices.map { l[$0] } }
+    }
+}
+
+/// A trainable tensor with its gradient. Gradients accumulate (`+=`) until `zeroGradient`.
+public final class Parameter: @unchecked Sendable {
+    /// The name inside its layer ("weight", "bias"); containers prefix it ("0.weight").
+    public let name: String
+    /// The current value.
+    public let value: Tensor
+    /// The accumulated gradient of the loss with respect to `value` (same shape).
+    public let gradient: Tensor
+    /// A frozen parameter is neither updated by optimizers nor given a gradient by its layer.
+    public var frozen = false
+
+    /// A parameter holding `value`, with a zero gradient of the same shape.
+    public init(_ name: String, _ value: Tensor) {
+        self.name = name
+        self.value = value
+        gradient = Tensor(shape: value.shape)
+    }
+
+    /// Sets the gradient to zero.
+    public func zeroGradient() { gradient.zero() }
+}

@@ -1,0 +1,132 @@
+import XCTest
+@testable import Neural
+
+/// Finite-difference checks of every layer's and loss's backward pass.
+final class GradientCheckTests: XCTestCase {
+    func testDense() {
+        checkGradients(Dense(inputSize: 5, outputSize: 3, seed: 1), input: randomTensor([4, 5], seed: 2))
+        checkGradients(Dense(inputSize: 5, outputSize: 3, bias: false, seed: 1), input: randomTensor([2, 3, 5], seed: 2))
+    }
+
+    func testEmbeddingGradientSkipsPadding() {
+        let e = Embedding(vocabularySize: 7, dimension: 4, paddingIndex: 0, seed: 3)
+        let x = Tensor(shape: [2, 3], values: [1, 2, 0, 3, 3, 6])
+        checkGradients(e, input: x, checkInput: false)
+        e.zeroGradients()
+        _ = e.forward(x, training: true)
+        _ = e.backward(Tensor(shape: [2, 3, 4], repeating: 1))
+        XCTAssertEqual(Array(e.weight.gradient.array[0..<4]), [0, 0, 0, 0], "padding row gets no gradient")
+        XCTAssertEqual(Array(e.weight.gradient.array[12..<16]), [2, 2, 2, 2], "id 3 used twice")
+        XCTAssertEqual(e.forward(x, training: false).lengths, [2, 3])
+    }
+
+    func testConv1D() {
+        for (pad, stride, dil) in [(Padding.valid, 1, 1), (.same, 1, 1), (.same, 2, 1), (.valid, 1, 2), (.same, 3, 2)] {
+            checkGradients(Conv1D(inputChannels: 3, filters: 4, kernelSize: 3, stride: stride, padding: pad, dilation: dil, seed: 4),
+                           input: randomTensor([2, 9, 3], seed: 5))
+        }
+    }
+
+    func testConv2D() {
+        checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), seed: 6), input: randomTensor([2, 6, 5, 2], seed: 7))
+        checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same, seed: 6),
+                       input: randomTensor([2, 7, 6, 2], seed: 7))
+    }
+
+    func testPooling() {
+        checkGradients(Pool1D(.max, size: 2), input: randomTensor([2, 7, 3], seed: 8))
+        checkGradients(Pool1D(.average, size: 3, stride: 2), input: randomTensor([2, 7, 3], seed: 8))
+        checkGradients(Pool2D(.max, size: (2, 2)), input: randomTensor([2, 5, 4, 3], seed: 9))
+        checkGradients(Pool2D(.average, size: (2, 3), stride: (1, 2)), input: randomTensor([2, 5, 7, 3], seed: 9))
+        checkGradients(GlobalPool(.max), input: randomTensor([2, 5, 4, 3], seed: 10))
+        checkGradients(GlobalPool(.average), input: randomTensor([2, 5, 3], seed: 10))
+        let x = randomTensor([2, 5, 3], seed: 11)
+        x.lengths = [2, 5]
+        // Step 1e-3: two entries of this input are 3e-3 apart, a kink for max at step 1e-2.
+        checkGradients(GlobalPool(.max), input: x, eps: 1e-3)
+        checkGradients(GlobalPool(.average), input: x, eps: 1e-3)
+    }
+
+    func testLSTM() {
+        let x = randomTensor([3, 5, 4], seed: 12)
+        checkGradients(LSTM(inputSize: 4, hiddenSize: 20, seed: 13), input: x, eps: 1e-2)
+        checkGradients(LSTM(inputSize: 4, hiddenSize: 17, returnSequences: true, seed: 13), input: x, eps: 1e-2)
+        x.lengths = [5, 2, 3]
+        checkGradients(LSTM(inputSize: 4, hiddenSize: 16, seed: 13), input: x, eps: 1e-2)
+        checkGradients(LSTM(inputSize: 4, hiddenSize: 16, returnSequences: true, seed: 13), input: x, eps: 1e-2)
+    }
+
+    func testBidirectional() {
+        let x = randomTensor([3, 5, 4], seed: 14)
+        x.lengths = [5, 2, 4]
+        checkGradients(Bidirectional(inputSize: 4, hiddenSize: 16, seed: 15), input: x)
+        checkGradients(Bidirectional(inputSize: 4, hiddenSize: 6, returnSequences: true, seed: 15), input: x)
+    }
+
+    func testNormalization() {
+        checkGradients(BatchNorm(features: 3), input: randomTensor([6, 3], seed: 16), training: true)
+        checkGradients(BatchNorm(features: 3), input: randomTensor([2, 3, 2, 3], seed: 16), training: true)
+        checkGradients(BatchNorm(features: 3), input: randomTensor([6, 3], seed: 16), training: false)
+        checkGradients(LayerNorm(features: 5), input: randomTensor([3, 5], seed: 17))
+    }
+
+    func testActivations() {
+        for kind in [Activation.Kind.relu, .tanh, .sigmoid, .gelu, .leakyReLU(slope: 0.1)] {
+            checkGradients(Activation(kind), input: randomTensor([3, 40], seed: 18), eps: 1e-3)
+        }
+    }
+
+    func testDropoutBackwardUsesTheForwardMask() {
+        let d = Dropout(rate: 0.5, seed: 1)
+        let x = Tensor(shape: [4, 50], repeating: 1)
+        let y = d.forward(x, training: true).clone()
+        let g = d.backward(Tensor(shape: [4, 50], repeating: 1))
+        XCTAssertEqual(y.array, g.array)
+        XCTAssertTrue(y.array.allSatisfy { $0 == 0 || $0 == 2 })
+        let kept = y.array.filter { $0 != 0 }.count
+        XCTAssertTrue(kept > 60 && kept < 140, "about half kept, got \(kept)")
+        XCTAssertEqual(d.forward(x, training: false).array, x.array, "identity at inference")
+    }
+
+    func testSequentialAndGraph() {
+        let s = Sequential([Dense(inputSize: 4, outputSize: 6, seed: 1), Activation(.tanh), Dense(inputSize: 6, outputSize: 2, seed: 2)])
+        checkGradients(s, input: randomTensor([3, 4], seed: 19))
+        let g = Graph()
+        let a = g.input("a")
+        let h = g.add(Dense(inputSize: 4, outputSize: 4, seed: 3), a, name: "h")
+        let r = g.sum([a, h], name: "residual")
+        let c = g.concat([r, a], name: "both")
+        g.add(Dense(inputSize: 8, outputSize: 3, seed: 4), c, name: "head")
+        checkGradients(g, input: randomTensor([3, 4], seed: 20))
+        XCTAssertEqual(g.namedParameters.map(\.0), ["h.weight", "h.bias", "head.weight", "head.bias"])
+    }
+
+    func testLosses() {
+        let logits = randomTensor([4, 5], seed: 21, scale: 2)
+        let targets = Tensor(shape: [4], values: [0, 3, 4, 3])
+        for loss in [SoftmaxCrossEntropy(), SoftmaxCrossEntropy(classWeights: [1, 2, 0.5, 1, 3], labelSmoothing: 0.1)] {
+            checkLoss(loss, logits: logits, targets: targets, mask: nil)
+        }
+        let bt = Tensor(shape: [4, 5], values: (0..<20).map { Float($0 % 3 == 0 ? 1 : 0) })
+        let mask = Tensor(shape: [4, 5], values: (0..<20).map { Float($0 % 4 == 1 ? 0 : 1) })
+        checkLoss(BinaryCrossEntropy(), logits: logits, targets: bt, mask: nil)
+        checkLoss(BinaryCrossEntropy(positiveWeights: [1, 2, 3, 0.5, 1]), logits: logits, targets: bt, mask: mask)
+    }
+
+    func checkLoss(_ loss: Loss, logits: Tensor, targets: Tensor, mask: Tensor?, file: StaticString = #filePath, line: UInt = #line) {
+        _ = loss.compute(logits: logits, targets: targets, mask: mask)
+        let analytic = loss.gradient.array
+        var numeric: [Float] = []
+        let eps: Float = 1e-3
+        for i in 0..<logits.count {
+            let old = logits.pointer[i]
+            logits.pointer[i] = old + eps
+            let up = loss.compute(logits: logits, targets: targets, mask: mask)
+            logits.pointer[i] = old - eps
+            let down = loss.compute(logits: logits, targets: targets, mask: mask)
+            logits.pointer[i] = old
+            numeric.append((up - down) / (2 * eps))
+        }
+        assertClose(analytic, numeric, rtol: 2e-2, atol: 2e-3, "\(type(of: loss))", file: file, line: line)
+    }
+}

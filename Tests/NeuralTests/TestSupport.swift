@@ -1,0 +1,78 @@
+import XCTest
+@testable import Neural
+
+/// The one approximate-equality check of the Neural tests: |a - e| <= atol + rtol * |e| element-wise.
+///
+/// Tolerances used across the suite:
+/// - golden values against PyTorch (float32 on both sides, different summation orders and our
+///   polynomial exp): rtol 1e-4, atol 1e-5;
+/// - finite-difference gradient checks (float32 central differences, step 1e-2 or 1e-3): rtol 2e-2, atol 2e-3.
+func assertClose(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-4, atol: Float = 1e-5,
+                 _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(message): \(actual.count) values, expected \(expected.count)", file: file, line: line)
+    var worst = 0, worstExcess: Float = 0, failures = 0
+    for i in 0..<min(actual.count, expected.count) {
+        let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
+        if excess > 0 || actual[i].isNaN {
+            failures += 1
+            if excess > worstExcess || actual[i].isNaN { worstExcess = excess; worst = i }
+        }
+    }
+    if failures > 0 {
+        XCTFail("\(message): \(failures) of \(actual.count) values differ; worst at \(worst): got \(actual[worst]), expected \(expected[worst])",
+                file: file, line: line)
+    }
+}
+
+/// A reproducible tensor of uniform values in [-scale, scale].
+func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+    var rng = SplitMix64(seed: seed)
+    let n = shape.reduce(1, *)
+    return Tensor(shape: shape, values: (0..<n).map { _ in Float(rng.nextUniform() * 2 - 1) * scale })
+}
+
+/// Finite-difference check of a layer's backward: loss = sum(output * R) for a fixed random R.
+/// Checks dInput (unless `checkInput` is false) and every parameter's gradient on up to
+/// `samples` entries each, with central differences of step `eps`.
+func checkGradients(_ layer: Layer, input: Tensor, training: Bool = false, checkInput: Bool = true,
+                    eps: Float = 1e-2, samples: Int = 24, rtol: Float = 2e-2, atol: Float = 2e-3,
+                    file: StaticString = #filePath, line: UInt = #line) {
+    layer.needsInputGradient = checkInput
+    let y0 = layer.forward(input, training: training)
+    let r = randomTensor(y0.shape, seed: 99)
+    func loss() -> Double {
+        let y = layer.forward(input, training: training)
+        var s = 0.0
+        for i in 0..<y.count { s += Double(y.pointer[i]) * Double(r.pointer[i]) }
+        return s
+    }
+    layer.zeroGradients()
+    _ = layer.forward(input, training: training)
+    let dInput = layer.backward(r).clone()
+    let analytic = layer.parameters.map { $0.gradient.clone() }
+
+    func numeric(_ t: Tensor, _ i: Int) -> Float {
+        let old = t.pointer[i]
+        t.pointer[i] = old + eps
+        let up = loss()
+        t.pointer[i] = old - eps
+        let down = loss()
+        t.pointer[i] = old
+        return Float((up - down) / Double(2 * eps))
+    }
+    func indices(_ n: Int) -> [Int] {
+        if n <= samples { return Array(0..<n) }
+        var rng = SplitMix64(seed: UInt64(n))
+        return (0..<samples).map { _ in Int(rng.next() % UInt64(n)) }
+    }
+    if checkInput {
+        let idx = indices(input.count)
+        assertClose(idx.map { dInput.pointer[$0] }, idx.map { numeric(input, $0) }, rtol: rtol, atol: atol,
+                    "\(type(of: layer)) dInput", file: file, line: line)
+    }
+    for (p, g) in zip(layer.parameters, analytic) {
+        let idx = indices(p.value.count)
+        assertClose(idx.map { g.pointer[$0] }, idx.map { numeric(p.value, $0) }, rtol: rtol, atol: atol,
+                    "\(type(of: layer)) d\(p.name)", file: file, line: line)
+    }
+}
