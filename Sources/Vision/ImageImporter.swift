@@ -1,0 +1,355 @@
+import Corpus
+import Foundation
+import GRDB
+
+/// What to do with an uncertain (-1) mined label when it becomes an image label (CheXpert paper, Irvin et al. 2019).
+public enum UncertainPolicy: String, Sendable, CaseIterable, Codable {
+    /// U-Ones: uncertain counts as positive.
+    case ones
+    /// U-Zeros: uncertain counts as negative.
+    case zeros
+    /// U-Ignore: the image gets no label for that observation.
+    case ignore
+}
+
+/// Options of `triage images import`.
+public struct ImageImportOptions: Sendable {
+    /// The task image labels are stored under; default: the `.npz` file's stem, else the scheme.
+    public var task: String?
+    /// The label scheme of the linked reports' mined labels (e.g. chexpert).
+    public var scheme: String?
+    /// The observations of that scheme to copy to images (e.g. "Cardiomegaly").
+    public var observations: [String] = []
+    /// How uncertain mined labels become image labels.
+    public var uncertain: UncertainPolicy = .ignore
+    /// The split of image files (train, val or test); default: a parent folder named so, else none.
+    public var split: String?
+    /// Image file name (or stem, or path as given) to study id, from `--map`.
+    public var studyMap: [String: String] = [:]
+    /// Only link to documents from this source (the archive the reports came from).
+    public var documentSource: String?
+    /// Store the 8-bit pixels of image files in the corpus, not only their location.
+    public var storePixels = false
+    /// Images written per transaction for folders of files.
+    public var batchSize = 256
+
+    /// Default options.
+    public init() {}
+}
+
+/// The counts `triage images import` reports.
+public struct ImageImportSummary: Sendable, Codable, Equatable {
+    /// Input files read (image files and `.npz` archives).
+    public var files = 0
+    /// Images written (new or updated).
+    public var images = 0
+    /// Of those, images new to the corpus.
+    public var inserted = 0
+    /// Image labels written.
+    public var labels = 0
+    /// Images linked to a report.
+    public var linked = 0
+    /// Images whose linked report had no mined labels of the scheme (left unlabelled).
+    public var unmined = 0
+    /// Uncertain mined labels dropped by `--uncertain ignore`.
+    public var ignoredUncertain = 0
+    /// Files that could not be read (skipped).
+    public var bad = 0
+    /// Why each bad file was skipped.
+    public var errors: [String] = []
+    /// Images per split ("none" for files without a split).
+    public var splits: [String: Int] = [:]
+
+    /// An empty summary.
+    public init() {}
+}
+
+/// Reads image files and MedMNIST `.npz` archives into the corpus `image` and `imageLabel` tables.
+///
+/// Idempotent: an image is keyed by its location (the absolute file path, or
+/// `path#split/index` for arrays), so importing again updates rows in place; the
+/// labels this import covers are replaced, not duplicated. Each `.npz` is one
+/// transaction, folders of files are written in batches; a bad file is skipped,
+/// counted and named, and never leaves a partial write.
+public final class ImageImporter {
+    /// A progress report: files done of total, images written so far.
+    public struct Progress: Sendable {
+        public let filesDone: Int, filesTotal: Int, images: Int
+    }
+
+    let corpus: Corpus
+    let options: ImageImportOptions
+    let progress: (@Sendable (Progress) -> Void)?
+    let onError: (@Sendable (String) -> Void)?
+    var summary = ImageImportSummary()
+    var hasDocumentImage = false
+
+    /// An importer writing into `corpus`; `progress` and `onError` are called as work proceeds.
+    public init(corpus: Corpus, options: ImageImportOptions,
+                progress: (@Sendable (Progress) -> Void)? = nil, onError: (@Sendable (String) -> Void)? = nil) {
+        self.corpus = corpus
+        self.options = options
+        self.progress = progress
+        self.onError = onError
+    }
+
+    /// Image files (and `.npz` archives) at `paths`: files as given, folders walked recursively in name order.
+    public static func inputFiles(_ paths: [String]) throws -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ImageError(file: path, "no such file or folder")
+            }
+            if !isDirectory.boolValue { out.append(path); continue }
+            guard let walker = fm.enumerator(atPath: path) else { throw ImageError(file: path, "cannot list the folder") }
+            var found: [String] = []
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if name.hasPrefix(".") { continue }
+                let ext = (name as NSString).pathExtension.lowercased()
+                if ImageFile.extensions.contains(ext) || ext == "npz" { found.append((path as NSString).appendingPathComponent(relative)) }
+            }
+            out += found.sorted()
+        }
+        return out
+    }
+
+    /// Imports every image under `paths`; returns the counts (bad files are in `errors`, not thrown).
+    public func run(_ paths: [String]) throws -> ImageImportSummary {
+        if let scheme = options.scheme, options.observations.isEmpty {
+            throw ImageError(file: "--scheme \(scheme)", "name at least one --observation to copy from the reports")
+        }
+        if options.scheme == nil, !options.observations.isEmpty {
+            throw ImageError(file: "--observation", "give the --scheme the observations belong to")
+        }
+        let files = try ImageImporter.inputFiles(paths)
+        hasDocumentImage = try corpus.pool.read { db in try db.tableExists("documentImage") }
+        var pending: [PendingImage] = []
+        for (index, file) in files.enumerated() {
+            let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+            // Reading errors skip the file; corpus errors (disk full, locked) end the run.
+            if absolute.lowercased().hasSuffix(".npz") {
+                try flush(&pending)
+                let sets: [LabelledImages]
+                do {
+                    sets = try readNPZ(path: absolute, shown: file)
+                } catch {
+                    fail(ImageImporter.describe(error, file: file))
+                    continue
+                }
+                try writeNPZ(sets, path: absolute, shown: file)
+                summary.files += 1
+            } else {
+                do {
+                    pending.append(try readFile(path: absolute, shown: file))
+                    summary.files += 1
+                } catch {
+                    fail(ImageImporter.describe(error, file: file))
+                }
+                if pending.count >= options.batchSize { try flush(&pending) }
+            }
+            progress?(Progress(filesDone: index + 1, filesTotal: files.count, images: summary.images + pending.count))
+        }
+        try flush(&pending)
+        return summary
+    }
+
+    func fail(_ message: String) {
+        summary.bad += 1
+        summary.errors.append(message)
+        onError?(message)
+    }
+
+    /// One decoded image file waiting to be written.
+    struct PendingImage {
+        let location: String
+        let width: Int, height: Int, channels: Int
+        let split: String?
+        let pixels: Data?
+        let studyIds: [String]
+    }
+
+    func readFile(path: String, shown: String) throws -> PendingImage {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImageError(file: shown, "cannot be read (permissions?)")
+        }
+        var studyIds: [String] = []
+        let name = (path as NSString).lastPathComponent
+        let stem = (name as NSString).deletingPathExtension
+        for key in [shown, path, name, stem] { if let id = options.studyMap[key] { studyIds.append(id) } }
+        studyIds.append(stem)
+        if let prefix = stem.split(separator: "_").first, prefix.count < stem.count { studyIds.append(String(prefix)) }
+        let image: AnyImage
+        if ImageFile.format(of: data) == .dicom {
+            let dicom = try DICOMImage.read(data, origin: shown)
+            if let accession = dicom.accessionNumber { studyIds.append(accession) }
+            if let study = dicom.studyInstanceUID { studyIds.append(study) }
+            image = .float(dicom.windowed())
+        } else {
+            image = try ImageFile.decode(data, origin: shown)
+        }
+        let bytes = options.storePixels ? Data(image.bytes().pixels) : nil
+        return PendingImage(location: path, width: image.width, height: image.height, channels: image.channels,
+                            split: options.split ?? ImageImporter.splitFromFolder(path), pixels: bytes, studyIds: studyIds)
+    }
+
+    /// train, val or test when a parent folder is named so (valid and validation count as val).
+    static func splitFromFolder(_ path: String) -> String? {
+        for component in (path as NSString).pathComponents.dropLast().reversed() {
+            switch component.lowercased() {
+            case "train", "training": return "train"
+            case "val", "valid", "validation": return "val"
+            case "test", "testing": return "test"
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// Writes a batch of image files, their report links and report-derived labels, in one transaction.
+    func flush(_ pending: inout [PendingImage]) throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        let task = options.task ?? options.scheme
+        var local = summary
+        try corpus.pool.write { db in
+            for image in batch {
+                let documentId = try self.findDocument(db, candidates: image.studyIds)
+                let imageId = try self.upsertImage(db, location: image.location, width: image.width, height: image.height,
+                                                   channels: image.channels, split: image.split, pixels: image.pixels,
+                                                   documentId: documentId, summary: &local)
+                if documentId != nil { local.linked += 1 }
+                if let scheme = self.options.scheme, let task, let documentId {
+                    try self.copyReportLabels(db, imageId: imageId, documentId: documentId, scheme: scheme, task: task,
+                                              summary: &local)
+                }
+            }
+        }
+        summary = local
+    }
+
+    /// The document of the first candidate study id that names exactly one (a report preferred), or nil.
+    func findDocument(_ db: Database, candidates: [String]) throws -> Int64? {
+        for candidate in candidates where !candidate.isEmpty {
+            if hasDocumentImage {
+                let viaImage = try Int64.fetchAll(db, sql: """
+                    SELECT DISTINCT di.documentId FROM documentImage di JOIN document d ON d.id = di.documentId
+                    WHERE di.imageRef = ? AND (? IS NULL OR d.source = ?)
+                    """, arguments: [candidate, options.documentSource, options.documentSource])
+                if viaImage.count == 1 { return viaImage[0] }
+            }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, kind FROM document WHERE externalId = ? AND (? IS NULL OR source = ?)
+                """, arguments: [candidate, options.documentSource, options.documentSource])
+            if rows.count == 1 { return rows[0]["id"] }
+            let reports = rows.filter { ($0["kind"] as String?) == "report" }
+            if reports.count == 1 { return reports[0]["id"] }
+        }
+        return nil
+    }
+
+    /// Inserts or updates the image at `location`; returns its id.
+    func upsertImage(_ db: Database, location: String, width: Int, height: Int, channels: Int, split: String?,
+                     pixels: Data?, documentId: Int64?, summary local: inout ImageImportSummary) throws -> Int64 {
+        let existing = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE location = ?", arguments: [location])
+        local.images += 1
+        local.splits[split ?? "none", default: 0] += 1
+        if let existing {
+            try db.execute(sql: """
+                UPDATE image SET width = ?, height = ?, channels = ?, split = COALESCE(?, split),
+                    pixels = COALESCE(?, pixels), documentId = COALESCE(?, documentId) WHERE id = ?
+                """, arguments: [width, height, channels, split, pixels, documentId, existing])
+            return existing
+        }
+        var record = Image(location: location, width: width, height: height, channels: channels, split: split,
+                           pixels: pixels, documentId: documentId)
+        try record.insert(db)
+        local.inserted += 1
+        return record.id ?? db.lastInsertedRowID
+    }
+
+    /// Copies the linked report's rule-mined labels of the chosen observations, applying the uncertain policy.
+    /// An observation the mined report does not mention is negative (0), as in CheXpert training.
+    func copyReportLabels(_ db: Database, imageId: Int64, documentId: Int64, scheme: String, task: String,
+                          summary local: inout ImageImportSummary) throws {
+        let mined = try Row.fetchAll(db, sql: """
+            SELECT observation, value FROM label WHERE documentId = ? AND scheme = ? AND source = 'rules'
+            """, arguments: [documentId, scheme])
+        guard !mined.isEmpty else {
+            local.unmined += 1
+            return
+        }
+        var values: [String: Int] = [:]
+        for row in mined { values[row["observation"]] = row["value"] }
+        for observation in options.observations {
+            try db.execute(sql: "DELETE FROM imageLabel WHERE imageId = ? AND task = ? AND observation = ?",
+                           arguments: [imageId, task, observation])
+            var value = values[observation] ?? 0
+            if value == -1 {
+                switch options.uncertain {
+                case .ones: value = 1
+                case .zeros: value = 0
+                case .ignore:
+                    local.ignoredUncertain += 1
+                    continue
+                }
+            }
+            try ImageLabel(imageId: imageId, task: task, observation: observation,
+                           value: value == 1 ? .positive : .negative).insert(db)
+            local.labels += 1
+        }
+    }
+
+    /// A reading error as one line naming the file.
+    static func describe(_ error: Error, file: String) -> String {
+        if let error = error as? ImageError { return error.description }
+        return "\(file): \(error.localizedDescription)"
+    }
+
+    /// Every split of a MedMNIST-style `.npz`, checked.
+    func readNPZ(path: String, shown: String) throws -> [LabelledImages] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImageError(file: shown, "cannot be read (permissions?)")
+        }
+        let npz = try NPZFile(data: data, origin: shown)
+        let splits = MedMNIST.splits(in: npz)
+        guard !splits.isEmpty else {
+            throw ImageError(file: shown, "no {train,val,test}_images with {split}_labels arrays (arrays: \(npz.keys.joined(separator: ", ")))")
+        }
+        return try splits.map { try MedMNIST.load(npz, split: $0) }
+    }
+
+    /// Writes the splits of one `.npz` in one transaction: pixels inline, class labels as observations "0", "1", ...
+    func writeNPZ(_ sets: [LabelledImages], path: String, shown: String) throws {
+        let multiLabel = sets.contains { $0.isMultiLabel }
+        let classCount = multiLabel
+            ? (sets.first { $0.isMultiLabel }?.labels.first?.count ?? 1)
+            : max(2, (sets.flatMap { $0.labels.map { $0[0] } }.max() ?? 0) + 1)
+        let task = options.task ?? ((shown as NSString).lastPathComponent as NSString).deletingPathExtension
+        let observations = (0..<classCount).map(String.init)
+        var local = summary
+        try corpus.pool.write { db in
+            for set in sets {
+                for (index, image) in set.images.enumerated() {
+                    let imageId = try self.upsertImage(
+                        db, location: "\(path)#\(set.split)/\(index)", width: image.width, height: image.height,
+                        channels: image.channels, split: set.split, pixels: Data(image.pixels), documentId: nil,
+                        summary: &local)
+                    let label = set.labels[index]
+                    for (k, observation) in observations.enumerated() {
+                        let positive = multiLabel ? label[k] == 1 : label[0] == k
+                        try db.execute(sql: """
+                            INSERT INTO imageLabel (imageId, task, observation, value) VALUES (?, ?, ?, ?)
+                            ON CONFLICT(imageId, task, observation) DO UPDATE SET value = excluded.value
+                            """, arguments: [imageId, task, observation, positive ? 1 : 0])
+                        local.labels += 1
+                    }
+                }
+            }
+        }
+        summary = local
+    }
+}
