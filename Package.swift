@@ -27,10 +27,11 @@ let package = Package(
         .target(name: "Neural", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2"]),
+        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Genomics", dependencies: ["Corpus", "Archives"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives"]),
+        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives",
+                                             .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "TriageCLI", dependencies: [
             "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Corpus
+import Foundation
+import GRDB
+import Models
+
+/// `triage train text`: a text classifier from the corpus's labelled documents.
+struct TrainText: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "text",
+        abstract: "Train a text classifier (LSTM, BiLSTM or 1D CNN) on labelled documents of the corpus.",
+        discussion: """
+        Labels come from a task's human labels (--task, see `triage import csv`) or from the \
+        labels rules mined for a scheme (--scheme, weak supervision; with --observation O a \
+        binary O / no O classifier, uncertain reports left out). A stratified --validation \
+        share is held out: every epoch prints the training loss and the validation loss and \
+        accuracy, and training stops when the validation loss has not improved for --patience \
+        epochs, keeping the best weights. The model (one .safetensors file holding the text \
+        preparation, classes and weights) is registered in the corpus's model table with its metrics.
+
+        Example: triage train text --task symptom2disease --arch cnn --output models/s2d.safetensors
+        """)
+
+    @Option(help: ArgumentHelp("Train on the human labels of this task.", valueName: "name"))
+    var task: String?
+    @Option(help: ArgumentHelp("Train on the labels rules mined for this scheme instead (weak supervision).", valueName: "scheme"))
+    var scheme: String?
+    @Option(help: ArgumentHelp("With --scheme: a binary classifier of this one observation.", valueName: "observation"))
+    var observation: String?
+    @Option(help: ArgumentHelp("Network: lstm, bilstm or cnn.", valueName: "arch"))
+    var arch: String = "cnn"
+    @Option(help: "Most passes over the training texts (early stopping may end sooner).")
+    var epochs = 30
+    @Option(help: ArgumentHelp("Share of texts held out for validation and early stopping (0 to 0.5; 0 = train on all for --epochs).", valueName: "fraction"))
+    var validation = 0.1
+    @Option(help: "Seed of the split, weights, batches and dropout.")
+    var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Where to write the model (a .safetensors file).", valueName: "model"))
+    var output: String
+    @Option(help: "Ensemble members trained with different seeds (probabilities averaged).")
+    var members = 1
+    @Option(help: "Texts per training step.")
+    var batchSize = 32
+    @Option(help: "Adam learning rate.")
+    var learningRate: Float = 2e-3
+    @Option(help: "Epochs without a better validation loss before stopping.")
+    var patience = 4
+    @Option(help: "Tokens read per text (longer texts are cut).")
+    var maxTokens = 256
+    @Option(help: "Embedding size.")
+    var dimension = 64
+    @Option(help: "Filters per convolution width (cnn).")
+    var filters = 96
+    @Option(help: "LSTM units per direction (lstm, bilstm).")
+    var hidden = 64
+    @Option(help: ArgumentHelp("Name in the model table (default: the output file's name without extension).", valueName: "name"))
+    var name: String?
+    @Flag(help: "Print the final metrics as one JSON object.")
+    var json = false
+    @Flag(help: "No per-epoch progress on stderr.")
+    var quiet = false
+    @OptionGroup var corpus: CorpusOptions
+
+    func validate() throws {
+        guard (task == nil) != (scheme == nil) else {
+            throw ValidationError("Give either --task NAME (human labels) or --scheme NAME (rule labels).")
+        }
+        if observation != nil && scheme == nil { throw ValidationError("--observation needs --scheme.") }
+        guard TextArchitecture(rawValue: arch) != nil else {
+            throw ValidationError("--arch must be one of: \(TextArchitecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        guard epochs >= 1 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000.") }
+        guard validation >= 0 && validation <= 0.5 else { throw ValidationError("--validation must be between 0 and 0.5, e.g. 0.1.") }
+        guard members >= 1 && members <= 32 else { throw ValidationError("--members must be between 1 and 32.") }
+        guard batchSize >= 1, maxTokens >= 1, dimension >= 1, filters >= 1, hidden >= 1, patience >= 1 else {
+            throw ValidationError("--batch-size, --max-tokens, --dimension, --filters, --hidden and --patience must be positive.")
+        }
+        guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1), e.g. 0.002.") }
+        guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output must name a file, e.g. models/vignettes.safetensors.") }
+    }
+
+    func run() throws {
+        let store = try corpus.open()
+        let source: TextLabelSource = task.map { .task($0) } ?? .rules(scheme: scheme ?? "", observation: observation)
+        let data: (examples: [LabelledText], skipped: [String])
+        do { data = try TextCorpus.examples(source, in: store) } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+        for message in data.skipped.prefix(5) { Console.warning(message) }
+        if data.skipped.count > 5 { Console.warning("... and \(data.skipped.count - 5) more") }
+
+        var settings = TextTrainer.Settings()
+        settings.architecture = TextArchitecture(rawValue: arch) ?? .cnn
+        settings.epochs = epochs
+        settings.validationFraction = validation
+        settings.seed = seed
+        settings.members = members
+        settings.batchSize = batchSize
+        settings.learningRate = learningRate
+        settings.patience = patience
+        settings.preparation.maxTokens = maxTokens
+        settings.dimension = dimension
+        settings.filters = filters
+        settings.hiddenSize = hidden
+        let classCount = Set(data.examples.map(\.label)).count
+        if !quiet {
+            Console.note("training a \(arch) text classifier on \(data.examples.count) texts, \(classCount) classes (\(source))"
+                         + (members > 1 ? ", \(members) members" : ""))
+        }
+        let quiet = quiet, epochs = epochs, members = members
+        let result: TextTrainer.Result
+        do {
+            result = try TextTrainer(settings: settings).train(data.examples, task: source.taskName, labelSource: "\(source)") { r in
+                guard !quiet else { return }
+                var line = (members > 1 ? "member \(r.member)/\(members) " : "")
+                    + String(format: "epoch %2d/%d  loss %.4f", r.epoch, epochs, r.loss)
+                if let vl = r.validationLoss, let va = r.validationAccuracy {
+                    line += String(format: "  val loss %.4f  val acc %.4f", vl, va)
+                }
+                line += String(format: "  %.0f texts/s  %.1f s", r.samplesPerSecond, r.elapsed) + (r.best ? "  *" : "")
+                Console.note(line)
+            }
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+        do { try result.classifier.save(to: output) } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+        var metrics = result.metrics
+        metrics["members"] = Double(members)
+        let modelName = name ?? ((output as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = URL(fileURLWithPath: output).standardizedFileURL.path
+        struct Registered: Encodable { let kind: String; let arch: String; let metrics: [String: Double] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metricsJSON = String(decoding: try encoder.encode(Registered(kind: "text", arch: arch, metrics: metrics)), as: UTF8.self)
+        try store.pool.write { db in
+            if var existing = try ModelRecord.filter(Column("name") == modelName).fetchOne(db) {
+                existing.task = source.taskName
+                existing.file = file
+                existing.metrics = metricsJSON
+                existing.createdAt = Date()
+                try existing.update(db)
+            } else {
+                var record = ModelRecord(name: modelName, task: source.taskName, file: file, metrics: metricsJSON)
+                try record.insert(db)
+            }
+        }
+        if json {
+            struct Output: Encodable { let model: String; let name: String; let task: String; let arch: String; let metrics: [String: Double] }
+            try Console.printJSON(Output(model: file, name: modelName, task: source.taskName, arch: arch, metrics: metrics))
+        } else {
+            var line = "saved \(output) (model '\(modelName)', task '\(source.taskName)')"
+            if let accuracy = metrics["validationAccuracy"] {
+                line += String(format: ": validation accuracy %.4f, macro-F1 %.4f on %d texts", accuracy,
+                               metrics["validationMacroF1"] ?? 0, Int(metrics["validationTexts"] ?? 0))
+            }
+            line += String(format: ", %.1f s", metrics["seconds"] ?? 0)
+            print(line)
+        }
+    }
+}
