@@ -17,20 +17,74 @@ public enum BLAS {
         return String(cString: text)
     }
 
-    /// Number of threads OpenBLAS uses for one call.
+    /// Number of threads one product (and Triage's element-wise loops) uses.
+    ///
+    /// OpenBLAS itself always runs single-threaded: its idle workers spin in `sched_yield`
+    /// and steal the cores from Triage's own loops. Instead `sgemm` splits a large product into
+    /// `threads` fixed row (or column) blocks run by Dispatch, which also keeps results
+    /// deterministic for a given thread count.
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+        get { Parallel.threads }
+        set {
+            openblas_set_num_threads(1)
+            Parallel.threads = Swift.max(1, newValue)
+        }
     }
 
+    /// Pins OpenBLAS to one thread (idempotent); called before the first product.
+    static let pinned: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// Products below this many multiply-adds run on the calling thread.
+    static let splitThreshold = 1 << 21
+
     /// Row-major single-precision GEMM: `C(M,N) = alpha * op(A)(M,K) * op(B)(K,N) + beta * C`.
-    @inlinable
+    /// With `parallel`, a large product is split into `threads` blocks of rows of C (or columns
+    /// when C has few rows); pass false when the caller already runs one block per core.
     public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
+    ) {
+        _ = pinned
+        let parts = Parallel.threads
+        guard parallel, parts > 1, m * n * k >= splitThreshold, Swift.max(m, n) >= 32 * parts else {
+            serial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // Blocks are multiples of 16 (the AVX-512 kernel's row block) so each stays efficient.
+        let byRows = m >= n || m >= 64 * parts
+        let total = byRows ? m : n
+        let block = ((total + parts - 1) / parts + 15) / 16 * 16
+        Parallel.chunks(parts, cost: Parallel.grain) { range in
+            for part in range {
+                let lo = part * block, hi = Swift.min(total, lo + block)
+                if lo >= hi { continue }
+                if byRows {
+                    serial(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                           a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c + lo * ldc, ldc: ldc)
+                } else {
+                    serial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                           b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// One OpenBLAS call on the calling thread.
+    @inline(__always)
+    static func serial(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if m == 0 || n == 0 { return }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,

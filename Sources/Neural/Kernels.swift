@@ -37,11 +37,18 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 /// The SIMD vector the element-wise kernels work in.
 public typealias FloatV = SIMD16<Float>
 
-/// Vector exp (Cephes polynomial, ~2 ulp on [-87, 88]; clamps outside).
+/// Vector exp (Cephes polynomial, ~2 ulp on [-87, 88]; clamps outside). Written with plain
+/// lane-wise operators only: the generic SIMD helpers (`clamped`, `rounded`, integer
+/// conversions) are not specialised by the compiler and run lane by lane.
 @inline(__always) @usableFromInline
 func vexp(_ x0: FloatV) -> FloatV {
-    var x = x0.clamped(lowerBound: FloatV(repeating: -87.3), upperBound: FloatV(repeating: 88.3))
-    let fx = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    let lo = FloatV(repeating: -87.3), hi = FloatV(repeating: 88.3)
+    var x = x0.replacing(with: lo, where: x0 .< lo)
+    x = x.replacing(with: hi, where: x .> hi)
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+    let magic = FloatV(repeating: 12_582_912)
+    let shifted = x * 1.44269504088896341 + magic
+    let fx = shifted - magic
     x = x - fx * 0.693359375
     x = x + fx * 2.12194440e-4
     var y = FloatV(repeating: 1.9875691500e-4)
@@ -51,9 +58,8 @@ func vexp(_ x0: FloatV) -> FloatV {
     y = y * x + 1.6666665459e-1
     y = y * x + 5.0000001201e-1
     y = y * x * x + x + 1
-    let n = SIMD16<Int32>(fx, rounding: .towardZero)
-    let scale = unsafeBitCast((n &+ 127) &<< 23, to: FloatV.self)
-    return y * scale
+    let n = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    return y * unsafeBitCast((n &+ 127) &<< 23, to: FloatV.self)
 }
 
 /// Vector logistic sigmoid 1 / (1 + e^-x).

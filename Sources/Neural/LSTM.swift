@@ -72,12 +72,16 @@ public final class LSTM: Layer {
         let gp = gates.pointer, hp = hPrev.pointer, cp = cells.pointer, tp = tanhC.pointer
         let hl = hLast.pointer, sp = sequence.pointer, lens = lengths, seq = returnSequences
         for bi in 0..<b { (hp + bi * t * h).update(repeating: 0, count: h) }
-        for step in 0..<t {
-            if step > 0 {
-                BLAS.sgemm(transA: false, transB: true, m: b, n: g4, k: h, alpha: 1, a: hp + step * h, lda: t * h,
-                           b: weightHH.value.pointer, ldb: h, beta: 1, c: gp + step * g4, ldc: t * g4)
-            }
-            Parallel.chunks(b, cost: g4 * 12) { range in
+        let whh = weightHH.value.pointer
+        // Rows are independent through time: each core runs all T steps for its block of rows,
+        // with single-threaded GEMMs, so the steps need no synchronisation.
+        Parallel.chunks(b, cost: t * g4 * h) { range in
+            let r0 = range.lowerBound, rows = range.count
+            for step in 0..<t {
+                if step > 0 {
+                    BLAS.sgemm(transA: false, transB: true, m: rows, n: g4, k: h, alpha: 1, a: hp + (r0 * t + step) * h, lda: t * h,
+                               b: whh, ldb: h, beta: 1, c: gp + (r0 * t + step) * g4, ldc: t * g4, parallel: false)
+                }
                 for bi in range {
                     let row = bi * t + step
                     let hIn = hp + row * h
@@ -166,8 +170,10 @@ public final class LSTM: Layer {
         if returnSequences { dH.zero() } else { dH.copy(from: dy) }
         let gp = gates.pointer, cp = cells.pointer, tp = tanhC.pointer, dz = dGates.pointer
         let dhp = dH.pointer, dcp = dC.pointer, dyp = dy.pointer, lens = lengths, seq = returnSequences
-        for step in stride(from: t - 1, through: 0, by: -1) {
-            Parallel.chunks(b, cost: g4 * 8) { range in
+        let whh = weightHH.value.pointer
+        Parallel.chunks(b, cost: t * g4 * h) { range in
+            let r0 = range.lowerBound, rows = range.count
+            for step in stride(from: t - 1, through: 0, by: -1) {
                 for bi in range {
                     let row = bi * t + step
                     if step >= lens[bi] { (dz + row * g4).update(repeating: 0, count: g4); continue }
@@ -175,11 +181,11 @@ public final class LSTM: Layer {
                     LSTM.cellBackward(gp + row * g4, dz: dz + row * g4, cPrev: step > 0 ? UnsafePointer(cp + (row - 1) * h) : nil,
                                       tanhC: tp + row * h, dh: dhp + bi * h, dc: dcp + bi * h, hidden: h)
                 }
-            }
-            if step > 0 {
-                // dh(t-1) += dz(t) (B, 4H) x W_hh (4H, H); rows on their padded tail carry dh unchanged.
-                BLAS.sgemm(transA: false, transB: false, m: b, n: h, k: g4, alpha: 1, a: dz + step * g4, lda: t * g4,
-                           b: weightHH.value.pointer, ldb: h, beta: 1, c: dhp, ldc: h)
+                if step > 0 {
+                    // dh(t-1) += dz(t) (B, 4H) x W_hh (4H, H); rows on their padded tail carry dh unchanged.
+                    BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: g4, alpha: 1, a: dz + (r0 * t + step) * g4, lda: t * g4,
+                               b: whh, ldb: h, beta: 1, c: dhp + r0 * h, ldc: h, parallel: false)
+                }
             }
         }
         if !weightIH.frozen {
