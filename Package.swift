@@ -28,7 +28,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Genomics", dependencies: ["Corpus", "Archives"]),
+        .target(name: "Genomics", dependencies: ["Corpus", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives",
                                              .product(name: "GRDB", package: "GRDB.swift")]),

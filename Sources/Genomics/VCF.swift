@@ -98,6 +98,15 @@ public enum VCF {
 
     /// Parses VCF text; every error names `file`:line and what is wrong.
     public static func parse(_ bytes: [UInt8], file: String = "<vcf>") throws -> VCFFile {
+        try parse(bytes, file: file, keep: nil)
+    }
+
+    /// Parses VCF text, building full records only for lines whose POS passes `keep`; the
+    /// others are checked (columns, POS, and `checkRef` on the REF bytes) and dropped.
+    /// `checkRef(pos, ref)` returns an error message when REF is wrong.
+    public static func parse(_ bytes: [UInt8], file: String,
+                             keep: ((Int) -> Bool)?,
+                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil) throws -> VCFFile {
         var header = VCFHeader(fileFormat: "")
         var records: [VCFRecord] = []
         var sawColumns = false
@@ -143,6 +152,24 @@ public enum VCF {
                 }
                 guard sawColumns else {
                     throw GenomicsError(file: file, line: number, "a data line before the #CHROM header line")
+                }
+                if let keep {
+                    // Fast path: find POS and REF without building strings.
+                    var tab1 = 0
+                    while tab1 < line.count && line[tab1] != 0x09 { tab1 += 1 }
+                    var tab2 = tab1 + 1
+                    while tab2 < line.count && line[tab2] != 0x09 { tab2 += 1 }
+                    var tab3 = tab2 + 1
+                    while tab3 < line.count && line[tab3] != 0x09 { tab3 += 1 }
+                    var tab4 = tab3 + 1
+                    while tab4 < line.count && line[tab4] != 0x09 { tab4 += 1 }
+                    if tab4 < line.count, let pos = Lines.integer(line, tab1 + 1, tab2), pos > 0, !keep(pos) {
+                        if let checkRef, let base = line.baseAddress,
+                           let problem = checkRef(pos, UnsafeBufferPointer(start: base + tab3 + 1, count: tab4 - tab3 - 1)) {
+                            throw GenomicsError(file: file, line: number, problem)
+                        }
+                        return true
+                    }
                 }
                 records.append(try record(line, number: number, samples: header.sampleNames.count, file: file))
                 return true

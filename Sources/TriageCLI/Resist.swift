@@ -1,10 +1,220 @@
 import ArgumentParser
+import Foundation
+import Genomics
+
+/// Options every TB command shares: where the reference data is, which catalogue, allele fraction.
+struct TBDataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Folder with H37Rv.fa.gz, gene_locations.csv, genome.gff.gz and the catalogues (default: $TRIAGE_TB_DATA, else data/tb, else ../shared/data/tb).",
+        valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp(
+        "Mutation catalogue: who2023 (WHO 2023 in TB-Profiler's form), who2023-garc, or a catalogue CSV file.",
+        valueName: "name-or-file"))
+    var catalogue = "who2023"
+
+    @Option(help: "Ignore variants seen in fewer than this fraction of reads (0...1).")
+    var minFraction = 0.25
+
+    func validate() throws {
+        guard (0...1).contains(minFraction) else {
+            throw ValidationError("--min-fraction must be between 0 and 1, not \(minFraction).")
+        }
+    }
+
+    /// The data folder, or a clear error and exit code 2.
+    func locate() throws -> TBData {
+        do { return try TBData.locate(data) } catch { Console.error("\(error)"); throw ExitCode(2) }
+    }
+
+    /// Loads the catalogue and wraps it in a predictor.
+    func predictor(_ tb: TBData) throws -> CataloguePredictor {
+        do {
+            return CataloguePredictor(catalogue: try Catalogue.load(catalogue, data: tb), minimumFraction: minFraction)
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}
 
 /// `triage resist`: Predict TB drug resistance from VCF or FASTA files.
 struct Resist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resist",
-        abstract: "Predict TB drug resistance from VCF or FASTA files. (not built yet: issue 6)")
+        abstract: "Predict TB drug resistance from VCF or FASTA files with the WHO catalogue.",
+        discussion: """
+        Each VCF (4.x, gzip or plain, calls against H37Rv NC_000962.3) or FASTA (an assembled \
+        genome or locus sequences; the resistance loci are aligned to H37Rv) gives one sample \
+        per sample column (a single-sample VCF is named after its file). Variants in the \
+        catalogue's genes are named as the catalogue names them (rpoB p.Ser450Leu, \
+        inhA c.-777C>T, rrs n.1401A>G) and looked up: a drug is R when a variant graded 1 or \
+        2 (associated with resistance) is present, U when only variants of uncertain \
+        significance are, else S. The probability is an ordinal score of the strongest grading \
+        (1: 0.95, 2: 0.80, 3: 0.30, none: 0.05), not a calibrated risk. The resistance class \
+        follows WHO 2021: RR-TB, MDR-TB, Pre-XDR-TB, XDR-TB, Hr-TB, Other, Sensitive.
 
-    func run() throws { try NotBuiltYet.fail("resist", issue: 6) }
+        --genotypes FILE reads a variant table instead (sample_id, gene, variant, effect, \
+        allele_fraction, position; the WHO 2023 isolate format) and predicts one sample per \
+        sample_id. With --json, one object per sample and line: {"sample": ID, "drugs": \
+        {"Rifampicin": {"probability": P, "call": "R", "evidence": [...]}, ...}, \
+        "resistanceClass": ...}.
+
+        A file that cannot be used (not H37Rv, REF disagreeing with the reference, malformed) is \
+        named with its line and skipped; the exit code is 1 if any was, unless --keep-going.
+        """)
+
+    @Argument(help: ArgumentHelp("VCF or FASTA files (gzip or plain).", valueName: "file"))
+    var files: [String] = []
+    @Option(help: ArgumentHelp("A genotype table to predict instead of files (isolates/genotypes_dev.csv.gz format).",
+                               valueName: "csv"))
+    var genotypes: String?
+    @OptionGroup var tb: TBDataOptions
+    @Option(help: "A learned model file (not built yet: needs `triage train resistance`).")
+    var model: String?
+    @Flag(help: "Keep VCF records whose FILTER is not PASS.")
+    var includeFiltered = false
+    @Flag(help: "One JSON object per sample and line.")
+    var json = false
+    @Flag(help: "Exit 0 even if some files could not be read.")
+    var keepGoing = false
+
+    func validate() throws {
+        if files.isEmpty && genotypes == nil {
+            throw ValidationError("give VCF or FASTA files, or --genotypes FILE.")
+        }
+        if model != nil {
+            throw ValidationError("--model needs a model from `triage train resistance`, which is not built yet; use --catalogue who2023.")
+        }
+    }
+
+    func run() throws {
+        let data = try tb.locate()
+        let predictor = try tb.predictor(data)
+        if let genotypes {
+            let table: GenotypeTable
+            do { table = try GenotypeTable.read(genotypes) } catch { Console.error("\(error)"); throw ExitCode(2) }
+            for problem in table.problems.prefix(20) { Console.warning(problem) }
+            let report = Report(json: json, catalogue: predictor.catalogue.name)
+            for sample in table.samples {
+                try report.print(predictor.predict(sample: sample, variants: table.variants[sample] ?? []), notes: [])
+            }
+            report.finish()
+            if !table.problems.isEmpty && !keepGoing { throw ExitCode(1) }
+            return
+        }
+        let reference: Reference
+        do { reference = try Reference.load(data: data) } catch { Console.error("\(error)"); throw ExitCode(2) }
+        var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
+        reader.includeFiltered = includeFiltered
+        let report = Report(json: json, catalogue: predictor.catalogue.name)
+        var bad = 0
+        let start = Date()
+        var lastProgress = start
+        for (index, file) in files.enumerated() {
+            do {
+                for sample in try reader.read(file) {
+                    try report.print(predictor.predict(sample: sample.id, variants: sample.variants), notes: sample.notes)
+                }
+            } catch {
+                bad += 1
+                Console.error("\(error)")
+            }
+            if files.count > 200, Date().timeIntervalSince(lastProgress) > 2 {
+                lastProgress = Date()
+                let rate = Double(index + 1) / lastProgress.timeIntervalSince(start)
+                Console.note(String(format: "%d/%d files, %.0f files/s, ETA %.0f s", index + 1, files.count, rate,
+                                    Double(files.count - index - 1) / rate))
+            }
+        }
+        report.finish()
+        if bad > 0 {
+            Console.note("\(bad) of \(files.count) file(s) could not be used")
+            if !keepGoing { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Prints predictions: a report per sample, a summary table for many, or JSON lines.
+final class Report {
+    let json: Bool
+    let catalogue: String
+    var rows: [SamplePrediction] = []
+    let encoder: JSONEncoder
+    var buffer = Data()
+
+    init(json: Bool, catalogue: String) {
+        self.json = json
+        self.catalogue = catalogue
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    func print(_ prediction: SamplePrediction, notes: [String]) throws {
+        if json {
+            buffer.append(try encoder.encode(prediction))
+            buffer.append(0x0A)
+            if buffer.count > 1 << 16 { flush() }
+        } else {
+            rows.append(prediction)
+            for note in notes { Console.note("\(prediction.sample): \(note)") }
+        }
+    }
+
+    func flush() {
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() {
+        if json { flush(); return }
+        if rows.count == 1, let only = rows.first {
+            Swift.print(Self.detailed(only, catalogue: catalogue), terminator: "")
+        } else if !rows.isEmpty {
+            Swift.print(Self.summary(rows), terminator: "")
+        }
+    }
+
+    /// The report of one sample: class, then one line per drug with its evidence.
+    static func detailed(_ p: SamplePrediction, catalogue: String) -> String {
+        var out = "sample \(p.sample)    resistance class \(p.resistanceClass)    catalogue \(catalogue)\n\n"
+        let drugs = p.drugs.keys.sorted { order($0) < order($1) }
+        let width = max(drugs.map(\.count).max() ?? 4, 4)
+        out += "drug".padding(toLength: width, withPad: " ", startingAt: 0) + "  call  P     evidence (WHO grading, allele fraction)\n"
+        for drug in drugs {
+            guard let call = p.drugs[drug] else { continue }
+            let evidence = call.evidence.map { e in
+                "\(e.gene) \(e.change) (\(e.grading), \(String(format: "%.2f", e.alleleFraction)))" + (e.note.map { " [\($0)]" } ?? "")
+            }
+            out += drug.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                + call.call.padding(toLength: 4, withPad: " ", startingAt: 0) + "  "
+                + String(format: "%.2f", call.probability) + "  " + (evidence.isEmpty ? "-" : evidence.joined(separator: "; ")) + "\n"
+        }
+        out += "\n\(p.variants) variant(s) in the catalogue's genes\n"
+        return out
+    }
+
+    /// One line per sample: class and the call for each drug.
+    static func summary(_ rows: [SamplePrediction]) -> String {
+        let drugs = Set(rows.flatMap(\.drugs.keys)).sorted { order($0) < order($1) }
+        let idWidth = max(rows.map(\.sample.count).max() ?? 6, 6)
+        var out = "sample".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  class       "
+            + drugs.map { Catalogue.abbreviation($0) }.joined(separator: " ") + "\n"
+        for row in rows {
+            out += row.sample.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
+                + row.resistanceClass.padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
+                + drugs.map { (row.drugs[$0]?.call ?? "-").padding(toLength: 3, withPad: " ", startingAt: 0) }.joined(separator: " ")
+                + "\n"
+        }
+        return out
+    }
+
+    /// First-line drugs first, then the rest alphabetically.
+    static func order(_ drug: String) -> String {
+        let first = ["Rifampicin", "Isoniazid", "Ethambutol", "Pyrazinamide", "Levofloxacin", "Moxifloxacin",
+                     "Bedaquiline", "Linezolid"]
+        if let i = first.firstIndex(of: drug) { return "0\(i)" }
+        return "1" + drug
+    }
 }

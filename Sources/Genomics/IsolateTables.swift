@@ -1,0 +1,120 @@
+/// A variant of a sample in a candidate gene, with the fraction of reads that carry it.
+public struct SampleVariant: Sendable, Hashable, Codable {
+    /// The gene-level name.
+    public var variant: GeneVariant
+    /// The fraction of reads with the ALT allele (1 when unknown).
+    public var alleleFraction: Double
+    /// H37Rv position(s), `;`-separated, when known.
+    public var position: String
+
+    /// A variant seen in a sample.
+    public init(variant: GeneVariant, alleleFraction: Double = 1, position: String = "") {
+        self.variant = variant
+        self.alleleFraction = alleleFraction
+        self.position = position
+    }
+}
+
+/// The variants of many samples: the genotype table of the WHO 2023 isolate set
+/// (`sample_id, gene, variant, effect, allele_fraction, position`).
+public struct GenotypeTable: Sendable {
+    /// Sample ids in first-seen order (a sample whose genes carry no variant is listed too).
+    public var samples: [String] = []
+    /// Variants by sample id.
+    public var variants: [String: [SampleVariant]] = [:]
+    /// Rows that were skipped, each as `file:line: why`.
+    public var problems: [String] = []
+
+    /// Reads a genotype table (gzip or plain). Rows with a bad allele fraction are skipped and listed.
+    public static func read(_ path: String) throws -> GenotypeTable {
+        var table = GenotypeTable()
+        try CSVLine.read(try InputFile.bytes(path), file: path,
+                         columns: ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"]) { line, f, c in
+            let sample = f[c[0]]
+            guard !sample.isEmpty else {
+                table.problems.append("\(path):\(line): empty sample_id; row skipped")
+                return
+            }
+            if table.variants[sample] == nil {
+                table.samples.append(sample)
+                table.variants[sample] = []
+            }
+            let change = f[c[2]]
+            if change.isEmpty { return }  // the sample was genotyped at this gene and has no variant
+            var fraction = 1.0
+            if !f[c[4]].isEmpty {
+                guard let value = Double(f[c[4]]), value >= 0, value <= 1 else {
+                    table.problems.append("\(path):\(line): allele_fraction '\(f[c[4]])' is not in 0...1; row skipped")
+                    return
+                }
+                fraction = value
+            }
+            let effect = Catalogue.normalizedEffect(f[c[3]])
+            table.variants[sample, default: []].append(SampleVariant(
+                variant: GeneVariant(gene: f[c[1]], change: change, effect: effect),
+                alleleFraction: fraction, position: f[c[5]]))
+        }
+        return table
+    }
+}
+
+/// Measured drug-susceptibility phenotypes: `sample_id, drug, phenotype (R/S), method`.
+public struct PhenotypeTable: Sendable {
+    /// One phenotype per sample and drug.
+    public struct Entry: Sendable, Hashable {
+        /// R or S.
+        public var resistant: Bool
+        /// The method the phenotype came from.
+        public var method: String
+    }
+
+    /// Phenotypes by sample id, then drug.
+    public var phenotypes: [String: [String: Entry]] = [:]
+    /// Sample ids in first-seen order.
+    public var samples: [String] = []
+    /// Rows that were skipped.
+    public var problems: [String] = []
+    /// Sample and drug pairs whose methods disagreed (resolved by method priority).
+    public var conflicts = 0
+
+    /// Method priority when a sample has several phenotypes for one drug: WHO-endorsed methods
+    /// first, then all methods pooled, then the critical concentration, then its ATU variant.
+    public static let methodPriority = ["WHO", "ALL", "CC", "CC-ATU"]
+
+    static func rank(_ method: String) -> Int {
+        methodPriority.firstIndex(of: method.uppercased()) ?? methodPriority.count
+    }
+
+    /// Reads a phenotype table (gzip or plain).
+    public static func read(_ path: String) throws -> PhenotypeTable {
+        var table = PhenotypeTable()
+        try CSVLine.read(try InputFile.bytes(path), file: path, columns: ["sample_id", "drug", "phenotype", "method"]) {
+            line, f, c in
+            let sample = f[c[0]], drug = Catalogue.drugName(f[c[1]])
+            let value = f[c[2]].uppercased()
+            guard !sample.isEmpty, !drug.isEmpty else {
+                table.problems.append("\(path):\(line): empty sample_id or drug; row skipped")
+                return
+            }
+            guard value == "R" || value == "S" else {
+                table.problems.append("\(path):\(line): phenotype '\(f[c[2]])' is not R or S; row skipped")
+                return
+            }
+            let entry = Entry(resistant: value == "R", method: f[c[3]])
+            if table.phenotypes[sample] == nil {
+                table.samples.append(sample)
+                table.phenotypes[sample] = [:]
+            }
+            if let old = table.phenotypes[sample]?[drug] {
+                if old.resistant != entry.resistant { table.conflicts += 1 }
+                if rank(entry.method) < rank(old.method) { table.phenotypes[sample]?[drug] = entry }
+            } else {
+                table.phenotypes[sample]?[drug] = entry
+            }
+        }
+        return table
+    }
+
+    /// Every drug with at least one phenotype, sorted.
+    public var drugs: [String] { Set(phenotypes.values.flatMap(\.keys)).sorted() }
+}

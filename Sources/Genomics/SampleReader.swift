@@ -1,0 +1,150 @@
+import Foundation
+
+/// The variants of one sample read from a sequence file, with what was skipped.
+public struct SampleInput: Sendable {
+    /// The sample id: the VCF sample column, or the file name without its extensions.
+    public var id: String
+    /// Variants in the catalogue's genes.
+    public var variants: [SampleVariant]
+    /// Remarks for the user (filtered records skipped, missing FORMAT fields, ...).
+    public var notes: [String]
+}
+
+/// Turns VCF and FASTA files into samples' gene-level variants on H37Rv.
+public struct SampleReader: Sendable {
+    /// The annotator (and through it the reference).
+    public let annotator: VariantAnnotator
+    /// Keep records whose FILTER is not PASS.
+    public var includeFiltered = false
+    /// Positions inside some catalogue gene or its upstream window, one flag per base (index = position).
+    private let inRegion: [Bool]
+
+    /// A reader naming variants with `annotator`.
+    public init(annotator: VariantAnnotator) {
+        self.annotator = annotator
+        let reference = annotator.reference
+        var mask = [Bool](repeating: false, count: reference.sequence.count + 2)
+        for gene in reference.genes {
+            let lo = gene.strand >= 0 ? gene.start - annotator.upstreamWindow : gene.start
+            let hi = gene.strand >= 0 ? gene.end : gene.end + annotator.upstreamWindow
+            for p in lo...hi {
+                var q = p
+                if q < 1 { q += reference.sequence.count } else if q > reference.sequence.count { q -= reference.sequence.count }
+                if q >= 1 && q < mask.count { mask[q] = true }
+            }
+        }
+        inRegion = mask
+    }
+
+    /// Reads a VCF or FASTA file (recognised by content; gzip either way).
+    public func read(_ path: String) throws -> [SampleInput] {
+        let bytes = try InputFile.bytes(path)
+        let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
+        if first == UInt8(ascii: ">") {
+            throw GenomicsError(file: path, "FASTA input needs the locus aligner (LocusAligner)")
+        }
+        return try samples(vcf: bytes, file: path)
+    }
+
+    /// The file name without directories and .gz / .vcf / .fasta extensions.
+    public static func sampleName(_ path: String) -> String {
+        var name = (path as NSString).lastPathComponent
+        for ext in [".gz", ".vcf", ".bcf", ".fasta", ".fa", ".fna", ".fas", ".txt"] where name.lowercased().hasSuffix(ext) {
+            name = String(name.dropLast(ext.count))
+        }
+        return name.isEmpty ? path : name
+    }
+
+    /// The samples of a VCF on H37Rv: every ALT allele a sample carries, named in the catalogue's genes.
+    public func samples(vcf bytes: [UInt8], file: String) throws -> [SampleInput] {
+        let reference = annotator.reference
+        let sequence = reference.sequence
+        let mask = inRegion
+        let vcf = try VCF.parse(bytes, file: file, keep: { pos in pos < mask.count && mask[pos] }, checkRef: { pos, ref in
+            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
+        })
+        try checkContigs(vcf.header, file: file)
+        let names = vcf.header.sampleNames.count <= 1 ? [Self.sampleName(file)] : vcf.header.sampleNames
+        var inputs = names.map { SampleInput(id: $0, variants: [], notes: []) }
+        var filtered = 0, noGenotype = 0, symbolic = 0
+        for record in vcf.records {
+            guard Reference.contigNames.contains(record.chrom) else {
+                throw GenomicsError(file: file, line: record.line,
+                                    "CHROM '\(record.chrom)' is not H37Rv (\(Reference.accession)); the VCF is on another reference")
+            }
+            if let problem = Array(record.ref.utf8).withUnsafeBufferPointer({
+                Self.refProblem(pos: record.position, ref: $0, sequence: sequence)
+            }) {
+                throw GenomicsError(file: file, line: record.line, problem)
+            }
+            if !record.passed && !includeFiltered { filtered += 1; continue }
+            for (index, alt) in record.alternates.enumerated() {
+                guard alt.utf8.allSatisfy({ Bases.isNucleotide($0) }) else { symbolic += 1; continue }
+                let named = annotator.annotate(position: record.position, ref: record.ref, alt: alt)
+                if named.isEmpty { continue }
+                let allele = index + 1
+                for s in 0..<inputs.count {
+                    var fraction = 1.0
+                    if !record.calls.isEmpty {
+                        let call = record.calls[s]
+                        if !call.genotype.isEmpty {
+                            if call.genotype.allSatisfy({ $0 == nil }) { noGenotype += 1; continue }
+                            guard call.genotype.contains(allele) else { continue }
+                            let copies = call.genotype.filter { $0 == allele }.count
+                            fraction = call.alleleFraction(alt: allele) ?? Double(copies) / Double(call.genotype.count)
+                        } else if let f = call.alleleFraction(alt: allele) {
+                            fraction = f
+                            if fraction == 0 { continue }
+                        }
+                    } else if let af = record.infoValue("AF")?.split(separator: ","), index < af.count,
+                              let f = Double(af[index]) {
+                        fraction = f
+                    }
+                    for variant in named {
+                        inputs[s].variants.append(SampleVariant(variant: variant, alleleFraction: fraction,
+                                                                position: String(record.position)))
+                    }
+                }
+            }
+        }
+        for s in 0..<inputs.count {
+            if filtered > 0 { inputs[s].notes.append("\(filtered) record(s) not PASS were skipped (--include-filtered keeps them)") }
+            if noGenotype > 0 { inputs[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
+            if symbolic > 0 { inputs[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
+        }
+        return inputs
+    }
+
+    /// Refuses a VCF whose contigs are not H37Rv, by name or by length.
+    func checkContigs(_ header: VCFHeader, file: String) throws {
+        guard !header.contigs.isEmpty else { return }
+        if let match = header.contigs.first(where: { Reference.contigNames.contains($0.id) }) {
+            if let length = match.length, length != Reference.genomeLength {
+                throw GenomicsError(file: file, line: match.line,
+                                    "contig \(match.id) has length \(length); H37Rv \(Reference.accession) has \(Reference.genomeLength): the VCF is on another reference")
+            }
+            return
+        }
+        let listed = header.contigs.prefix(5).map { contig in contig.length.map { "\(contig.id) (\($0) bp)" } ?? contig.id }
+        throw GenomicsError(file: file, line: header.contigs[0].line,
+                            "the VCF is on another reference (contigs \(listed.joined(separator: ", "))); call variants against H37Rv \(Reference.accession) (\(Reference.genomeLength) bp)")
+    }
+
+    /// A sentence when REF disagrees with H37Rv at `pos`, else nil.
+    static func refProblem(pos: Int, ref: UnsafeBufferPointer<UInt8>, sequence: [UInt8]) -> String? {
+        guard pos + ref.count - 1 <= sequence.count else {
+            return "POS \(pos) is beyond the end of H37Rv (\(sequence.count) bp): the VCF is on another reference"
+        }
+        for i in 0..<ref.count {
+            var b = ref[i]
+            if b >= 0x61 { b -= 0x20 }
+            let r = sequence[pos - 1 + i]
+            if b != r && b != UInt8(ascii: "N") && r != UInt8(ascii: "N") {
+                let written = String(decoding: ref, as: UTF8.self)
+                let actual = String(decoding: sequence[(pos - 1)..<(pos - 1 + ref.count)], as: UTF8.self)
+                return "REF \(written) at POS \(pos) disagrees with H37Rv, which has \(actual) there: the VCF is on another reference or is corrupt"
+            }
+        }
+        return nil
+    }
+}

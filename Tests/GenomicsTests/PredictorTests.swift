@@ -1,0 +1,107 @@
+import XCTest
+@testable import Genomics
+
+final class PredictorTests: XCTestCase {
+    static let catalogue = Catalogue(name: "test", entries: [
+        CatalogueEntry(gene: "rpoB", change: "p.Ser450Leu", drug: "Rifampicin", grading: .associated, comment: ""),
+        CatalogueEntry(gene: "katG", change: "p.Ser315Thr", drug: "Isoniazid", grading: .associated, comment: ""),
+        CatalogueEntry(gene: "katG", change: "frameshift_variant", drug: "Isoniazid", grading: .associatedInterim, comment: ""),
+        CatalogueEntry(gene: "pncA", change: "p.Thr47Ala", drug: "Pyrazinamide", grading: .uncertain, comment: ""),
+        CatalogueEntry(gene: "gyrA", change: "p.Asp94Gly", drug: "Levofloxacin", grading: .associated, comment: ""),
+        CatalogueEntry(gene: "Rv0678", change: "p.Met146Thr", drug: "Bedaquiline", grading: .associatedInterim,
+                       comment: "Can only confer resistance if genetically linked to a functional MmpL5"),
+        CatalogueEntry(gene: "mmpL5", change: "frameshift_variant", drug: "Bedaquiline", grading: .uncertain, comment: ""),
+        CatalogueEntry(gene: "rpoB", change: "p.Leu452Pro", drug: "Rifampicin", grading: .notAssociated, comment: ""),
+    ])
+
+    func v(_ gene: String, _ change: String, _ effect: String = "missense_variant", af: Double = 1) -> SampleVariant {
+        SampleVariant(variant: GeneVariant(gene: gene, change: change, effect: effect), alleleFraction: af)
+    }
+
+    func testGradeOneVariantCallsResistant() {
+        let p = CataloguePredictor(catalogue: Self.catalogue).predict(sample: "a", variants: [v("rpoB", "p.Ser450Leu")])
+        XCTAssertEqual(p.drugs["Rifampicin"]?.call, "R")
+        XCTAssertEqual(p.drugs["Rifampicin"]?.evidence.first?.grading, "Assoc w R")
+        XCTAssertEqual(p.drugs["Isoniazid"]?.call, "S")
+        XCTAssertEqual(p.resistanceClass, "RR-TB")
+    }
+
+    func testLossOfFunctionRuleMatchesAnyFrameshiftOfTheGene() {
+        let p = CataloguePredictor(catalogue: Self.catalogue).predict(sample: "a", variants: [
+            v("katG", "p.Gly100fs", "frameshift_variant"), v("rpoB", "p.Ser450Leu")])
+        XCTAssertEqual(p.drugs["Isoniazid"]?.call, "R")
+        XCTAssertEqual(p.resistanceClass, "MDR-TB")
+    }
+
+    func testUncertainOnlyGivesU() {
+        let p = CataloguePredictor(catalogue: Self.catalogue).predict(sample: "a", variants: [v("pncA", "p.Thr47Ala")])
+        XCTAssertEqual(p.drugs["Pyrazinamide"]?.call, "U")
+        XCTAssertEqual(p.resistanceClass, "Sensitive")
+    }
+
+    func testLowAlleleFractionIsIgnored() {
+        let p = CataloguePredictor(catalogue: Self.catalogue, minimumFraction: 0.5)
+            .predict(sample: "a", variants: [v("rpoB", "p.Ser450Leu", af: 0.3)])
+        XCTAssertEqual(p.drugs["Rifampicin"]?.call, "S")
+    }
+
+    func testPartnerLossOfFunctionCancelsResistance() {
+        let predictor = CataloguePredictor(catalogue: Self.catalogue)
+        XCTAssertEqual(predictor.predict(sample: "a", variants: [v("Rv0678", "p.Met146Thr")]).drugs["Bedaquiline"]?.call, "R")
+        let cancelled = predictor.predict(sample: "a", variants: [
+            v("Rv0678", "p.Met146Thr"), v("mmpL5", "p.Ala3fs", "frameshift_variant")])
+        XCTAssertEqual(cancelled.drugs["Bedaquiline"]?.call, "U")
+        XCTAssertNotNil(cancelled.drugs["Bedaquiline"]?.evidence.first { $0.gene == "Rv0678" }?.note)
+    }
+
+    func testResistanceClasses() {
+        let predictor = CataloguePredictor(catalogue: Self.catalogue)
+        let preXDR = predictor.predict(sample: "a", variants: [v("rpoB", "p.Ser450Leu"), v("gyrA", "p.Asp94Gly")])
+        XCTAssertEqual(preXDR.resistanceClass, "Pre-XDR-TB")
+        let xdr = predictor.predict(sample: "a", variants: [v("rpoB", "p.Ser450Leu"), v("gyrA", "p.Asp94Gly"),
+                                                            v("Rv0678", "p.Met146Thr")])
+        XCTAssertEqual(xdr.resistanceClass, "XDR-TB")
+        XCTAssertEqual(predictor.predict(sample: "a", variants: [v("katG", "p.Ser315Thr")]).resistanceClass, "Hr-TB")
+    }
+
+    func testWilsonIntervalAndAUC() throws {
+        let p = Proportion(9, of: 10)
+        XCTAssertEqual(p.value ?? 0, 0.9, accuracy: 1e-12)
+        XCTAssertEqual(p.lower ?? 0, 0.5958, accuracy: 1e-3)   // Wilson 95% for 9/10
+        XCTAssertEqual(p.upper ?? 0, 0.9821, accuracy: 1e-3)
+        let perfect = try XCTUnwrap(Metrics.auc(scores: [0.1, 0.2, 0.8, 0.9], labels: [false, false, true, true]))
+        XCTAssertEqual(perfect.auc, 1, accuracy: 1e-12)
+        let ties = try XCTUnwrap(Metrics.auc(scores: [0.5, 0.5, 0.5, 0.9], labels: [false, true, false, true]))
+        XCTAssertEqual(ties.auc, 0.75, accuracy: 1e-12)  // (0.5 + 0.5 + 1 + 1) / 4
+        XCTAssertNil(Metrics.auc(scores: [0.1], labels: [true]))
+    }
+
+    func testRealCatalogueLoadsWithGradings() throws {
+        let data = try TestData.tb()
+        let catalogue = try Catalogue.load("who2023", data: data)
+        XCTAssertTrue(catalogue.drugs.contains("Rifampicin"))
+        let rif = catalogue.entries(for: GeneVariant(gene: "rpoB", change: "p.Ser450Leu", effect: "missense_variant"))
+        XCTAssertEqual(rif.first { $0.drug == "Rifampicin" }?.grading, .associated)
+        let lof = catalogue.entries(for: GeneVariant(gene: "katG", change: "p.Trp10fs", effect: "frameshift"))
+        XCTAssertTrue(lof.contains { $0.drug == "Isoniazid" && $0.grading.predictsResistance })
+    }
+}
+
+/// The catalogue against the real dev isolates: runs only with GENOMICS_EVAL=1 (tools/bench/tb runs the CLI).
+final class DevIsolateEvaluation: XCTestCase {
+    func testCatalogueOnDevIsolates() throws {
+        guard let fraction = ProcessInfo.processInfo.environment["GENOMICS_EVAL"].flatMap(Double.init) else {
+            throw XCTSkip("set GENOMICS_EVAL=<minimum allele fraction> to run the full evaluation")
+        }
+        let data = try TestData.tb()
+        let catalogue = try Catalogue.load("who2023", data: data)
+        let genotypes = try GenotypeTable.read(data.directory + "/isolates/genotypes_dev.csv.gz")
+        let phenotypes = try PhenotypeTable.read(data.directory + "/isolates/phenotypes_dev.csv.gz")
+        let predictor = CataloguePredictor(catalogue: catalogue, minimumFraction: fraction)
+        let predictions = genotypes.samples.map { predictor.predict(sample: $0, variants: genotypes.variants[$0] ?? []) }
+        for m in Metrics.evaluate(predictions: predictions, phenotypes: phenotypes, drugs: phenotypes.drugs) {
+            print(String(format: "EVAL %-14@ n=%6d R=%5d sens %.3f spec %.3f auc %.3f U=%d", m.drug as NSString, m.samples, m.resistant,
+                         m.sensitivity.value ?? -1, m.specificity.value ?? -1, m.auc ?? -1, m.uncertain))
+        }
+    }
+}
