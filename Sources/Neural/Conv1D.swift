@@ -244,10 +244,7 @@ public final class GlobalPool: Layer {
                 if mode == .max {
                     o.update(from: base, count: c)
                     a.update(repeating: 0, count: c)
-                    for t in 1..<Swift.max(n, 1) {
-                        let row = base + t * c
-                        for ch in 0..<c where row[ch] > o[ch] { o[ch] = row[ch]; a[ch] = Float(t) }
-                    }
+                    for t in 1..<Swift.max(n, 1) { Vec.maxUpdate(base + t * c, o, a, index: Float(t), c) }
                 } else {
                     o.update(repeating: 0, count: c)
                     for t in 0..<n { Vec.axpy(1, base + t * c, o, c) }

@@ -171,9 +171,11 @@ public final class Pool2D: Layer {
                 for xo in 0..<ow {
                     let o = op + (r * ow + xo) * c, a = ap + (r * ow + xo) * c
                     let first = (bi * ih + y * sh) * iw + xo * sw
+                    // Arg-max indices are pixels within the image (exact in Float for any image size).
+                    let image = bi * ih * iw
                     if isMax {
                         o.update(from: xp + first * c, count: c)
-                        for ch in 0..<c { a[ch] = Float(first) }
+                        for ch in 0..<c { a[ch] = Float(first - image) }
                     } else {
                         o.update(repeating: 0, count: c)
                     }
@@ -181,7 +183,7 @@ public final class Pool2D: Layer {
                         for j in 0..<kw {
                             let pix = first + i * iw + j, src = xp + pix * c
                             if isMax {
-                                for ch in 0..<c where src[ch] > o[ch] { o[ch] = src[ch]; a[ch] = Float(pix) }
+                                Vec.maxUpdate(src, o, a, index: Float(pix - image), c)
                             } else {
                                 Vec.axpy(scale, src, o, c)
                             }
@@ -207,7 +209,8 @@ public final class Pool2D: Layer {
                 let g = dy.pointer + (r * ow + xo) * c
                 if mode == .max {
                     let a = argmax.pointer + (r * ow + xo) * c
-                    for ch in 0..<c { dInput.pointer[Int(a[ch]) * c + ch] += g[ch] }
+                    let image = bi * ih * iw
+                    for ch in 0..<c { dInput.pointer[(image + Int(a[ch])) * c + ch] += g[ch] }
                 } else {
                     let first = (bi * ih + y * sh) * iw + xo * sw
                     for i in 0..<kh { for j in 0..<kw { Vec.axpy(scale, g, dInput.pointer + (first + i * iw + j) * c, c) } }

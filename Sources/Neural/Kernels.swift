@@ -98,6 +98,32 @@ enum Vec {
         }
     }
 
+    /// d[i] = f(a[i], b[i]) with a vector and a scalar form of f, split over the cores.
+    @inline(__always)
+    static func map2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int,
+                     _ fv: (FloatV, FloatV) -> FloatV, _ fs: (Float, Float) -> Float) {
+        Parallel.chunks(n) { r in
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound { store(fv(load(a + i), load(b + i)), d + i); i += 16 }
+            while i < r.upperBound { d[i] = fs(a[i], b[i]); i += 1 }
+        }
+    }
+
+    /// Running max with arg-max: where src[j] > best[j], best[j] = src[j] and arg[j] = index.
+    @inline(__always)
+    static func maxUpdate(_ src: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Float>,
+                          index: Float, _ n: Int) {
+        var j = 0
+        let iv = FloatV(repeating: index)
+        while j + 16 <= n {
+            let v = load(src + j), b = load(best + j), m = v .> b
+            store(b.replacing(with: v, where: m), best + j)
+            store(load(arg + j).replacing(with: iv, where: m), arg + j)
+            j += 16
+        }
+        while j < n { if src[j] > best[j] { best[j] = src[j]; arg[j] = index }; j += 1 }
+    }
+
     /// Copies the row vector `bias` (n) into each of `rows` rows of `y` (rows, n).
     static func broadcastRows(_ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
         for r in 0..<rows { (y + r * n).update(from: bias, count: n) }

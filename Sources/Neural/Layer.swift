@@ -118,10 +118,12 @@ public final class Activation: Layer {
         dInput.resize(input.shape)
         let n = input.count, x = input.pointer, y = output.pointer, g = dy.pointer, d = dInput.pointer
         switch kind {
-        case .relu: for i in 0..<n { d[i] = x[i] > 0 ? g[i] : 0 }
-        case .leakyReLU(let s): for i in 0..<n { d[i] = x[i] > 0 ? g[i] : g[i] * s }
-        case .tanh: for i in 0..<n { d[i] = g[i] * (1 - y[i] * y[i]) }
-        case .sigmoid: for i in 0..<n { d[i] = g[i] * y[i] * (1 - y[i]) }
+        case .relu:
+            Vec.map2(x, g, d, n, { x, g in g.replacing(with: 0, where: x .<= 0) }, { $0 > 0 ? $1 : 0 })
+        case .leakyReLU(let s):
+            Vec.map2(x, g, d, n, { x, g in g.replacing(with: g * s, where: x .<= 0) }, { $0 > 0 ? $1 : $1 * s })
+        case .tanh: Vec.map2(y, g, d, n, { y, g in g * (1 - y * y) }, { $1 * (1 - $0 * $0) })
+        case .sigmoid: Vec.map2(y, g, d, n, { y, g in g * y * (1 - y) }, { $1 * $0 * (1 - $0) })
         case .gelu:
             let c = Float(1 / (2 * Double.pi).squareRoot())
             for i in 0..<n {

@@ -98,6 +98,16 @@ public final class Sequential: Layer {
         layers.append(layer)
     }
 
+    /// Replaces layer `index` (e.g. a new classification head for fine-tuning).
+    public func replace(at index: Int, with layer: Layer) {
+        precondition(layers.indices.contains(index), "Sequential has no layer \(index); it has \(layers.count).")
+        layer.needsInputGradient = index == 0 ? needsInputGradient : true
+        layers[index] = layer
+    }
+
+    /// Removes and returns the last layer.
+    @discardableResult public func removeLast() -> Layer { layers.removeLast() }
+
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     public var namedParameters: [(String, Parameter)] {
         layers.enumerated().flatMap { i, l in l.namedParameters.map { ("\(i).\($0.0)", $0.1) } }

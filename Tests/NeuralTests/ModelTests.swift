@@ -177,3 +177,29 @@ final class ModelTests: XCTestCase {
         XCTAssertNotEqual(model.layers[1].parameters[0].gradient.array.reduce(0) { $0 + abs($1) }, 0)
     }
 }
+
+/// Transfer learning: load a saved model, freeze its body, give it a new head, train again.
+final class FineTuningTests: XCTestCase {
+    func testFineTuneALoadedModelWithAFrozenBody() throws {
+        WeightSeed.reset(to: 9)
+        let base = Sequential([Dense(inputSize: 4, outputSize: 8), Activation(.relu), Dense(inputSize: 8, outputSize: 3)])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neural-ft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ModelFile.save(base, to: dir)
+        let (loaded, _) = try ModelFile.load(from: dir)
+        let model = try XCTUnwrap(loaded as? Sequential)
+        model.layers[0].freeze()
+        model.replace(at: 2, with: Dense(inputSize: 8, outputSize: 2))
+        let body = model.layers[0].parameters.map(\.value.array)
+        let x = randomTensor([64, 4], seed: 3)
+        let y = Tensor(shape: [64], values: (0..<64).map { (i: Int) -> Float in x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0 })
+        let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.05),
+                              options: .init(epochs: 40, batchSize: 16, verbose: false))
+        let start = trainer.evaluate(TensorDataset(x, targets: y))
+        trainer.fit(TensorDataset(x, targets: y))
+        XCTAssertLessThan(trainer.evaluate(TensorDataset(x, targets: y)), start * 0.7)
+        XCTAssertEqual(model.layers[0].parameters.map(\.value.array), body, "frozen body unchanged")
+        XCTAssertEqual(model.config, LayerConfig.sequential(layers: [.dense(inputSize: 4, outputSize: 8, bias: true),
+                                                                      .activation(kind: .relu), .dense(inputSize: 8, outputSize: 2, bias: true)]))
+    }
+}
