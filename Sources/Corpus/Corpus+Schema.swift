@@ -4,7 +4,7 @@ extension Corpus {
     /// The user tables, in the order `corpus info` lists them.
     public static let tables = [
         "document", "label", "code", "documentCode", "image", "imageLabel",
-        "isolate", "variant", "phenotype", "model",
+        "isolate", "variant", "phenotype", "model", "documentImage",
     ]
 
     /// The schema. A shipped migration is never edited: add a new one below it.
@@ -116,6 +116,16 @@ extension Corpus {
                 t.column("metrics", .jsonText)               // JSON object of measured metrics
                 t.column("createdAt", .datetime).notNull()
             }
+        }
+
+        migrator.registerMigration("Create document image") { db in
+            // The image ids a report names (Open-i parentImage), before any image is imported.
+            try db.create(table: "documentImage") { t in
+                t.belongsTo("document", onDelete: .cascade).notNull()
+                t.column("imageRef", .text).notNull()        // e.g. CXR1_1_IM-0001-3001
+                t.primaryKey(["documentId", "imageRef"])
+            }
+            try db.create(index: "documentImage_on_imageRef", on: "documentImage", columns: ["imageRef"])
         }
 
         return migrator

@@ -1,0 +1,120 @@
+import Archives
+import Corpus
+import Foundation
+import GRDB
+
+/// ICD-10-CM: import the CMS tabular XML, look codes up, validate codes written in notes.
+public enum ICD10 {
+    /// The `code.system` value.
+    public static let system = "icd10cm"
+
+    /// An entry of the tabular list, before it is stored.
+    public struct Entry: Sendable {
+        public var code: String
+        public var kind: Code.Kind
+        public var parent: String?
+        public var title: String
+        public var inclusionTerms: [String]
+    }
+
+    /// Whether `code` looks like an ICD-10-CM code (letter, digit, 1-5 more letters/digits; dot optional).
+    public static func isWellFormed(_ code: String) -> Bool {
+        let bytes = Array(code.utf8).filter { $0 != 46 }
+        guard bytes.count >= 3 && bytes.count <= 7 else { return false }
+        func letter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        func digit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        guard letter(bytes[0]), digit(bytes[1]) else { return false }
+        return bytes.dropFirst(2).allSatisfy { letter($0) || digit($0) }
+    }
+
+    /// The canonical spelling: uppercase, with the dot after the third character (J189 -> J18.9).
+    public static func normalize(_ code: String) -> String {
+        let plain = code.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: ".", with: "")
+        guard plain.count > 3 else { return plain }
+        return String(plain.prefix(3)) + "." + String(plain.dropFirst(3))
+    }
+
+    /// Parses the CMS tabular XML (gzip or plain): chapters, sections, codes with titles and inclusion terms.
+    public static func parse(path: String) throws -> [Entry] {
+        let data = try DataFile.read(path)
+        let doc = try XMLDocument(data: data, origin: path)
+        guard let root = doc.root, root.name == "ICD10CM.tabular" else {
+            throw ArchiveError(file: path, "not the CMS ICD-10-CM tabular list (the root element is not ICD10CM.tabular)")
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(50_000)
+        func inclusionTerms(_ node: XMLNode) -> [String] {
+            var terms: [String] = []
+            node.forEachChild { child in
+                if child.name == "inclusionTerm" {
+                    child.forEachChild { note in if note.name == "note" { terms.append(note.text) } }
+                }
+            }
+            return terms
+        }
+        func diag(_ node: XMLNode, parent: String) {
+            guard let name = node.child("name")?.text, !name.isEmpty else { return }
+            entries.append(Entry(code: name, kind: .code, parent: parent,
+                                 title: node.child("desc")?.text ?? "", inclusionTerms: inclusionTerms(node)))
+            node.forEachChild { child in if child.name == "diag" { diag(child, parent: name) } }
+        }
+        root.forEachChild { chapter in
+            guard chapter.name == "chapter", let number = chapter.child("name")?.text else { return }
+            entries.append(Entry(code: number, kind: .chapter, parent: nil,
+                                 title: chapter.child("desc")?.text ?? "", inclusionTerms: []))
+            chapter.forEachChild { section in
+                guard section.name == "section", let id = section.attribute("id") else { return }
+                entries.append(Entry(code: id, kind: .section, parent: number,
+                                     title: section.child("desc")?.text ?? "", inclusionTerms: []))
+                section.forEachChild { child in if child.name == "diag" { diag(child, parent: id) } }
+            }
+        }
+        guard !entries.isEmpty else { throw ArchiveError(file: path, "no chapters or codes found") }
+        return entries
+    }
+
+    /// Stores entries in the `code` table in one transaction (re-import updates in place); returns the count.
+    @discardableResult
+    public static func store(_ entries: [Entry], in corpus: Corpus) throws -> Int {
+        try corpus.pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO code (system, code, kind, parent, title, inclusionTerms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(system, code) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
+                    title = excluded.title, inclusionTerms = excluded.inclusionTerms
+                """)
+            for e in entries {
+                try statement.execute(arguments: [system, e.code, e.kind.rawValue, e.parent, e.title,
+                                                  e.inclusionTerms.isEmpty ? nil : e.inclusionTerms.joined(separator: "\n")])
+            }
+        }
+        return entries.count
+    }
+
+    /// A code and its ancestors (nearest first), or nil when the corpus does not know it.
+    public static func lookup(_ code: String, in corpus: Corpus) throws -> (entry: Code, ancestors: [Code])? {
+        try corpus.pool.read { db in
+            func fetch(_ c: String) throws -> Code? {
+                try Code.filter(Code.Columns.system == system && Code.Columns.code == c).fetchOne(db)
+            }
+            let wanted = code.contains("-") || Int(code) != nil ? code.uppercased() : normalize(code)
+            guard let entry = try fetch(wanted) else { return nil }
+            var ancestors: [Code] = []
+            var parent = entry.parent
+            while let p = parent, ancestors.count < 20, let up = try fetch(p) {
+                ancestors.append(up)
+                parent = up.parent
+            }
+            return (entry, ancestors)
+        }
+    }
+
+    /// Code ids by canonical code, for validating the codes of notes.
+    public static func codeIds(in corpus: Corpus) throws -> [String: Int64] {
+        try corpus.pool.read { db in
+            var ids: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, code FROM code WHERE system = ? AND kind = 'code'", arguments: [system])
+            while let row = try rows.next() { ids[row["code"]] = row["id"] }
+            return ids
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Corpus
+import Foundation
+import GRDB
+
+/// The labels of one scheme and source as a table: one row per document, one column per label.
+public struct LabelTable: Sendable {
+    /// The column names (the scheme's labels).
+    public let labels: [String]
+    /// Document external id -> label -> value (absent = blank).
+    public var rows: [(id: String, values: [String: LabelValueName])]
+
+    /// Reads the labels of `scheme` from `source` for every document that has at least one of them.
+    public static func load(corpus: Corpus, scheme: String, labels: [String], source: LabelSource,
+                            documentSource: String? = nil) throws -> LabelTable {
+        try corpus.pool.read { db in
+            var sql = """
+                SELECT d.id, d.externalId, l.observation, l.value FROM label l JOIN document d ON d.id = l.documentId
+                WHERE l.scheme = ? AND l.source = ?
+                """
+            var arguments: StatementArguments = [scheme, source.rawValue]
+            if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
+            sql += " ORDER BY d.id"
+            var rows: [(String, [String: LabelValueName])] = []
+            var lastId: Int64 = -1
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try cursor.next() {
+                let id: Int64 = row[0]
+                if id != lastId { rows.append((row[1], [:])); lastId = id }
+                if let v = LabelValueName(rawValue: row[3]) { rows[rows.count - 1].1[row[2]] = v }
+            }
+            return LabelTable(labels: labels, rows: rows)
+        }
+    }
+
+    /// CheXpert-style CSV: the id, then 1, 0, -1 or empty per label.
+    public func csv() -> String {
+        var out = "id," + labels.map(LabelTable.quote).joined(separator: ",") + "\n"
+        for row in rows {
+            out += LabelTable.quote(row.id)
+            for label in labels {
+                out += ","
+                if let v = row.values[label] { out += String(v.rawValue) }
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// One JSON object per line: {"id": ..., "labels": {label: value}}.
+    public func jsonLines() throws -> String {
+        struct Line: Encodable { let id: String; let labels: [String: Int] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var out = ""
+        for row in rows {
+            let line = Line(id: row.id, labels: row.values.mapValues(\.rawValue))
+            out += String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
+        }
+        return out
+    }
+
+    static func quote(_ s: String) -> String {
+        if s.contains(",") || s.contains("\"") || s.contains("\n") {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+}
+
+/// Precision, recall and F1 of mined labels against a gold file, and agreement between sources.
+public enum LabelEvaluation {
+    /// The score of one label.
+    public struct Score: Codable, Sendable {
+        public var label: String
+        public var truePositives = 0
+        public var falsePositives = 0
+        public var falseNegatives = 0
+        public var goldPositives: Int { truePositives + falseNegatives }
+        public var precision: Double { truePositives + falsePositives == 0 ? 0 : Double(truePositives) / Double(truePositives + falsePositives) }
+        public var recall: Double { goldPositives == 0 ? 0 : Double(truePositives) / Double(goldPositives) }
+        public var f1: Double { 2 * precision * recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+        /// False when the gold has no positive: F1 is undefined and the label is left out of the macro average.
+        public var defined: Bool { goldPositives > 0 }
+    }
+
+    /// Scores per label with micro and macro averages.
+    public struct Report: Codable, Sendable {
+        public var scores: [Score]
+        public var reports: Int
+        public var missing: Int
+        public var micro: Score
+        public var macroF1: Double
+        public var macroLabels: Int
+    }
+
+    /// A gold standard in the format of `openi_labels_dev.csv`: an id column, then one 0/1 column per label.
+    public struct Gold: Sendable {
+        public var labels: [String]
+        public var rows: [String: [String: Bool]]
+    }
+
+    /// Reads a gold file; every column after the first must be a label of the scheme.
+    public static func readGold(_ path: String, schemeLabels: [String]) throws -> Gold {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuleError(file: path, line: nil, "cannot read the gold file")
+        }
+        let records = try CSVReader.records(data, origin: path)
+        guard let header = records.first, header.fields.count >= 2 else {
+            throw RuleError(file: path, line: 1, "expected a header: id, then one column per label")
+        }
+        let labels = Array(header.fields.dropFirst()).map { $0.trimmingCharacters(in: .whitespaces) }
+        for label in labels where !schemeLabels.contains(label) {
+            throw RuleError(file: path, line: 1, "column `\(label)` is not a label of the scheme (labels: \(schemeLabels.joined(separator: ", ")))")
+        }
+        var rows: [String: [String: Bool]] = [:]
+        for r in records.dropFirst() {
+            guard r.fields.count == header.fields.count else {
+                throw RuleError(file: path, line: r.line, "expected \(header.fields.count) fields, found \(r.fields.count)")
+            }
+            var values: [String: Bool] = [:]
+            for (k, label) in labels.enumerated() {
+                let cell = r.fields[k + 1].trimmingCharacters(in: .whitespaces)
+                guard let v = Double(cell.isEmpty ? "0" : cell) else {
+                    throw RuleError(file: path, line: r.line, "`\(cell)` in column \(label) is not a number")
+                }
+                values[label] = v == 1
+            }
+            rows[r.fields[0]] = values
+        }
+        return Gold(labels: labels, rows: rows)
+    }
+
+    /// Scores `table` against `gold`; uncertain predictions count as positive when `uncertainIsPositive`.
+    public static func evaluate(_ table: LabelTable, gold: Gold, uncertainIsPositive: Bool) -> Report {
+        var predicted: [String: [String: LabelValueName]] = [:]
+        for row in table.rows { predicted[row.id] = row.values }
+        var scores = gold.labels.map { Score(label: $0) }
+        var reports = 0, missing = 0
+        for (id, truth) in gold.rows {
+            guard let values = predicted[id] else { missing += 1; continue }
+            reports += 1
+            for (k, label) in gold.labels.enumerated() {
+                let v = values[label]
+                let p = v == .positive || (v == .uncertain && uncertainIsPositive)
+                let g = truth[label] ?? false
+                if p && g { scores[k].truePositives += 1 } else if p { scores[k].falsePositives += 1 } else if g { scores[k].falseNegatives += 1 }
+            }
+        }
+        var micro = Score(label: "micro")
+        for s in scores {
+            micro.truePositives += s.truePositives
+            micro.falsePositives += s.falsePositives
+            micro.falseNegatives += s.falseNegatives
+        }
+        let defined = scores.filter(\.defined)
+        let macro = defined.isEmpty ? 0 : defined.map(\.f1).reduce(0, +) / Double(defined.count)
+        return Report(scores: scores, reports: reports, missing: missing, micro: micro,
+                      macroF1: macro, macroLabels: defined.count)
+    }
+
+    /// Cohen's kappa of one label between two readers.
+    public struct Agreement: Codable, Sendable {
+        public var label: String
+        public var both = 0, onlyFirst = 0, onlySecond = 0, neither = 0
+        public var n: Int { both + onlyFirst + onlySecond + neither }
+        public var observed: Double { n == 0 ? 0 : Double(both + neither) / Double(n) }
+        public var kappa: Double {
+            guard n > 0 else { return 0 }
+            let total = Double(n)
+            let p1 = Double(both + onlyFirst) / total, p2 = Double(both + onlySecond) / total
+            let expected = p1 * p2 + (1 - p1) * (1 - p2)
+            return expected >= 1 ? 1 : (observed - expected) / (1 - expected)
+        }
+    }
+
+    /// Kappa per label over the documents both sources labelled (positive vs not).
+    public static func agreement(_ a: LabelTable, _ b: LabelTable, uncertainIsPositive: Bool) -> [Agreement] {
+        var second: [String: [String: LabelValueName]] = [:]
+        for row in b.rows { second[row.id] = row.values }
+        var result = a.labels.map { Agreement(label: $0) }
+        for row in a.rows {
+            guard let other = second[row.id] else { continue }
+            for (k, label) in a.labels.enumerated() {
+                func positive(_ v: LabelValueName?) -> Bool { v == .positive || (v == .uncertain && uncertainIsPositive) }
+                switch (positive(row.values[label]), positive(other[label])) {
+                case (true, true): result[k].both += 1
+                case (true, false): result[k].onlyFirst += 1
+                case (false, true): result[k].onlySecond += 1
+                case (false, false): result[k].neither += 1
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,352 @@
+/// One label a report gets: the observation, its value and the sentence that decided it.
+public struct MinedLabel: Sendable, Equatable {
+    /// The label name of the scheme.
+    public let observation: String
+    /// positive 1, negative 0, uncertain -1.
+    public let value: LabelValueName
+    /// UTF-8 byte range of the evidence sentence in the report text (nil for a derived label without one).
+    public let evidence: Range<Int>?
+    /// `file:line` of the phrase that matched, or `derived` for the derived label.
+    public let ruleId: String
+}
+
+/// A section of a report: its name (`findings`, `impression`, `other`) and its body's byte range.
+public struct Section: Sendable, Equatable {
+    /// The section's canonical name.
+    public let name: String
+    /// The byte range of the section body (after the heading).
+    public let body: Range<Int>
+}
+
+/// How one mention in a sentence was judged.
+public struct MentionJudgement: Sendable {
+    /// The observation (label name, or `(abnormal)`).
+    public let observation: String
+    /// positive, negative or uncertain.
+    public let value: LabelValueName
+    /// The mention's byte range.
+    public let span: Range<Int>
+    /// The phrase rule that matched.
+    public let ruleId: String
+    /// The context rule that negated or made it uncertain, if any.
+    public let contextRuleId: String?
+}
+
+/// Labels reports with a `RuleSet`: sections, sentences, phrase matches, negation, aggregation.
+///
+/// Not thread-safe (it reuses buffers): give each worker its own `Labeler`.
+public final class Labeler {
+    /// The rules in use.
+    public let rules: RuleSet
+    /// The sections labelled; empty means the whole text.
+    public let sections: Set<String>
+    private var tokens: [Token] = []
+    private var matches: [Match] = []
+
+    struct Match {
+        var start: Int   // token index
+        var end: Int     // token index, exclusive
+        var phrase: Int32
+    }
+
+    /// A labeler for `rules`, labelling `sections` (default: the scheme's default sections).
+    public init(rules: RuleSet, sections: [String]? = nil) {
+        self.rules = rules
+        self.sections = Set((sections ?? rules.defaultSections).map { $0.lowercased() })
+    }
+
+    // MARK: Sections
+
+    /// The sections of `bytes` (lowercased UTF-8): known headings at a line start (or after
+    /// a sentence end, in ALL CAPS) followed by a colon, or alone on their line.
+    public func findSections(_ bytes: UnsafeBufferPointer<UInt8>, original: UnsafeBufferPointer<UInt8>) -> [Section] {
+        var heads: [(name: String, headStart: Int, bodyStart: Int)] = []
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            // Candidate starts: the text start, after a newline, or after ". " / ".," (notes run sections together).
+            var candidate = i == 0
+            var midLine = false
+            if i > 0 {
+                let p = bytes[i - 1]
+                if p == 10 { candidate = true }
+                else if (p == 32 || p == 44) && i >= 2 && bytes[i - 2] == 46 { candidate = true; midLine = true }
+            }
+            if candidate {
+                var s = i
+                while s < n && (bytes[s] == 32 || bytes[s] == 9) { s += 1 }
+                var e = s
+                var allCaps = true
+                var letters = 0
+                while e < n && e - s < 48 && bytes[e] != 58 && bytes[e] != 10 && bytes[e] != 46 {
+                    let o = original[e]
+                    if o >= 97 && o <= 122 { allCaps = false }
+                    if (o >= 65 && o <= 90) || (o >= 97 && o <= 122) { letters += 1 }
+                    e += 1
+                }
+                let hasColon = e < n && bytes[e] == 58
+                let lineEnd = e >= n || bytes[e] == 10
+                var t = e
+                while t > s && (bytes[t - 1] == 32 || bytes[t - 1] == 9) { t -= 1 }
+                if t > s && (hasColon || (lineEnd && allCaps && !midLine)) && letters >= 3 {
+                    let head = String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<t]), as: UTF8.self)
+                    var name = rules.text.headings[head]
+                    if name == nil && allCaps && hasColon { name = "other" }
+                    if let name, !(midLine && !allCaps) {
+                        var body = hasColon ? e + 1 : e
+                        while body < n && (bytes[body] == 44 || bytes[body] == 32) { body += 1 }
+                        heads.append((name, s, body))
+                        i = body
+                        continue
+                    }
+                }
+            }
+            i += 1
+        }
+        var result: [Section] = []
+        for (k, h) in heads.enumerated() {
+            let end = k + 1 < heads.count ? heads[k + 1].headStart : n
+            if end > h.bodyStart { result.append(Section(name: h.name, body: h.bodyStart..<end)) }
+        }
+        return result
+    }
+
+    /// The byte ranges to label: the chosen sections, else the whole text.
+    func rangesToLabel(_ bytes: UnsafeBufferPointer<UInt8>, original: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        if sections.isEmpty { return [0..<bytes.count] }
+        let found = findSections(bytes, original: original)
+        let chosen = found.filter { sections.contains($0.name) }.map(\.body).filter { r in
+            r.contains { !TextScanner.isSpace(bytes[$0]) }
+        }
+        return chosen.isEmpty ? [0..<bytes.count] : chosen
+    }
+
+    // MARK: Labelling
+
+    /// The labels of one report, one per observation that was found (plus the derived label).
+    public func label(_ text: String) -> [MinedLabel] {
+        var judgements: [MentionJudgement] = []
+        let lowered = TextScanner.lowered(text)
+        var original = Array(text.utf8)
+        original.withUnsafeMutableBufferPointer { orig in
+            lowered.withUnsafeBufferPointer { bytes in
+                for range in rangesToLabel(bytes, original: UnsafeBufferPointer(orig)) {
+                    for sentence in TextScanner.sentences(UnsafeBufferPointer(orig), range, abbreviations: rules.text.abbreviations) {
+                        judge(bytes, sentence: sentence, into: &judgements, sentenceRanges: true)
+                    }
+                }
+            }
+        }
+        return aggregate(judgements)
+    }
+
+    /// The mentions of one sentence with their negation / uncertainty (used by tests and NegEx scoring).
+    public func judgeSentence(_ sentence: String) -> [MentionJudgement] {
+        var judgements: [MentionJudgement] = []
+        let lowered = TextScanner.lowered(sentence)
+        lowered.withUnsafeBufferPointer { bytes in
+            judge(bytes, sentence: 0..<bytes.count, into: &judgements, sentenceRanges: false)
+        }
+        return judgements
+    }
+
+    /// The judgement of an arbitrary target span inside `sentence` (NegEx-style: the concept is given).
+    public func judgeTarget(_ sentence: String, target: Range<Int>) -> (value: LabelValueName, ruleId: String?) {
+        let lowered = TextScanner.lowered(sentence)
+        return lowered.withUnsafeBufferPointer { bytes -> (LabelValueName, String?) in
+            tokens.removeAll(keepingCapacity: true)
+            TextScanner.tokenize(bytes, 0..<bytes.count, into: &tokens)
+            guard let first = tokens.firstIndex(where: { Int($0.end) > target.lowerBound }),
+                  let last = tokens.lastIndex(where: { Int($0.start) < target.upperBound }), first <= last else {
+                return (.positive, nil)
+            }
+            findMatches(bytes)
+            let triggers = resolveTriggers(excluding: first..<(last + 1))
+            return context(of: first..<(last + 1), triggers: triggers)
+        }
+    }
+
+    /// Finds all phrase matches of the tokens in `tokens`.
+    private func findMatches(_ bytes: UnsafeBufferPointer<UInt8>) {
+        matches.removeAll(keepingCapacity: true)
+        let phrases = rules.phrases
+        for start in tokens.indices {
+            if let candidates = rules.index[tokens[start].hash] {
+                for p in candidates {
+                    if let end = matchPhrase(phrases[Int(p)].tokens, at: start, bytes) {
+                        matches.append(Match(start: start, end: end, phrase: p))
+                    }
+                }
+            }
+            for p in rules.prefixFirst[bytes[Int(tokens[start].start)]] ?? [] {
+                if let end = matchPhrase(phrases[Int(p)].tokens, at: start, bytes) {
+                    matches.append(Match(start: start, end: end, phrase: p))
+                }
+            }
+        }
+    }
+
+    /// The token index after a match of `pattern` starting at token `start`, or nil.
+    private func matchPhrase(_ pattern: [PatternToken], at start: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        func tokenMatches(_ p: PatternToken, _ t: Token) -> Bool {
+            switch p {
+            case .exact(let h, let alternates): return t.hash == h || alternates.contains(t.hash)
+            case .prefix(let stem):
+                let len = Int(t.end - t.start)
+                guard len >= stem.count else { return false }
+                for k in 0..<stem.count where bytes[Int(t.start) + k] != stem[k] { return false }
+                return true
+            case .gap: return false
+            }
+        }
+        func rest(_ pi: Int, _ ti: Int) -> Int? {
+            if pi == pattern.count { return ti }
+            if case .gap(let n) = pattern[pi] {
+                var skip = 0
+                var t = ti
+                while skip <= n && t <= tokens.count {
+                    if let r = rest(pi + 1, t) { return r }
+                    guard t < tokens.count, tokens[t].isWord else { return nil }
+                    t += 1; skip += 1
+                }
+                return nil
+            }
+            guard ti < tokens.count, tokenMatches(pattern[pi], tokens[ti]) else { return nil }
+            return rest(pi + 1, ti + 1)
+        }
+        return rest(0, start)
+    }
+
+    struct Trigger { var start: Int; var end: Int; var kind: ContextRule.Kind; var direction: ContextRule.Direction; var window: Int; var ruleId: String }
+
+    /// Triggers that survive: longest first, none overlapping a longer trigger or a pseudo-trigger.
+    private func resolveTriggers(excluding target: Range<Int>? = nil) -> (triggers: [Trigger], terminators: [Int]) {
+        var candidates: [(Match, Phrase)] = []
+        var terminators: [Int] = []
+        for m in matches {
+            let phrase = rules.phrases[Int(m.phrase)]
+            switch phrase.role {
+            case .trigger, .pseudo: candidates.append((m, phrase))
+            case .terminator: terminators.append(m.start)
+            default: break
+            }
+        }
+        for (k, t) in tokens.enumerated() where !t.isWord && (t.hash == TextScanner.mix(TextScanner.hashBasis, 59)
+                                                             || t.hash == TextScanner.mix(TextScanner.hashBasis, 58)) {
+            terminators.append(k)  // ; and :
+        }
+        candidates.sort { ($0.0.end - $0.0.start, -$0.0.start) > ($1.0.end - $1.0.start, -$1.0.start) }
+        var taken: [Range<Int>] = []
+        var triggers: [Trigger] = []
+        for (m, phrase) in candidates {
+            let span = m.start..<m.end
+            // Overlapped by a longer trigger: dropped. The same phrase as a pre- and a post-trigger: both kept.
+            if taken.contains(where: { $0.overlaps(span) && $0 != span }) { continue }
+            if let target, target.overlaps(span) { continue }
+            taken.append(span)
+            if case .trigger(let kind, let direction) = phrase.role {
+                triggers.append(Trigger(start: m.start, end: m.end, kind: kind, direction: direction,
+                                        window: phrase.window, ruleId: phrase.ruleId))
+            }
+        }
+        return (triggers, terminators)
+    }
+
+    /// Whether words between token `a` (inclusive) and `b` (exclusive) are within `window` and unbroken.
+    private func inScope(_ a: Int, _ b: Int, window: Int, terminators: [Int]) -> Bool {
+        if b < a { return false }
+        var words = 0
+        for k in a..<b where tokens[k].isWord { words += 1 }
+        if words > window { return false }
+        return !terminators.contains { $0 >= a && $0 < b }
+    }
+
+    /// Negated, uncertain or affirmed: the nearest trigger in scope decides (pre before post).
+    private func context(of span: Range<Int>, triggers: (triggers: [Trigger], terminators: [Int])) -> (LabelValueName, String?) {
+        var bestPre: Trigger?
+        var bestPost: Trigger?
+        for t in triggers.triggers {
+            // A trigger inside a gapped mention ("heart is not enlarged") governs it too.
+            let inside = t.start > span.lowerBound && t.end < span.upperBound
+            if inside {
+                if bestPre == nil || t.end > bestPre!.end { bestPre = t }
+            } else if t.direction == .pre && t.end <= span.lowerBound
+                && inScope(t.end, span.lowerBound, window: t.window, terminators: triggers.terminators) {
+                if bestPre == nil || t.end > bestPre!.end { bestPre = t }
+            } else if t.direction == .post && t.start >= span.upperBound
+                        && inScope(span.upperBound, t.start, window: t.window, terminators: triggers.terminators) {
+                if bestPost == nil || t.start < bestPost!.start { bestPost = t }
+            }
+        }
+        guard let decided = bestPre ?? bestPost else { return (.positive, nil) }
+        return (decided.kind == .negation ? .negative : .uncertain, decided.ruleId)
+    }
+
+    private func judge(_ bytes: UnsafeBufferPointer<UInt8>, sentence: Range<Int>,
+                       into judgements: inout [MentionJudgement], sentenceRanges: Bool) {
+        tokens.removeAll(keepingCapacity: true)
+        TextScanner.tokenize(bytes, sentence, into: &tokens)
+        if tokens.isEmpty { return }
+        findMatches(bytes)
+        if matches.isEmpty { return }
+        // Mentions: drop those overlapped by an exclusion of the same observation or a longer mention of it.
+        var mentions: [(Match, Int, String)] = []
+        var exclusions: [(Range<Int>, Int)] = []
+        for m in matches {
+            let phrase = rules.phrases[Int(m.phrase)]
+            switch phrase.role {
+            case .mention(let o): mentions.append((m, o, phrase.ruleId))
+            case .exclude(let o): exclusions.append((m.start..<m.end, o))
+            default: break
+            }
+        }
+        if mentions.isEmpty { return }
+        let triggers = resolveTriggers()
+        for (k, (m, o, ruleId)) in mentions.enumerated() {
+            let span = m.start..<m.end
+            if exclusions.contains(where: { $0.1 == o && $0.0.overlaps(span) }) { continue }
+            let longer = mentions.enumerated().contains { j, other in
+                j != k && other.1 == o && other.0.start <= m.start && other.0.end >= m.end
+                    && (other.0.end - other.0.start > m.end - m.start || (other.0.end - other.0.start == m.end - m.start && j < k))
+            }
+            if longer { continue }
+            let (value, contextRule) = context(of: span, triggers: triggers)
+            let evidence = sentenceRanges ? sentence
+                                          : Int(tokens[m.start].start)..<Int(tokens[m.end - 1].end)
+            judgements.append(MentionJudgement(observation: rules.observations[o], value: value,
+                                               span: evidence, ruleId: contextRule ?? ruleId,
+                                               contextRuleId: contextRule))
+        }
+    }
+
+    /// CheXpert aggregation: positive over uncertain over negative; the derived label from the rest.
+    func aggregate(_ judgements: [MentionJudgement]) -> [MinedLabel] {
+        var best: [String: MentionJudgement] = [:]
+        func rank(_ v: LabelValueName) -> Int { v == .positive ? 3 : v == .uncertain ? 2 : 1 }
+        for j in judgements {
+            if let current = best[j.observation], rank(current.value) >= rank(j.value) { continue }
+            best[j.observation] = j
+        }
+        var result: [MinedLabel] = []
+        for label in rules.labels where label != rules.derivedLabel {
+            if let j = best[label] {
+                let value: LabelValueName = j.value == .uncertain && rules.uncertainAsNegative ? .negative : j.value
+                result.append(MinedLabel(observation: label, value: value, evidence: j.span, ruleId: j.ruleId))
+            }
+        }
+        if let derived = rules.derivedLabel {
+            let abnormal = judgements.first { j in
+                !rules.derivedIgnores.contains(j.observation)
+                    && (j.value == .positive || (j.value == .uncertain && rules.derivedCountsUncertain))
+            }
+            if let abnormal {
+                if let v = rules.derivedWhenFound {
+                    result.append(MinedLabel(observation: derived, value: v, evidence: abnormal.span, ruleId: "derived"))
+                }
+            } else {
+                result.append(MinedLabel(observation: derived, value: .positive, evidence: nil, ruleId: "derived"))
+            }
+        }
+        return result
+    }
+}

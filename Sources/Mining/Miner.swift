@@ -1,0 +1,291 @@
+import Corpus
+import Dispatch
+import Foundation
+import GRDB
+
+/// What a mining run did.
+public struct MiningSummary: Sendable, Codable {
+    /// Reports read from the input.
+    public var reports = 0
+    /// New documents stored.
+    public var inserted = 0
+    /// Documents whose text changed and were re-labelled.
+    public var updated = 0
+    /// Documents whose text was unchanged but whose labels were out of date (new rules).
+    public var relabelled = 0
+    /// Unchanged documents skipped.
+    public var unchanged = 0
+    /// Bad inputs (warned and skipped).
+    public var bad = 0
+    /// Reports without text (warned, stored with only the derived label).
+    public var empty = 0
+    /// Labels written (source rules).
+    public var labels = 0
+    /// Positive/uncertain/negative counts per label (source rules) of the reports labelled in this run.
+    public var counts: [String: [String: Int]] = [:]
+    /// Wall-clock seconds.
+    public var seconds = 0.0
+}
+
+/// Mines weak labels from inputs into the corpus: read, label on `jobs` threads, write in batches.
+public final class Miner {
+    /// The rules.
+    public let rules: RuleSet
+    /// Labelled sections (nil: the scheme's default).
+    public let sections: [String]?
+    /// The corpus written to.
+    public let corpus: Corpus
+    /// Worker threads for parsing and labelling.
+    public let jobs: Int
+    /// Reports per transaction.
+    public var batchSize = 2000
+    /// Reports longer than this many UTF-8 bytes are skipped with a warning.
+    public var maxReportBytes = 1 << 20
+    /// MeSH terms -> labels of the scheme (Open-i), if a mapping exists.
+    public var meshMapping: LabelMapping?
+    /// ICD-10-CM code ranges -> labels of the scheme, if a mapping exists.
+    public var icdMapping: LabelMapping?
+    /// Called with every warning (bad input), already naming the file.
+    public var warn: (String) -> Void = { _ in }
+    /// Called after each batch with the reports read so far.
+    public var progress: (Int) -> Void = { _ in }
+
+    private var codeIds: [String: Int64]?
+    private var summary = MiningSummary()
+    private var seenIds: [String: String] = [:]
+
+    public init(rules: RuleSet, sections: [String]?, corpus: Corpus, jobs: Int) {
+        self.rules = rules
+        self.sections = sections
+        self.corpus = corpus
+        self.jobs = max(1, jobs)
+    }
+
+    /// Mines every path with `reader`; `source` names the documents' source (default: each path's file name).
+    public func mine(paths: [String], reader: ReportReader, source: String?) throws -> MiningSummary {
+        let started = Date()
+        summary = MiningSummary()
+        for path in paths {
+            let sourceName = source ?? ((path as NSString).standardizingPath as NSString).lastPathComponent
+            seenIds = [:]
+            let state = try loadState(source: sourceName)
+            var pending: [WorkItem] = []
+            do {
+                try reader.read(path: path) { item in
+                    pending.append(item)
+                    if pending.count >= batchSize {
+                        try process(pending, source: sourceName, state: state)
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
+            } catch let error as CustomStringConvertible where !(error is DatabaseError) {
+                // The path itself cannot be read: say so, keep what was stored, go on with the next path.
+                if !pending.isEmpty { try process(pending, source: sourceName, state: state); pending.removeAll() }
+                warn("\(error)")
+                summary.bad += 1
+                continue
+            }
+            if !pending.isEmpty { try process(pending, source: sourceName, state: state) }
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    /// What the corpus already holds for a source: ids, hashes, and which are labelled with these rules.
+    final class SourceState {
+        var documents: [String: (id: Int64, hash: String)] = [:]
+        var current: Set<Int64> = []
+    }
+
+    private func loadState(source: String) throws -> SourceState {
+        let state = SourceState()
+        try corpus.pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, externalId, contentHash FROM document WHERE source = ?", arguments: [source])
+            while let row = try rows.next() {
+                state.documents[row["externalId"]] = (row["id"], row["contentHash"])
+            }
+            let labelled = try Int64.fetchCursor(db, sql: """
+                SELECT DISTINCT l.documentId FROM label l JOIN document d ON d.id = l.documentId
+                WHERE d.source = ? AND l.scheme = ? AND l.source = 'rules' AND l.ruleSetVersion = ?
+                """, arguments: [source, rules.scheme, rules.version])
+            while let id = try labelled.next() { state.current.insert(id) }
+        }
+        return state
+    }
+
+    enum Outcome {
+        case labelled(RawReport, [MinedLabel])
+        /// A report without text: stored (so every report has a row), with a warning.
+        case empty(RawReport, [MinedLabel])
+        case bad(String)
+    }
+
+    /// Parses and labels a batch on `jobs` threads, then writes it in one transaction.
+    private func process(_ items: [WorkItem], source: String, state: SourceState) throws {
+        var outcomes = [Outcome?](repeating: nil, count: items.count)
+        let workers = min(jobs, max(1, items.count / 64))
+        let rules = self.rules, sections = self.sections
+        let maxBytes = maxReportBytes
+        outcomes.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let labeler = Labeler(rules: rules, sections: sections)
+                var k = w
+                while k < items.count {
+                    out[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes)
+                    k += workers
+                }
+            }
+        }
+        try write(outcomes.compactMap { $0 }, source: source, state: state)
+        progress(summary.reports)
+    }
+
+    static func work(_ item: WorkItem, labeler: Labeler, maxBytes: Int) -> Outcome {
+        let report: RawReport
+        switch item {
+        case .bad(let origin, let message): return .bad("\(origin): \(message)")
+        case .report(let r): report = r
+        case .xml(let origin, let data):
+            do { report = try ReportReader.openi(origin: origin, data: data) } catch let e as XMLParseError {
+                return .bad(e.description)
+            } catch let e as ReportReader.BadInput {
+                return .bad("\(origin): \(e.message)")
+            } catch { return .bad("\(origin): \(error)") }
+        }
+        if report.text.utf8.count > maxBytes {
+            return .bad("\(report.origin): report \(report.externalId) is \(report.text.utf8.count) bytes, over the \(maxBytes)-byte limit; skipped (split it, or raise --max-report-bytes)")
+        }
+        let labels = labeler.label(report.text)
+        if report.text.utf8.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+            return .empty(report, labels)
+        }
+        return .labelled(report, labels)
+    }
+
+    private func write(_ outcomes: [Outcome], source: String, state: SourceState) throws {
+        var toWrite: [(RawReport, [MinedLabel], existing: (id: Int64, hash: String)?, hash: String)] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .bad(let message):
+                summary.bad += 1
+                warn(message)
+            case .labelled(let report, let labels), .empty(let report, let labels):
+                summary.reports += 1
+                if case .empty = outcome {
+                    summary.empty += 1
+                    warn("\(report.origin): report \(report.externalId) has no text; stored with only the derived label")
+                }
+                if let first = seenIds[report.externalId] {
+                    summary.bad += 1
+                    warn("\(report.origin): duplicate report id \(report.externalId) (first seen in \(first)); skipped")
+                    continue
+                }
+                seenIds[report.externalId] = report.origin
+                let hash = ContentHash.of(report.text)
+                let existing = state.documents[report.externalId]
+                if let existing, existing.hash == hash, state.current.contains(existing.id) {
+                    summary.unchanged += 1
+                    continue
+                }
+                toWrite.append((report, labels, existing, hash))
+            }
+        }
+        if toWrite.isEmpty { return }
+        if icdMapping != nil || toWrite.contains(where: { !$0.0.codes.isEmpty }), codeIds == nil {
+            codeIds = try ICD10.codeIds(in: corpus)
+        }
+        let now = Date()
+        var counters = summary
+        try corpus.pool.write { db in
+            let insertDoc = try db.cachedStatement(sql: """
+                INSERT INTO document (source, externalId, kind, text, contentHash, importedAt) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            let updateDoc = try db.cachedStatement(sql: "UPDATE document SET text = ?, contentHash = ?, kind = ?, importedAt = ? WHERE id = ?")
+            let deleteLabels = try db.cachedStatement(sql: """
+                DELETE FROM label WHERE documentId = ? AND ((scheme = ? AND source IN ('rules', 'mesh', 'icd')) OR scheme = 'mesh')
+                """)
+            let insertLabel = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence, ruleId, ruleSetVersion)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertImage = try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentImage (documentId, imageRef) VALUES (?, ?)")
+            let insertCode = try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentCode (documentId, codeId) VALUES (?, ?)")
+            for (report, labels, existing, hash) in toWrite {
+                let id: Int64
+                if let existing {
+                    if existing.hash != hash {
+                        try updateDoc.execute(arguments: [report.text, hash, report.kind.rawValue, now, existing.id])
+                        counters.updated += 1
+                    } else {
+                        counters.relabelled += 1
+                    }
+                    try deleteLabels.execute(arguments: [existing.id, rules.scheme])
+                    id = existing.id
+                } else {
+                    try insertDoc.execute(arguments: [source, report.externalId, report.kind.rawValue, report.text, hash, now])
+                    id = db.lastInsertedRowID
+                    counters.inserted += 1
+                }
+                let utf8 = Array(report.text.utf8)
+                for label in labels {
+                    var evidence: String?
+                    if let r = label.evidence, r.upperBound <= utf8.count {
+                        evidence = String(decoding: utf8[r], as: UTF8.self)
+                    }
+                    try insertLabel.execute(arguments: [id, rules.scheme, label.observation, label.value.rawValue, "rules",
+                                                        label.evidence?.lowerBound, label.evidence?.upperBound, evidence,
+                                                        label.ruleId, rules.version])
+                    counters.labels += 1
+                    let name = label.value == .positive ? "positive" : label.value == .uncertain ? "uncertain" : "negative"
+                    counters.counts[label.observation, default: [:]][name, default: 0] += 1
+                }
+                for image in report.images { try insertImage.execute(arguments: [id, image]) }
+                // MeSH: the raw tags (scheme "mesh") and, through the mapping, the scheme's labels.
+                var meshLabels: [String: String] = [:]
+                for tag in report.mesh {
+                    let colon = tag.firstIndex(of: ":") ?? tag.startIndex
+                    let field = String(tag[..<colon])
+                    let value = String(tag[tag.index(after: colon)...])
+                    try insertLabel.execute(arguments: [id, "mesh", value, 1, "mesh", nil, nil, field, nil, nil])
+                    if field == "major", let mapping = meshMapping {
+                        let term = value.split(separator: "/").first.map(String.init) ?? value
+                        for m in mapping.labels(for: term.trimmingCharacters(in: .whitespaces)) where meshLabels[m.label] == nil {
+                            meshLabels[m.label] = m.ruleId
+                        }
+                    }
+                }
+                if !report.mesh.isEmpty, meshMapping != nil {
+                    for (label, ruleId) in meshLabels {
+                        try insertLabel.execute(arguments: [id, rules.scheme, label, 1, "mesh", nil, nil, nil, ruleId, nil])
+                    }
+                    if let derived = rules.derivedLabel, meshLabels[derived] == nil {
+                        // A MeSH reader who tagged findings did not call the report normal.
+                        if let v = rules.derivedWhenFound {
+                            try insertLabel.execute(arguments: [id, rules.scheme, derived, v.rawValue, "mesh", nil, nil, nil, nil, nil])
+                        }
+                    }
+                }
+                // ICD-10-CM codes: validated against the imported tabular list, never guessed.
+                var icdLabels: [String: (String, String)] = [:]
+                for raw in report.codes {
+                    let code = ICD10.normalize(raw)
+                    guard ICD10.isWellFormed(code), let codeId = self.codeIds?[code] else {
+                        counters.bad += 1
+                        let hint = (self.codeIds?.isEmpty ?? true) ? " (no codes imported: run `triage codes import` first)" : ""
+                        self.warn("\(report.origin): invalid ICD-10-CM code `\(raw)` in report \(report.externalId)\(hint); ignored")
+                        continue
+                    }
+                    try insertCode.execute(arguments: [id, codeId])
+                    for m in self.icdMapping?.labels(for: code) ?? [] where icdLabels[m.label] == nil {
+                        icdLabels[m.label] = (code, m.ruleId)
+                    }
+                }
+                for (label, (code, ruleId)) in icdLabels {
+                    try insertLabel.execute(arguments: [id, rules.scheme, label, 1, "icd", nil, nil, code, ruleId, nil])
+                }
+            }
+        }
+        summary = counters
+    }
+}

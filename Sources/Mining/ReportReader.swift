@@ -1,0 +1,262 @@
+import Archives
+import Corpus
+import Foundation
+
+/// The formats `triage mine` reads.
+public enum InputFormat: String, CaseIterable, Sendable {
+    /// Detect from the file name and contents.
+    case auto
+    /// One report per file.
+    case text
+    /// CSV with a header; `--text-column`, `--id-column`.
+    case csv
+    /// Tab-separated, with a header.
+    case tsv
+    /// The CheXpert labeler's one-column CSV, no header (ids are row numbers).
+    case chexpert
+    /// MTSamples-style CSV (note_id, ..., transcription).
+    case mtsamples
+    /// Open-i / NLM XML report (one per file).
+    case openi
+}
+
+/// A report as read from the input, before labelling.
+public struct RawReport: Sendable {
+    /// The report's id inside its source (uId, file name, id column, row number).
+    public var externalId: String
+    /// The text, as it will be stored.
+    public var text: String
+    /// report or note.
+    public var kind: DocumentKind
+    /// Where it came from (`file`, `archive:member`, `file:line`), for messages.
+    public var origin: String
+    /// Human MeSH tags, `major` ones prefixed `major:`, others `automatic:`.
+    public var mesh: [String] = []
+    /// Image ids linked to the report (Open-i `parentImage`).
+    public var images: [String] = []
+    /// ICD-10-CM codes as written in the input.
+    public var codes: [String] = []
+}
+
+/// Options of the readers.
+public struct ReaderOptions: Sendable {
+    /// The format, or `.auto`.
+    public var format: InputFormat = .auto
+    /// The column holding the text (CSV/TSV).
+    public var textColumn: String?
+    /// The column holding the id (CSV/TSV).
+    public var idColumn: String?
+    /// The column holding ICD-10-CM codes separated by `;` or `,`.
+    public var codesColumn: String?
+    /// Reports longer than this many bytes are skipped with a warning.
+    public var maxReportBytes = 1 << 20
+    public init() {}
+}
+
+/// A unit of work: bytes still to parse, or a report already read.
+public enum WorkItem: Sendable {
+    /// One Open-i XML file.
+    case xml(origin: String, data: Data)
+    /// A report read from text or CSV.
+    case report(RawReport)
+    /// Something unusable, with the message that says why.
+    case bad(origin: String, message: String)
+}
+
+/// Turns input paths (directories, files, .tgz/.tar.gz/.gz archives) into work items.
+public struct ReportReader {
+    /// The options.
+    public let options: ReaderOptions
+
+    public init(options: ReaderOptions) { self.options = options }
+
+    /// Calls `emit` with the work items of `path`, streaming; throws only when `path` itself cannot be read.
+    public func read(path: String, emit: (WorkItem) throws -> Void) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ArchiveError(file: path, "no such file or directory")
+        }
+        if isDirectory.boolValue {
+            guard let enumerator = fm.enumerator(atPath: path) else {
+                throw ArchiveError(file: path, "cannot list the directory")
+            }
+            var files: [String] = []
+            while let next = enumerator.nextObject() as? String {
+                let full = (path as NSString).appendingPathComponent(next)
+                var dir: ObjCBool = false
+                if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue,
+                   !(next as NSString).lastPathComponent.hasPrefix(".") { files.append(full) }
+            }
+            for file in files.sorted() {
+                do { try readFile(file, emit: emit) } catch let e as BadInput { try emit(.bad(origin: file, message: e.message)) }
+                catch let e as ArchiveError { try emit(.bad(origin: file, message: e.reason)) }
+            }
+        } else {
+            try readFile(path, emit: emit)
+        }
+    }
+
+    struct BadInput: Error { let message: String }
+
+    func readFile(_ path: String, emit: (WorkItem) throws -> Void) throws {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".tgz") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tar") {
+            let raw = try DataFile.readRaw(path)
+            let data: Data
+            do { data = Gzip.isGzip(raw) ? try Gzip.decompress(raw) : raw } catch let e as ArchiveError {
+                throw ArchiveError(file: path, "\(e.reason) (truncated or corrupt archive?)")
+            }
+            var iterator = TarArchive(data: data, origin: path).makeIterator()
+            while true {
+                let entry: TarEntry?
+                do { entry = try iterator.nextEntry() } catch let e as ArchiveError {
+                    // Members read so far were emitted; report where the archive breaks.
+                    try emit(.bad(origin: path, message: e.reason))
+                    return
+                }
+                guard let entry else { return }
+                let name = (entry.name as NSString).lastPathComponent
+                if name.hasPrefix(".") || name.hasPrefix("._") { continue }
+                try items(origin: "\(path):\(entry.name)", name: entry.name, data: entry.data, emit: emit)
+            }
+        } else {
+            let data = try DataFile.read(path)  // gunzips .gz by magic
+            var name = path
+            if lower.hasSuffix(".gz") { name = String(path.dropLast(3)) }
+            try items(origin: path, name: name, data: data, emit: emit)
+        }
+    }
+
+    /// The format of a file from its name and first bytes.
+    func detect(name: String, data: Data) -> InputFormat {
+        if options.format != .auto { return options.format }
+        let lower = name.lowercased()
+        if lower.hasSuffix(".xml") { return .openi }
+        if lower.hasSuffix(".tsv") { return .tsv }
+        if lower.hasSuffix(".csv") {
+            let head = String(decoding: data.prefix(4096), as: UTF8.self).lowercased()
+            let firstLine = head.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+            if firstLine.contains("transcription") && firstLine.contains("note_id") || firstLine.hasPrefix("description,medical_specialty") {
+                return .mtsamples
+            }
+            if options.textColumn == nil && !firstLine.contains(",") { return .chexpert }
+            return .csv
+        }
+        if data.prefix(64).starts(with: Data("<?xml".utf8)) { return .openi }
+        return .text
+    }
+
+    func items(origin: String, name: String, data: Data, emit: (WorkItem) throws -> Void) throws {
+        switch detect(name: name, data: data) {
+        case .openi:
+            try emit(.xml(origin: origin, data: data))
+        case .text, .auto:
+            guard let text = String(validating: data, as: UTF8.self) else {
+                let offset = firstInvalidUTF8(data)
+                try emit(.bad(origin: origin, message: "not UTF-8 text (invalid byte at offset \(offset)); convert it with iconv"))
+                return
+            }
+            let base = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+            try emit(.report(RawReport(externalId: base, text: text, kind: .report, origin: origin)))
+        case .csv, .tsv, .chexpert, .mtsamples:
+            try table(origin: origin, data: data, format: detect(name: name, data: data), emit: emit)
+        }
+    }
+
+    func table(origin: String, data: Data, format: InputFormat, emit: (WorkItem) throws -> Void) throws {
+        let records: [CSVReader.Record]
+        do {
+            records = try CSVReader.records(data, delimiter: format == .tsv ? 9 : 44, origin: origin)
+        } catch let e as CSVReader.ParseError {
+            try emit(.bad(origin: "\(e.origin):\(e.line)", message: e.reason))
+            return
+        }
+        guard let first = records.first else {
+            try emit(.bad(origin: origin, message: "the file has no records"))
+            return
+        }
+        if format == .chexpert {
+            // The labeler's input: one report per row, no header; a "Reports" header is skipped.
+            let skipHeader = first.fields.count == 1 && ["reports", "report", "text"].contains(first.fields[0].lowercased())
+            for (k, r) in records.enumerated() where !(skipHeader && k == 0) {
+                let id = String(skipHeader ? k : k + 1)
+                try emit(.report(RawReport(externalId: id, text: r.fields.first ?? "", kind: .report,
+                                           origin: "\(origin):\(r.line)")))
+            }
+            return
+        }
+        let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        func column(_ wanted: String?, defaults: [String], what: String) throws -> Int? {
+            if let wanted {
+                guard let i = header.firstIndex(where: { $0.caseInsensitiveCompare(wanted) == .orderedSame }) else {
+                    throw ArchiveError(file: "\(origin):1", "no column `\(wanted)` for the \(what) (columns: \(header.joined(separator: ", ")))")
+                }
+                return i
+            }
+            return defaults.lazy.compactMap { d in header.firstIndex { $0.lowercased() == d } }.first
+        }
+        let textIndex = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"], what: "text")
+        guard let textIndex else {
+            throw ArchiveError(file: "\(origin):1", "which column holds the text? pass --text-column (columns: \(header.joined(separator: ", ")))")
+        }
+        let idIndex = try column(options.idColumn, defaults: ["note_id", "id", "report_id", "filename", "uid"], what: "id")
+        let codesIndex = try column(options.codesColumn, defaults: [], what: "codes")
+        let kind: DocumentKind = format == .mtsamples || codesIndex != nil ? .note : .report
+        for r in records.dropFirst() {
+            guard r.fields.count == header.count else {
+                try emit(.bad(origin: "\(origin):\(r.line)", message: "expected \(header.count) fields, found \(r.fields.count)"))
+                continue
+            }
+            let id = idIndex.map { r.fields[$0].trimmingCharacters(in: .whitespaces) } ?? String(r.line)
+            guard !id.isEmpty else {
+                try emit(.bad(origin: "\(origin):\(r.line)", message: "the id column is empty"))
+                continue
+            }
+            var report = RawReport(externalId: id, text: r.fields[textIndex], kind: kind, origin: "\(origin):\(r.line)")
+            if let codesIndex {
+                report.codes = r.fields[codesIndex].split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " || $0 == "|" })
+                    .map(String.init)
+            }
+            try emit(.report(report))
+        }
+    }
+
+    func firstInvalidUTF8(_ data: Data) -> Int {
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let len = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+            if len == 0 || i + len > bytes.count { return i }
+            for k in 1..<len where bytes[i + k] >> 6 != 0b10 { return i }
+            i += len
+        }
+        return i
+    }
+
+    /// Parses one Open-i XML report: uId, the AbstractText sections, MeSH tags, parentImage ids.
+    ///
+    /// The stored text is `LABEL: text` per section, one per line, so the section
+    /// finder sees the same headings as in any plain-text report.
+    public static func openi(origin: String, data: Data) throws -> RawReport {
+        let doc = try XMLDocument(data: data, origin: origin)
+        guard let uid = doc.xpath("/eCitation/uId/@id").first?.text, !uid.isEmpty else {
+            throw BadInput(message: "no /eCitation/uId/@id: not an Open-i report")
+        }
+        var text = ""
+        for node in doc.xpath("/eCitation/MedlineCitation/Article/Abstract/AbstractText") {
+            let label = node.attribute("Label") ?? "TEXT"
+            let body = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if body.isEmpty { continue }
+            text += "\(label): \(body)\n"
+        }
+        var report = RawReport(externalId: uid, text: text, kind: .report, origin: origin)
+        for node in doc.xpath("/eCitation/MeSH/*") {
+            let tag = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !tag.isEmpty { report.mesh.append("\(node.name):\(tag)") }
+        }
+        report.images = doc.xpath("/eCitation/parentImage/@id").map(\.text).filter { !$0.isEmpty }
+        return report
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+extension RuleSet {
+    /// The environment variable naming the rules folder (`corpora/rules`).
+    public static let environmentVariable = "TRIAGE_RULES"
+
+    /// The rules folder: `explicit`, else `$TRIAGE_RULES`, else `corpora/rules` in the working
+    /// directory or above it, else next to the executable or the source tree it was built from.
+    public static func rulesFolder(_ explicit: String?) -> String? {
+        let fm = FileManager.default
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
+        var starts = [fm.currentDirectoryPath]
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path { starts.append(exe) }
+        starts.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().path)
+        for start in starts {
+            var dir = URL(fileURLWithPath: start)
+            for _ in 0..<8 {
+                let candidate = dir.appendingPathComponent("corpora/rules").path
+                var isDir: ObjCBool = false
+                if fm.fileExists(atPath: candidate, isDirectory: &isDir), isDir.boolValue { return candidate }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    /// The schemes of a rules folder (its sub-folders with a scheme.txt).
+    public static func schemes(in folder: String) -> [String] {
+        let fm = FileManager.default
+        return ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            fm.fileExists(atPath: (folder as NSString).appendingPathComponent("\($0)/scheme.txt"))
+        }.sorted()
+    }
+
+    /// Loads scheme `name` from the rules folder, with an error that lists the schemes there.
+    public static func load(scheme name: String, rulesFolder: String) throws -> RuleSet {
+        let folder = (rulesFolder as NSString).appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("scheme.txt")) else {
+            let known = schemes(in: rulesFolder)
+            throw RuleError(file: folder, line: nil,
+                            "no scheme `\(name)` here (schemes: \(known.isEmpty ? "none" : known.joined(separator: ", "))); add a folder with scheme.txt to define one")
+        }
+        return try load(folder: folder)
+    }
+
+    /// The mapping file `corpora/mappings/<prefix>-<scheme>.txt` next to the rules folder, if it exists.
+    public static func mappingFile(_ prefix: String, scheme: String, rulesFolder: String) -> String? {
+        let path = ((rulesFolder as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("mappings/\(prefix)-\(scheme).txt")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}

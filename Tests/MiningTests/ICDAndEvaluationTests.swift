@@ -1,0 +1,75 @@
+import Corpus
+import Foundation
+@testable import Mining
+import XCTest
+
+/// ICD-10-CM import and lookup, code ranges, scores and kappa.
+final class ICDAndEvaluationTests: XCTestCase {
+    func testImportAndLookupTheRealTabularList() throws {
+        let path = try Fixtures.dataFile("codes/icd10cm_tabular_2026.xml.gz")
+        let entries = try ICD10.parse(path: path)
+        XCTAssertEqual(entries.filter { $0.kind == .code }.count, 46_881)
+        XCTAssertEqual(entries.filter { $0.kind == .chapter }.count, 22)
+        let corpus = try Fixtures.corpus()
+        try ICD10.store(entries, in: corpus)
+        try ICD10.store(entries, in: corpus)  // idempotent
+        let found = try XCTUnwrap(try ICD10.lookup("j189", in: corpus))
+        XCTAssertEqual(found.entry.code, "J18.9")
+        XCTAssertEqual(found.entry.title, "Pneumonia, unspecified organism")
+        XCTAssertEqual(found.ancestors.map(\.code), ["J18", "J09-J18", "10"])
+        XCTAssertNil(try ICD10.lookup("J99.99", in: corpus))
+    }
+
+    func testWellFormedCodesAndRanges() throws {
+        XCTAssertTrue(ICD10.isWellFormed("J18.9"))
+        XCTAssertTrue(ICD10.isWellFormed("S22.31XA"))
+        XCTAssertFalse(ICD10.isWellFormed("XYZ.1"))
+        XCTAssertFalse(ICD10.isWellFormed("J1"))
+        XCTAssertEqual(ICD10.normalize(" j189 "), "J18.9")
+        let labels = try Fixtures.scheme("chestxray14").labels
+        let mapping = try LabelMapping.load(Fixtures.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
+                                            kind: .icdRange, labels: labels)
+        XCTAssertEqual(mapping.labels(for: "J15.9").map(\.label), ["Pneumonia"])
+        XCTAssertEqual(mapping.labels(for: "J12").map(\.label), ["Pneumonia"])
+        XCTAssertEqual(mapping.labels(for: "J93.0").map(\.label), ["Pneumothorax"])
+        XCTAssertEqual(mapping.labels(for: "J19.0").map(\.label), [])
+    }
+
+    func testBadMappingLineIsNamed() throws {
+        let path = try Fixtures.temporaryFolder() + "/m.txt"
+        try "map: J18 | label: Pneumonia\nmap: J18 | label: Flu\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LabelMapping.load(path, kind: .icdRange, labels: ["Pneumonia"])) { error in
+            XCTAssertEqual((error as? RuleError)?.line, 2)
+        }
+    }
+
+    func testPrecisionRecallF1AndKappa() {
+        let table = LabelTable(labels: ["A", "B", "n"], rows: [
+            ("1", ["A": .positive]), ("2", ["A": .uncertain, "B": .negative]), ("3", ["B": .positive]), ("4", [:]),
+        ])
+        let gold = LabelEvaluation.Gold(labels: ["A", "B", "n"], rows: [
+            "1": ["A": true, "B": false, "n": false], "2": ["A": false, "B": false, "n": false],
+            "3": ["A": true, "B": true, "n": false], "4": ["A": false, "B": false, "n": false],
+            "5": ["A": true, "B": false, "n": false],
+        ])
+        let strict = LabelEvaluation.evaluate(table, gold: gold, uncertainIsPositive: false)
+        XCTAssertEqual(strict.reports, 4)
+        XCTAssertEqual(strict.missing, 1)
+        XCTAssertEqual(strict.scores[0].truePositives, 1)
+        XCTAssertEqual(strict.scores[0].falseNegatives, 1)
+        XCTAssertEqual(strict.scores[0].f1, 2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(strict.scores[1].f1, 1, accuracy: 1e-12)
+        XCTAssertFalse(strict.scores[2].defined)
+        XCTAssertEqual(strict.macroF1, (2.0 / 3.0 + 1) / 2, accuracy: 1e-12)
+        XCTAssertEqual(strict.micro.f1, 2 * 2.0 / (2 * 2 + 1), accuracy: 1e-12)
+        let lenient = LabelEvaluation.evaluate(table, gold: gold, uncertainIsPositive: true)
+        XCTAssertEqual(lenient.scores[0].falsePositives, 1)
+
+        // Kappa: 2x2 table both=1, onlyFirst=1, onlySecond=0, neither=2 -> po 0.75, pe 0.5, kappa 0.5.
+        let a = LabelTable(labels: ["A"], rows: [("1", ["A": .positive]), ("2", ["A": .positive]), ("3", [:]), ("4", [:])])
+        let b = LabelTable(labels: ["A"], rows: [("1", ["A": .positive]), ("2", [:]), ("3", [:]), ("4", ["A": .negative])])
+        let k = LabelEvaluation.agreement(a, b, uncertainIsPositive: true)
+        XCTAssertEqual(k[0].n, 4)
+        XCTAssertEqual(k[0].kappa, 0.5, accuracy: 1e-12)
+    }
+}

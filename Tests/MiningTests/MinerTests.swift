@@ -1,0 +1,123 @@
+import Corpus
+import Foundation
+import GRDB
+@testable import Mining
+import XCTest
+
+/// Mining into the corpus: idempotent, re-labels changed reports, survives bad input.
+final class MinerTests: XCTestCase {
+    var warnings: [String] = []
+
+    func mine(_ paths: [String], corpus: Corpus, scheme: String = "chestxray14", options: ReaderOptions = ReaderOptions(),
+              source: String? = "test", rules: RuleSet? = nil) throws -> MiningSummary {
+        let miner = Miner(rules: try rules ?? Fixtures.scheme(scheme), sections: nil, corpus: corpus, jobs: 2)
+        miner.batchSize = 3
+        miner.warn = { self.warnings.append($0) }
+        return try miner.mine(paths: paths, reader: ReportReader(options: options), source: source)
+    }
+
+    func count(_ corpus: Corpus, _ sql: String) throws -> Int {
+        try corpus.pool.read { try Int.fetchOne($0, sql: sql) ?? 0 }
+    }
+
+    func testIdempotentAndRelabelsChangedReports() throws {
+        let dir = try Fixtures.temporaryFolder()
+        try "FINDINGS: Right pleural effusion.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        try "FINDINGS: No pneumothorax.".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
+        try "IMPRESSION: Cardiomegaly.".write(toFile: dir + "/sub-c.txt", atomically: true, encoding: .utf8)
+        let corpus = try Fixtures.corpus()
+        var s = try mine([dir], corpus: corpus)
+        XCTAssertEqual([s.reports, s.inserted, s.unchanged, s.bad], [3, 3, 0, 0])
+        let labels = try count(corpus, "SELECT COUNT(*) FROM label")
+        s = try mine([dir], corpus: corpus)
+        XCTAssertEqual([s.inserted, s.updated, s.unchanged], [0, 0, 3])
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM label"), labels)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 3)
+        // A changed report is re-labelled; its old label goes.
+        try "FINDINGS: No pleural effusion. Left pneumothorax.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        s = try mine([dir], corpus: corpus)
+        XCTAssertEqual([s.inserted, s.updated, s.unchanged], [0, 1, 2])
+        let values = try corpus.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT observation, value FROM label JOIN document d ON d.id = documentId
+                WHERE d.externalId = 'a' AND label.source = 'rules' ORDER BY observation
+                """).map { "\($0[0] as String)=\($0[1] as Int)" }
+        }
+        XCTAssertEqual(values, ["Effusion=0", "Pneumothorax=1", "normal=0"])
+    }
+
+    func testNewRulesRelabelUnchangedReports() throws {
+        let dir = try Fixtures.temporaryFolder()
+        try "Right pleural effusion.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        let corpus = try Fixtures.corpus()
+        _ = try mine([dir], corpus: corpus)
+        let s = try mine([dir], corpus: corpus, scheme: "chexpert")
+        XCTAssertEqual(s.relabelled, 1)  // same text, labels of another scheme missing
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM label WHERE scheme = 'chexpert'"), 1)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM label WHERE scheme = 'chestxray14'"), 2)
+    }
+
+    func testBadInputsAreNamedAndTheRunGoesOn() throws {
+        let dir = try Fixtures.temporaryFolder()
+        try "FINDINGS: Left effusion.".write(toFile: dir + "/good.txt", atomically: true, encoding: .utf8)
+        try Data([0x46, 0x49, 0xff, 0xfe, 0x20]).write(to: URL(fileURLWithPath: dir + "/latin.txt"))
+        try "<?xml version=\"1.0\"?><eCitation><uId id=\"X\"/>".write(toFile: dir + "/broken.xml", atomically: true, encoding: .utf8)
+        try "   \n".write(toFile: dir + "/empty.txt", atomically: true, encoding: .utf8)
+        try String(repeating: "No effusion. ", count: 800_000).write(toFile: dir + "/huge.txt", atomically: true, encoding: .utf8)
+        let corpus = try Fixtures.corpus()
+        let s = try mine([dir], corpus: corpus)
+        XCTAssertEqual(s.bad, 3, warnings.joined(separator: "\n"))
+        XCTAssertEqual(s.empty, 1)
+        XCTAssertTrue(warnings.contains { $0.contains("latin.txt") && $0.contains("not UTF-8") }, "\(warnings)")
+        XCTAssertTrue(warnings.contains { $0.contains("broken.xml") && $0.contains("not well-formed XML") }, "\(warnings)")
+        XCTAssertTrue(warnings.contains { $0.contains("huge.txt") && $0.contains("bytes") }, "\(warnings)")
+        XCTAssertTrue(warnings.contains { $0.contains("empty.txt") && $0.contains("no text") }, "\(warnings)")
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 2)  // good and empty
+    }
+
+    func testTruncatedArchiveKeepsWhatWasStored() throws {
+        let path = try Fixtures.dataFile("reports/NLMCXR_reports.tgz")
+        let corpus = try Fixtures.corpus()
+        let dir = try Fixtures.temporaryFolder()
+        try "Left effusion.".write(toFile: dir + "/first.txt", atomically: true, encoding: .utf8)
+        _ = try mine([dir], corpus: corpus)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.tgz"))
+        let s = try mine([dir + "/cut.tgz", dir + "/first.txt"], corpus: corpus, source: nil)
+        XCTAssertGreaterThanOrEqual(s.bad, 1)
+        XCTAssertTrue(warnings.contains { $0.contains("cut.tgz") }, "\(warnings)")
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document WHERE externalId = 'first'"), 2)
+    }
+
+    func testCSVWithCodesYieldsICDLabelsAndReportsInvalidCodes() throws {
+        let corpus = try Fixtures.corpus()
+        try ICD10.store([
+            .init(code: "10", kind: .chapter, parent: nil, title: "Diseases of the respiratory system", inclusionTerms: []),
+            .init(code: "J18", kind: .code, parent: "10", title: "Pneumonia, unspecified organism", inclusionTerms: []),
+            .init(code: "J18.9", kind: .code, parent: "J18", title: "Pneumonia, unspecified organism", inclusionTerms: []),
+            .init(code: "I50.9", kind: .code, parent: nil, title: "Heart failure, unspecified", inclusionTerms: []),
+            .init(code: "J91.8", kind: .code, parent: nil, title: "Pleural effusion in other conditions", inclusionTerms: []),
+            .init(code: "Z00.00", kind: .code, parent: nil, title: "General exam", inclusionTerms: []),
+        ], in: corpus)
+        let rules = try Fixtures.scheme("chestxray14")
+        let miner = Miner(rules: rules, sections: nil, corpus: corpus, jobs: 1)
+        miner.icdMapping = try LabelMapping.load(Fixtures.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
+                                                 kind: .icdRange, labels: rules.labels)
+        miner.warn = { self.warnings.append($0) }
+        var options = ReaderOptions()
+        options.codesColumn = "codes"
+        let sample = Fixtures.root.appendingPathComponent("corpora/samples/notes_with_codes.csv").path
+        let s = try miner.mine(paths: [sample], reader: ReportReader(options: options), source: nil)
+        XCTAssertEqual(s.reports, 4)
+        XCTAssertEqual(s.bad, 1)
+        XCTAssertTrue(warnings.contains { $0.contains("XYZ.1") }, "\(warnings)")
+        let icd = try corpus.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.externalId, l.observation, l.evidence FROM label l JOIN document d ON d.id = l.documentId
+                WHERE l.source = 'icd' ORDER BY d.externalId, l.observation
+                """).map { "\($0[0] as String):\($0[1] as String):\($0[2] as String)" }
+        }
+        XCTAssertEqual(icd, ["n1:Pneumonia:J18.9", "n3:Effusion:J91.8", "n4:Pneumonia:J18.9"])
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM documentCode"), 6)
+    }
+}

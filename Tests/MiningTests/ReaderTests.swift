@@ -1,0 +1,50 @@
+import Archives
+import Foundation
+@testable import Mining
+import XCTest
+
+/// Readers on the real Open-i archive and on bad input.
+final class ReaderTests: XCTestCase {
+    func testOpenIReportFromTheRealArchive() throws {
+        let path = try Fixtures.dataFile("reports/NLMCXR_reports.tgz")
+        let tar = try TarArchive(data: try Gzip.decompress(try DataFile.readRaw(path)))
+        let entry = try XCTUnwrap(tar.first { $0.name.hasSuffix("/1.xml") })
+        let report = try ReportReader.openi(origin: entry.name, data: entry.data)
+        XCTAssertEqual(report.externalId, "CXR1")
+        XCTAssertTrue(report.text.hasPrefix("COMPARISON: None.\nINDICATION: Positive TB test\nFINDINGS: The cardiac silhouette"), report.text)
+        XCTAssertTrue(report.text.contains("\nIMPRESSION: Normal chest x-XXXX.\n"))
+        XCTAssertEqual(report.mesh, ["major:normal"])
+        XCTAssertEqual(report.images, ["CXR1_1_IM-0001-3001", "CXR1_1_IM-0001-4001"])
+    }
+
+    func testMalformedXMLNamesTheFileAndLine() {
+        let xml = "<?xml version=\"1.0\"?>\n<eCitation>\n<uId id=\"CXR9\">\n</eCitation>"
+        XCTAssertThrowsError(try ReportReader.openi(origin: "bad.xml", data: Data(xml.utf8))) { error in
+            let e = error as? XMLParseError
+            XCTAssertEqual(e?.origin, "bad.xml")
+            XCTAssertEqual(e?.line, 4)
+        }
+    }
+
+    func testFormatDetection() {
+        let reader = ReportReader(options: ReaderOptions())
+        XCTAssertEqual(reader.detect(name: "a/1.xml", data: Data()), .openi)
+        XCTAssertEqual(reader.detect(name: "s.csv", data: Data("Heart size normal\n".utf8)), .chexpert)
+        XCTAssertEqual(reader.detect(name: "m.csv", data: Data("note_id,description,medical_specialty,sample_name,transcription,keywords\n".utf8)), .mtsamples)
+        XCTAssertEqual(reader.detect(name: "r.csv", data: Data("id,text\n".utf8)), .csv)
+        XCTAssertEqual(reader.detect(name: "r.tsv", data: Data()), .tsv)
+        XCTAssertEqual(reader.detect(name: "r.txt", data: Data("No effusion.".utf8)), .text)
+    }
+
+    func testMTSamplesReadsNotes() throws {
+        let path = try Fixtures.dataFile("text/mtsamples_dev.csv.gz")
+        var reports: [RawReport] = []
+        try ReportReader(options: ReaderOptions()).read(path: path) { item in
+            if case .report(let r) = item { reports.append(r) }
+        }
+        XCTAssertEqual(reports.count, 4010)
+        XCTAssertEqual(reports.first?.externalId, "1")
+        XCTAssertEqual(reports.first?.kind, .note)
+        XCTAssertTrue(reports.first?.text.hasPrefix("PAST MEDICAL HISTORY:") ?? false)
+    }
+}
