@@ -1,0 +1,170 @@
+import Foundation
+import Neural
+import Vision
+
+/// How an image becomes a model input; saved with the model so prediction repeats it exactly.
+///
+/// Steps: match channels (colour to grey by luma, grey to colour by copying), resize to
+/// `width` x `height`, scale to [0, 1], (augment, when training), stack the `zooms` as channels
+/// (`ImageBuffer.zoomStack`), then standardise with the training set's `mean` and `std`.
+public struct ImagePreprocessing: Codable, Sendable, Equatable {
+    /// Input width and height.
+    public var width: Int, height: Int
+    /// Image channels (1 grey, 3 RGB) before the zoom stack.
+    public var channels: Int
+    /// Zoom levels stacked as channels (1 = whole image).
+    public var zooms: [Float]
+    /// Standardisation of [0, 1] samples: (x - mean) / std.
+    public var mean: Float, std: Float
+    /// Average the probabilities of the image and its mirror image at prediction.
+    public var flipAveraging: Bool
+
+    /// A preprocessing description.
+    public init(width: Int, height: Int, channels: Int, zooms: [Float] = [1], mean: Float = 0.5, std: Float = 0.25,
+                flipAveraging: Bool = false) {
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.zooms = zooms.isEmpty ? [1] : zooms
+        self.mean = mean
+        self.std = std
+        self.flipAveraging = flipAveraging
+    }
+
+    /// Model input channels: image channels x zoom levels.
+    public var inputChannels: Int { channels * zooms.count }
+
+    /// The image at model size and channels, samples in [0, 1] (before augmentation).
+    public func base(_ image: AnyImage) -> ImageBuffer<Float> {
+        var x = image.normalized()
+        if x.channels != channels {
+            if channels == 1 {
+                x = x.grey()
+            } else {
+                let grey = x.grey()
+                var out = [Float](); out.reserveCapacity(grey.pixels.count * channels)
+                for v in grey.pixels { for _ in 0..<channels { out.append(v) } }
+                x = ImageBuffer(width: grey.width, height: grey.height, channels: channels, pixels: out) ?? grey
+            }
+        }
+        return x.resized(width: width, height: height)
+    }
+
+    /// Writes the model input of a base image into `destination` ((H, W, C') floats).
+    public func finish(_ base: ImageBuffer<Float>, into destination: UnsafeMutablePointer<Float>) {
+        let stacked = zooms == [1] ? base : base.zoomStack(zooms)
+        let inv = 1 / max(std, 1e-6)
+        for (i, v) in stacked.pixels.enumerated() { destination[i] = (v - mean) * inv }
+    }
+}
+
+/// Why an image model could not be trained, loaded or applied.
+public struct ImageModelError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong and how to fix it.
+    public var message: String
+    /// An error with a message.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A trained image classifier: the network, its preprocessing and its output labels.
+public final class ImageClassifier {
+    /// The network: (B, H, W, C') -> (B, K) logits.
+    public let model: Layer
+    /// How images become inputs.
+    public let preprocessing: ImagePreprocessing
+    /// Output names, in output order (for MedMNIST the class indices "0", "1", ...).
+    public let labels: [String]
+    /// True for independent sigmoid outputs; false for one softmax over classes.
+    public let multiLabel: Bool
+    /// The task the model was trained on.
+    public let task: String
+    /// Metrics measured at training time.
+    public var metrics: [String: Double]
+
+    /// A classifier from its parts.
+    public init(model: Layer, preprocessing: ImagePreprocessing, labels: [String], multiLabel: Bool, task: String,
+                metrics: [String: Double] = [:]) {
+        self.model = model
+        self.preprocessing = preprocessing
+        self.labels = labels
+        self.multiLabel = multiLabel
+        self.task = task
+        self.metrics = metrics
+    }
+
+    /// Saves the model directory (config.json + weights.safetensors).
+    public func save(to directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let prep = String(decoding: try encoder.encode(preprocessing), as: UTF8.self)
+        try ModelFile.save(model, to: directory, labels: labels,
+                           preprocessing: ["kind": "image", "image": prep, "task": task,
+                                           "outputs": multiLabel ? "multi-label" : "multi-class"],
+                           metrics: metrics)
+    }
+
+    /// Loads a model directory written by `save`; refuses models of other kinds.
+    public static func load(from directory: URL) throws -> ImageClassifier {
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(ModelFile.configName).path) else {
+            throw ImageModelError("\(directory.path): no \(ModelFile.configName); pass the folder `triage train image --output` wrote")
+        }
+        let (model, file) = try ModelFile.load(from: directory)
+        guard file.preprocessing["kind"] == "image", let text = file.preprocessing["image"],
+              let prep = try? JSONDecoder().decode(ImagePreprocessing.self, from: Data(text.utf8)) else {
+            throw ImageModelError("\(directory.path): not an image model (train one with `triage train image`)")
+        }
+        return ImageClassifier(model: model, preprocessing: prep, labels: file.labels,
+                               multiLabel: file.preprocessing["outputs"] == "multi-label",
+                               task: file.preprocessing["task"] ?? "", metrics: file.metrics)
+    }
+
+    /// Probabilities per image (softmax over classes, or a sigmoid per label), in input order.
+    public func probabilities(_ images: [AnyImage], batchSize: Int = 256) -> [[Float]] {
+        probabilities(bases: images.map { preprocessing.base($0) }, batchSize: batchSize)
+    }
+
+    /// Probabilities of images already at model size in [0, 1] (`ImagePreprocessing.base`).
+    public func probabilities(bases: [ImageBuffer<Float>], batchSize: Int = 256) -> [[Float]] {
+        var out = raw(bases, batchSize: batchSize)
+        if preprocessing.flipAveraging {
+            let mirrored = raw(bases.map { $0.flippedHorizontally() }, batchSize: batchSize)
+            for i in out.indices { for k in out[i].indices { out[i][k] = (out[i][k] + mirrored[i][k]) / 2 } }
+        }
+        return out
+    }
+
+    func raw(_ bases: [ImageBuffer<Float>], batchSize: Int) -> [[Float]] {
+        let p = preprocessing
+        let per = p.width * p.height * p.inputChannels
+        let input = Tensor(), probs = Tensor()
+        var out: [[Float]] = []
+        out.reserveCapacity(bases.count)
+        var start = 0
+        while start < bases.count {
+            let end = min(start + batchSize, bases.count)
+            input.resize([end - start, p.height, p.width, p.inputChannels])
+            for i in start..<end { p.finish(bases[i], into: input.pointer + (i - start) * per) }
+            let logits = model.forward(input, training: false)
+            let k = logits.shape.last ?? 1
+            if multiLabel {
+                for r in 0..<(end - start) {
+                    out.append((0..<k).map { 1 / (1 + expf(-logits.pointer[r * k + $0])) })
+                }
+            } else {
+                softmax(logits, into: probs)
+                for r in 0..<(end - start) { out.append(Array(UnsafeBufferPointer(start: probs.pointer + r * k, count: k))) }
+            }
+            start = end
+        }
+        return out
+    }
+
+    /// Metrics of the model on labelled images (class ids for multi-class models; 0/1/nil rows for multi-label).
+    public func evaluate(bases: [ImageBuffer<Float>], labels truth: [[Int?]]) -> ImageMetrics {
+        let probabilities = probabilities(bases: bases)
+        if multiLabel { return ImageMetrics.multiLabel(probabilities: probabilities, truth: truth, labels: labels) }
+        let classes = truth.map { row in row.firstIndex(of: 1) ?? 0 }
+        return ImageMetrics.multiClass(probabilities: probabilities, classes: classes, labels: labels)
+    }
+}

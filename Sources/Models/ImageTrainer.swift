@@ -1,0 +1,286 @@
+import Foundation
+import Neural
+import Vision
+
+/// Settings of `triage train image`.
+public struct ImageTrainingOptions: Sendable {
+    /// Architecture, width and dropout (channels and outputs are set from the data).
+    public var network = ImageNetworkConfiguration()
+    /// Passes over the training images (at most; early stopping may end sooner).
+    public var epochs = 30
+    /// Images per mini-batch.
+    public var batchSize = 64
+    /// Peak learning rate of AdamW (one warm-up epoch, then cosine decay to 1% of it).
+    public var learningRate: Float = 2e-3
+    /// Decoupled weight decay of AdamW.
+    public var weightDecay: Float = 1e-4
+    /// Random changes of training images.
+    public var augmentation = ImageAugmentation()
+    /// Zoom levels stacked as input channels.
+    public var zooms: [Float] = [1]
+    /// Input size (square); default: the most common training image width.
+    public var size: Int?
+    /// Weight classes (or positive labels) inversely to their frequency.
+    public var balanced = false
+    /// Stop after this many epochs without a better validation AUC (nil: train every epoch).
+    public var patience: Int? = 10
+    /// Seed of weights, shuffling, augmentation and the validation hold-out.
+    public var seed: UInt64 = 1
+    /// Start from this trained image model (same architecture; a head of another size is re-initialised).
+    public var initModel: URL?
+    /// Freeze the first N blocks (with `initModel`).
+    public var freeze = 0
+    /// Average each image's probabilities with its mirror image's at evaluation and prediction.
+    public var flipAveraging = false
+    /// Progress lines on stderr.
+    public var verbose = true
+
+    /// Default options.
+    public init() {}
+}
+
+/// What one epoch of image training measured.
+public struct ImageEpochRecord: Codable, Sendable {
+    public var epoch: Int
+    public var loss: Double
+    public var validationAUC: Double?
+    public var validationAccuracy: Double
+    public var samplesPerSecond: Double
+}
+
+/// What `ImageTrainer.train` reports.
+public struct ImageTrainingReport: Codable, Sendable {
+    public var task: String
+    public var labels: [String]
+    public var multiLabel: Bool
+    public var trainImages: Int, validationImages: Int, testImages: Int
+    public var epochs: [ImageEpochRecord]
+    public var bestEpoch: Int
+    public var validation: ImageMetrics
+    public var test: ImageMetrics?
+    public var seconds: Double
+    public var transferredTensors: Int
+    public var frozenTensors: Int
+}
+
+/// Trains image CNNs on corpus tasks: multi-class (softmax) or multi-label (sigmoid, missing labels masked),
+/// class weights, augmentation, zoom stacks, early stopping on validation AUC, transfer learning.
+public enum ImageTrainer {
+    /// Images of one split turned into bases and label rows.
+    struct Split {
+        var bases: [ImageBuffer<Float>] = []
+        var labels: [[Int?]] = []
+    }
+
+    /// Trains a classifier on `data` (splits from the corpus; a validation split is held out of train
+    /// when there is none) and reports validation and test metrics of the best epoch.
+    public static func train(_ data: ImageTaskData, options: ImageTrainingOptions) throws -> (ImageClassifier, ImageTrainingReport) {
+        let started = Date()
+        let multiLabel = !data.isMultiClass
+        let labels = data.observations
+        guard !labels.isEmpty else { throw ImageModelError("task \(data.task) has no observations") }
+        // Channels: grey unless every image is colour.
+        let channels = data.images.allSatisfy { $0.image.channels == 3 } ? 3 : 1
+        var widths: [Int: Int] = [:]
+        for image in data.images where image.split != "test" { widths[image.image.width, default: 0] += 1 }
+        let size = options.size ?? widths.max { $0.value < $1.value }?.key ?? 28
+        guard size >= 8 && size <= 512 else { throw ImageModelError("image size \(size) is outside 8...512; pass --size") }
+        var prep = ImagePreprocessing(width: size, height: size, channels: channels, zooms: options.zooms,
+                                      flipAveraging: options.flipAveraging)
+
+        var train = Split(), validation = Split(), test = Split()
+        var pool: [(ImageBuffer<Float>, [Int?])] = []
+        for image in data.images {
+            let row = image.labels.count == labels.count ? image.labels : [Int?](repeating: nil, count: labels.count)
+            if !multiLabel && row.compactMap({ $0 }).reduce(0, +) != 1 { continue }
+            if multiLabel && row.allSatisfy({ $0 == nil }) { continue }
+            let base = prep.base(image.image)
+            switch image.split {
+            case "val": validation.bases.append(base); validation.labels.append(row)
+            case "test": test.bases.append(base); test.labels.append(row)
+            default: pool.append((base, row))
+            }
+        }
+        if validation.bases.isEmpty {
+            // Hold out a seeded 10% of the training images.
+            var rng = SplitMix64(seed: options.seed &+ 99)
+            var order = Array(pool.indices)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let held = Set(order.prefix(max(1, pool.count / 10)))
+            for (i, item) in pool.enumerated() {
+                if held.contains(i) { validation.bases.append(item.0); validation.labels.append(item.1) }
+                else { train.bases.append(item.0); train.labels.append(item.1) }
+            }
+        } else {
+            for item in pool { train.bases.append(item.0); train.labels.append(item.1) }
+        }
+        guard train.bases.count >= 2 else {
+            throw ImageModelError("task \(data.task) has \(train.bases.count) usable training images; import more")
+        }
+        // Standardise with the training images' mean and standard deviation.
+        var sum = 0.0, squares = 0.0, n = 0.0
+        for base in train.bases { for v in base.pixels { sum += Double(v); squares += Double(v) * Double(v); n += 1 } }
+        let mean = sum / max(n, 1)
+        prep.mean = Float(mean)
+        prep.std = Float(max((squares / max(n, 1) - mean * mean).squareRoot(), 1e-3))
+
+        // Targets and the loss.
+        let k = labels.count
+        let loss: Loss
+        let targets: Tensor, mask: Tensor?
+        if multiLabel {
+            targets = Tensor(shape: [train.bases.count, k])
+            let m = Tensor(shape: [train.bases.count, k])
+            var positives = [Double](repeating: 0, count: k), negatives = [Double](repeating: 0, count: k)
+            for (i, row) in train.labels.enumerated() {
+                for (c, v) in row.enumerated() {
+                    guard let v else { continue }
+                    targets.pointer[i * k + c] = Float(v)
+                    m.pointer[i * k + c] = 1
+                    if v == 1 { positives[c] += 1 } else { negatives[c] += 1 }
+                }
+            }
+            mask = m
+            let weights = (0..<k).map { Float(min(max(negatives[$0] / max(positives[$0], 1), 0.1), 100)) }
+            loss = BinaryCrossEntropy(positiveWeights: options.balanced ? weights : nil)
+        } else {
+            targets = Tensor(shape: [train.bases.count])
+            var counts = [Double](repeating: 0, count: k)
+            for (i, row) in train.labels.enumerated() {
+                let c = row.firstIndex(of: 1) ?? 0
+                targets.pointer[i] = Float(c)
+                counts[c] += 1
+            }
+            mask = nil
+            let total = Double(train.bases.count)
+            let weights = counts.map { Float(total / (Double(k) * max($0, 1))) }
+            loss = SoftmaxCrossEntropy(classWeights: options.balanced ? weights : nil)
+        }
+
+        // The network, optionally started from another model.
+        WeightSeed.reset(to: options.seed)
+        var network = options.network
+        network.inputChannels = prep.inputChannels
+        network.outputs = k
+        let graph = ImageNetwork.build(network)
+        var transferred = 0, frozen = 0
+        if let initModel = options.initModel {
+            let source = try ImageClassifier.load(from: initModel)
+            guard source.preprocessing.inputChannels == prep.inputChannels else {
+                throw ImageModelError("--init model takes \(source.preprocessing.inputChannels) input channels, this task needs \(prep.inputChannels) (match --zooms)")
+            }
+            transferred = ImageNetwork.transfer(from: source.model, to: graph).count
+            guard transferred > 0 else {
+                throw ImageModelError("--init model shares no weights with a \(network.architecture.rawValue) network of width \(network.width); use the same --arch and --width")
+            }
+            frozen = ImageNetwork.freeze(graph, blocks: options.freeze)
+        }
+
+        let classifier = ImageClassifier(model: graph, preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
+        let source = ImageBatchSource(bases: train.bases, targets: targets, mask: mask, preprocessing: prep,
+                                      augmentation: options.augmentation, seed: options.seed &+ 7)
+        let stepsPerEpoch = (train.bases.count + options.batchSize - 1) / options.batchSize
+        let totalSteps = max(stepsPerEpoch * options.epochs, 1)
+        let optimizer = Adam.adamW(learningRate: options.learningRate, weightDecay: options.weightDecay)
+        let trainer = Trainer(model: graph, loss: loss, optimizer: optimizer,
+                              options: .init(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
+                                             schedule: .warmup(steps: stepsPerEpoch,
+                                                               then: .cosine(total: max(totalSteps - stepsPerEpoch, 1),
+                                                                             minimum: options.learningRate / 100)),
+                                             verbose: false))
+        let tracked = graph.namedParameters.map(\.1.value) + graph.namedBuffers.map(\.1.value)
+        var best: (auc: Double, loss: Double, epoch: Int, weights: [Tensor])?
+        var history: [ImageEpochRecord] = []
+        var rng = SplitMix64(seed: options.seed &+ 3)
+        var order = Array(0..<train.bases.count)
+        for epoch in 1...max(options.epochs, 1) {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let epochStart = Date()
+            var total = 0.0, seen = 0
+            var i = 0
+            while i < order.count {
+                let idx = Array(order[i..<min(i + options.batchSize, order.count)])
+                // A last batch of one image would give BatchNorm a zero variance: fold it into the previous one.
+                if idx.count < 2 && i > 0 { break }
+                total += Double(trainer.step(source.batch(idx))) * Double(idx.count)
+                seen += idx.count
+                i += idx.count
+            }
+            let seconds = Date().timeIntervalSince(epochStart)
+            let metrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
+            let auc = metrics.auc ?? metrics.accuracy
+            let record = ImageEpochRecord(epoch: epoch, loss: total / Double(max(seen, 1)), validationAUC: metrics.auc,
+                                          validationAccuracy: metrics.accuracy,
+                                          samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+            history.append(record)
+            if options.verbose {
+                FileHandle.standardError.write(Data(String(
+                    format: "epoch %d/%d  loss %.4f  val AUC %@  ACC %.3f  %.0f images/s%@\n",
+                    epoch, options.epochs, record.loss, metrics.auc.map { String(format: "%.3f", $0) } ?? "-",
+                    metrics.accuracy, record.samplesPerSecond,
+                    best == nil || auc > best!.auc ? "  *" : "").utf8))
+            }
+            if best == nil || auc > best!.auc {
+                best = (auc, record.loss, epoch, tracked.map { $0.clone() })
+            } else if let patience = options.patience, epoch - best!.epoch >= patience {
+                if options.verbose {
+                    FileHandle.standardError.write(Data("early stop: no better validation AUC for \(patience) epochs; keeping epoch \(best!.epoch)\n".utf8))
+                }
+                break
+            }
+        }
+        if let best { for (t, b) in zip(tracked, best.weights) { t.copy(from: b) } }
+        let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
+        let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)
+        var metrics: [String: Double] = ["validation_accuracy": validationMetrics.accuracy]
+        if let auc = validationMetrics.auc { metrics["validation_auc"] = auc }
+        if let testMetrics {
+            metrics["test_accuracy"] = testMetrics.accuracy
+            if let auc = testMetrics.auc { metrics["test_auc"] = auc }
+        }
+        classifier.metrics = metrics
+        let report = ImageTrainingReport(
+            task: data.task, labels: labels, multiLabel: multiLabel, trainImages: train.bases.count,
+            validationImages: validation.bases.count, testImages: test.bases.count, epochs: history,
+            bestEpoch: best?.epoch ?? 0, validation: validationMetrics, test: testMetrics,
+            seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen)
+        return (classifier, report)
+    }
+}
+
+/// Mini-batches of images for the trainer: each training image is augmented afresh every time it is drawn.
+/// Layout: inputs (B, H, W, C'), targets (B) class ids or (B, K) with a mask.
+final class ImageBatchSource: Dataset {
+    let bases: [ImageBuffer<Float>]
+    let targets: Tensor
+    let mask: Tensor?
+    let preprocessing: ImagePreprocessing
+    let augmentation: ImageAugmentation
+    var rng: SplitMix64
+    let inputs = Tensor(), batchTargets = Tensor(), batchMask = Tensor()
+
+    init(bases: [ImageBuffer<Float>], targets: Tensor, mask: Tensor?, preprocessing: ImagePreprocessing,
+         augmentation: ImageAugmentation, seed: UInt64) {
+        self.bases = bases
+        self.targets = targets
+        self.mask = mask
+        self.preprocessing = preprocessing
+        self.augmentation = augmentation
+        rng = SplitMix64(seed: seed)
+    }
+
+    var count: Int { bases.count }
+
+    func batch(_ indices: [Int]) -> Batch {
+        let p = preprocessing
+        let per = p.width * p.height * p.inputChannels
+        inputs.resize([indices.count, p.height, p.width, p.inputChannels])
+        for (i, index) in indices.enumerated() {
+            let image = augmentation.isIdentity ? bases[index] : augmentation.apply(bases[index], using: &rng)
+            p.finish(image, into: inputs.pointer + i * per)
+        }
+        batchTargets.gatherRows(of: targets, indices)
+        if let mask { batchMask.gatherRows(of: mask, indices) }
+        return Batch(inputs: [inputs], targets: batchTargets, mask: mask == nil ? nil : batchMask)
+    }
+}

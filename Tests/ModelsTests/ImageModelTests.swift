@@ -1,0 +1,113 @@
+import Foundation
+import Neural
+import XCTest
+@testable import Models
+@testable import Vision
+
+final class ImageModelTests: XCTestCase {
+    func testROCAUCMatchesScikitLearnOnSmallCases() throws {
+        // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+        XCTAssertEqual(try XCTUnwrap(ImageMetrics.rocAUC(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true])), 0.75, accuracy: 1e-12)
+        // Ties count one half: roc_auc_score([1, 0, 1], [0.5, 0.5, 0.9]) == 0.75
+        XCTAssertEqual(try XCTUnwrap(ImageMetrics.rocAUC(scores: [0.5, 0.5, 0.9], positives: [true, false, true])), 0.75, accuracy: 1e-12)
+        XCTAssertNil(ImageMetrics.rocAUC(scores: [0.1, 0.2], positives: [true, true]))
+        let curve = ImageMetrics.rocCurve(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true])
+        XCTAssertEqual(curve.first?.fpr, 0)
+        XCTAssertEqual(curve.last?.tpr, 1)
+        XCTAssertEqual(curve.count, 5)
+        let svg = ImageMetrics.rocSVG([(name: "class 1", points: curve, auc: 0.75)], title: "t <1>")
+        XCTAssertTrue(svg.hasPrefix("<svg"))
+        XCTAssertTrue(svg.contains("AUC 0.750"))
+        XCTAssertTrue(svg.contains("t &lt;1&gt;"))
+    }
+
+    func testBinaryMetricsFollowMedMNIST() {
+        let p: [[Float]] = [[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.6, 0.4]]
+        let m = ImageMetrics.multiClass(probabilities: p, classes: [0, 1, 1, 1], labels: ["0", "1"])
+        XCTAssertEqual(m.accuracy, 0.75)
+        // AUC of class 1's probability: positives 0.6, 0.7, 0.4 against negative 0.1 -> 1.
+        XCTAssertEqual(m.auc, 1)
+        XCTAssertEqual(m.classes[1].support, 3)
+        XCTAssertEqual(m.classes[1].recall, 2.0 / 3.0, accuracy: 1e-12)
+    }
+
+    /// Synthetic 16 x 16 images: a bright square top-left (class 0) or bottom-right (class 1).
+    func syntheticTask(count: Int, seed: UInt64) -> ImageTaskData {
+        var rng = SplitMix64(seed: seed)
+        var images: [TaskImage] = []
+        for i in 0..<count {
+            let label = i % 2
+            var pixels = (0..<256).map { _ in UInt8(rng.next() % 80) }
+            let origin = label == 0 ? 2 : 9
+            for y in origin..<(origin + 5) { for x in origin..<(origin + 5) { pixels[y * 16 + x] = 230 } }
+            let split = i < count * 7 / 10 ? "train" : (i < count * 85 / 100 ? "val" : "test")
+            images.append(TaskImage(id: Int64(i), location: "mem#\(i)", split: split,
+                                    image: .uint8(ImageBuffer(width: 16, height: 16, pixels: pixels)!),
+                                    labels: label == 0 ? [1, 0] : [0, 1]))
+        }
+        return ImageTaskData(task: "squares", observations: ["0", "1"], images: images)
+    }
+
+    func testSmallResNetLearnsSquaresAndRoundTripsThroughItsFolder() throws {
+        var options = ImageTrainingOptions()
+        options.network = ImageNetworkConfiguration(architecture: .resnet, width: 8)
+        options.epochs = 6
+        options.batchSize = 16
+        options.learningRate = 5e-3
+        options.augmentation = try ImageAugmentation(list: "contrast")
+        options.zooms = [1, 2]
+        options.verbose = false
+        let data = syntheticTask(count: 200, seed: 5)
+        XCTAssertTrue(data.isMultiClass)
+        let (classifier, report) = try ImageTrainer.train(data, options: options)
+        XCTAssertGreaterThan(report.validation.auc ?? 0, 0.95)
+        XCTAssertGreaterThan(report.test?.accuracy ?? 0, 0.9)
+        XCTAssertEqual(classifier.preprocessing.inputChannels, 2)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-image-model-\(UUID().uuidString)")
+        try classifier.save(to: folder)
+        let loaded = try ImageClassifier.load(from: folder)
+        XCTAssertEqual(loaded.labels, ["0", "1"])
+        XCTAssertFalse(loaded.multiLabel)
+        let sample = data.images.suffix(5).map(\.image)
+        let a = classifier.probabilities(sample), b = loaded.probabilities(sample)
+        for (x, y) in zip(a.joined(), b.joined()) { XCTAssertEqual(x, y, accuracy: 1e-6) }
+
+        // Transfer: start from the model, freeze all blocks; only the head trains.
+        var fine = options
+        fine.initModel = folder
+        fine.freeze = ImageNetwork.blockCount
+        fine.epochs = 1
+        let frozenBefore = loaded.model.namedParameters.first { $0.0 == "b1.conv.weight" }?.1.value.array
+        let (tuned, tunedReport) = try ImageTrainer.train(data, options: fine)
+        XCTAssertGreaterThan(tunedReport.transferredTensors, 10)
+        XCTAssertGreaterThan(tunedReport.frozenTensors, 10)
+        XCTAssertEqual(tuned.model.namedParameters.first { $0.0 == "b1.conv.weight" }?.1.value.array, frozenBefore)
+        assertThrowsImageModelError { _ = try ImageClassifier.load(from: URL(fileURLWithPath: "/no/such/model")) }
+    }
+
+    func testMultiLabelTaskWithMissingLabels() throws {
+        var data = syntheticTask(count: 120, seed: 9)
+        data.observations = ["square"]
+        for i in data.images.indices {
+            let isOne = data.images[i].labels == [0, 1]
+            data.images[i].labels = i % 7 == 0 ? [nil] : [isOne ? 1 : 0]
+        }
+        XCTAssertFalse(data.isMultiClass)
+        var options = ImageTrainingOptions()
+        options.network = ImageNetworkConfiguration(architecture: .small, width: 8)
+        options.epochs = 6
+        options.batchSize = 16
+        options.learningRate = 5e-3
+        options.balanced = true
+        options.verbose = false
+        let (classifier, report) = try ImageTrainer.train(data, options: options)
+        XCTAssertTrue(classifier.multiLabel)
+        XCTAssertGreaterThan(report.validation.auc ?? 0, 0.9)
+    }
+
+    func assertThrowsImageModelError(file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
+        do { try body(); XCTFail("expected an error", file: file, line: line) } catch {
+            XCTAssertTrue("\(error)".contains("/no/such/model"), "\(error)", file: file, line: line)
+        }
+    }
+}
