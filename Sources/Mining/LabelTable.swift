@@ -9,6 +9,17 @@ public struct LabelTable: Sendable {
     /// Document external id -> label -> value (absent = blank).
     public var rows: [(id: String, values: [String: LabelValueName])]
 
+    /// The texts of the documents with these external ids (for the CheXpert output format).
+    public static func texts(corpus: Corpus, documentSource: String?) throws -> [String: String] {
+        try corpus.pool.read { db in
+            var texts: [String: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT externalId, text FROM document" + (documentSource == nil ? "" : " WHERE source = ?"),
+                                           arguments: documentSource.map { [$0] } ?? [])
+            while let row = try rows.next() { texts[row[0]] = row[1] }
+            return texts
+        }
+    }
+
     /// Reads the labels of `scheme` from `source` for every document that has at least one of them.
     public static func load(corpus: Corpus, scheme: String, labels: [String], source: LabelSource,
                             documentSource: String? = nil) throws -> LabelTable {
@@ -40,6 +51,20 @@ public struct LabelTable: Sendable {
             for label in labels {
                 out += ","
                 if let v = row.values[label] { out += String(v.rawValue) }
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// The CheXpert labeler's output format: `Reports` (the report text), then 1.0, 0.0, -1.0 or empty.
+    public func chexpertCSV(texts: [String: String]) -> String {
+        var out = "Reports," + labels.map(LabelTable.quote).joined(separator: ",") + "\n"
+        for row in rows {
+            out += LabelTable.quote(texts[row.id] ?? row.id)
+            for label in labels {
+                out += ","
+                if let v = row.values[label] { out += String(format: "%.1f", Double(v.rawValue)) }
             }
             out += "\n"
         }

@@ -25,6 +25,8 @@ public struct MiningSummary: Sendable, Codable {
     public var counts: [String: [String: Int]] = [:]
     /// Wall-clock seconds.
     public var seconds = 0.0
+    /// CPU seconds (user + system, all threads) of the run: reports / cpuSeconds is the per-core rate.
+    public var cpuSeconds = 0.0
 }
 
 /// Mines weak labels from inputs into the corpus: read, label on `jobs` threads, write in batches.
@@ -64,6 +66,7 @@ public final class Miner {
     /// Mines every path with `reader`; `source` names the documents' source (default: each path's file name).
     public func mine(paths: [String], reader: ReportReader, source: String?) throws -> MiningSummary {
         let started = Date()
+        let cpuStarted = Miner.cpuTime()
         summary = MiningSummary()
         for path in paths {
             let sourceName = source ?? ((path as NSString).standardizingPath as NSString).lastPathComponent
@@ -88,7 +91,16 @@ public final class Miner {
             if !pending.isEmpty { try process(pending, source: sourceName, state: state) }
         }
         summary.seconds = Date().timeIntervalSince(started)
+        summary.cpuSeconds = Miner.cpuTime() - cpuStarted
         return summary
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuTime() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     /// What the corpus already holds for a source: ids, hashes, and which are labelled with these rules.
@@ -195,7 +207,7 @@ public final class Miner {
         if icdMapping != nil || toWrite.contains(where: { !$0.0.codes.isEmpty }), codeIds == nil {
             codeIds = try ICD10.codeIds(in: corpus)
         }
-        let now = Date()
+        let now = Date().databaseValue  // formatted once per batch, not once per row
         var counters = summary
         try corpus.pool.write { db in
             let insertDoc = try db.cachedStatement(sql: """

@@ -235,28 +235,46 @@ public struct ReportReader {
         return i
     }
 
+    /// `s` without leading and trailing ASCII whitespace (a UTF-8 scan; Foundation's trimming is slow).
+    static func trimmed(_ s: String) -> String {
+        let u = s.utf8
+        func space(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
+        guard let first = u.firstIndex(where: { !space($0) }), let last = u.lastIndex(where: { !space($0) }) else { return "" }
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return s }
+        return String(s[first...last])
+    }
+
     /// Parses one Open-i XML report: uId, the AbstractText sections, MeSH tags, parentImage ids.
     ///
     /// The stored text is `LABEL: text` per section, one per line, so the section
     /// finder sees the same headings as in any plain-text report.
     public static func openi(origin: String, data: Data) throws -> RawReport {
         let doc = try XMLDocument(data: data, origin: origin)
-        guard let uid = doc.xpath("/eCitation/uId/@id").first?.text, !uid.isEmpty else {
+        // One XPath evaluation (a union, in document order) instead of one per field: half the cost.
+        let nodes = doc.xpath("/eCitation/uId/@id | /eCitation/MedlineCitation/Article/Abstract/AbstractText"
+                              + " | /eCitation/MeSH/* | /eCitation/parentImage/@id")
+        var uid = ""
+        var text = ""
+        var mesh: [String] = []
+        var images: [String] = []
+        for node in nodes {
+            switch node.name {
+            case "AbstractText":
+                let body = ReportReader.trimmed(node.text)
+                if !body.isEmpty { text += "\(node.attribute("Label") ?? "TEXT"): \(body)\n" }
+            case "id":
+                if node.parentName == "uId" { uid = node.text } else { images.append(node.text) }
+            default:
+                let tag = ReportReader.trimmed(node.text)
+                if !tag.isEmpty { mesh.append("\(node.name):\(tag)") }
+            }
+        }
+        guard !uid.isEmpty else {
             throw BadInput(message: "no /eCitation/uId/@id: not an Open-i report")
         }
-        var text = ""
-        for node in doc.xpath("/eCitation/MedlineCitation/Article/Abstract/AbstractText") {
-            let label = node.attribute("Label") ?? "TEXT"
-            let body = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if body.isEmpty { continue }
-            text += "\(label): \(body)\n"
-        }
         var report = RawReport(externalId: uid, text: text, kind: .report, origin: origin)
-        for node in doc.xpath("/eCitation/MeSH/*") {
-            let tag = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !tag.isEmpty { report.mesh.append("\(node.name):\(tag)") }
-        }
-        report.images = doc.xpath("/eCitation/parentImage/@id").map(\.text).filter { !$0.isEmpty }
+        report.mesh = mesh
+        report.images = images.filter { !$0.isEmpty }
         return report
     }
 }

@@ -114,6 +114,9 @@ public struct XMLNode: @unchecked Sendable {
         }
     }
 
+    /// The name of the parent element (of the owner element, for an attribute).
+    public var parentName: String { node.pointee.parent?.pointee.name.map { String(cString: $0) } ?? "" }
+
     /// The 1-based source line of the element.
     public var line: Int { Int(xmlGetLineNo(node)) }
 

@@ -8,7 +8,7 @@ struct Labels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labels",
         abstract: "Export, evaluate and compare mined labels.",
-        subcommands: [Export.self, EvaluateLabels.self, Agreement.self])
+        subcommands: [Export.self, EvaluateLabels.self, Agreement.self, NegEx.self])
 
     /// `triage labels export`: CheXpert-style CSV (or JSON lines) to stdout.
     struct Export: ParsableCommand {
@@ -17,12 +17,12 @@ struct Labels: ParsableCommand {
         @OptionGroup var corpus: CorpusOptions
         @OptionGroup var scheme: SchemeOptions
         @Option(help: "Which reader's labels: rules, mesh, icd, human, model.") var source = "rules"
-        @Option(help: "csv or jsonl.") var format = "csv"
+        @Option(help: "csv, jsonl, or chexpert (the CheXpert labeler's own output: report text, then 1.0/0.0/-1.0/empty).") var format = "csv"
         @Option(help: "Only the documents of this source (archive or file name).") var documentSource: String?
 
         func validate() throws {
             guard LabelSource(rawValue: source) != nil else { throw ValidationError("--source must be one of \(LabelSource.allCases.map(\.rawValue).joined(separator: ", ")).") }
-            guard ["csv", "jsonl"].contains(format) else { throw ValidationError("--format must be csv or jsonl.") }
+            guard ["csv", "jsonl", "chexpert"].contains(format) else { throw ValidationError("--format must be csv, jsonl or chexpert.") }
         }
 
         func run() throws {
@@ -33,7 +33,13 @@ struct Labels: ParsableCommand {
             if table.rows.isEmpty {
                 Console.warning("no labels of scheme \(rules.scheme) from source \(source) in \(store.path); run `triage mine` first")
             }
-            FileHandle.standardOutput.write(Data((format == "csv" ? table.csv() : try table.jsonLines()).utf8))
+            let output: String
+            switch format {
+            case "jsonl": output = try table.jsonLines()
+            case "chexpert": output = table.chexpertCSV(texts: try LabelTable.texts(corpus: store, documentSource: documentSource))
+            default: output = table.csv()
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
         }
     }
 
@@ -123,6 +129,28 @@ struct Labels: ParsableCommand {
                       + String(format: "  %4d  %10d  %9d  %5.3f  %6.3f", r.both, r.onlyFirst, r.onlySecond, r.observed, r.kappa))
             }
             print("\(n) documents labelled by both")
+        }
+    }
+
+    /// `triage labels negex`: accuracy of the context rules on NegEx-style annotations.
+    struct NegEx: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "negex",
+            abstract: "Score the negation rules on NegEx annotations (sentence, concept, Affirmed/Negated).")
+        @OptionGroup var scheme: SchemeOptions
+        @Argument(help: ArgumentHelp("The tab-separated annotations, e.g. negex_annotations.tsv.", valueName: "file")) var file: String
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func run() throws {
+            let rules = try scheme.load()
+            let result: NegExEvaluation.Result
+            do { result = try NegExEvaluation.score(path: file, labeler: Labeler(rules: rules, sections: [])) } catch {
+                Console.error("\(error)"); throw ExitCode(2)
+            }
+            if json { try Console.printJSON(result); return }
+            print(String(format: "NegEx annotations: accuracy %.4f on %d sentences (%d concepts not found in their sentence)",
+                         result.accuracy, result.sentences, result.unmatched))
+            print("gold negated: \(result.negatedAsNegated) negated, \(result.negatedAsAffirmed) affirmed; gold affirmed: \(result.affirmedAsAffirmed) affirmed, \(result.affirmedAsNegated) negated")
         }
     }
 }

@@ -121,9 +121,10 @@ struct Mine: ParsableCommand {
         if json {
             try Console.printJSON(summary)
         } else {
-            print(String(format: "%d reports in %.2f s (%.0f reports/s, %d jobs): %d new, %d changed, %d re-labelled, %d unchanged, %d bad",
+            print(String(format: "%d reports in %.2f s (%.0f reports/s, %d jobs; %.2f CPU s = %.0f reports/s per core): %d new, %d changed, %d re-labelled, %d unchanged, %d bad, %d empty",
                          summary.reports, summary.seconds, Double(summary.reports) / max(summary.seconds, 1e-9), miner.jobs,
-                         summary.inserted, summary.updated, summary.relabelled, summary.unchanged, summary.bad))
+                         summary.cpuSeconds, Double(summary.reports) / max(summary.cpuSeconds, 1e-9),
+                         summary.inserted, summary.updated, summary.relabelled, summary.unchanged, summary.bad, summary.empty))
             print("rules \(rules.version), \(summary.labels) labels written")
             if !summary.counts.isEmpty {
                 let width = rules.labels.map(\.count).max() ?? 10
