@@ -24,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Archives", dependencies: ["CZlib"]),
-        .target(name: "Neural", dependencies: ["CBLAS"],
+        // Element-wise kernels of Neural in C, compiled for AVX-512, AVX2 and baseline (target_clones).
+        .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,10 +1,20 @@
+import CNeuralKernels
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Splits element-wise work over the cores. Each chunk is a fixed range of indices, so results
 /// do not depend on scheduling; reductions combine chunk partials in chunk order.
 public enum Parallel {
-    /// Worker count for element-wise loops (default 2, this machine's cores). Set with `BLAS.threads`.
-    nonisolated(unsafe) public static var threads = 2
+    /// Worker count for GEMMs and element-wise loops (default: the online cores). Set with `BLAS.threads`.
+    nonisolated(unsafe) public static var threads: Int = {
+        #if canImport(Glibc)
+        return Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 2
+        #endif
+    }()
     /// Below this many elements a loop runs on the calling thread (dispatch costs ~10 us).
     public static let grain = 1 << 16
 
@@ -87,6 +97,31 @@ func store(_ v: FloatV, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPoin
 
 /// Element-wise math on raw buffers, vectorised, used by layers and losses.
 enum Vec {
+    /// One LSTM step for one row (C kernel with AVX-512 / AVX2 / baseline clones); see `LSTM`.
+    @inline(__always)
+    static func lstmCellForward(_ z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+                                tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden n: Int) {
+        nk_lstm_cell_forward(z, cPrev, c, tanhC, h, n)
+    }
+
+    /// Backward of one LSTM step for one row (C kernel); see `LSTM`.
+    @inline(__always)
+    static func lstmCellBackward(_ a: UnsafePointer<Float>, dz: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?,
+                                 tanhC: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                                 hidden n: Int) {
+        nk_lstm_cell_backward(a, dz, cPrev, tanhC, dh, dc, n)
+    }
+
+    /// y = sigmoid(x) on the cores (C kernel).
+    static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        Parallel.chunks(n, cost: 8) { r in nk_sigmoid(x + r.lowerBound, y + r.lowerBound, r.count) }
+    }
+
+    /// y = tanh(x) on the cores (C kernel).
+    static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        Parallel.chunks(n, cost: 8) { r in nk_tanh(x + r.lowerBound, y + r.lowerBound, r.count) }
+    }
+
     /// y[i] = f(x[i]) with a vector and a scalar form of f, split over the cores.
     @inline(__always)
     static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, cost: Int = 1,

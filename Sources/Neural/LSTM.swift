@@ -94,7 +94,7 @@ public final class LSTM: Layer {
                         if seq { (sp + row * h).update(repeating: 0, count: h) }
                         continue
                     }
-                    LSTM.cellForward(gp + row * g4, cPrev: step > 0 ? cOut - h : nil, c: cOut, tanhC: tp + row * h,
+                    Vec.lstmCellForward(gp + row * g4, cPrev: step > 0 ? UnsafePointer(cOut - h) : nil, c: cOut, tanhC: tp + row * h,
                                      h: hOut, hidden: h)
                     if seq { (sp + row * h).update(from: hOut, count: h) }
                 }
@@ -178,7 +178,7 @@ public final class LSTM: Layer {
                     let row = bi * t + step
                     if step >= lens[bi] { (dz + row * g4).update(repeating: 0, count: g4); continue }
                     if seq { Vec.axpy(1, dyp + row * h, dhp + bi * h, h) }
-                    LSTM.cellBackward(gp + row * g4, dz: dz + row * g4, cPrev: step > 0 ? UnsafePointer(cp + (row - 1) * h) : nil,
+                    Vec.lstmCellBackward(gp + row * g4, dz: dz + row * g4, cPrev: step > 0 ? UnsafePointer(cp + (row - 1) * h) : nil,
                                       tanhC: tp + row * h, dh: dhp + bi * h, dc: dcp + bi * h, hidden: h)
                 }
                 if step > 0 {

@@ -106,8 +106,8 @@ public final class Activation: Layer {
             Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
         case .leakyReLU(let s):
             Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 < 0 ? $0 * s : $0 })
-        case .tanh: Vec.map(x.pointer, output.pointer, n, cost: 8, vtanh, stanh)
-        case .sigmoid: Vec.map(x.pointer, output.pointer, n, cost: 8, vsigmoid, ssigmoid)
+        case .tanh: Vec.tanh(x.pointer, output.pointer, n)
+        case .sigmoid: Vec.sigmoid(x.pointer, output.pointer, n)
         case .gelu:
             for i in 0..<n { let v = x.pointer[i]; output.pointer[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
         }

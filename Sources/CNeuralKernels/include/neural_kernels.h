@@ -1,0 +1,20 @@
+#ifndef TRIAGE_NEURAL_KERNELS_H
+#define TRIAGE_NEURAL_KERNELS_H
+// Element-wise kernels of the Neural engine that dominate LSTM training. Each is compiled
+// for AVX-512, AVX2 and baseline x86-64 (target_clones); the loader picks one for the CPU.
+// Swift itself compiles for baseline x86-64 only. Imported by Neural/Kernels.swift alone.
+
+// One LSTM step for one row: z holds the pre-activations [i f g o] (4n); activates them in
+// place and writes c = f*cPrev + i*g, tanhC = tanh(c), h = o*tanhC. cPrev may be NULL (zeros).
+void nk_lstm_cell_forward(float *z, const float *cPrev, float *c, float *tanhC, float *h, long n);
+
+// Backward of one step for one row: a = activated gates, dz = gate pre-activation gradients
+// (out), dh (read, then zeroed), dc (read, replaced by dc(t-1)). cPrev may be NULL.
+void nk_lstm_cell_backward(const float *a, float *dz, const float *cPrev, const float *tanhC,
+                           float *dh, float *dc, long n);
+
+// y = sigmoid(x) and y = tanh(x) element-wise (y may equal x).
+void nk_sigmoid(const float *x, float *y, long n);
+void nk_tanh(const float *x, float *y, long n);
+
+#endif

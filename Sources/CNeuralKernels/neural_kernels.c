@@ -1,0 +1,81 @@
+#include "neural_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+// exp(x) by the Cephes polynomial (about 2 ulp on [-87, 88], clamped outside); written so the
+// compiler vectorises the loops that call it (no libm calls, no branches).
+static inline float fast_exp(float x) {
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.3f ? 88.3f : x;
+    // Adding 1.5 * 2^23 rounds x / ln 2 to the nearest integer, which lands in the low mantissa bits.
+    float shifted = x * 1.44269504088896341f + 12582912.0f;
+    float fx = shifted - 12582912.0f;
+    x = x - fx * 0.693359375f;
+    x = x + fx * 2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * x + 1.3981999507e-3f;
+    y = y * x + 8.3334519073e-3f;
+    y = y * x + 4.1665795894e-2f;
+    y = y * x + 1.6666665459e-1f;
+    y = y * x + 5.0000001201e-1f;
+    y = y * x * x + x + 1.0f;
+    int32_t bits;
+    memcpy(&bits, &shifted, 4);
+    int32_t scaleBits = (bits - 0x4B400000 + 127) << 23;
+    float scale;
+    memcpy(&scale, &scaleBits, 4);
+    return y * scale;
+}
+
+static inline float sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+static inline float tanh_(float x) { return 2.0f / (1.0f + fast_exp(-2.0f * x)) - 1.0f; }
+
+CLONES void nk_lstm_cell_forward(float *restrict z, const float *restrict cPrev, float *restrict c,
+                                 float *restrict tanhC, float *restrict h, long n) {
+    float *zi = z, *zf = z + n, *zg = z + 2 * n, *zo = z + 3 * n;
+    if (cPrev) {
+        for (long j = 0; j < n; j++) {
+            float i = sigmoid(zi[j]), f = sigmoid(zf[j]), g = tanh_(zg[j]), o = sigmoid(zo[j]);
+            float cv = f * cPrev[j] + i * g, tc = tanh_(cv);
+            zi[j] = i; zf[j] = f; zg[j] = g; zo[j] = o;
+            c[j] = cv; tanhC[j] = tc; h[j] = o * tc;
+        }
+    } else {
+        for (long j = 0; j < n; j++) {
+            float i = sigmoid(zi[j]), f = sigmoid(zf[j]), g = tanh_(zg[j]), o = sigmoid(zo[j]);
+            float cv = i * g, tc = tanh_(cv);
+            zi[j] = i; zf[j] = f; zg[j] = g; zo[j] = o;
+            c[j] = cv; tanhC[j] = tc; h[j] = o * tc;
+        }
+    }
+}
+
+CLONES void nk_lstm_cell_backward(const float *restrict a, float *restrict dz, const float *restrict cPrev,
+                                  const float *restrict tanhC, float *restrict dh, float *restrict dc, long n) {
+    const float *ai = a, *af = a + n, *ag = a + 2 * n, *ao = a + 3 * n;
+    for (long j = 0; j < n; j++) {
+        float i = ai[j], f = af[j], g = ag[j], o = ao[j], tc = tanhC[j], dhv = dh[j];
+        float cp = cPrev ? cPrev[j] : 0.0f;
+        float dcv = dc[j] + dhv * o * (1.0f - tc * tc);
+        dz[j] = dcv * g * i * (1.0f - i);
+        dz[n + j] = dcv * cp * f * (1.0f - f);
+        dz[2 * n + j] = dcv * i * (1.0f - g * g);
+        dz[3 * n + j] = dhv * tc * o * (1.0f - o);
+        dc[j] = dcv * f;
+        dh[j] = 0.0f;
+    }
+}
+
+CLONES void nk_sigmoid(const float *x, float *y, long n) {
+    for (long j = 0; j < n; j++) y[j] = sigmoid(x[j]);
+}
+
+CLONES void nk_tanh(const float *x, float *y, long n) {
+    for (long j = 0; j < n; j++) y[j] = tanh_(x[j]);
+}

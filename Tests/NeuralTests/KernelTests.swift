@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+@testable import Neural
+
+/// The C element-wise kernels (AVX-512 / AVX2 / baseline clones) against the Swift SIMD
+/// versions beside them, and the vector exp against libm.
+final class KernelTests: XCTestCase {
+    func testVectorExpIsAccurateToAFewUlp() {
+        var worst: Double = 0
+        for i in 0..<4000 {
+            let x = Float(i - 2000) / 25  // -80 ... 80
+            let e = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(sexp(x)) - e) / e)
+        }
+        XCTAssertLessThan(worst, 1e-6)
+        XCTAssertEqual(sexp(-1000), sexp(-87.3), "clamped below")
+    }
+
+    func testLSTMCellKernelsMatchTheSwiftOracle() {
+        for n in [5, 16, 37, 128] {
+            let z = randomTensor([4 * n], seed: UInt64(n), scale: 4), cPrev = randomTensor([n], seed: 2)
+            let z1 = z.clone(), z2 = z.clone()
+            let c1 = Tensor(shape: [n]), c2 = Tensor(shape: [n]), t1 = Tensor(shape: [n]), t2 = Tensor(shape: [n])
+            let h1 = Tensor(shape: [n]), h2 = Tensor(shape: [n])
+            LSTM.cellForward(z1.pointer, cPrev: cPrev.pointer, c: c1.pointer, tanhC: t1.pointer, h: h1.pointer, hidden: n)
+            Vec.lstmCellForward(z2.pointer, cPrev: cPrev.pointer, c: c2.pointer, tanhC: t2.pointer, h: h2.pointer, hidden: n)
+            for (a, b) in [(z1, z2), (c1, c2), (t1, t2), (h1, h2)] { assertClose(b.array, a.array, rtol: 1e-5, atol: 1e-6, "forward n=\(n)") }
+            let dh1 = randomTensor([n], seed: 5), dc1 = randomTensor([n], seed: 6)
+            let dh2 = dh1.clone(), dc2 = dc1.clone(), dz1 = Tensor(shape: [4 * n]), dz2 = Tensor(shape: [4 * n])
+            LSTM.cellBackward(z1.pointer, dz: dz1.pointer, cPrev: nil, tanhC: t1.pointer, dh: dh1.pointer, dc: dc1.pointer, hidden: n)
+            Vec.lstmCellBackward(z1.pointer, dz: dz2.pointer, cPrev: nil, tanhC: t1.pointer, dh: dh2.pointer, dc: dc2.pointer, hidden: n)
+            for (a, b) in [(dz1, dz2), (dh1, dh2), (dc1, dc2)] { assertClose(b.array, a.array, rtol: 1e-5, atol: 1e-6, "backward n=\(n)") }
+        }
+    }
+
+    func testSigmoidAndTanhKernels() {
+        let x = randomTensor([1000], seed: 8, scale: 10), y = Tensor(shape: [1000])
+        Vec.sigmoid(x.pointer, y.pointer, 1000)
+        assertClose(y.array, x.array.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }, rtol: 1e-6, atol: 1e-7, "sigmoid")
+        Vec.tanh(x.pointer, y.pointer, 1000)
+        assertClose(y.array, x.array.map { Float(Foundation.tanh(Double($0))) }, rtol: 1e-5, atol: 2e-7, "tanh")
+    }
+
+    func testParallelGemmMatchesSerialBitForBit() {
+        let a = randomTensor([300, 70], seed: 1), b = randomTensor([70, 200], seed: 2)
+        let c1 = Tensor(shape: [300, 200]), c2 = Tensor(shape: [300, 200])
+        BLAS.sgemm(transA: false, transB: false, m: 300, n: 200, k: 70, alpha: 1, a: a.pointer, lda: 70, b: b.pointer, ldb: 200,
+                   beta: 0, c: c1.pointer, ldc: 200, parallel: true)
+        BLAS.sgemm(transA: false, transB: false, m: 300, n: 200, k: 70, alpha: 1, a: a.pointer, lda: 70, b: b.pointer, ldb: 200,
+                   beta: 0, c: c2.pointer, ldc: 200, parallel: false)
+        XCTAssertEqual(c1.array, c2.array)
+        // The naive oracle.
+        var worst: Float = 0
+        for i in stride(from: 0, to: 300, by: 37) {
+            for j in stride(from: 0, to: 200, by: 23) {
+                var s: Float = 0
+                for k in 0..<70 { s += a[i * 70 + k] * b[k * 200 + j] }
+                worst = max(worst, abs(s - c1[i * 200 + j]))
+            }
+        }
+        XCTAssertLessThan(worst, 1e-4)
+    }
+}
