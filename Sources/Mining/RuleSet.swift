@@ -20,7 +20,7 @@ enum PatternToken: Equatable {
     case exact(UInt64, alternates: [UInt64])
     /// Any token that starts with these bytes ("opacit*").
     case prefix([UInt8])
-    /// Up to `n` word tokens ("heart ... enlarged").
+    /// Up to `n` word tokens, never punctuation ("heart ... enlarged").
     case gap(Int)
 }
 
@@ -219,12 +219,13 @@ public struct RuleSet: Sendable {
             relative.hasPrefix("/") ? relative : ((folder as NSString).appendingPathComponent(relative) as NSString).standardizingPath
         }
         let textPath = resolve(values["text"]?.value ?? "../text.txt")
-        let contextPath = resolve(values["context"]?.value ?? "../context.txt")
-        for path in [textPath, contextPath] where !fm.fileExists(atPath: path) {
-            throw RuleError(file: schemeFile, line: nil, "the rule file \(path) does not exist")
+        // `context:` lists one or more files of context rules (shared ones first, then the scheme's own).
+        let contextPaths = list(values["context"]?.value ?? "../context.txt").map(resolve)
+        for path in [textPath] + contextPaths where !fm.fileExists(atPath: path) {
+            throw RuleError(file: schemeFile, line: values["context"]?.line, "the rule file \(path) does not exist")
         }
         digestFile(textPath)
-        digestFile(contextPath)
+        contextPaths.forEach(digestFile)
         let text = try TextRules.load(textPath, displayName: textPath)
 
         var observations = labels.filter { $0 != derived }
@@ -258,7 +259,7 @@ public struct RuleSet: Sendable {
             phrases += try loadLexicon(path, observation: abnormalIndex!)
         }
         var contextRules: [ContextRule] = []
-        phrases += try loadContext(contextPath, into: &contextRules)
+        for path in contextPaths { phrases += try loadContext(path, into: &contextRules) }
 
         let testsPath = (folder as NSString).appendingPathComponent("tests.txt")
         var tests: [SchemeTest] = []
@@ -297,7 +298,7 @@ public struct RuleSet: Sendable {
         for word in words {
             if word == "..." {
                 guard !tokens.isEmpty else { throw line.error("a phrase cannot start with `...`") }
-                tokens.append(.gap(4))
+                tokens.append(.gap(6))
             } else if word.hasSuffix("*") {
                 let stem = word.dropLast().lowercased()
                 guard !stem.isEmpty, TextScanner.tokenize(phrase: stem).count == 1 else {

@@ -6,7 +6,12 @@ import XCTest
 final class RuleTests: XCTestCase {
     /// Each negation / uncertainty / pseudo / terminator rule yields what its example says.
     func testEveryContextRuleExample() throws {
-        let rules = try Fixtures.scheme("chestxray14")
+        for name in RuleSet.schemes(in: Fixtures.rules) {
+            try checkContextExamples(try Fixtures.scheme(name))
+        }
+    }
+
+    func checkContextExamples(_ rules: RuleSet) throws {
         XCTAssertGreaterThan(rules.contextRules.count, 100)
         let labeler = Labeler(rules: rules)
         for rule in rules.contextRules {
