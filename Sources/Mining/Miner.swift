@@ -23,6 +23,8 @@ public struct MiningSummary: Sendable, Codable {
     public var labels = 0
     /// Positive/uncertain/negative counts per label (source rules) of the reports labelled in this run.
     public var counts: [String: [String: Int]] = [:]
+    /// Whether the run was stopped before the end (`shouldStop`); a re-run resumes it.
+    public var interrupted = false
     /// Wall-clock seconds.
     public var seconds = 0.0
     /// CPU seconds (user + system, all threads) of the run: reports / cpuSeconds is the per-core rate.
@@ -51,6 +53,10 @@ public final class Miner {
     public var warn: (String) -> Void = { _ in }
     /// Called after each batch with the reports read so far.
     public var progress: (Int) -> Void = { _ in }
+    /// Asked after each batch: true stops the run there (everything written so far stays; a re-run resumes).
+    public var shouldStop: () -> Bool = { false }
+
+    struct Stopped: Error {}
 
     private var codeIds: [String: Int64]?
     private var summary = MiningSummary()
@@ -79,8 +85,12 @@ public final class Miner {
                     if pending.count >= batchSize {
                         try process(pending, source: sourceName, state: state)
                         pending.removeAll(keepingCapacity: true)
+                        if shouldStop() { throw Stopped() }
                     }
                 }
+            } catch is Stopped {
+                summary.interrupted = true
+                break
             } catch let error as CustomStringConvertible where !(error is DatabaseError) {
                 // The path itself cannot be read: say so, keep what was stored, go on with the next path.
                 if !pending.isEmpty { try process(pending, source: sourceName, state: state); pending.removeAll() }

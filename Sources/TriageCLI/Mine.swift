@@ -32,6 +32,9 @@ struct SchemeOptions: ParsableArguments {
     }
 }
 
+/// Set by the SIGINT handler of `triage mine`.
+nonisolated(unsafe) var mineInterrupted = false
+
 /// `triage mine`: Mine weak labels from report archives into the corpus.
 struct Mine: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,7 +119,17 @@ struct Mine: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "\r%d reports, %.0f reports/s", n, s > 0 ? Double(n) / s : 0).utf8))
             }
         }
+        // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
+        signal(SIGINT) { _ in
+            mineInterrupted = true
+            signal(SIGINT, SIG_DFL)
+        }
+        miner.shouldStop = { mineInterrupted }
         let summary = try miner.mine(paths: paths, reader: ReportReader(options: options), source: source)
+        signal(SIGINT, SIG_DFL)
+        if summary.interrupted {
+            Console.warning("interrupted: \(summary.reports) reports stored; run the same command again to resume")
+        }
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         if json {
             try Console.printJSON(summary)

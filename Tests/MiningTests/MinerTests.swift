@@ -46,6 +46,22 @@ final class MinerTests: XCTestCase {
         XCTAssertEqual(values, ["Effusion=0", "Pneumothorax=1", "normal=0"])
     }
 
+    func testInterruptedRunResumes() throws {
+        let dir = try Fixtures.temporaryFolder()
+        for i in 1...7 { try "Report \(i): left effusion.".write(toFile: dir + "/r\(i).txt", atomically: true, encoding: .utf8) }
+        let corpus = try Fixtures.corpus()
+        let miner = Miner(rules: try Fixtures.scheme("chestxray14"), sections: nil, corpus: corpus, jobs: 1)
+        miner.batchSize = 3
+        miner.shouldStop = { true }  // stop after the first batch, as Ctrl-C does
+        var s = try miner.mine(paths: [dir], reader: ReportReader(options: ReaderOptions()), source: "t")
+        XCTAssertTrue(s.interrupted)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 3)
+        s = try mine([dir], corpus: corpus, source: "t")
+        XCTAssertFalse(s.interrupted)
+        XCTAssertEqual([s.inserted, s.unchanged], [4, 3])
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 7)
+    }
+
     func testNewRulesRelabelUnchangedReports() throws {
         let dir = try Fixtures.temporaryFolder()
         try "Right pleural effusion.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
