@@ -202,18 +202,23 @@ public final class Pool2D: Layer {
         let (oh, ow) = (dy.shape[1], dy.shape[2])
         let (kh, kw, sh, sw) = (size[0], size[1], stride[0], stride[1])
         let ih = inputShape[1]
-        let scale = 1 / Float(kh * kw)
-        for r in 0..<(b * oh) {
-            let bi = r / oh, y = r % oh
-            for xo in 0..<ow {
-                let g = dy.pointer + (r * ow + xo) * c
-                if mode == .max {
-                    let a = argmax.pointer + (r * ow + xo) * c
-                    let image = bi * ih * iw
-                    for ch in 0..<c { dInput.pointer[(image + Int(a[ch])) * c + ch] += g[ch] }
-                } else {
-                    let first = (bi * ih + y * sh) * iw + xo * sw
-                    for i in 0..<kh { for j in 0..<kw { Vec.axpy(scale, g, dInput.pointer + (first + i * iw + j) * c, c) } }
+        let scale = 1 / Float(kh * kw), isMax = mode == .max
+        let gp = dy.pointer, ap = argmax.pointer, dx = dInput.pointer
+        // Each image's windows only touch that image: one block of images per core.
+        Parallel.chunks(b, cost: oh * ow * c * kh * kw) { images in
+            for bi in images {
+                let image = bi * ih * iw
+                for y in 0..<oh {
+                    for xo in 0..<ow {
+                        let o = ((bi * oh + y) * ow + xo) * c, g = gp + o
+                        if isMax {
+                            let a = ap + o
+                            for ch in 0..<c { dx[(image + Int(a[ch])) * c + ch] += g[ch] }
+                        } else {
+                            let first = (bi * ih + y * sh) * iw + xo * sw
+                            for i in 0..<kh { for j in 0..<kw { Vec.axpy(scale, g, dx + (first + i * iw + j) * c, c) } }
+                        }
+                    }
                 }
             }
         }
