@@ -41,15 +41,22 @@ public struct ImageNetworkConfiguration: Codable, Sendable, Equatable {
 public enum ImageNetwork {
     /// The network for `configuration`, freshly initialised (seeded by `WeightSeed`).
     public static func build(_ configuration: ImageNetworkConfiguration) -> Graph {
-        let c = configuration, w = max(c.width, 1)
         let g = Graph()
-        var x = g.input("image")
+        add(configuration, to: g, from: g.input("image"))
+        return g
+    }
+
+    /// Adds the network's nodes to `g` reading node `from`, every name prefixed by `prefix`; returns the logits node.
+    @discardableResult
+    static func add(_ configuration: ImageNetworkConfiguration, to g: Graph, from input: String, prefix: String = "") -> String {
+        let c = configuration, w = max(c.width, 1)
+        var x = input
         func convBN(_ block: Int, _ part: String, _ from: String, _ input: Int, _ output: Int,
                     kernel: Int = 3, stride: Int = 1, relu: Bool = true) -> String {
             var y = g.add(Conv2D(inputChannels: input, filters: output, kernelSize: (kernel, kernel),
-                                 stride: (stride, stride), padding: .same), from, name: "b\(block).\(part)conv")
-            y = g.add(BatchNorm(features: output), y, name: "b\(block).\(part)bn")
-            if relu { y = g.add(Activation(.relu), y, name: "b\(block).\(part)relu") }
+                                 stride: (stride, stride), padding: .same), from, name: "\(prefix)b\(block).\(part)conv")
+            y = g.add(BatchNorm(features: output), y, name: "\(prefix)b\(block).\(part)bn")
+            if relu { y = g.add(Activation(.relu), y, name: "\(prefix)b\(block).\(part)relu") }
             return y
         }
         func residual(_ block: Int, _ from: String, _ input: Int, _ output: Int, stride: Int) -> String {
@@ -58,17 +65,17 @@ public enum ImageNetwork {
             let shortcut = input == output && stride == 1
                 ? from
                 : convBN(block, "s", from, input, output, kernel: 1, stride: stride, relu: false)
-            let sum = g.sum([body2, shortcut], name: "b\(block).sum")
-            return g.add(Activation(.relu), sum, name: "b\(block).out")
+            let sum = g.sum([body2, shortcut], name: "\(prefix)b\(block).sum")
+            return g.add(Activation(.relu), sum, name: "\(prefix)b\(block).out")
         }
         switch c.architecture {
         case .small:
             x = convBN(1, "", x, c.inputChannels, w)
             x = convBN(2, "", x, w, w)
-            x = g.add(Pool2D(.max, size: (2, 2)), x, name: "b2.pool")
+            x = g.add(Pool2D(.max, size: (2, 2)), x, name: "\(prefix)b2.pool")
             x = convBN(3, "a", x, w, 2 * w)
             x = convBN(3, "b", x, 2 * w, 2 * w)
-            x = g.add(Pool2D(.max, size: (2, 2)), x, name: "b3.pool")
+            x = g.add(Pool2D(.max, size: (2, 2)), x, name: "\(prefix)b3.pool")
             x = convBN(4, "", x, 2 * w, 4 * w)
         case .resnet:
             // Only the stem runs at full size: the residual blocks start by halving it, which keeps
@@ -78,9 +85,32 @@ public enum ImageNetwork {
             x = residual(3, x, w, 2 * w, stride: 2)
             x = residual(4, x, 2 * w, 4 * w, stride: 1)
         }
-        x = g.add(GlobalPool(.average), x, name: "head.pool")
-        if c.dropout > 0 { x = g.add(Dropout(rate: c.dropout), x, name: "head.dropout") }
-        g.add(Dense(inputSize: 4 * w, outputSize: c.outputs), x, name: "head.dense")
+        x = g.add(GlobalPool(.average), x, name: "\(prefix)head.pool")
+        if c.dropout > 0 { x = g.add(Dropout(rate: c.dropout), x, name: "\(prefix)head.dropout") }
+        return g.add(Dense(inputSize: 4 * w, outputSize: c.outputs), x, name: "\(prefix)head.dense")
+    }
+
+    /// One network averaging the logits of trained `members` (same configuration): member m's nodes are
+    /// prefixed `m<m>.`, their logits summed and scaled by 1/N in a fixed `ensemble.mean` Dense layer.
+    public static func ensemble(_ members: [Graph], configuration: ImageNetworkConfiguration) -> Graph {
+        guard members.count > 1 else { return members.first ?? build(configuration) }
+        let g = Graph()
+        let input = g.input("image")
+        var outputs: [String] = []
+        for m in members.indices { outputs.append(add(configuration, to: g, from: input, prefix: "m\(m + 1).")) }
+        let k = configuration.outputs
+        let mean = Dense(inputSize: k, outputSize: k)
+        mean.weight.value.zero()
+        mean.bias?.value.zero()
+        for i in 0..<k { mean.weight.value.pointer[i * k + i] = 1 / Float(members.count) }
+        mean.freeze()
+        g.add(mean, g.sum(outputs, name: "ensemble.sum"), name: "ensemble.mean")
+        let target = Dictionary(uniqueKeysWithValues: (g.namedParameters + g.namedBuffers).map { ($0.0, $0.1) })
+        for (m, member) in members.enumerated() {
+            for (name, parameter) in member.namedParameters + member.namedBuffers {
+                target["m\(m + 1).\(name)"]?.value.copy(from: parameter.value)
+            }
+        }
         return g
     }
 

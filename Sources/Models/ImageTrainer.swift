@@ -32,6 +32,8 @@ public struct ImageTrainingOptions: Sendable {
     public var freeze = 0
     /// Average each image's probabilities with its mirror image's at evaluation and prediction.
     public var flipAveraging = false
+    /// Train this many networks (seeds seed, seed+1000, ...) and average their logits in one model.
+    public var ensemble = 1
     /// Progress lines on stderr.
     public var verbose = true
 
@@ -55,7 +57,8 @@ public struct ImageTrainingReport: Codable, Sendable {
     public var multiLabel: Bool
     public var trainImages: Int, validationImages: Int, testImages: Int
     public var epochs: [ImageEpochRecord]
-    public var bestEpoch: Int
+    /// The kept epoch of each ensemble member (one entry without an ensemble).
+    public var bestEpochs: [Int]
     public var validation: ImageMetrics
     public var test: ImageMetrics?
     public var seconds: Double
@@ -157,79 +160,43 @@ public enum ImageTrainer {
             loss = SoftmaxCrossEntropy(classWeights: options.balanced ? weights : nil)
         }
 
-        // The network, optionally started from another model.
-        WeightSeed.reset(to: options.seed)
+        // The network(s), optionally started from another model.
         var network = options.network
         network.inputChannels = prep.inputChannels
         network.outputs = k
-        let graph = ImageNetwork.build(network)
-        var transferred = 0, frozen = 0
-        if let initModel = options.initModel {
-            let source = try ImageClassifier.load(from: initModel)
-            guard source.preprocessing.inputChannels == prep.inputChannels else {
-                throw ImageModelError("--init model takes \(source.preprocessing.inputChannels) input channels, this task needs \(prep.inputChannels) (match --zooms)")
-            }
-            transferred = ImageNetwork.transfer(from: source.model, to: graph).count
-            guard transferred > 0 else {
-                throw ImageModelError("--init model shares no weights with a \(network.architecture.rawValue) network of width \(network.width); use the same --arch and --width")
-            }
-            frozen = ImageNetwork.freeze(graph, blocks: options.freeze)
-        }
-
-        let classifier = ImageClassifier(model: graph, preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
         let source = ImageBatchSource(bases: train.bases, targets: targets, mask: mask, preprocessing: prep,
                                       augmentation: options.augmentation, seed: options.seed &+ 7)
-        let stepsPerEpoch = (train.bases.count + options.batchSize - 1) / options.batchSize
-        let totalSteps = max(stepsPerEpoch * options.epochs, 1)
-        let optimizer = Adam.adamW(learningRate: options.learningRate, weightDecay: options.weightDecay)
-        let trainer = Trainer(model: graph, loss: loss, optimizer: optimizer,
-                              options: .init(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
-                                             schedule: .warmup(steps: stepsPerEpoch,
-                                                               then: .cosine(total: max(totalSteps - stepsPerEpoch, 1),
-                                                                             minimum: options.learningRate / 100)),
-                                             verbose: false))
-        let tracked = graph.namedParameters.map(\.1.value) + graph.namedBuffers.map(\.1.value)
-        var best: (auc: Double, loss: Double, epoch: Int, weights: [Tensor])?
+        var members: [Graph] = []
         var history: [ImageEpochRecord] = []
-        var rng = SplitMix64(seed: options.seed &+ 3)
-        var order = Array(0..<train.bases.count)
-        for epoch in 1...max(options.epochs, 1) {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            let epochStart = Date()
-            var total = 0.0, seen = 0
-            var i = 0
-            while i < order.count {
-                let idx = Array(order[i..<min(i + options.batchSize, order.count)])
-                // A last batch of one image would give BatchNorm a zero variance: fold it into the previous one.
-                if idx.count < 2 && i > 0 { break }
-                total += Double(trainer.step(source.batch(idx))) * Double(idx.count)
-                seen += idx.count
-                i += idx.count
-            }
-            let seconds = Date().timeIntervalSince(epochStart)
-            let metrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
-            let auc = metrics.auc ?? metrics.accuracy
-            let record = ImageEpochRecord(epoch: epoch, loss: total / Double(max(seen, 1)), validationAUC: metrics.auc,
-                                          validationAccuracy: metrics.accuracy,
-                                          samplesPerSecond: Double(seen) / max(seconds, 1e-9))
-            history.append(record)
-            if options.verbose {
-                FileHandle.standardError.write(Data(String(
-                    format: "epoch %d/%d  loss %.4f  val AUC %@  ACC %.3f  %.0f images/s%@\n",
-                    epoch, options.epochs, record.loss, metrics.auc.map { String(format: "%.3f", $0) } ?? "-",
-                    metrics.accuracy, record.samplesPerSecond,
-                    best == nil || auc > best!.auc ? "  *" : "").utf8))
-            }
-            if best == nil || auc > best!.auc {
-                best = (auc, record.loss, epoch, tracked.map { $0.clone() })
-            } else if let patience = options.patience, epoch - best!.epoch >= patience {
-                if options.verbose {
-                    FileHandle.standardError.write(Data("early stop: no better validation AUC for \(patience) epochs; keeping epoch \(best!.epoch)\n".utf8))
+        var bestEpochs: [Int] = []
+        var transferred = 0, frozen = 0
+        for member in 0..<max(options.ensemble, 1) {
+            let seed = options.seed &+ UInt64(member) &* 1000
+            WeightSeed.reset(to: seed)
+            let graph = ImageNetwork.build(network)
+            if let initModel = options.initModel {
+                let start = try ImageClassifier.load(from: initModel)
+                guard start.preprocessing.inputChannels == prep.inputChannels else {
+                    throw ImageModelError("--init model takes \(start.preprocessing.inputChannels) input channels, this task needs \(prep.inputChannels) (match --zooms)")
                 }
-                break
+                transferred = ImageNetwork.transfer(from: start.model, to: graph).count
+                guard transferred > 0 else {
+                    throw ImageModelError("--init model shares no weights with a \(network.architecture.rawValue) network of width \(network.width); use the same --arch and --width (and no --ensemble)")
+                }
+                frozen = ImageNetwork.freeze(graph, blocks: options.freeze)
             }
+            if options.verbose && options.ensemble > 1 {
+                FileHandle.standardError.write(Data("member \(member + 1) of \(options.ensemble)\n".utf8))
+            }
+            let probe = ImageClassifier(model: graph, preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
+            let (records, bestEpoch) = fit(probe, graph: graph, source: source, validation: validation, loss: loss,
+                                          options: options, seed: seed)
+            history += records
+            bestEpochs.append(bestEpoch)
+            members.append(graph)
         }
-        if let best { for (t, b) in zip(tracked, best.weights) { t.copy(from: b) } }
+        let classifier = ImageClassifier(model: members.count > 1 ? ImageNetwork.ensemble(members, configuration: network) : members[0],
+                                         preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
         let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
         let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)
         var metrics: [String: Double] = ["validation_accuracy": validationMetrics.accuracy]
@@ -242,9 +209,67 @@ public enum ImageTrainer {
         let report = ImageTrainingReport(
             task: data.task, labels: labels, multiLabel: multiLabel, trainImages: train.bases.count,
             validationImages: validation.bases.count, testImages: test.bases.count, epochs: history,
-            bestEpoch: best?.epoch ?? 0, validation: validationMetrics, test: testMetrics,
+            bestEpochs: bestEpochs, validation: validationMetrics, test: testMetrics,
             seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen)
         return (classifier, report)
+    }
+
+    /// Trains one network with AdamW, a warm-up and cosine schedule, and early stopping on validation AUC;
+    /// restores the best epoch's weights and returns the epoch records and the kept epoch.
+    static func fit(_ probe: ImageClassifier, graph: Graph, source: ImageBatchSource, validation: Split, loss: Loss,
+                    options: ImageTrainingOptions, seed: UInt64) -> ([ImageEpochRecord], Int) {
+        let stepsPerEpoch = (source.count + options.batchSize - 1) / options.batchSize
+        let totalSteps = max(stepsPerEpoch * options.epochs, 1)
+        let optimizer = Adam.adamW(learningRate: options.learningRate, weightDecay: options.weightDecay)
+        let trainer = Trainer(model: graph, loss: loss, optimizer: optimizer,
+                              options: .init(epochs: options.epochs, batchSize: options.batchSize, seed: seed,
+                                             schedule: .warmup(steps: stepsPerEpoch,
+                                                               then: .cosine(total: max(totalSteps - stepsPerEpoch, 1),
+                                                                             minimum: options.learningRate / 100)),
+                                             verbose: false))
+        let tracked = graph.namedParameters.map(\.1.value) + graph.namedBuffers.map(\.1.value)
+        var best: (auc: Double, epoch: Int, weights: [Tensor])?
+        var history: [ImageEpochRecord] = []
+        var rng = SplitMix64(seed: seed &+ 3)
+        var order = Array(0..<source.count)
+        for epoch in 1...max(options.epochs, 1) {
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let epochStart = Date()
+            var total = 0.0, seen = 0
+            var i = 0
+            while i < order.count {
+                let idx = Array(order[i..<min(i + options.batchSize, order.count)])
+                // A last batch of one image would give BatchNorm a zero variance: skip it this epoch.
+                if idx.count < 2 && i > 0 { break }
+                total += Double(trainer.step(source.batch(idx))) * Double(idx.count)
+                seen += idx.count
+                i += idx.count
+            }
+            let seconds = Date().timeIntervalSince(epochStart)
+            let metrics = probe.evaluate(bases: validation.bases, labels: validation.labels)
+            let score = metrics.auc ?? metrics.accuracy
+            let improved = score > (best?.auc ?? -Double.infinity)
+            let record = ImageEpochRecord(epoch: epoch, loss: total / Double(max(seen, 1)), validationAUC: metrics.auc,
+                                          validationAccuracy: metrics.accuracy,
+                                          samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+            history.append(record)
+            if options.verbose {
+                FileHandle.standardError.write(Data(String(
+                    format: "epoch %d/%d  loss %.4f  val AUC %@  ACC %.3f  %.0f images/s%@\n",
+                    epoch, options.epochs, record.loss, metrics.auc.map { String(format: "%.3f", $0) } ?? "-",
+                    metrics.accuracy, record.samplesPerSecond, improved ? "  *" : "").utf8))
+            }
+            if improved {
+                best = (score, epoch, tracked.map { $0.clone() })
+            } else if let patience = options.patience, let kept = best?.epoch, epoch - kept >= patience {
+                if options.verbose {
+                    FileHandle.standardError.write(Data("early stop: no better validation AUC for \(patience) epochs; keeping epoch \(kept)\n".utf8))
+                }
+                break
+            }
+        }
+        if let best { for (t, b) in zip(tracked, best.weights) { t.copy(from: b) } }
+        return (history, best?.epoch ?? 0)
     }
 }
 

@@ -85,6 +85,31 @@ final class ImageModelTests: XCTestCase {
         assertThrowsImageModelError { _ = try ImageClassifier.load(from: URL(fileURLWithPath: "/no/such/model")) }
     }
 
+    func testEnsembleAveragesItsMembersInOneSavedModel() throws {
+        var options = ImageTrainingOptions()
+        options.network = ImageNetworkConfiguration(architecture: .small, width: 4)
+        options.epochs = 2
+        options.batchSize = 16
+        options.ensemble = 3
+        options.verbose = false
+        let data = syntheticTask(count: 60, seed: 3)
+        let (classifier, report) = try ImageTrainer.train(data, options: options)
+        XCTAssertEqual(report.bestEpochs.count, 3)
+        let names = classifier.model.namedParameters.map(\.0)
+        XCTAssertTrue(names.contains("m3.head.dense.weight"))
+        XCTAssertTrue(names.contains("ensemble.mean.weight"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-ensemble-\(UUID().uuidString)")
+        try classifier.save(to: folder)
+        let loaded = try ImageClassifier.load(from: folder)
+        let sample = data.images.prefix(4).map(\.image)
+        for (x, y) in zip(classifier.probabilities(sample).joined(), loaded.probabilities(sample).joined()) {
+            XCTAssertEqual(x, y, accuracy: 1e-6)
+        }
+        // The mean layer is the identity divided by 3.
+        let mean = try XCTUnwrap(classifier.model.namedParameters.first { $0.0 == "ensemble.mean.weight" }?.1.value.array)
+        XCTAssertEqual(mean, [1.0 / 3, 0, 0, 1.0 / 3].map { Float($0) })
+    }
+
     func testMultiLabelTaskWithMissingLabels() throws {
         var data = syntheticTask(count: 120, seed: 9)
         data.observations = ["square"]
