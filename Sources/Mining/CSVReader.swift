@@ -12,8 +12,11 @@ public struct CSVReader {
 
     /// Why a CSV file cannot be read.
     public struct ParseError: Error, CustomStringConvertible {
+        /// The file (or archive member).
         public let origin: String
+        /// The 1-based line where the problem starts.
         public let line: Int
+        /// What is wrong.
         public let reason: String
         public var description: String { "\(origin):\(line): \(reason)" }
     }

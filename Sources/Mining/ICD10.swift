@@ -10,10 +10,15 @@ public enum ICD10 {
 
     /// An entry of the tabular list, before it is stored.
     public struct Entry: Sendable {
+        /// The code, section id (A00-A09) or chapter number.
         public var code: String
+        /// chapter, section or code.
         public var kind: Code.Kind
+        /// The enclosing entry: a code, a section or a chapter.
         public var parent: String?
+        /// The description.
         public var title: String
+        /// The inclusion terms of the entry.
         public var inclusionTerms: [String]
     }
 

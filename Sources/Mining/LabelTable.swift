@@ -96,13 +96,21 @@ public struct LabelTable: Sendable {
 public enum LabelEvaluation {
     /// The score of one label.
     public struct Score: Codable, Sendable {
+        /// The label (or "micro").
         public var label: String
+        /// Predicted positive, gold positive.
         public var truePositives = 0
+        /// Predicted positive, gold negative.
         public var falsePositives = 0
+        /// Predicted not positive, gold positive.
         public var falseNegatives = 0
+        /// Positives in the gold file.
         public var goldPositives: Int { truePositives + falseNegatives }
+        /// TP / (TP + FP), 0 when nothing was predicted.
         public var precision: Double { truePositives + falsePositives == 0 ? 0 : Double(truePositives) / Double(truePositives + falsePositives) }
+        /// TP / (TP + FN), 0 when the gold has no positive.
         public var recall: Double { goldPositives == 0 ? 0 : Double(truePositives) / Double(goldPositives) }
+        /// The harmonic mean of precision and recall.
         public var f1: Double { 2 * precision * recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
         /// False when the gold has no positive: F1 is undefined and the label is left out of the macro average.
         public var defined: Bool { goldPositives > 0 }
@@ -110,17 +118,25 @@ public enum LabelEvaluation {
 
     /// Scores per label with micro and macro averages.
     public struct Report: Codable, Sendable {
+        /// One score per gold label, in the gold file's column order.
         public var scores: [Score]
+        /// Gold reports found in the corpus (scored).
         public var reports: Int
+        /// Gold reports not in the corpus (not scored).
         public var missing: Int
+        /// Counts pooled over all labels.
         public var micro: Score
+        /// The mean F1 of the labels with a gold positive.
         public var macroF1: Double
+        /// How many labels the macro average covers.
         public var macroLabels: Int
     }
 
     /// A gold standard in the format of `openi_labels_dev.csv`: an id column, then one 0/1 column per label.
     public struct Gold: Sendable {
+        /// The label columns.
         public var labels: [String]
+        /// Report id -> label -> present.
         public var rows: [String: [String: Bool]]
     }
 
@@ -185,10 +201,15 @@ public enum LabelEvaluation {
 
     /// Cohen's kappa of one label between two readers.
     public struct Agreement: Codable, Sendable {
+        /// The label.
         public var label: String
+        /// Counts of the 2x2 table: positive for both, only one reader, neither.
         public var both = 0, onlyFirst = 0, onlySecond = 0, neither = 0
+        /// Documents compared.
         public var n: Int { both + onlyFirst + onlySecond + neither }
+        /// Observed agreement.
         public var observed: Double { n == 0 ? 0 : Double(both + neither) / Double(n) }
+        /// Cohen's kappa: (observed - expected) / (1 - expected).
         public var kappa: Double {
             guard n > 0 else { return 0 }
             let total = Double(n)

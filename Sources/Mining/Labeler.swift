@@ -269,13 +269,13 @@ public final class Labeler {
             // A trigger inside a gapped mention ("heart is not enlarged") governs it too.
             let inside = t.start > span.lowerBound && t.end < span.upperBound
             if inside {
-                if bestPre == nil || t.end > bestPre!.end { bestPre = t }
+                if t.end > (bestPre?.end ?? -1) { bestPre = t }
             } else if t.direction == .pre && t.end <= span.lowerBound
                 && inScope(t.end, span.lowerBound, window: t.window, terminators: triggers.terminators) {
-                if bestPre == nil || t.end > bestPre!.end { bestPre = t }
+                if t.end > (bestPre?.end ?? -1) { bestPre = t }
             } else if t.direction == .post && t.start >= span.upperBound
                         && inScope(span.upperBound, t.start, window: t.window, terminators: triggers.terminators) {
-                if bestPost == nil || t.start < bestPost!.start { bestPost = t }
+                if t.start < (bestPost?.start ?? Int.max) { bestPost = t }
             }
         }
         guard let decided = bestPre ?? bestPost else { return (.positive, nil) }

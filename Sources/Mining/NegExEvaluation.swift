@@ -4,11 +4,15 @@ import Foundation
 public enum NegExEvaluation {
     /// Accuracy and the confusion counts.
     public struct Result: Codable, Sendable {
+        /// Sentences scored.
         public var sentences = 0
+        /// Sentences judged as annotated.
         public var correct = 0
         /// Concepts not found in their sentence (skipped).
         public var unmatched = 0
+        /// The confusion counts (gold as predicted).
         public var negatedAsNegated = 0, negatedAsAffirmed = 0, affirmedAsNegated = 0, affirmedAsAffirmed = 0
+        /// correct / sentences.
         public var accuracy: Double { sentences == 0 ? 0 : Double(correct) / Double(sentences) }
     }
 

@@ -210,8 +210,8 @@ public struct RuleSet: Sendable {
             }
         }
         let ignores = Set(list(values["derived-ignores"]?.value ?? ""))
-        for label in ignores where !labels.contains(label) {
-            throw (values["derived-ignores"]!).error("`\(label)` is not in `labels:`")
+        if let line = values["derived-ignores"] {
+            for label in ignores where !labels.contains(label) { throw line.error("`\(label)` is not in `labels:`") }
         }
         let sections = list(values["sections"]?.value ?? "findings, impression")
 
@@ -254,9 +254,10 @@ public struct RuleSet: Sendable {
             let path = resolve(line.value)
             guard fm.fileExists(atPath: path) else { throw line.error("the lexicon \(path) does not exist") }
             digestFile(path)
-            abnormalIndex = observations.count
+            let index = observations.count
+            abnormalIndex = index
             observations.append("(abnormal)")
-            phrases += try loadLexicon(path, observation: abnormalIndex!)
+            phrases += try loadLexicon(path, observation: index)
         }
         var contextRules: [ContextRule] = []
         for path in contextPaths { phrases += try loadContext(path, into: &contextRules) }
@@ -312,8 +313,8 @@ public struct RuleSet: Sendable {
             }
         }
         if case .gap = tokens.last { throw line.error("a phrase cannot end with `...`") }
-        if plural, case .exact = tokens.last {
-            let last = TextScanner.tokenize(phrase: String(words.last!)).last!.text
+        if plural, case .exact = tokens.last, let lastWord = words.last,
+           let last = TextScanner.tokenize(phrase: String(lastWord)).last?.text {
             var forms = [last + "s", last + "es"]
             if last.hasSuffix("y") { forms.append(String(last.dropLast()) + "ies") }
             if last.hasSuffix("is") { forms.append(String(last.dropLast(2)) + "es") }
@@ -354,10 +355,11 @@ public struct RuleSet: Sendable {
             let role: PhraseRole
             switch kind {
             case "negation", "uncertainty":
-                guard words.count == 2, let direction = ContextRule.Direction(rawValue: words[1]) else {
+                guard words.count == 2, let direction = ContextRule.Direction(rawValue: words[1]),
+                      let triggerKind = ContextRule.Kind(rawValue: kind) else {
                     throw line.error("bad direction `\(words.dropFirst().joined(separator: " "))` for \(kind): write `\(kind) pre:` or `\(kind) post:`")
                 }
-                role = .trigger(ContextRule.Kind(rawValue: kind)!, direction)
+                role = .trigger(triggerKind, direction)
             default:
                 guard words.count == 1 else { throw line.error("`\(kind)` takes no direction") }
                 role = kind == "pseudo" ? .pseudo : .terminator
