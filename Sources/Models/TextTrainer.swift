@@ -110,10 +110,16 @@ public struct TextTrainer {
         }
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let labels = examples.map { classIndex[$0.label] ?? 0 }
-        let (trainIdx, validIdx) = TextTrainer.split(labels: labels, fraction: s.validationFraction, seed: s.seed)
-        guard !trainIdx.isEmpty else { throw TextModelError("no texts left to train on after the validation split") }
-
-        let preparation = TextPreparation(fitting: trainIdx.map { examples[$0].text }, settings: s.preparation)
+        // Each member holds out its own stratified split (bagging): together the members see
+        // every text, and each text is validated only by members that never trained on it.
+        let splits = (0..<s.members).map { m in
+            TextTrainer.split(labels: labels, fraction: s.validationFraction, seed: s.seed &+ UInt64(m) &* 0x51_7CC1)
+        }
+        guard splits.allSatisfy({ !$0.train.isEmpty }) else { throw TextModelError("no texts left to train on after the validation split") }
+        // The vocabulary comes from texts some member trains on; a member's validation texts see
+        // only the words of its own training texts (others read as unknown, as at scoring time).
+        let trainedOn = Set(splits.flatMap(\.train))
+        let preparation = TextPreparation(fitting: trainedOn.sorted().map { examples[$0].text }, settings: s.preparation)
         let encoded = examples.map { preparation.encode($0.text) }
         var config = TextNetworkConfiguration(architecture: s.architecture, idCount: preparation.idCount,
                                               idsPerPosition: preparation.idsPerPosition, classes: classes.count)
@@ -125,33 +131,49 @@ public struct TextTrainer {
 
         let start = Date()
         var networks: [TextNetwork] = []
-        var bestLosses: [Double] = [], bestAccuracies: [Double] = [], bestEpochs: [Double] = []
-        for member in 0..<s.members {
+        var bestEpochs: [Double] = []
+        let k = classes.count
+        var heldOutSum = [[Float]](repeating: [Float](repeating: 0, count: k), count: examples.count)
+        var heldOutVotes = [Int](repeating: 0, count: examples.count)
+        for (member, split) in splits.enumerated() {
             let seed = s.seed &+ UInt64(member) &* 0x9E37_79B9
             let network = try TextNetwork(config, seed: seed)
-            let outcome = fit(network, encoded: encoded, labels: labels, train: trainIdx, validation: validIdx,
+            let validation = TextTrainer.restrictWords(of: split.validation.map { encoded[$0] },
+                                                       to: split.train.map { encoded[$0] },
+                                                       idsPerPosition: preparation.idsPerPosition)
+            let outcome = fit(network, encoded: encoded, labels: labels, train: split.train,
+                              validation: split.validation, validationTexts: validation,
                               seed: seed, member: member + 1, start: start, progress: progress)
             networks.append(network)
-            bestLosses.append(outcome.loss)
-            bestAccuracies.append(outcome.accuracy)
             bestEpochs.append(Double(outcome.epoch))
+            if !split.validation.isEmpty {
+                let single = TextClassifier(configuration: TextClassifier.Configuration(
+                    task: task, labelSource: labelSource, classes: classes, preparation: preparation, network: config,
+                    members: 1, metrics: [:], createdAt: ""), networks: [network])
+                for (row, p) in zip(split.validation, single.probabilities(encoded: validation)) {
+                    for c in 0..<k { heldOutSum[row][c] += p[c] }
+                    heldOutVotes[row] += 1
+                }
+            }
         }
         let configuration = TextClassifier.Configuration(
             task: task, labelSource: labelSource, classes: classes, preparation: preparation, network: config,
             members: s.members, metrics: [:], createdAt: ISO8601DateFormatter().string(from: Date()))
         let classifier = TextClassifier(configuration: configuration, networks: networks)
+        let validated = heldOutVotes.indices.filter { heldOutVotes[$0] > 0 }
         var metrics: [String: Double] = [
-            "trainingTexts": Double(trainIdx.count),
-            "validationTexts": Double(validIdx.count),
-            "classes": Double(classes.count),
+            "texts": Double(examples.count),
+            "trainingTextsPerMember": Double(splits[0].train.count),
+            "validationTexts": Double(validated.count),
+            "classes": Double(k),
             "vocabulary": Double(preparation.vocabulary.count),
             "seconds": Date().timeIntervalSince(start),
             "epochs": bestEpochs.reduce(0, +) / Double(bestEpochs.count),
         ]
-        if !validIdx.isEmpty {
-            // The ensemble's own validation accuracy (members' probabilities averaged).
-            let probabilities = classifier.probabilities(encoded: validIdx.map { encoded[$0] })
-            let report = ClassificationReport(classes: classes, probabilities: probabilities, truth: validIdx.map { labels[$0] })
+        if !validated.isEmpty {
+            // Held-out accuracy: each text scored by the mean of the members that did not train on it.
+            let probabilities = validated.map { i in heldOutSum[i].map { $0 / Float(heldOutVotes[i]) } }
+            let report = ClassificationReport(classes: classes, probabilities: probabilities, truth: validated.map { labels[$0] })
             metrics["validationAccuracy"] = report.accuracy
             metrics["validationMacroF1"] = report.macroF1
             metrics["validationLoss"] = report.logLoss
@@ -160,9 +182,22 @@ public struct TextTrainer {
         return Result(classifier: classifier, metrics: metrics)
     }
 
+    /// Validation texts as a member sees them: word ids it never trained on become unknown (n-grams stay).
+    static func restrictWords(of texts: [TextPreparation.Encoded], to training: [TextPreparation.Encoded],
+                              idsPerPosition s: Int) -> [TextPreparation.Encoded] {
+        var seen = Set<Int32>()
+        for t in training { for p in 0..<t.tokens.count { seen.insert(t.ids[p * s]) } }
+        return texts.map { t in
+            var t = t
+            for p in 0..<t.tokens.count where !seen.contains(t.ids[p * s]) { t.ids[p * s] = TextPreparation.unknownId }
+            return t
+        }
+    }
+
     /// Trains one network; keeps the weights of the epoch with the lowest validation loss.
     private func fit(_ network: TextNetwork, encoded: [TextPreparation.Encoded], labels: [Int],
-                     train: [Int], validation: [Int], seed: UInt64, member: Int, start: Date,
+                     train: [Int], validation: [Int], validationTexts: [TextPreparation.Encoded],
+                     seed: UInt64, member: Int, start: Date,
                      progress: (EpochReport) -> Void) -> (loss: Double, accuracy: Double, epoch: Int) {
         let s = settings
         let optimizer = Adam(learningRate: s.learningRate)
@@ -213,7 +248,7 @@ public struct TextTrainer {
                 progress(report)
                 continue
             }
-            let (vLoss, vAccuracy) = evaluate(network, encoded: encoded, labels: labels, indices: validation)
+            let (vLoss, vAccuracy) = evaluate(network, texts: validationTexts, labels: validation.map { labels[$0] })
             report.validationLoss = vLoss
             report.validationAccuracy = vAccuracy
             report.elapsed = Date().timeIntervalSince(start)
@@ -239,17 +274,16 @@ public struct TextTrainer {
     }
 
     /// Mean cross-entropy (no smoothing) and accuracy of one network on some texts.
-    private func evaluate(_ network: TextNetwork, encoded: [TextPreparation.Encoded], labels: [Int],
-                          indices: [Int]) -> (loss: Double, accuracy: Double) {
+    private func evaluate(_ network: TextNetwork, texts: [TextPreparation.Encoded], labels: [Int]) -> (loss: Double, accuracy: Double) {
         let probs = Tensor()
         var total = 0.0, correct = 0
         var i = 0
         let k = network.configuration.classes
-        let sorted = indices.sorted { encoded[$0].tokens.count < encoded[$1].tokens.count }
+        let sorted = texts.indices.sorted { texts[$0].tokens.count < texts[$1].tokens.count }
         while i < sorted.count {
             let batch = Array(sorted[i..<min(sorted.count, i + 256)])
             i += batch.count
-            let (ids, steps, lengths) = TextClassifier.pack(batch.map { encoded[$0] }, idsPerPosition: network.configuration.idsPerPosition)
+            let (ids, steps, lengths) = TextClassifier.pack(batch.map { texts[$0] }, idsPerPosition: network.configuration.idsPerPosition)
             let logits = network.logits(ids: ids, batch: batch.count, steps: steps, lengths: lengths, training: false)
             softmax(logits, into: probs)
             for (b, index) in batch.enumerated() {
@@ -260,6 +294,6 @@ public struct TextTrainer {
                 total -= log(max(Double(row[labels[index]]), 1e-12))
             }
         }
-        return (total / Double(max(indices.count, 1)), Double(correct) / Double(max(indices.count, 1)))
+        return (total / Double(max(texts.count, 1)), Double(correct) / Double(max(texts.count, 1)))
     }
 }

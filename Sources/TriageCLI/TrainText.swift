@@ -53,6 +53,20 @@ struct TrainText: ParsableCommand {
     var filters = 96
     @Option(help: "LSTM units per direction (lstm, bilstm).")
     var hidden = 64
+    @Option(help: ArgumentHelp("Convolution widths in tokens, comma-separated (cnn).", valueName: "widths"))
+    var kernelSizes = "1,2,3"
+    @Option(help: "Dropout before the classifier.")
+    var dropout: Float = 0.4
+    @Option(help: "Share of word ids hidden in training so the character n-grams learn to stand in for words.")
+    var wordDropout: Float = 0.1
+    @Option(help: "Label smoothing of the cross-entropy.")
+    var labelSmoothing: Float = 0.05
+    @Option(help: ArgumentHelp("Character n-gram lengths of the sub-word fallback, comma-separated (\"\" for none).", valueName: "lengths"))
+    var ngrams = "3"
+    @Option(help: "Hashed n-gram rows.")
+    var buckets = 16384
+    @Option(help: "Words seen fewer times in training are left out of the vocabulary (their n-grams still count).")
+    var minCount = 1
     @Option(help: ArgumentHelp("Name in the model table (default: the output file's name without extension).", valueName: "name"))
     var name: String?
     @Flag(help: "Print the final metrics as one JSON object.")
@@ -74,6 +88,15 @@ struct TrainText: ParsableCommand {
         guard members >= 1 && members <= 32 else { throw ValidationError("--members must be between 1 and 32.") }
         guard batchSize >= 1, maxTokens >= 1, dimension >= 1, filters >= 1, hidden >= 1, patience >= 1 else {
             throw ValidationError("--batch-size, --max-tokens, --dimension, --filters, --hidden and --patience must be positive.")
+        }
+        guard parseList(kernelSizes) != nil, parseList(ngrams) != nil else {
+            throw ValidationError("--kernel-sizes and --ngrams take positive integers separated by commas, e.g. 1,2,3.")
+        }
+        guard dropout >= 0 && dropout < 1, wordDropout >= 0 && wordDropout < 1, labelSmoothing >= 0 && labelSmoothing < 1 else {
+            throw ValidationError("--dropout, --word-dropout and --label-smoothing must be in [0, 1).")
+        }
+        guard buckets >= 1 && buckets <= 1 << 22, minCount >= 1 else {
+            throw ValidationError("--buckets must be between 1 and 4194304 and --min-count at least 1.")
         }
         guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1), e.g. 0.002.") }
         guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output must name a file, e.g. models/vignettes.safetensors.") }
@@ -103,6 +126,13 @@ struct TrainText: ParsableCommand {
         settings.dimension = dimension
         settings.filters = filters
         settings.hiddenSize = hidden
+        settings.kernelSizes = parseList(kernelSizes) ?? [1, 2, 3]
+        settings.dropout = dropout
+        settings.wordDropout = wordDropout
+        settings.labelSmoothing = labelSmoothing
+        settings.preparation.ngramSizes = parseList(ngrams) ?? [3]
+        settings.preparation.buckets = buckets
+        settings.preparation.minCount = minCount
         let classCount = Set(data.examples.map(\.label)).count
         if !quiet {
             Console.note("training a \(arch) text classifier on \(data.examples.count) texts, \(classCount) classes (\(source))"
@@ -161,5 +191,13 @@ struct TrainText: ParsableCommand {
             line += String(format: ", %.1f s", metrics["seconds"] ?? 0)
             print(line)
         }
+    }
+
+    /// Positive integers separated by commas ("" is the empty list), or nil when malformed.
+    func parseList(_ s: String) -> [Int]? {
+        let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard values.count == parts.count, values.allSatisfy({ $0 >= 1 && $0 <= 64 }) else { return nil }
+        return values
     }
 }
