@@ -40,6 +40,10 @@ public final class Labeler {
     public let rules: RuleSet
     /// The sections labelled; empty means the whole text.
     public let sections: Set<String>
+    /// Sentences longer than this are labelled in pieces.
+    static let maxSentenceBytes = 1000
+    /// Context read on each side of a piece of a long sentence (more than any trigger's window).
+    static let margin = 400
     private var tokens: [Token] = []
     private var matches: [Match] = []
 
@@ -132,7 +136,20 @@ public final class Labeler {
             lowered.withUnsafeBufferPointer { bytes in
                 for range in rangesToLabel(bytes, original: UnsafeBufferPointer(orig)) {
                     for sentence in TextScanner.sentences(UnsafeBufferPointer(orig), range, abbreviations: rules.text.abbreviations) {
-                        judge(bytes, sentence: sentence, into: &judgements, sentenceRanges: true)
+                        // A run-on "sentence" (a table, a text without periods) is cut at spaces every
+                        // ~1,000 bytes: scopes are a few words long, and the work stays linear.
+                        // Each piece is read with a margin of context on both sides (so a trigger just
+                        // across a cut still reaches), but only its own mentions are counted.
+                        var start = sentence.lowerBound
+                        while sentence.upperBound - start > Labeler.maxSentenceBytes {
+                            var cut = start + Labeler.maxSentenceBytes
+                            while cut > start + Labeler.maxSentenceBytes / 2 && !TextScanner.isSpace(bytes[cut]) { cut -= 1 }
+                            let context = max(sentence.lowerBound, start - Labeler.margin)..<min(sentence.upperBound, cut + Labeler.margin)
+                            judge(bytes, sentence: context, into: &judgements, sentenceRanges: true, counting: start..<cut)
+                            start = cut
+                        }
+                        let context = max(sentence.lowerBound, start - Labeler.margin)..<sentence.upperBound
+                        judge(bytes, sentence: context, into: &judgements, sentenceRanges: true, counting: start..<sentence.upperBound)
                     }
                 }
             }
@@ -283,7 +300,7 @@ public final class Labeler {
     }
 
     private func judge(_ bytes: UnsafeBufferPointer<UInt8>, sentence: Range<Int>,
-                       into judgements: inout [MentionJudgement], sentenceRanges: Bool) {
+                       into judgements: inout [MentionJudgement], sentenceRanges: Bool, counting: Range<Int>? = nil) {
         tokens.removeAll(keepingCapacity: true)
         TextScanner.tokenize(bytes, sentence, into: &tokens)
         if tokens.isEmpty { return }
@@ -304,6 +321,7 @@ public final class Labeler {
         let triggers = resolveTriggers()
         for (k, (m, o, ruleId)) in mentions.enumerated() {
             let span = m.start..<m.end
+            if let counting, !counting.contains(Int(tokens[m.start].start)) { continue }
             if exclusions.contains(where: { $0.1 == o && $0.0.overlaps(span) }) { continue }
             let longer = mentions.enumerated().contains { j, other in
                 j != k && other.1 == o && other.0.start <= m.start && other.0.end >= m.end

@@ -59,6 +59,14 @@ final class TextTests: XCTestCase {
         XCTAssertTrue(label.ruleId.hasPrefix("corpora/rules/chestxray14/labels/Effusion.txt:"), label.ruleId)
     }
 
+    func testRunOnTextIsLabelledInPieces() throws {
+        let labeler = Labeler(rules: try Fixtures.scheme("chestxray14"))
+        let text = String(repeating: "no pleural effusion and ", count: 5000) + "but right pneumothorax"
+        let values = labeler.values(text)
+        XCTAssertEqual(values["Effusion"], .negative)
+        XCTAssertEqual(values["Pneumothorax"], .positive)
+    }
+
     func testCSVQuotedMultilineFields() throws {
         let csv = "id,text\r\n1,\"a, \"\"quoted\"\"\nsecond line\"\n2,plain\n"
         let records = try CSVReader.records(Data(csv.utf8), origin: "t.csv")
