@@ -42,7 +42,7 @@ public final class Miner {
     /// Worker threads for parsing and labelling.
     public let jobs: Int
     /// Reports per transaction.
-    public var batchSize = 2000
+    public var batchSize = 500
     /// Reports longer than this many UTF-8 bytes are skipped with a warning.
     public var maxReportBytes = 1 << 20
     /// MeSH terms -> labels of the scheme (Open-i), if a mapping exists.
@@ -74,6 +74,7 @@ public final class Miner {
         let started = Date()
         let cpuStarted = Miner.cpuTime()
         summary = MiningSummary()
+        inFlight = nil
         for path in paths {
             let sourceName = source ?? ((path as NSString).standardizingPath as NSString).lastPathComponent
             seenIds = [:]
@@ -89,16 +90,19 @@ public final class Miner {
                     }
                 }
             } catch is Stopped {
+                try flush()
                 summary.interrupted = true
                 break
             } catch let error as CustomStringConvertible where !(error is DatabaseError) {
                 // The path itself cannot be read: say so, keep what was stored, go on with the next path.
                 if !pending.isEmpty { try process(pending, source: sourceName, state: state); pending.removeAll() }
+                try flush()
                 warn("\(error)")
                 summary.bad += 1
                 continue
             }
             if !pending.isEmpty { try process(pending, source: sourceName, state: state) }
+            try flush()
         }
         summary.seconds = Date().timeIntervalSince(started)
         summary.cpuSeconds = Miner.cpuTime() - cpuStarted
@@ -143,23 +147,51 @@ public final class Miner {
     }
 
     /// Parses and labels a batch on `jobs` threads, then writes it in one transaction.
+    /// A batch being parsed and labelled on worker threads while the previous one is written.
+    final class InFlight: @unchecked Sendable {
+        let outcomes: UnsafeMutableBufferPointer<Outcome?>
+        let group = DispatchGroup()
+        let source: String
+        let state: SourceState
+        init(count: Int, source: String, state: SourceState) {
+            outcomes = .allocate(capacity: count)
+            outcomes.initialize(repeating: nil)
+            self.source = source
+            self.state = state
+        }
+        deinit {
+            outcomes.deinitialize()
+            outcomes.deallocate()
+        }
+    }
+    private var inFlight: InFlight?
+
+    /// Starts parsing and labelling a batch on `jobs` threads, then writes the previous batch meanwhile.
     private func process(_ items: [WorkItem], source: String, state: SourceState) throws {
-        var outcomes = [Outcome?](repeating: nil, count: items.count)
+        let batch = InFlight(count: items.count, source: source, state: state)
         let workers = min(jobs, max(1, items.count / 64))
         let rules = self.rules, sections = self.sections
         let maxBytes = maxReportBytes
-        outcomes.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+        for w in 0..<workers {
+            DispatchQueue.global().async(group: batch.group) {
                 let labeler = Labeler(rules: rules, sections: sections)
                 var k = w
                 while k < items.count {
-                    out[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes)
+                    batch.outcomes[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes)
                     k += workers
                 }
             }
         }
-        try write(outcomes.compactMap { $0 }, source: source, state: state)
+        try flush()
+        inFlight = batch
+    }
+
+    /// Waits for the batch in flight and writes it in one transaction.
+    private func flush() throws {
+        guard let batch = inFlight else { return }
+        inFlight = nil
+        batch.group.wait()
+        try write(batch.outcomes.compactMap { $0 }, source: batch.source, state: batch.state)
         progress(summary.reports)
     }
 
