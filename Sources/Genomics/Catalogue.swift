@@ -138,14 +138,18 @@ public final class Catalogue: Sendable {
             return Catalogue(name: name, entries: try garcEntries(bytes, file: path))
         }
         var entries: [CatalogueEntry] = []
+        var gradings: [String: Grading] = [:], drugs: [String: String] = [:]
         try CSVLine.read(bytes, file: path, columns: ["Gene", "Mutation", "drug", "confidence", "original_mutation", "comment"]) {
             line, fields, c in
-            guard let grading = Grading(text: fields[c[3]]) else {
+            let gradingText = fields[c[3]], drugText = fields[c[2]]
+            if gradings[gradingText] == nil, let parsed = Grading(text: gradingText) { gradings[gradingText] = parsed }
+            if drugs[drugText] == nil { drugs[drugText] = drugName(drugText) }
+            guard let grading = gradings[gradingText], let drug = drugs[drugText] else {
                 throw GenomicsError(file: path, line: line, "confidence '\(fields[c[3]])' is not a WHO grading")
             }
             var change = fields[c[1]]
             if change == "frameshift" { change = "frameshift_variant" }
-            entries.append(CatalogueEntry(gene: fields[c[0]], change: change, drug: drugName(fields[c[2]]),
+            entries.append(CatalogueEntry(gene: fields[c[0]], change: change, drug: drug,
                                           grading: grading, comment: fields[c[5]]))
         }
         return Catalogue(name: name, entries: entries)

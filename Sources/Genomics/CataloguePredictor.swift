@@ -12,6 +12,8 @@ public struct Evidence: Sendable, Codable, Hashable {
     public var alleleFraction: Double
     /// Why it does not count, when an epistasis rule of the catalogue cancels it.
     public var note: String?
+    /// The change named against a nearby non-catalogue gene (fabG1 c.-15C>T), when there is one.
+    public var alias: String?
 }
 
 /// The prediction for one drug.
@@ -91,7 +93,8 @@ public struct CataloguePredictor: Sendable {
         for drug in catalogue.drugs {
             var items = (evidence[drug] ?? []).map { entry, item in
                 Evidence(gene: entry.gene, change: entry.change, grading: entry.grading.text,
-                         alleleFraction: item.alleleFraction, note: epistasis(entry, lostFunction: lostFunction, abrogated: abrogated[drug] ?? []))
+                         alleleFraction: item.alleleFraction, note: epistasis(entry, lostFunction: lostFunction, abrogated: abrogated[drug] ?? []),
+                         alias: item.variant.alias)
             }
             let gradings = (evidence[drug] ?? []).enumerated().filter { items[$0.offset].note == nil }.map(\.element.0.grading)
             let best = gradings.min()

@@ -40,18 +40,19 @@ enum CSVLine {
         return fields
     }
 
-    /// Calls `body` with each data line's number and fields after checking the header has `columns`.
-    /// Returns the header's column indices of `columns` in order.
+    /// Calls `body` with each data line's number, its fields (only the requested `columns` are
+    /// filled; the others are empty) and the indices of `columns` in the header.
     static func read(_ bytes: [UInt8], file: String, columns: [String],
                      _ body: (Int, [String], [Int]) throws -> Void) throws {
         var indices: [Int] = []
+        var wanted: [Bool] = []
         var width = 0
+        var fields: [String] = []
         try bytes.withUnsafeBufferPointer { buffer in
             try Lines.forEach(buffer) { number, line in
                 if line.isEmpty { return true }
-                let fields = try split(line, file: file, line: number)
                 if number == 1 {
-                    var header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                    var header = try split(line, file: file, line: number).map { $0.trimmingCharacters(in: .whitespaces) }
                     if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
                     for name in columns {
                         guard let index = header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) else {
@@ -61,10 +62,27 @@ enum CSVLine {
                         indices.append(index)
                     }
                     width = header.count
+                    wanted = (0..<width).map { indices.contains($0) }
+                    fields = Array(repeating: "", count: width)
                     return true
                 }
-                guard fields.count == width else {
-                    throw GenomicsError(file: file, line: number, "\(fields.count) fields where the header has \(width)")
+                if line.contains(UInt8(ascii: "\"")) {
+                    let all = try split(line, file: file, line: number)
+                    guard all.count == width else {
+                        throw GenomicsError(file: file, line: number, "\(all.count) fields where the header has \(width)")
+                    }
+                    try body(number, all, indices)
+                    return true
+                }
+                // Fast path without quotes: build strings only for the wanted columns.
+                var k = 0, start = 0
+                for i in 0...line.count where i == line.count || line[i] == UInt8(ascii: ",") {
+                    if k < width && wanted[k] { fields[k] = Lines.string(line, start, i) }
+                    k += 1
+                    start = i + 1
+                }
+                guard k == width else {
+                    throw GenomicsError(file: file, line: number, "\(k) fields where the header has \(width)")
                 }
                 try body(number, fields, indices)
                 return true

@@ -63,9 +63,8 @@ public enum FASTA {
                     throw GenomicsError(file: file, line: number,
                                         "sequence before the first '>' header: this is not a FASTA file")
                 }
-                current = nil  // keep the sequence uniquely referenced while appending
-                record.sequence.reserveCapacity(record.sequence.count + line.count)
-                defer { current = record }
+                current = nil  // keep the sequence uniquely referenced while appending (no reserveCapacity:
+                defer { current = record }  // growing it line by line would copy it every line)
                 for (column, byte) in line.enumerated() {
                     let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
                     if Residue.isAllowed(upper) {

@@ -22,12 +22,13 @@ public struct GFFFeature: Sendable, Equatable {
 /// GFF3 gene annotation: nine tab-separated columns; `##FASTA` ends the features.
 public enum GFF3 {
     /// Reads every feature of the file at `path` (gzip or plain).
-    public static func read(_ path: String) throws -> [GFFFeature] {
-        try parse(try InputFile.bytes(path), file: path)
+    public static func read(_ path: String, types: Set<String>? = nil) throws -> [GFFFeature] {
+        try parse(try InputFile.bytes(path), file: path, types: types)
     }
 
     /// Parses GFF3 text; errors name `file`:line.
-    public static func parse(_ bytes: [UInt8], file: String = "<gff3>") throws -> [GFFFeature] {
+    /// Only features whose type is in `types` are kept (all when nil); the others are still checked for 9 columns.
+    public static func parse(_ bytes: [UInt8], file: String = "<gff3>", types: Set<String>? = nil) throws -> [GFFFeature] {
         var features: [GFFFeature] = []
         try bytes.withUnsafeBufferPointer { buffer in
             try Lines.forEach(buffer) { number, line in
@@ -42,6 +43,7 @@ public enum GFF3 {
                     throw GenomicsError(file: file, line: number,
                                         "\(columns.count) tab-separated columns; a GFF3 feature line has 9")
                 }
+                if let types, !types.contains(String(columns[2])) { return true }
                 guard let start = Int(columns[3]), let end = Int(columns[4]), start >= 1 else {
                     throw GenomicsError(file: file, line: number,
                                         "start '\(columns[3])' and end '\(columns[4])' must be positive integers")

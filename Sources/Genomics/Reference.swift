@@ -102,7 +102,7 @@ public final class Reference: Sendable {
         var byLocus: [String: (Int, Int, Int)] = [:]
         var rnaNames: Set<String> = ["rrs", "rrl", "rrf"]
         if let gff {
-            for feature in try GFF3.read(gff) {
+            for feature in try GFF3.read(gff, types: ["gene", "rRNA_gene", "ncRNA_gene", "tRNA_gene", "pseudogene"]) {
                 guard feature.type.hasSuffix("gene"),
                   let name = feature.attributes["Name"] ?? feature.attributes["gene_id"] else { continue }
             if let locus = feature.attributes["gene_id"] {

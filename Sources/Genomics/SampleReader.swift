@@ -16,24 +16,46 @@ public struct SampleReader: Sendable {
     public let annotator: VariantAnnotator
     /// Keep records whose FILTER is not PASS.
     public var includeFiltered = false
-    /// Positions inside some catalogue gene or its upstream window, one flag per base (index = position).
-    private let inRegion: [Bool]
+    /// The locus aligner, built on first use (only FASTA input needs it).
+    private let aligner = LazyAligner()
+    /// The catalogue genes with their upstream windows as merged, sorted intervals; a binary search
+    /// over them stays in cache where a per-base table would not.
+    private let regions: [ClosedRange<Int>]
 
     /// A reader naming variants with `annotator`.
     public init(annotator: VariantAnnotator) {
         self.annotator = annotator
         let reference = annotator.reference
-        var mask = [Bool](repeating: false, count: reference.sequence.count + 2)
+        let length = reference.sequence.count
+        var spans: [ClosedRange<Int>] = []
         for gene in reference.genes {
             let lo = gene.strand >= 0 ? gene.start - annotator.upstreamWindow : gene.start
             let hi = gene.strand >= 0 ? gene.end : gene.end + annotator.upstreamWindow
-            for p in lo...hi {
-                var q = p
-                if q < 1 { q += reference.sequence.count } else if q > reference.sequence.count { q -= reference.sequence.count }
-                if q >= 1 && q < mask.count { mask[q] = true }
+            // The chromosome is circular: a window past either end continues at the other.
+            if lo < 1 { spans.append((lo + length)...length); spans.append(1...hi) }
+            else if hi > length { spans.append(lo...length); spans.append(1...(hi - length)) }
+            else { spans.append(lo...hi) }
+        }
+        spans.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [ClosedRange<Int>] = []
+        for span in spans {
+            if let last = merged.last, span.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, span.upperBound)
+            } else {
+                merged.append(span)
             }
         }
-        inRegion = mask
+        regions = merged
+    }
+
+    /// True when `position` lies in a catalogue gene or its upstream window.
+    @inline(__always) func inRegion(_ position: Int) -> Bool {
+        var left = 0, right = regions.count
+        while left < right {
+            let mid = (left + right) >> 1
+            if regions[mid].upperBound < position { left = mid + 1 } else { right = mid }
+        }
+        return left < regions.count && regions[left].lowerBound <= position
     }
 
     /// Reads a VCF or FASTA file (recognised by content; gzip either way).
@@ -41,9 +63,34 @@ public struct SampleReader: Sendable {
         let bytes = try InputFile.bytes(path)
         let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
         if first == UInt8(ascii: ">") {
-            throw GenomicsError(file: path, "FASTA input needs the locus aligner (LocusAligner)")
+            return [try sample(fasta: try FASTA.parse(bytes, file: path), file: path)]
         }
         return try samples(vcf: bytes, file: path)
+    }
+
+    /// The sample of an assembled genome or of locus sequences: each catalogue locus is aligned
+    /// to the records, and its differences from H37Rv are named. Fewer than half the loci found
+    /// means the sequence is not M. tuberculosis (complex), and is refused.
+    public func sample(fasta records: [FASTARecord], file: String) throws -> SampleInput {
+        let result = aligner.value(annotator.reference).align(records)
+        let total = annotator.reference.genes.count
+        let found = total - result.missing.count
+        if found * 2 < total {
+            let bases = records.reduce(0) { $0 + $1.sequence.count }
+            throw GenomicsError(file: file,
+                "not M. tuberculosis: only \(found) of \(total) resistance loci were found in \(records.count) record(s) "
+                + "of \(bases) bases (an assembled M. tuberculosis genome or its locus sequences are needed)")
+        }
+        var input = SampleInput(id: Self.sampleName(file), variants: [], notes: [])
+        if !result.missing.isEmpty {
+            input.notes.append("loci not found, read as unchanged: \(result.missing.joined(separator: ", "))")
+        }
+        for v in result.variants {
+            for named in annotator.annotate(position: v.position, ref: v.ref, alt: v.alt) {
+                input.variants.append(SampleVariant(variant: named, alleleFraction: 1, position: String(v.position)))
+            }
+        }
+        return input
     }
 
     /// The file name without directories and .gz / .vcf / .fasta extensions.
@@ -59,8 +106,7 @@ public struct SampleReader: Sendable {
     public func samples(vcf bytes: [UInt8], file: String) throws -> [SampleInput] {
         let reference = annotator.reference
         let sequence = reference.sequence
-        let mask = inRegion
-        let vcf = try VCF.parse(bytes, file: file, keep: { pos in pos < mask.count && mask[pos] }, checkRef: { pos, ref in
+        let vcf = try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
             Self.refProblem(pos: pos, ref: ref, sequence: sequence)
         })
         try checkContigs(vcf.header, file: file)
@@ -146,5 +192,20 @@ public struct SampleReader: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// Builds the locus aligner once, on first use, for all threads.
+final class LazyAligner: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: LocusAligner?
+
+    func value(_ reference: Reference) -> LocusAligner {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let made = LocusAligner(reference: reference)
+        built = made
+        return made
     }
 }

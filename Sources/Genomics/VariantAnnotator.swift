@@ -9,13 +9,17 @@ public struct GeneVariant: Hashable, Sendable, Codable {
     /// Other spellings of the same change that catalogues use (an indel placed 5' instead of 3',
     /// `ins` instead of `dup`); looked up when `change` is not in a catalogue.
     public var synonyms: [String]
+    /// The same change named against the nearest annotated gene when that is not a catalogue
+    /// gene (the fabG1 promoter's `inhA c.-777C>T` is `fabG1 c.-15C>T`), for reports.
+    public var alias: String?
 
     /// A named variant.
-    public init(gene: String, change: String, effect: String, synonyms: [String] = []) {
+    public init(gene: String, change: String, effect: String, synonyms: [String] = [], alias: String? = nil) {
         self.gene = gene
         self.change = change
         self.effect = effect
         self.synonyms = synonyms
+        self.alias = alias
     }
 
     /// `gene change`, the way reports print it.
@@ -38,6 +42,9 @@ public struct VariantAnnotator: Sendable {
     /// Genes sorted by the start of their window, for the overlap search.
     private let windows: [(lo: Int, hi: Int, gene: Gene)]
     private let maxWindow: Int
+    /// Annotated genes that are not catalogue genes, sorted by start (for alias names).
+    private let aliasGenes: [Gene]
+    private let longestAlias: Int
 
     /// An annotator over `reference`'s catalogue genes.
     public init(reference: Reference, upstreamWindow: Int = 2_000, genes: [Gene]? = nil) {
@@ -48,6 +55,9 @@ public struct VariantAnnotator: Sendable {
             gene.strand >= 0 ? (gene.start - upstreamWindow, gene.end, gene) : (gene.start, gene.end + upstreamWindow, gene)
         }.sorted { $0.lo < $1.lo }
         maxWindow = windows.map { $0.hi - $0.lo + 1 }.max() ?? 0
+        let catalogueNames = Set(reference.genes.map(\.name))
+        aliasGenes = reference.annotation.filter { !catalogueNames.contains($0.name) }
+        longestAlias = aliasGenes.map(\.length).max() ?? 0
     }
 
     /// The genes whose body or upstream window holds genomic `lo...hi`.
@@ -98,7 +108,33 @@ public struct VariantAnnotator: Sendable {
         for gene in chosen {
             names += name(gene: gene, position: pos, ref: r, alt: a)
         }
+        if inside.isEmpty, let other = aliasGene(first, last) {
+            let alias = name(gene: other, position: pos, ref: r, alt: a).first.map { "\($0.gene) \($0.change)" }
+            for i in names.indices { names[i].alias = alias }
+        }
         return names
+    }
+
+    /// A gene of the full annotation (not a catalogue gene) that holds `lo...hi` or lies up to
+    /// 100 bases downstream of it.
+    func aliasGene(_ lo: Int, _ hi: Int) -> Gene? {
+        var best: (Gene, Int)?
+        // Genes are sorted by start and none is longer than `longestAlias`: search from there.
+        var left = 0, right = aliasGenes.count
+        while left < right {
+            let mid = (left + right) / 2
+            if aliasGenes[mid].start < lo - longestAlias - 100 { left = mid + 1 } else { right = mid }
+        }
+        for gene in aliasGenes[left...] {
+            if gene.start > hi + 100 { break }
+            let inside = gene.start <= hi && gene.end >= lo
+            let distance = gene.strand >= 0 ? gene.start - hi : lo - gene.end
+            if inside || (distance > 0 && distance <= 100) {
+                let score = inside ? 0 : distance
+                if score < (best?.1 ?? Int.max) { best = (gene, score) }
+            }
+        }
+        return best?.0
     }
 
     // MARK: - Per gene

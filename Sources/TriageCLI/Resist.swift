@@ -112,20 +112,28 @@ struct Resist: ParsableCommand {
         var bad = 0
         let start = Date()
         var lastProgress = start
-        for (index, file) in files.enumerated() {
-            do {
-                for sample in try reader.read(file) {
-                    try report.print(predictor.predict(sample: sample.id, variants: sample.variants), notes: sample.notes)
+        // Files are read, named and predicted on all cores in ordered chunks; output stays in input order.
+        let chunk = 256
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        var done = 0
+        while done < files.count {
+            let batch = Array(files[done..<min(files.count, done + chunk)])
+            let results = Self.process(batch, reader: reader, predictor: predictor, threads: threads)
+            for result in results {
+                switch result {
+                case .success(let samples):
+                    for (prediction, notes) in samples { try report.print(prediction, notes: notes) }
+                case .failure(let error):
+                    bad += 1
+                    Console.error("\(error)")
                 }
-            } catch {
-                bad += 1
-                Console.error("\(error)")
             }
-            if files.count > 200, Date().timeIntervalSince(lastProgress) > 2 {
+            done += batch.count
+            if files.count > chunk, Date().timeIntervalSince(lastProgress) > 2 {
                 lastProgress = Date()
-                let rate = Double(index + 1) / lastProgress.timeIntervalSince(start)
-                Console.note(String(format: "%d/%d files, %.0f files/s, ETA %.0f s", index + 1, files.count, rate,
-                                    Double(files.count - index - 1) / rate))
+                let rate = Double(done) / lastProgress.timeIntervalSince(start)
+                Console.note(String(format: "%d/%d files, %.0f files/s, ETA %.0f s", done, files.count, rate,
+                                    Double(files.count - done) / rate))
             }
         }
         report.finish()
@@ -133,6 +141,38 @@ struct Resist: ParsableCommand {
             Console.note("\(bad) of \(files.count) file(s) could not be used")
             if !keepGoing { throw ExitCode(1) }
         }
+    }
+}
+
+extension Resist {
+    /// Reads and predicts `files` on `threads` threads; results in file order.
+    static func process(_ files: [String], reader: SampleReader, predictor: CataloguePredictor,
+                        threads: Int) -> [Result<[(SamplePrediction, [String])], Error>] {
+        let box = ResultBox(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            var i = worker
+            while i < files.count {
+                let result = Result { try reader.read(files[i]).map { sample in
+                    (predictor.predict(sample: sample.id, variants: sample.variants), sample.notes)
+                } }
+                box.set(i, result)
+                i += threads
+            }
+        }
+        return box.values
+    }
+}
+
+/// Per-index results written from several threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<[(SamplePrediction, [String])], Error>?]
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: Result<[(SamplePrediction, [String])], Error>) {
+        lock.lock(); storage[i] = value; lock.unlock()
+    }
+    var values: [Result<[(SamplePrediction, [String])], Error>] {
+        storage.map { $0 ?? .failure(GenomicsError("not processed")) }
     }
 }
 
@@ -185,7 +225,7 @@ final class Report {
         for drug in drugs {
             guard let call = p.drugs[drug] else { continue }
             let evidence = call.evidence.map { e in
-                "\(e.gene) \(e.change) (\(e.grading), \(String(format: "%.2f", e.alleleFraction)))" + (e.note.map { " [\($0)]" } ?? "")
+                "\(e.gene) \(e.change)" + (e.alias.map { " [\($0)]" } ?? "") + " (\(e.grading), \(String(format: "%.2f", e.alleleFraction)))" + (e.note.map { " [\($0)]" } ?? "")
             }
             out += drug.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                 + call.call.padding(toLength: 4, withPad: " ", startingAt: 0) + "  "

@@ -73,3 +73,11 @@ final class AnnotatorTests: XCTestCase {
         XCTAssertEqual(reference.corrections.count, 1)
     }
 }
+
+final class AliasTests: XCTestCase {
+    func testFabG1PromoterAlias() throws {
+        let annotator = VariantAnnotator(reference: try TestData.reference())
+        let variants = annotator.annotate(position: 1673425, ref: "C", alt: "T")
+        XCTAssertEqual(variants.first { $0.gene == "inhA" }?.alias, "fabG1 c.-15C>T")
+    }
+}

@@ -1,0 +1,51 @@
+import Corpus
+import Foundation
+import XCTest
+@testable import Genomics
+
+final class IsolateImportTests: XCTestCase {
+    func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func testImportIsIdempotentAndResolvesMethods() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbimport-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let phenotypes = try write("""
+            sample_id,drug,phenotype,method
+            1,Rifampicin,R,WHO
+            2,Rifampicin,S,ALL
+            2,Rifampicin,R,CC-ATU
+            2,Isoniazid,X,ALL
+            """, "p.csv", in: dir)
+        let genotypes = try write("""
+            sample_id,gene,variant,effect,allele_fraction,position
+            1,rpoB,p.Ser450Leu,missense_variant,0.99,761155
+            1,katG,,,,
+            3,katG,p.Ser315Thr,missense_variant,1.0,2155168
+            3,katG,p.Gly1fs,frameshift,2.0,2155000
+            """, "g.csv", in: dir)
+        let corpus = try Corpus(path: dir.appendingPathComponent("c.sqlite").path)
+        let p = try PhenotypeTable.read(phenotypes), g = try GenotypeTable.read(genotypes)
+        XCTAssertEqual(p.problems.count, 1)   // phenotype X
+        XCTAssertEqual(g.problems.count, 1)   // allele fraction 2.0
+        XCTAssertEqual(p.phenotypes["2"]?["Rifampicin"]?.resistant, false)  // ALL outranks CC-ATU
+        let first = try IsolateImport.run(corpus: corpus, phenotypes: p, genotypes: g, source: "test")
+        XCTAssertEqual(first.isolatesCreated, 3)
+        XCTAssertEqual(first.variants, 2)
+        XCTAssertEqual(first.phenotypes, 2)
+        let second = try IsolateImport.run(corpus: corpus, phenotypes: p, genotypes: g, source: "test")
+        XCTAssertEqual(second.isolatesCreated, 0)
+        XCTAssertEqual(second.isolatesExisting, 3)
+        let counts = Dictionary(uniqueKeysWithValues: try corpus.tableCounts().map { ($0.table, $0.rows) })
+        XCTAssertEqual(counts["isolate"], 3)
+        XCTAssertEqual(counts["variant"], 2)
+        XCTAssertEqual(counts["phenotype"], 2)
+        let (loadedGenotypes, loadedPhenotypes) = try IsolateImport.load(corpus: corpus)
+        XCTAssertEqual(loadedGenotypes.variants["1"]?.first?.variant.name, "rpoB p.Ser450Leu")
+        XCTAssertEqual(loadedPhenotypes.phenotypes["1"]?["Rifampicin"]?.resistant, true)
+    }
+}
