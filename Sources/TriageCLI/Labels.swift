@@ -128,7 +128,9 @@ struct Labels: ParsableCommand {
                 print(r.label.padding(toLength: width, withPad: " ", startingAt: 0)
                       + String(format: "  %4d  %10d  %9d  %5.3f  %6.3f", r.both, r.onlyFirst, r.onlySecond, r.observed, r.kappa))
             }
-            print("\(n) documents labelled by both")
+            let defined = result.filter { $0.both + $0.onlyFirst + $0.onlySecond > 0 }
+            let mean = defined.isEmpty ? 0 : defined.map(\.kappa).reduce(0, +) / Double(defined.count)
+            print(String(format: "%d documents labelled by both; mean kappa %.3f over %d labels with a positive", n, mean, defined.count))
         }
     }
 
