@@ -77,7 +77,9 @@ public enum IsolateImport {
         return summary
     }
 
-    /// Reads the isolates back from the corpus as a genotype table and a phenotype table.
+    /// Reads the isolates back from the corpus as a genotype table and a phenotype table. The
+    /// genotype table lists isolates with at least one variant row: the corpus cannot tell an
+    /// isolate genotyped without variants from one never genotyped.
     public static func load(corpus: Corpus) throws -> (GenotypeTable, PhenotypeTable) {
         try corpus.pool.read { db in
             var genotypes = GenotypeTable()
@@ -86,11 +88,10 @@ public enum IsolateImport {
             for row in try Row.fetchAll(db, sql: "SELECT id, sampleId FROM isolate ORDER BY id") {
                 let id: Int64 = row["id"], sample: String = row["sampleId"]
                 names[id] = sample
-                genotypes.samples.append(sample)
-                genotypes.variants[sample] = []
             }
-            for row in try Row.fetchAll(db, sql: "SELECT isolateId, gene, change, effect, alleleFraction, position FROM variant") {
+            for row in try Row.fetchAll(db, sql: "SELECT isolateId, gene, change, effect, alleleFraction, position FROM variant ORDER BY isolateId") {
                 guard let sample = names[row["isolateId"]] else { continue }
+                if genotypes.variants[sample] == nil { genotypes.samples.append(sample) }
                 let variant = GeneVariant(gene: row["gene"], change: row["change"], effect: row["effect"] ?? "")
                 genotypes.variants[sample, default: []].append(SampleVariant(
                     variant: variant, alleleFraction: row["alleleFraction"] ?? 1, position: row["position"] ?? ""))
