@@ -12,7 +12,7 @@ public enum EngineBenchmark {
     public struct Result: Codable, Sendable {
         /// Training examples per second over the timed steps.
         public var samplesPerSecond: Double
-        /// Mean loss over the last 5 timed steps.
+        /// Mean loss over the last pass through the synthetic pool (its last N/B steps).
         public var loss: Double
         /// Timed steps (after the warm-up steps).
         public var steps: Int
@@ -59,8 +59,8 @@ public enum EngineBenchmark {
     }
 
     /// Builds benchmark `name`'s model, its data, batch size and GEMM flops per step.
-    static func setup(_ name: String) -> (model: Layer, x: Tensor, y: Tensor, batch: Int, flops: Double)? {
-        WeightSeed.reset(to: 1)
+    static func setup(_ name: String, seed: UInt64) -> (model: Layer, x: Tensor, y: Tensor, batch: Int, flops: Double)? {
+        WeightSeed.reset(to: seed)
         switch name {
         case "lstm":
             let (x, y) = sequenceData()
@@ -95,9 +95,9 @@ public enum EngineBenchmark {
     }
 
     /// Trains benchmark `name` for `warmup` + `steps` steps with Adam(1e-3); batch k holds
-    /// examples k*B ..< (k+1)*B of the synthetic pool (cycling). Nil for an unknown name.
-    public static func run(_ name: String, steps: Int, warmup: Int = 3) -> Result? {
-        guard let (model, x, y, b, flops) = setup(name) else { return nil }
+    /// examples k*B ..< (k+1)*B of the synthetic pool (cycling); `seed` seeds the weights. Nil for an unknown name.
+    public static func run(_ name: String, steps: Int, warmup: Int = 3, seed: UInt64 = 1) -> Result? {
+        guard let (model, x, y, b, flops) = setup(name, seed: seed) else { return nil }
         let loss = SoftmaxCrossEntropy(), optimizer = Adam(learningRate: 1e-3)
         let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, options: .init(shuffle: false, verbose: false))
         let data = TensorDataset(x, targets: y)
@@ -111,7 +111,8 @@ public enum EngineBenchmark {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = Double(steps * b) / seconds
-        return Result(samplesPerSecond: rate, loss: losses.suffix(5).reduce(0, +) / Double(Swift.min(5, losses.count)),
+        let last = Swift.min(poolSize / b, losses.count)
+        return Result(samplesPerSecond: rate, loss: losses.suffix(last).reduce(0, +) / Double(last),
                       steps: steps, gemmFlopsPerStep: flops, gemmGflops: flops * Double(steps) / seconds / 1e9)
     }
 

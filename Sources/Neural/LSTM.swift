@@ -45,7 +45,11 @@ public final class LSTM: Layer {
         let b = Tensor(shape: [4 * hiddenSize])
         uniformInit(wi, bound: bound, seed: s)
         uniformInit(wh, bound: bound, seed: s &+ 1)
+        // PyTorch draws bias_ih and bias_hh separately; their sum is this one bias.
         uniformInit(b, bound: bound, seed: s &+ 2)
+        let b2 = Tensor(shape: [4 * hiddenSize])
+        uniformInit(b2, bound: bound, seed: s &+ 3)
+        Vec.axpy(1, b2.pointer, b.pointer, b.count)
         weightIH = Parameter("weight_ih", wi)
         weightHH = Parameter("weight_hh", wh)
         bias = Parameter("bias", b)

@@ -6,7 +6,7 @@ import Neural
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine on this machine (sgemm; training throughput).",
-        subcommands: [Gemm.self]
+        subcommands: [Gemm.self, Engine.self]
     )
 
     /// `triage bench gemm`: one square sgemm, timed.
@@ -41,6 +41,45 @@ struct Bench: ParsableCommand {
                              size, size, size, result.gflops, repeats, result.seconds * 1000,
                              result.kernel, result.threads))
             }
+        }
+    }
+
+    /// `triage bench engine`: training throughput of the three reference models.
+    struct Engine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time training steps of the reference LSTM, Conv1D and 2D CNN models on synthetic data.",
+            discussion: """
+            lstm: Embedding(5000,64)+LSTM(128)+Dense(20), T=100, batch 64; conv1d: Embedding(5000,64)+Conv1D(128,5)+ReLU+\
+            global max pool+Dense(20), batch 64; cnn2d: 28x28x1 Conv2D(32,3x3)-MaxPool-Conv2D(64,3x3)-MaxPool-Dense(128)-Dense(2), \
+            batch 128. All Adam(1e-3) after 3 warm-up steps. Prints samples/s, the mean loss over the last pass through the 1024 synthetic examples and the \
+            GEMM GFLOP/s implied. tools/bench/engine runs the PyTorch peer on the same data.
+            """)
+
+        @Option(help: "Benchmarks to run, comma-separated (lstm, conv1d, cnn2d).") var models = "lstm,conv1d,cnn2d"
+        @Option(help: "Timed steps per model (default: about 2 s worth each).") var steps: Int?
+        @Option(help: "Threads for BLAS and element-wise loops (default 2).") var threads = 2
+        @Flag(help: "Print one JSON object keyed by model name.") var json = false
+
+        func validate() throws {
+            for name in models.split(separator: ",") where !EngineBenchmark.names.contains(String(name)) {
+                throw ValidationError("Unknown model '\(name)'; choose from \(EngineBenchmark.names.joined(separator: ", ")).")
+            }
+            if let steps, steps < 5 { throw ValidationError("--steps must be at least 5.") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        }
+
+        func run() throws {
+            BLAS.threads = threads
+            var results: [String: EngineBenchmark.Result] = [:]
+            for name in models.split(separator: ",").map(String.init) {
+                guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
+                results[name] = r
+                if !json {
+                    print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s",
+                                 name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops))
+                }
+            }
+            if json { try Console.printJSON(results) }
         }
     }
 }

@@ -4,6 +4,7 @@ SplitMix64 stream as Neural/EngineBenchmark.swift), same models, same steps, 2 t
 usage: peer.py NAME STEPS [WARMUP]   -> one JSON object on stdout
 """
 import json
+import os
 import sys
 import time
 
@@ -91,7 +92,7 @@ def main():
     name, steps = sys.argv[1], int(sys.argv[2])
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     torch.set_num_threads(2)
-    torch.manual_seed(1)
+    torch.manual_seed(int(os.environ.get("SEED", "1")))
     if name == "lstm":
         (x, y), model, batch = sequence_data(), LSTMText(), 64
     elif name == "conv1d":
@@ -113,7 +114,8 @@ def main():
         opt.step()
         losses.append(loss.item())
     seconds = time.perf_counter() - start
-    print(json.dumps({"samples_per_second": steps * batch / seconds, "loss": sum(losses[-5:]) / 5,
+    last = min(POOL // batch, len(losses))  # the last pass through the synthetic pool
+    print(json.dumps({"samples_per_second": steps * batch / seconds, "loss": sum(losses[-last:]) / last,
                       "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}))
 
 
