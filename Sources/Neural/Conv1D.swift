@@ -112,7 +112,7 @@ public final class Conv1D: Layer {
                        a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc, beta: 1, c: weight.gradient.pointer, ldc: kc)
         }
         if !bias.frozen { Vec.addColumnSums(dy.pointer, rows: b * lo, n: filters, into: bias.gradient.pointer) }
-        guard needsInputGradient else { return Tensor() }
+        guard needsInputGradient else { return Tensor.none }
         dCols.resize([b * lo, kc])
         BLAS.sgemm(transA: false, transB: false, m: b * lo, n: kc, k: filters, alpha: 1,
                    a: dy.pointer, lda: filters, b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)

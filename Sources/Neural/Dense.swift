@@ -59,7 +59,7 @@ public final class Dense: Layer {
                        beta: 1, c: weight.gradient.pointer, ldc: inputSize)
         }
         if let bias, !bias.frozen { Vec.addColumnSums(dy.pointer, rows: rows, n: outputSize, into: bias.gradient.pointer) }
-        guard needsInputGradient else { return Tensor() }
+        guard needsInputGradient else { return Tensor.none }
         dInput.resize(input.shape)
         dInput.lengths = input.lengths
         BLAS.sgemm(transA: false, transB: false, m: rows, n: inputSize, k: outputSize, alpha: 1,
@@ -132,13 +132,13 @@ public final class Embedding: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard !weight.frozen else { return Tensor() }
+        guard !weight.frozen else { return Tensor.none }
         let d = dimension, g = weight.gradient.pointer
         for i in 0..<input.count {
             let id = Int(input.pointer[i])
             if id == paddingIndex { continue }
             Vec.axpy(1, dy.pointer + i * d, g + id * d, d)
         }
-        return Tensor()
+        return Tensor.none
     }
 }

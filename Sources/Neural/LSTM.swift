@@ -201,7 +201,7 @@ public final class LSTM: Layer {
                        b: hPrev.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
         }
         if !bias.frozen { Vec.addColumnSums(dz, rows: b * t, n: g4, into: bias.gradient.pointer) }
-        guard needsInputGradient else { return Tensor() }
+        guard needsInputGradient else { return Tensor.none }
         dInput.resize(input.shape)
         dInput.lengths = input.lengths
         BLAS.sgemm(transA: false, transB: false, m: b * t, n: c, k: g4, alpha: 1, a: dz, lda: g4,
@@ -308,7 +308,7 @@ public final class Bidirectional: Layer {
         }
         let dxf = forwardLSTM.backward(dForwardOut)
         let dxr = backwardLSTM.backward(dReversedOut)
-        guard needsInputGradient else { return Tensor() }
+        guard needsInputGradient else { return Tensor.none }
         reverseRows(dxr, into: dInput)
         for i in 0..<dInput.count { dInput.pointer[i] += dxf.pointer[i] }
         dInput.lengths = nil

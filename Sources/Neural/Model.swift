@@ -341,7 +341,7 @@ public final class Graph: Layer {
                 }
             }
         }
-        inputGradients = nodes.indices.filter { nodes[$0].op == .input }.map { hasGrad[$0] ? grads[$0] : Tensor() }
-        return inputGradients.first ?? Tensor()
+        inputGradients = nodes.indices.filter { nodes[$0].op == .input }.map { hasGrad[$0] ? grads[$0] : Tensor.none }
+        return inputGradients.first ?? Tensor.none
     }
 }

@@ -74,7 +74,7 @@ public final class BatchNorm: Layer {
         for r in 0..<n { for j in 0..<c { sumDy[j] += gp[r * c + j]; sumDyX[j] += gp[r * c + j] * xh[r * c + j] } }
         if !weight.frozen { for j in 0..<c { weight.gradient.pointer[j] += sumDyX[j] } }
         if !bias.frozen { for j in 0..<c { bias.gradient.pointer[j] += sumDy[j] } }
-        guard needsInputGradient else { return Tensor() }
+        guard needsInputGradient else { return Tensor.none }
         dInput.resize(input.shape); dInput.lengths = input.lengths
         let w = weight.value.pointer, inv = invStd.pointer, dx = dInput.pointer
         if trained {

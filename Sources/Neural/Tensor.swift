@@ -46,8 +46,12 @@ public final class Tensor: @unchecked Sendable {
         fill(value)
     }
 
-    /// An empty tensor (shape [0]), used where a gradient is not needed.
+    /// An empty tensor (shape [0]).
     public convenience init() { self.init(shape: [0]) }
+
+    /// The shared empty tensor that `backward` returns when no input gradient was asked for.
+    /// Never write to it.
+    public static let none = Tensor()
 
     deinit { pointer.deallocate() }
 
