@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+
+/// `triage resist` and `triage tb` run as a user runs them (real TB data from ../shared/data/tb).
+final class TBCLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let data = root.appendingPathComponent("../shared/data/tb").standardized.path
+    var directory: String!
+
+    override func setUpWithError() throws {
+        guard FileManager.default.fileExists(atPath: Self.data + "/H37Rv.fa.gz") else {
+            throw XCTSkip("../shared/data/tb is absent; the TB command tests need it")
+        }
+        directory = NSTemporaryDirectory() + "triage-tb-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    func testHelpDocumentsTheOptions() throws {
+        let run = try TriageRun.run(["resist", "--help"])
+        XCTAssertEqual(run.status, 0)
+        for option in ["--catalogue", "--genotypes", "--json", "--min-fraction", "--keep-going"] {
+            XCTAssertTrue(run.stdout.contains(option), "resist --help lacks \(option)")
+        }
+        let tb = try TriageRun.run(["tb", "--help"])
+        for command in ["import", "evaluate", "check-annotation", "example-vcf"] {
+            XCTAssertTrue(tb.stdout.contains(command), "tb --help lacks \(command)")
+        }
+    }
+
+    func testExampleVCFGivesOneJSONObjectWithTheDrugs() throws {
+        let example = Self.root.appendingPathComponent("corpora/tb/example.vcf").path
+        let run = try TriageRun.run(["resist", "--json", "--data", Self.data, example])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(object["sample"] as? String, "example")
+        let drugs = try XCTUnwrap(object["drugs"] as? [String: [String: Any]])
+        XCTAssertEqual(drugs["Rifampicin"]?["call"] as? String, "R")
+        XCTAssertEqual(drugs["Isoniazid"]?["call"] as? String, "R")
+        XCTAssertNotNil(drugs["Rifampicin"]?["probability"] as? Double)
+        XCTAssertEqual(object["resistanceClass"] as? String, "Pre-XDR-TB")
+    }
+
+    func testBadFilesAreNamedSkippedAndCounted() throws {
+        let other = directory + "/other.vcf"
+        try "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+            .write(toFile: other, atomically: true, encoding: .utf8)
+        let notTB = directory + "/phage.fa"
+        try (">phage\n" + String(repeating: "ACGTTGCAGGCTAACGTTAGC", count: 400) + "\n")
+            .write(toFile: notTB, atomically: true, encoding: .utf8)
+        let example = Self.root.appendingPathComponent("corpora/tb/example.vcf").path
+        let run = try TriageRun.run(["resist", "--data", Self.data, other, notTB, example])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("other.vcf:2: the VCF is on another reference"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("phage.fa: not M. tuberculosis"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("2 of 3 file(s) could not be used"), run.stderr)
+        XCTAssertTrue(run.stdout.contains("example"), run.stdout)
+        let keepGoing = try TriageRun.run(["resist", "--data", Self.data, "--keep-going", other, example])
+        XCTAssertEqual(keepGoing.status, 0)
+    }
+
+    func testImportTwiceChangesNothing() throws {
+        let phenotypes = directory + "/p.csv", genotypes = directory + "/g.csv"
+        try "sample_id,drug,phenotype,method\n1,Rifampicin,R,WHO\n2,Rifampicin,S,ALL\n"
+            .write(toFile: phenotypes, atomically: true, encoding: .utf8)
+        try "sample_id,gene,variant,effect,allele_fraction,position\n1,rpoB,p.Ser450Leu,missense_variant,1.0,761155\n2,katG,,,,\n"
+            .write(toFile: genotypes, atomically: true, encoding: .utf8)
+        let db = directory + "/c.sqlite"
+        for _ in 0..<2 {
+            let run = try TriageRun.run(["tb", "import", "--db", db, "--phenotypes", phenotypes, "--genotypes", genotypes])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let info = try TriageRun.run(["corpus", "info", "--json", "--db", db])
+        let tables = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["tables"]
+            as? [String: Int])
+        XCTAssertEqual(tables["isolate"], 2)
+        XCTAssertEqual(tables["variant"], 1)
+        XCTAssertEqual(tables["phenotype"], 2)
+        let evaluate = try TriageRun.run(["tb", "evaluate", "--db", db, "--data", Self.data, "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stdout.contains("\"drug\":\"Rifampicin\""), evaluate.stdout)
+    }
+}
