@@ -34,6 +34,7 @@ public enum Grading: Int, Codable, Sendable, Comparable, CaseIterable {
     /// Grades 1 and 2: the variant predicts resistance.
     public var predictsResistance: Bool { self <= .associatedInterim }
 
+    /// Stronger evidence of resistance sorts first.
     public static func < (a: Grading, b: Grading) -> Bool { a.rawValue < b.rawValue }
 }
 

@@ -33,13 +33,17 @@ public struct DrugMetrics: Sendable, Codable {
     public var drug: String
     /// Samples with both a phenotype and a genotype.
     public var samples: Int
-    /// Phenotypically resistant / susceptible samples.
+    /// Phenotypically resistant samples.
     public var resistant: Int
+    /// Phenotypically susceptible samples.
     public var susceptible: Int
-    /// Confusion counts (a U call counts as not resistant).
+    /// Resistant and called R.
     public var truePositives: Int
+    /// Resistant and called S or U (a U call counts as not resistant).
     public var falseNegatives: Int
+    /// Susceptible and called R.
     public var falsePositives: Int
+    /// Susceptible and called S or U.
     public var trueNegatives: Int
     /// Samples called U.
     public var uncertain: Int
@@ -49,8 +53,9 @@ public struct DrugMetrics: Sendable, Codable {
     public var specificity: Proportion
     /// Area under the ROC curve of the probabilities (ties count half), nil without both classes.
     public var auc: Double?
-    /// Its 95% interval (Hanley & McNeil 1982).
+    /// Lower bound of its 95% interval (Hanley & McNeil 1982).
     public var aucLower: Double?
+    /// Upper bound of its 95% interval.
     public var aucUpper: Double?
 }
 

@@ -16,6 +16,7 @@ public struct GenomicsError: Error, CustomStringConvertible, Equatable, Sendable
         self.reason = reason
     }
 
+    /// `file:line: reason`.
     public var description: String {
         switch (file, line) {
         case let (file?, line?): return "\(file):\(line): \(reason)"

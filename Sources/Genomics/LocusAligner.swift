@@ -8,8 +8,9 @@ public struct LocusAligner: Sendable {
     public struct Locus: Sendable {
         /// The gene.
         public var gene: Gene
-        /// First and last H37Rv positions of the locus.
+        /// First H37Rv position of the locus.
         public var start: Int
+        /// Last H37Rv position of the locus.
         public var end: Int
     }
 

@@ -60,6 +60,20 @@ final class SampleReaderTests: XCTestCase {
         XCTAssertTrue(sample.notes.contains { $0.contains("without a genotype") })
     }
 
+    func testMultiSampleVCFGivesOneSamplePerColumn() throws {
+        let text = Array("""
+            ##fileformat=VCFv4.3
+            #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB
+            NC_000962.3\t761155\t.\tC\tT,G\t.\tPASS\t.\tGT:AD\t0/1:20,20,0\t2/2:0,0,30
+
+            """.utf8)
+        let samples = try reader.samples(vcf: text, file: "two.vcf")
+        XCTAssertEqual(samples.map(\.id), ["A", "B"])
+        XCTAssertEqual(samples[0].variants.map(\.variant.name), ["rpoB p.Ser450Leu"])
+        XCTAssertEqual(samples[0].variants[0].alleleFraction, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(samples[1].variants.map(\.variant.name), ["rpoB p.Ser450Trp"])
+    }
+
     func testExampleVCFOfTheProject() throws {
         let path = TestData.packageRoot.appendingPathComponent("corpora/tb/example.vcf").path
         let samples = try reader.read(path)
