@@ -49,6 +49,10 @@ public struct LocusAligner: Sendable {
     private let reference: Reference
     /// Seed k-mer (2 bits per base) to H37Rv position; positions shared by two places are dropped.
     private let seeds: [UInt64: Int32]
+    /// One bit per hashed seed: most k-mers of a genome are in no locus, and a bit test is much
+    /// cheaper than a dictionary lookup.
+    private let filter: [UInt64]
+    private static let filterBits = 25
 
     /// An aligner for `reference`'s catalogue genes with `upstream` bases before each gene.
     public init(reference: Reference, upstream: Int = 1_000) {
@@ -78,6 +82,21 @@ public struct LocusAligner: Sendable {
             }
         }
         seeds = index.filter { $0.value > 0 }
+        var bits = [UInt64](repeating: 0, count: (1 << Self.filterBits) / 64)
+        for key in seeds.keys {
+            let h = Self.hash(key)
+            bits[h >> 6] |= 1 << UInt64(h & 63)
+        }
+        filter = bits
+    }
+
+    @inline(__always) static func hash(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - filterBits))
+    }
+
+    @inline(__always) func mayBeSeed(_ key: UInt64) -> Bool {
+        let h = Self.hash(key)
+        return filter[h >> 6] & (1 << UInt64(h & 63)) != 0
     }
 
     /// Aligns every locus to the records of a FASTA file.
@@ -103,12 +122,12 @@ public struct LocusAligner: Sendable {
                     valid += 1
                     guard valid >= k else { continue }
                     let qStart = q - k + 1
-                    if let g = seeds[forward] {
+                    if mayBeSeed(forward), let g = seeds[forward] {
                         let pos = Int(g)
                         let hit = lociCache[pos] ?? { let l = lociAt(pos); lociCache[pos] = l; return l }()
                         for l in hit { votes[l, default: [:]][Vote(record: r, strand: 1, diagonal: (qStart - pos) >> 4), default: 0] += 1 }
                     }
-                    if let g = seeds[reverse] {
+                    if mayBeSeed(reverse), let g = seeds[reverse] {
                         let pos = Int(g)
                         let hit = lociCache[pos] ?? { let l = lociAt(pos); lociCache[pos] = l; return l }()
                         // On the reverse strand query position + genome position is constant.
