@@ -37,6 +37,26 @@ public enum GFF3 {
                     // Directives and comments; an embedded ##FASTA section ends the features.
                     return !Lines.string(line).hasPrefix("##FASTA")
                 }
+                if let types {
+                    // Skip unwanted types before building strings: find the third column's bytes.
+                    var tab = 0, count = 0, typeStart = -1, typeEnd = -1
+                    while tab < line.count {
+                        if line[tab] == 0x09 {
+                            count += 1
+                            if count == 2 { typeStart = tab + 1 } else if count == 3 { typeEnd = tab; break }
+                        }
+                        tab += 1
+                    }
+                    if typeStart >= 0, typeEnd >= typeStart, !types.contains(Lines.string(line, typeStart, typeEnd)) {
+                        var tabs = count
+                        for i in (tab + 1)..<max(tab + 1, line.count) where line[i] == 0x09 { tabs += 1 }
+                        guard tabs == 8 else {
+                            throw GenomicsError(file: file, line: number,
+                                                "\(tabs + 1) tab-separated columns; a GFF3 feature line has 9")
+                        }
+                        return true
+                    }
+                }
                 let text = Lines.string(line)
                 let columns = text.split(separator: "\t", omittingEmptySubsequences: false)
                 guard columns.count == 9 else {
