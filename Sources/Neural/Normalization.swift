@@ -17,6 +17,7 @@ public final class BatchNorm: Layer {
     public var needsInputGradient = true
     private var input = Tensor()
     private let output = Tensor(), xHat = Tensor(), invStd = Tensor(), dInput = Tensor()
+    private let mean = Tensor(), sumDy = Tensor(), sumDyXHat = Tensor()
     private var trained = false
 
     /// A batch normalisation with gamma 1 and beta 0.
@@ -42,51 +43,91 @@ public final class BatchNorm: Layer {
         let c = features, n = x.count / c
         output.resize(x.shape); output.lengths = x.lengths
         xHat.resize(x.shape); invStd.resize([c])
-        let xp = x.pointer, g = weight.value.pointer, be = bias.value.pointer
+        let xp = x.pointer, inv = invStd.pointer
+        mean.resize([c])
         if training {
-            var mean = [Double](repeating: 0, count: c), sq = [Double](repeating: 0, count: c)
-            for r in 0..<n { for j in 0..<c { mean[j] += Double(xp[r * c + j]) } }
-            for j in 0..<c { mean[j] /= Double(Swift.max(n, 1)) }
-            for r in 0..<n { for j in 0..<c { let d = Double(xp[r * c + j]) - mean[j]; sq[j] += d * d } }
+            let count = Double(Swift.max(n, 1))
+            let sums = BatchNorm.columnSums(n, c) { row, acc in Vec.axpy(1, xp + row * c, acc, c) }
+            for j in 0..<c { mean.pointer[j] = Float(sums[j] / count) }
+            let m = mean.pointer
+            let squares = BatchNorm.columnSums(n, c) { row, acc in
+                let r = xp + row * c
+                for j in 0..<c { let d = r[j] - m[j]; acc[j] += d * d }
+            }
             for j in 0..<c {
-                let v = sq[j] / Double(Swift.max(n, 1))
-                invStd.pointer[j] = Float(1 / (v + Double(epsilon)).squareRoot())
-                let unbiased = n > 1 ? sq[j] / Double(n - 1) : v
-                runningMean.value.pointer[j] = (1 - momentum) * runningMean.value.pointer[j] + momentum * Float(mean[j])
+                let v = squares[j] / count
+                inv[j] = Float(1 / (v + Double(epsilon)).squareRoot())
+                let unbiased = n > 1 ? squares[j] / Double(n - 1) : v
+                runningMean.value.pointer[j] = (1 - momentum) * runningMean.value.pointer[j] + momentum * m[j]
                 runningVariance.value.pointer[j] = (1 - momentum) * runningVariance.value.pointer[j] + momentum * Float(unbiased)
             }
-            let m = mean.map(Float.init)
-            for r in 0..<n { for j in 0..<c { xHat.pointer[r * c + j] = (xp[r * c + j] - m[j]) * invStd.pointer[j] } }
         } else {
-            for j in 0..<c { invStd.pointer[j] = 1 / (runningVariance.value.pointer[j] + epsilon).squareRoot() }
-            for r in 0..<n {
-                for j in 0..<c { xHat.pointer[r * c + j] = (xp[r * c + j] - runningMean.value.pointer[j]) * invStd.pointer[j] }
+            mean.copy(from: runningMean.value)
+            for j in 0..<c { inv[j] = 1 / (runningVariance.value.pointer[j] + epsilon).squareRoot() }
+        }
+        let m = mean.pointer, g = weight.value.pointer, be = bias.value.pointer, xh = xHat.pointer, op = output.pointer
+        Parallel.chunks(n, cost: c) { rows in
+            for r in rows {
+                for j in 0..<c {
+                    let h = (xp[r * c + j] - m[j]) * inv[j]
+                    xh[r * c + j] = h
+                    op[r * c + j] = h * g[j] + be[j]
+                }
             }
         }
-        for r in 0..<n { for j in 0..<c { output.pointer[r * c + j] = xHat.pointer[r * c + j] * g[j] + be[j] } }
         return output
+    }
+
+    /// Per-channel sums over rows: `add(row, acc)` adds row `row` into the Float accumulator `acc`
+    /// (c values). Rows are cut into one fixed block per thread and, inside it, runs of 256 rows
+    /// summed in Float and then in Double, so the result depends only on the thread count.
+    static func columnSums(_ n: Int, _ c: Int, _ add: (Int, UnsafeMutablePointer<Float>) -> Void) -> [Double] {
+        let parts = Swift.max(1, Swift.min(Parallel.threads, n))
+        let partial = Tensor(shape: [parts, c])
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: parts * c)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: parts * c)
+        let per = (n + parts - 1) / parts, pp = partial.pointer
+        Parallel.chunks(parts, cost: n * c / parts) { range in
+            for part in range {
+                let acc = pp + part * c, total = sums + part * c
+                var row = part * per
+                let end = Swift.min(n, row + per)
+                while row < end {
+                    acc.update(repeating: 0, count: c)
+                    let stop = Swift.min(end, row + 256)
+                    while row < stop { add(row, acc); row += 1 }
+                    for j in 0..<c { total[j] += Double(acc[j]) }
+                }
+            }
+        }
+        var out = [Double](repeating: 0, count: c)
+        for part in 0..<parts { for j in 0..<c { out[j] += sums[part * c + j] } }
+        return out
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         let c = features, n = input.count / c
         let gp = dy.pointer, xh = xHat.pointer
-        var sumDy = [Float](repeating: 0, count: c), sumDyX = [Float](repeating: 0, count: c)
-        for r in 0..<n { for j in 0..<c { sumDy[j] += gp[r * c + j]; sumDyX[j] += gp[r * c + j] * xh[r * c + j] } }
-        if !weight.frozen { for j in 0..<c { weight.gradient.pointer[j] += sumDyX[j] } }
-        if !bias.frozen { for j in 0..<c { bias.gradient.pointer[j] += sumDy[j] } }
+        let s1 = BatchNorm.columnSums(n, c) { row, acc in Vec.axpy(1, gp + row * c, acc, c) }
+        let s2 = BatchNorm.columnSums(n, c) { row, acc in
+            for j in 0..<c { acc[j] += gp[row * c + j] * xh[row * c + j] }
+        }
+        if !weight.frozen { for j in 0..<c { weight.gradient.pointer[j] += Float(s2[j]) } }
+        if !bias.frozen { for j in 0..<c { bias.gradient.pointer[j] += Float(s1[j]) } }
         guard needsInputGradient else { return Tensor.none }
         dInput.resize(input.shape); dInput.lengths = input.lengths
         let w = weight.value.pointer, inv = invStd.pointer, dx = dInput.pointer
-        if trained {
-            let fn = Float(n)
-            for r in 0..<n {
+        sumDy.resize([c]); sumDyXHat.resize([c])
+        for j in 0..<c { sumDy.pointer[j] = Float(s1[j]); sumDyXHat.pointer[j] = Float(s2[j]) }
+        let fn = Float(n), a = sumDy.pointer, b = sumDyXHat.pointer, train = trained
+        Parallel.chunks(n, cost: c) { rows in
+            for r in rows {
                 for j in 0..<c {
                     let k = r * c + j
-                    dx[k] = w[j] * inv[j] / fn * (fn * gp[k] - sumDy[j] - xh[k] * sumDyX[j])
+                    dx[k] = train ? w[j] * inv[j] / fn * (fn * gp[k] - a[j] - xh[k] * b[j]) : gp[k] * w[j] * inv[j]
                 }
             }
-        } else {
-            for r in 0..<n { for j in 0..<c { dx[r * c + j] = gp[r * c + j] * w[j] * inv[j] } }
         }
         return dInput
     }
