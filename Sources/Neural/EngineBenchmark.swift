@@ -20,6 +20,8 @@ public enum EngineBenchmark {
         public var gemmFlopsPerStep: Double
         /// GEMM GFLOP/s implied by the step rate.
         public var gemmGflops: Double
+        /// The OpenBLAS kernel family that ran.
+        public var kernel: String
     }
 
     /// The benchmark names, in report order.
@@ -113,7 +115,8 @@ public enum EngineBenchmark {
         let rate = Double(steps * b) / seconds
         let last = Swift.min(poolSize / b, losses.count)
         return Result(samplesPerSecond: rate, loss: losses.suffix(last).reduce(0, +) / Double(last),
-                      steps: steps, gemmFlopsPerStep: flops, gemmGflops: flops * Double(steps) / seconds / 1e9)
+                      steps: steps, gemmFlopsPerStep: flops, gemmGflops: flops * Double(steps) / seconds / 1e9,
+                      kernel: BLAS.coreName)
     }
 
     /// Default timed steps per benchmark (about 2 s each on this machine).

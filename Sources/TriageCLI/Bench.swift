@@ -75,8 +75,8 @@ struct Bench: ParsableCommand {
                 guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
                 results[name] = r
                 if !json {
-                    print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s",
-                                 name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops))
+                    print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s  kernel %@",
+                                 name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops, r.kernel))
                 }
             }
             if json { try Console.printJSON(results) }
