@@ -205,7 +205,11 @@ public struct VariantAnnotator: Sendable {
                                          effect: effect))
             }
         }
-        _ = t1
+        // Catalogues also write a multi-base substitution as one delins (katG c.421_423delTTGinsCTC).
+        if ref.count > 1, !names.isEmpty {
+            let delins = "\(prefix(gene))\(range(gene, t0, t1))del\(string(ref))ins\(string(alt))"
+            names[0].synonyms.append(delins)
+        }
         return names
     }
 
