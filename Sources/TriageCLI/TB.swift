@@ -128,6 +128,11 @@ struct TB: ParsableCommand {
                 return
             }
             print("catalogue \(predictor.catalogue.name), \(predictions.count) genotyped samples, min allele fraction \(tb.minFraction)")
+            Self.printTable(metrics)
+        }
+
+        /// The per-drug table: n, resistant, sensitivity, specificity and AUC with 95% intervals, U calls.
+        static func printTable(_ metrics: [DrugMetrics]) {
             print("drug           n      R      sensitivity (95% CI)    specificity (95% CI)    AUC (95% CI)           U")
             func f(_ p: Proportion) -> String {
                 guard let v = p.value, let l = p.lower, let u = p.upper else { return "-".padding(toLength: 22, withPad: " ", startingAt: 0) }
