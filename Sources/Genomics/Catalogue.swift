@@ -96,6 +96,18 @@ public final class Catalogue: Sendable {
         self.drugs = genes.keys.sorted()
     }
 
+    /// Per gene, the farthest upstream position any entry names (`c.-777C>T` -> 777).
+    public func upstreamReach() -> [String: Int] {
+        var reach: [String: Int] = [:]
+        for entries in byName.values {
+            for entry in entries where entry.change.hasPrefix("c.-") || entry.change.hasPrefix("n.-") {
+                let digits = entry.change.dropFirst(3).prefix { $0.isNumber }
+                if let n = Int(digits) { reach[entry.gene] = max(reach[entry.gene] ?? 0, n) }
+            }
+        }
+        return reach
+    }
+
     /// Normalises effect spellings (`frameshift` as the isolate tables write it).
     public static func normalizedEffect(_ effect: String) -> String {
         effect == "frameshift" ? "frameshift_variant" : effect

@@ -29,8 +29,9 @@ public struct SampleReader: Sendable {
         let length = reference.sequence.count
         var spans: [ClosedRange<Int>] = []
         for gene in reference.genes {
-            let lo = gene.strand >= 0 ? gene.start - annotator.upstreamWindow : gene.start
-            let hi = gene.strand >= 0 ? gene.end : gene.end + annotator.upstreamWindow
+            let w = annotator.window(for: gene)
+            let lo = gene.strand >= 0 ? gene.start - w : gene.start
+            let hi = gene.strand >= 0 ? gene.end : gene.end + w
             // The chromosome is circular: a window past either end continues at the other.
             if lo < 1 { spans.append((lo + length)...length); spans.append(1...hi) }
             else if hi > length { spans.append(lo...length); spans.append(1...(hi - length)) }

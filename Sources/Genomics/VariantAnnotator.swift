@@ -39,6 +39,12 @@ public struct VariantAnnotator: Sendable {
     /// Nucleotide deletions longer than this are written without their bases (`c.-334_-217del`).
     public let longDeletion = 100
 
+    /// Upstream window per gene name.
+    private let geneWindows: [String: Int]
+
+    /// How far upstream of `gene` changes are named.
+    public func window(for gene: Gene) -> Int { geneWindows[gene.name] ?? upstreamWindow }
+
     /// Genes sorted by the start of their window, for the overlap search.
     private let windows: [(lo: Int, hi: Int, gene: Gene)]
     private let maxWindow: Int
@@ -47,12 +53,20 @@ public struct VariantAnnotator: Sendable {
     private let longestAlias: Int
 
     /// An annotator over `reference`'s catalogue genes.
-    public init(reference: Reference, upstreamWindow: Int = 2_000, genes: [Gene]? = nil) {
+    /// With `reach` (gene -> bases upstream, e.g. `Catalogue.upstreamReach`), a gene's window is
+    /// only as long as that (at least 100 bases, at most `upstreamWindow`): fewer records to name.
+    public init(reference: Reference, upstreamWindow: Int = 2_000, genes: [Gene]? = nil, reach: [String: Int]? = nil) {
         self.reference = reference
         self.upstreamWindow = upstreamWindow
         let list = genes ?? reference.genes
+        var perGene: [String: Int] = [:]
+        for gene in list {
+            perGene[gene.name] = reach.map { min(upstreamWindow, max(100, ($0[gene.name] ?? 0) + 20)) } ?? upstreamWindow
+        }
+        geneWindows = perGene
         windows = list.map { gene in
-            gene.strand >= 0 ? (gene.start - upstreamWindow, gene.end, gene) : (gene.start, gene.end + upstreamWindow, gene)
+            let w = perGene[gene.name] ?? upstreamWindow
+            return gene.strand >= 0 ? (gene.start - w, gene.end, gene) : (gene.start, gene.end + w, gene)
         }.sorted { $0.lo < $1.lo }
         maxWindow = windows.map { $0.hi - $0.lo + 1 }.max() ?? 0
         let catalogueNames = Set(reference.genes.map(\.name))

@@ -106,7 +106,9 @@ struct Resist: ParsableCommand {
         }
         let reference: Reference
         do { reference = try Reference.load(data: data) } catch { Console.error("\(error)"); throw ExitCode(2) }
-        var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
+        // Name upstream changes only as far as the catalogue reaches: fewer records to annotate.
+        var reader = SampleReader(annotator: VariantAnnotator(reference: reference,
+                                                              reach: predictor.catalogue.upstreamReach()))
         reader.includeFiltered = includeFiltered
         let report = Report(json: json, catalogue: predictor.catalogue.name)
         var bad = 0

@@ -105,3 +105,19 @@ final class DevIsolateEvaluation: XCTestCase {
         }
     }
 }
+
+final class ReachTests: XCTestCase {
+    func testCatalogueReachLimitsTheUpstreamWindow() throws {
+        let catalogue = Catalogue(name: "t", entries: [
+            CatalogueEntry(gene: "inhA", change: "c.-777C>T", drug: "Isoniazid", grading: .associated, comment: ""),
+            CatalogueEntry(gene: "rrs", change: "n.-12_-11insA", drug: "Amikacin", grading: .uncertain, comment: ""),
+        ])
+        XCTAssertEqual(catalogue.upstreamReach(), ["inhA": 777, "rrs": 12])
+        let reference = try TestData.reference()
+        let annotator = VariantAnnotator(reference: reference, reach: catalogue.upstreamReach())
+        let inhA = try XCTUnwrap(reference.gene(named: "inhA")), rpoB = try XCTUnwrap(reference.gene(named: "rpoB"))
+        XCTAssertEqual(annotator.window(for: inhA), 797)
+        XCTAssertEqual(annotator.window(for: rpoB), 100)
+        XCTAssertTrue(annotator.annotate(position: 1673425, ref: "C", alt: "T").contains { $0.name == "inhA c.-777C>T" })
+    }
+}
