@@ -78,8 +78,9 @@ struct EvaluateImage: ParsableCommand {
         print(EvaluateImage.summaryLine(split, metrics))
         print("class      support  precision  recall     f1    auc")
         for row in metrics.classes {
-            print(String(format: "%-10@ %7d  %9.3f  %6.3f  %5.3f  %@", row.label as NSString, row.support, row.precision,
-                         row.recall, row.f1, row.auc.map { String(format: "%.3f", $0) } ?? "-"))
+            let label = row.label.count >= 10 ? row.label : row.label.padding(toLength: 10, withPad: " ", startingAt: 0)
+            print(label + String(format: " %7d  %9.3f  %6.3f  %5.3f  ", row.support, row.precision, row.recall, row.f1)
+                  + (row.auc.map { String(format: "%.3f", $0) } ?? "-"))
         }
         if let roc { print("ROC curve written to \(roc)") }
     }
