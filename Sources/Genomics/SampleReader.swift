@@ -180,7 +180,7 @@ public struct SampleReader: Sendable {
     /// A sentence when REF disagrees with H37Rv at `pos`, else nil.
     static func refProblem(pos: Int, ref: UnsafeBufferPointer<UInt8>, sequence: [UInt8]) -> String? {
         guard pos + ref.count - 1 <= sequence.count else {
-            return "POS \(pos) is beyond the end of H37Rv (\(sequence.count) bp): the VCF is on another reference"
+            return "POS \(pos) with REF \(String(decoding: ref, as: UTF8.self)) runs past the end of H37Rv (\(sequence.count) bp): the VCF is on another reference"
         }
         for i in 0..<ref.count {
             var b = ref[i]
