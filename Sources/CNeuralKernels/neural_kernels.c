@@ -79,3 +79,66 @@ CLONES void nk_sigmoid(const float *x, float *y, long n) {
 CLONES void nk_tanh(const float *x, float *y, long n) {
     for (long j = 0; j < n; j++) y[j] = tanh_(x[j]);
 }
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+// 6 rows x 32 columns of C in 12 AVX-512 registers; B's 32-column panel is reused by every
+// block of rows (it stays in L1/L2), A is read one broadcast scalar at a time.
+#define NK_ROW(r) \
+    __m512 c##r##0 = _mm512_loadu_ps(C + (i + r) * ldc + j), c##r##1 = _mm512_loadu_ps(C + (i + r) * ldc + j + 16);
+#define NK_FMA(r) \
+    { __m512 av = _mm512_set1_ps(A[(i + r) * lda + p]); \
+      c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); }
+#define NK_STORE(r) \
+    _mm512_storeu_ps(C + (i + r) * ldc + j, c##r##0); _mm512_storeu_ps(C + (i + r) * ldc + j + 16, c##r##1);
+
+__attribute__((target("avx512f")))
+static void gemm_accumulate_avx512(long m, long n, long k, const float *A, long lda, const float *B, long ldb,
+                                   float *C, long ldc) {
+    long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        long i = 0;
+        for (; i + 6 <= m; i += 6) {
+            NK_ROW(0) NK_ROW(1) NK_ROW(2) NK_ROW(3) NK_ROW(4) NK_ROW(5)
+            for (long p = 0; p < k; p++) {
+                __m512 b0 = _mm512_loadu_ps(B + p * ldb + j), b1 = _mm512_loadu_ps(B + p * ldb + j + 16);
+                NK_FMA(0) NK_FMA(1) NK_FMA(2) NK_FMA(3) NK_FMA(4) NK_FMA(5)
+            }
+            NK_STORE(0) NK_STORE(1) NK_STORE(2) NK_STORE(3) NK_STORE(4) NK_STORE(5)
+        }
+        for (; i < m; i++) {
+            NK_ROW(0)
+            for (long p = 0; p < k; p++) {
+                __m512 b0 = _mm512_loadu_ps(B + p * ldb + j), b1 = _mm512_loadu_ps(B + p * ldb + j + 16);
+                NK_FMA(0)
+            }
+            NK_STORE(0)
+        }
+    }
+    for (; j < n; j++) {
+        for (long i = 0; i < m; i++) {
+            float s = C[i * ldc + j];
+            for (long p = 0; p < k; p++) s += A[i * lda + p] * B[p * ldb + j];
+            C[i * ldc + j] = s;
+        }
+    }
+}
+
+int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+    static int support = -1;  // -1 unknown, 0 no, 1 yes; every thread computes the same value
+    int s = __atomic_load_n(&support, __ATOMIC_RELAXED);
+    if (s < 0) {
+        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&support, s, __ATOMIC_RELAXED);
+    }
+    if (!s) return 0;
+    gemm_accumulate_avx512(m, n, k, a, lda, b, ldb, c, ldc);
+    return 1;
+}
+#else
+int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
+    return 0;
+}
+#endif

@@ -136,3 +136,12 @@ extension Trainer.Options {
         self.shuffle = shuffle
     }
 }
+
+extension EngineBenchmark {
+    /// The LSTM's per-step product kernel (C += A B, row-major, packed strides), exposed for
+    /// micro-benchmarks against OpenBLAS.
+    public static func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>) {
+        Vec.gemmAccumulate(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
+    }
+}

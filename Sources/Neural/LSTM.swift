@@ -32,6 +32,7 @@ public final class LSTM: Layer {
     private let sequence = Tensor()   // (B, T, H) when returnSequences
     private let dGates = Tensor()     // (B, T, 4H)
     private let dH = Tensor(), dC = Tensor(), dInput = Tensor()
+    private let weightHHT = Tensor()  // (H, 4H)
 
     /// An LSTM initialised as PyTorch does: U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
     public init(inputSize: Int, hiddenSize: Int, returnSequences: Bool = false, seed: UInt64? = nil) {
@@ -76,15 +77,18 @@ public final class LSTM: Layer {
         let gp = gates.pointer, hp = hPrev.pointer, cp = cells.pointer, tp = tanhC.pointer
         let hl = hLast.pointer, sp = sequence.pointer, lens = lengths, seq = returnSequences
         for bi in 0..<b { (hp + bi * t * h).update(repeating: 0, count: h) }
-        let whh = weightHH.value.pointer
+        // W_hh^T (H, 4H), so each step is h(t-1) (B, H) x W_hh^T as one row-major product.
+        weightHHT.resize([h, g4])
+        for r in 0..<g4 { for j in 0..<h { weightHHT.pointer[j * g4 + r] = weightHH.value.pointer[r * h + j] } }
+        let whhT = weightHHT.pointer
         // Rows are independent through time: each core runs all T steps for its block of rows,
         // with single-threaded GEMMs, so the steps need no synchronisation.
         Parallel.chunks(b, cost: t * g4 * h) { range in
             let r0 = range.lowerBound, rows = range.count
             for step in 0..<t {
                 if step > 0 {
-                    BLAS.sgemm(transA: false, transB: true, m: rows, n: g4, k: h, alpha: 1, a: hp + (r0 * t + step) * h, lda: t * h,
-                               b: whh, ldb: h, beta: 1, c: gp + (r0 * t + step) * g4, ldc: t * g4, parallel: false)
+                    Vec.gemmAccumulate(m: rows, n: g4, k: h, a: hp + (r0 * t + step) * h, lda: t * h,
+                                       b: whhT, ldb: g4, c: gp + (r0 * t + step) * g4, ldc: t * g4)
                 }
                 for bi in range {
                     let row = bi * t + step
@@ -187,8 +191,8 @@ public final class LSTM: Layer {
                 }
                 if step > 0 {
                     // dh(t-1) += dz(t) (B, 4H) x W_hh (4H, H); rows on their padded tail carry dh unchanged.
-                    BLAS.sgemm(transA: false, transB: false, m: rows, n: h, k: g4, alpha: 1, a: dz + (r0 * t + step) * g4, lda: t * g4,
-                               b: whh, ldb: h, beta: 1, c: dhp + r0 * h, ldc: h, parallel: false)
+                    Vec.gemmAccumulate(m: rows, n: h, k: g4, a: dz + (r0 * t + step) * g4, lda: t * g4,
+                                       b: whh, ldb: h, c: dhp + r0 * h, ldc: h)
                 }
             }
         }

@@ -41,6 +41,17 @@ final class KernelTests: XCTestCase {
         assertClose(y.array, x.array.map { Float(Foundation.tanh(Double($0))) }, rtol: 1e-5, atol: 2e-7, "tanh")
     }
 
+    func testSmallGemmKernelMatchesOpenBLAS() {
+        for (m, n, k) in [(37, 70, 50), (32, 512, 128), (6, 32, 1), (1, 100, 3)] {
+            let a = randomTensor([m, k + 3], seed: 1), b = randomTensor([k, n + 5], seed: 2)
+            let c0 = randomTensor([m, n + 2], seed: 3), c1 = c0.clone(), c2 = c0.clone()
+            Vec.gemmAccumulate(m: m, n: n, k: k, a: a.pointer, lda: k + 3, b: b.pointer, ldb: n + 5, c: c1.pointer, ldc: n + 2)
+            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k + 3, b: b.pointer, ldb: n + 5,
+                       beta: 1, c: c2.pointer, ldc: n + 2, parallel: false)
+            assertClose(c1.array, c2.array, rtol: 1e-5, atol: 1e-5, "gemm \(m)x\(n)x\(k)")
+        }
+    }
+
     func testParallelGemmMatchesSerialBitForBit() {
         let a = randomTensor([300, 70], seed: 1), b = randomTensor([70, 200], seed: 2)
         let c1 = Tensor(shape: [300, 200]), c2 = Tensor(shape: [300, 200])

@@ -17,4 +17,10 @@ void nk_lstm_cell_backward(const float *a, float *dz, const float *cPrev, const 
 void nk_sigmoid(const float *x, float *y, long n);
 void nk_tanh(const float *x, float *y, long n);
 
+// C (m x n, row stride ldc) += A (m x k, row stride lda) * B (k x n, row stride ldb), for the
+// small products of the LSTM recurrence (m <= 64, n and k a few hundred), where OpenBLAS spends
+// as long packing B as multiplying. Returns 0 (and does nothing) without AVX-512.
+int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                       float *c, long ldc);
+
 #endif
