@@ -1,3 +1,4 @@
+import Foundation
 import Neural
 
 /// The first stage of a text network: per position, the mean of the embeddings of the word and
@@ -24,6 +25,11 @@ public final class TextEmbedding {
     private let output = Tensor()
     private var ids: [Int32] = []
     private var batch = 0, steps = 0
+    /// Rows given a gradient since the last `zeroGradient` (a batch touches a few hundred of ~20,000).
+    private var touched: [Int] = []
+    private var isTouched: [Bool] = []
+    /// Adam moments, allocated on the first `adamStep`.
+    private var firstMoment: [Float] = [], secondMoment: [Float] = []
 
     /// A table of `rows` x `dimension`, initialised N(0, 1) / sqrt(D) from `seed` (zeros when nil, for loading).
     public init(rows: Int, dimension: Int, idsPerPosition: Int, seed: UInt64?) {
@@ -81,6 +87,7 @@ public final class TextEmbedding {
         let s = idsPerPosition, d = dimension
         let grad = weight.gradient.pointer
         let dy = dOutput.pointer
+        if isTouched.count != rows { isTouched = [Bool](repeating: false, count: rows) }
         ids.withUnsafeBufferPointer { idp in
             for p in 0..<(batch * steps) {
                 let base = p * s
@@ -92,8 +99,55 @@ public final class TextEmbedding {
                 for j in 0..<s {
                     let id = Int(idp[base + j])
                     if id <= 1 || id >= rows { continue }
+                    if !isTouched[id] { isTouched[id] = true; touched.append(id) }
                     let row = grad + id * d
                     for k in 0..<d { row[k] += g[k] * scale }
+                }
+            }
+        }
+    }
+
+    /// Zeroes the gradient rows the last backward passes touched (the rest are zero already).
+    public func zeroGradient() {
+        let d = dimension, grad = weight.gradient.pointer
+        for id in touched { (grad + id * d).update(repeating: 0, count: d) }
+        for id in touched { isTouched[id] = false }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// Squared L2 norm of the gradient (only touched rows can be non-zero).
+    public func gradientSquaredNorm() -> Double {
+        let d = dimension, grad = weight.gradient.pointer
+        var sum = 0.0
+        for id in touched { for k in 0..<d { let g = Double(grad[id * d + k]); sum += g * g } }
+        return sum
+    }
+
+    /// One Adam step (Kingma & Ba 2015) on the touched rows only, gradients multiplied by `scale`.
+    ///
+    /// Departs from dense Adam as TensorFlow's LazyAdam does: rows without a gradient keep their
+    /// moments instead of decaying them, so a step costs the rows a batch uses, not the whole table.
+    public func adamStep(learningRate: Float, step: Int, scale: Float = 1,
+                         beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        if weight.frozen { return }
+        let d = dimension
+        if firstMoment.count != rows * d {
+            firstMoment = [Float](repeating: 0, count: rows * d)
+            secondMoment = [Float](repeating: 0, count: rows * d)
+        }
+        let t = Float(max(1, step))
+        let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
+        let stepSize = learningRate / correction1
+        let w = weight.value.pointer, g = weight.gradient.pointer
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                for id in touched {
+                    for k in (id * d)..<(id * d + d) {
+                        let gk = g[k] * scale
+                        m[k] = beta1 * m[k] + (1 - beta1) * gk
+                        v[k] = beta2 * v[k] + (1 - beta2) * gk * gk
+                        w[k] -= stepSize * m[k] / ((v[k] / correction2).squareRoot() + epsilon)
+                    }
                 }
             }
         }

@@ -14,13 +14,13 @@ public struct TextTrainer {
         /// Seed of the split, the weights, the batches and dropout.
         public var seed: UInt64 = 1
         /// Texts per step.
-        public var batchSize = 32
+        public var batchSize = 16
         /// Adam's step size.
         public var learningRate: Float = 2e-3
         /// Stop after this many epochs without a better validation loss.
         public var patience = 4
         /// Ensemble members (each trained with its own seed; probabilities averaged).
-        public var members = 1
+        public var members = 3
         /// Share of word ids hidden during training (the word's n-grams stay): teaches the
         /// n-gram fallback to carry unseen and misspelt words.
         public var wordDropout: Float = 0.1
@@ -203,6 +203,8 @@ public struct TextTrainer {
         let optimizer = Adam(learningRate: s.learningRate)
         let loss = SoftmaxCrossEntropy(labelSmoothing: s.labelSmoothing)
         let parameters = network.parameters
+        let bodyParameters = network.body.parameters
+        var step = 0
         var rng = SplitMix64(seed: seed ^ 0xBA7C_4E5)
         let perPosition = network.configuration.idsPerPosition
         var best: (loss: Double, accuracy: Double, epoch: Int) = (.infinity, 0, 0)
@@ -229,13 +231,21 @@ public struct TextTrainer {
                 let (ids, steps, lengths) = TextClassifier.pack(texts, idsPerPosition: perPosition)
                 targets.resize([batch.count])
                 for (b, index) in batch.enumerated() { targets.pointer[b] = Float(labels[index]) }
-                network.zeroGradients()
+                network.body.zeroGradients()
+                network.embedding.zeroGradient()
                 let logits = network.logits(ids: ids, batch: batch.count, steps: steps, lengths: lengths, training: true)
                 total += Double(loss.compute(logits: logits, targets: targets, mask: nil)) * Double(batch.count)
                 seen += batch.count
                 network.backward(loss.gradient)
-                _ = clipGradientNorm(parameters, maxNorm: 5)
-                optimizer.step(parameters)
+                // Clip the global gradient norm at 5; the embedding's norm counts only its touched rows.
+                var squared = network.embedding.gradientSquaredNorm()
+                for p in bodyParameters { for i in 0..<p.gradient.count { let g = Double(p.gradient.pointer[i]); squared += g * g } }
+                let norm = squared.squareRoot()
+                let scale: Float = norm > 5 ? Float(5 / norm) : 1
+                if scale < 1 { for p in bodyParameters { for i in 0..<p.gradient.count { p.gradient.pointer[i] *= scale } } }
+                step += 1
+                optimizer.step(bodyParameters)
+                network.embedding.adamStep(learningRate: s.learningRate, step: step, scale: scale)
             }
             let seconds = max(Date().timeIntervalSince(epochStart), 1e-9)
             var report = EpochReport(member: member, epoch: epoch, loss: total / Double(max(seen, 1)),

@@ -38,9 +38,9 @@ struct TrainText: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the model (a .safetensors file).", valueName: "model"))
     var output: String
     @Option(help: "Ensemble members trained with different seeds (probabilities averaged).")
-    var members = 1
+    var members = 3
     @Option(help: "Texts per training step.")
-    var batchSize = 32
+    var batchSize = 16
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 2e-3
     @Option(help: "Epochs without a better validation loss before stopping.")

@@ -48,6 +48,26 @@ final class TextModelTests: XCTestCase {
         }
     }
 
+    func testLazyAdamMovesOnlyTheRowsABatchUsedByTheLearningRate() {
+        let e = TextEmbedding(rows: 8, dimension: 2, idsPerPosition: 2, seed: 5)
+        let before = e.weight.value.array
+        _ = e.forward(ids: [3, 6], batch: 1, steps: 1, lengths: [1])
+        e.backward(Tensor(shape: [1, 1, 2], values: [1, -2]))
+        XCTAssertEqual(e.gradientSquaredNorm(), 2 * (0.25 + 1), accuracy: 1e-9)
+        e.adamStep(learningRate: 0.1, step: 1)
+        let after = e.weight.value.array
+        for row in 0..<8 {
+            for k in 0..<2 {
+                let moved = after[row * 2 + k] - before[row * 2 + k]
+                // Adam's first step is lr * sign(gradient) on every touched element.
+                let expected: Float = (row == 3 || row == 6) ? (k == 0 ? -0.1 : 0.1) : 0
+                XCTAssertEqual(moved, expected, accuracy: 1e-5, "row \(row)")
+            }
+        }
+        e.zeroGradient()
+        XCTAssertEqual(e.weight.gradient.array, [Float](repeating: 0, count: 16))
+    }
+
     func testClassificationReportOnAHandWorkedExample() {
         // Truth a, a, b, c; predictions a (0.9), b (0.6), b (0.8), a (0.5).
         let probabilities: [[Float]] = [[0.9, 0.05, 0.05], [0.3, 0.6, 0.1], [0.1, 0.8, 0.1], [0.5, 0.3, 0.2]]

@@ -1,5 +1,5 @@
 """Peer on the same split: a PyTorch word-level 1D CNN (Kim 2014, widths 1-3, max-pooled, plus the
-mean embedding), trained like triage's (Adam 2e-3, batch 32, label smoothing 0.05, dropout 0.4,
+mean embedding), trained like triage's (Adam 2e-3, batch 16, label smoothing 0.05, dropout 0.4,
 10% validation, early stopping with patience 4, at most 30 epochs), on 2 threads.
 
 usage: peer.py TRAIN.csv TEST.csv TEXT_COLUMN LABEL_COLUMN [MAX_TOKENS]
@@ -67,8 +67,8 @@ start = time.time()
 for epoch in range(30):
     net.train()
     random.shuffle(tr)
-    for b in range(0, len(tr), 32):
-        idx = tr[b:b + 32]
+    for b in range(0, len(tr), 16):
+        idx = tr[b:b + 16]
         x, l = batch([ids[i] for i in idx])
         loss = F.cross_entropy(net(x, l), torch.tensor([ys[i] for i in idx]), label_smoothing=0.05)
         opt.zero_grad()
