@@ -14,6 +14,17 @@ public struct Evidence: Sendable, Codable, Hashable {
     public var note: String?
     /// The change named against a nearby non-catalogue gene (fabG1 c.-15C>T), when there is one.
     public var alias: String?
+
+    /// One piece of evidence.
+    public init(gene: String, change: String, grading: String, alleleFraction: Double, note: String? = nil,
+                alias: String? = nil) {
+        self.gene = gene
+        self.change = change
+        self.grading = grading
+        self.alleleFraction = alleleFraction
+        self.note = note
+        self.alias = alias
+    }
 }
 
 /// The prediction for one drug.
@@ -24,6 +35,13 @@ public struct DrugCall: Sendable, Codable {
     public var call: String
     /// The variants behind the call (grades 1-3), strongest first.
     public var evidence: [Evidence]
+
+    /// A call with its probability and evidence.
+    public init(probability: Double, call: String, evidence: [Evidence]) {
+        self.probability = probability
+        self.call = call
+        self.evidence = evidence
+    }
 }
 
 /// The prediction for one sample.
@@ -36,6 +54,14 @@ public struct SamplePrediction: Sendable, Codable {
     public var resistanceClass: String
     /// Variants found in the catalogue's genes.
     public var variants: Int
+
+    /// A sample's prediction.
+    public init(sample: String, drugs: [String: DrugCall], resistanceClass: String, variants: Int) {
+        self.sample = sample
+        self.drugs = drugs
+        self.resistanceClass = resistanceClass
+        self.variants = variants
+    }
 }
 
 /// Predicts resistance with a WHO-style catalogue: a drug is R when the sample carries a variant
