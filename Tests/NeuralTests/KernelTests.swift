@@ -52,14 +52,16 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    func testParallelGemmMatchesSerialBitForBit() {
+    /// Splitting changes which OpenBLAS micro-kernel computes a row (bit-exact on SkylakeX, not on
+    /// Haswell), so results are fixed per thread count and agree to rounding across counts.
+    func testParallelGemmMatchesSerial() {
         let a = randomTensor([300, 70], seed: 1), b = randomTensor([70, 200], seed: 2)
         let c1 = Tensor(shape: [300, 200]), c2 = Tensor(shape: [300, 200])
         BLAS.sgemm(transA: false, transB: false, m: 300, n: 200, k: 70, alpha: 1, a: a.pointer, lda: 70, b: b.pointer, ldb: 200,
                    beta: 0, c: c1.pointer, ldc: 200, parallel: true)
         BLAS.sgemm(transA: false, transB: false, m: 300, n: 200, k: 70, alpha: 1, a: a.pointer, lda: 70, b: b.pointer, ldb: 200,
                    beta: 0, c: c2.pointer, ldc: 200, parallel: false)
-        XCTAssertEqual(c1.array, c2.array)
+        assertClose(c1.array, c2.array, rtol: 1e-5, atol: 1e-5, "parallel vs serial")
         // The naive oracle.
         var worst: Float = 0
         for i in stride(from: 0, to: 300, by: 37) {
