@@ -276,13 +276,19 @@ public struct VariantAnnotator: Sendable {
                 let codon = (t0 - 1) / 3
                 let first = GeneticCode.translate(geneBase(gene, codon * 3 + 1), geneBase(gene, codon * 3 + 2),
                                                   geneBase(gene, codon * 3 + 3))
+                if (t1 - t0 + 1) % 3 != 0 {
+                    return [GeneVariant(gene: gene.name, change: "p.\(GeneticCode.name(first))\(codon + 1)fs",
+                                        effect: "frameshift_variant")]
+                }
                 return [GeneVariant(gene: gene.name, change: "p.\(GeneticCode.name(first))\(codon + 1)_Ter\(stop)del",
                                     effect: "feature_ablation")]
             }
             // 3' shift in the gene's orientation, then name from the proteins.
             var a = t0, b = t1
             while b + 1 <= gene.length + 3 && geneBase(gene, b + 1) == geneBase(gene, a) { a += 1; b += 1 }
-            return codingIndel(gene: gene, from: a, to: b, inserted: [])
+            var lo = t0, hi = t1
+            while lo - 1 >= 4 && geneBase(gene, lo - 1) == geneBase(gene, hi) { lo -= 1; hi -= 1 }
+            return codingIndel(gene: gene, from: a, to: b, inserted: [], leftmost: lo)
         }
         // Every placement of the deleted bases is the same change: name the 3'-most (HGVS),
         // and keep the 5'-most and the as-written ones as synonyms.
@@ -313,11 +319,16 @@ public struct VariantAnnotator: Sendable {
             seq.append(first)
             at += 1
         }
-        if !gene.isRNA && at >= 1 && at < gene.length {
-            return codingIndel(gene: gene, from: at + 1, to: at, inserted: seq)
-        }
         var left = after
         var leftSeq = inserted
+        if !gene.isRNA && at >= 1 && at < gene.length {
+            while let last = leftSeq.last, geneBase(gene, left) == last, left - 1 >= 3 {
+                leftSeq.removeLast()
+                leftSeq.insert(last, at: 0)
+                left -= 1
+            }
+            return codingIndel(gene: gene, from: at + 1, to: at, inserted: seq, leftmost: left + 1)
+        }
         while let last = leftSeq.last, geneBase(gene, left) == last, left - 1 >= after - upstreamWindow {
             leftSeq.removeLast()
             leftSeq.insert(last, at: 0)
@@ -359,7 +370,9 @@ public struct VariantAnnotator: Sendable {
 
     /// Names an indel that touches the coding sequence from the proteins before and after.
     /// `from...to` are the replaced gene coordinates (`to == from - 1` for a pure insertion).
-    func codingIndel(gene: Gene, from t0: Int, to t1: Int, inserted: [UInt8]) -> [GeneVariant] {
+    /// `leftmost` is the first changed base of the indel's 5'-most placement, for the frameshift
+    /// synonym some catalogues write (the codon of that base).
+    func codingIndel(gene: Gene, from t0: Int, to t1: Int, inserted: [UInt8], leftmost: Int? = nil) -> [GeneVariant] {
         if t0 <= 1 && t1 >= 1 {
             return [GeneVariant(gene: gene.name, change: "p.Met1?", effect: "start_lost")]
         }
@@ -378,13 +391,23 @@ public struct VariantAnnotator: Sendable {
         var p = 0
         while p < refProtein.count && p < altProtein.count && refProtein[p] == altProtein[p] { p += 1 }
         if change {
-            guard p < refProtein.count else { return [] }
+            var fivePrime: String?
+            if let leftmost, leftmost >= 1, (leftmost - 1) / 3 < refProtein.count {
+                let codon = (leftmost - 1) / 3
+                let aa = refProtein[codon]
+                fivePrime = aa == star ? "p.Ter\(codon + 1)ext*?" : "p.\(GeneticCode.name(aa))\(codon + 1)fs"
+            }
+            guard p < refProtein.count else {
+                return fivePrime.map { [GeneVariant(gene: gene.name, change: $0, effect: "frameshift_variant")] } ?? []
+            }
             if p == 0 { return [GeneVariant(gene: gene.name, change: "p.Met1?", effect: "start_lost")] }
             let aa = refProtein[p]
             if aa == star {
                 return [GeneVariant(gene: gene.name, change: "p.Ter\(p + 1)ext*?", effect: "stop_lost")]
             }
-            return [GeneVariant(gene: gene.name, change: "p.\(GeneticCode.name(aa))\(p + 1)fs", effect: "frameshift_variant")]
+            let name = "p.\(GeneticCode.name(aa))\(p + 1)fs"
+            return [GeneVariant(gene: gene.name, change: name, effect: "frameshift_variant",
+                                synonyms: fivePrime.map { $0 == name ? [] : [$0] } ?? [])]
         }
         // In frame: compare proteins (the reference includes its stop). HGVS places the
         // change 3'-most; catalogues sometimes write it 5'-most or as `ins` for a `dup`: synonyms.
