@@ -25,6 +25,9 @@ public struct GenotypeTable: Sendable {
     /// Rows that were skipped, each as `file:line: why`.
     public var problems: [String] = []
 
+    /// An empty table.
+    public init() {}
+
     /// Reads a genotype table (gzip or plain). Rows with a bad allele fraction are skipped and listed.
     public static func read(_ path: String) throws -> GenotypeTable {
         var table = GenotypeTable()
@@ -66,6 +69,12 @@ public struct PhenotypeTable: Sendable {
         public var resistant: Bool
         /// The method the phenotype came from.
         public var method: String
+
+        /// A phenotype.
+        public init(resistant: Bool, method: String) {
+            self.resistant = resistant
+            self.method = method
+        }
     }
 
     /// Phenotypes by sample id, then drug.
@@ -76,6 +85,9 @@ public struct PhenotypeTable: Sendable {
     public var problems: [String] = []
     /// Sample and drug pairs whose methods disagreed (resolved by method priority).
     public var conflicts = 0
+
+    /// An empty table.
+    public init() {}
 
     /// Method priority when a sample has several phenotypes for one drug: WHO-endorsed methods
     /// first, then all methods pooled, then the critical concentration, then its ATU variant.
