@@ -173,9 +173,10 @@ public final class Pool1D: Layer {
                 let first = bi * l + t * stride
                 for ch in 0..<c {
                     if mode == .max {
-                        var best = x.pointer[first * c + ch], arg = first
+                        // The arg-max is the offset inside the window (exact in Float at any size).
+                        var best = x.pointer[first * c + ch], arg = 0
                         for j in 1..<size where x.pointer[(first + j) * c + ch] > best {
-                            best = x.pointer[(first + j) * c + ch]; arg = first + j
+                            best = x.pointer[(first + j) * c + ch]; arg = j
                         }
                         o[ch] = best; a[ch] = Float(arg)
                     } else {
@@ -200,7 +201,7 @@ public final class Pool1D: Layer {
                 let g = dy.pointer + (bi * lo + t) * c, a = argmax.pointer + (bi * lo + t) * c
                 for ch in 0..<c {
                     if mode == .max {
-                        dInput.pointer[Int(a[ch]) * c + ch] += g[ch]
+                        dInput.pointer[(bi * l + t * stride + Int(a[ch])) * c + ch] += g[ch]
                     } else {
                         for j in 0..<size { dInput.pointer[(bi * l + t * stride + j) * c + ch] += g[ch] / Float(size) }
                     }
