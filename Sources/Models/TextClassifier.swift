@@ -24,6 +24,9 @@ public final class TextClassifier {
         public var metrics: [String: Double]
         /// When it was trained (ISO 8601).
         public var createdAt: String
+        /// Calibration: the averaged probabilities are raised to this power and renormalised
+        /// (temperature scaling, Guo et al. 2017, applied to the ensemble's mean); nil = 1.
+        public var calibrationPower: Double?
     }
 
     /// The value of `Configuration.format` for text models.
@@ -82,12 +85,24 @@ public final class TextClassifier {
                 for i in 0..<sum.count { sum[i] += softmaxed.pointer[i] }
             }
             let inv = 1 / Float(networks.count)
+            let power = Float(configuration.calibrationPower ?? 1)
             for (row, index) in batch.enumerated() {
-                result[index] = (0..<k).map { sum[row * k + $0] * inv }
+                let mean = (0..<k).map { sum[row * k + $0] * inv }
+                result[index] = power == 1 ? mean : TextClassifier.sharpen(mean, power: power)
             }
         }
         return result
     }
+
+    /// p^power, renormalised: power > 1 sharpens an under-confident distribution, < 1 flattens it.
+    static func sharpen(_ p: [Float], power: Float) -> [Float] {
+        let raised = p.map { powf(max($0, 1e-30), power) }
+        let total = raised.reduce(0, +)
+        return total > 0 ? raised.map { $0 / total } : p
+    }
+
+    /// Sets the calibration power (see `Configuration.calibrationPower`).
+    public func setCalibrationPower(_ power: Double?) { configuration.calibrationPower = power }
 
     /// Packs encoded texts into one (B, T*S) id matrix, T = the longest text (at least 1).
     static func pack(_ texts: [TextPreparation.Encoded], idsPerPosition s: Int) -> (ids: [Int32], steps: Int, lengths: [Int]) {

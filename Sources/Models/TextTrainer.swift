@@ -172,11 +172,24 @@ public struct TextTrainer {
         ]
         if !validated.isEmpty {
             // Held-out accuracy: each text scored by the mean of the members that did not train on it.
-            let probabilities = validated.map { i in heldOutSum[i].map { $0 / Float(heldOutVotes[i]) } }
+            var probabilities = validated.map { i in heldOutSum[i].map { $0 / Float(heldOutVotes[i]) } }
+            // Calibrate on the held-out predictions: the power that minimises their log-loss.
+            let truth = validated.map { labels[$0] }
+            func logLoss(_ power: Double) -> Double {
+                zip(probabilities, truth).reduce(0.0) { sum, pair in
+                    sum - log(max(Double(TextClassifier.sharpen(pair.0, power: Float(power))[pair.1]), 1e-12))
+                }
+            }
+            let candidates = (5...50).map { Double($0) / 10 }
+            let power = candidates.min { logLoss($0) < logLoss($1) } ?? 1
+            classifier.setCalibrationPower(power)
+            probabilities = probabilities.map { TextClassifier.sharpen($0, power: Float(power)) }
+            metrics["calibrationPower"] = power
             let report = ClassificationReport(classes: classes, probabilities: probabilities, truth: validated.map { labels[$0] })
             metrics["validationAccuracy"] = report.accuracy
             metrics["validationMacroF1"] = report.macroF1
             metrics["validationLoss"] = report.logLoss
+            metrics["validationCalibrationError"] = report.calibrationError
         }
         classifier.setMetrics(metrics)
         return Result(classifier: classifier, metrics: metrics)

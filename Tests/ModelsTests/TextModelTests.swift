@@ -81,6 +81,13 @@ final class TextModelTests: XCTestCase {
         XCTAssertEqual(r.calibrationError, (0.1 + 0.6 + 0.2 + 0.5) / 4, accuracy: 1e-6)
     }
 
+    func testCalibrationPowerSharpensAndKeepsTheRanking() {
+        let p = TextClassifier.sharpen([0.5, 0.25, 0.25], power: 2)
+        XCTAssertEqual(p[0], 2.0 / 3.0, accuracy: 1e-6)
+        XCTAssertEqual(p[1], 1.0 / 6.0, accuracy: 1e-6)
+        XCTAssertEqual(TextClassifier.sharpen([0.2, 0.8], power: 1), [0.2, 0.8])
+    }
+
     func testStratifiedSplitKeepsEveryClassInTraining() {
         let labels = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2]
         let (train, validation) = TextTrainer.split(labels: labels, fraction: 0.2, seed: 1)

@@ -121,7 +121,7 @@ if not args.no_mtsamples:
     run([triage, "import", "csv", os.path.join(d, "train.csv"), "--text-column", "transcription",
          "--label-column", "medical_specialty", "--id-column", "note_id", "--kind", "note", "--task", "mtsamples",
          "--db", db, "--keep-going"])
-    out, wall, cpu = timed([triage, "train", "text", "--task", "mtsamples", "--arch", args.arch, "--members", "1",
+    out, wall, cpu = timed([triage, "train", "text", "--task", "mtsamples", "--arch", args.arch, "--members", "1", "--max-tokens", "512",
                             "--output", model, "--db", db, "--quiet", "--json"])
     ev = json.loads(run([triage, "evaluate", "text", "--model", model, "--file", os.path.join(d, "test.csv"),
                          "--text-column", "transcription", "--label-column", "medical_specialty", "--json"]).stdout)
