@@ -1,4 +1,5 @@
 import Foundation
+import Neural
 
 /// How well a classifier did on labelled examples: accuracy, top-k, macro-F1, per class, confusion, calibration.
 public struct ClassificationReport: Codable, Sendable, Equatable {
@@ -36,54 +37,43 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
     }
 
     /// Scores predictions: `probabilities[i]` over `classes` for example i, whose truth is `truth[i]` (an index into `classes`).
+    ///
+    /// Confusion, per-class precision/recall/F1 and calibration come from the engine's `Metrics`;
+    /// macro-F1 averages the classes present in the truth or the predictions (scikit-learn's
+    /// default label set), so classes of the model absent from a test file do not count as 0.
     public init(classes: [String], probabilities: [[Float]], truth: [Int]) {
         precondition(probabilities.count == truth.count, "one probability row per truth label")
         let k = classes.count
         self.classes = classes
         count = truth.count
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
-        var correct = 0, top3 = 0
+        var predicted: [Int] = [], confidence: [Double] = []
+        var top3 = 0
         var logLoss = 0.0
-        let bins = 10
-        var binCount = [Int](repeating: 0, count: bins)
-        var binConfidence = [Double](repeating: 0, count: bins)
-        var binCorrect = [Int](repeating: 0, count: bins)
         for (row, t) in zip(probabilities, truth) {
             var best = 0
-            for j in 1..<max(1, row.count) where row[j] > row[best] { best = j }
-            confusion[t][best] += 1
-            if best == t { correct += 1 }
-            let pTrue = row[t]
-            let above = row.reduce(0) { $0 + ($1 > pTrue ? 1 : 0) }
-            if above < 3 { top3 += 1 }
+            for j in row.indices where row[j] > row[best] { best = j }
+            predicted.append(best)
+            confidence.append(Double(row.isEmpty ? 0 : row[best]))
+            let pTrue = t < row.count ? row[t] : 0
+            if row.reduce(0, { $0 + ($1 > pTrue ? 1 : 0) }) < 3 { top3 += 1 }
             logLoss -= log(max(Double(pTrue), 1e-12))
-            let confidence = Double(row[best])
-            let bin = min(bins - 1, Int(confidence * Double(bins)))
-            binCount[bin] += 1
-            binConfidence[bin] += confidence
-            if best == t { binCorrect[bin] += 1 }
         }
         let n = max(1, truth.count)
-        accuracy = Double(correct) / Double(n)
+        let correct = zip(predicted, truth).map { $0 == $1 }
+        accuracy = Double(correct.filter { $0 }.count) / Double(n)
         top3Accuracy = Double(top3) / Double(n)
         self.logLoss = logLoss / Double(n)
-        var ece = 0.0
-        for b in 0..<bins where binCount[b] > 0 {
-            let c = Double(binCount[b])
-            ece += c / Double(n) * abs(binConfidence[b] / c - Double(binCorrect[b]) / c)
-        }
-        calibrationError = ece
+        calibrationError = Metrics.expectedCalibrationError(confidence: confidence, correct: correct, bins: 10)
+        let confusion = Metrics.confusionMatrix(predicted: predicted, actual: truth, classes: k)
+        let prf = Metrics.precisionRecallF1(predicted: predicted, actual: truth, classes: k).perClass
         var perClass: [PerClass] = []
         var f1Sum = 0.0, f1Classes = 0
         for i in 0..<k {
-            let tp = confusion[i][i]
             let support = confusion[i].reduce(0, +)
-            let predicted = (0..<k).reduce(0) { $0 + confusion[$1][i] }
-            let precision = predicted > 0 ? Double(tp) / Double(predicted) : 0
-            let recall = support > 0 ? Double(tp) / Double(support) : 0
-            let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            perClass.append(PerClass(label: classes[i], precision: precision, recall: recall, f1: f1, support: support))
-            if support > 0 || predicted > 0 { f1Sum += f1; f1Classes += 1 }
+            let predictedAs = (0..<k).reduce(0) { $0 + confusion[$1][i] }
+            perClass.append(PerClass(label: classes[i], precision: prf[i].precision, recall: prf[i].recall,
+                                     f1: prf[i].f1, support: support))
+            if support > 0 || predictedAs > 0 { f1Sum += prf[i].f1; f1Classes += 1 }
         }
         macroF1 = f1Classes > 0 ? f1Sum / Double(f1Classes) : 0
         self.perClass = perClass
