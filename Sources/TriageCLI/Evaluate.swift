@@ -8,6 +8,6 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Evaluate a trained model on labelled data.",
-        subcommands: [EvaluateText.self]
+        subcommands: [EvaluateText.self, EvaluateImage.self]
     )
 }
