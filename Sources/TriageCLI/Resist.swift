@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Genomics
+import Models
 
 /// Options every TB command shares: where the reference data is, which catalogue, allele fraction.
 struct TBDataOptions: ParsableArguments {
@@ -71,7 +72,7 @@ struct Resist: ParsableCommand {
                                valueName: "csv"))
     var genotypes: String?
     @OptionGroup var tb: TBDataOptions
-    @Option(help: "A learned model file (not built yet: needs `triage train resistance`).")
+    @Option(help: ArgumentHelp("A model folder from `triage train resistance` instead of the catalogue.", valueName: "dir"))
     var model: String?
     @Flag(help: "Keep VCF records whose FILTER is not PASS.")
     var includeFiltered = false
@@ -84,19 +85,17 @@ struct Resist: ParsableCommand {
         if files.isEmpty && genotypes == nil {
             throw ValidationError("give VCF or FASTA files, or --genotypes FILE.")
         }
-        if model != nil {
-            throw ValidationError("--model needs a model from `triage train resistance`, which is not built yet; use --catalogue who2023.")
-        }
     }
 
     func run() throws {
         let data = try tb.locate()
+        if let model { return try runModel(model, data: data) }
         let predictor = try tb.predictor(data)
         if let genotypes {
             let table: GenotypeTable
             do { table = try GenotypeTable.read(genotypes) } catch { Console.error("\(error)"); throw ExitCode(2) }
             for problem in table.problems.prefix(20) { Console.warning(problem) }
-            let report = Report(json: json, catalogue: predictor.catalogue.name)
+            let report = Report(json: json, catalogue: "catalogue \(predictor.catalogue.name)")
             for sample in table.samples {
                 try report.print(predictor.predict(sample: sample, variants: table.variants[sample] ?? []), notes: [])
             }
@@ -110,7 +109,7 @@ struct Resist: ParsableCommand {
         var reader = SampleReader(annotator: VariantAnnotator(reference: reference,
                                                               reach: predictor.catalogue.upstreamReach()))
         reader.includeFiltered = includeFiltered
-        let report = Report(json: json, catalogue: predictor.catalogue.name)
+        let report = Report(json: json, catalogue: "catalogue \(predictor.catalogue.name)")
         var bad = 0
         let start = Date()
         var lastProgress = start
@@ -147,6 +146,48 @@ struct Resist: ParsableCommand {
 }
 
 extension Resist {
+    /// Predicts with a learned model: files (read and named as for the catalogue) or --genotypes.
+    func runModel(_ path: String, data: TBData) throws {
+        let learned: ResistanceModel
+        do { learned = try ResistanceModel.load(from: URL(fileURLWithPath: path)) } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+        let report = Report(json: json, catalogue: "model \(path)")  // the header names the source
+        if let genotypes {
+            let table: GenotypeTable
+            do { table = try GenotypeTable.read(genotypes) } catch { Console.error("\(error)"); throw ExitCode(2) }
+            for prediction in learned.predict(table.samples.map { ($0, table.variants[$0] ?? []) }) {
+                try report.print(prediction, notes: [])
+            }
+            report.finish()
+            return
+        }
+        let reference: Reference
+        do { reference = try Reference.load(data: data) } catch { Console.error("\(error)"); throw ExitCode(2) }
+        var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
+        reader.includeFiltered = includeFiltered
+        var bad = 0
+        var samples: [(String, [SampleVariant])] = []
+        for file in files {
+            do {
+                for sample in try reader.read(file) {
+                    for note in sample.notes { Console.note("\(sample.id): \(note)") }
+                    samples.append((sample.id, sample.variants))
+                }
+            } catch {
+                bad += 1
+                Console.error("\(error)")
+            }
+        }
+        for prediction in learned.predict(samples) { try report.print(prediction, notes: []) }
+        report.finish()
+        if bad > 0 {
+            Console.note("\(bad) of \(files.count) file(s) could not be used")
+            if !keepGoing { throw ExitCode(1) }
+        }
+    }
+
     /// Reads and predicts `files` on `threads` threads; results in file order.
     static func process(_ files: [String], reader: SampleReader, predictor: CataloguePredictor,
                         threads: Int) -> [Result<[(SamplePrediction, [String])], Error>] {
@@ -220,10 +261,10 @@ final class Report {
 
     /// The report of one sample: class, then one line per drug with its evidence.
     static func detailed(_ p: SamplePrediction, catalogue: String) -> String {
-        var out = "sample \(p.sample)    resistance class \(p.resistanceClass)    catalogue \(catalogue)\n\n"
+        var out = "sample \(p.sample)    resistance class \(p.resistanceClass)    \(catalogue)\n\n"
         let drugs = p.drugs.keys.sorted { order($0) < order($1) }
         let width = max(drugs.map(\.count).max() ?? 4, 4)
-        out += "drug".padding(toLength: width, withPad: " ", startingAt: 0) + "  call  P     evidence (WHO grading, allele fraction)\n"
+        out += "drug".padding(toLength: width, withPad: " ", startingAt: 0) + "  call  P     evidence (grading, allele fraction)\n"
         for drug in drugs {
             guard let call = p.drugs[drug] else { continue }
             let evidence = call.evidence.map { e in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Genomics
+import Models
 
 /// `triage tb`: Import and evaluate TB isolates and phenotypes.
 struct TB: ParsableCommand {
@@ -86,7 +87,8 @@ struct TB: ParsableCommand {
         @Option(help: ArgumentHelp("Genotype table (sample_id, gene, variant, effect, allele_fraction, position).",
                                    valueName: "csv"))
         var genotypes: String?
-        @Option(help: "A learned model file (not built yet: needs `triage train resistance`).")
+        @Option(help: ArgumentHelp("A model folder from `triage train resistance`: measured on its test split.",
+                                   valueName: "dir"))
         var model: String?
         @Flag(help: "Print one JSON object: {\"catalogue\": ..., \"drugs\": [...]}.")
         var json = false
@@ -94,9 +96,6 @@ struct TB: ParsableCommand {
         func validate() throws {
             if (phenotypes == nil) != (genotypes == nil) {
                 throw ValidationError("give both --phenotypes and --genotypes, or neither to use the corpus's isolates.")
-            }
-            if model != nil {
-                throw ValidationError("--model needs `triage train resistance`, which is not built yet; use --catalogue who2023.")
             }
         }
 
@@ -115,19 +114,39 @@ struct TB: ParsableCommand {
                 Console.error("\(error)")
                 throw ExitCode(2)
             }
-            let predictions = genotypeTable.samples.map {
-                predictor.predict(sample: $0, variants: genotypeTable.variants[$0] ?? [])
+            var predictions: [SamplePrediction]
+            var name = predictor.catalogue.name
+            if let model {
+                // The model's held-out isolates; the catalogue on the same isolates for comparison.
+                let learned: ResistanceModel
+                do { learned = try ResistanceModel.load(from: URL(fileURLWithPath: model)) } catch {
+                    Console.error("\(error)")
+                    throw ExitCode(2)
+                }
+                let test = genotypeTable.samples.filter { ResistanceModel.split($0) == "test" }
+                predictions = learned.predict(test.map { ($0, genotypeTable.variants[$0] ?? []) })
+                name = "model \(model) (test split, \(test.count) isolates)"
+                if !json {
+                    let catalogue = test.map { predictor.predict(sample: $0, variants: genotypeTable.variants[$0] ?? []) }
+                    print("catalogue \(predictor.catalogue.name) on the same test split")
+                    Self.printTable(Metrics.evaluate(predictions: catalogue, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs))
+                    print("")
+                }
+            } else {
+                predictions = genotypeTable.samples.map {
+                    predictor.predict(sample: $0, variants: genotypeTable.variants[$0] ?? [])
+                }
             }
             let metrics = Metrics.evaluate(predictions: predictions, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs)
             if json {
                 struct Output: Encodable {
                     let catalogue: String, minFraction: Double, samples: Int, drugs: [DrugMetrics]
                 }
-                try Console.printJSON(Output(catalogue: predictor.catalogue.name, minFraction: tb.minFraction,
+                try Console.printJSON(Output(catalogue: name, minFraction: tb.minFraction,
                                              samples: predictions.count, drugs: metrics))
                 return
             }
-            print("catalogue \(predictor.catalogue.name), \(predictions.count) genotyped samples, min allele fraction \(tb.minFraction)")
+            print("\(name), \(predictions.count) genotyped samples, min allele fraction \(tb.minFraction)")
             Self.printTable(metrics)
         }
 

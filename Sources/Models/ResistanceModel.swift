@@ -1,0 +1,264 @@
+import Corpus
+import Foundation
+import Genomics
+import Neural
+
+/// A learned multitask resistance predictor over the variants of an isolate (one output per drug).
+///
+/// Layout letters: B isolates, T variants of an isolate (tokens), V vocabulary, D embedding, K drugs.
+/// Departs from WDNN (Chen et al. 2019), which feeds a dense 0/1 variant vector to a wide
+/// (logistic) and a deep (3 x 256 ReLU) part: here variants are tokens, the wide part is a
+/// per-variant, per-drug score max-pooled over the isolate's variants (a learned catalogue: the
+/// strongest variant decides, as in the WHO rules) and the deep part averages D-dimensional
+/// variant embeddings through two dense layers; the two logits are summed. Missing phenotypes
+/// are masked out of the binary cross-entropy.
+public final class ResistanceModel {
+    /// Tokens: 0 padding, 1 the isolate itself (so that no isolate is empty), then features.
+    public let vocabulary: [String]
+    let index: [String: Int32]
+    /// The drugs, in output order.
+    public let drugs: [String]
+    /// Per drug, the probability at or above which the call is R (chosen on validation isolates).
+    public var thresholds: [String: Double]
+    /// Variants below this allele fraction are left out.
+    public let minimumFraction: Double
+    /// The network: (B, T) token ids -> (B, K) logits.
+    public let network: Graph
+
+    static let embedding = 32
+
+    init(vocabulary: [String], drugs: [String], thresholds: [String: Double], minimumFraction: Double, network: Graph) {
+        self.vocabulary = vocabulary
+        var index: [String: Int32] = [:]
+        for (i, token) in vocabulary.enumerated() { index[token] = Int32(i) }
+        self.index = index
+        self.drugs = drugs
+        self.thresholds = thresholds
+        self.minimumFraction = minimumFraction
+        self.network = network
+    }
+
+    /// The feature names of one variant: its name, `gene LoF` for a loss of function, and
+    /// `gene ?` (any change of the gene the vocabulary does not know).
+    static func features(_ v: SampleVariant) -> [String] {
+        var names = ["\(v.variant.gene) \(v.variant.change)"]
+        if Catalogue.lossOfFunctionEffects.contains(Catalogue.normalizedEffect(v.variant.effect)) {
+            names.append("\(v.variant.gene) LoF")
+        }
+        if !v.variant.effect.hasPrefix("synonymous") { names.append("\(v.variant.gene) ?") }
+        return names
+    }
+
+    /// The token ids of an isolate's variants (unknown names dropped; `gene ?` kept only for them).
+    func tokens(_ variants: [SampleVariant]) -> [Int32] {
+        var ids: [Int32] = [1]
+        var seen = Set<Int32>([1])
+        for v in variants where v.alleleFraction >= minimumFraction {
+            let names = Self.features(v)
+            let known = index[names[0]]
+            for (k, name) in names.enumerated() {
+                if k == names.count - 1 && name.hasSuffix(" ?") && known != nil { continue }
+                if k == 0 && known == nil { continue }
+                if let id = index[name], seen.insert(id).inserted { ids.append(id) }
+            }
+        }
+        return ids
+    }
+
+    /// Which split an isolate falls in: a stable hash of its id; 10% test, 10% validation, 80% training.
+    public static func split(_ sample: String) -> String {
+        let digit = Int(ContentHash.of("tb-split:" + sample).suffix(4), radix: 16) ?? 0
+        switch digit % 10 {
+        case 0: return "test"
+        case 1: return "validation"
+        default: return "train"
+        }
+    }
+
+    /// What training printed and measured.
+    public struct Report: Sendable {
+        /// Isolates per split.
+        public var train = 0, validation = 0, test = 0
+        /// Vocabulary size.
+        public var features = 0
+        /// Per drug metrics on the test split.
+        public var testMetrics: [DrugMetrics] = []
+        /// Seconds spent training.
+        public var seconds = 0.0
+    }
+
+    /// Trains on the isolates of the training split, stops early on the validation split, chooses
+    /// each drug's threshold on validation (largest Youden J), and measures on the test split.
+    public static func train(genotypes: GenotypeTable, phenotypes: PhenotypeTable, minimumFraction: Double = 0.25,
+                             minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1,
+                             progress: (String) -> Void = { _ in }) -> (ResistanceModel, Report) {
+        let start = Date()
+        var report = Report()
+        let samples = genotypes.samples.filter { phenotypes.phenotypes[$0] != nil }
+        let bySplit = Dictionary(grouping: samples, by: split)
+        let train = bySplit["train"] ?? [], validation = bySplit["validation"] ?? [], test = bySplit["test"] ?? []
+        report.train = train.count; report.validation = validation.count; report.test = test.count
+        // Vocabulary from the training isolates only.
+        var counts: [String: Int] = [:]
+        for sample in train {
+            var seen = Set<String>()
+            for v in genotypes.variants[sample] ?? [] where v.alleleFraction >= minimumFraction {
+                for name in features(v) where seen.insert(name).inserted { counts[name, default: 0] += 1 }
+            }
+        }
+        let vocabulary = ["<pad>", "<isolate>"] + counts.filter { $0.value >= minimumCount }.map(\.key).sorted()
+        report.features = vocabulary.count
+        let drugs = phenotypes.drugs.filter { drug in train.contains { phenotypes.phenotypes[$0]?[drug] != nil } }
+        WeightSeed.reset(to: seed)
+        let g = Graph()
+        let input = g.input("variants")
+        let wide = g.add(Sequential([Embedding(vocabularySize: vocabulary.count, dimension: drugs.count, paddingIndex: 0),
+                                     GlobalPool(.max)]), input, name: "wide")
+        let deep = g.add(Sequential([Embedding(vocabularySize: vocabulary.count, dimension: embedding, paddingIndex: 0),
+                                     GlobalPool(.average),
+                                     Dense(inputSize: embedding, outputSize: 64), Activation(.relu), Dropout(rate: 0.2),
+                                     Dense(inputSize: 64, outputSize: drugs.count)]), input, name: "deep")
+        g.output(g.sum([wide, deep], name: "logits"))
+        let model = ResistanceModel(vocabulary: vocabulary, drugs: drugs, thresholds: [:],
+                                    minimumFraction: minimumFraction, network: g)
+        let trainSet = model.dataset(train, genotypes: genotypes, phenotypes: phenotypes)
+        let validationSet = model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)
+        let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
+                              options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: 3))
+        trainer.fit(trainSet, validation: validationSet)
+        // Thresholds on validation.
+        let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
+        for drug in drugs {
+            var points: [(Double, Bool)] = []
+            for p in validationPredictions {
+                if let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] {
+                    points.append((call.probability, measured.resistant))
+                }
+            }
+            model.thresholds[drug] = youdenThreshold(points)
+        }
+        let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
+        report.testMetrics = Metrics.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
+        report.seconds = Date().timeIntervalSince(start)
+        progress(String(format: "trained in %.0f s", report.seconds))
+        return (model, report)
+    }
+
+    /// The threshold with the largest sensitivity + specificity - 1 (0.5 without both classes).
+    static func youdenThreshold(_ points: [(Double, Bool)]) -> Double {
+        let positives = points.filter(\.1).count, negatives = points.count - positives
+        guard positives > 0, negatives > 0 else { return 0.5 }
+        let sorted = points.sorted { $0.0 > $1.0 }
+        var tp = 0, fp = 0, best = -1.0, threshold = 0.5
+        var i = 0
+        while i < sorted.count {
+            let value = sorted[i].0
+            while i < sorted.count && sorted[i].0 == value {
+                if sorted[i].1 { tp += 1 } else { fp += 1 }
+                i += 1
+            }
+            let j = Double(tp) / Double(positives) - Double(fp) / Double(negatives)
+            if j > best { best = j; threshold = value }
+        }
+        return threshold
+    }
+
+    /// Token inputs, targets and the mask of present phenotypes for `samples`.
+    func dataset(_ samples: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable) -> TensorDataset {
+        let rows = samples.map { tokens(genotypes.variants[$0] ?? []) }
+        let k = drugs.count
+        var targets = [Float](repeating: 0, count: samples.count * k), mask = targets
+        for (i, sample) in samples.enumerated() {
+            for (j, drug) in drugs.enumerated() {
+                if let measured = phenotypes.phenotypes[sample]?[drug] {
+                    targets[i * k + j] = measured.resistant ? 1 : 0
+                    mask[i * k + j] = 1
+                }
+            }
+        }
+        return TensorDataset(inputs: [Tensor.tokens(rows)], targets: Tensor(shape: [samples.count, k], values: targets),
+                             mask: Tensor(shape: [samples.count, k], values: mask))
+    }
+
+    /// Per drug probabilities, calls at the chosen thresholds, and the variants that drove each call:
+    /// those whose removal lowers the drug's probability most (occlusion, up to 3, each > 0.01).
+    public func predict(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
+        guard !samples.isEmpty else { return [] }
+        let rows = samples.map { tokens($0.1) }
+        let k = drugs.count
+        // One row per isolate, then one per isolate and left-out variant.
+        var all = rows
+        var leftOut: [(row: Int, token: Int32)] = []
+        for (i, row) in rows.enumerated() where row.count > 1 {
+            for t in 1..<row.count {
+                var without = row
+                without.remove(at: t)
+                all.append(without)
+                leftOut.append((i, row[t]))
+            }
+        }
+        let probabilities = probabilitiesOf(all)
+        var drops: [[(Int32, Double)]] = Array(repeating: [], count: rows.count * k)
+        for (n, item) in leftOut.enumerated() {
+            let r = rows.count + n
+            for j in 0..<k {
+                let drop = probabilities[item.row * k + j] - probabilities[r * k + j]
+                if drop > 0.01 { drops[item.row * k + j].append((item.token, drop)) }
+            }
+        }
+        var out: [SamplePrediction] = []
+        for (i, (sample, variants)) in samples.enumerated() {
+            var drugsOut: [String: DrugCall] = [:]
+            for (j, drug) in drugs.enumerated() {
+                let p = probabilities[i * k + j]
+                let evidence = drops[i * k + j].sorted { $0.1 > $1.1 }.prefix(3).map { token, drop -> Evidence in
+                    let name = vocabulary[Int(token)]
+                    let cut = name.firstIndex(of: " ") ?? name.endIndex
+                    return Evidence(gene: String(name[..<cut]),
+                                    change: String(name[cut...]).trimmingCharacters(in: .whitespaces),
+                                    grading: String(format: "model: -%.2f without it", drop), alleleFraction: 1)
+                }
+                drugsOut[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S",
+                                          evidence: Array(evidence))
+            }
+            out.append(SamplePrediction(sample: sample, drugs: drugsOut,
+                                        resistanceClass: CataloguePredictor.resistanceClass(drugsOut),
+                                        variants: variants.count))
+        }
+        return out
+    }
+
+    /// Sigmoid of the network's logits for token rows: (rows, K) flattened.
+    func probabilitiesOf(_ rows: [[Int32]]) -> [Double] {
+        let k = drugs.count
+        let data = TensorDataset(inputs: [Tensor.tokens(rows)], targets: Tensor(shape: [rows.count, k], repeating: 0))
+        let logits = Neural.predict(network, data, batchSize: 512)
+        return (0..<(rows.count * k)).map { 1 / (1 + exp(-Double(logits.pointer[$0]))) }
+    }
+
+    /// Saves the network, drugs, thresholds and vocabulary in `directory`.
+    public func save(to directory: URL, metrics: [String: Double]) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try vocabulary.joined(separator: "\n").write(to: directory.appendingPathComponent("vocabulary.txt"),
+                                                     atomically: true, encoding: .utf8)
+        let thresholdJSON = String(decoding: try JSONEncoder().encode(thresholds), as: UTF8.self)
+        try ModelFile.save(network, to: directory, labels: drugs,
+                           preprocessing: ["task": "tb-resistance", "vocabulary": "vocabulary.txt",
+                                           "thresholds": thresholdJSON, "minFraction": String(minimumFraction)],
+                           metrics: metrics)
+    }
+
+    /// Loads a model saved by `save`.
+    public static func load(from directory: URL) throws -> ResistanceModel {
+        let (layer, file) = try ModelFile.load(from: directory)
+        guard file.preprocessing["task"] == "tb-resistance", let graph = layer as? Graph else {
+            throw GenomicsError(file: directory.path, "not a TB resistance model (train one with `triage train resistance`)")
+        }
+        let vocabularyText = try String(contentsOf: directory.appendingPathComponent(file.preprocessing["vocabulary"] ?? "vocabulary.txt"),
+                                        encoding: .utf8)
+        let thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
+        return ResistanceModel(vocabulary: vocabularyText.components(separatedBy: "\n"), drugs: file.labels,
+                               thresholds: thresholds, minimumFraction: Double(file.preprocessing["minFraction"] ?? "") ?? 0.25,
+                               network: graph)
+    }
+}
