@@ -62,6 +62,11 @@ struct Resist: ParsableCommand {
         {"Rifampicin": {"probability": P, "call": "R", "evidence": [...]}, ...}, \
         "resistanceClass": ...}.
 
+        --model DIR uses a model from `triage train resistance` instead: per drug its probability, \
+        R at or above the threshold chosen on validation isolates, else S, and as evidence the \
+        variants whose removal lowers the probability most (which can be markers that travel with \
+        resistance, not causes).
+
         A file that cannot be used (not H37Rv, REF disagreeing with the reference, malformed) is \
         named with its line and skipped; the exit code is 1 if any was, unless --keep-going.
         """)

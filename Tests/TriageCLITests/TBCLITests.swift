@@ -87,3 +87,38 @@ final class TBCLITests: XCTestCase {
         XCTAssertTrue(evaluate.stdout.contains("\"drug\":\"Rifampicin\""), evaluate.stdout)
     }
 }
+
+/// `triage train resistance` and `--model` on a small table written here.
+final class TBModelCLITests: XCTestCase {
+    func testTrainThenPredictAndEvaluateWithTheModel() throws {
+        let data = TBCLITests.data
+        guard FileManager.default.fileExists(atPath: data + "/H37Rv.fa.gz") else { throw XCTSkip("../shared/data/tb is absent") }
+        let directory = NSTemporaryDirectory() + "triage-tbmodel-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var phenotypes = "sample_id,drug,phenotype,method\n", genotypes = "sample_id,gene,variant,effect,allele_fraction,position\n"
+        for i in 0..<600 {
+            let resistant = i % 3 == 0
+            phenotypes += "\(i),Rifampicin,\(resistant ? "R" : "S"),WHO\n"
+            genotypes += "\(i),gyrA,p.Glu21Gln,missense_variant,1.0,7362\n"
+            if resistant { genotypes += "\(i),rpoB,p.Ser450Leu,missense_variant,1.0,761155\n" }
+        }
+        try phenotypes.write(toFile: directory + "/p.csv", atomically: true, encoding: .utf8)
+        try genotypes.write(toFile: directory + "/g.csv", atomically: true, encoding: .utf8)
+        let model = directory + "/model"
+        let train = try TriageRun.run(["train", "resistance", "--phenotypes", directory + "/p.csv",
+                                       "--genotypes", directory + "/g.csv", "--output", model, "--epochs", "5", "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("\"drug\":\"Rifampicin\""), train.stdout)
+        let example = TBCLITests.root.appendingPathComponent("corpora/tb/example.vcf").path
+        let resist = try TriageRun.run(["resist", "--model", model, "--data", data, "--json", example])
+        XCTAssertEqual(resist.status, 0, resist.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(resist.stdout.utf8)) as? [String: Any])
+        let drugs = try XCTUnwrap(object["drugs"] as? [String: [String: Any]])
+        XCTAssertEqual(drugs["Rifampicin"]?["call"] as? String, "R")
+        let evaluate = try TriageRun.run(["tb", "evaluate", "--model", model, "--data", data, "--json",
+                                          "--phenotypes", directory + "/p.csv", "--genotypes", directory + "/g.csv"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stdout.contains("test split"), evaluate.stdout)
+    }
+}
