@@ -2,8 +2,9 @@
 import PackageDescription
 
 // One target per concern; dependencies point one way:
-// CBLAS, CLibXML2, CZlib (system libraries) <- Neural, Archives (gzip, tar, zip);
-// Neural <- Models; Corpus, Archives <- Mining, Genomics, Vision <- Models <- TriageCLI.
+// CBLAS, CNeuralKernels <- Neural (the engine) <- Models;
+// CZlib <- Archives (gzip, tar, zip); CLibXML2, CPNG: one importing file each in Mining, Vision;
+// Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models <- TriageCLI (executable `triage`).
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
