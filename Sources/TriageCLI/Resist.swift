@@ -95,6 +95,8 @@ struct Resist: ParsableCommand {
     func run() throws {
         let data = try tb.locate()
         if let model { return try runModel(model, data: data) }
+        // The reference loads on another core while the catalogue loads here.
+        let referenceLoad = genotypes == nil ? Loading { try Reference.load(data: data) } : nil
         let predictor = try tb.predictor(data)
         if let genotypes {
             let table: GenotypeTable
@@ -109,7 +111,10 @@ struct Resist: ParsableCommand {
             return
         }
         let reference: Reference
-        do { reference = try Reference.load(data: data) } catch { Console.error("\(error)"); throw ExitCode(2) }
+        do { reference = try (referenceLoad ?? Loading { try Reference.load(data: data) }).value() } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
         // Name upstream changes only as far as the catalogue reaches: fewer records to annotate.
         var reader = SampleReader(annotator: VariantAnnotator(reference: reference,
                                                               reach: predictor.catalogue.upstreamReach()))
@@ -124,11 +129,11 @@ struct Resist: ParsableCommand {
         var done = 0
         while done < files.count {
             let batch = Array(files[done..<min(files.count, done + chunk)])
-            let results = Self.process(batch, reader: reader, predictor: predictor, threads: threads)
+            let results = Self.process(batch, reader: reader, predictor: predictor, threads: threads, json: json)
             for result in results {
                 switch result {
                 case .success(let samples):
-                    for (prediction, notes) in samples { try report.print(prediction, notes: notes) }
+                    for (prediction, notes, encoded) in samples { try report.print(prediction, notes: notes, encoded: encoded) }
                 case .failure(let error):
                     bad += 1
                     Console.error("\(error)")
@@ -194,14 +199,18 @@ extension Resist {
     }
 
     /// Reads and predicts `files` on `threads` threads; results in file order.
+    /// With `json`, each prediction is also encoded on the worker (encoding is a good part of the cost).
     static func process(_ files: [String], reader: SampleReader, predictor: CataloguePredictor,
-                        threads: Int) -> [Result<[(SamplePrediction, [String])], Error>] {
+                        threads: Int, json: Bool) -> [Result<[Processed], Error>] {
         let box = ResultBox(count: files.count)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var i = worker
             while i < files.count {
-                let result = Result { try reader.read(files[i]).map { sample in
-                    (predictor.predict(sample: sample.id, variants: sample.variants), sample.notes)
+                let result = Result { try reader.read(files[i]).map { sample -> Processed in
+                    let prediction = predictor.predict(sample: sample.id, variants: sample.variants)
+                    return (prediction, sample.notes, json ? try encoder.encode(prediction) : nil)
                 } }
                 box.set(i, result)
                 i += threads
@@ -211,15 +220,38 @@ extension Resist {
     }
 }
 
+/// A value computed on a background thread; `value()` waits for it.
+final class Loading<T>: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<T, Error>?
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        group.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try body() }
+            self.group.leave()
+        }
+    }
+
+    func value() throws -> T {
+        group.wait()
+        guard let result else { throw GenomicsError("a background load did not finish") }
+        return try result.get()
+    }
+}
+
+/// A file's prediction, the reader's notes, and the prediction as JSON when asked for.
+typealias Processed = (SamplePrediction, [String], Data?)
+
 /// Per-index results written from several threads.
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var storage: [Result<[(SamplePrediction, [String])], Error>?]
+    private var storage: [Result<[Processed], Error>?]
     init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: Result<[(SamplePrediction, [String])], Error>) {
+    func set(_ i: Int, _ value: Result<[Processed], Error>) {
         lock.lock(); storage[i] = value; lock.unlock()
     }
-    var values: [Result<[(SamplePrediction, [String])], Error>] {
+    var values: [Result<[Processed], Error>] {
         storage.map { $0 ?? .failure(GenomicsError("not processed")) }
     }
 }
@@ -239,9 +271,9 @@ final class Report {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
-    func print(_ prediction: SamplePrediction, notes: [String]) throws {
+    func print(_ prediction: SamplePrediction, notes: [String], encoded: Data? = nil) throws {
         if json {
-            buffer.append(try encoder.encode(prediction))
+            buffer.append(try encoded ?? encoder.encode(prediction))
             buffer.append(0x0A)
             if buffer.count > 1 << 16 { flush() }
         } else {
