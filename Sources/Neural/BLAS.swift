@@ -76,6 +76,21 @@ public enum BLAS {
         }
     }
 
+    /// One product on OpenBLAS's own worker threads (`threads` of them), as numpy runs it:
+    /// the machine's sgemm peak that `triage bench gemm` reports. The engine does not use it.
+    public static func sgemmOnOpenBLASThreads(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        _ = pinned
+        openblas_set_num_threads(Int32(Parallel.threads))
+        defer { openblas_set_num_threads(1) }
+        serial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
     /// One OpenBLAS call on the calling thread.
     @inline(__always)
     static func serial(

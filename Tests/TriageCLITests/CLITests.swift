@@ -58,6 +58,35 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("USAGE: triage <subcommand>"))
     }
 
+    func testEveryGroupDocumentsItsCommands() throws {
+        let expected: [String: [String]] = [
+            "labels": ["export", "evaluate", "agreement"],
+            "codes": ["import", "lookup"],
+            "import": ["csv"],
+            "train": ["text", "image", "resistance"],
+            "evaluate": ["text", "image"],
+            "predict": ["image"],
+            "tb": ["import", "evaluate"],
+            "images": ["import", "info"],
+            "corpus": ["info"],
+            "bench": ["gemm", "engine"],
+        ]
+        for (group, commands) in expected {
+            let run = try TriageRun.run([group, "--help"])
+            XCTAssertEqual(run.status, 0, "\(group): \(run.stderr)")
+            for command in commands {
+                XCTAssertTrue(run.stdout.range(of: "\n  \(command) ") != nil,
+                              "`triage \(group) --help` does not list \(command):\n\(run.stdout)")
+            }
+        }
+        for leaf in [["mine"], ["score"], ["resist"]] {
+            let run = try TriageRun.run(leaf + ["--help"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("USAGE: triage \(leaf[0])"), run.stdout)
+            XCTAssertFalse(run.stdout.contains("not built yet"), run.stdout)
+        }
+    }
+
     func testVersion() throws {
         let run = try TriageRun.run(["--version"])
         XCTAssertEqual(run.status, 0)
@@ -123,6 +152,7 @@ final class CLITests: XCTestCase {
         let kernel = try XCTUnwrap(object["kernel"] as? String)
         XCTAssertNotEqual(kernel, "Prescott")
         XCTAssertGreaterThan(try XCTUnwrap(object["gflops"] as? Double), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(object["engineGflops"] as? Double), 0)
     }
 
     func testUnknownSubcommandIsAUsageError() throws {
