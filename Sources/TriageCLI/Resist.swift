@@ -338,3 +338,22 @@ final class Report {
         return "1" + drug
     }
 }
+
+/// The isolate tables `tb evaluate` and `train resistance` read: from files when both are given,
+/// else from the corpus (`triage tb import`); an unreadable source exits with code 2.
+enum IsolateTables {
+    static func load(phenotypes: String?, genotypes: String?,
+                     corpus: CorpusOptions) throws -> (GenotypeTable, PhenotypeTable) {
+        do {
+            if let phenotypes, let genotypes {
+                return (try GenotypeTable.read(genotypes), try PhenotypeTable.read(phenotypes))
+            }
+            return try IsolateImport.load(corpus: try corpus.open())
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}

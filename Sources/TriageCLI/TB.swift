@@ -102,18 +102,8 @@ struct TB: ParsableCommand {
         func run() throws {
             let data = try tb.locate()
             let predictor = try tb.predictor(data)
-            let genotypeTable: GenotypeTable, phenotypeTable: PhenotypeTable
-            do {
-                if let phenotypes, let genotypes {
-                    phenotypeTable = try PhenotypeTable.read(phenotypes)
-                    genotypeTable = try GenotypeTable.read(genotypes)
-                } else {
-                    (genotypeTable, phenotypeTable) = try IsolateImport.load(corpus: try corpus.open())
-                }
-            } catch {
-                Console.error("\(error)")
-                throw ExitCode(2)
-            }
+            let (genotypeTable, phenotypeTable) = try IsolateTables.load(
+                phenotypes: phenotypes, genotypes: genotypes, corpus: corpus)
             var predictions: [SamplePrediction]
             var name = predictor.catalogue.name
             if let model {

@@ -45,18 +45,8 @@ struct TrainResistance: ParsableCommand {
     }
 
     func run() throws {
-        let genotypeTable: GenotypeTable, phenotypeTable: PhenotypeTable
-        do {
-            if let phenotypes, let genotypes {
-                phenotypeTable = try PhenotypeTable.read(phenotypes)
-                genotypeTable = try GenotypeTable.read(genotypes)
-            } else {
-                (genotypeTable, phenotypeTable) = try IsolateImport.load(corpus: try corpus.open())
-            }
-        } catch {
-            Console.error("\(error)")
-            throw ExitCode(2)
-        }
+        let (genotypeTable, phenotypeTable) = try IsolateTables.load(
+            phenotypes: phenotypes, genotypes: genotypes, corpus: corpus)
         let (model, report) = ResistanceModel.train(genotypes: genotypeTable, phenotypes: phenotypeTable,
                                                     minimumFraction: minFraction, minimumCount: minCount,
                                                     epochs: epochs, seed: seed) { Console.note($0) }
