@@ -55,14 +55,9 @@ public final class Conv1D: Layer {
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        let s = seed ?? WeightSeed.next()
-        let bound = 1 / Float(inputChannels * kernelSize).squareRoot()
-        let w = Tensor(shape: [filters, kernelSize, inputChannels])
-        uniformInit(w, bound: bound, seed: s)
-        let b = Tensor(shape: [filters])
-        uniformInit(b, bound: bound, seed: s &+ 1)
-        weight = Parameter("weight", w)
-        bias = Parameter("bias", b)
+        (weight, bias) = convolutionParameters(
+            weightShape: [filters, kernelSize, inputChannels], filters: filters,
+            fanIn: inputChannels * kernelSize, seed: seed ?? WeightSeed.next())
     }
 
     public var parameters: [Parameter] { [weight, bias] }

@@ -32,15 +32,9 @@ public final class Conv2D: Layer {
         self.kernelSize = [kernelSize.0, kernelSize.1]
         self.stride = [stride.0, stride.1]
         self.padding = padding
-        let s = seed ?? WeightSeed.next()
-        let fanIn = inputChannels * kernelSize.0 * kernelSize.1
-        let bound = 1 / Float(fanIn).squareRoot()
-        let w = Tensor(shape: [filters, kernelSize.0, kernelSize.1, inputChannels])
-        uniformInit(w, bound: bound, seed: s)
-        let b = Tensor(shape: [filters])
-        uniformInit(b, bound: bound, seed: s &+ 1)
-        weight = Parameter("weight", w)
-        bias = Parameter("bias", b)
+        (weight, bias) = convolutionParameters(
+            weightShape: [filters, kernelSize.0, kernelSize.1, inputChannels], filters: filters,
+            fanIn: inputChannels * kernelSize.0 * kernelSize.1, seed: seed ?? WeightSeed.next())
     }
 
     public var parameters: [Parameter] { [weight, bias] }

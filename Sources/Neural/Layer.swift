@@ -75,6 +75,18 @@ func uniformInit(_ t: Tensor, bound: Float, seed: UInt64) {
     for i in 0..<t.count { t.pointer[i] = Float(rng.nextUniform() * 2 - 1) * bound }
 }
 
+/// A convolution's weight (`weightShape`) and bias (`filters`), both uniform in +-1/sqrt(fanIn)
+/// as PyTorch initialises them; the bias draws from `seed + 1`.
+func convolutionParameters(weightShape: [Int], filters: Int, fanIn: Int,
+                           seed: UInt64) -> (weight: Parameter, bias: Parameter) {
+    let bound = 1 / Float(fanIn).squareRoot()
+    let w = Tensor(shape: weightShape)
+    uniformInit(w, bound: bound, seed: seed)
+    let b = Tensor(shape: [filters])
+    uniformInit(b, bound: bound, seed: seed &+ 1)
+    return (Parameter("weight", w), Parameter("bias", b))
+}
+
 // MARK: - Activations
 
 /// Element-wise activation. Layout: any shape -> same shape.
