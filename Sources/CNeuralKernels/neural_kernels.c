@@ -80,6 +80,17 @@ CLONES void nk_tanh(const float *x, float *y, long n) {
     for (long j = 0; j < n; j++) y[j] = tanh_(x[j]);
 }
 
+CLONES void nk_adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, long n,
+                    float b1, float b2, float step, float invSqrtBc2, float eps, float l2, float shrink) {
+    for (long i = 0; i < n; i++) {
+        float gv = g[i] + l2 * w[i];
+        float mv = b1 * m[i] + (1.0f - b1) * gv, vv = b2 * v[i] + (1.0f - b2) * gv * gv;
+        m[i] = mv;
+        v[i] = vv;
+        w[i] = w[i] * shrink - step * mv / (__builtin_sqrtf(vv) * invSqrtBc2 + eps);
+    }
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -125,18 +136,24 @@ static void gemm_accumulate_avx512(long m, long n, long k, const float *A, long 
     }
 }
 
-int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+int nk_gemm_available(void) {
     static int support = -1;  // -1 unknown, 0 no, 1 yes; every thread computes the same value
     int s = __atomic_load_n(&support, __ATOMIC_RELAXED);
     if (s < 0) {
         s = __builtin_cpu_supports("avx512f") ? 1 : 0;
         __atomic_store_n(&support, s, __ATOMIC_RELAXED);
     }
-    if (!s) return 0;
+    return s;
+}
+
+int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+    if (!nk_gemm_available()) return 0;
     gemm_accumulate_avx512(m, n, k, a, lda, b, ldb, c, ldc);
     return 1;
 }
 #else
+int nk_gemm_available(void) { return 0; }
+
 int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
     (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
     return 0;

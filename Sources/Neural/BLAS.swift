@@ -1,4 +1,29 @@
 import CBLAS
+import Foundation
+
+/// Reusable Float buffers for products that need scratch space, so a training step allocates
+/// nothing in steady state. Thread-safe; a buffer is owned by one caller between take and give.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private let lock = NSLock()
+    private var free: [UnsafeMutableBufferPointer<Float>] = []
+
+    /// A buffer of at least `count` floats (contents undefined).
+    func take(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = free.firstIndex(where: { $0.count >= count }) { return free.remove(at: i) }
+        if !free.isEmpty { free.removeFirst().deallocate() }
+        return .allocate(capacity: Swift.max(count, 1))
+    }
+
+    /// Returns a buffer taken with `take`.
+    func give(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        lock.lock()
+        free.append(buffer)
+        lock.unlock()
+    }
+}
 
 /// The one door to OpenBLAS: every matrix product in Triage goes through here.
 ///
@@ -51,13 +76,28 @@ public enum BLAS {
     ) {
         _ = pinned
         let parts = Parallel.threads
-        guard parallel, parts > 1, m * n * k >= splitThreshold, Swift.max(m, n) >= 32 * parts else {
+        guard parallel, parts > 1, m * n * k >= splitThreshold, Swift.max(m, n) >= 32 * parts || k >= 256 * parts else {
+            serial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // Each part packs its share of the operands; pick the split that packs the least.
+        // Splitting K (a weight gradient summed over many rows) halves both operands, at the
+        // price of a partial C per extra part, added in a fixed order (still deterministic).
+        let byRowsCost = k * (m / parts + n), byColumnsCost = k * (m + n / parts)
+        let byDepthCost = k / parts * (m + n) + 3 * m * n * (parts - 1)
+        if k >= 256 * parts, byDepthCost < Swift.min(byRowsCost, byColumnsCost) {
+            splitDepth(parts: parts, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        guard Swift.max(m, n) >= 32 * parts else {
             serial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         // Blocks are multiples of 16 (the AVX-512 kernel's row block) so each stays efficient.
-        let byRows = m >= n || m >= 64 * parts
+        let byRows = byRowsCost <= byColumnsCost
         let total = byRows ? m : n
         let block = ((total + parts - 1) / parts + 15) / 16 * 16
         Parallel.chunks(parts, cost: Parallel.grain) { range in
@@ -72,6 +112,40 @@ public enum BLAS {
                     serial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
                            b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
                 }
+            }
+        }
+    }
+
+    /// `sgemm` with K split into `parts` fixed slices: part 0 accumulates into C (with `beta`),
+    /// the others into zeroed scratch products that are then added to C in part order.
+    static func splitDepth(
+        parts: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let slice = (k + parts - 1) / parts
+        let scratch = ScratchPool.shared.take(m * n * (parts - 1))
+        defer { ScratchPool.shared.give(scratch) }
+        let sp = scratch.baseAddress!  // non-empty: parts > 1 and m, n > 0
+        Parallel.chunks(parts, cost: Parallel.grain) { range in
+            for part in range {
+                let lo = part * slice, depth = Swift.min(k, lo + slice) - lo
+                let (out, ldo, b0): (UnsafeMutablePointer<Float>, Int, Float) =
+                    part == 0 ? (c, ldc, beta) : (sp + (part - 1) * m * n, n, 0)
+                if depth <= 0 {
+                    if part > 0 { out.update(repeating: 0, count: m * n) }
+                    continue
+                }
+                serial(transA: transA, transB: transB, m: m, n: n, k: depth, alpha: alpha,
+                       a: transA ? a + lo * lda : a + lo, lda: lda,
+                       b: transB ? b + lo : b + lo * ldb, ldb: ldb, beta: b0, c: out, ldc: ldo)
+            }
+        }
+        let partial = UnsafePointer(sp)
+        Parallel.chunks(m, cost: n * (parts - 1)) { rows in
+            for part in 1..<parts {
+                for r in rows { Vec.axpy(1, partial + (part - 1) * m * n + r * n, c + r * ldc, n) }
             }
         }
     }

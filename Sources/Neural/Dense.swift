@@ -109,12 +109,14 @@ public final class Embedding: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
         output.resize(x.shape + [dimension])
-        let d = dimension, w = weight.value.pointer
-        for i in 0..<x.count {
-            let id = Int(x.pointer[i])
-            precondition(id >= 0 && id < vocabularySize && Float(id) == x.pointer[i],
-                         "Token id \(x.pointer[i]) is not an id of a vocabulary of \(vocabularySize).")
-            (output.pointer + i * d).update(from: w + id * d, count: d)
+        let d = dimension, w = weight.value.pointer, xp = x.pointer, op = output.pointer, vocabulary = vocabularySize
+        Parallel.chunks(x.count, cost: d) { tokens in
+            for i in tokens {
+                let id = Int(xp[i])
+                precondition(id >= 0 && id < vocabulary && Float(id) == xp[i],
+                             "Token id \(xp[i]) is not an id of a vocabulary of \(vocabulary).")
+                (op + i * d).update(from: w + id * d, count: d)
+            }
         }
         output.lengths = x.lengths
         if let pad = paddingIndex, x.shape.count == 2 {
@@ -133,11 +135,21 @@ public final class Embedding: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard !weight.frozen else { return Tensor.none }
-        let d = dimension, g = weight.gradient.pointer
-        for i in 0..<input.count {
-            let id = Int(input.pointer[i])
-            if id == paddingIndex { continue }
-            Vec.axpy(1, dy.pointer + i * d, g + id * d, d)
+        // Threads take disjoint column blocks and walk every token in order: no races, and each
+        // sum is added in the same order whatever the thread count.
+        let d = dimension, g = weight.gradient.pointer, xp = input.pointer, dp = dy.pointer
+        let count = input.count, pad = paddingIndex ?? -1
+        let parts = Swift.min(Parallel.threads, Swift.max(1, d / 16)), block = (d + parts - 1) / parts
+        Parallel.chunks(parts, cost: count * block) { range in
+            for part in range {
+                let lo = part * block, width = Swift.min(d, lo + block) - lo
+                if width <= 0 { continue }
+                for i in 0..<count {
+                    let id = Int(xp[i])
+                    if id == pad { continue }
+                    Vec.axpy(1, dp + i * d + lo, g + id * d + lo, width)
+                }
+            }
         }
         return Tensor.none
     }

@@ -119,6 +119,50 @@ public enum EngineBenchmark {
                       kernel: BLAS.coreName)
     }
 
+    /// Wall time of each phase of a training step of benchmark `name`, averaged over `steps`
+    /// steps after `warmup`: gradient zeroing, each layer's forward and backward (named
+    /// "forward 1 Conv1D"), the loss and the optimizer, in run order, in milliseconds per step.
+    public static func profile(_ name: String, steps: Int, warmup: Int = 3, seed: UInt64 = 1) -> [(phase: String, milliseconds: Double)]? {
+        guard let (model, x, y, b, _) = setup(name, seed: seed), let layers = (model as? Sequential)?.layers else { return nil }
+        let loss = SoftmaxCrossEntropy(), optimizer = Adam(learningRate: 1e-3)
+        let data = TensorDataset(x, targets: y)
+        let labels = layers.enumerated().map { i, l in "\(i) \(String(describing: type(of: l)))" }
+        let phases = ["zero gradients"] + labels.map { "forward \($0)" } + ["loss"]
+            + labels.reversed().map { "backward \($0)" } + ["optimizer"]
+        var total = [UInt64](repeating: 0, count: phases.count)
+        let params = model.parameters
+        for k in 0..<(warmup + steps) {
+            let first = (k * b) % poolSize
+            let batch = data.batch(Array(first..<(first + b)))
+            var phase = 0, last = DispatchTime.now().uptimeNanoseconds
+            func lap() {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if k >= warmup { total[phase] += now - last }
+                phase += 1; last = now
+            }
+            for p in params { p.zeroGradient() }
+            lap()
+            var h = batch.inputs[0]
+            for l in layers { h = l.forward(h, training: true); lap() }
+            _ = loss.compute(logits: h, targets: batch.targets, mask: batch.mask)
+            lap()
+            var g = loss.gradient
+            for l in layers.reversed() { g = l.backward(g); lap() }
+            optimizer.step(params)
+            lap()
+        }
+        return zip(phases, total).map { ($0, Double($1) / Double(steps) / 1e6) }
+    }
+
+    /// Writes benchmark `name`'s initial weights (seeded by `seed`, as `run` builds them) to a
+    /// safetensors file with the model's parameter names ("1.weight"), so that a peer can start
+    /// from the same point. Layouts are Triage's (see each layer's documentation).
+    public static func saveInitialWeights(_ name: String, seed: UInt64 = 1, to url: URL) throws {
+        guard let (model, _, _, _, _) = setup(name, seed: seed) else { return }
+        try Safetensors.save(model.namedParameters.map { ($0.0, $0.1.value) },
+                             metadata: ["benchmark": name, "seed": String(seed)], to: url)
+    }
+
     /// Default timed steps per benchmark (about 2 s each on this machine).
     public static func defaultSteps(_ name: String) -> Int {
         switch name {

@@ -125,6 +125,39 @@ enum Vec {
         }
     }
 
+    /// One Adam update of `n` weights (C kernel; see `nk_adam`).
+    static func adam(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                     _ v: UnsafeMutablePointer<Float>, _ n: Int, b1: Float, b2: Float, step: Float, invSqrtBc2: Float,
+                     eps: Float, l2: Float, shrink: Float) {
+        nk_adam(w, g, m, v, n, b1, b2, step, invSqrtBc2, eps, l2, shrink)
+    }
+
+    /// Whether `directGemmAccumulate` runs on this CPU (AVX-512).
+    static let hasDirectGemm = nk_gemm_available() != 0
+
+    /// C (m, n; ldc) += A (m, k; lda) B (k, n; ldb) by the unpacked AVX-512 kernel, in K blocks of
+    /// 128 so a B panel stays in L1. Rows of A or B may overlap (lda < k), which lets a stride-1
+    /// convolution read its input windows in place. Only call when `hasDirectGemm`; serial.
+    static func directGemmAccumulate(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                     b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var p = 0
+        while p < k {
+            let depth = Swift.min(128, k - p)
+            _ = nk_gemm_accumulate(m, n, depth, a + p, lda, b + p * ldb, ldb, c, ldc)
+            p += depth
+        }
+    }
+
+    /// y (n, m) = x (m, n) transposed.
+    static func transpose(_ x: UnsafePointer<Float>, rows m: Int, columns n: Int, into y: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i < m {
+            let i1 = Swift.min(m, i + 16)
+            for j in 0..<n { for r in i..<i1 { y[j * m + r] = x[r * n + j] } }
+            i = i1
+        }
+    }
+
     /// y = sigmoid(x) on the cores (C kernel).
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         Parallel.chunks(n, cost: 8) { r in nk_sigmoid(x + r.lowerBound, y + r.lowerBound, r.count) }

@@ -90,23 +90,8 @@ public final class Adam: Optimizer {
             let w = p.value.pointer, g = p.gradient.pointer, m = state.m.pointer, v = state.v.pointer
             let l2: Float = decoupledWeightDecay ? 0 : wd, shrink: Float = decoupledWeightDecay ? 1 - lr * wd : 1
             Parallel.chunks(p.value.count, cost: 4) { r in
-                var i = r.lowerBound
-                while i + 16 <= r.upperBound {
-                    let wv = load(w + i) * shrink
-                    let gv = load(g + i) + l2 * load(w + i)
-                    let mv = b1 * load(m + i) + (1 - b1) * gv
-                    let vv = b2 * load(v + i) + (1 - b2) * gv * gv
-                    store(mv, m + i); store(vv, v + i)
-                    store(wv - stepSize * mv / (vv.squareRoot() * invSqrtBc2 + eps), w + i)
-                    i += 16
-                }
-                while i < r.upperBound {
-                    let gv = g[i] + l2 * w[i]
-                    m[i] = b1 * m[i] + (1 - b1) * gv
-                    v[i] = b2 * v[i] + (1 - b2) * gv * gv
-                    w[i] = w[i] * shrink - stepSize * m[i] / (v[i].squareRoot() * invSqrtBc2 + eps)
-                    i += 1
-                }
+                Vec.adam(w + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound, r.count, b1: b1, b2: b2,
+                         step: stepSize, invSqrtBc2: invSqrtBc2, eps: eps, l2: l2, shrink: shrink)
             }
         }
     }

@@ -64,6 +64,11 @@ struct Bench: ParsableCommand {
         @Option(help: "Timed steps per model (default: about 2 s worth each).") var steps: Int?
         @Option(help: "Threads for BLAS and element-wise loops (default 2).") var threads = 2
         @Flag(help: "Print one JSON object keyed by model name.") var json = false
+        @Flag(help: "Print the wall time of each phase of a step (each layer's forward and backward, loss, optimizer) instead.")
+        var profile = false
+        @Option(help: ArgumentHelp("Also write each model's initial weights to DIR/<model>.safetensors, for a peer to start from.",
+                                   valueName: "dir"))
+        var initialWeights: String?
 
         func validate() throws {
             for name in models.split(separator: ",") where !EngineBenchmark.names.contains(String(name)) {
@@ -76,7 +81,31 @@ struct Bench: ParsableCommand {
         func run() throws {
             BLAS.threads = threads
             var results: [String: EngineBenchmark.Result] = [:]
+            var profiles: [String: [String: Double]] = [:]
             for name in models.split(separator: ",").map(String.init) {
+                if let dir = initialWeights {
+                    let url = URL(fileURLWithPath: dir, isDirectory: true)
+                    do {
+                        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+                        try EngineBenchmark.saveInitialWeights(name, to: url.appendingPathComponent("\(name).safetensors"))
+                    } catch {
+                        Console.error("cannot write initial weights to \(dir): \(error.localizedDescription)")
+                        throw ExitCode(2)
+                    }
+                }
+                if profile {
+                    guard let phases = EngineBenchmark.profile(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
+                    profiles[name] = Dictionary(phases.map { ($0.phase, $0.milliseconds) }, uniquingKeysWith: +)
+                    if !json {
+                        let total = phases.reduce(0) { $0 + $1.milliseconds }
+                        print(String(format: "%@: %.3f ms per step", name, total))
+                        for p in phases {
+                            let label = p.phase.padding(toLength: Swift.max(28, p.phase.count), withPad: " ", startingAt: 0)
+                            print("  " + label + String(format: " %8.3f ms  %5.1f%%", p.milliseconds, 100 * p.milliseconds / total))
+                        }
+                    }
+                    continue
+                }
                 guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
                 results[name] = r
                 if !json {
@@ -84,7 +113,7 @@ struct Bench: ParsableCommand {
                                  name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops, r.kernel))
                 }
             }
-            if json { try Console.printJSON(results) }
+            if json { profile ? try Console.printJSON(profiles) : try Console.printJSON(results) }
         }
     }
 }

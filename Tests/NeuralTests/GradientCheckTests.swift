@@ -27,6 +27,31 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// The direct (in-place windows) path of a stride-1 convolution against im2col, on shapes
+    /// where it runs: 32-multiple channels and filters, valid and same padding, odd and even
+    /// widths, a sequence shorter than the kernel.
+    func testConv1DDirectPathMatchesIm2col() throws {
+        try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
+        for (pad, k, l) in [(Padding.valid, 5, 12), (.same, 5, 12), (.same, 4, 9), (.valid, 3, 2), (.same, 3, 1)] {
+            let direct = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: pad, seed: 21)
+            let reference = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: pad, seed: 21)
+            reference.allowsDirect = false
+            XCTAssertTrue(direct.isDirect)
+            let x = randomTensor([3, l, 32], seed: 22)
+            let y = direct.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
+            XCTAssertEqual(y.shape, yRef.shape)
+            assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) output")
+            let dy = randomTensor(y.shape, seed: 23)
+            let dx = direct.backward(dy).clone(), dxRef = reference.backward(dy)
+            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) dX")
+            for (p, q) in zip(direct.parameters, reference.parameters) {
+                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) d\(p.name)")
+            }
+        }
+        checkGradients(Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 24),
+                       input: randomTensor([2, 6, 32], seed: 25))
+    }
+
     func testConv2D() {
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), seed: 6), input: randomTensor([2, 6, 5, 2], seed: 7))
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same, seed: 6),

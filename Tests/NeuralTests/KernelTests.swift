@@ -73,4 +73,20 @@ final class KernelTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-4)
     }
+
+    /// A deep, narrow product (a weight gradient) is split along K into per-thread partials;
+    /// every transpose combination, alpha and beta must survive the split.
+    func testDepthSplitGemmMatchesSerial() {
+        let (m, n, k) = (40, 24, 3000)
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = randomTensor(ta ? [k, m] : [m, k], seed: 4), b = randomTensor(tb ? [n, k] : [k, n], seed: 5)
+            let c0 = randomTensor([m, n + 3], seed: 6), c1 = c0.clone(), c2 = c0.clone()
+            let (lda, ldb) = (ta ? m : k, tb ? k : n)
+            BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                       beta: 0.5, c: c1.pointer, ldc: n + 3, parallel: true)
+            BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                       beta: 0.5, c: c2.pointer, ldc: n + 3, parallel: false)
+            assertClose(c1.array, c2.array, rtol: 1e-4, atol: 1e-4, "split K, transA \(ta) transB \(tb)")
+        }
+    }
 }

@@ -19,8 +19,19 @@ void nk_tanh(const float *x, float *y, long n);
 
 // C (m x n, row stride ldc) += A (m x k, row stride lda) * B (k x n, row stride ldb), for the
 // small products of the LSTM recurrence (m <= 64, n and k a few hundred), where OpenBLAS spends
-// as long packing B as multiplying. Returns 0 (and does nothing) without AVX-512.
+// as long packing B as multiplying, and for direct convolutions: no operand is packed, so the
+// rows of A (or B) may overlap (lda < k: the sliding windows of a sequence, read in place).
+// Columns past the last multiple of 32 take a scalar loop. Returns 0 (and does nothing)
+// without AVX-512.
 int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                        float *c, long ldc);
+
+// One Adam (or AdamW) update of n weights: g' = g + l2 w; m = b1 m + (1 - b1) g';
+// v = b2 v + (1 - b2) g'^2; w = shrink w - step m / (sqrt(v) invSqrtBc2 + eps).
+void nk_adam(float *w, const float *g, float *m, float *v, long n, float b1, float b2, float step,
+             float invSqrtBc2, float eps, float l2, float shrink);
+
+// 1 when nk_gemm_accumulate runs on this CPU (AVX-512), else 0.
+int nk_gemm_available(void);
 
 #endif

@@ -2,6 +2,8 @@
 SplitMix64 stream as Neural/EngineBenchmark.swift), same models, same steps, 2 threads.
 
 usage: peer.py NAME STEPS [WARMUP]   -> one JSON object on stdout
+env: SEED (PyTorch's own initialisation, default 1), or INIT=FILE to start from the weights
+     `triage bench engine --initial-weights DIR` wrote (DIR/NAME.safetensors, Triage's layouts).
 """
 import json
 import os
@@ -88,6 +90,24 @@ def cnn2d():
         nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 2))
 
 
+def triage_weights(name, path):
+    """Triage's initial weights (safetensors, Triage's names and layouts) as a PyTorch state dict."""
+    from safetensors.torch import load_file
+    w = load_file(path)
+    if name == "lstm":
+        return {"emb.weight": w["0.weight"], "lstm.weight_ih_l0": w["1.weight_ih"],
+                "lstm.weight_hh_l0": w["1.weight_hh"], "lstm.bias_ih_l0": w["1.bias"],  # one fused bias
+                "lstm.bias_hh_l0": torch.zeros_like(w["1.bias"]), "head.weight": w["2.weight"], "head.bias": w["2.bias"]}
+    if name == "conv1d":  # Conv1D weight (F, K, C) -> (F, C, K)
+        return {"emb.weight": w["0.weight"], "conv.weight": w["1.weight"].permute(0, 2, 1).contiguous(),
+                "conv.bias": w["1.bias"], "head.weight": w["4.weight"], "head.bias": w["4.bias"]}
+    # cnn2d: Conv2D (F, KH, KW, C) -> (F, C, KH, KW); Triage flattens (H, W, C), PyTorch (C, H, W).
+    dense = w["7.weight"].reshape(128, 5, 5, 64).permute(0, 3, 1, 2).reshape(128, 1600)
+    return {"0.weight": w["0.weight"].permute(0, 3, 1, 2).contiguous(), "0.bias": w["0.bias"],
+            "3.weight": w["3.weight"].permute(0, 3, 1, 2).contiguous(), "3.bias": w["3.bias"],
+            "7.weight": dense.contiguous(), "7.bias": w["7.bias"], "9.weight": w["9.weight"], "9.bias": w["9.bias"]}
+
+
 def main():
     name, steps = sys.argv[1], int(sys.argv[2])
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 3
@@ -99,6 +119,8 @@ def main():
         (x, y), model, batch = sequence_data(), ConvText(), 64
     else:
         (x, y), model, batch = image_data(), cnn2d(), 128
+    if os.environ.get("INIT"):
+        model.load_state_dict(triage_weights(name, os.environ["INIT"]), strict=True)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
