@@ -1,7 +1,10 @@
 /// 2D convolution over images (cross-correlation, as PyTorch). Layout: (B, H, W, C) -> (B, H', W', F).
 /// Weight (F, KH, KW, C) — PyTorch's `Conv2d.weight` (F, C, KH, KW) permuted to (0, 2, 3, 1) — and bias (F).
 ///
-/// Implemented as im2col + one GEMM: each output pixel's window is KH rows of KW x C contiguous values.
+/// Each output pixel's window is KH rows of KW x C contiguous values. With filters a multiple of 32
+/// on an AVX-512 CPU, windows are gathered a block of pixels at a time (the block stays in cache)
+/// and multiplied by Triage's unpacked kernel, one image block per core; otherwise one im2col
+/// buffer for the batch and one OpenBLAS GEMM.
 public final class Conv2D: Layer {
     /// Input channels C.
     public let inputChannels: Int
@@ -20,6 +23,10 @@ public final class Conv2D: Layer {
     public var needsInputGradient = true
     private var input = Tensor()
     private let cols = Tensor(), output = Tensor(), dCols = Tensor(), dInput = Tensor()
+    private let weightAndBias = Tensor(), dWeightAndBias = Tensor()
+    // Blocked path: the transposed weight (KC, F), per-task window blocks and gradient partials.
+    private let weightT = Tensor(), blockCols = Tensor(), blockColsT = Tensor(), blockDCols = Tensor()
+    private let partialGradients = Tensor()
     private var geo = (oh: 0, ow: 0, padTop: 0, padLeft: 0)
 
     /// A 2D convolution initialised as PyTorch does: U(-1/sqrt(C KH KW), 1/sqrt(C KH KW)).
@@ -46,82 +53,225 @@ public final class Conv2D: Layer {
         precondition(x.shape.count == 4 && x.shape[3] == inputChannels,
                      "Conv2D expects (B, H, W, \(inputChannels)), got \(x.shape).")
         input = x
-        let (b, ih, iw, c) = (x.shape[0], x.shape[1], x.shape[2], inputChannels)
-        let (kh, kw, sh, sw) = (kernelSize[0], kernelSize[1], stride[0], stride[1])
-        let gh = padding.geometry(length: ih, kernel: kh, stride: sh, dilation: 1)
-        let gw = padding.geometry(length: iw, kernel: kw, stride: sw, dilation: 1)
+        let gh = padding.geometry(length: x.shape[1], kernel: kernelSize[0], stride: stride[0], dilation: 1)
+        let gw = padding.geometry(length: x.shape[2], kernel: kernelSize[1], stride: stride[1], dilation: 1)
         geo = (gh.out, gw.out, gh.padLeft, gw.padLeft)
-        let (oh, ow, pt, pl) = geo
-        let kc = kh * kw * c
-        cols.resize([b * oh * ow, kc])
-        let xp = x.pointer, cp = cols.pointer
-        Parallel.chunks(b * oh, cost: ow * kc) { range in
-            for r in range {
-                let bi = r / oh, y = r % oh
-                for xo in 0..<ow {
-                    var dst = cp + (r * ow + xo) * kc
-                    for i in 0..<kh {
-                        let py = y * sh + i - pt
-                        if py < 0 || py >= ih { dst.update(repeating: 0, count: kw * c); dst += kw * c; continue }
-                        let px0 = xo * sw - pl
-                        if px0 >= 0 && px0 + kw <= iw {
-                            dst.update(from: xp + ((bi * ih + py) * iw + px0) * c, count: kw * c)
-                        } else {
-                            for j in 0..<kw {
-                                let px = px0 + j
-                                if px >= 0 && px < iw { (dst + j * c).update(from: xp + ((bi * ih + py) * iw + px) * c, count: c) }
-                                else { (dst + j * c).update(repeating: 0, count: c) }
-                            }
-                        }
-                        dst += kw * c
-                    }
-                }
-            }
-        }
-        output.resize([b, oh, ow, filters])
-        Vec.broadcastRows(bias.value.pointer, output.pointer, rows: b * oh * ow, n: filters)
-        BLAS.sgemm(transA: false, transB: true, m: b * oh * ow, n: filters, k: kc, alpha: 1,
-                   a: cols.pointer, lda: kc, b: weight.value.pointer, ldb: kc, beta: 1, c: output.pointer, ldc: filters)
+        output.resize([x.shape[0], geo.oh, geo.ow, filters])
+        if isBlocked { blockedForward() } else { im2colForward() }
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        let (b, ih, iw, c) = (input.shape[0], input.shape[1], input.shape[2], inputChannels)
-        let (kh, kw, sh, sw) = (kernelSize[0], kernelSize[1], stride[0], stride[1])
-        let (oh, ow, pt, pl) = geo
-        let kc = kh * kw * c, rows = b * oh * ow
-        if !weight.frozen {
-            BLAS.sgemm(transA: true, transB: false, m: filters, n: kc, k: rows, alpha: 1,
-                       a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc, beta: 1, c: weight.gradient.pointer, ldc: kc)
+        if needsInputGradient {
+            dInput.resize(input.shape)
+            dInput.zero()
         }
-        if !bias.frozen { Vec.addColumnSums(dy.pointer, rows: rows, n: filters, into: bias.gradient.pointer) }
-        guard needsInputGradient else { return Tensor.none }
+        if isBlocked { blockedBackward(dy) } else { im2colBackward(dy) }
+        return needsInputGradient ? dInput : Tensor.none
+    }
+
+    /// Off in tests that compare the blocked path with the whole-batch im2col.
+    var allowsBlocked = true
+
+    /// Whether the windows are gathered a block of pixels at a time (in cache) and multiplied by
+    /// the unpacked AVX-512 kernel, instead of one im2col buffer for the batch and OpenBLAS.
+    var isBlocked: Bool { allowsBlocked && filters % 32 == 0 && Vec.hasDirectGemm }
+
+    /// Output pixels per gathered block: the block (pixels x KH KW C) stays in L2.
+    private var blockPixels: Int { Swift.max(16, Swift.min(256, (96 << 10) / (kernelSize[0] * kernelSize[1] * inputChannels))) }
+
+    /// Writes the windows of output pixels first..<first+count of image `image` as rows of
+    /// `stride` values (KH KW C window values, zero outside the image).
+    private func gather(_ x: UnsafePointer<Float>, image: Int, first: Int, count: Int,
+                        into cp: UnsafeMutablePointer<Float>, stride rowStride: Int) {
+        let (ih, iw, c) = (input.shape[1], input.shape[2], inputChannels)
+        let (kh, kw, sh, sw) = (kernelSize[0], kernelSize[1], stride[0], stride[1])
+        let (_, ow, pt, pl) = geo
+        for q in first..<(first + count) {
+            let y = q / ow, xo = q % ow
+            var dst = cp + (q - first) * rowStride
+            for i in 0..<kh {
+                let py = y * sh + i - pt
+                if py < 0 || py >= ih { dst.update(repeating: 0, count: kw * c); dst += kw * c; continue }
+                let px0 = xo * sw - pl
+                if px0 >= 0 && px0 + kw <= iw {
+                    let src = x + ((image * ih + py) * iw + px0) * c
+                    // A few values (one input channel): a call to memmove costs more than the copy.
+                    if kw * c <= 8 { for v in 0..<(kw * c) { dst[v] = src[v] } } else { dst.update(from: src, count: kw * c) }
+                } else {
+                    for j in 0..<kw {
+                        let px = px0 + j
+                        if px >= 0 && px < iw { (dst + j * c).update(from: x + ((image * ih + py) * iw + px) * c, count: c) }
+                        else { (dst + j * c).update(repeating: 0, count: c) }
+                    }
+                }
+                dst += kw * c
+            }
+        }
+    }
+
+    /// Adds window gradients (rows of `rowStride` values, as `gather` wrote them) of output pixels
+    /// first..<first+count of image `image` into the input gradient.
+    private func scatter(_ dp: UnsafePointer<Float>, stride rowStride: Int, image: Int, first: Int, count: Int,
+                         into dx: UnsafeMutablePointer<Float>) {
+        let (ih, iw, c) = (input.shape[1], input.shape[2], inputChannels)
+        let (kh, kw, sh, sw) = (kernelSize[0], kernelSize[1], stride[0], stride[1])
+        let (_, ow, pt, pl) = geo
+        for q in first..<(first + count) {
+            let y = q / ow, xo = q % ow
+            var src = dp + (q - first) * rowStride
+            for i in 0..<kh {
+                let py = y * sh + i - pt
+                for j in 0..<kw {
+                    let px = xo * sw + j - pl
+                    if py >= 0 && py < ih && px >= 0 && px < iw { Vec.axpy(1, src, dx + ((image * ih + py) * iw + px) * c, c) }
+                    src += c
+                }
+            }
+        }
+    }
+
+    /// One im2col buffer for the batch; each row ends with a 1 and the weight gets the bias as an
+    /// extra column, so one OpenBLAS GEMM adds the bias (and, backward, sums its gradient).
+    private func im2colForward() {
+        let (b, pixels) = (input.shape[0], geo.oh * geo.ow)
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
+        cols.resize([b * pixels, kc1])
+        let xp = UnsafePointer(input.pointer), cp = cols.pointer
+        Parallel.chunks(b, cost: pixels * kc) { images in
+            for bi in images {
+                gather(xp, image: bi, first: 0, count: pixels, into: cp + bi * pixels * kc1, stride: kc1)
+                for q in 0..<pixels { cp[(bi * pixels + q) * kc1 + kc] = 1 }
+            }
+        }
+        weightAndBias.resize([filters, kc1])
+        for f in 0..<filters {
+            (weightAndBias.pointer + f * kc1).update(from: weight.value.pointer + f * kc, count: kc)
+            weightAndBias.pointer[f * kc1 + kc] = bias.value.pointer[f]
+        }
+        BLAS.sgemm(transA: false, transB: true, m: b * pixels, n: filters, k: kc1, alpha: 1,
+                   a: cols.pointer, lda: kc1, b: weightAndBias.pointer, ldb: kc1, beta: 0, c: output.pointer, ldc: filters)
+    }
+
+    private func im2colBackward(_ dy: Tensor) {
+        let (b, pixels) = (input.shape[0], geo.oh * geo.ow)
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1, rows = b * pixels
+        if !weight.frozen || !bias.frozen {
+            // (F, KC + 1): the weight gradient, then the bias gradient in the last column.
+            dWeightAndBias.resize([filters, kc1])
+            BLAS.sgemm(transA: true, transB: false, m: filters, n: kc1, k: rows, alpha: 1,
+                       a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc1, beta: 0, c: dWeightAndBias.pointer, ldc: kc1)
+            let dwb = dWeightAndBias.pointer
+            for f in 0..<filters {
+                if !weight.frozen { Vec.axpy(1, dwb + f * kc1, weight.gradient.pointer + f * kc, kc) }
+                if !bias.frozen { bias.gradient.pointer[f] += dwb[f * kc1 + kc] }
+            }
+        }
+        guard needsInputGradient else { return }
         dCols.resize([rows, kc])
         BLAS.sgemm(transA: false, transB: false, m: rows, n: kc, k: filters, alpha: 1,
-                   a: dy.pointer, lda: filters, b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)
-        dInput.resize(input.shape)
-        dInput.zero()
-        let dp = dCols.pointer, dx = dInput.pointer
-        Parallel.chunks(b, cost: oh * ow * kc) { range in
-            for bi in range {
-                for y in 0..<oh {
-                    for xo in 0..<ow {
-                        var src = dp + ((bi * oh + y) * ow + xo) * kc
-                        for i in 0..<kh {
-                            let py = y * sh + i - pt
-                            for j in 0..<kw {
-                                let px = xo * sw + j - pl
-                                if py >= 0 && py < ih && px >= 0 && px < iw {
-                                    Vec.axpy(1, src, dx + ((bi * ih + py) * iw + px) * c, c)
-                                }
-                                src += c
-                            }
-                        }
+                   a: dy.pointer, lda: filters, b: weightAndBias.pointer, ldb: kc1, beta: 0, c: dCols.pointer, ldc: kc)
+        let dp = UnsafePointer(dCols.pointer), dx = dInput.pointer
+        Parallel.chunks(b, cost: pixels * kc) { images in
+            for bi in images { scatter(dp + bi * pixels * kc, stride: kc, image: bi, first: 0, count: pixels, into: dx) }
+        }
+    }
+
+    /// Images split into one fixed block per task (deterministic for a given thread count).
+    private func tasks(_ images: Int) -> (parts: Int, per: Int) {
+        let parts = Swift.max(1, Swift.min(Parallel.threads, images))
+        return (parts, (images + parts - 1) / parts)
+    }
+
+    private func blockedForward() {
+        let (b, pixels, f) = (input.shape[0], geo.oh * geo.ow, filters)
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, block = blockPixels
+        let (parts, per) = tasks(b)
+        weightT.resize([kc, f])
+        Vec.transpose(weight.value.pointer, rows: f, columns: kc, into: weightT.pointer)
+        blockCols.resize([parts, block * kc])
+        let xp = UnsafePointer(input.pointer), wt = UnsafePointer(weightT.pointer), bp = UnsafePointer(bias.value.pointer)
+        let op = output.pointer, cp = blockCols.pointer
+        Parallel.chunks(parts, cost: Parallel.grain) { range in
+            for part in range {
+                let buffer = cp + part * block * kc
+                for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
+                    var first = 0
+                    while first < pixels {
+                        let count = Swift.min(block, pixels - first), out = op + (bi * pixels + first) * f
+                        gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
+                        Vec.broadcastRows(bp, out, rows: count, n: f)
+                        Vec.directGemmAccumulate(m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
+                        first += count
                     }
                 }
             }
         }
-        return dInput
+    }
+
+    private func blockedBackward(_ dy: Tensor) {
+        let (b, pixels, f) = (input.shape[0], geo.oh * geo.ow, filters)
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, block = blockPixels
+        let (parts, per) = tasks(b)
+        let wantsWeights = !weight.frozen || !bias.frozen, wantsInput = needsInputGradient
+        blockCols.resize([parts, block * kc])
+        blockColsT.resize([parts, Swift.max(kc, f) * block])
+        blockDCols.resize([parts, block * kc])
+        // Per task: the weight gradient, (F, KC) or transposed (KC, F) when KC is not a multiple of
+        // 32, then the bias gradient (F).
+        partialGradients.resize([parts, kc * f + f])
+        partialGradients.zero()
+        let xp = UnsafePointer(input.pointer), dyp = UnsafePointer(dy.pointer), wp = UnsafePointer(weight.value.pointer)
+        let cp = blockCols.pointer, tp = blockColsT.pointer, dcp = blockDCols.pointer, gp = partialGradients.pointer
+        let dx = dInput.pointer
+        Parallel.chunks(parts, cost: Parallel.grain) { range in
+            for part in range {
+                let buffer = cp + part * block * kc, transposed = tp + part * Swift.max(kc, f) * block
+                let dBuffer = dcp + part * block * kc, dW = gp + part * (kc * f + f)
+                for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
+                    var first = 0
+                    while first < pixels {
+                        let count = Swift.min(block, pixels - first), g = dyp + (bi * pixels + first) * f
+                        if wantsWeights {
+                            gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
+                            if kc % 32 == 0 {
+                                // dW (F, KC) += dY^T (F, pixels) windows (pixels, KC): transpose the smaller dY block.
+                                Vec.transpose(g, rows: count, columns: f, into: transposed)
+                                Vec.directGemmAccumulate(m: f, n: kc, k: count, a: transposed, lda: count, b: buffer, ldb: kc, c: dW, ldc: kc)
+                            } else {
+                                // dW^T (KC, F) += windows^T (KC, pixels) dY (pixels, F): F is the multiple of 32.
+                                Vec.transpose(buffer, rows: count, columns: kc, into: transposed)
+                                Vec.directGemmAccumulate(m: kc, n: f, k: count, a: transposed, lda: count, b: g, ldb: f, c: dW, ldc: f)
+                            }
+                            for r in 0..<count { Vec.axpy(1, g + r * f, dW + kc * f, f) }
+                        }
+                        if wantsInput {
+                            if kc % 32 == 0 {
+                                dBuffer.update(repeating: 0, count: count * kc)
+                                Vec.directGemmAccumulate(m: count, n: kc, k: f, a: g, lda: f, b: wp, ldb: kc, c: dBuffer, ldc: kc)
+                            } else {
+                                BLAS.sgemm(transA: false, transB: false, m: count, n: kc, k: f, alpha: 1, a: g, lda: f,
+                                           b: wp, ldb: kc, beta: 0, c: dBuffer, ldc: kc, parallel: false)
+                            }
+                            scatter(dBuffer, stride: kc, image: bi, first: first, count: count, into: dx)
+                        }
+                        first += count
+                    }
+                }
+            }
+        }
+        guard wantsWeights else { return }
+        for part in 1..<parts { Vec.axpy(1, gp + part * (kc * f + f), gp, kc * f + f) }
+        if !weight.frozen {
+            if kc % 32 == 0 {
+                Vec.axpy(1, gp, weight.gradient.pointer, f * kc)
+            } else {
+                weightT.resize([f, kc])
+                Vec.transpose(gp, rows: kc, columns: f, into: weightT.pointer)
+                Vec.axpy(1, weightT.pointer, weight.gradient.pointer, f * kc)
+            }
+        }
+        if !bias.frozen { Vec.axpy(1, gp + kc * f, bias.gradient.pointer, f) }
     }
 }
 

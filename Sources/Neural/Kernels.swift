@@ -207,17 +207,33 @@ enum Vec {
 
     /// Copies the row vector `bias` (n) into each of `rows` rows of `y` (rows, n).
     static func broadcastRows(_ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
-        for r in 0..<rows { (y + r * n).update(from: bias, count: n) }
+        Parallel.chunks(rows, cost: n) { range in
+            for r in range { (y + r * n).update(from: bias, count: n) }
+        }
     }
 
-    /// out[j] += sum over rows of x[r, j] for x (rows, n).
+    /// out[j] += sum over rows of x[r, j] for x (rows, n). Large inputs are summed in fixed row
+    /// blocks, one per thread, whose partial sums are added in block order (deterministic for a
+    /// given thread count).
     static func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into out: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let row = x + r * n
-            var j = 0
-            while j + 16 <= n { store(load(out + j) + load(row + j), out + j); j += 16 }
-            while j < n { out[j] += row[j]; j += 1 }
+        func sum(_ range: Range<Int>, _ into: UnsafeMutablePointer<Float>) {
+            for r in range {
+                let row = x + r * n
+                var j = 0
+                while j + 16 <= n { store(load(into + j) + load(row + j), into + j); j += 16 }
+                while j < n { into[j] += row[j]; j += 1 }
+            }
         }
+        let parts = Parallel.threads
+        guard parts > 1, rows * n >= 4 * Parallel.grain else { sum(0..<rows, out); return }
+        let partials = ScratchPool.shared.take(parts * n)
+        defer { ScratchPool.shared.give(partials) }
+        let pp = partials.baseAddress!, per = (rows + parts - 1) / parts
+        pp.update(repeating: 0, count: parts * n)
+        Parallel.chunks(parts, cost: Parallel.grain) { range in
+            for part in range { sum((part * per)..<Swift.min(rows, (part + 1) * per), pp + part * n) }
+        }
+        for part in 0..<parts { axpy(1, pp + part * n, out, n) }
     }
 
     /// y[i] += a * x[i].

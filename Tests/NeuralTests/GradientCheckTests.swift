@@ -52,6 +52,33 @@ final class GradientCheckTests: XCTestCase {
                        input: randomTensor([2, 6, 32], seed: 25))
     }
 
+    /// The blocked path of Conv2D (windows gathered a block of pixels at a time, AVX-512 kernel)
+    /// against one im2col buffer and OpenBLAS: one channel (weight gradient transposed), 32
+    /// channels (KC a multiple of 32), stride and same padding, blocks that split an image.
+    func testConv2DBlockedPathMatchesIm2col() throws {
+        try XCTSkipUnless(Vec.hasDirectGemm, "the blocked path needs AVX-512")
+        for (c, k, st, pad, h) in [(1, (3, 3), (1, 1), Padding.valid, 9), (32, (3, 3), (1, 1), .valid, 7),
+                                    (3, (3, 2), (2, 2), .same, 8), (32, (1, 1), (1, 1), .same, 40)] {
+            let blocked = Conv2D(inputChannels: c, filters: 32, kernelSize: k, stride: st, padding: pad, seed: 26)
+            let reference = Conv2D(inputChannels: c, filters: 32, kernelSize: k, stride: st, padding: pad, seed: 26)
+            reference.allowsBlocked = false
+            XCTAssertTrue(blocked.isBlocked)
+            let x = randomTensor([3, h, h + 1, c], seed: 27)
+            let what = "C=\(c) K=\(k) stride \(st) \(pad)"
+            let y = blocked.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
+            XCTAssertEqual(y.shape, yRef.shape)
+            assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "\(what) output")
+            let dy = randomTensor(y.shape, seed: 28)
+            let dx = blocked.backward(dy).clone(), dxRef = reference.backward(dy)
+            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(what) dX")
+            for (p, q) in zip(blocked.parameters, reference.parameters) {
+                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-4, "\(what) d\(p.name)")
+            }
+        }
+        checkGradients(Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), padding: .same, seed: 29),
+                       input: randomTensor([2, 5, 4, 2], seed: 30))
+    }
+
     func testConv2D() {
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), seed: 6), input: randomTensor([2, 6, 5, 2], seed: 7))
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same, seed: 6),
