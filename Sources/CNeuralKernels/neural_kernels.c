@@ -91,6 +91,40 @@ CLONES void nk_adam(float *restrict w, const float *restrict g, float *restrict 
     }
 }
 
+CLONES void nk_maxpool2d(const float *restrict x, long ih, long iw, long c, long kh, long kw, long sh, long sw,
+                         long oh, long ow, float *restrict out, float *restrict arg) {
+    (void)ih;
+    for (long y = 0; y < oh; y++) {
+        for (long xo = 0; xo < ow; xo++) {
+            float *o = out + (y * ow + xo) * c, *a = arg + (y * ow + xo) * c;
+            long first = y * sh * iw + xo * sw;
+            const float *src = x + first * c;
+            for (long ch = 0; ch < c; ch++) { o[ch] = src[ch]; a[ch] = (float)first; }
+            for (long i = 0; i < kh; i++) {
+                for (long j = 0; j < kw; j++) {
+                    if (i == 0 && j == 0) continue;
+                    long pix = first + i * iw + j;
+                    const float *v = x + pix * c;
+                    float index = (float)pix;
+                    for (long ch = 0; ch < c; ch++) {
+                        int better = v[ch] > o[ch];
+                        o[ch] = better ? v[ch] : o[ch];
+                        a[ch] = better ? index : a[ch];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void nk_maxpool2d_backward(const float *restrict dy, const float *restrict arg, long c, long oh, long ow,
+                           float *restrict dx) {
+    for (long q = 0; q < oh * ow; q++) {
+        const float *g = dy + q * c, *a = arg + q * c;
+        for (long ch = 0; ch < c; ch++) dx[(long)a[ch] * c + ch] += g[ch];
+    }
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 

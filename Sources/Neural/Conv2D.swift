@@ -16,6 +16,9 @@ public final class Conv2D: Layer {
     public let stride: [Int]
     /// Border treatment.
     public let padding: Padding
+    /// An activation applied to the output in place (Keras's `Conv2D(activation:)`), while the
+    /// output is still in cache; one whose derivative follows from the output (not GELU).
+    public let activation: Activation.Kind?
     /// The (F, KH, KW, C) weight.
     public let weight: Parameter
     /// The (F) bias.
@@ -26,12 +29,13 @@ public final class Conv2D: Layer {
     private let weightAndBias = Tensor(), dWeightAndBias = Tensor()
     // Blocked path: the transposed weight (KC, F), per-task window blocks and gradient partials.
     private let weightT = Tensor(), blockCols = Tensor(), blockColsT = Tensor(), blockDCols = Tensor()
-    private let partialGradients = Tensor()
+    private let partialGradients = Tensor(), dPre = Tensor()
     private var geo = (oh: 0, ow: 0, padTop: 0, padLeft: 0)
 
     /// A 2D convolution initialised as PyTorch does: U(-1/sqrt(C KH KW), 1/sqrt(C KH KW)).
     public init(inputChannels: Int, filters: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: Padding = .valid, seed: UInt64? = nil) {
+                padding: Padding = .valid, activation: Activation.Kind? = nil, seed: UInt64? = nil) {
+        precondition(activation?.derivativeFromOutput ?? true, "Conv2D cannot fuse \(activation.map { "\($0)" } ?? ""); use an Activation layer.")
         precondition(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0 && stride.0 > 0 && stride.1 > 0,
                      "Conv2D needs positive channels, filters, kernel size and stride.")
         self.inputChannels = inputChannels
@@ -39,6 +43,7 @@ public final class Conv2D: Layer {
         self.kernelSize = [kernelSize.0, kernelSize.1]
         self.stride = [stride.0, stride.1]
         self.padding = padding
+        self.activation = activation
         (weight, bias) = convolutionParameters(
             weightShape: [filters, kernelSize.0, kernelSize.1, inputChannels], filters: filters,
             fanIn: inputChannels * kernelSize.0 * kernelSize.1, seed: seed ?? WeightSeed.next())
@@ -46,7 +51,8 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight, bias] }
     public var config: LayerConfig {
-        .conv2D(inputChannels: inputChannels, filters: filters, kernelSize: kernelSize, stride: stride, padding: padding)
+        .conv2D(inputChannels: inputChannels, filters: filters, kernelSize: kernelSize, stride: stride, padding: padding,
+                activation: activation)
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -151,11 +157,18 @@ public final class Conv2D: Layer {
         }
         BLAS.sgemm(transA: false, transB: true, m: b * pixels, n: filters, k: kc1, alpha: 1,
                    a: cols.pointer, lda: kc1, b: weightAndBias.pointer, ldb: kc1, beta: 0, c: output.pointer, ldc: filters)
+        activation?.apply(output.pointer, output.pointer, output.count)
     }
 
-    private func im2colBackward(_ dy: Tensor) {
+    private func im2colBackward(_ dOutput: Tensor) {
         let (b, pixels) = (input.shape[0], geo.oh * geo.ow)
         let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1, rows = b * pixels
+        var dy = dOutput
+        if let activation {
+            dPre.resize(dOutput.shape)
+            activation.derivative(input: output.pointer, output: output.pointer, gradient: dOutput.pointer, into: dPre.pointer, dPre.count)
+            dy = dPre
+        }
         if !weight.frozen || !bias.frozen {
             // (F, KC + 1): the weight gradient, then the bias gradient in the last column.
             dWeightAndBias.resize([filters, kc1])
@@ -202,6 +215,7 @@ public final class Conv2D: Layer {
                         gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
                         Vec.broadcastRows(bp, out, rows: count, n: f)
                         Vec.directGemmAccumulate(m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
+                        activation?.apply(out, out, count * f)
                         first += count
                     }
                 }
@@ -217,12 +231,14 @@ public final class Conv2D: Layer {
         blockCols.resize([parts, block * kc])
         blockColsT.resize([parts, Swift.max(kc, f) * block])
         blockDCols.resize([parts, block * kc])
+        dPre.resize([parts, block * f])
         // Per task: the weight gradient, (F, KC) or transposed (KC, F) when KC is not a multiple of
         // 32, then the bias gradient (F).
         partialGradients.resize([parts, kc * f + f])
         partialGradients.zero()
         let xp = UnsafePointer(input.pointer), dyp = UnsafePointer(dy.pointer), wp = UnsafePointer(weight.value.pointer)
         let cp = blockCols.pointer, tp = blockColsT.pointer, dcp = blockDCols.pointer, gp = partialGradients.pointer
+        let yp = UnsafePointer(output.pointer), pre = dPre.pointer, activation = activation
         let dx = dInput.pointer
         Parallel.chunks(parts, cost: Parallel.grain) { range in
             for part in range {
@@ -231,7 +247,14 @@ public final class Conv2D: Layer {
                 for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
                     var first = 0
                     while first < pixels {
-                        let count = Swift.min(block, pixels - first), g = dyp + (bi * pixels + first) * f
+                        let count = Swift.min(block, pixels - first)
+                        var g = dyp + (bi * pixels + first) * f
+                        if let activation {
+                            // The gradient before the fused activation, for this block only (in cache).
+                            let y = yp + (bi * pixels + first) * f, d = pre + part * block * f
+                            activation.derivative(input: y, output: y, gradient: g, into: d, count * f)
+                            g = UnsafePointer(d)
+                        }
                         if wantsWeights {
                             gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
                             if kc % 32 == 0 {
@@ -309,29 +332,25 @@ public final class Pool2D: Layer {
         argmax.resize([b, oh, ow, c])
         let xp = x.pointer, op = output.pointer, ap = argmax.pointer, isMax = mode == .max
         let scale = 1 / Float(kh * kw)
+        if isMax {
+            // Arg-max indices are pixels within the image (exact in Float for any image size).
+            Parallel.chunks(b, cost: oh * ow * c * kh * kw) { images in
+                for bi in images {
+                    Vec.maxPool2D(xp + bi * ih * iw * c, height: ih, width: iw, channels: c, window: (kh, kw), stride: (sh, sw),
+                                  out: (oh, ow), into: op + bi * oh * ow * c, argmax: ap + bi * oh * ow * c)
+                }
+            }
+            return output
+        }
         Parallel.chunks(b * oh, cost: ow * c * kh * kw) { range in
             for r in range {
                 let bi = r / oh, y = r % oh
                 for xo in 0..<ow {
-                    let o = op + (r * ow + xo) * c, a = ap + (r * ow + xo) * c
+                    let o = op + (r * ow + xo) * c
                     let first = (bi * ih + y * sh) * iw + xo * sw
-                    // Arg-max indices are pixels within the image (exact in Float for any image size).
-                    let image = bi * ih * iw
-                    if isMax {
-                        o.update(from: xp + first * c, count: c)
-                        for ch in 0..<c { a[ch] = Float(first - image) }
-                    } else {
-                        o.update(repeating: 0, count: c)
-                    }
+                    o.update(repeating: 0, count: c)
                     for i in 0..<kh {
-                        for j in 0..<kw {
-                            let pix = first + i * iw + j, src = xp + pix * c
-                            if isMax {
-                                Vec.maxUpdate(src, o, a, index: Float(pix - image), c)
-                            } else {
-                                Vec.axpy(scale, src, o, c)
-                            }
-                        }
+                        for j in 0..<kw { Vec.axpy(scale, xp + (first + i * iw + j) * c, o, c) }
                     }
                 }
             }
@@ -341,7 +360,6 @@ public final class Pool2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         dInput.resize(inputShape)
-        dInput.zero()
         let (b, iw, c) = (inputShape[0], inputShape[2], inputShape[3])
         let (oh, ow) = (dy.shape[1], dy.shape[2])
         let (kh, kw, sh, sw) = (size[0], size[1], stride[0], stride[1])
@@ -352,16 +370,16 @@ public final class Pool2D: Layer {
         Parallel.chunks(b, cost: oh * ow * c * kh * kw) { images in
             for bi in images {
                 let image = bi * ih * iw
+                (dx + image * c).update(repeating: 0, count: ih * iw * c)
+                if isMax {
+                    Vec.maxPool2DBackward(gp + bi * oh * ow * c, argmax: ap + bi * oh * ow * c, channels: c, out: (oh, ow),
+                                          into: dx + image * c)
+                    continue
+                }
                 for y in 0..<oh {
                     for xo in 0..<ow {
-                        let o = ((bi * oh + y) * ow + xo) * c, g = gp + o
-                        if isMax {
-                            let a = ap + o
-                            for ch in 0..<c { dx[(image + Int(a[ch])) * c + ch] += g[ch] }
-                        } else {
-                            let first = (bi * ih + y * sh) * iw + xo * sw
-                            for i in 0..<kh { for j in 0..<kw { Vec.axpy(scale, g, dx + (first + i * iw + j) * c, c) } }
-                        }
+                        let g = gp + ((bi * oh + y) * ow + xo) * c, first = (bi * ih + y * sh) * iw + xo * sw
+                        for i in 0..<kh { for j in 0..<kw { Vec.axpy(scale, g, dx + (first + i * iw + j) * c, c) } }
                     }
                 }
             }

@@ -6,7 +6,7 @@ import Foundation
 /// - lstm: Embedding(5000, 64) + LSTM(128) + Dense(20), T = 100, B = 64, Adam.
 /// - conv1d: Embedding(5000, 64) + Conv1D(128, K = 5) + ReLU + global max pool + Dense(20), B = 64, Adam.
 /// - cnn2d: 28x28x1, Conv2D(32, 3x3) + ReLU + MaxPool 2 + Conv2D(64, 3x3) + ReLU + MaxPool 2
-///   + Dense(128) + ReLU + Dense(2), B = 128, Adam.
+///   + Dense(128) + ReLU + Dense(2), B = 128, Adam; each convolution applies its ReLU in place.
 public enum EngineBenchmark {
     /// One model's measurement.
     public struct Result: Codable, Sendable {
@@ -82,9 +82,10 @@ public enum EngineBenchmark {
             return (model, x, y, 64, conv * 3 + 2 * 64 * 128 * 20 * 3)
         case "cnn2d":
             let (x, y) = imageData()
-            let model = Sequential([Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3)), Activation(.relu),
+            // The convolutions apply their ReLU in place (as Keras's Conv2D(activation: "relu")).
+            let model = Sequential([Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), activation: .relu),
                                     Pool2D(.max, size: (2, 2)),
-                                    Conv2D(inputChannels: 32, filters: 64, kernelSize: (3, 3)), Activation(.relu),
+                                    Conv2D(inputChannels: 32, filters: 64, kernelSize: (3, 3), activation: .relu),
                                     Pool2D(.max, size: (2, 2)), Flatten(),
                                     Dense(inputSize: 1600, outputSize: 128), Activation(.relu),
                                     Dense(inputSize: 128, outputSize: 2)])

@@ -132,6 +132,18 @@ enum Vec {
         nk_adam(w, g, m, v, n, b1, b2, step, invSqrtBc2, eps, l2, shrink)
     }
 
+    /// Max pooling of one image (C kernel; see `nk_maxpool2d`); arg-max = pixel index in the image.
+    static func maxPool2D(_ x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, window: (Int, Int),
+                          stride: (Int, Int), out: (Int, Int), into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Float>) {
+        nk_maxpool2d(x, height, width, channels, window.0, window.1, stride.0, stride.1, out.0, out.1, y, argmax)
+    }
+
+    /// dx (one image) += dy routed to the arg-max pixels (C kernel).
+    static func maxPool2DBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Float>, channels: Int, out: (Int, Int),
+                                  into dx: UnsafeMutablePointer<Float>) {
+        nk_maxpool2d_backward(dy, argmax, channels, out.0, out.1, dx)
+    }
+
     /// Whether `directGemmAccumulate` runs on this CPU (AVX-512).
     static let hasDirectGemm = nk_gemm_available() != 0
 

@@ -112,24 +112,36 @@ public final class Activation: Layer {
         input = x
         output.resize(x.shape)
         output.lengths = x.lengths
-        let n = x.count
-        switch kind {
-        case .relu:
-            Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
-        case .leakyReLU(let s):
-            Vec.map(x.pointer, output.pointer, n, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 < 0 ? $0 * s : $0 })
-        case .tanh: Vec.tanh(x.pointer, output.pointer, n)
-        case .sigmoid: Vec.sigmoid(x.pointer, output.pointer, n)
-        case .gelu:
-            for i in 0..<n { let v = x.pointer[i]; output.pointer[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
-        }
+        kind.apply(x.pointer, output.pointer, x.count)
         return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         dInput.resize(input.shape)
-        let n = input.count, x = input.pointer, y = output.pointer, g = dy.pointer, d = dInput.pointer
-        switch kind {
+        kind.derivative(input: input.pointer, output: output.pointer, gradient: dy.pointer, into: dInput.pointer, input.count)
+        return dInput
+    }
+}
+
+extension Activation.Kind {
+    /// y = f(x) element-wise on the cores (y may equal x: in place).
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
+        case .relu:
+            Vec.map(x, y, n, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
+        case .leakyReLU(let s):
+            Vec.map(x, y, n, { $0.replacing(with: $0 * s, where: $0 .< 0) }, { $0 < 0 ? $0 * s : $0 })
+        case .tanh: Vec.tanh(x, y, n)
+        case .sigmoid: Vec.sigmoid(x, y, n)
+        case .gelu:
+            for i in 0..<n { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
+        }
+    }
+
+    /// d = g f'(x), given the input x and the output y = f(x) (d may equal g).
+    func derivative(input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
+                    into d: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
         case .relu:
             Vec.map2(x, g, d, n, { x, g in g.replacing(with: 0, where: x .<= 0) }, { $0 > 0 ? $1 : 0 })
         case .leakyReLU(let s):
@@ -144,7 +156,16 @@ public final class Activation: Layer {
                 d[i] = g[i] * (cdf + v * c * expf(-0.5 * v * v))
             }
         }
-        return dInput
+    }
+
+    /// Whether f' follows from the output alone (the output has the input's sign for ReLU and
+    /// LeakyReLU with a positive slope), so a layer can apply f in place and drop its input.
+    var derivativeFromOutput: Bool {
+        switch self {
+        case .relu, .tanh, .sigmoid: return true
+        case .leakyReLU(let s): return s > 0
+        case .gelu: return false
+        }
     }
 }
 

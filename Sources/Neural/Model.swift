@@ -4,7 +4,7 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
     case dense(inputSize: Int, outputSize: Int, bias: Bool)
     case embedding(vocabularySize: Int, dimension: Int, paddingIndex: Int?)
     case conv1D(inputChannels: Int, filters: Int, kernelSize: Int, stride: Int, padding: Padding, dilation: Int)
-    case conv2D(inputChannels: Int, filters: Int, kernelSize: [Int], stride: [Int], padding: Padding)
+    case conv2D(inputChannels: Int, filters: Int, kernelSize: [Int], stride: [Int], padding: Padding, activation: Activation.Kind?)
     case pool1D(mode: Pool1D.Mode, size: Int, stride: Int)
     case pool2D(mode: Pool1D.Mode, size: [Int], stride: [Int])
     case globalPool(mode: Pool1D.Mode)
@@ -37,9 +37,11 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
         case let .conv1D(c, f, k, s, p, d):
             try positive(c, f, k, s, d)
             return Conv1D(inputChannels: c, filters: f, kernelSize: k, stride: s, padding: p, dilation: d)
-        case let .conv2D(c, f, k, s, p):
+        case let .conv2D(c, f, k, s, p, a):
             try positive(c, f)
-            return Conv2D(inputChannels: c, filters: f, kernelSize: try pair(k, "kernelSize"), stride: try pair(s, "stride"), padding: p)
+            if let a, !a.derivativeFromOutput { throw NeuralError.invalidConfig("Conv2D cannot fuse activation \(a); use an Activation layer") }
+            return Conv2D(inputChannels: c, filters: f, kernelSize: try pair(k, "kernelSize"), stride: try pair(s, "stride"),
+                          padding: p, activation: a)
         case let .pool1D(m, size, s): try positive(size, s); return Pool1D(m, size: size, stride: s)
         case let .pool2D(m, size, s): return Pool2D(m, size: try pair(size, "size"), stride: try pair(s, "stride"))
         case let .globalPool(m): return GlobalPool(m)

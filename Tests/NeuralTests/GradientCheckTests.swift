@@ -79,6 +79,26 @@ final class GradientCheckTests: XCTestCase {
                        input: randomTensor([2, 5, 4, 2], seed: 30))
     }
 
+    /// A fused activation equals the convolution followed by the Activation layer, on both paths.
+    func testConv2DFusedActivation() {
+        for (kind, filters) in [(Activation.Kind.relu, 32), (.tanh, 3), (.leakyReLU(slope: 0.1), 32), (.sigmoid, 3)] {
+            let fused = Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), activation: kind, seed: 31)
+            let plain = Sequential([Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), seed: 31), Activation(kind)])
+            plain.needsInputGradient = true
+            let x = randomTensor([2, 6, 5, 2], seed: 32)
+            let y = fused.forward(x, training: true).clone(), yRef = plain.forward(x, training: true)
+            assertClose(y.array, yRef.array, rtol: 1e-5, atol: 1e-6, "\(kind) output")
+            let dy = randomTensor(y.shape, seed: 33)
+            let dx = fused.backward(dy).clone(), dxRef = plain.backward(dy)
+            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(kind) dX")
+            for (p, q) in zip(fused.parameters, plain.parameters) {
+                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-5, "\(kind) d\(p.name)")
+            }
+            checkGradients(Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), activation: kind, seed: 34),
+                           input: randomTensor([2, 5, 4, 2], seed: 35), eps: 1e-3)
+        }
+    }
+
     func testConv2D() {
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), seed: 6), input: randomTensor([2, 6, 5, 2], seed: 7))
         checkGradients(Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (2, 2), padding: .same, seed: 6),

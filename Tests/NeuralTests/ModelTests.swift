@@ -9,6 +9,7 @@ final class ModelTests: XCTestCase {
         [Dense(inputSize: 3, outputSize: 2), Embedding(vocabularySize: 10, dimension: 4, paddingIndex: 0),
          Conv1D(inputChannels: 2, filters: 3, kernelSize: 3, stride: 2, padding: .same, dilation: 2),
          Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (1, 2), padding: .same),
+         Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), activation: .relu),
          Pool1D(.max, size: 2), Pool2D(.average, size: (2, 2), stride: (1, 1)), GlobalPool(.max),
          LSTM(inputSize: 3, hiddenSize: 5, returnSequences: true), Bidirectional(inputSize: 3, hiddenSize: 4),
          Dropout(rate: 0.3), BatchNorm(features: 3), LayerNorm(features: 3), Activation(.leakyReLU(slope: 0.2)),

@@ -31,6 +31,14 @@ int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const f
 void nk_adam(float *w, const float *g, float *m, float *v, long n, float b1, float b2, float step,
              float invSqrtBc2, float eps, float l2, float shrink);
 
+// Max pooling of one image x (ih, iw, c) over windows kh x kw with steps sh, sw into out
+// (oh, ow, c); arg gets each maximum's pixel index within the image (first maximum on ties).
+void nk_maxpool2d(const float *x, long ih, long iw, long c, long kh, long kw, long sh, long sw,
+                  long oh, long ow, float *out, float *arg);
+
+// Its backward for one image: dx (ih, iw, c) += dy (oh, ow, c) routed to the arg-max pixels.
+void nk_maxpool2d_backward(const float *dy, const float *arg, long c, long oh, long ow, float *dx);
+
 // 1 when nk_gemm_accumulate runs on this CPU (AVX-512), else 0.
 int nk_gemm_available(void);
 

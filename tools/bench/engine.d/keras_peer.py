@@ -80,11 +80,11 @@ def build(name):
             ("0.weight", SAME), ("1.weight", CONV1D), ("1.bias", VECTOR), ("4.weight", DENSE), ("4.bias", VECTOR)]
     if name == "cnn2d":  # Triage's Flatten is (H, W, C) like Keras's: the Dense needs no reordering
         return keras.Sequential([keras.Input((28, 28, 1)),
-                                 layers.Conv2D(32, 3), layers.ReLU(), layers.MaxPooling2D(2),
-                                 layers.Conv2D(64, 3), layers.ReLU(), layers.MaxPooling2D(2), layers.Flatten(),
+                                 layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+                                 layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
                                  layers.Dense(128), layers.ReLU(), layers.Dense(2)]), 128, False, [
-            ("0.weight", CONV2D), ("0.bias", VECTOR), ("3.weight", CONV2D), ("3.bias", VECTOR),
-            ("7.weight", DENSE), ("7.bias", VECTOR), ("9.weight", DENSE), ("9.bias", VECTOR)]
+            ("0.weight", CONV2D), ("0.bias", VECTOR), ("2.weight", CONV2D), ("2.bias", VECTOR),
+            ("5.weight", DENSE), ("5.bias", VECTOR), ("7.weight", DENSE), ("7.bias", VECTOR)]
     sys.exit(f"keras_peer.py: unknown model {name!r} (lstm, conv1d, cnn2d)")
 
 

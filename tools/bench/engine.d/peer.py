@@ -101,11 +101,13 @@ def triage_weights(name, path):
     if name == "conv1d":  # Conv1D weight (F, K, C) -> (F, C, K)
         return {"emb.weight": w["0.weight"], "conv.weight": w["1.weight"].permute(0, 2, 1).contiguous(),
                 "conv.bias": w["1.bias"], "head.weight": w["4.weight"], "head.bias": w["4.bias"]}
-    # cnn2d: Conv2D (F, KH, KW, C) -> (F, C, KH, KW); Triage flattens (H, W, C), PyTorch (C, H, W).
-    dense = w["7.weight"].reshape(128, 5, 5, 64).permute(0, 3, 1, 2).reshape(128, 1600)
+    # cnn2d: Triage's convolutions apply their ReLU in place, so its layers 0, 2, 5, 7 are
+    # PyTorch's 0, 3, 7, 9. Conv2D (F, KH, KW, C) -> (F, C, KH, KW); Triage flattens (H, W, C),
+    # PyTorch (C, H, W).
+    dense = w["5.weight"].reshape(128, 5, 5, 64).permute(0, 3, 1, 2).reshape(128, 1600)
     return {"0.weight": w["0.weight"].permute(0, 3, 1, 2).contiguous(), "0.bias": w["0.bias"],
-            "3.weight": w["3.weight"].permute(0, 3, 1, 2).contiguous(), "3.bias": w["3.bias"],
-            "7.weight": dense.contiguous(), "7.bias": w["7.bias"], "9.weight": w["9.weight"], "9.bias": w["9.bias"]}
+            "3.weight": w["2.weight"].permute(0, 3, 1, 2).contiguous(), "3.bias": w["2.bias"],
+            "7.weight": dense.contiguous(), "7.bias": w["5.bias"], "9.weight": w["7.weight"], "9.bias": w["7.bias"]}
 
 
 def main():
