@@ -128,15 +128,24 @@ void nk_maxpool2d_backward(const float *restrict dy, const float *restrict arg, 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-// 6 rows x 32 columns of C in 12 AVX-512 registers; B's 32-column panel is reused by every
-// block of rows (it stays in L1/L2), A is read one broadcast scalar at a time.
-#define NK_ROW(r) \
-    __m512 c##r##0 = _mm512_loadu_ps(C + (i + r) * ldc + j), c##r##1 = _mm512_loadu_ps(C + (i + r) * ldc + j + 16);
-#define NK_FMA(r) \
-    { __m512 av = _mm512_set1_ps(A[(i + r) * lda + p]); \
-      c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1); }
-#define NK_STORE(r) \
-    _mm512_storeu_ps(C + (i + r) * ldc + j, c##r##0); _mm512_storeu_ps(C + (i + r) * ldc + j + 16, c##r##1);
+// R rows (at most 6) x 32 columns of C in 2R AVX-512 registers; B's 32-column panel is reused by
+// every block of rows (it stays in L1/L2), A is read one broadcast scalar at a time. Inlined with a
+// constant R, the loops unroll and the accumulators stay in registers.
+__attribute__((target("avx512f"), always_inline))
+static inline void gemm_rows_avx512(const int R, long k, const float *A, long lda, const float *B, long ldb,
+                                    float *C, long ldc) {
+    __m512 c0[6], c1[6];
+    for (int r = 0; r < R; r++) { c0[r] = _mm512_loadu_ps(C + r * ldc); c1[r] = _mm512_loadu_ps(C + r * ldc + 16); }
+    for (long p = 0; p < k; p++) {
+        __m512 b0 = _mm512_loadu_ps(B + p * ldb), b1 = _mm512_loadu_ps(B + p * ldb + 16);
+        for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_set1_ps(A[r * lda + p]);
+            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) { _mm512_storeu_ps(C + r * ldc, c0[r]); _mm512_storeu_ps(C + r * ldc + 16, c1[r]); }
+}
 
 __attribute__((target("avx512f")))
 static void gemm_accumulate_avx512(long m, long n, long k, const float *A, long lda, const float *B, long ldb,
@@ -144,21 +153,16 @@ static void gemm_accumulate_avx512(long m, long n, long k, const float *A, long 
     long j = 0;
     for (; j + 32 <= n; j += 32) {
         long i = 0;
-        for (; i + 6 <= m; i += 6) {
-            NK_ROW(0) NK_ROW(1) NK_ROW(2) NK_ROW(3) NK_ROW(4) NK_ROW(5)
-            for (long p = 0; p < k; p++) {
-                __m512 b0 = _mm512_loadu_ps(B + p * ldb + j), b1 = _mm512_loadu_ps(B + p * ldb + j + 16);
-                NK_FMA(0) NK_FMA(1) NK_FMA(2) NK_FMA(3) NK_FMA(4) NK_FMA(5)
-            }
-            NK_STORE(0) NK_STORE(1) NK_STORE(2) NK_STORE(3) NK_STORE(4) NK_STORE(5)
-        }
-        for (; i < m; i++) {
-            NK_ROW(0)
-            for (long p = 0; p < k; p++) {
-                __m512 b0 = _mm512_loadu_ps(B + p * ldb + j), b1 = _mm512_loadu_ps(B + p * ldb + j + 16);
-                NK_FMA(0)
-            }
-            NK_STORE(0)
+        for (; i + 6 <= m; i += 6) gemm_rows_avx512(6, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc);
+        const float *a = A + i * lda, *b = B + j;
+        float *c = C + i * ldc + j;
+        switch (m - i) {
+        case 5: gemm_rows_avx512(5, k, a, lda, b, ldb, c, ldc); break;
+        case 4: gemm_rows_avx512(4, k, a, lda, b, ldb, c, ldc); break;
+        case 3: gemm_rows_avx512(3, k, a, lda, b, ldb, c, ldc); break;
+        case 2: gemm_rows_avx512(2, k, a, lda, b, ldb, c, ldc); break;
+        case 1: gemm_rows_avx512(1, k, a, lda, b, ldb, c, ldc); break;
+        default: break;
         }
     }
     for (; j < n; j++) {

@@ -42,7 +42,7 @@ final class KernelTests: XCTestCase {
     }
 
     func testSmallGemmKernelMatchesOpenBLAS() {
-        for (m, n, k) in [(37, 70, 50), (32, 512, 128), (6, 32, 1), (1, 100, 3)] {
+        for (m, n, k) in [(37, 70, 50), (32, 512, 128), (6, 32, 1), (1, 100, 3), (11, 64, 96), (9, 32, 256), (4, 32, 7), (2, 64, 5)] {
             let a = randomTensor([m, k + 3], seed: 1), b = randomTensor([k, n + 5], seed: 2)
             let c0 = randomTensor([m, n + 2], seed: 3), c1 = c0.clone(), c2 = c0.clone()
             Vec.gemmAccumulate(m: m, n: n, k: k, a: a.pointer, lda: k + 3, b: b.pointer, ldb: n + 5, c: c1.pointer, ldc: n + 2)

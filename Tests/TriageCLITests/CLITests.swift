@@ -155,6 +155,29 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(object["engineGflops"] as? Double), 0)
     }
 
+    func testBenchEngineProfilesEachLayerAndWritesInitialWeights() throws {
+        let weights = directory + "/initial"
+        let run = try TriageRun.run(["bench", "engine", "--models", "conv1d", "--steps", "5", "--profile", "--json",
+                                     "--initial-weights", weights])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Double]])
+        let phases = try XCTUnwrap(object["conv1d"])
+        for phase in ["forward 1 Conv1D", "backward 1 Conv1D", "backward 0 Embedding", "optimizer"] {
+            XCTAssertGreaterThan(try XCTUnwrap(phases[phase], "\(phase) in \(phases.keys.sorted())"), 0)
+        }
+        // A safetensors file: an 8-byte little-endian header length, then a JSON header naming each tensor.
+        let data = try Data(contentsOf: URL(fileURLWithPath: weights + "/conv1d.safetensors"))
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let conv = try XCTUnwrap(header["1.weight"] as? [String: Any])
+        XCTAssertEqual(conv["shape"] as? [Int], [128, 5, 64])
+        XCTAssertEqual(Set(header.keys), ["__metadata__", "0.weight", "1.weight", "1.bias", "4.weight", "4.bias"])
+        let unwritable = try TriageRun.run(["bench", "engine", "--models", "conv1d", "--steps", "5",
+                                            "--initial-weights", "/proc/no/such/dir"])
+        XCTAssertEqual(unwritable.status, 2)
+        XCTAssertTrue(unwritable.stderr.contains("cannot write initial weights"), unwritable.stderr)
+    }
+
     func testUnknownSubcommandIsAUsageError() throws {
         let run = try TriageRun.run(["frobnicate"])
         XCTAssertNotEqual(run.status, 0)
