@@ -134,7 +134,9 @@ extension Activation.Kind {
         case .tanh: Vec.tanh(x, y, n)
         case .sigmoid: Vec.sigmoid(x, y, n)
         case .gelu:
-            for i in 0..<n { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
+            Parallel.chunks(n, cost: 16) { r in
+                for i in r { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }
+            }
         }
     }
 
@@ -150,10 +152,12 @@ extension Activation.Kind {
         case .sigmoid: Vec.map2(y, g, d, n, { y, g in g * y * (1 - y) }, { $1 * $0 * (1 - $0) })
         case .gelu:
             let c = Float(1 / (2 * Double.pi).squareRoot())
-            for i in 0..<n {
-                let v = x[i]
-                let cdf = 0.5 * (1 + erff(v / Float(2).squareRoot()))
-                d[i] = g[i] * (cdf + v * c * expf(-0.5 * v * v))
+            Parallel.chunks(n, cost: 32) { r in
+                for i in r {
+                    let v = x[i]
+                    let cdf = 0.5 * (1 + erff(v / Float(2).squareRoot()))
+                    d[i] = g[i] * (cdf + v * c * expf(-0.5 * v * v))
+                }
             }
         }
     }

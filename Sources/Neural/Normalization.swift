@@ -143,7 +143,7 @@ public final class LayerNorm: Layer {
     public let weight: Parameter, bias: Parameter
     public var needsInputGradient = true
     private var input = Tensor()
-    private let output = Tensor(), xHat = Tensor(), invStd = Tensor(), dInput = Tensor()
+    private let output = Tensor(), xHat = Tensor(), invStd = Tensor(), dInput = Tensor(), scaled = Tensor()
 
     /// A layer normalisation with gamma 1 and beta 0.
     public init(features: Int, epsilon: Float = 1e-5) {
@@ -163,19 +163,23 @@ public final class LayerNorm: Layer {
         let c = features, n = x.count / c
         output.resize(x.shape); output.lengths = x.lengths
         xHat.resize(x.shape); invStd.resize([n])
-        for r in 0..<n {
-            let row = x.pointer + r * c
-            var mean: Float = 0
-            for j in 0..<c { mean += row[j] }
-            mean /= Float(c)
-            var v: Float = 0
-            for j in 0..<c { v += (row[j] - mean) * (row[j] - mean) }
-            let inv = 1 / (v / Float(c) + epsilon).squareRoot()
-            invStd.pointer[r] = inv
-            for j in 0..<c {
-                let h = (row[j] - mean) * inv
-                xHat.pointer[r * c + j] = h
-                output.pointer[r * c + j] = h * weight.value.pointer[j] + bias.value.pointer[j]
+        let xp = x.pointer, hp = xHat.pointer, op = output.pointer, ip = invStd.pointer
+        let w = weight.value.pointer, b = bias.value.pointer, eps = epsilon
+        Parallel.chunks(n, cost: 4 * c) { rows in
+            for r in rows {
+                let row = xp + r * c
+                var mean: Float = 0
+                for j in 0..<c { mean += row[j] }
+                mean /= Float(c)
+                var v: Float = 0
+                for j in 0..<c { v += (row[j] - mean) * (row[j] - mean) }
+                let inv = 1 / (v / Float(c) + eps).squareRoot()
+                ip[r] = inv
+                for j in 0..<c {
+                    let h = (row[j] - mean) * inv
+                    hp[r * c + j] = h
+                    op[r * c + j] = h * w[j] + b[j]
+                }
             }
         }
         return output
@@ -184,21 +188,29 @@ public final class LayerNorm: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let c = features, n = input.count / c
         dInput.resize(input.shape); dInput.lengths = input.lengths
-        for r in 0..<n {
-            var s1: Float = 0, s2: Float = 0
-            for j in 0..<c {
-                let k = r * c + j, g = dy.pointer[k]
-                if !weight.frozen { weight.gradient.pointer[j] += g * xHat.pointer[k] }
-                if !bias.frozen { bias.gradient.pointer[j] += g }
-                let gh = g * weight.value.pointer[j]
-                s1 += gh; s2 += gh * xHat.pointer[k]
-            }
-            let inv = invStd.pointer[r], fc = Float(c)
-            for j in 0..<c {
-                let k = r * c + j
-                dInput.pointer[k] = inv / fc * (fc * dy.pointer[k] * weight.value.pointer[j] - s1 - xHat.pointer[k] * s2)
+        let g = UnsafePointer(dy.pointer), hp = UnsafePointer(xHat.pointer), ip = invStd.pointer
+        let w = UnsafePointer(weight.value.pointer), dx = dInput.pointer
+        Parallel.chunks(n, cost: 6 * c) { rows in
+            for r in rows {
+                var s1: Float = 0, s2: Float = 0
+                for j in 0..<c {
+                    let gh = g[r * c + j] * w[j]
+                    s1 += gh; s2 += gh * hp[r * c + j]
+                }
+                let inv = ip[r], fc = Float(c)
+                for j in 0..<c {
+                    let k = r * c + j
+                    dx[k] = inv / fc * (fc * g[k] * w[j] - s1 - hp[k] * s2)
+                }
             }
         }
+        // Parameter gradients: column sums of dy * xHat and of dy (fixed blocks, deterministic).
+        if !weight.frozen {
+            scaled.resize(input.shape)
+            Vec.map2(g, hp, scaled.pointer, n * c, { $0 * $1 }, { $0 * $1 })
+            Vec.addColumnSums(scaled.pointer, rows: n, n: c, into: weight.gradient.pointer)
+        }
+        if !bias.frozen { Vec.addColumnSums(g, rows: n, n: c, into: bias.gradient.pointer) }
         return dInput
     }
 }

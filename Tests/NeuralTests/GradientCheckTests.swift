@@ -79,6 +79,32 @@ final class GradientCheckTests: XCTestCase {
                        input: randomTensor([2, 5, 4, 2], seed: 30))
     }
 
+    /// A whole CNN (the image models' small layout: same-padded convolutions, BatchNorm, pooling)
+    /// trains the same on the blocked path as on im2col: outputs and every gradient.
+    func testCNNMatchesAcrossConvolutionPaths() throws {
+        try XCTSkipUnless(Vec.hasDirectGemm, "the blocked path needs AVX-512")
+        func network() -> Sequential {
+            Sequential([Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), padding: .same, seed: 40),
+                        BatchNorm(features: 32), Activation(.relu),
+                        Conv2D(inputChannels: 32, filters: 32, kernelSize: (3, 3), padding: .same, seed: 41),
+                        BatchNorm(features: 32), Activation(.relu), Pool2D(.max, size: (2, 2)),
+                        Conv2D(inputChannels: 32, filters: 64, kernelSize: (3, 3), padding: .same, seed: 42),
+                        BatchNorm(features: 64), Activation(.relu), GlobalPool(.average),
+                        Dense(inputSize: 64, outputSize: 2, seed: 43)])
+        }
+        let blocked = network(), reference = network()
+        for case let conv as Conv2D in reference.layers { conv.allowsBlocked = false }
+        let x = randomTensor([4, 28, 28, 1], seed: 44)
+        let y = blocked.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
+        assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "logits")
+        let dy = randomTensor(y.shape, seed: 45)
+        _ = blocked.backward(dy)
+        _ = reference.backward(dy)
+        for ((name, p), (_, q)) in zip(blocked.namedParameters, reference.namedParameters) {
+            assertClose(p.gradient.array, q.gradient.array, rtol: 1e-3, atol: 1e-4, "d\(name)")
+        }
+    }
+
     /// A fused activation equals the convolution followed by the Activation layer, on both paths.
     func testConv2DFusedActivation() {
         for (kind, filters) in [(Activation.Kind.relu, 32), (.tanh, 3), (.leakyReLU(slope: 0.1), 32), (.sigmoid, 3)] {
