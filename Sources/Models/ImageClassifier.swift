@@ -18,6 +18,10 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     public var mean: Float, std: Float
     /// Average the probabilities of the image and its mirror image at prediction.
     public var flipAveraging: Bool
+    /// Binary tasks: the last class's probability above which an image is called positive, chosen
+    /// on the validation images (`triage train image --tune-threshold`). Probabilities are
+    /// rescaled in log-odds so that 0.5 falls there (AUC unchanged; ACC at 0.5 uses it).
+    public var decisionThreshold: Float?
 
     /// A preprocessing description.
     public init(width: Int, height: Int, channels: Int, zooms: [Float] = [1], mean: Float = 0.5, std: Float = 0.25,
@@ -72,7 +76,7 @@ public final class ImageClassifier {
     /// The network: (B, H, W, C') -> (B, K) logits.
     public let model: Layer
     /// How images become inputs.
-    public let preprocessing: ImagePreprocessing
+    public internal(set) var preprocessing: ImagePreprocessing
     /// Output names, in output order (for MedMNIST the class indices "0", "1", ...).
     public let labels: [String]
     /// True for independent sigmoid outputs; false for one softmax over classes.
@@ -131,7 +135,36 @@ public final class ImageClassifier {
             let mirrored = raw(bases.map { $0.flippedHorizontally() }, batchSize: batchSize)
             for i in out.indices { for k in out[i].indices { out[i][k] = (out[i][k] + mirrored[i][k]) / 2 } }
         }
+        if let t = preprocessing.decisionThreshold, !multiLabel {
+            for i in out.indices where out[i].count == 2 {
+                let p = Self.recentred(out[i][1], threshold: t)
+                out[i] = [1 - p, p]
+            }
+        }
         return out
+    }
+
+    /// p moved in log-odds so that `threshold` maps to 0.5 (monotone: ranks and AUC are kept).
+    static func recentred(_ p: Float, threshold: Float) -> Float {
+        func logit(_ q: Float) -> Float { let c = Swift.min(Swift.max(q, 1e-7), 1 - 1e-7); return logf(c / (1 - c)) }
+        return 1 / (1 + expf(-(logit(p) - logit(threshold))))
+    }
+
+    /// The threshold on `probabilities` (of the positive class) with the highest accuracy on
+    /// `positives`; among equally accurate ones, the nearest to 0.5 in log-odds. Candidates are 0.5
+    /// and the midpoints between consecutive distinct probabilities.
+    public static func bestThreshold(probabilities: [Float], positives: [Bool]) -> Float {
+        let sorted = Array(Set(probabilities)).sorted()
+        var candidates: [Float] = [0.5]
+        for (a, b) in zip(sorted, sorted.dropFirst()) { candidates.append((a + b) / 2) }
+        func correct(_ t: Float) -> Int { zip(probabilities, positives).reduce(0) { $0 + (($1.0 > t) == $1.1 ? 1 : 0) } }
+        func distance(_ t: Float) -> Float { abs(logf(t / (1 - t))) }
+        var best: Float = 0.5, bestCorrect = correct(0.5)
+        for t in candidates where t > 0 && t < 1 {
+            let c = correct(t)
+            if c > bestCorrect || (c == bestCorrect && distance(t) < distance(best)) { best = t; bestCorrect = c }
+        }
+        return best
     }
 
     func raw(_ bases: [ImageBuffer<Float>], batchSize: Int) -> [[Float]] {

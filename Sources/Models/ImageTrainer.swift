@@ -34,6 +34,9 @@ public struct ImageTrainingOptions: Sendable {
     public var flipAveraging = false
     /// Train this many networks (seeds seed, seed+1000, ...) and average their logits in one model.
     public var ensemble = 1
+    /// Binary tasks: choose the decision threshold with the best validation accuracy
+    /// (`ImagePreprocessing.decisionThreshold`) instead of 0.5.
+    public var tuneThreshold = false
     /// Progress lines on stderr.
     public var verbose = true
 
@@ -197,6 +200,12 @@ public enum ImageTrainer {
         }
         let classifier = ImageClassifier(model: members.count > 1 ? ImageNetwork.ensemble(members, configuration: network) : members[0],
                                          preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
+        if options.tuneThreshold && !multiLabel && labels.count == 2 {
+            let p = classifier.probabilities(bases: validation.bases).map { $0[1] }
+            let t = ImageClassifier.bestThreshold(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
+            classifier.preprocessing.decisionThreshold = t
+            if options.verbose { FileHandle.standardError.write(Data(String(format: "decision threshold %.3f (best validation accuracy)\n", t).utf8)) }
+        }
         let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
         let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)
         var metrics: [String: Double] = ["validation_accuracy": validationMetrics.accuracy]

@@ -63,6 +63,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Benchmarks to run, comma-separated (lstm, conv1d, cnn2d).") var models = "lstm,conv1d,cnn2d"
         @Option(help: "Timed steps per model (default: about 2 s worth each).") var steps: Int?
         @Option(help: "Threads for BLAS and element-wise loops (default 2).") var threads = 2
+        @Option(help: "Seed of the initial weights.") var seed: UInt64 = 1
         @Flag(help: "Print one JSON object keyed by model name.") var json = false
         @Flag(help: "Print the wall time of each phase of a step (each layer's forward and backward, loss, optimizer) instead.")
         var profile = false
@@ -87,14 +88,14 @@ struct Bench: ParsableCommand {
                     let url = URL(fileURLWithPath: dir, isDirectory: true)
                     do {
                         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-                        try EngineBenchmark.saveInitialWeights(name, to: url.appendingPathComponent("\(name).safetensors"))
+                        try EngineBenchmark.saveInitialWeights(name, seed: seed, to: url.appendingPathComponent("\(name).safetensors"))
                     } catch {
                         Console.error("cannot write initial weights to \(dir): \(error.localizedDescription)")
                         throw ExitCode(2)
                     }
                 }
                 if profile {
-                    guard let phases = EngineBenchmark.profile(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
+                    guard let phases = EngineBenchmark.profile(name, steps: steps ?? EngineBenchmark.defaultSteps(name), seed: seed) else { continue }
                     profiles[name] = Dictionary(phases.map { ($0.phase, $0.milliseconds) }, uniquingKeysWith: +)
                     if !json {
                         let total = phases.reduce(0) { $0 + $1.milliseconds }
@@ -106,7 +107,7 @@ struct Bench: ParsableCommand {
                     }
                     continue
                 }
-                guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name)) else { continue }
+                guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name), seed: seed) else { continue }
                 results[name] = r
                 if !json {
                     print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s  kernel %@",

@@ -47,6 +47,10 @@ struct TrainImage: ParsableCommand {
     var balanced = false
     @Flag(help: "Average each image's probabilities with its mirror image's (evaluation and prediction).")
     var flipAveraging = false
+    @Flag(help: """
+        Binary tasks: call an image positive above the probability threshold with the best validation accuracy         (saved with the model; probabilities are rescaled so that 0.5 falls there) instead of 0.5.
+        """)
+    var tuneThreshold = false
     @Option(help: "Train N networks (seeds seed, seed+1000, ...) and average their logits in one model.")
     var ensemble = 1
     @Option(help: "Stop after this many epochs without a better validation AUC (0: never).")
@@ -107,6 +111,7 @@ struct TrainImage: ParsableCommand {
         options.size = size
         options.balanced = balanced
         options.flipAveraging = flipAveraging
+        options.tuneThreshold = tuneThreshold
         options.patience = patience > 0 ? patience : nil
         options.seed = seed
         options.initModel = initModel.map { URL(fileURLWithPath: $0) }

@@ -85,6 +85,40 @@ final class ImageModelTests: XCTestCase {
         assertThrowsImageModelError { _ = try ImageClassifier.load(from: URL(fileURLWithPath: "/no/such/model")) }
     }
 
+    func testDecisionThresholdIsChosenOnValidationAndSavedWithTheModel() throws {
+        // Positives above 0.8 only: the best threshold lies between 0.7 and 0.85; 0.5 wins ties.
+        let p: [Float] = [0.1, 0.6, 0.7, 0.85, 0.9, 0.95], y = [false, false, false, true, true, true]
+        XCTAssertEqual(ImageClassifier.bestThreshold(probabilities: p, positives: y), 0.775, accuracy: 1e-6)
+        XCTAssertEqual(ImageClassifier.bestThreshold(probabilities: [0.2, 0.8], positives: [false, true]), 0.5)
+        XCTAssertEqual(ImageClassifier.recentred(0.775, threshold: 0.775), 0.5, accuracy: 1e-6)
+        XCTAssertLessThan(ImageClassifier.recentred(0.7, threshold: 0.775), 0.5)
+        XCTAssertGreaterThan(ImageClassifier.recentred(0.8, threshold: 0.775), 0.5)
+
+        var options = ImageTrainingOptions()
+        options.network = ImageNetworkConfiguration(architecture: .small, width: 4)
+        options.epochs = 2
+        options.batchSize = 16
+        options.tuneThreshold = true
+        options.verbose = false
+        let data = syntheticTask(count: 60, seed: 4)
+        let (classifier, report) = try ImageTrainer.train(data, options: options)
+        let threshold = try XCTUnwrap(classifier.preprocessing.decisionThreshold)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-threshold-\(UUID().uuidString)")
+        try classifier.save(to: folder)
+        let loaded = try ImageClassifier.load(from: folder)
+        XCTAssertEqual(loaded.preprocessing.decisionThreshold, threshold)
+        // The reported validation accuracy is the accuracy at the chosen threshold, the best there is.
+        var plain = classifier.preprocessing
+        plain.decisionThreshold = nil
+        let untuned = ImageClassifier(model: classifier.model, preprocessing: plain, labels: classifier.labels,
+                                      multiLabel: false, task: classifier.task)
+        let validation = data.images.filter { $0.split == "val" }
+        if !validation.isEmpty {
+            XCTAssertGreaterThanOrEqual(report.validation.accuracy, untuned.evaluate(
+                bases: validation.map { plain.base($0.image) }, labels: validation.map(\.labels)).accuracy)
+        }
+    }
+
     func testEnsembleAveragesItsMembersInOneSavedModel() throws {
         var options = ImageTrainingOptions()
         options.network = ImageNetworkConfiguration(architecture: .small, width: 4)
