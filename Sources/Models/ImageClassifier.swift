@@ -18,10 +18,11 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     public var mean: Float, std: Float
     /// Average the probabilities of the image and its mirror image at prediction.
     public var flipAveraging: Bool
-    /// Binary tasks: the last class's probability above which an image is called positive, chosen
-    /// on the validation images (`triage train image --tune-threshold`). Probabilities are
-    /// rescaled in log-odds so that 0.5 falls there (AUC unchanged; ACC at 0.5 uses it).
-    public var decisionThreshold: Float?
+    /// Binary tasks: Platt scaling fitted on the validation images (`triage train image
+    /// --calibrate`), [slope, intercept] on the log-odds of the last class: p' = sigmoid(slope
+    /// logit(p) + intercept). The slope is positive, so ranks and AUC are kept; ACC at 0.5 then
+    /// uses the calibrated probabilities.
+    public var calibration: [Float]?
 
     /// A preprocessing description.
     public init(width: Int, height: Int, channels: Int, zooms: [Float] = [1], mean: Float = 0.5, std: Float = 0.25,
@@ -135,36 +136,47 @@ public final class ImageClassifier {
             let mirrored = raw(bases.map { $0.flippedHorizontally() }, batchSize: batchSize)
             for i in out.indices { for k in out[i].indices { out[i][k] = (out[i][k] + mirrored[i][k]) / 2 } }
         }
-        if let t = preprocessing.decisionThreshold, !multiLabel {
+        if let c = preprocessing.calibration, c.count == 2, !multiLabel {
             for i in out.indices where out[i].count == 2 {
-                let p = Self.recentred(out[i][1], threshold: t)
+                let p = Self.calibrated(out[i][1], slope: c[0], intercept: c[1])
                 out[i] = [1 - p, p]
             }
         }
         return out
     }
 
-    /// p moved in log-odds so that `threshold` maps to 0.5 (monotone: ranks and AUC are kept).
-    static func recentred(_ p: Float, threshold: Float) -> Float {
-        func logit(_ q: Float) -> Float { let c = Swift.min(Swift.max(q, 1e-7), 1 - 1e-7); return logf(c / (1 - c)) }
-        return 1 / (1 + expf(-(logit(p) - logit(threshold))))
+    static func logit(_ p: Float) -> Float { let c = Swift.min(Swift.max(p, 1e-7), 1 - 1e-7); return logf(c / (1 - c)) }
+
+    /// sigmoid(slope logit(p) + intercept).
+    static func calibrated(_ p: Float, slope: Float, intercept: Float) -> Float {
+        1 / (1 + expf(-(slope * logit(p) + intercept)))
     }
 
-    /// The threshold on `probabilities` (of the positive class) with the highest accuracy on
-    /// `positives`; among equally accurate ones, the nearest to 0.5 in log-odds. Candidates are 0.5
-    /// and the midpoints between consecutive distinct probabilities.
-    public static func bestThreshold(probabilities: [Float], positives: [Bool]) -> Float {
-        let sorted = Array(Set(probabilities)).sorted()
-        var candidates: [Float] = [0.5]
-        for (a, b) in zip(sorted, sorted.dropFirst()) { candidates.append((a + b) / 2) }
-        func correct(_ t: Float) -> Int { zip(probabilities, positives).reduce(0) { $0 + (($1.0 > t) == $1.1 ? 1 : 0) } }
-        func distance(_ t: Float) -> Float { abs(logf(t / (1 - t))) }
-        var best: Float = 0.5, bestCorrect = correct(0.5)
-        for t in candidates where t > 0 && t < 1 {
-            let c = correct(t)
-            if c > bestCorrect || (c == bestCorrect && distance(t) < distance(best)) { best = t; bestCorrect = c }
+    /// Platt scaling (Platt 1999): the slope and intercept of a logistic regression of the labels
+    /// on logit(p), by Newton's method, with Platt's smoothed targets ((N+ + 1) / (N+ + 2) and
+    /// 1 / (N- + 2)) so a separable set keeps finite values. Nil when the fit does not give a
+    /// positive slope (probabilities unrelated to the labels) or a class is missing.
+    public static func fitPlatt(probabilities: [Float], positives: [Bool]) -> (slope: Float, intercept: Float)? {
+        let nPos = Double(positives.filter { $0 }.count), nNeg = Double(positives.count) - nPos
+        guard nPos > 0, nNeg > 0 else { return nil }
+        let hi = (nPos + 1) / (nPos + 2), lo = 1 / (nNeg + 2)
+        let x = probabilities.map { Double(logit($0)) }, t = positives.map { $0 ? hi : lo }
+        var a = 1.0, b = 0.0
+        for _ in 0..<100 {
+            var ga = 0.0, gb = 0.0, haa = 1e-9, hab = 0.0, hbb = 1e-9
+            for (xi, ti) in zip(x, t) {
+                let q = 1 / (1 + exp(-(a * xi + b))), w = q * (1 - q)
+                ga += (q - ti) * xi; gb += q - ti
+                haa += w * xi * xi; hab += w * xi; hbb += w
+            }
+            let det = haa * hbb - hab * hab
+            guard det > 1e-12 else { break }
+            let da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det
+            a -= da; b -= db
+            if abs(da) + abs(db) < 1e-10 { break }
         }
-        return best
+        guard a.isFinite, b.isFinite, a > 0 else { return nil }
+        return (Float(a), Float(b))
     }
 
     func raw(_ bases: [ImageBuffer<Float>], batchSize: Int) -> [[Float]] {

@@ -34,9 +34,8 @@ public struct ImageTrainingOptions: Sendable {
     public var flipAveraging = false
     /// Train this many networks (seeds seed, seed+1000, ...) and average their logits in one model.
     public var ensemble = 1
-    /// Binary tasks: choose the decision threshold with the best validation accuracy
-    /// (`ImagePreprocessing.decisionThreshold`) instead of 0.5.
-    public var tuneThreshold = false
+    /// Binary tasks: fit Platt scaling on the validation images (`ImagePreprocessing.calibration`).
+    public var calibrate = false
     /// Progress lines on stderr.
     public var verbose = true
 
@@ -200,11 +199,16 @@ public enum ImageTrainer {
         }
         let classifier = ImageClassifier(model: members.count > 1 ? ImageNetwork.ensemble(members, configuration: network) : members[0],
                                          preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
-        if options.tuneThreshold && !multiLabel && labels.count == 2 {
+        if options.calibrate && !multiLabel && labels.count == 2 {
             let p = classifier.probabilities(bases: validation.bases).map { $0[1] }
-            let t = ImageClassifier.bestThreshold(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
-            classifier.preprocessing.decisionThreshold = t
-            if options.verbose { FileHandle.standardError.write(Data(String(format: "decision threshold %.3f (best validation accuracy)\n", t).utf8)) }
+            let fit = ImageClassifier.fitPlatt(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
+            if let fit { classifier.preprocessing.calibration = [fit.slope, fit.intercept] }
+            if options.verbose {
+                let line = fit.map { String(format: "calibration on validation: slope %.3f, intercept %.3f (0.5 now means %.3f before)\n",
+                                            $0.slope, $0.intercept, 1 / (1 + expf($0.intercept / $0.slope))) }
+                    ?? "calibration skipped: the validation images do not support a fit\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
         }
         let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
         let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)

@@ -48,9 +48,9 @@ struct TrainImage: ParsableCommand {
     @Flag(help: "Average each image's probabilities with its mirror image's (evaluation and prediction).")
     var flipAveraging = false
     @Flag(help: """
-        Binary tasks: call an image positive above the probability threshold with the best validation accuracy         (saved with the model; probabilities are rescaled so that 0.5 falls there) instead of 0.5.
+        Binary tasks: fit Platt scaling (a slope and an intercept on the log-odds) on the validation images;         saved with the model, so predictions and ACC at 0.5 use calibrated probabilities (AUC unchanged).
         """)
-    var tuneThreshold = false
+    var calibrate = false
     @Option(help: "Train N networks (seeds seed, seed+1000, ...) and average their logits in one model.")
     var ensemble = 1
     @Option(help: "Stop after this many epochs without a better validation AUC (0: never).")
@@ -111,7 +111,7 @@ struct TrainImage: ParsableCommand {
         options.size = size
         options.balanced = balanced
         options.flipAveraging = flipAveraging
-        options.tuneThreshold = tuneThreshold
+        options.calibrate = calibrate
         options.patience = patience > 0 ? patience : nil
         options.seed = seed
         options.initModel = initModel.map { URL(fileURLWithPath: $0) }

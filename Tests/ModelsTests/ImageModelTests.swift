@@ -85,37 +85,40 @@ final class ImageModelTests: XCTestCase {
         assertThrowsImageModelError { _ = try ImageClassifier.load(from: URL(fileURLWithPath: "/no/such/model")) }
     }
 
-    func testDecisionThresholdIsChosenOnValidationAndSavedWithTheModel() throws {
-        // Positives above 0.8 only: the best threshold lies between 0.7 and 0.85; 0.5 wins ties.
-        let p: [Float] = [0.1, 0.6, 0.7, 0.85, 0.9, 0.95], y = [false, false, false, true, true, true]
-        XCTAssertEqual(ImageClassifier.bestThreshold(probabilities: p, positives: y), 0.775, accuracy: 1e-6)
-        XCTAssertEqual(ImageClassifier.bestThreshold(probabilities: [0.2, 0.8], positives: [false, true]), 0.5)
-        XCTAssertEqual(ImageClassifier.recentred(0.775, threshold: 0.775), 0.5, accuracy: 1e-6)
-        XCTAssertLessThan(ImageClassifier.recentred(0.7, threshold: 0.775), 0.5)
-        XCTAssertGreaterThan(ImageClassifier.recentred(0.8, threshold: 0.775), 0.5)
+    func testPlattCalibrationIsFittedOnValidationAndSavedWithTheModel() throws {
+        // Overconfident positives: negatives up to 0.7, positives from 0.6. The fit moves 0.5 up,
+        // keeps the order, and its log-loss on the same points is lower than the raw one.
+        let p: [Float] = [0.1, 0.3, 0.5, 0.6, 0.7, 0.65, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]
+        let y = [false, false, false, false, false, true, true, true, true, true, true, true]
+        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(probabilities: p, positives: y))
+        XCTAssertGreaterThan(fit.slope, 0)
+        XCTAssertGreaterThan(1 / (1 + expf(fit.intercept / fit.slope)), 0.6, "0.5 after calibration is above 0.6 before")
+        let q = p.map { ImageClassifier.calibrated($0, slope: fit.slope, intercept: fit.intercept) }
+        for (i, j) in zip(p.indices, p.indices.dropFirst()) where p[i] < p[j] { XCTAssertLessThan(q[i], q[j]) }
+        func logLoss(_ r: [Float]) -> Double {
+            zip(r, y).reduce(0.0) { $0 - log(Double($1.1 ? $1.0 : 1 - $1.0)) } / Double(r.count)
+        }
+        XCTAssertLessThan(logLoss(q), logLoss(p))
+        XCTAssertNil(ImageClassifier.fitPlatt(probabilities: [0.2, 0.8], positives: [true, true]), "one class")
+        XCTAssertNil(ImageClassifier.fitPlatt(probabilities: [0.1, 0.2, 0.8, 0.9], positives: [true, true, false, false]),
+                     "anti-correlated: no positive slope")
 
         var options = ImageTrainingOptions()
         options.network = ImageNetworkConfiguration(architecture: .small, width: 4)
         options.epochs = 2
         options.batchSize = 16
-        options.tuneThreshold = true
+        options.calibrate = true
         options.verbose = false
         let data = syntheticTask(count: 60, seed: 4)
-        let (classifier, report) = try ImageTrainer.train(data, options: options)
-        let threshold = try XCTUnwrap(classifier.preprocessing.decisionThreshold)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-threshold-\(UUID().uuidString)")
+        let (classifier, _) = try ImageTrainer.train(data, options: options)
+        let calibration = try XCTUnwrap(classifier.preprocessing.calibration)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-calibrated-\(UUID().uuidString)")
         try classifier.save(to: folder)
         let loaded = try ImageClassifier.load(from: folder)
-        XCTAssertEqual(loaded.preprocessing.decisionThreshold, threshold)
-        // The reported validation accuracy is the accuracy at the chosen threshold, the best there is.
-        var plain = classifier.preprocessing
-        plain.decisionThreshold = nil
-        let untuned = ImageClassifier(model: classifier.model, preprocessing: plain, labels: classifier.labels,
-                                      multiLabel: false, task: classifier.task)
-        let validation = data.images.filter { $0.split == "val" }
-        if !validation.isEmpty {
-            XCTAssertGreaterThanOrEqual(report.validation.accuracy, untuned.evaluate(
-                bases: validation.map { plain.base($0.image) }, labels: validation.map(\.labels)).accuracy)
+        XCTAssertEqual(loaded.preprocessing.calibration, calibration)
+        let sample = data.images.prefix(6).map(\.image)
+        for (a, b) in zip(classifier.probabilities(sample).joined(), loaded.probabilities(sample).joined()) {
+            XCTAssertEqual(a, b, accuracy: 1e-6)
         }
     }
 
