@@ -161,19 +161,32 @@ public final class ImageClassifier {
         guard nPos > 0, nNeg > 0 else { return nil }
         let hi = (nPos + 1) / (nPos + 2), lo = 1 / (nNeg + 2)
         let x = probabilities.map { Double(logit($0)) }, t = positives.map { $0 ? hi : lo }
-        var a = 1.0, b = 0.0
+        func loss(_ a: Double, _ b: Double) -> Double {  // the cross-entropy, computed without overflow
+            zip(x, t).reduce(0.0) { sum, pair in
+                let z = a * pair.0 + b
+                return sum + (z >= 0 ? (1 - pair.1) * z + log1p(exp(-z)) : -pair.1 * z + log1p(exp(z)))
+            }
+        }
+        // Newton steps with backtracking (Lin, Lin and Weng 2007): a full step can overshoot when
+        // the log-odds reach +-16.
+        var a = 1.0, b = 0.0, current = loss(a, b)
         for _ in 0..<100 {
-            var ga = 0.0, gb = 0.0, haa = 1e-9, hab = 0.0, hbb = 1e-9
+            var ga = 0.0, gb = 0.0, haa = 1e-12, hab = 0.0, hbb = 1e-12
             for (xi, ti) in zip(x, t) {
                 let q = 1 / (1 + exp(-(a * xi + b))), w = q * (1 - q)
                 ga += (q - ti) * xi; gb += q - ti
                 haa += w * xi * xi; hab += w * xi; hbb += w
             }
             let det = haa * hbb - hab * hab
-            guard det > 1e-12 else { break }
+            guard det > 1e-12, abs(ga) + abs(gb) > 1e-9 else { break }
             let da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det
-            a -= da; b -= db
-            if abs(da) + abs(db) < 1e-10 { break }
+            var step = 1.0, improved = false
+            while step > 1e-10 {
+                let next = loss(a - step * da, b - step * db)
+                if next < current - 1e-4 * step * (ga * da + gb * db) { a -= step * da; b -= step * db; current = next; improved = true; break }
+                step /= 2
+            }
+            if !improved { break }
         }
         guard a.isFinite, b.isFinite, a > 0 else { return nil }
         return (Float(a), Float(b))

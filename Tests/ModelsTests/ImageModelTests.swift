@@ -122,6 +122,29 @@ final class ImageModelTests: XCTestCase {
         }
     }
 
+    /// A real case: the validation probabilities of a BreastMNIST ensemble (log-odds up to 12),
+    /// where a plain Newton step overshoots. The fit must converge and lower the log-loss.
+    func testPlattCalibrationConvergesOnConfidentProbabilities() throws {
+        let p: [Float] = [
+            0.989133, 0.975866, 0.999841, 0.0442485, 0.996736, 0.997546, 0.996631, 0.989191, 0.983244, 0.99997,
+            0.987264, 0.145235, 0.995099, 0.999866, 0.869351, 0.998823, 0.549908, 0.999991, 0.216711, 0.999404,
+            0.0403649, 0.997716, 0.992273, 0.991069, 0.988525, 0.989161, 0.999929, 0.98795, 0.0395462, 0.992533,
+            0.865709, 0.999283, 0.999938, 0.23129, 0.999985, 0.999808, 0.999488, 0.978417, 0.935376, 0.909871, 0.998349,
+            0.997167, 0.978593, 0.99358, 0.417949, 0.925648, 0.962884, 0.00922297, 0.999239, 0.760561, 0.969073,
+            0.999291, 0.306911, 0.988607, 0.991853, 0.992328, 0.999621, 0.997591, 0.970714, 0.903901, 0.999993,
+            0.999997, 0.999996, 0.0145714, 0.996607, 0.999962, 0.163594, 0.699458, 0.985787, 0.996974, 0.999398,
+            0.170169, 0.999077, 0.1723, 0.033592, 0.999701, 0.979421, 0.998143]
+        let y = "011011111110110111010111011101011011111111110010101111111110111011001110100111".map { $0 == "1" }
+        XCTAssertEqual(p.count, y.count)
+        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(probabilities: p, positives: y))
+        XCTAssertGreaterThan(fit.slope, 0)
+        let q = p.map { ImageClassifier.calibrated($0, slope: fit.slope, intercept: fit.intercept) }
+        func logLoss(_ r: [Float]) -> Double {
+            zip(r, y).reduce(0.0) { $0 - log(Double(max(min($1.1 ? $1.0 : 1 - $1.0, 1), 1e-7))) } / Double(r.count)
+        }
+        XCTAssertLessThan(logLoss(q), logLoss(p))
+    }
+
     func testEnsembleAveragesItsMembersInOneSavedModel() throws {
         var options = ImageTrainingOptions()
         options.network = ImageNetworkConfiguration(architecture: .small, width: 4)
