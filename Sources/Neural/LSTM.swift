@@ -25,7 +25,8 @@ public final class LSTM: Layer {
     private var input = Tensor()
     private var lengths: [Int] = []
     private let gates = Tensor()      // (B, T, 4H): pre-activations, then activations i f g o
-    private let hPrev = Tensor()      // (B, T, H): h(t-1) seen by step t
+    private let inputsAndStates = Tensor()  // (B, T, C + H): x(t), then h(t-1) seen by step t
+    private let dWeights = Tensor()   // (4H, C + H): both weight gradients from one product
     private let cells = Tensor()      // (B, T, H): c(t)
     private let tanhC = Tensor()      // (B, T, H): tanh(c(t))
     private let hLast = Tensor()      // (B, H)
@@ -67,16 +68,23 @@ public final class LSTM: Layer {
         let (b, t, c, h) = (x.shape[0], x.shape[1], inputSize, hiddenSize)
         let g4 = 4 * h
         lengths = (x.lengths ?? [Int](repeating: t, count: b)).map { Swift.min(Swift.max($0, 0), t) }
-        gates.resize([b, t, g4]); hPrev.resize([b, t, h]); cells.resize([b, t, h]); tanhC.resize([b, t, h])
+        let w = c + h
+        gates.resize([b, t, g4]); inputsAndStates.resize([b, t, w]); cells.resize([b, t, h]); tanhC.resize([b, t, h])
         hLast.resize([b, h])
         // All steps' input projections in one GEMM.
         Vec.broadcastRows(bias.value.pointer, gates.pointer, rows: b * t, n: g4)
         BLAS.sgemm(transA: false, transB: true, m: b * t, n: g4, k: c, alpha: 1, a: x.pointer, lda: c,
                    b: weightIH.value.pointer, ldb: c, beta: 1, c: gates.pointer, ldc: g4)
         if returnSequences { sequence.resize([b, t, h]); sequence.lengths = x.lengths }
-        let gp = gates.pointer, hp = hPrev.pointer, cp = cells.pointer, tp = tanhC.pointer
+        // x(t) and h(t-1) side by side, so backward gets both weight gradients from one GEMM
+        // (one pass over the gate gradients instead of two).
+        let xs = inputsAndStates.pointer, xp = x.pointer
+        Parallel.chunks(b * t, cost: w) { rows in
+            for row in rows { (xs + row * w).update(from: xp + row * c, count: c) }
+        }
+        let gp = gates.pointer, hp = xs + c, cp = cells.pointer, tp = tanhC.pointer
         let hl = hLast.pointer, sp = sequence.pointer, lens = lengths, seq = returnSequences
-        for bi in 0..<b { (hp + bi * t * h).update(repeating: 0, count: h) }
+        for bi in 0..<b { (hp + bi * t * w).update(repeating: 0, count: h) }
         // W_hh^T (H, 4H), so each step is h(t-1) (B, H) x W_hh^T as one row-major product.
         weightHHT.resize([h, g4])
         for r in 0..<g4 { for j in 0..<h { weightHHT.pointer[j * g4 + r] = weightHH.value.pointer[r * h + j] } }
@@ -87,13 +95,13 @@ public final class LSTM: Layer {
             let r0 = range.lowerBound, rows = range.count
             for step in 0..<t {
                 if step > 0 {
-                    Vec.gemmAccumulate(m: rows, n: g4, k: h, a: hp + (r0 * t + step) * h, lda: t * h,
+                    Vec.gemmAccumulate(m: rows, n: g4, k: h, a: hp + (r0 * t + step) * w, lda: t * w,
                                        b: whhT, ldb: g4, c: gp + (r0 * t + step) * g4, ldc: t * g4)
                 }
                 for bi in range {
                     let row = bi * t + step
-                    let hIn = hp + row * h
-                    let hOut = step + 1 < t ? hp + (row + 1) * h : hl + bi * h
+                    let hIn = hp + row * w
+                    let hOut = step + 1 < t ? hp + (row + 1) * w : hl + bi * h
                     let cOut = cp + row * h
                     if step >= lens[bi] {
                         // Padded tail: carry the state unchanged.
@@ -196,13 +204,22 @@ public final class LSTM: Layer {
                 }
             }
         }
-        if !weightIH.frozen {
+        let w = c + h, xs = inputsAndStates.pointer
+        if !weightIH.frozen && !weightHH.frozen {
+            dWeights.resize([g4, w])
+            BLAS.sgemm(transA: true, transB: false, m: g4, n: w, k: b * t, alpha: 1, a: dz, lda: g4,
+                       b: xs, ldb: w, beta: 0, c: dWeights.pointer, ldc: w)
+            let dw = dWeights.pointer
+            for r in 0..<g4 {
+                Vec.axpy(1, dw + r * w, weightIH.gradient.pointer + r * c, c)
+                Vec.axpy(1, dw + r * w + c, weightHH.gradient.pointer + r * h, h)
+            }
+        } else if !weightIH.frozen {
             BLAS.sgemm(transA: true, transB: false, m: g4, n: c, k: b * t, alpha: 1, a: dz, lda: g4,
-                       b: input.pointer, ldb: c, beta: 1, c: weightIH.gradient.pointer, ldc: c)
-        }
-        if !weightHH.frozen {
+                       b: xs, ldb: w, beta: 1, c: weightIH.gradient.pointer, ldc: c)
+        } else if !weightHH.frozen {
             BLAS.sgemm(transA: true, transB: false, m: g4, n: h, k: b * t, alpha: 1, a: dz, lda: g4,
-                       b: hPrev.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
+                       b: xs + c, ldb: w, beta: 1, c: weightHH.gradient.pointer, ldc: h)
         }
         if !bias.frozen { Vec.addColumnSums(dz, rows: b * t, n: g4, into: bias.gradient.pointer) }
         guard needsInputGradient else { return Tensor.none }
