@@ -199,6 +199,9 @@ public enum ImageTrainer {
         }
         let classifier = ImageClassifier(model: members.count > 1 ? ImageNetwork.ensemble(members, configuration: network) : members[0],
                                          preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
+        if options.calibrate && (multiLabel || labels.count != 2) && options.verbose {
+            FileHandle.standardError.write(Data("calibration skipped: --calibrate applies to tasks with two classes; this one has \(multiLabel ? "several labels" : "\(labels.count) classes")\n".utf8))
+        }
         if options.calibrate && !multiLabel && labels.count == 2 {
             let p = classifier.probabilities(bases: validation.bases).map { $0[1] }
             let fit = ImageClassifier.fitPlatt(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })

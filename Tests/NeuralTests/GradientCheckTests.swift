@@ -37,16 +37,8 @@ final class GradientCheckTests: XCTestCase {
             let reference = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: pad, seed: 21)
             reference.allowsDirect = false
             XCTAssertTrue(direct.isDirect)
-            let x = randomTensor([3, l, 32], seed: 22)
-            let y = direct.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
-            XCTAssertEqual(y.shape, yRef.shape)
-            assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) output")
-            let dy = randomTensor(y.shape, seed: 23)
-            let dx = direct.backward(dy).clone(), dxRef = reference.backward(dy)
-            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) dX")
-            for (p, q) in zip(direct.parameters, reference.parameters) {
-                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-5, "\(pad) K=\(k) L=\(l) d\(p.name)")
-            }
+            assertSameComputation(direct, reference, input: randomTensor([3, l, 32], seed: 22), gradientSeed: 23,
+                                  "\(pad) K=\(k) L=\(l)")
         }
         checkGradients(Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 24),
                        input: randomTensor([2, 6, 32], seed: 25))
@@ -63,17 +55,8 @@ final class GradientCheckTests: XCTestCase {
             let reference = Conv2D(inputChannels: c, filters: 32, kernelSize: k, stride: st, padding: pad, seed: 26)
             reference.allowsBlocked = false
             XCTAssertTrue(blocked.isBlocked)
-            let x = randomTensor([3, h, h + 1, c], seed: 27)
-            let what = "C=\(c) K=\(k) stride \(st) \(pad)"
-            let y = blocked.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
-            XCTAssertEqual(y.shape, yRef.shape)
-            assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "\(what) output")
-            let dy = randomTensor(y.shape, seed: 28)
-            let dx = blocked.backward(dy).clone(), dxRef = reference.backward(dy)
-            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(what) dX")
-            for (p, q) in zip(blocked.parameters, reference.parameters) {
-                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-4, "\(what) d\(p.name)")
-            }
+            assertSameComputation(blocked, reference, input: randomTensor([3, h, h + 1, c], seed: 27), gradientSeed: 28,
+                                  "C=\(c) K=\(k) stride \(st) \(pad)")
         }
         checkGradients(Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), padding: .same, seed: 29),
                        input: randomTensor([2, 5, 4, 2], seed: 30))
@@ -111,15 +94,7 @@ final class GradientCheckTests: XCTestCase {
             let fused = Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), activation: kind, seed: 31)
             let plain = Sequential([Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), seed: 31), Activation(kind)])
             plain.needsInputGradient = true
-            let x = randomTensor([2, 6, 5, 2], seed: 32)
-            let y = fused.forward(x, training: true).clone(), yRef = plain.forward(x, training: true)
-            assertClose(y.array, yRef.array, rtol: 1e-5, atol: 1e-6, "\(kind) output")
-            let dy = randomTensor(y.shape, seed: 33)
-            let dx = fused.backward(dy).clone(), dxRef = plain.backward(dy)
-            assertClose(dx.array, dxRef.array, rtol: 1e-4, atol: 1e-5, "\(kind) dX")
-            for (p, q) in zip(fused.parameters, plain.parameters) {
-                assertClose(p.gradient.array, q.gradient.array, rtol: 1e-4, atol: 1e-5, "\(kind) d\(p.name)")
-            }
+            assertSameComputation(fused, plain, input: randomTensor([2, 6, 5, 2], seed: 32), gradientSeed: 33, "\(kind)")
             checkGradients(Conv2D(inputChannels: 2, filters: filters, kernelSize: (3, 3), activation: kind, seed: 34),
                            input: randomTensor([2, 5, 4, 2], seed: 35), eps: 1e-3)
         }

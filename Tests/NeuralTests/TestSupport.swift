@@ -76,3 +76,19 @@ func checkGradients(_ layer: Layer, input: Tensor, training: Bool = false, check
                     "\(type(of: layer)) d\(p.name)", file: file, line: line)
     }
 }
+
+/// Runs `layer` and `reference` (the same computation by another method) forward and backward on
+/// `input` and asserts equal outputs, input gradients and parameter gradients.
+func assertSameComputation(_ layer: Layer, _ reference: Layer, input: Tensor, gradientSeed: UInt64,
+                           _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    let y = layer.forward(input, training: true).clone(), yRef = reference.forward(input, training: true)
+    XCTAssertEqual(y.shape, yRef.shape, "\(what) output shape", file: file, line: line)
+    assertClose(y.array, yRef.array, rtol: rtol, atol: atol, "\(what) output", file: file, line: line)
+    let dy = randomTensor(y.shape, seed: gradientSeed)
+    let dx = layer.backward(dy).clone(), dxRef = reference.backward(dy)
+    assertClose(dx.array, dxRef.array, rtol: rtol, atol: atol, "\(what) dX", file: file, line: line)
+    for ((name, p), (_, q)) in zip(layer.namedParameters, reference.namedParameters) {
+        assertClose(p.gradient.array, q.gradient.array, rtol: rtol, atol: 10 * atol, "\(what) d\(name)", file: file, line: line)
+    }
+}
