@@ -48,7 +48,8 @@ struct TrainImage: ParsableCommand {
     @Flag(help: "Average each image's probabilities with its mirror image's (evaluation and prediction).")
     var flipAveraging = false
     @Flag(help: """
-        Binary tasks: fit Platt scaling (a slope and an intercept on the log-odds) on the validation images;         saved with the model, so predictions and ACC at 0.5 use calibrated probabilities (AUC unchanged).
+        Binary tasks: fit Platt scaling (a slope and an intercept on the log-odds) on the validation images; \
+        saved with the model, so predictions and ACC at 0.5 use calibrated probabilities (AUC unchanged).
         """)
     var calibrate = false
     @Option(help: "Train N networks (seeds seed, seed+1000, ...) and average their logits in one model.")
