@@ -87,7 +87,7 @@ public enum BLAS {
         let byRowsCost = k * (m / parts + n), byColumnsCost = k * (m + n / parts)
         let byDepthCost = k / parts * (m + n) + 3 * m * n * (parts - 1)
         if k >= 256 * parts, byDepthCost < Swift.min(byRowsCost, byColumnsCost) {
-            splitDepth(parts: parts, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+            splitDepth(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
@@ -116,31 +116,26 @@ public enum BLAS {
         }
     }
 
-    /// `sgemm` with K split into `parts` fixed slices: part 0 accumulates into C (with `beta`),
-    /// the others into zeroed scratch products that are then added to C in part order.
+    /// `sgemm` with K split into `Parallel.blockCount(k)` fixed slices: part 0
+    /// accumulates into C (with `beta`), the others into scratch products (beta 0) that are then
+    /// added to C in part order.
     static func splitDepth(
-        parts: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let slice = (k + parts - 1) / parts
+        let parts = Parallel.blockCount(k)
         let scratch = ScratchPool.shared.take(m * n * (parts - 1))
         defer { ScratchPool.shared.give(scratch) }
-        let sp = scratch.baseAddress!  // non-empty: parts > 1 and m, n > 0
-        Parallel.chunks(parts, cost: Parallel.grain) { range in
-            for part in range {
-                let lo = part * slice, depth = Swift.min(k, lo + slice) - lo
-                let (out, ldo, b0): (UnsafeMutablePointer<Float>, Int, Float) =
-                    part == 0 ? (c, ldc, beta) : (sp + (part - 1) * m * n, n, 0)
-                if depth <= 0 {
-                    if part > 0 { out.update(repeating: 0, count: m * n) }
-                    continue
-                }
-                serial(transA: transA, transB: transB, m: m, n: n, k: depth, alpha: alpha,
-                       a: transA ? a + lo * lda : a + lo, lda: lda,
-                       b: transB ? b + lo : b + lo * ldb, ldb: ldb, beta: b0, c: out, ldc: ldo)
-            }
+        let sp = scratch.baseAddress!  // allocated with at least one element
+        Parallel.blocks(k) { part, slice in
+            let (out, ldo, b0): (UnsafeMutablePointer<Float>, Int, Float) =
+                part == 0 ? (c, ldc, beta) : (sp + (part - 1) * m * n, n, 0)
+            let lo = slice.lowerBound
+            serial(transA: transA, transB: transB, m: m, n: n, k: slice.count, alpha: alpha,
+                   a: transA ? a + lo * lda : a + lo, lda: lda,
+                   b: transB ? b + lo : b + lo * ldb, ldb: ldb, beta: b0, c: out, ldc: ldo)
         }
         let partial = UnsafePointer(sp)
         Parallel.chunks(m, cost: n * (parts - 1)) { rows in

@@ -187,7 +187,7 @@ public final class Conv1D: Layer {
     private func directBackward(_ dy: Tensor) -> Tensor {
         let (b, l, c) = (input.shape[0], input.shape[1], inputChannels)
         let lo = outLength, k = kernelSize, kc = k * c, f = filters, pl = padLeft
-        let parts = Swift.min(Parallel.threads, b), per = (b + parts - 1) / parts
+        let parts = Parallel.blockCount(b)
         let dyp = UnsafePointer(dy.pointer), xp = windows!, rowLength = windowsLength
         if !weight.frozen {
             // dW (F, K C) = sum over rows of dY_b^T (F, L') times the windows (L', K C): one
@@ -196,13 +196,11 @@ public final class Conv1D: Layer {
             partialDW.resize([parts, f * kc])
             partialDW.zero()
             let tp = dyT.pointer, pp = partialDW.pointer
-            Parallel.chunks(parts, cost: Parallel.grain) { range in
-                for part in range {
-                    for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
-                        Vec.transpose(dyp + bi * lo * f, rows: lo, columns: f, into: tp + part * f * lo)
-                        Vec.directGemmAccumulate(m: f, n: kc, k: lo, a: tp + part * f * lo, lda: lo,
-                                                 b: xp + bi * rowLength * c, ldb: c, c: pp + part * f * kc, ldc: kc)
-                    }
+            Parallel.blocks(b) { part, rows in
+                for bi in rows {
+                    Vec.transpose(dyp + bi * lo * f, rows: lo, columns: f, into: tp + part * f * lo)
+                    Vec.directGemmAccumulate(m: f, n: kc, k: lo, a: tp + part * f * lo, lda: lo,
+                                             b: xp + bi * rowLength * c, ldb: c, c: pp + part * f * kc, ldc: kc)
                 }
             }
             for part in 0..<parts { Vec.axpy(1, pp + part * f * kc, weight.gradient.pointer, f * kc) }
@@ -222,15 +220,13 @@ public final class Conv1D: Layer {
         dInput.resize(input.shape)
         dInput.lengths = input.lengths
         let yp = dyPadded.pointer, wf = UnsafePointer(weightFlip.pointer), dx = dInput.pointer
-        Parallel.chunks(parts, cost: Parallel.grain) { range in
-            for part in range {
-                let pad = yp + part * paddedRows * f
-                for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
-                    (pad + (k - 1) * f).update(from: dyp + bi * lo * f, count: lo * f)
-                    let out = dx + bi * l * c
-                    out.update(repeating: 0, count: l * c)
-                    Vec.directGemmAccumulate(m: l, n: c, k: k * f, a: pad + pl * f, lda: f, b: wf, ldb: c, c: out, ldc: c)
-                }
+        Parallel.blocks(b) { part, rows in
+            let pad = yp + part * paddedRows * f
+            for bi in rows {
+                (pad + (k - 1) * f).update(from: dyp + bi * lo * f, count: lo * f)
+                let out = dx + bi * l * c
+                out.update(repeating: 0, count: l * c)
+                Vec.directGemmAccumulate(m: l, n: c, k: k * f, a: pad + pl * f, lda: f, b: wf, ldb: c, c: out, ldc: c)
             }
         }
         return dInput

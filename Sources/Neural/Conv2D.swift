@@ -190,43 +190,44 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// Images split into one fixed block per task (deterministic for a given thread count).
-    private func tasks(_ images: Int) -> (parts: Int, per: Int) {
-        let parts = Swift.max(1, Swift.min(Parallel.threads, images))
-        return (parts, (images + parts - 1) / parts)
-    }
-
-    private func blockedForward() {
-        let (b, pixels, f) = (input.shape[0], geo.oh * geo.ow, filters)
-        let kc = kernelSize[0] * kernelSize[1] * inputChannels, block = blockPixels
-        let (parts, per) = tasks(b)
-        weightT.resize([kc, f])
-        Vec.transpose(weight.value.pointer, rows: f, columns: kc, into: weightT.pointer)
-        blockCols.resize([parts, block * kc])
-        let xp = UnsafePointer(input.pointer), wt = UnsafePointer(weightT.pointer), bp = UnsafePointer(bias.value.pointer)
-        let op = output.pointer, cp = blockCols.pointer
-        Parallel.chunks(parts, cost: Parallel.grain) { range in
-            for part in range {
-                let buffer = cp + part * block * kc
-                for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
-                    var first = 0
-                    while first < pixels {
-                        let count = Swift.min(block, pixels - first), out = op + (bi * pixels + first) * f
-                        gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
-                        Vec.broadcastRows(bp, out, rows: count, n: f)
-                        Vec.directGemmAccumulate(m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
-                        activation?.apply(out, out, count * f)
-                        first += count
-                    }
+    /// Calls `body(task, image, first, count)` for every block of up to `blockPixels` output pixels
+    /// of every image; images are split into `Parallel.blockCount` fixed blocks, one task each
+    /// (deterministic for a given thread count), and a task's calls run in order.
+    private func eachPixelBlock(_ body: (_ task: Int, _ image: Int, _ first: Int, _ count: Int) -> Void) {
+        let pixels = geo.oh * geo.ow, block = blockPixels
+        Parallel.blocks(input.shape[0]) { task, images in
+            for image in images {
+                var first = 0
+                while first < pixels {
+                    let count = Swift.min(block, pixels - first)
+                    body(task, image, first, count)
+                    first += count
                 }
             }
         }
     }
 
-    private func blockedBackward(_ dy: Tensor) {
-        let (b, pixels, f) = (input.shape[0], geo.oh * geo.ow, filters)
+    private func blockedForward() {
+        let (pixels, f) = (geo.oh * geo.ow, filters)
         let kc = kernelSize[0] * kernelSize[1] * inputChannels, block = blockPixels
-        let (parts, per) = tasks(b)
+        weightT.resize([kc, f])
+        Vec.transpose(weight.value.pointer, rows: f, columns: kc, into: weightT.pointer)
+        blockCols.resize([Parallel.blockCount(input.shape[0]), block * kc])
+        let xp = UnsafePointer(input.pointer), wt = UnsafePointer(weightT.pointer), bp = UnsafePointer(bias.value.pointer)
+        let op = output.pointer, cp = blockCols.pointer
+        eachPixelBlock { task, image, first, count in
+            let buffer = cp + task * block * kc, out = op + (image * pixels + first) * f
+            gather(xp, image: image, first: first, count: count, into: buffer, stride: kc)
+            Vec.broadcastRows(bp, out, rows: count, n: f)
+            Vec.directGemmAccumulate(m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
+            activation?.apply(out, out, count * f)
+        }
+    }
+
+    private func blockedBackward(_ dy: Tensor) {
+        let (pixels, f) = (geo.oh * geo.ow, filters)
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, block = blockPixels
+        let parts = Parallel.blockCount(input.shape[0])
         let wantsWeights = !weight.frozen || !bias.frozen, wantsInput = needsInputGradient
         blockCols.resize([parts, block * kc])
         blockColsT.resize([parts, Swift.max(kc, f) * block])
@@ -240,47 +241,38 @@ public final class Conv2D: Layer {
         let cp = blockCols.pointer, tp = blockColsT.pointer, dcp = blockDCols.pointer, gp = partialGradients.pointer
         let yp = UnsafePointer(output.pointer), pre = dPre.pointer, activation = activation
         let dx = dInput.pointer
-        Parallel.chunks(parts, cost: Parallel.grain) { range in
-            for part in range {
-                let buffer = cp + part * block * kc, transposed = tp + part * Swift.max(kc, f) * block
-                let dBuffer = dcp + part * block * kc, dW = gp + part * (kc * f + f)
-                for bi in (part * per)..<Swift.min(b, (part + 1) * per) {
-                    var first = 0
-                    while first < pixels {
-                        let count = Swift.min(block, pixels - first)
-                        var g = dyp + (bi * pixels + first) * f
-                        if let activation {
-                            // The gradient before the fused activation, for this block only (in cache).
-                            let y = yp + (bi * pixels + first) * f, d = pre + part * block * f
-                            activation.derivative(input: y, output: y, gradient: g, into: d, count * f)
-                            g = UnsafePointer(d)
-                        }
-                        if wantsWeights {
-                            gather(xp, image: bi, first: first, count: count, into: buffer, stride: kc)
-                            if kc % 32 == 0 {
-                                // dW (F, KC) += dY^T (F, pixels) windows (pixels, KC): transpose the smaller dY block.
-                                Vec.transpose(g, rows: count, columns: f, into: transposed)
-                                Vec.directGemmAccumulate(m: f, n: kc, k: count, a: transposed, lda: count, b: buffer, ldb: kc, c: dW, ldc: kc)
-                            } else {
-                                // dW^T (KC, F) += windows^T (KC, pixels) dY (pixels, F): F is the multiple of 32.
-                                Vec.transpose(buffer, rows: count, columns: kc, into: transposed)
-                                Vec.directGemmAccumulate(m: kc, n: f, k: count, a: transposed, lda: count, b: g, ldb: f, c: dW, ldc: f)
-                            }
-                            for r in 0..<count { Vec.axpy(1, g + r * f, dW + kc * f, f) }
-                        }
-                        if wantsInput {
-                            if kc % 32 == 0 {
-                                dBuffer.update(repeating: 0, count: count * kc)
-                                Vec.directGemmAccumulate(m: count, n: kc, k: f, a: g, lda: f, b: wp, ldb: kc, c: dBuffer, ldc: kc)
-                            } else {
-                                BLAS.sgemm(transA: false, transB: false, m: count, n: kc, k: f, alpha: 1, a: g, lda: f,
-                                           b: wp, ldb: kc, beta: 0, c: dBuffer, ldc: kc, parallel: false)
-                            }
-                            scatter(dBuffer, stride: kc, image: bi, first: first, count: count, into: dx)
-                        }
-                        first += count
-                    }
+        eachPixelBlock { task, image, first, count in
+            let buffer = cp + task * block * kc, transposed = tp + task * Swift.max(kc, f) * block
+            let dBuffer = dcp + task * block * kc, dW = gp + task * (kc * f + f)
+            var g = dyp + (image * pixels + first) * f
+            if let activation {
+                // The gradient before the fused activation, for this block only (in cache).
+                let y = yp + (image * pixels + first) * f, d = pre + task * block * f
+                activation.derivative(input: y, output: y, gradient: g, into: d, count * f)
+                g = UnsafePointer(d)
+            }
+            if wantsWeights {
+                gather(xp, image: image, first: first, count: count, into: buffer, stride: kc)
+                if kc % 32 == 0 {
+                    // dW (F, KC) += dY^T (F, pixels) windows (pixels, KC): transpose the smaller dY block.
+                    Vec.transpose(g, rows: count, columns: f, into: transposed)
+                    Vec.directGemmAccumulate(m: f, n: kc, k: count, a: transposed, lda: count, b: buffer, ldb: kc, c: dW, ldc: kc)
+                } else {
+                    // dW^T (KC, F) += windows^T (KC, pixels) dY (pixels, F): F is the multiple of 32.
+                    Vec.transpose(buffer, rows: count, columns: kc, into: transposed)
+                    Vec.directGemmAccumulate(m: kc, n: f, k: count, a: transposed, lda: count, b: g, ldb: f, c: dW, ldc: f)
                 }
+                for r in 0..<count { Vec.axpy(1, g + r * f, dW + kc * f, f) }
+            }
+            if wantsInput {
+                if kc % 32 == 0 {
+                    dBuffer.update(repeating: 0, count: count * kc)
+                    Vec.directGemmAccumulate(m: count, n: kc, k: f, a: g, lda: f, b: wp, ldb: kc, c: dBuffer, ldc: kc)
+                } else {
+                    BLAS.sgemm(transA: false, transB: false, m: count, n: kc, k: f, alpha: 1, a: g, lda: f,
+                               b: wp, ldb: kc, beta: 0, c: dBuffer, ldc: kc, parallel: false)
+                }
+                scatter(dBuffer, stride: kc, image: image, first: first, count: count, into: dx)
             }
         }
         guard wantsWeights else { return }

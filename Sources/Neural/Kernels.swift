@@ -37,6 +37,21 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// How many blocks `blocks` cuts `count` items into: one per thread, at most one per item.
+    public static func blockCount(_ count: Int) -> Int { Swift.max(1, Swift.min(threads, count)) }
+
+    /// Calls `body(block, range)` on `blockCount(count)` fixed consecutive blocks of `0..<count`,
+    /// in parallel. The blocks depend only on `count` and the thread count, so partial sums kept
+    /// per block and added in block order are deterministic.
+    public static func blocks(_ count: Int, _ body: (_ block: Int, _ range: Range<Int>) -> Void) {
+        let n = blockCount(count), per = (count + n - 1) / n
+        chunks(n, cost: grain) { parts in
+            for part in parts { body(part, (part * per)..<Swift.min(count, (part + 1) * per)) }
+        }
+    }
+}
+
 /// Carries a closure into Dispatch's @Sendable work item; each worker touches disjoint memory.
 @usableFromInline
 struct UncheckedSendable<T>: @unchecked Sendable {
@@ -236,15 +251,13 @@ enum Vec {
                 while j < n { into[j] += row[j]; j += 1 }
             }
         }
-        let parts = Parallel.threads
+        let parts = Parallel.blockCount(rows)
         guard parts > 1, rows * n >= 4 * Parallel.grain else { sum(0..<rows, out); return }
         let partials = ScratchPool.shared.take(parts * n)
         defer { ScratchPool.shared.give(partials) }
-        let pp = partials.baseAddress!, per = (rows + parts - 1) / parts
+        let pp = partials.baseAddress!
         pp.update(repeating: 0, count: parts * n)
-        Parallel.chunks(parts, cost: Parallel.grain) { range in
-            for part in range { sum((part * per)..<Swift.min(rows, (part + 1) * per), pp + part * n) }
-        }
+        Parallel.blocks(rows) { part, range in sum(range, pp + part * n) }
         for part in 0..<parts { axpy(1, pp + part * n, out, n) }
     }
 
