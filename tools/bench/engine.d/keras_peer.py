@@ -1,5 +1,4 @@
-"""Keras peer of `triage bench engine`: same synthetic data (regenerated from the same
-SplitMix64 stream as Neural/EngineBenchmark.swift and peer.py), same models, same steps,
+"""Keras peer of `triage bench engine`: same synthetic data (synthetic.py), same models, same steps,
 2 threads, channels-last, one compiled train step per batch (XLA but for cnn2d).
 
 usage: keras_peer.py NAME STEPS [WARMUP]   -> one JSON object on stdout
@@ -25,38 +24,7 @@ import keras  # noqa: E402  (after the thread settings)
 from keras import layers  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 
-POOL = 1024
-
-
-def splitmix64(seed, n):
-    """The first n outputs of peer.py's SplitMix64(seed).next(), at once (uint64 arithmetic wraps)."""
-    z = np.uint64(seed) + np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def sequence_data():
-    """Tokens (N, 100) and labels (N,); per example the draws are: label, 100 tokens, 3 marker positions."""
-    r = splitmix64(1, POOL * 104).reshape(POOL, 104)
-    y = (r[:, 0] % 20).astype(np.int32)
-    x = (20 + r[:, 1:101] % 4980).astype(np.int32)
-    for i in range(POOL):
-        x[i, (r[i, 101:] % 100).astype(np.int64)] = 1 + y[i]
-    return x, y
-
-
-def image_data():
-    """Images (N, 28, 28, 1) and labels (N,); per example: label, 784 pixels, patch top, patch left."""
-    r = splitmix64(2, POOL * 787).reshape(POOL, 787)
-    y = (r[:, 0] % 2).astype(np.int32)
-    x = (r[:, 1:785] >> np.uint64(40)).astype(np.float32) / np.float32(1 << 24) * np.float32(0.5)
-    x = x.reshape(POOL, 28, 28, 1)
-    top = (r[:, 785] % 8).astype(np.int64) + 14 * y
-    left = (r[:, 786] % 22).astype(np.int64)
-    for i in range(POOL):
-        x[i, top[i]:top[i] + 6, left[i]:left[i] + 6, 0] += np.float32(0.5)
-    return x, y
+from synthetic import POOL, image_data, sequence_data  # noqa: E402  (beside this script)
 
 
 # Triage tensor -> Keras weight: keras = triage.transpose(axes).

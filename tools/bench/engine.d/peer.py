@@ -1,5 +1,4 @@
-"""PyTorch peer of `triage bench engine`: same synthetic data (regenerated from the same
-SplitMix64 stream as Neural/EngineBenchmark.swift), same models, same steps, 2 threads.
+"""PyTorch peer of `triage bench engine`: same synthetic data (synthetic.py), same models, same steps, 2 threads.
 
 usage: peer.py NAME STEPS [WARMUP]   -> one JSON object on stdout
 env: SEED (PyTorch's own initialisation, default 1), or INIT=FILE to start from the weights
@@ -14,49 +13,18 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-MASK = (1 << 64) - 1
-POOL = 1024
+from synthetic import POOL, image_data, sequence_data  # beside this script
 
 
-class SplitMix64:
-    def __init__(self, seed):
-        self.state = seed
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-
-def sequence_data():
-    rng = SplitMix64(1)
-    x = np.zeros((POOL, 100), dtype=np.int64)
-    y = np.zeros(POOL, dtype=np.int64)
-    for i in range(POOL):
-        label = rng.next() % 20
-        y[i] = label
-        for s in range(100):
-            x[i, s] = 20 + rng.next() % 4980
-        for _ in range(3):
-            x[i, rng.next() % 100] = 1 + label
-    return torch.from_numpy(x), torch.from_numpy(y)
-
-
-def image_data():
-    rng = SplitMix64(2)
-    x = np.zeros((POOL, 1, 28, 28), dtype=np.float32)
-    y = np.zeros(POOL, dtype=np.int64)
-    for i in range(POOL):
-        label = rng.next() % 2
-        y[i] = label
-        for p in range(784):
-            x[i, 0, p // 28, p % 28] = np.float32(rng.next() >> 40) / np.float32(1 << 24) * np.float32(0.5)
-        top = rng.next() % 8 + (0 if label == 0 else 14)
-        left = rng.next() % 22
-        x[i, 0, top:top + 6, left:left + 6] += np.float32(0.5)
-    return torch.from_numpy(x), torch.from_numpy(y)
+def torch_data(name):
+    """The synthetic set as torch tensors: int64 tokens, or images channels-first (N, 1, 28, 28)."""
+    if name == "cnn2d":
+        x, y = image_data()
+        # One channel: (N, 28, 28, 1) and (N, 1, 28, 28) share a memory layout. A reshape keeps
+        # PyTorch's usual strides (a transposed copy gets others, and oneDNN another kernel).
+        return torch.from_numpy(x.reshape(len(x), 1, 28, 28)), torch.from_numpy(y.astype(np.int64))
+    x, y = sequence_data()
+    return torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.astype(np.int64))
 
 
 class LSTMText(nn.Module):
@@ -115,12 +83,13 @@ def main():
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     torch.set_num_threads(2)
     torch.manual_seed(int(os.environ.get("SEED", "1")))
+    x, y = torch_data(name)
     if name == "lstm":
-        (x, y), model, batch = sequence_data(), LSTMText(), 64
+        model, batch = LSTMText(), 64
     elif name == "conv1d":
-        (x, y), model, batch = sequence_data(), ConvText(), 64
+        model, batch = ConvText(), 64
     else:
-        (x, y), model, batch = image_data(), cnn2d(), 128
+        model, batch = cnn2d(), 128
     if os.environ.get("INIT"):
         model.load_state_dict(triage_weights(name, os.environ["INIT"]), strict=True)
         if name == "lstm":
