@@ -128,6 +128,22 @@ extension Corpus {
             try db.create(index: "documentImage_on_imageRef", on: "documentImage", columns: ["imageRef"])
         }
 
+        migrator.registerMigration("Add kind and training data to model") { db in
+            // Every train command registers its model; the kind says which loader reads the file.
+            try db.alter(table: "model") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "text")
+                    .check(sql: "kind IN ('text', 'image', 'resistance')")
+                t.add(column: "trainingData", .jsonText)     // JSON object: TrainingData
+            }
+            // Image models were registered with the task "image:TASK" before the kind existed.
+            try db.execute(sql: "UPDATE model SET kind = 'image', task = substr(task, 7) WHERE task LIKE 'image:%'")
+            // Text models kept their metrics nested as {"kind", "arch", "metrics": {...}}: flatten them.
+            try db.execute(sql: """
+                UPDATE model SET metrics = json_extract(metrics, '$.metrics')
+                WHERE json_valid(metrics) AND json_type(metrics, '$.metrics') = 'object'
+                """)
+        }
+
         return migrator
     }
 }

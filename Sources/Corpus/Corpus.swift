@@ -5,7 +5,10 @@ import GRDB
 ///
 /// One file (default `triage.sqlite` in the working directory, overridden by
 /// `--db` or `TRIAGE_DB`), WAL journal, foreign keys on, schema by named
-/// migrations in `Corpus+Schema.swift`.
+/// migrations in `Corpus+Schema.swift`. The rest of Triage reaches the tables only
+/// through `read` and `write`, whose `Reader` and `Writer` carry one typed query per
+/// need; each table's queries sit beside its record (`Document.swift`, `Label.swift`, ...).
+/// No other module imports GRDB.
 public final class Corpus: Sendable {
     /// The environment variable that names the database when `--db` is absent.
     public static let environmentVariable = "TRIAGE_DB"
@@ -14,15 +17,8 @@ public final class Corpus: Sendable {
 
     /// The path this corpus was opened at.
     public let path: String
-    /// The GRDB pool (WAL): one writer, concurrent readers.
-    public let pool: DatabasePool
-
-    /// Why a corpus could not be opened, in words a user can act on.
-    public struct OpenError: Error, CustomStringConvertible {
-        public let path: String
-        public let reason: String
-        public var description: String { "cannot open the corpus at \(path): \(reason)" }
-    }
+    /// The GRDB pool (WAL): one writer, concurrent readers. Internal: modules use `read` and `write`.
+    let pool: DatabasePool
 
     /// Which database path to use: an explicit path, else `TRIAGE_DB`, else `triage.sqlite`.
     public static func resolvePath(_ explicit: String?,
@@ -39,16 +35,16 @@ public final class Corpus: Sendable {
         let fm = FileManager.default
         if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw OpenError(path: path, reason: "it is a directory; pass a file path such as \(path)/triage.sqlite")
+                throw CorpusError(path: path, opening: true, "it is a directory; pass a file path such as \(path)/triage.sqlite")
             }
             if !fm.isReadableFile(atPath: path) || !fm.isWritableFile(atPath: path) {
-                throw OpenError(path: path, reason: "the file is not readable and writable by this user")
+                throw CorpusError(path: path, opening: true, "the file is not readable and writable by this user")
             }
             if let handle = FileHandle(forReadingAtPath: path) {
                 let head = (try? handle.read(upToCount: 16)) ?? Data()
                 try? handle.close()
                 if !head.isEmpty && head != Data("SQLite format 3\0".utf8) {
-                    throw OpenError(path: path, reason: "the file exists but is not an SQLite database")
+                    throw CorpusError(path: path, opening: true, "the file exists but is not an SQLite database")
                 }
             }
         } else {
@@ -56,10 +52,10 @@ public final class Corpus: Sendable {
             let parent = dir.isEmpty ? "." : dir
             var parentIsDir: ObjCBool = false
             if !fm.fileExists(atPath: parent, isDirectory: &parentIsDir) || !parentIsDir.boolValue {
-                throw OpenError(path: path, reason: "the folder \(parent) does not exist")
+                throw CorpusError(path: path, opening: true, "the folder \(parent) does not exist")
             }
             if !fm.isWritableFile(atPath: parent) {
-                throw OpenError(path: path, reason: "the folder \(parent) is not writable")
+                throw CorpusError(path: path, opening: true, "the folder \(parent) is not writable")
             }
         }
         var config = Configuration()
@@ -72,16 +68,68 @@ public final class Corpus: Sendable {
             pool = try DatabasePool(path: path, configuration: config)
             try Corpus.migrator.migrate(pool)
         } catch let error as DatabaseError {
-            throw OpenError(path: path, reason: error.message ?? "\(error)")
+            throw CorpusError(path: path, opening: true, error.message ?? "\(error)")
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot of the corpus.
+    public func read<T>(_ body: (Reader) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(Reader(db)) }
+        } catch let error as DatabaseError {
+            throw CorpusError(path: path, error)
+        }
+    }
+
+    /// Runs `body` in one write transaction: everything it writes lands, or nothing does.
+    public func write<T>(_ body: (Writer) throws -> T) throws -> T {
+        do {
+            return try pool.write { db in try body(Writer(db)) }
+        } catch let error as DatabaseError {
+            throw CorpusError(path: path, error)
         }
     }
 
     /// Row counts of every table, in schema order.
     public func tableCounts() throws -> [(table: String, rows: Int)] {
-        try pool.read { db in
+        try read { reader in
             try Corpus.tables.map { table in
-                (table, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0)
+                (table, try Int.fetchOne(reader.db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0)
             }
         }
+    }
+
+    /// Read access inside `Corpus.read` (and `Corpus.write`): the typed queries of every table.
+    public class Reader {
+        let db: Database
+        init(_ db: Database) { self.db = db }
+    }
+
+    /// Write access inside `Corpus.write`: the typed writes of every table, and every read.
+    public final class Writer: Reader {}
+}
+
+/// Why the corpus could not be opened, read or written, in words a user can act on.
+public struct CorpusError: Error, CustomStringConvertible, Sendable {
+    /// The database file.
+    public let path: String
+    /// What went wrong.
+    public let reason: String
+    /// True when the corpus could not be opened at all (a bad path or file).
+    public let opening: Bool
+
+    /// An error about the corpus at `path`.
+    public init(path: String, opening: Bool = false, _ reason: String) {
+        self.path = path
+        self.opening = opening
+        self.reason = reason
+    }
+
+    init(path: String, _ error: DatabaseError) {
+        self.init(path: path, error.message ?? "\(error)")
+    }
+
+    public var description: String {
+        opening ? "cannot open the corpus at \(path): \(reason)" : "the corpus at \(path): \(reason)"
     }
 }

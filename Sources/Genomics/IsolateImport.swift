@@ -1,5 +1,4 @@
 import Corpus
-import GRDB
 
 /// Loads an isolate set (phenotypes and genotypes) into the corpus tables isolate, variant and phenotype.
 ///
@@ -31,46 +30,32 @@ public enum IsolateImport {
         for id in (genotypes?.samples ?? []) + (phenotypes?.samples ?? []) where seen.insert(id).inserted {
             samples.append(id)
         }
-        try corpus.pool.write { db in
-            var ids: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, sampleId FROM isolate") {
-                ids[row["sampleId"]] = row["id"]
-            }
-            let insertIsolate = try db.cachedStatement(sql: "INSERT INTO isolate (sampleId, source) VALUES (?, ?)")
+        try corpus.write { writer in
+            var ids = try writer.isolateIds()
             for sample in samples {
                 if ids[sample] != nil { summary.isolatesExisting += 1; continue }
-                try insertIsolate.execute(arguments: [sample, source])
-                ids[sample] = db.lastInsertedRowID
+                ids[sample] = try writer.insertIsolate(sampleId: sample, source: source)
                 summary.isolatesCreated += 1
             }
             if let genotypes {
-                let clear = try db.cachedStatement(sql: "DELETE FROM variant WHERE isolateId = ?")
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO variant (isolateId, gene, change, effect, alleleFraction, position)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (isolateId, gene, change) DO UPDATE SET
-                        alleleFraction = max(coalesce(alleleFraction, 0), excluded.alleleFraction)
-                    """)
                 for sample in genotypes.samples {
                     guard let id = ids[sample] else { continue }
-                    try clear.execute(arguments: [id])
-                    for v in genotypes.variants[sample] ?? [] {
-                        try insert.execute(arguments: [id, v.variant.gene, v.variant.change, v.variant.effect,
-                                                       v.alleleFraction, v.position.isEmpty ? nil : v.position])
-                        summary.variants += 1
+                    let variants = (genotypes.variants[sample] ?? []).map { v in
+                        Variant(isolateId: id, gene: v.variant.gene, change: v.variant.change, effect: v.variant.effect,
+                                alleleFraction: v.alleleFraction, position: v.position.isEmpty ? nil : v.position)
                     }
+                    try writer.replaceVariants(isolateId: id, with: variants)
+                    summary.variants += variants.count
                 }
             }
             if let phenotypes {
-                let clear = try db.cachedStatement(sql: "DELETE FROM phenotype WHERE isolateId = ?")
-                let insert = try db.cachedStatement(sql: "INSERT INTO phenotype (isolateId, drug, phenotype, method) VALUES (?, ?, ?, ?)")
                 for sample in phenotypes.samples {
                     guard let id = ids[sample] else { continue }
-                    try clear.execute(arguments: [id])
-                    for (drug, entry) in (phenotypes.phenotypes[sample] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                        try insert.execute(arguments: [id, drug, entry.resistant ? "R" : "S", entry.method])
-                        summary.phenotypes += 1
+                    let rows = (phenotypes.phenotypes[sample] ?? [:]).sorted(by: { $0.key < $1.key }).map { drug, entry in
+                        Phenotype(isolateId: id, drug: drug, phenotype: entry.resistant ? .R : .S, method: entry.method)
                     }
+                    try writer.replacePhenotypes(isolateId: id, with: rows)
+                    summary.phenotypes += rows.count
                 }
             }
         }
@@ -81,29 +66,25 @@ public enum IsolateImport {
     /// genotype table lists isolates with at least one variant row: the corpus cannot tell an
     /// isolate genotyped without variants from one never genotyped.
     public static func load(corpus: Corpus) throws -> (GenotypeTable, PhenotypeTable) {
-        try corpus.pool.read { db in
-            var genotypes = GenotypeTable()
-            var phenotypes = PhenotypeTable()
-            var names: [Int64: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, sampleId FROM isolate ORDER BY id") {
-                let id: Int64 = row["id"], sample: String = row["sampleId"]
-                names[id] = sample
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT isolateId, gene, change, effect, alleleFraction, position FROM variant ORDER BY isolateId") {
-                guard let sample = names[row["isolateId"]] else { continue }
-                if genotypes.variants[sample] == nil { genotypes.samples.append(sample) }
-                let variant = GeneVariant(gene: row["gene"], change: row["change"], effect: row["effect"] ?? "")
-                genotypes.variants[sample, default: []].append(SampleVariant(
-                    variant: variant, alleleFraction: row["alleleFraction"] ?? 1, position: row["position"] ?? ""))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT isolateId, drug, phenotype, method FROM phenotype") {
-                guard let sample = names[row["isolateId"]] else { continue }
-                if phenotypes.phenotypes[sample] == nil { phenotypes.samples.append(sample); phenotypes.phenotypes[sample] = [:] }
-                let value: String = row["phenotype"]
-                phenotypes.phenotypes[sample]?[row["drug"]] = PhenotypeTable.Entry(resistant: value == "R",
-                                                                                   method: row["method"] ?? "")
-            }
-            return (genotypes, phenotypes)
+        let (isolates, variants, phenotypeRows) = try corpus.read { reader in
+            (try reader.isolates(), try reader.variants(), try reader.phenotypes())
         }
+        var genotypes = GenotypeTable()
+        var phenotypes = PhenotypeTable()
+        var names: [Int64: String] = [:]
+        for isolate in isolates { if let id = isolate.id { names[id] = isolate.sampleId } }
+        for row in variants {
+            guard let sample = names[row.isolateId] else { continue }
+            if genotypes.variants[sample] == nil { genotypes.samples.append(sample) }
+            let variant = GeneVariant(gene: row.gene, change: row.change, effect: row.effect ?? "")
+            genotypes.variants[sample, default: []].append(SampleVariant(
+                variant: variant, alleleFraction: row.alleleFraction ?? 1, position: row.position ?? ""))
+        }
+        for row in phenotypeRows {
+            guard let sample = names[row.isolateId] else { continue }
+            if phenotypes.phenotypes[sample] == nil { phenotypes.samples.append(sample); phenotypes.phenotypes[sample] = [:] }
+            phenotypes.phenotypes[sample]?[row.drug] = PhenotypeTable.Entry(resistant: row.phenotype == .R, method: row.method ?? "")
+        }
+        return (genotypes, phenotypes)
     }
 }

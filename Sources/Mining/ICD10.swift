@@ -1,7 +1,6 @@
 import Archives
 import Corpus
 import Foundation
-import GRDB
 
 /// ICD-10-CM: import the CMS tabular XML, look codes up, validate codes written in notes.
 public enum ICD10 {
@@ -81,15 +80,10 @@ public enum ICD10 {
     /// Stores entries in the `code` table in one transaction (re-import updates in place); returns the count.
     @discardableResult
     public static func store(_ entries: [Entry], in corpus: Corpus) throws -> Int {
-        try corpus.pool.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO code (system, code, kind, parent, title, inclusionTerms) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(system, code) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
-                    title = excluded.title, inclusionTerms = excluded.inclusionTerms
-                """)
+        try corpus.write { writer in
             for e in entries {
-                try statement.execute(arguments: [system, e.code, e.kind.rawValue, e.parent, e.title,
-                                                  e.inclusionTerms.isEmpty ? nil : e.inclusionTerms.joined(separator: "\n")])
+                try writer.upsert(Code(system: system, code: e.code, kind: e.kind, parent: e.parent, title: e.title,
+                                       inclusionTerms: e.inclusionTerms.isEmpty ? nil : e.inclusionTerms.joined(separator: "\n")))
             }
         }
         return entries.count
@@ -97,15 +91,12 @@ public enum ICD10 {
 
     /// A code and its ancestors (nearest first), or nil when the corpus does not know it.
     public static func lookup(_ code: String, in corpus: Corpus) throws -> (entry: Code, ancestors: [Code])? {
-        try corpus.pool.read { db in
-            func fetch(_ c: String) throws -> Code? {
-                try Code.filter(Code.Columns.system == system && Code.Columns.code == c).fetchOne(db)
-            }
+        try corpus.read { reader in
             let wanted = code.contains("-") || Int(code) != nil ? code.uppercased() : normalize(code)
-            guard let entry = try fetch(wanted) else { return nil }
+            guard let entry = try reader.code(wanted, system: system) else { return nil }
             var ancestors: [Code] = []
             var parent = entry.parent
-            while let p = parent, ancestors.count < 20, let up = try fetch(p) {
+            while let p = parent, ancestors.count < 20, let up = try reader.code(p, system: system) {
                 ancestors.append(up)
                 parent = up.parent
             }
@@ -115,11 +106,11 @@ public enum ICD10 {
 
     /// Code ids by canonical code, for validating the codes of notes.
     public static func codeIds(in corpus: Corpus) throws -> [String: Int64] {
-        try corpus.pool.read { db in
-            var ids: [String: Int64] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, code FROM code WHERE system = ? AND kind = 'code'", arguments: [system])
-            while let row = try rows.next() { ids[row["code"]] = row["id"] }
-            return ids
-        }
+        try corpus.read { try $0.codeIds(system: system) }
+    }
+
+    /// How many ICD-10-CM entries the corpus holds (0: `triage codes import` has not run).
+    public static func count(in corpus: Corpus) throws -> Int {
+        try corpus.read { try $0.codeCount(system: system) }
     }
 }

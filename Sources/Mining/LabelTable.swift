@@ -1,46 +1,30 @@
 import Corpus
 import Foundation
-import GRDB
 
 /// The labels of one scheme and source as a table: one row per document, one column per label.
 public struct LabelTable: Sendable {
     /// The column names (the scheme's labels).
     public let labels: [String]
     /// Document external id -> label -> value (absent = blank).
-    public var rows: [(id: String, values: [String: LabelValueName])]
+    public var rows: [(id: String, values: [String: LabelValue])]
 
     /// The texts of the documents with these external ids (for the CheXpert output format).
     public static func texts(corpus: Corpus, documentSource: String?) throws -> [String: String] {
-        try corpus.pool.read { db in
-            var texts: [String: String] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT externalId, text FROM document" + (documentSource == nil ? "" : " WHERE source = ?"),
-                                           arguments: documentSource.map { [$0] } ?? [])
-            while let row = try rows.next() { texts[row[0]] = row[1] }
-            return texts
-        }
+        try corpus.read { try $0.documentTexts(source: documentSource) }
     }
 
     /// Reads the labels of `scheme` from `source` for every document that has at least one of them.
     public static func load(corpus: Corpus, scheme: String, labels: [String], source: LabelSource,
                             documentSource: String? = nil) throws -> LabelTable {
-        try corpus.pool.read { db in
-            var sql = """
-                SELECT d.id, d.externalId, l.observation, l.value FROM label l JOIN document d ON d.id = l.documentId
-                WHERE l.scheme = ? AND l.source = ?
-                """
-            var arguments: StatementArguments = [scheme, source.rawValue]
-            if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
-            sql += " ORDER BY d.id"
-            var rows: [(String, [String: LabelValueName])] = []
-            var lastId: Int64 = -1
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() {
-                let id: Int64 = row[0]
-                if id != lastId { rows.append((row[1], [:])); lastId = id }
-                if let v = LabelValueName(rawValue: row[3]) { rows[rows.count - 1].1[row[2]] = v }
+        var rows: [(String, [String: LabelValue])] = []
+        var lastId: Int64 = -1
+        try corpus.read { reader in
+            try reader.forEachLabel(scheme: scheme, source: source, documentSource: documentSource) { id, externalId, observation, value in
+                if id != lastId { rows.append((externalId, [:])); lastId = id }
+                rows[rows.count - 1].1[observation] = value
             }
-            return LabelTable(labels: labels, rows: rows)
         }
+        return LabelTable(labels: labels, rows: rows)
     }
 
     /// CheXpert-style CSV: the id, then 1, 0, -1 or empty per label.
@@ -173,7 +157,7 @@ public enum LabelEvaluation {
 
     /// Scores `table` against `gold`; uncertain predictions count as positive when `uncertainIsPositive`.
     public static func evaluate(_ table: LabelTable, gold: Gold, uncertainIsPositive: Bool) -> Report {
-        var predicted: [String: [String: LabelValueName]] = [:]
+        var predicted: [String: [String: LabelValue]] = [:]
         for row in table.rows { predicted[row.id] = row.values }
         var scores = gold.labels.map { Score(label: $0) }
         var reports = 0, missing = 0
@@ -221,13 +205,13 @@ public enum LabelEvaluation {
 
     /// Kappa per label over the documents both sources labelled (positive vs not).
     public static func agreement(_ a: LabelTable, _ b: LabelTable, uncertainIsPositive: Bool) -> [Agreement] {
-        var second: [String: [String: LabelValueName]] = [:]
+        var second: [String: [String: LabelValue]] = [:]
         for row in b.rows { second[row.id] = row.values }
         var result = a.labels.map { Agreement(label: $0) }
         for row in a.rows {
             guard let other = second[row.id] else { continue }
             for (k, label) in a.labels.enumerated() {
-                func positive(_ v: LabelValueName?) -> Bool { v == .positive || (v == .uncertain && uncertainIsPositive) }
+                func positive(_ v: LabelValue?) -> Bool { v == .positive || (v == .uncertain && uncertainIsPositive) }
                 switch (positive(row.values[label]), positive(other[label])) {
                 case (true, true): result[k].both += 1
                 case (true, false): result[k].onlyFirst += 1

@@ -1,9 +1,10 @@
+import Corpus
 /// One label a report gets: the observation, its value and the sentence that decided it.
 public struct MinedLabel: Sendable, Equatable {
     /// The label name of the scheme.
     public let observation: String
     /// positive 1, negative 0, uncertain -1.
-    public let value: LabelValueName
+    public let value: LabelValue
     /// UTF-8 byte range of the evidence sentence in the report text (nil for a derived label without one).
     public let evidence: Range<Int>?
     /// `file:line` of the phrase that matched, or `derived` for the derived label.
@@ -23,7 +24,7 @@ public struct MentionJudgement: Sendable {
     /// The observation (label name, or `(abnormal)`).
     public let observation: String
     /// positive, negative or uncertain.
-    public let value: LabelValueName
+    public let value: LabelValue
     /// The mention's byte range.
     public let span: Range<Int>
     /// The phrase rule that matched.
@@ -168,9 +169,9 @@ public final class Labeler {
     }
 
     /// The judgement of an arbitrary target span inside `sentence` (NegEx-style: the concept is given).
-    public func judgeTarget(_ sentence: String, target: Range<Int>) -> (value: LabelValueName, ruleId: String?) {
+    public func judgeTarget(_ sentence: String, target: Range<Int>) -> (value: LabelValue, ruleId: String?) {
         let lowered = TextScanner.lowered(sentence)
-        return lowered.withUnsafeBufferPointer { bytes -> (LabelValueName, String?) in
+        return lowered.withUnsafeBufferPointer { bytes -> (LabelValue, String?) in
             tokens.removeAll(keepingCapacity: true)
             TextScanner.tokenize(bytes, 0..<bytes.count, into: &tokens)
             guard let first = tokens.firstIndex(where: { Int($0.end) > target.lowerBound }),
@@ -279,7 +280,7 @@ public final class Labeler {
     }
 
     /// Negated, uncertain or affirmed: the nearest trigger in scope decides (pre before post).
-    private func context(of span: Range<Int>, triggers: (triggers: [Trigger], terminators: [Int])) -> (LabelValueName, String?) {
+    private func context(of span: Range<Int>, triggers: (triggers: [Trigger], terminators: [Int])) -> (LabelValue, String?) {
         var bestPre: Trigger?
         var bestPost: Trigger?
         for t in triggers.triggers {
@@ -340,7 +341,7 @@ public final class Labeler {
     /// CheXpert aggregation: positive over uncertain over negative; the derived label from the rest.
     func aggregate(_ judgements: [MentionJudgement]) -> [MinedLabel] {
         var best: [String: MentionJudgement] = [:]
-        func rank(_ v: LabelValueName) -> Int { v == .positive ? 3 : v == .uncertain ? 2 : 1 }
+        func rank(_ v: LabelValue) -> Int { v == .positive ? 3 : v == .uncertain ? 2 : 1 }
         for j in judgements {
             if let current = best[j.observation], rank(current.value) >= rank(j.value) { continue }
             best[j.observation] = j
@@ -348,7 +349,7 @@ public final class Labeler {
         var result: [MinedLabel] = []
         for label in rules.labels where label != rules.derivedLabel {
             if let j = best[label] {
-                let value: LabelValueName = j.value == .uncertain && rules.uncertainAsNegative ? .negative : j.value
+                let value: LabelValue = j.value == .uncertain && rules.uncertainAsNegative ? .negative : j.value
                 result.append(MinedLabel(observation: label, value: value, evidence: j.span, ruleId: j.ruleId))
             }
         }

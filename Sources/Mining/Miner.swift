@@ -1,7 +1,6 @@
 import Corpus
 import Dispatch
 import Foundation
-import GRDB
 
 /// What a mining run did.
 public struct MiningSummary: Sendable, Codable {
@@ -93,7 +92,7 @@ public final class Miner {
                 try flush()
                 summary.interrupted = true
                 break
-            } catch let error as CustomStringConvertible where !(error is DatabaseError) {
+            } catch let error as CustomStringConvertible where !(error is CorpusError) {
                 // The path itself cannot be read: say so, keep what was stored, go on with the next path.
                 if !pending.isEmpty { try process(pending, source: sourceName, state: state); pending.removeAll() }
                 try flush()
@@ -119,22 +118,15 @@ public final class Miner {
 
     /// What the corpus already holds for a source: ids, hashes, and which are labelled with these rules.
     final class SourceState {
-        var documents: [String: (id: Int64, hash: String)] = [:]
+        var documents: [String: StoredDocument] = [:]
         var current: Set<Int64> = []
     }
 
     private func loadState(source: String) throws -> SourceState {
         let state = SourceState()
-        try corpus.pool.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, externalId, contentHash FROM document WHERE source = ?", arguments: [source])
-            while let row = try rows.next() {
-                state.documents[row["externalId"]] = (row["id"], row["contentHash"])
-            }
-            let labelled = try Int64.fetchCursor(db, sql: """
-                SELECT DISTINCT l.documentId FROM label l JOIN document d ON d.id = l.documentId
-                WHERE d.source = ? AND l.scheme = ? AND l.source = 'rules' AND l.ruleSetVersion = ?
-                """, arguments: [source, rules.scheme, rules.version])
-            while let id = try labelled.next() { state.current.insert(id) }
+        try corpus.read { reader in
+            state.documents = try reader.storedDocuments(source: source)
+            state.current = try reader.documentsLabelled(source: source, scheme: rules.scheme, ruleSetVersion: rules.version)
         }
         return state
     }
@@ -218,7 +210,7 @@ public final class Miner {
     }
 
     private func write(_ outcomes: [Outcome], source: String, state: SourceState) throws {
-        var toWrite: [(RawReport, [MinedLabel], existing: (id: Int64, hash: String)?, hash: String)] = []
+        var toWrite: [(RawReport, [MinedLabel], existing: StoredDocument?, hash: String)] = []
         for outcome in outcomes {
             switch outcome {
             case .bad(let message):
@@ -238,7 +230,7 @@ public final class Miner {
                 seenIds[report.externalId] = report.origin
                 let hash = ContentHash.of(report.text)
                 let existing = state.documents[report.externalId]
-                if let existing, existing.hash == hash, state.current.contains(existing.id) {
+                if let existing, existing.contentHash == hash, state.current.contains(existing.id) {
                     summary.unchanged += 1
                     continue
                 }
@@ -249,36 +241,24 @@ public final class Miner {
         if icdMapping != nil || toWrite.contains(where: { !$0.0.codes.isEmpty }), codeIds == nil {
             codeIds = try ICD10.codeIds(in: corpus)
         }
-        let now = Date().databaseValue  // formatted once per batch, not once per row
+        let now = CorpusTimestamp()  // formatted once per batch, not once per row
+        let scheme = rules.scheme
         var counters = summary
-        try corpus.pool.write { db in
-            let insertDoc = try db.cachedStatement(sql: """
-                INSERT INTO document (source, externalId, kind, text, contentHash, importedAt) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            let updateDoc = try db.cachedStatement(sql: "UPDATE document SET text = ?, contentHash = ?, kind = ?, importedAt = ? WHERE id = ?")
-            let deleteLabels = try db.cachedStatement(sql: """
-                DELETE FROM label WHERE documentId = ? AND ((scheme = ? AND source IN ('rules', 'mesh', 'icd')) OR scheme = 'mesh')
-                """)
-            let insertLabel = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence, ruleId, ruleSetVersion)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let insertImage = try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentImage (documentId, imageRef) VALUES (?, ?)")
-            let insertCode = try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentCode (documentId, codeId) VALUES (?, ?)")
+        try corpus.write { writer in
             for (report, labels, existing, hash) in toWrite {
                 let id: Int64
                 if let existing {
-                    if existing.hash != hash {
-                        try updateDoc.execute(arguments: [report.text, hash, report.kind.rawValue, now, existing.id])
+                    if existing.contentHash != hash {
+                        try writer.updateDocument(id: existing.id, kind: report.kind, text: report.text, contentHash: hash, importedAt: now)
                         counters.updated += 1
                     } else {
                         counters.relabelled += 1
                     }
-                    try deleteLabels.execute(arguments: [existing.id, rules.scheme])
+                    try writer.deleteMinedLabels(documentId: existing.id, scheme: scheme)
                     id = existing.id
                 } else {
-                    try insertDoc.execute(arguments: [source, report.externalId, report.kind.rawValue, report.text, hash, now])
-                    id = db.lastInsertedRowID
+                    id = try writer.insertDocument(source: source, externalId: report.externalId, kind: report.kind,
+                                                   text: report.text, contentHash: hash, importedAt: now)
                     counters.inserted += 1
                 }
                 let utf8 = Array(report.text.utf8)
@@ -287,21 +267,22 @@ public final class Miner {
                     if let r = label.evidence, r.upperBound <= utf8.count {
                         evidence = String(decoding: utf8[r], as: UTF8.self)
                     }
-                    try insertLabel.execute(arguments: [id, rules.scheme, label.observation, label.value.rawValue, "rules",
-                                                        label.evidence?.lowerBound, label.evidence?.upperBound, evidence,
-                                                        label.ruleId, rules.version])
+                    try writer.replace(Label(documentId: id, scheme: scheme, observation: label.observation, value: label.value,
+                                             source: .rules, evidenceStart: label.evidence?.lowerBound,
+                                             evidenceEnd: label.evidence?.upperBound, evidence: evidence,
+                                             ruleId: label.ruleId, ruleSetVersion: rules.version))
                     counters.labels += 1
-                    let name = label.value == .positive ? "positive" : label.value == .uncertain ? "uncertain" : "negative"
-                    counters.counts[label.observation, default: [:]][name, default: 0] += 1
+                    counters.counts[label.observation, default: [:]][label.value.name, default: 0] += 1
                 }
-                for image in report.images { try insertImage.execute(arguments: [id, image]) }
-                // MeSH: the raw tags (scheme "mesh") and, through the mapping, the scheme's labels.
+                for image in report.images { try writer.link(documentId: id, imageRef: image) }
+                // MeSH: the raw tags (scheme "mesh", the field in `evidence`) and, through the mapping, the scheme's labels.
                 var meshLabels: [String: String] = [:]
                 for tag in report.mesh {
                     let colon = tag.firstIndex(of: ":") ?? tag.startIndex
                     let field = String(tag[..<colon])
                     let value = String(tag[tag.index(after: colon)...])
-                    try insertLabel.execute(arguments: [id, "mesh", value, 1, "mesh", nil, nil, field, nil, nil])
+                    try writer.replace(Label(documentId: id, scheme: "mesh", observation: value, value: .positive,
+                                             source: .mesh, evidence: field))
                     if field == "major", let mapping = meshMapping {
                         let term = value.split(separator: "/").first.map(String.init) ?? value
                         for m in mapping.labels(for: term.trimmingCharacters(in: .whitespaces)) where meshLabels[m.label] == nil {
@@ -311,12 +292,13 @@ public final class Miner {
                 }
                 if !report.mesh.isEmpty, meshMapping != nil {
                     for (label, ruleId) in meshLabels {
-                        try insertLabel.execute(arguments: [id, rules.scheme, label, 1, "mesh", nil, nil, nil, ruleId, nil])
+                        try writer.replace(Label(documentId: id, scheme: scheme, observation: label, value: .positive,
+                                                 source: .mesh, ruleId: ruleId))
                     }
                     if let derived = rules.derivedLabel, meshLabels[derived] == nil {
                         // A MeSH reader who tagged findings did not call the report normal.
                         if let v = rules.derivedWhenFound {
-                            try insertLabel.execute(arguments: [id, rules.scheme, derived, v.rawValue, "mesh", nil, nil, nil, nil, nil])
+                            try writer.replace(Label(documentId: id, scheme: scheme, observation: derived, value: v, source: .mesh))
                         }
                     }
                 }
@@ -330,13 +312,14 @@ public final class Miner {
                         self.warn("\(report.origin): invalid ICD-10-CM code `\(raw)` in report \(report.externalId)\(hint); ignored")
                         continue
                     }
-                    try insertCode.execute(arguments: [id, codeId])
+                    try writer.link(documentId: id, codeId: codeId)
                     for m in self.icdMapping?.labels(for: code) ?? [] where icdLabels[m.label] == nil {
                         icdLabels[m.label] = (code, m.ruleId)
                     }
                 }
                 for (label, (code, ruleId)) in icdLabels {
-                    try insertLabel.execute(arguments: [id, rules.scheme, label, 1, "icd", nil, nil, code, ruleId, nil])
+                    try writer.replace(Label(documentId: id, scheme: scheme, observation: label, value: .positive,
+                                             source: .icd, evidence: code, ruleId: ruleId))
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 
 /// What a matched phrase means.
@@ -60,13 +61,10 @@ public struct SchemeTest: Sendable {
     /// The sentence.
     public let sentence: String
     /// The expected labels; observations not listed must be absent (blank).
-    public let expected: [String: LabelValueName]
+    public let expected: [String: LabelValue]
     /// `file:line`.
     public let location: String
 }
-
-/// A label value as written in rule files: 1, 0, -1.
-public enum LabelValueName: Int, Sendable { case positive = 1, negative = 0, uncertain = -1 }
 
 /// Heading variants and abbreviations shared by the schemes (`corpora/rules/text.txt`).
 struct TextRules {
@@ -118,7 +116,7 @@ public struct RuleSet: Sendable {
     /// The label derived from the others (`No Finding`, `normal`), if any.
     public let derivedLabel: String?
     /// The value of the derived label when something abnormal was found: 0, or nil for blank.
-    let derivedWhenFound: LabelValueName?
+    let derivedWhenFound: LabelValue?
     /// Labels that do not count against the derived label (e.g. Support Devices).
     let derivedIgnores: Set<String>
     /// Whether an uncertain finding counts against the derived label.
@@ -185,7 +183,7 @@ public struct RuleSet: Sendable {
         if let derived, !labels.contains(derived), let line = values["derived"] {
             throw line.error("the derived label `\(derived)` is not in `labels:`")
         }
-        var derivedWhenFound: LabelValueName? = .negative
+        var derivedWhenFound: LabelValue? = .negative
         if let line = values["derived-when-found"] {
             switch line.value {
             case "negative", "0": derivedWhenFound = .negative
@@ -395,11 +393,11 @@ public struct RuleSet: Sendable {
             try line.onlyFields(["expect"])
             guard !line.value.isEmpty else { throw line.error("empty sentence") }
             guard let expect = line.field("expect") else { throw line.error("missing `| expect: Label=1, Other=0` (or `none`)") }
-            var expected: [String: LabelValueName] = [:]
+            var expected: [String: LabelValue] = [:]
             if expect != "none" {
                 for pair in expect.split(separator: ",") {
                     let kv = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard kv.count == 2, let n = Int(kv[1]), let v = LabelValueName(rawValue: n) else {
+                    guard kv.count == 2, let n = Int(kv[1]), let v = LabelValue(rawValue: n) else {
                         throw line.error("bad expectation `\(pair)`: write Label=1, Label=0 or Label=-1")
                     }
                     guard labels.contains(kv[0]) else { throw line.error("`\(kv[0])` is not a label of this scheme") }

@@ -87,7 +87,7 @@ public enum ImageTrainer {
         // Channels: grey unless every image is colour.
         let channels = data.images.allSatisfy { $0.image.channels == 3 } ? 3 : 1
         var widths: [Int: Int] = [:]
-        for image in data.images where image.split != "test" { widths[image.image.width, default: 0] += 1 }
+        for image in data.images where image.split != .test { widths[image.image.width, default: 0] += 1 }
         let size = options.size ?? widths.max { $0.value < $1.value }?.key ?? 28
         guard size >= 8 && size <= 512 else { throw ImageModelError("image size \(size) is outside 8...512; pass --size") }
         var prep = ImagePreprocessing(width: size, height: size, channels: channels, zooms: options.zooms,
@@ -101,8 +101,8 @@ public enum ImageTrainer {
             if multiLabel && row.allSatisfy({ $0 == nil }) { continue }
             let base = prep.base(image.image)
             switch image.split {
-            case "val": validation.bases.append(base); validation.labels.append(row)
-            case "test": test.bases.append(base); test.labels.append(row)
+            case .val: validation.bases.append(base); validation.labels.append(row)
+            case .test: test.bases.append(base); test.labels.append(row)
             default: pool.append((base, row))
             }
         }

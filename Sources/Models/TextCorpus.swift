@@ -1,6 +1,5 @@
 import Corpus
 import Foundation
-import GRDB
 
 /// One text with its class, as a text classifier trains or is evaluated on it.
 public struct LabelledText: Sendable, Equatable {
@@ -140,12 +139,10 @@ public enum TextCorpus {
         }
         summary.classes = Set(good.map(\.label)).count
 
-        try corpus.pool.write { db in
+        try corpus.write { writer in
             for row in good {
                 var document: Document
-                if var existing = try Document
-                    .filter(Document.Columns.source == source && Document.Columns.externalId == row.externalId)
-                    .fetchOne(db) {
+                if var existing = try writer.document(source: source, externalId: row.externalId) {
                     let hash = ContentHash.of(row.text)
                     if existing.contentHash == hash && existing.kind == options.kind {
                         summary.unchanged += 1
@@ -153,25 +150,22 @@ public enum TextCorpus {
                         existing.text = row.text
                         existing.contentHash = hash
                         existing.kind = options.kind
-                        try existing.update(db)
+                        try writer.update(existing)
                         summary.updated += 1
                     }
                     document = existing
                 } else {
                     document = Document(source: source, externalId: row.externalId, kind: options.kind, text: row.text)
-                    try document.insert(db)
+                    try writer.insert(&document)
                     summary.inserted += 1
                 }
                 guard let documentId = document.id else { continue }
-                let labels = try Label
-                    .filter(Label.Columns.documentId == documentId && Label.Columns.scheme == task
-                            && Label.Columns.source == LabelSource.human.rawValue)
-                    .fetchAll(db)
+                let labels = try writer.labels(documentId: documentId, scheme: task, source: .human)
                 if labels.count == 1, labels[0].observation == row.label, labels[0].value == .positive { continue }
-                for old in labels { try old.delete(db) }
+                for old in labels { try writer.delete(old) }
                 var label = Label(documentId: documentId, scheme: task, observation: row.label,
                                   value: .positive, source: .human)
-                try label.insert(db)
+                try writer.insert(&label)
                 summary.labelsWritten += 1
             }
         }
@@ -180,29 +174,23 @@ public enum TextCorpus {
 
     /// The labelled texts of a task or scheme, in document order, and why any documents were left out.
     public static func examples(_ source: TextLabelSource, in corpus: Corpus) throws -> (examples: [LabelledText], skipped: [String]) {
-        try corpus.pool.read { db in
+        try corpus.read { reader in
             switch source {
             case .task(let task):
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.id AS id, d.text AS text, l.observation AS observation
-                    FROM label l JOIN document d ON d.id = l.documentId
-                    WHERE l.scheme = ? AND l.source = 'human' AND l.value = 1
-                    ORDER BY d.id, l.observation
-                    """, arguments: [task])
+                let rows = try reader.labelledDocuments(scheme: task, source: .human, positiveOnly: true)
                 var examples: [LabelledText] = []
                 var skipped: [String] = []
                 var last: Int64 = -1
                 for row in rows {
-                    let id: Int64 = row["id"]
-                    if id == last {
-                        skipped.append("document \(id) has more than one label of task '\(task)'; the first is used")
+                    if row.documentId == last {
+                        skipped.append("document \(row.documentId) has more than one label of task '\(task)'; the first is used")
                         continue
                     }
-                    last = id
-                    examples.append(LabelledText(id: "\(id)", text: row["text"], label: row["observation"]))
+                    last = row.documentId
+                    examples.append(LabelledText(id: "\(row.documentId)", text: row.text, label: row.observation))
                 }
                 if examples.isEmpty {
-                    let tasks = try String.fetchAll(db, sql: "SELECT DISTINCT scheme FROM label WHERE source = 'human' ORDER BY scheme")
+                    let tasks = try reader.labelSchemes(source: .human)
                     throw TextDataError("the corpus has no human labels of task '\(task)'"
                         + (tasks.isEmpty ? "; import some with `triage import csv FILE --text-column C --label-column C --task \(task)`"
                                          : "; tasks with human labels: \(tasks.joined(separator: ", "))"))
@@ -210,45 +198,39 @@ public enum TextCorpus {
                 return (examples, skipped)
 
             case .rules(let scheme, let observation):
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.id AS id, d.text AS text, l.observation AS observation, l.value AS value
-                    FROM label l JOIN document d ON d.id = l.documentId
-                    WHERE l.scheme = ? AND l.source = 'rules'
-                    ORDER BY d.id, l.observation
-                    """, arguments: [scheme])
+                let rows = try reader.labelledDocuments(scheme: scheme, source: .rules, positiveOnly: false)
                 if rows.isEmpty {
-                    let schemes = try String.fetchAll(db, sql: "SELECT DISTINCT scheme FROM label WHERE source = 'rules' ORDER BY scheme")
+                    let schemes = try reader.labelSchemes(source: .rules)
                     throw TextDataError("the corpus has no rule labels of scheme '\(scheme)'"
                         + (schemes.isEmpty ? "; mine some first with `triage mine`" : "; schemes with rule labels: \(schemes.joined(separator: ", "))"))
                 }
-                var byDocument: [(id: Int64, text: String, labels: [(String, Int)])] = []
+                var byDocument: [(id: Int64, text: String, labels: [(String, LabelValue)])] = []
                 for row in rows {
-                    let id: Int64 = row["id"]
-                    let entry: (String, Int) = (row["observation"], row["value"])
-                    if let last = byDocument.last, last.id == id {
+                    let entry = (row.observation, row.value)
+                    if let last = byDocument.last, last.id == row.documentId {
                         byDocument[byDocument.count - 1].labels.append(entry)
                     } else {
-                        byDocument.append((id, row["text"], [entry]))
+                        byDocument.append((row.documentId, row.text, [entry]))
                     }
                 }
                 var examples: [LabelledText] = []
                 var uncertain = 0, none = 0, several = 0
                 if let observation {
-                    let known = Set(rows.map { $0["observation"] as String })
+                    let known = Set(rows.map(\.observation))
                     guard known.contains(observation) else {
                         throw TextDataError("scheme '\(scheme)' has no rule labels of '\(observation)'; its observations: \(known.sorted().joined(separator: ", "))")
                     }
                     for doc in byDocument {
                         guard let value = doc.labels.first(where: { $0.0 == observation })?.1 else { continue }
                         switch value {
-                        case 1: examples.append(LabelledText(id: "\(doc.id)", text: doc.text, label: observation))
-                        case 0: examples.append(LabelledText(id: "\(doc.id)", text: doc.text, label: "no \(observation)"))
-                        default: uncertain += 1
+                        case .positive: examples.append(LabelledText(id: "\(doc.id)", text: doc.text, label: observation))
+                        case .negative: examples.append(LabelledText(id: "\(doc.id)", text: doc.text, label: "no \(observation)"))
+                        case .uncertain: uncertain += 1
                         }
                     }
                 } else {
                     for doc in byDocument {
-                        let positive = doc.labels.filter { $0.1 == 1 }.map(\.0)
+                        let positive = doc.labels.filter { $0.1 == .positive }.map(\.0)
                         switch positive.count {
                         case 1: examples.append(LabelledText(id: "\(doc.id)", text: doc.text, label: positive[0]))
                         case 0: none += 1

@@ -52,7 +52,7 @@ struct Codes: ParsableCommand {
             var unknown = 0
             for code in codes {
                 guard let (entry, ancestors) = try ICD10.lookup(code, in: store) else {
-                    let count = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM code") ?? 0 }
+                    let count = try ICD10.count(in: store)
                     Console.error(count == 0 ? "no codes in \(store.path): run `triage codes import icd10cm_tabular.xml.gz` first"
                                              : "`\(code)` is not an ICD-10-CM code (not in the imported tabular list)")
                     unknown += 1

@@ -105,7 +105,7 @@ struct EvaluateImage: ParsableCommand {
         let data = try ImageTaskData.load(corpus: try corpus.open(), task: task ?? "")
         let column = labels.map { data.observations.firstIndex(of: $0) }
         var images: [AnyImage] = [], rows: [[Int?]] = []
-        for image in data.images where image.split == split {
+        for image in data.images where image.split?.rawValue == split {
             images.append(image.image)
             rows.append(column.map { $0.flatMap { image.labels.indices.contains($0) ? image.labels[$0] : nil } })
         }

@@ -82,7 +82,7 @@ struct Images: ParsableCommand {
             options.observations = observations.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 .filter { !$0.isEmpty }
             options.uncertain = UncertainPolicy(rawValue: uncertain) ?? .ignore
-            options.split = split
+            options.split = split.flatMap(ImageSplit.init(rawValue:))
             options.documentSource = source
             options.storePixels = storePixels
             if let map {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Corpus
 import Foundation
-import GRDB
 import Models
 import Neural
 import Vision
@@ -133,13 +132,14 @@ struct TrainImage: ParsableCommand {
             Console.error("\(error)")
             throw ExitCode(1)
         }
-        let metricsJSON = String(decoding: try JSONEncoder().encode(classifier.metrics), as: UTF8.self)
-        try store.pool.write { db in
-            let name = URL(fileURLWithPath: output).lastPathComponent
-            try db.execute(sql: "DELETE FROM model WHERE name = ?", arguments: [name])
-            var record = ModelRecord(name: name, task: "image:\(task)", file: URL(fileURLWithPath: output).standardizedFileURL.path,
-                                     metrics: metricsJSON)
-            try record.insert(db)
+        try store.write { writer in
+            try writer.register(RegisteredModel(
+                name: URL(fileURLWithPath: output).lastPathComponent, kind: .image, task: task,
+                file: URL(fileURLWithPath: output).standardizedFileURL.path, metrics: classifier.metrics,
+                training: TrainingData(source: "image labels of task '\(task)'", architecture: arch,
+                                       trainExamples: report.trainImages, validationExamples: report.validationImages,
+                                       testExamples: report.testImages, labels: report.labels,
+                                       settings: ["epochs": "\(epochs)", "ensemble": "\(ensemble)", "seed": "\(seed)"])))
         }
         if json {
             try Console.printJSON(report)

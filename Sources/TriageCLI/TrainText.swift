@@ -1,7 +1,6 @@
 import ArgumentParser
 import Corpus
 import Foundation
-import GRDB
 import Models
 
 /// `triage train text`: a text classifier from the corpus's labelled documents.
@@ -163,21 +162,13 @@ struct TrainText: ParsableCommand {
         metrics["members"] = Double(members)
         let modelName = name ?? ((output as NSString).lastPathComponent as NSString).deletingPathExtension
         let file = URL(fileURLWithPath: output).standardizedFileURL.path
-        struct Registered: Encodable { let kind: String; let arch: String; let metrics: [String: Double] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let metricsJSON = String(decoding: try encoder.encode(Registered(kind: "text", arch: arch, metrics: metrics)), as: UTF8.self)
-        try store.pool.write { db in
-            if var existing = try ModelRecord.filter(Column("name") == modelName).fetchOne(db) {
-                existing.task = source.taskName
-                existing.file = file
-                existing.metrics = metricsJSON
-                existing.createdAt = Date()
-                try existing.update(db)
-            } else {
-                var record = ModelRecord(name: modelName, task: source.taskName, file: file, metrics: metricsJSON)
-                try record.insert(db)
-            }
+        try store.write { writer in
+            try writer.register(RegisteredModel(
+                name: modelName, kind: .text, task: source.taskName, file: file, metrics: metrics,
+                training: TrainingData(source: "\(source)", architecture: arch, trainExamples: data.examples.count,
+                                       validationExamples: Int(metrics["validationTexts"] ?? 0),
+                                       labels: result.classifier.classes,
+                                       settings: ["epochs": "\(epochs)", "members": "\(members)", "seed": "\(seed)"])))
         }
         if json {
             struct Output: Encodable { let model: String; let name: String; let task: String; let arch: String; let metrics: [String: Double] }

@@ -1,6 +1,5 @@
 import Corpus
 import Foundation
-import GRDB
 
 /// What to do with an uncertain (-1) mined label when it becomes an image label (CheXpert paper, Irvin et al. 2019).
 public enum UncertainPolicy: String, Sendable, CaseIterable, Codable {
@@ -23,7 +22,7 @@ public struct ImageImportOptions: Sendable {
     /// How uncertain mined labels become image labels.
     public var uncertain: UncertainPolicy = .ignore
     /// The split of image files (train, val or test); default: a parent folder named so, else none.
-    public var split: String?
+    public var split: ImageSplit?
     /// Image file name (or stem, or path as given) to study id, from `--map`.
     public var studyMap: [String: String] = [:]
     /// Only link to documents from this source (the archive the reports came from).
@@ -82,7 +81,6 @@ public final class ImageImporter {
     let progress: (@Sendable (Progress) -> Void)?
     let onError: (@Sendable (String) -> Void)?
     var summary = ImageImportSummary()
-    var hasDocumentImage = false
 
     /// An importer writing into `corpus`; `progress` and `onError` are called as work proceeds.
     public init(corpus: Corpus, options: ImageImportOptions,
@@ -125,7 +123,6 @@ public final class ImageImporter {
             throw ImageError(file: "--observation", "give the --scheme the observations belong to")
         }
         let files = try ImageImporter.inputFiles(paths)
-        hasDocumentImage = try corpus.pool.read { db in try db.tableExists("documentImage") }
         var pending: [PendingImage] = []
         for (index, file) in files.enumerated() {
             let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
@@ -166,7 +163,7 @@ public final class ImageImporter {
     struct PendingImage {
         let location: String
         let width: Int, height: Int, channels: Int
-        let split: String?
+        let split: ImageSplit?
         let pixels: Data?
         let studyIds: [String]
     }
@@ -196,12 +193,12 @@ public final class ImageImporter {
     }
 
     /// train, val or test when a parent folder is named so (valid and validation count as val).
-    static func splitFromFolder(_ path: String) -> String? {
+    static func splitFromFolder(_ path: String) -> ImageSplit? {
         for component in (path as NSString).pathComponents.dropLast().reversed() {
             switch component.lowercased() {
-            case "train", "training": return "train"
-            case "val", "valid", "validation": return "val"
-            case "test", "testing": return "test"
+            case "train", "training": return .train
+            case "val", "valid", "validation": return .val
+            case "test", "testing": return .test
             default: continue
             }
         }
@@ -215,15 +212,15 @@ public final class ImageImporter {
         pending.removeAll(keepingCapacity: true)
         let task = options.task ?? options.scheme
         var local = summary
-        try corpus.pool.write { db in
+        try corpus.write { writer in
             for image in batch {
-                let documentId = try self.findDocument(db, candidates: image.studyIds)
-                let imageId = try self.upsertImage(db, location: image.location, width: image.width, height: image.height,
-                                                   channels: image.channels, split: image.split, pixels: image.pixels,
-                                                   documentId: documentId, summary: &local)
+                let documentId = try self.findDocument(writer, candidates: image.studyIds)
+                let imageId = try self.upsertImage(writer, Image(location: image.location, width: image.width, height: image.height,
+                                                                 channels: image.channels, split: image.split, pixels: image.pixels,
+                                                                 documentId: documentId), summary: &local)
                 if documentId != nil { local.linked += 1 }
                 if let scheme = self.options.scheme, let task, let documentId {
-                    try self.copyReportLabels(db, imageId: imageId, documentId: documentId, scheme: scheme, task: task,
+                    try self.copyReportLabels(writer, imageId: imageId, documentId: documentId, scheme: scheme, task: task,
                                               summary: &local)
                 }
             }
@@ -232,73 +229,51 @@ public final class ImageImporter {
     }
 
     /// The document of the first candidate study id that names exactly one (a report preferred), or nil.
-    func findDocument(_ db: Database, candidates: [String]) throws -> Int64? {
+    func findDocument(_ reader: Corpus.Reader, candidates: [String]) throws -> Int64? {
         for candidate in candidates where !candidate.isEmpty {
-            if hasDocumentImage {
-                let viaImage = try Int64.fetchAll(db, sql: """
-                    SELECT DISTINCT di.documentId FROM documentImage di JOIN document d ON d.id = di.documentId
-                    WHERE di.imageRef = ? AND (? IS NULL OR d.source = ?)
-                    """, arguments: [candidate, options.documentSource, options.documentSource])
-                if viaImage.count == 1 { return viaImage[0] }
-            }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, kind FROM document WHERE externalId = ? AND (? IS NULL OR source = ?)
-                """, arguments: [candidate, options.documentSource, options.documentSource])
-            if rows.count == 1 { return rows[0]["id"] }
-            let reports = rows.filter { ($0["kind"] as String?) == "report" }
-            if reports.count == 1 { return reports[0]["id"] }
+            let viaImage = try reader.documentsNaming(imageRef: candidate, source: options.documentSource)
+            if viaImage.count == 1 { return viaImage[0] }
+            let documents = try reader.documents(externalId: candidate, source: options.documentSource)
+            if documents.count == 1 { return documents[0].id }
+            let reports = documents.filter { $0.kind == .report }
+            if reports.count == 1 { return reports[0].id }
         }
         return nil
     }
 
-    /// Inserts or updates the image at `location`; returns its id.
-    func upsertImage(_ db: Database, location: String, width: Int, height: Int, channels: Int, split: String?,
-                     pixels: Data?, documentId: Int64?, summary local: inout ImageImportSummary) throws -> Int64 {
-        let existing = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE location = ?", arguments: [location])
+    /// Inserts or updates `image` (by location), counting it; returns its id.
+    func upsertImage(_ writer: Corpus.Writer, _ image: Image, summary local: inout ImageImportSummary) throws -> Int64 {
+        let (id, inserted) = try writer.upsert(image)
         local.images += 1
-        local.splits[split ?? "none", default: 0] += 1
-        if let existing {
-            try db.execute(sql: """
-                UPDATE image SET width = ?, height = ?, channels = ?, split = COALESCE(?, split),
-                    pixels = COALESCE(?, pixels), documentId = COALESCE(?, documentId) WHERE id = ?
-                """, arguments: [width, height, channels, split, pixels, documentId, existing])
-            return existing
-        }
-        var record = Image(location: location, width: width, height: height, channels: channels, split: split,
-                           pixels: pixels, documentId: documentId)
-        try record.insert(db)
-        local.inserted += 1
-        return record.id ?? db.lastInsertedRowID
+        local.splits[image.split?.rawValue ?? "none", default: 0] += 1
+        if inserted { local.inserted += 1 }
+        return id
     }
 
     /// Copies the linked report's rule-mined labels of the chosen observations, applying the uncertain policy.
     /// An observation the mined report does not mention is negative (0), as in CheXpert training.
-    func copyReportLabels(_ db: Database, imageId: Int64, documentId: Int64, scheme: String, task: String,
+    func copyReportLabels(_ writer: Corpus.Writer, imageId: Int64, documentId: Int64, scheme: String, task: String,
                           summary local: inout ImageImportSummary) throws {
-        let mined = try Row.fetchAll(db, sql: """
-            SELECT observation, value FROM label WHERE documentId = ? AND scheme = ? AND source = 'rules'
-            """, arguments: [documentId, scheme])
+        let mined = try writer.labels(documentId: documentId, scheme: scheme, source: .rules)
         guard !mined.isEmpty else {
             local.unmined += 1
             return
         }
-        var values: [String: Int] = [:]
-        for row in mined { values[row["observation"]] = row["value"] }
+        var values: [String: LabelValue] = [:]
+        for label in mined { values[label.observation] = label.value }
         for observation in options.observations {
-            try db.execute(sql: "DELETE FROM imageLabel WHERE imageId = ? AND task = ? AND observation = ?",
-                           arguments: [imageId, task, observation])
-            var value = values[observation] ?? 0
-            if value == -1 {
+            try writer.deleteImageLabel(imageId: imageId, task: task, observation: observation)
+            var value = values[observation] ?? .negative
+            if value == .uncertain {
                 switch options.uncertain {
-                case .ones: value = 1
-                case .zeros: value = 0
+                case .ones: value = .positive
+                case .zeros: value = .negative
                 case .ignore:
                     local.ignoredUncertain += 1
                     continue
                 }
             }
-            try ImageLabel(imageId: imageId, task: task, observation: observation,
-                           value: value == 1 ? .positive : .negative).insert(db)
+            try writer.upsert(ImageLabel(imageId: imageId, task: task, observation: observation, value: value))
             local.labels += 1
         }
     }
@@ -331,20 +306,19 @@ public final class ImageImporter {
         let task = options.task ?? ((shown as NSString).lastPathComponent as NSString).deletingPathExtension
         let observations = (0..<classCount).map(String.init)
         var local = summary
-        try corpus.pool.write { db in
+        try corpus.write { writer in
             for set in sets {
+                let split = ImageSplit(rawValue: set.split)
                 for (index, image) in set.images.enumerated() {
                     let imageId = try self.upsertImage(
-                        db, location: "\(path)#\(set.split)/\(index)", width: image.width, height: image.height,
-                        channels: image.channels, split: set.split, pixels: Data(image.pixels), documentId: nil,
+                        writer, Image(location: "\(path)#\(set.split)/\(index)", width: image.width, height: image.height,
+                                      channels: image.channels, split: split, pixels: Data(image.pixels)),
                         summary: &local)
                     let label = set.labels[index]
                     for (k, observation) in observations.enumerated() {
                         let positive = multiLabel ? label[k] == 1 : label[0] == k
-                        try db.execute(sql: """
-                            INSERT INTO imageLabel (imageId, task, observation, value) VALUES (?, ?, ?, ?)
-                            ON CONFLICT(imageId, task, observation) DO UPDATE SET value = excluded.value
-                            """, arguments: [imageId, task, observation, positive ? 1 : 0])
+                        try writer.upsert(ImageLabel(imageId: imageId, task: task, observation: observation,
+                                                     value: positive ? .positive : .negative))
                         local.labels += 1
                     }
                 }

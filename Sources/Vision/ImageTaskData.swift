@@ -1,6 +1,5 @@
 import Corpus
 import Foundation
-import GRDB
 
 /// One labelled image of a task, as the corpus holds it.
 public struct TaskImage: Sendable {
@@ -9,14 +8,14 @@ public struct TaskImage: Sendable {
     /// Its location (file path, or `file#split/index` for arrays).
     public var location: String
     /// train, val, test or nil.
-    public var split: String?
+    public var split: ImageSplit?
     /// The pixels.
     public var image: AnyImage
     /// One value per task observation (in `ImageTaskData.observations` order): 1, 0, or nil when missing.
     public var labels: [Int?]
 
     /// A labelled image.
-    public init(id: Int64, location: String, split: String?, image: AnyImage, labels: [Int?]) {
+    public init(id: Int64, location: String, split: ImageSplit?, image: AnyImage, labels: [Int?]) {
         self.id = id
         self.location = location
         self.split = split
@@ -53,35 +52,19 @@ public struct ImageTaskData: Sendable {
 
     /// The tasks the corpus has image labels for, with their labelled image counts.
     public static func tasks(in corpus: Corpus) throws -> [(task: String, images: Int)] {
-        try corpus.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT task, COUNT(DISTINCT imageId) AS n FROM imageLabel GROUP BY task ORDER BY task")
-                .map { ($0["task"], $0["n"]) }
-        }
+        try corpus.read { try $0.imageTasks() }
     }
 
     /// Loads every labelled image of `task`: inline pixels, else the file at its location (arrays re-read
     /// from their `.npz`). Images that cannot be read are listed in `unreadable`, not thrown.
     public static func load(corpus: Corpus, task: String) throws -> ImageTaskData {
-        struct Row_ { var id: Int64; var location: String; var width: Int; var height: Int; var channels: Int
-            var split: String?; var pixels: Data? }
-        let (rows, labels) = try corpus.pool.read { db -> ([Row_], [(Int64, String, Int)]) in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, location, width, height, channels, split, pixels FROM image
-                WHERE id IN (SELECT imageId FROM imageLabel WHERE task = ?) ORDER BY id
-                """, arguments: [task]).map {
-                    Row_(id: $0["id"], location: $0["location"], width: $0["width"], height: $0["height"],
-                         channels: $0["channels"], split: $0["split"], pixels: $0["pixels"])
-                }
-            let labels = try Row.fetchAll(db, sql: "SELECT imageId, observation, value FROM imageLabel WHERE task = ?",
-                                          arguments: [task]).map { ($0["imageId"] as Int64, $0["observation"] as String, $0["value"] as Int) }
-            return (rows, labels)
-        }
+        let (rows, labels) = try corpus.read { reader in (try reader.images(task: task), try reader.imageLabels(task: task)) }
         guard !rows.isEmpty else {
             let known = try tasks(in: corpus).map(\.task)
             throw ImageError(file: corpus.path, "no images are labelled for task '\(task)'"
                              + (known.isEmpty ? " (import some with `triage images import`)" : " (tasks: \(known.joined(separator: ", ")))"))
         }
-        var observations = Array(Set(labels.map(\.1)))
+        var observations = Array(Set(labels.map(\.observation)))
         if observations.allSatisfy({ Int($0) != nil }) {
             observations.sort { Int($0) ?? 0 < Int($1) ?? 0 }
         } else {
@@ -89,12 +72,12 @@ public struct ImageTaskData: Sendable {
         }
         let column = Dictionary(uniqueKeysWithValues: observations.enumerated().map { ($1, $0) })
         var byImage: [Int64: [Int?]] = [:]
-        for (imageId, observation, value) in labels {
-            guard let k = column[observation] else { continue }
-            var row = byImage[imageId] ?? [Int?](repeating: nil, count: observations.count)
+        for label in labels {
+            guard let k = column[label.observation] else { continue }
+            var row = byImage[label.imageId] ?? [Int?](repeating: nil, count: observations.count)
             // -1 left in the table (imported without a policy) counts as missing.
-            row[k] = value == -1 ? nil : value
-            byImage[imageId] = row
+            row[k] = label.value == .uncertain ? nil : label.value.rawValue
+            byImage[label.imageId] = row
         }
         var out = ImageTaskData(task: task, observations: observations, images: [], unreadable: [])
         var arrays = ArrayCache()
@@ -109,8 +92,9 @@ public struct ImageTaskData: Sendable {
                 } else {
                     image = try ImageFile.read(path: row.location)
                 }
-                out.images.append(TaskImage(id: row.id, location: row.location, split: row.split, image: image,
-                                            labels: byImage[row.id] ?? []))
+                guard let id = row.id else { continue }
+                out.images.append(TaskImage(id: id, location: row.location, split: row.split, image: image,
+                                            labels: byImage[id] ?? []))
             } catch {
                 out.unreadable.append("\(error)")
             }

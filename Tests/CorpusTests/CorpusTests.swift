@@ -114,4 +114,59 @@ final class CorpusTests: XCTestCase {
         XCTAssertNotEqual(ContentHash.of("abc"), ContentHash.of("abd"))
         XCTAssertEqual(ContentHash.of("").count, 16)
     }
+
+    func testTheRegistryRegistersListsLooksUpAndReplacesByName() throws {
+        let corpus = try fresh()
+        let training = TrainingData(source: "human labels of task 's2d'", architecture: "cnn", trainExamples: 800,
+                                    validationExamples: 90, labels: ["Malaria", "Typhoid"], settings: ["seed": "1"])
+        let first = RegisteredModel(name: "s2d", kind: .text, task: "s2d", file: "/m/s2d.safetensors",
+                                    metrics: ["validationAccuracy": 0.97, "seconds": 12], training: training)
+        try corpus.write { try $0.register(first) }
+        var second = first
+        second.metrics = ["validationAccuracy": 0.98, "nan": .nan]
+        second.kind = .image
+        try corpus.write { try $0.register(second) }
+        let all = try corpus.read { try $0.models() }
+        XCTAssertEqual(all.count, 1, "registering a name again replaces its row")
+        let found = try XCTUnwrap(try corpus.read { try $0.model(named: "s2d") })
+        XCTAssertEqual(found.kind, .image)
+        XCTAssertEqual(found.metrics, ["validationAccuracy": 0.98], "a metric with no JSON form is left out")
+        XCTAssertEqual(found.training, training)
+        XCTAssertNil(try corpus.read { try $0.model(named: "other") })
+    }
+
+    func testTheModelMigrationKeepsModelsRegisteredBeforeIt() throws {
+        let path = directory + "/old.sqlite"
+        let pool = try DatabasePool(path: path)
+        try Corpus.migrator.migrate(pool, upTo: "Create document image")
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO model (name, task, file, metrics, createdAt) VALUES
+                ('t', 's2d', '/t', '{"arch":"cnn","kind":"text","metrics":{"validationAccuracy":0.9}}', CURRENT_TIMESTAMP),
+                ('i', 'image:breastmnist', '/i', '{"validation_auc":0.9}', CURRENT_TIMESTAMP)
+                """)
+        }
+        try pool.close()
+        let corpus = try Corpus(path: path)
+        let models = try corpus.read { try $0.models() }
+        XCTAssertEqual(models.map(\.name), ["i", "t"])
+        XCTAssertEqual(models[0].kind, .image)
+        XCTAssertEqual(models[0].task, "breastmnist")
+        XCTAssertEqual(models[1].kind, .text)
+        XCTAssertEqual(models[1].metrics, ["validationAccuracy": 0.9])
+    }
+
+    func testDatabaseErrorsReachCallersAsCorpusErrors() throws {
+        let corpus = try fresh()
+        XCTAssertThrowsError(try corpus.write { writer in
+            _ = try writer.insertDocument(source: "s", externalId: "1", kind: .note, text: "a", contentHash: "h",
+                                          importedAt: CorpusTimestamp())
+            _ = try writer.insertDocument(source: "s", externalId: "1", kind: .note, text: "b", contentHash: "h",
+                                          importedAt: CorpusTimestamp())
+        }) { error in
+            XCTAssertTrue(error is CorpusError, "\(error)")
+            XCTAssertTrue("\(error)".contains("UNIQUE"), "\(error)")
+        }
+        XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 0, "the failed transaction wrote nothing")
+    }
 }

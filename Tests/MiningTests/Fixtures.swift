@@ -42,7 +42,7 @@ enum Fixtures {
 
 extension Labeler {
     /// The labels of one text as a dictionary label -> value.
-    func values(_ text: String) -> [String: LabelValueName] {
+    func values(_ text: String) -> [String: LabelValue] {
         Dictionary(label(text).map { ($0.observation, $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 }

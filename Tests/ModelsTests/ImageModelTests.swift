@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Neural
 import XCTest
@@ -40,7 +41,7 @@ final class ImageModelTests: XCTestCase {
             var pixels = (0..<256).map { _ in UInt8(rng.next() % 80) }
             let origin = label == 0 ? 2 : 9
             for y in origin..<(origin + 5) { for x in origin..<(origin + 5) { pixels[y * 16 + x] = 230 } }
-            let split = i < count * 7 / 10 ? "train" : (i < count * 85 / 100 ? "val" : "test")
+            let split: ImageSplit = i < count * 7 / 10 ? .train : (i < count * 85 / 100 ? .val : .test)
             images.append(TaskImage(id: Int64(i), location: "mem#\(i)", split: split,
                                     image: .uint8(ImageBuffer(width: 16, height: 16, pixels: pixels)!),
                                     labels: label == 0 ? [1, 0] : [0, 1]))

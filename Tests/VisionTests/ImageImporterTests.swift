@@ -1,4 +1,4 @@
-import Corpus
+@testable import Corpus
 import Foundation
 import GRDB
 import XCTest

@@ -1,0 +1,87 @@
+import GRDB
+
+/// An entry of a coding system: an ICD-10-CM chapter, section or code (table `code`).
+public struct Code: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    /// Where in the hierarchy the entry sits.
+    public enum Kind: String, Codable, Sendable { case chapter, section, code }
+    public var id: Int64?
+    /// The coding system, e.g. icd10cm.
+    public var system: String
+    /// J18.9, or a chapter / section id.
+    public var code: String
+    public var kind: Kind
+    /// The code of the parent entry.
+    public var parent: String?
+    public var title: String
+    /// Newline-separated inclusion terms.
+    public var inclusionTerms: String?
+
+    public enum Columns {
+        public static let system = Column(CodingKeys.system)
+        public static let code = Column(CodingKeys.code)
+        public static let kind = Column(CodingKeys.kind)
+        public static let parent = Column(CodingKeys.parent)
+    }
+
+    /// An entry.
+    public init(id: Int64? = nil, system: String, code: String, kind: Kind, parent: String?,
+                title: String, inclusionTerms: String? = nil) {
+        self.id = id
+        self.system = system
+        self.code = code
+        self.kind = kind
+        self.parent = parent
+        self.title = title
+        self.inclusionTerms = inclusionTerms
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A code attached to a document: a billing code on a note (table `documentCode`).
+public struct DocumentCode: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public var documentId: Int64
+    public var codeId: Int64
+    /// A link.
+    public init(documentId: Int64, codeId: Int64) {
+        self.documentId = documentId
+        self.codeId = codeId
+    }
+}
+
+extension Corpus.Reader {
+    /// The entry `code` of `system`, if imported.
+    public func code(_ code: String, system: String) throws -> Code? {
+        try Code.filter(Code.Columns.system == system && Code.Columns.code == code).fetchOne(db)
+    }
+
+    /// The ids of the codes (not chapters or sections) of `system`, by code.
+    public func codeIds(system: String) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, code FROM code WHERE system = ? AND kind = 'code'", arguments: [system])
+        while let row = try rows.next() { ids[row["code"]] = row["id"] }
+        return ids
+    }
+
+    /// How many entries of `system` are imported.
+    public func codeCount(system: String) throws -> Int {
+        try Code.filter(Code.Columns.system == system).fetchCount(db)
+    }
+}
+
+extension Corpus.Writer {
+    /// Inserts `entry`, or updates the entry with the same system and code in place.
+    public func upsert(_ entry: Code) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO code (system, code, kind, parent, title, inclusionTerms) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(system, code) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
+                title = excluded.title, inclusionTerms = excluded.inclusionTerms
+            """).execute(arguments: [entry.system, entry.code, entry.kind.rawValue, entry.parent, entry.title, entry.inclusionTerms])
+    }
+
+    /// Attaches code `codeId` to document `documentId` (once).
+    public func link(documentId: Int64, codeId: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentCode (documentId, codeId) VALUES (?, ?)")
+            .execute(arguments: [documentId, codeId])
+    }
+}

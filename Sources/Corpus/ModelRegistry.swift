@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// A trained model registered in the corpus: where its file is, what it was trained on, and what
+/// it measured (table `model`). One row per name; registering a name again replaces its row.
+public struct RegisteredModel: Codable, Sendable, Equatable {
+    /// What the model predicts from.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// Text classifiers (`triage train text`).
+        case text
+        /// Image CNNs (`triage train image`).
+        case image
+        /// TB resistance models (`triage train resistance`).
+        case resistance
+    }
+
+    /// The unique name (default: the model file's name without extension).
+    public var name: String
+    public var kind: Kind
+    /// The task, scheme or label set it answers.
+    public var task: String
+    /// The model file or folder, as an absolute path.
+    public var file: String
+    /// Measured metrics, camelCase keys (`validationAccuracy`, `testAUC`, `auc.Rifampicin`, `seconds`).
+    public var metrics: [String: Double]
+    /// What it was trained on.
+    public var training: TrainingData
+    /// When it was registered.
+    public var createdAt: Date
+
+    /// A registry entry.
+    public init(name: String, kind: Kind, task: String, file: String, metrics: [String: Double],
+                training: TrainingData, createdAt: Date = Date()) {
+        self.name = name
+        self.kind = kind
+        self.task = task
+        self.file = file
+        self.metrics = metrics
+        self.training = training
+        self.createdAt = createdAt
+    }
+}
+
+/// What a model was trained on: the labels' origin, the examples per split, the labels it answers
+/// and the settings that produced it.
+public struct TrainingData: Codable, Sendable, Equatable {
+    /// Where the labels came from, in words ("human labels of task 'symptom2disease'").
+    public var source: String
+    /// The network family (cnn, lstm, resnet, wdnn, ...).
+    public var architecture: String
+    /// Examples trained on, held out for validation, and tested on (0 when there was no such split).
+    public var trainExamples: Int, validationExamples: Int, testExamples: Int
+    /// The classes, observations or drugs the model answers, in output order.
+    public var labels: [String]
+    /// The training settings that differ between runs (epochs, seed, members, ...), as text.
+    public var settings: [String: String]
+
+    /// A description of training data.
+    public init(source: String, architecture: String, trainExamples: Int, validationExamples: Int = 0,
+                testExamples: Int = 0, labels: [String], settings: [String: String] = [:]) {
+        self.source = source
+        self.architecture = architecture
+        self.trainExamples = trainExamples
+        self.validationExamples = validationExamples
+        self.testExamples = testExamples
+        self.labels = labels
+        self.settings = settings
+    }
+}
+
+/// The row of table `model`; `RegisteredModel` is its decoded form.
+struct ModelRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "model"
+    var id: Int64?
+    var name: String
+    var kind: String
+    var task: String
+    var file: String
+    var metrics: String?
+    var trainingData: String?
+    var createdAt: Date
+}
+
+extension RegisteredModel {
+    init(_ record: ModelRecord) {
+        let decoder = JSONDecoder()
+        let metrics = record.metrics.flatMap { try? decoder.decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
+        let training = record.trainingData.flatMap { try? decoder.decode(TrainingData.self, from: Data($0.utf8)) }
+            ?? TrainingData(source: "", architecture: "", trainExamples: 0, labels: [])
+        self.init(name: record.name, kind: Kind(rawValue: record.kind) ?? .text, task: record.task, file: record.file,
+                  metrics: metrics, training: training, createdAt: record.createdAt)
+    }
+}
+
+extension Corpus.Reader {
+    /// Every registered model, by name.
+    public func models() throws -> [RegisteredModel] {
+        try ModelRecord.fetchAll(db, sql: "SELECT * FROM model ORDER BY name").map(RegisteredModel.init)
+    }
+
+    /// The model registered as `name`, if any.
+    public func model(named name: String) throws -> RegisteredModel? {
+        try ModelRecord.fetchOne(db, sql: "SELECT * FROM model WHERE name = ?", arguments: [name]).map(RegisteredModel.init)
+    }
+}
+
+extension Corpus.Writer {
+    /// Registers `model`, replacing any model of the same name.
+    public func register(_ model: RegisteredModel) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Non-finite metrics have no JSON form: leave them out rather than fail the registration.
+        let metrics = String(decoding: try encoder.encode(model.metrics.filter { $0.value.isFinite }), as: UTF8.self)
+        let training = String(decoding: try encoder.encode(model.training), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO model (name, kind, task, file, metrics, trainingData, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, task = excluded.task, file = excluded.file,
+                metrics = excluded.metrics, trainingData = excluded.trainingData, createdAt = excluded.createdAt
+            """, arguments: [model.name, model.kind.rawValue, model.task, model.file, metrics, training, model.createdAt])
+    }
+}
