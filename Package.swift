@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "Genomics", dependencies: ["Corpus", "Archives"], exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG"]),
         .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives"]),
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Corpus", "Mining", "Genomics", "Vision"]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            "TriageKit", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),

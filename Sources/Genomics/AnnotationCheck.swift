@@ -2,7 +2,7 @@
 /// as the WHO 2023 catalogue's genomic coordinates file does.
 public struct AnnotationCheck: Sendable {
     /// One record whose names differ from the expected ones.
-    public struct Mismatch: Sendable {
+    public struct Mismatch: Sendable, Codable {
         /// The VCF line.
         public var line: Int
         /// POS REF ALT.

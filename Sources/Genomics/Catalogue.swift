@@ -186,6 +186,18 @@ public final class Catalogue: Sendable {
         return preferred[drug] ?? String(drug.prefix(3)).uppercased()
     }
 
+    /// The order reports list drugs in: the first-line drugs, the fluoroquinolones, bedaquiline and
+    /// linezolid (WHO's groups A and first line), then the rest alphabetically.
+    public static func reportOrder(_ drugs: some Sequence<String>) -> [String] {
+        let first = ["Rifampicin", "Isoniazid", "Ethambutol", "Pyrazinamide", "Levofloxacin", "Moxifloxacin",
+                     "Bedaquiline", "Linezolid"]
+        func key(_ drug: String) -> String {
+            if let i = first.firstIndex(of: drug) { return "0\(i)" }
+            return "1" + drug
+        }
+        return drugs.sorted { key($0) < key($1) }
+    }
+
     /// A drug name as the phenotype files spell it: `rifampicin` and `RIF` become `Rifampicin`.
     public static func drugName(_ raw: String) -> String {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)

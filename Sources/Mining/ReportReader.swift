@@ -3,7 +3,7 @@ import Corpus
 import Foundation
 
 /// The formats `triage mine` reads.
-public enum InputFormat: String, CaseIterable, Sendable {
+public enum InputFormat: String, CaseIterable, Sendable, Codable {
     /// Detect from the file name and contents.
     case auto
     /// One report per file.

@@ -3,7 +3,7 @@ import Neural
 import Vision
 
 /// Settings of `triage train image`.
-public struct ImageTrainingOptions: Sendable {
+public struct ImageTrainingOptions: Codable, Sendable {
     /// Architecture, width and dropout (channels and outputs are set from the data).
     public var network = ImageNetworkConfiguration()
     /// Passes over the training images (at most; early stopping may end sooner).

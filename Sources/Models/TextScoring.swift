@@ -26,7 +26,7 @@ public enum TextScoring {
     public static let knownWordWarningShare = 0.25
 
     /// True when a text has no word the preparation can read.
-    public static func isEmpty(_ text: String, _ classifier: TextClassifier) -> Bool {
+    public static func isEmpty(_ text: String) -> Bool {
         TextPreparation.tokens(of: text).isEmpty
     }
 

@@ -4,7 +4,7 @@ import Neural
 /// Trains a `TextClassifier` on labelled texts: validation split, mini-batches, Adam, early stopping.
 public struct TextTrainer {
     /// Training settings (what `triage train text` exposes).
-    public struct Settings: Sendable {
+    public struct Settings: Codable, Sendable {
         /// The network family.
         public var architecture: TextArchitecture = .cnn
         /// At most this many passes over the training texts.

@@ -1,9 +1,8 @@
 import ArgumentParser
+import TriageKit
 
 /// The root command: `triage <group> <command> ...`.
 struct Triage: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "triage",
         abstract: "Turn medical archives into trained predictors on one machine.",
@@ -12,11 +11,11 @@ struct Triage: ParsableCommand {
         the Triage engine, and score new cases. The corpus is triage.sqlite in the \
         working directory unless --db or TRIAGE_DB names another file.
         """,
-        version: version,
+        version: TriageKit.version,
         subcommands: [
             Mine.self, Labels.self, Codes.self, Import.self, Train.self, Score.self,
             Resist.self, TB.self, Images.self, Predict.self, Evaluate.self,
-            CorpusGroup.self, Bench.self,
+            CorpusGroup.self, ModelsGroup.self, Bench.self,
         ]
     )
 }

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Mining
+import TriageKit
+
+/// Set by the SIGINT handler of `triage mine`.
+nonisolated(unsafe) private var mineInterrupted = false
+
+/// `triage mine`: Mine weak labels from report archives into the corpus.
+struct Mine: JobCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mine",
+        abstract: "Mine weak labels from report archives into the corpus.",
+        discussion: """
+        Reads directories (recursively), files, and .tgz/.tar.gz/.gz archives without \
+        unpacking them. Formats are detected from names and contents: Open-i XML, CSV/TSV \
+        (--text-column, --id-column), the CheXpert labeler's one-column CSV, MTSamples CSV, \
+        plain text (one report per file). Each report gets one label per observation it \
+        mentions (1 positive, 0 negative, -1 uncertain) with the sentence that justifies it. \
+        Re-running adds nothing; changed reports are re-labelled; interrupted runs resume.
+
+        Example: triage mine NLMCXR_reports.tgz --scheme chestxray14
+        """)
+
+    @OptionGroup var corpus: CorpusOptions
+    @OptionGroup var scheme: SchemeOptions
+
+    @Argument(help: ArgumentHelp("Directories, files or archives to mine.", valueName: "path"))
+    var paths: [String]
+
+    @Option(help: "Input format.")
+    var format: InputFormat = .auto
+
+    @Option(help: "The CSV column holding the report text.") var textColumn: String?
+    @Option(help: "The CSV column holding the report id (default: note_id, id, filename, else the line number).") var idColumn: String?
+    @Option(help: "The CSV column holding ICD-10-CM codes (e.g. J18.9;I50.9); they become labels with source icd.") var codesColumn: String?
+    @Option(help: "The sections to label, comma-separated (default: the scheme's, usually findings,impression; 'all' for the whole text).")
+    var sections: String?
+    @Option(help: "The documents' source name (default: each path's file name).") var source: String?
+    @Option(help: "Worker threads (default: all cores).") var jobs: Int?
+    @Option(help: "Reports larger than this many bytes are skipped with a warning.") var maxReportBytes = 1 << 20
+    @Flag(help: "Exit 0 even if some inputs were bad (they are still warned about and counted).") var keepGoing = false
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        guard maxReportBytes >= 1 else { throw ValidationError("--max-report-bytes must be positive.") }
+    }
+
+    func execute() throws {
+        var options = MineOptions(paths: paths)
+        options.rules = scheme.options
+        options.format = format
+        options.textColumn = textColumn
+        options.idColumn = idColumn
+        options.codesColumn = codesColumn
+        options.sections = sections.map { s in
+            s == "all" ? [] : s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        options.source = source
+        options.jobs = jobs
+        options.maxReportBytes = maxReportBytes
+        // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
+        signal(SIGINT) { _ in
+            mineInterrupted = true
+            signal(SIGINT, SIG_DFL)
+        }
+        defer { signal(SIGINT, SIG_DFL) }
+        let result = try corpus.workspace.mine(options, context: Console.shared.context(quiet: quiet, isCancelled: { mineInterrupted }))
+        try Console.shared.print(result, json: json)
+        try finish(bad: result.summary.bad, keepGoing: keepGoing, "\(result.summary.bad) bad input(s) skipped (see the warnings above)")
+    }
+}

@@ -1,0 +1,239 @@
+import Corpus
+import Foundation
+import Models
+import Neural
+import Vision
+
+/// Options of `train image`.
+public struct TrainImageOptions: Codable, Sendable {
+    /// The task whose image labels to learn (see `images import`).
+    public var task: String
+    /// The model folder to write (config.json + weights.safetensors).
+    public var output: String
+    /// The training settings.
+    public var settings = ImageTrainingOptions()
+    /// Threads for BLAS and the element-wise loops.
+    public var threads = 2
+
+    /// Options training `task` into `output` with the default settings.
+    public init(task: String, output: String) {
+        self.task = task
+        self.output = output
+    }
+}
+
+extension ImageTrainingReport: TextReport {
+    /// The split sizes, the kept epochs, validation and test AUC / ACC.
+    public var text: String {
+        var out = "trained on \(trainImages) images (val \(validationImages), test \(testImages)) "
+            + String(format: "in %.1fs; kept epoch(s) %@ of %d run\n", seconds, bestEpochs.map(String.init).joined(separator: ", "), epochs.count)
+        out += validation.summaryLine("validation") + "\n"
+        if let test { out += test.summaryLine("test") + "\n" }
+        return out
+    }
+}
+
+extension ImageMetrics {
+    /// "test: 156 images, AUC 0.931, ACC 0.885".
+    public func summaryLine(_ name: String) -> String {
+        "\(name): \(count) images, AUC " + (auc.map { String(format: "%.3f", $0) } ?? "-") + String(format: ", ACC %.3f", accuracy)
+    }
+}
+
+/// Where the labelled images of an evaluation come from.
+public enum LabelledImageSource: Codable, Sendable, Equatable {
+    /// A split of a MedMNIST `.npz`.
+    case npz(String, split: ImageSplit)
+    /// A split of a corpus task.
+    case task(String, split: ImageSplit)
+}
+
+/// Options of `evaluate image`.
+public struct EvaluateImageOptions: Codable, Sendable {
+    /// The model folder `train image` wrote.
+    public var model: String
+    public var images: LabelledImageSource
+    /// Draw the ROC curve(s) into this SVG file.
+    public var roc: String?
+
+    /// Options evaluating `model` on `images`.
+    public init(model: String, images: LabelledImageSource) {
+        self.model = model
+        self.images = images
+    }
+}
+
+/// An image model's metrics on labelled images.
+public struct ImageEvaluationResult: Encodable, Sendable, TextReport {
+    public var metrics: ImageMetrics
+    /// The split's name and the ROC file written, for the text.
+    public var split: String, roc: String?
+
+    /// Encodes as the metrics alone.
+    public func encode(to encoder: Encoder) throws { try metrics.encode(to: encoder) }
+
+    /// The summary line, then the per-class table.
+    public var text: String {
+        var out = metrics.summaryLine(split) + "\n" + "class      support  precision  recall     f1    auc\n"
+        for row in metrics.classes {
+            out += row.label.padded(10) + String(format: " %7d  %9.3f  %6.3f  %5.3f  ", row.support, row.precision, row.recall, row.f1)
+                + (row.auc.map { String(format: "%.3f", $0) } ?? "-") + "\n"
+        }
+        if let roc { out += "ROC curve written to \(roc)\n" }
+        return out
+    }
+}
+
+/// Options of `predict image`: image files, or a split of a MedMNIST `.npz`.
+public struct PredictImagesOptions: Codable, Sendable {
+    /// The model folder `train image` wrote.
+    public var model: String
+    public var files: [String] = []
+    /// Predict every image of a split of this `.npz` instead.
+    public var npz: String?
+    public var split: ImageSplit = .test
+
+    /// Options predicting `files` with `model`.
+    public init(model: String, files: [String] = []) {
+        self.model = model
+        self.files = files
+    }
+}
+
+/// One image's class probabilities, in input order.
+public struct ImagePrediction: Codable, Sendable {
+    /// Its position among the inputs (or in the split).
+    public var index: Int
+    /// The label names the model was trained with and their probabilities.
+    public var probabilities: [String: Float]
+    /// The file (or split/index) it came from (not in the JSON).
+    public var name: String = ""
+    /// The labels in output order and the probabilities in that order (not in the JSON).
+    public var ordered: [(label: String, probability: Float)] = []
+
+    enum CodingKeys: String, CodingKey { case index, probabilities }
+}
+
+extension Workspace {
+    /// Trains an image CNN on a task's images in the corpus, saves it and registers it.
+    public func trainImage(_ options: TrainImageOptions, context: JobContext = .silent) throws -> ImageTrainingReport {
+        guard options.threads >= 1 else { throw TriageError(.unusable, "threads must be at least 1") }
+        BLAS.threads = options.threads
+        Parallel.threads = options.threads
+        let store = try corpus()
+        var settings = options.settings
+        settings.verbose = false
+        let classifier: ImageClassifier, report: ImageTrainingReport
+        do {
+            let data = try ImageTaskData.load(corpus: store, task: options.task)
+            for problem in data.unreadable { context.warn("skipped: \(problem)") }
+            context.note("task \(options.task): \(data.images.count) images, labels \(data.observations.joined(separator: ", "))"
+                         + (data.isMultiClass ? " (multi-class)" : " (multi-label)"))
+            (classifier, report) = try ImageTrainer.train(data, options: settings)
+            try classifier.save(to: URL(fileURLWithPath: options.output))
+        } catch {
+            throw TriageError(error)
+        }
+        let s = options.settings
+        try register(RegisteredModel(
+            name: URL(fileURLWithPath: options.output).lastPathComponent, kind: .image, task: options.task,
+            file: URL(fileURLWithPath: options.output).standardizedFileURL.path, metrics: classifier.metrics,
+            training: TrainingData(source: "image labels of task '\(options.task)'", architecture: s.network.architecture.rawValue,
+                                   trainExamples: report.trainImages, validationExamples: report.validationImages,
+                                   testExamples: report.testImages, labels: report.labels,
+                                   settings: ["epochs": "\(s.epochs)", "ensemble": "\(s.ensemble)", "seed": "\(s.seed)",
+                                              "width": "\(s.network.width)", "batchSize": "\(s.batchSize)"])))
+        return report
+    }
+
+    /// Accuracy, AUC and a per-class table of an image model (MedMNIST's definitions), and the ROC curve when asked.
+    public func evaluateImages(_ options: EvaluateImageOptions) throws -> ImageEvaluationResult {
+        let classifier: ImageClassifier
+        var images: [AnyImage] = [], truth: [[Int?]] = []
+        let split: ImageSplit
+        do {
+            classifier = try ImageClassifier.load(from: URL(fileURLWithPath: options.model))
+            switch options.images {
+            case let .npz(path, s):
+                split = s
+                let set = try MedMNIST.load(try NPZFile(path: path), split: s.rawValue)
+                truth = set.labels.map { values in
+                    set.isMultiLabel ? values.map { Optional($0) } : classifier.labels.map { Int($0) == values[0] ? 1 : 0 }
+                }
+                images = set.images.map { AnyImage.uint8($0) }
+            case let .task(task, s):
+                split = s
+                let data = try ImageTaskData.load(corpus: try corpus(), task: task)
+                let column = classifier.labels.map { data.observations.firstIndex(of: $0) }
+                for image in data.images where image.split == s {
+                    images.append(image.image)
+                    truth.append(column.map { $0.flatMap { image.labels.indices.contains($0) ? image.labels[$0] : nil } })
+                }
+                guard !images.isEmpty else { throw TriageError(.unusable, "task \(task) has no \(s.rawValue) images") }
+            }
+        } catch {
+            throw TriageError(error)
+        }
+        let probabilities = classifier.probabilities(images)
+        let metrics = classifier.multiLabel
+            ? ImageMetrics.multiLabel(probabilities: probabilities, truth: truth, labels: classifier.labels)
+            : ImageMetrics.multiClass(probabilities: probabilities, classes: truth.map { $0.firstIndex(of: 1) ?? 0 }, labels: classifier.labels)
+        if let roc = options.roc {
+            var curves: [(name: String, points: [(fpr: Double, tpr: Double)], auc: Double?)] = []
+            let columns = !classifier.multiLabel && classifier.labels.count == 2 ? [1] : Array(classifier.labels.indices)
+            for c in columns {
+                let pairs = zip(probabilities, truth).compactMap { p, t in t[c].map { (Double(p[c]), $0 == 1) } }
+                let scores = pairs.map(\.0), positives = pairs.map(\.1)
+                curves.append((name: "class \(classifier.labels[c])",
+                               points: ImageMetrics.rocCurve(scores: scores, positives: positives),
+                               auc: ImageMetrics.rocAUC(scores: scores, positives: positives)))
+            }
+            let source: String
+            switch options.images {
+            case .npz(let path, _): source = (path as NSString).lastPathComponent
+            case .task(let task, _): source = task
+            }
+            let title = "ROC of \((options.model as NSString).lastPathComponent) on \(source) \(split.rawValue)"
+            do {
+                try ImageMetrics.rocSVG(curves, title: title).write(toFile: roc, atomically: true, encoding: .utf8)
+            } catch {
+                throw TriageError(.unusable, "cannot write the ROC curve: \(error.localizedDescription)", file: roc)
+            }
+        }
+        return ImageEvaluationResult(metrics: metrics, split: split.rawValue, roc: options.roc)
+    }
+
+    /// Class probabilities of image files or of a `.npz` split; `emit` receives them in input
+    /// order. Unreadable files are named in warnings and skipped; returns how many were.
+    public func predictImages(_ options: PredictImagesOptions, context: JobContext = .silent,
+                              emit: (ImagePrediction) throws -> Void) throws -> Int {
+        guard options.files.isEmpty != (options.npz == nil) else {
+            throw TriageError(.unusable, "give image files, or a .npz file and a split, not both")
+        }
+        let classifier: ImageClassifier
+        do { classifier = try ImageClassifier.load(from: URL(fileURLWithPath: options.model)) } catch { throw TriageError(error) }
+        var images: [(index: Int, name: String, image: AnyImage)] = []
+        var bad = 0
+        if let npz = options.npz {
+            do {
+                let set = try MedMNIST.load(try NPZFile(path: npz), split: options.split.rawValue)
+                images = set.images.enumerated().map { ($0.offset, "\(options.split.rawValue)/\($0.offset)", .uint8($0.element)) }
+            } catch {
+                throw TriageError(error)
+            }
+        } else {
+            for (i, file) in options.files.enumerated() {
+                do { images.append((i, file, try ImageFile.read(path: file))) } catch {
+                    context.warn("\(error)")
+                    bad += 1
+                }
+            }
+        }
+        let probabilities = classifier.probabilities(images.map(\.image))
+        for (item, p) in zip(images, probabilities) {
+            try emit(ImagePrediction(index: item.index, probabilities: Dictionary(uniqueKeysWithValues: zip(classifier.labels, p)),
+                                     name: item.name, ordered: Array(zip(classifier.labels, p))))
+        }
+        return bad
+    }
+}

@@ -1,0 +1,197 @@
+import Corpus
+import Foundation
+import Mining
+
+/// The output formats of `labels export`.
+public enum LabelExportFormat: String, Codable, Sendable, CaseIterable {
+    /// CheXpert-style CSV: the report id, then 1, 0, -1 or empty per label.
+    case csv
+    /// One JSON object per line: {"id": ..., "labels": {label: value}}.
+    case jsonl
+    /// The CheXpert labeler's own output: the report text, then 1.0 / 0.0 / -1.0 / empty.
+    case chexpert
+}
+
+/// Options of `labels export`.
+public struct LabelExportOptions: Codable, Sendable {
+    public var rules = RulesOptions()
+    /// Which reader's labels.
+    public var source: LabelSource = .rules
+    public var format: LabelExportFormat = .csv
+    /// Only the documents of this source (archive or file name).
+    public var documentSource: String?
+    /// The defaults: rule labels of chestxray14 as CSV.
+    public init() {}
+}
+
+/// What `labels export` wrote.
+public struct LabelExport: Sendable {
+    /// Documents exported.
+    public var documents: Int
+    /// The exported table in the chosen format.
+    public var output: String
+}
+
+/// Options of `labels evaluate`.
+public struct LabelEvaluationOptions: Codable, Sendable {
+    public var rules = RulesOptions()
+    /// The gold CSV: the report id, then one 0/1 column per label.
+    public var gold: String
+    /// How uncertain predictions count.
+    public var uncertain: UncertainCounting = .positive
+    /// Which reader's labels to score.
+    public var source: LabelSource = .rules
+    /// Options scoring rule labels against `gold`.
+    public init(gold: String) { self.gold = gold }
+}
+
+/// `labels evaluate`'s report with what its text names.
+public struct LabelEvaluationResult: Encodable, Sendable {
+    public var report: LabelEvaluation.Report
+    public var uncertain: UncertainCounting
+    /// Encodes as the report alone.
+    public func encode(to encoder: Encoder) throws { try report.encode(to: encoder) }
+}
+
+/// Options of `labels agreement`.
+public struct LabelAgreementOptions: Codable, Sendable {
+    public var rules = RulesOptions()
+    /// The two label sources compared.
+    public var sources: [LabelSource] = [.rules, .mesh]
+    public var uncertain: UncertainCounting = .positive
+    /// Rules against MeSH.
+    public init() {}
+}
+
+/// Cohen's kappa per label between two sources.
+public struct LabelAgreementResult: Encodable, Sendable {
+    public var sources: [LabelSource]
+    /// Documents labelled by both.
+    public var documents: Int
+    public var labels: [LabelEvaluation.Agreement]
+    /// Encodes as the per-label array.
+    public func encode(to encoder: Encoder) throws { try labels.encode(to: encoder) }
+}
+
+/// Options of `labels negex`.
+public struct NegExOptions: Codable, Sendable {
+    public var rules = RulesOptions()
+    /// The tab-separated annotations (sentence, concept, Affirmed/Negated).
+    public var file: String
+    /// Options scoring `file`.
+    public init(file: String) { self.file = file }
+}
+
+extension Workspace {
+    /// The labels of a scheme from one source, as a table in `options.format`.
+    public func exportLabels(_ options: LabelExportOptions, context: JobContext = .silent) throws -> LabelExport {
+        let rules = try options.rules.load()
+        let store = try corpus()
+        do {
+            let table = try LabelTable.load(corpus: store, scheme: rules.scheme, labels: rules.labels,
+                                            source: options.source, documentSource: options.documentSource)
+            if table.rows.isEmpty {
+                context.warn("no labels of scheme \(rules.scheme) from source \(options.source.rawValue) in \(store.path); run `triage mine` first")
+            }
+            let output: String
+            switch options.format {
+            case .jsonl: output = try table.jsonLines()
+            case .chexpert: output = table.chexpertCSV(texts: try LabelTable.texts(corpus: store, documentSource: options.documentSource))
+            case .csv: output = table.csv()
+            }
+            return LabelExport(documents: table.rows.count, output: output)
+        } catch {
+            throw TriageError(error)
+        }
+    }
+
+    /// Per-label precision, recall and F1 of mined labels against a gold file, micro and macro.
+    public func evaluateLabels(_ options: LabelEvaluationOptions, context: JobContext = .silent) throws -> LabelEvaluationResult {
+        let rules = try options.rules.load()
+        let store = try corpus()
+        let gold: LabelEvaluation.Gold
+        do { gold = try LabelEvaluation.readGold(options.gold, schemeLabels: rules.labels) } catch let error as RuleError {
+            throw TriageError(error)
+        } catch {
+            throw TriageError(.unusable, "\(error)", file: options.gold)
+        }
+        let table: LabelTable
+        do { table = try LabelTable.load(corpus: store, scheme: rules.scheme, labels: rules.labels, source: options.source) } catch {
+            throw TriageError(error)
+        }
+        let report = LabelEvaluation.evaluate(table, gold: gold, uncertainIsPositive: options.uncertain == .positive)
+        if report.reports == 0 {
+            throw TriageError(.failed, "none of the \(gold.rows.count) gold reports is in the corpus with \(options.source.rawValue) labels of \(rules.scheme); mine them first")
+        }
+        if report.missing > 0 { context.warn("\(report.missing) gold reports are not in the corpus; scored the other \(report.reports)") }
+        return LabelEvaluationResult(report: report, uncertain: options.uncertain)
+    }
+
+    /// Cohen's kappa per label between two label sources over the documents both labelled.
+    public func labelAgreement(_ options: LabelAgreementOptions) throws -> LabelAgreementResult {
+        guard options.sources.count == 2 else { throw TriageError(.unusable, "agreement compares exactly two label sources, e.g. rules,mesh") }
+        let rules = try options.rules.load()
+        let store = try corpus()
+        let a: LabelTable, b: LabelTable
+        do {
+            a = try LabelTable.load(corpus: store, scheme: rules.scheme, labels: rules.labels, source: options.sources[0])
+            b = try LabelTable.load(corpus: store, scheme: rules.scheme, labels: rules.labels, source: options.sources[1])
+        } catch {
+            throw TriageError(error)
+        }
+        let result = LabelEvaluation.agreement(a, b, uncertainIsPositive: options.uncertain == .positive)
+        guard let n = result.first?.n, n > 0 else {
+            throw TriageError(.failed, "no document has \(rules.scheme) labels from both \(options.sources[0].rawValue) and \(options.sources[1].rawValue)")
+        }
+        return LabelAgreementResult(sources: options.sources, documents: n, labels: result)
+    }
+
+    /// Accuracy of the scheme's negation rules on NegEx annotations.
+    public func scoreNegEx(_ options: NegExOptions) throws -> NegExEvaluation.Result {
+        let rules = try options.rules.load()
+        do { return try NegExEvaluation.score(path: options.file, labeler: Labeler(rules: rules, sections: [])) } catch {
+            throw TriageError(error)
+        }
+    }
+}
+
+extension LabelEvaluationResult: TextReport {
+    /// The per-label table, then micro and macro F1.
+    public var text: String {
+        let labels = report.scores.map(\.label)
+        let width = max(12, labels.map(\.count).max() ?? 0)
+        var out = "label".padded(width) + "  gold+  precision  recall     F1\n"
+        for s in report.scores + [report.micro] {
+            let f1 = s.defined ? String(format: "%.3f", s.f1) : "  n/a"
+            out += s.label.padded(width) + String(format: "  %5d  %9.3f  %6.3f  ", s.goldPositives, s.precision, s.recall) + f1 + "\n"
+        }
+        out += String(format: "micro-F1 %.4f  macro-F1 %.4f (over %d labels)  reports %d  uncertain=%@\n",
+                      report.micro.f1, report.macroF1, report.macroLabels, report.reports, uncertain.rawValue)
+        return out
+    }
+}
+
+extension LabelAgreementResult: TextReport {
+    /// The 2x2 counts, observed agreement and kappa per label, then the mean kappa.
+    public var text: String {
+        let width = max(12, labels.map(\.label.count).max() ?? 0)
+        let (first, second) = (sources[0].rawValue, sources[1].rawValue)
+        var out = "label".padded(width) + "  both  only-\(first)  only-\(second)  agree   kappa\n"
+        for r in labels {
+            out += r.label.padded(width) + String(format: "  %4d  %10d  %9d  %5.3f  %6.3f\n", r.both, r.onlyFirst, r.onlySecond, r.observed, r.kappa)
+        }
+        let defined = labels.filter { $0.both + $0.onlyFirst + $0.onlySecond > 0 }
+        let mean = defined.isEmpty ? 0 : defined.map(\.kappa).reduce(0, +) / Double(defined.count)
+        out += String(format: "%d documents labelled by both; mean kappa %.3f over %d labels with a positive\n", documents, mean, defined.count)
+        return out
+    }
+}
+
+extension NegExEvaluation.Result: TextReport {
+    /// Accuracy and the 2x2 counts.
+    public var text: String {
+        String(format: "NegEx annotations: accuracy %.4f on %d sentences (%d concepts not found in their sentence)\n",
+               accuracy, sentences, unmatched)
+            + "gold negated: \(negatedAsNegated) negated, \(negatedAsAffirmed) affirmed; gold affirmed: \(affirmedAsAffirmed) affirmed, \(affirmedAsNegated) negated\n"
+    }
+}

@@ -1,0 +1,89 @@
+import Corpus
+import Foundation
+import Mining
+
+/// Options of `mine`: which inputs, how to read them, and which scheme labels them.
+public struct MineOptions: Codable, Sendable {
+    /// Directories (walked recursively), files and .tgz/.tar.gz/.gz archives.
+    public var paths: [String]
+    /// The labelling scheme.
+    public var rules = RulesOptions()
+    /// The input format, or `.auto` (from names and contents).
+    public var format: InputFormat = .auto
+    /// CSV/TSV: the column holding the report text.
+    public var textColumn: String?
+    /// CSV/TSV: the column holding the report id (default: note_id, id, filename, else the line number).
+    public var idColumn: String?
+    /// CSV/TSV: the column holding ICD-10-CM codes; they become labels with source icd.
+    public var codesColumn: String?
+    /// The sections to label (nil: the scheme's; empty: the whole text).
+    public var sections: [String]?
+    /// The documents' source name (default: each path's file name).
+    public var source: String?
+    /// Worker threads (nil: all cores).
+    public var jobs: Int?
+    /// Reports larger than this many UTF-8 bytes are skipped with a warning.
+    public var maxReportBytes = 1 << 20
+
+    /// Options for mining `paths` with the defaults.
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// What `mine` did: the miner's counts (the JSON), and what the text report names.
+public struct MineResult: Encodable, Sendable {
+    /// The counts.
+    public var summary: MiningSummary
+    /// Worker threads used.
+    public var jobs: Int
+    /// The rule set's version.
+    public var ruleSetVersion: String
+    /// The scheme's labels, in rule order.
+    public var labels: [String]
+
+    /// Encodes as the summary alone (the JSON `triage mine --json` has always printed).
+    public func encode(to encoder: Encoder) throws { try summary.encode(to: encoder) }
+}
+
+extension Workspace {
+    /// Mines weak labels from report archives into the corpus: idempotent, resumable, bad inputs
+    /// warned about and counted (`summary.bad`), cancellation after the batch being written.
+    public func mine(_ options: MineOptions, context: JobContext = .silent) throws -> MineResult {
+        if let jobs = options.jobs, jobs < 1 { throw TriageError(.unusable, "jobs must be at least 1") }
+        guard options.maxReportBytes >= 1 else { throw TriageError(.unusable, "the report size limit must be positive") }
+        let rules = try options.rules.load()
+        let folder = try options.rules.rulesFolder()
+        let store = try corpus()
+        var reader = ReaderOptions()
+        reader.format = options.format
+        reader.textColumn = options.textColumn
+        reader.idColumn = options.idColumn
+        reader.codesColumn = options.codesColumn
+        reader.maxReportBytes = options.maxReportBytes
+        let miner = Miner(rules: rules, sections: options.sections, corpus: store,
+                          jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        miner.maxReportBytes = options.maxReportBytes
+        do {
+            if let path = RuleSet.mappingFile("mesh", scheme: rules.scheme, rulesFolder: folder) {
+                miner.meshMapping = try LabelMapping.load(path, kind: .meshTerm, labels: rules.labels)
+            }
+            if let path = RuleSet.mappingFile("icd10cm", scheme: rules.scheme, rulesFolder: folder) {
+                miner.icdMapping = try LabelMapping.load(path, kind: .icdRange, labels: rules.labels)
+            }
+        } catch {
+            throw TriageError(error)
+        }
+        miner.warn = { context.warn($0) }
+        let meter = ProgressMeter(context, stage: "mining", unit: "reports", interval: 0.5)
+        miner.progress = { meter.update(done: $0, total: nil) }
+        miner.shouldStop = { context.isCancelled() }
+        let summary: MiningSummary
+        do { summary = try miner.mine(paths: options.paths, reader: ReportReader(options: reader), source: options.source) } catch {
+            throw TriageError(error)
+        }
+        meter.finish(done: summary.reports, total: nil)
+        if summary.interrupted {
+            context.warn("interrupted: \(summary.reports) reports stored; run the same command again to resume")
+        }
+        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: rules.version, labels: rules.labels)
+    }
+}

@@ -1,0 +1,68 @@
+import Corpus
+import Foundation
+import Genomics
+import Models
+
+/// Options of `train resistance`.
+public struct TrainResistanceOptions: Codable, Sendable {
+    /// The isolate tables (both, or neither for the corpus's isolates).
+    public var phenotypes: String?, genotypes: String?
+    /// The model folder to write.
+    public var output: String
+    /// Most epochs (early stopping on validation loss, patience 3).
+    public var epochs = 20
+    /// Keep variants seen in at least this many training isolates.
+    public var minCount = 3
+    /// Ignore variants in fewer than this fraction of reads.
+    public var minFraction = 0.25
+    /// Seed of the weights and shuffling.
+    public var seed: UInt64 = 1
+
+    /// Options training on the corpus's isolates into `output`.
+    public init(output: String) { self.output = output }
+}
+
+/// What `train resistance` produced: split sizes, features, time, and per-drug test metrics.
+public struct TrainResistanceResult: Codable, Sendable, TextReport {
+    public var model: String
+    public var train: Int, validation: Int, test: Int, features: Int
+    public var seconds: Double
+    public var drugs: [DrugMetrics]
+
+    /// One line of sizes, then the test table.
+    public var text: String {
+        "model \(model): \(features) features, isolates \(train) train / \(validation) validation / \(test) test, \(String(format: "%.0f", seconds)) s\n"
+            + TBEvaluation.table(drugs)
+    }
+}
+
+extension Workspace {
+    /// Trains the multitask TB resistance model (wide & deep over variant tokens), saves it with its
+    /// test metrics and registers it.
+    public func trainResistance(_ options: TrainResistanceOptions, context: JobContext = .silent) throws -> TrainResistanceResult {
+        let (genotypes, phenotypes) = try TBDataOptions.isolateTables(phenotypes: options.phenotypes, genotypes: options.genotypes,
+                                                                     workspace: self, context: context)
+        let (model, report) = ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes,
+                                                    minimumFraction: options.minFraction, minimumCount: options.minCount,
+                                                    epochs: options.epochs, seed: options.seed) { context.note($0) }
+        var metrics: [String: Double] = ["seconds": report.seconds, "features": Double(report.features)]
+        for m in report.testMetrics { if let auc = m.auc { metrics["auc." + m.drug] = auc } }
+        let url = URL(fileURLWithPath: options.output)
+        do { try model.save(to: url, metrics: metrics) } catch { throw TriageError(error) }
+        // Trained from files alone, the model is registered only where a corpus is in use.
+        if options.phenotypes == nil || hasCorpus {
+            try register(RegisteredModel(
+            name: url.lastPathComponent, kind: .resistance, task: "tb-resistance", file: url.standardizedFileURL.path,
+            metrics: metrics,
+            training: TrainingData(source: options.phenotypes.map { "isolates of \($0)" } ?? "the corpus's isolates",
+                                   architecture: "wdnn", trainExamples: report.train, validationExamples: report.validation,
+                                   testExamples: report.test, labels: model.drugs,
+                                   settings: ["epochs": "\(options.epochs)", "minCount": "\(options.minCount)",
+                                              "minFraction": "\(options.minFraction)", "seed": "\(options.seed)"])))
+        } else {
+            context.note("model not registered: no corpus at \(corpusPath) (pass --db to register it)")
+        }
+        return TrainResistanceResult(model: options.output, train: report.train, validation: report.validation, test: report.test,
+                                     features: report.features, seconds: report.seconds, drugs: report.testMetrics)
+    }
+}

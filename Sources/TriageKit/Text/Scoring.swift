@@ -1,0 +1,91 @@
+import Foundation
+import Models
+
+/// Options of `score`: a text model and the texts it ranks.
+public struct ScoreOptions: Codable, Sendable {
+    /// The text model (written by `train text`).
+    public var model: String
+    /// Texts given directly (ids 1, 2, ...).
+    public var texts: [String] = []
+    /// Or a file of texts: one per line, or a CSV when `textColumn` is given (`-` = standard input).
+    public var file: String?
+    /// The CSV column holding the text.
+    public var textColumn: String?
+    /// The CSV column holding an id to report instead of the row number.
+    public var idColumn: String?
+    /// How many classes to list per text.
+    public var top = 5
+    /// Name the words that moved the top prediction most.
+    public var explain = false
+
+    /// Options scoring `texts` with `model`.
+    public init(model: String, texts: [String] = []) {
+        self.model = model
+        self.texts = texts
+    }
+}
+
+/// One scored text, in input order.
+public struct ScoredText: Sendable {
+    /// Its row (line) number or id column value.
+    public var id: ScoreID
+    public var result: TextScoring.Result
+    /// The object `score --json` prints for it (one line).
+    public var json: String { TextScoring.json(id: id, result: result) }
+}
+
+/// What `score` did besides the scores.
+public struct ScoreSummary: Codable, Sendable {
+    /// Texts read, scored, warned about and not scorable (empty).
+    public var texts: Int, scored: Int, warned: Int, failed: Int
+    public var seconds: Double
+}
+
+extension Workspace {
+    /// Ranks the classes of free-text case vignettes; `emit` receives every text's result in input order.
+    public func score(_ options: ScoreOptions, context: JobContext = .silent, emit: (ScoredText) throws -> Void) throws -> ScoreSummary {
+        guard options.top >= 1 else { throw TriageError(.unusable, "the number of classes to list must be at least 1") }
+        let classifier: TextClassifier
+        do { classifier = try TextClassifier.load(from: options.model) } catch { throw TriageError(error) }
+        let inputs = try readScoreInputs(options, context: context)
+        let started = Date()
+        let results = TextScoring.score(inputs.map(\.text), with: classifier, top: options.top, explain: options.explain)
+        var summary = ScoreSummary(texts: inputs.count, scored: 0, warned: 0, failed: 0, seconds: 0)
+        for (input, result) in zip(inputs, results) {
+            if result.error != nil { summary.failed += 1 } else { summary.scored += 1 }
+            if result.warning != nil { summary.warned += 1 }
+            try emit(ScoredText(id: input.id, result: result))
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    /// The texts of the options: given directly, else the file's lines or CSV rows.
+    private func readScoreInputs(_ options: ScoreOptions, context: JobContext) throws -> [(id: ScoreID, text: String)] {
+        if !options.texts.isEmpty { return options.texts.enumerated().map { (.row($0.offset + 1), $0.element) } }
+        guard let path = options.file else { throw TriageError(.unusable, "no text to score: give a text or a file of texts") }
+        let name = path == "-" ? "<stdin>" : path
+        do {
+            let bytes = try TextFile.readBytes(path: path)
+            if let textColumn = options.textColumn {
+                let table = try CSVTable.parse(bytes, path: name)
+                let rows = try TextCorpus.examples(from: table, textColumn: textColumn, labelColumn: nil, idColumn: options.idColumn)
+                for message in rows.skipped { context.warn(message) }
+                if rows.examples.isEmpty { throw TriageError(.unusable, "no rows to score", file: name) }
+                return rows.examples.map { (options.idColumn == nil ? .row(Int($0.id) ?? 0) : .name($0.id), $0.text) }
+            }
+            var inputs: [(id: ScoreID, text: String)] = []
+            var line = 0
+            for raw in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+                line += 1
+                let text = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+                if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                inputs.append((.row(line), text))
+            }
+            if inputs.isEmpty { throw TriageError(.unusable, "the file has no texts (no non-blank lines)", file: name) }
+            return inputs
+        } catch {
+            throw TriageError(error)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Corpus
+import Foundation
+import Genomics
+import Mining
+import Models
+import Vision
+
+/// Why a job could not do what was asked, in words a user can act on, with the file and line
+/// it is about when there is one.
+public struct TriageError: Error, CustomStringConvertible, Sendable, Codable, Equatable {
+    /// What kind of failure: front ends map it to an exit code or an HTTP status.
+    public enum Kind: String, Sendable, Codable {
+        /// An input, model, rule set, corpus or option that cannot be used: nothing was done (exit 2).
+        case unusable
+        /// The job ran but found nothing to do or could not finish all of it (exit 1).
+        case failed
+    }
+
+    /// The kind.
+    public var kind: Kind
+    /// The message, without the file and line.
+    public var message: String
+    /// The file the error is about, when there is one.
+    public var file: String?
+    /// The 1-based line in that file, when there is one.
+    public var line: Int?
+
+    /// An error of `kind`.
+    public init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    /// `file:line: message`, `file: message`, or the message.
+    public var description: String {
+        switch (file, line) {
+        case let (file?, line?): return "\(file):\(line): \(message)"
+        case let (file?, nil): return "\(file): \(message)"
+        default: return message
+        }
+    }
+
+    /// The error a library threw, as a `TriageError` (its file and line kept where the library names them).
+    public init(_ error: Error, kind: Kind = .unusable) {
+        switch error {
+        case let error as TriageError:
+            self = error
+        case let error as GenomicsError:
+            self.init(kind, error.reason, file: error.file, line: error.line)
+        case let error as RuleError:
+            self.init(kind, error.reason, file: error.file, line: error.line)
+        case let error as CSVError:
+            self.init(kind, error.reason, file: error.path, line: error.line)
+        default:
+            self.init(kind, "\(error)")
+        }
+    }
+}

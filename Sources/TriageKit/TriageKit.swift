@@ -1,0 +1,56 @@
+import Corpus
+import Foundation
+
+/// The application API of Triage: one function per job the CLI (and the server) offers.
+///
+/// Each job takes typed, `Codable` options and returns a `Codable` result (what `--json`
+/// prints), reports progress through the `JobContext`'s event handler (never by writing to
+/// stderr), and throws `TriageError` (a message, and file:line where it applies). Front ends
+/// parse, call and render: `TriageCLI` renders `text` or JSON, the server will render HTML.
+public enum TriageKit {
+    /// The version every front end reports.
+    public static let version = "0.1.0"
+}
+
+/// Where a job's corpus is and the shared state of front ends: the corpus is opened on first use,
+/// so jobs that do not need it (resist, score) never create `triage.sqlite`.
+public final class Workspace: @unchecked Sendable {
+    /// The corpus path: explicit, else `$TRIAGE_DB`, else `triage.sqlite`.
+    public let corpusPath: String
+    /// True when the path was chosen (`--db`, `$TRIAGE_DB`, an open corpus), not the default.
+    public let corpusChosen: Bool
+    private let lock = NSLock()
+    private var opened: Corpus?
+
+    /// A workspace on the corpus at `corpusPath` (nil: `$TRIAGE_DB`, else `triage.sqlite`).
+    public init(corpusPath: String? = nil) {
+        self.corpusPath = Corpus.resolvePath(corpusPath)
+        corpusChosen = self.corpusPath != Corpus.defaultPath || corpusPath != nil
+    }
+
+    /// A workspace on an open corpus.
+    public init(corpus: Corpus) {
+        corpusPath = corpus.path
+        corpusChosen = true
+        opened = corpus
+    }
+
+    /// True when a job that can run without a corpus should use it: one was chosen, or the default exists.
+    public var hasCorpus: Bool {
+        corpusChosen || FileManager.default.fileExists(atPath: corpusPath)
+    }
+
+    /// The corpus, opened (and migrated) on first use.
+    public func corpus() throws -> Corpus {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        do {
+            let corpus = try Corpus(path: corpusPath)
+            opened = corpus
+            return corpus
+        } catch {
+            throw TriageError(error)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// What the readers see in an image file: format, size, channels, bit depth, value range, and the
+/// DICOM attributes that decide how it is displayed and linked (`triage images info`).
+public struct ImageDescription: Codable, Sendable, Equatable {
+    public var file: String
+    /// png, pgm, ppm, dicom, npy, npz, or unknown.
+    public var format: String
+    public var width: Int?, height: Int?, channels: Int?, bitDepth: Int?
+    /// The smallest and largest pixel value (after a DICOM rescale).
+    public var min: Float?, max: Float?
+    /// For `.npz`: each array's shape.
+    public var arrays: [String: [Int]]?
+    public var transferSyntax: String?, windowCenter: Double?, windowWidth: Double?
+    public var rescaleSlope: Double?, rescaleIntercept: Double?, accessionNumber: String?, studyInstanceUID: String?
+
+    /// A description with only the file and format filled in.
+    public init(file: String, format: String) {
+        self.file = file
+        self.format = format
+    }
+
+    /// Reads `file` and describes it; throws `ImageError` naming the file when it cannot be read.
+    public static func of(_ file: String) throws -> ImageDescription {
+        if file.lowercased().hasSuffix(".npz") {
+            let npz = try NPZFile(path: file)
+            var d = ImageDescription(file: file, format: "npz")
+            var arrays: [String: [Int]] = [:]
+            for key in npz.keys { arrays[key] = try npz.array(key).shape }
+            d.arrays = arrays
+            return d
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ImageError(file: file, "no such file, or it cannot be read")
+        }
+        let format = ImageFile.format(of: data)
+        var d = ImageDescription(file: file, format: format?.rawValue ?? "unknown")
+        if format == .dicom {
+            let dicom = try DICOMImage.read(data, origin: file)
+            d.transferSyntax = dicom.transferSyntax
+            d.windowCenter = dicom.windowCenter
+            d.windowWidth = dicom.windowWidth
+            d.rescaleSlope = dicom.rescaleSlope
+            d.rescaleIntercept = dicom.rescaleIntercept
+            d.accessionNumber = dicom.accessionNumber
+            d.studyInstanceUID = dicom.studyInstanceUID
+            (d.width, d.height, d.channels, d.bitDepth) = (dicom.columns, dicom.rows, 1, dicom.bitsStored)
+            (d.min, d.max) = (dicom.values.pixels.min(), dicom.values.pixels.max())
+            return d
+        }
+        let image = try ImageFile.decode(data, origin: file)
+        (d.width, d.height, d.channels, d.bitDepth) = (image.width, image.height, image.channels, image.bitDepth)
+        let values: [Float]
+        switch image {
+        case .uint8(let i): values = i.floats().pixels
+        case .uint16(let i): values = i.floats().pixels
+        case .float(let i): values = i.pixels
+        }
+        (d.min, d.max) = (values.min(), values.max())
+        return d
+    }
+}
