@@ -46,6 +46,9 @@ let package = Package(
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI"]),
+        .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "TestSupport"], exclude: ["Help"]),
+        .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
+        // Shared by every test target: where the data is, temporary corpora, the one assertClose.
+        .target(name: "TestSupport", dependencies: ["Corpus"], path: "Tests/TestSupport"),
     ]
 )

@@ -1,0 +1,90 @@
+import Corpus
+import Foundation
+import XCTest
+
+/// Where the tests find things: the package root, its rules, the shared real data.
+public enum TestPaths {
+    /// The package root (two folders above this file's folder).
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    /// `corpora/rules`.
+    public static let rules = root.appendingPathComponent("corpora/rules").path
+    /// `../shared/data` beside the package.
+    public static let sharedData = root.deletingLastPathComponent().appendingPathComponent("shared/data").path
+
+    /// A file of the project itself (e.g. `corpora/tb/example.vcf`).
+    public static func project(_ relative: String) -> String {
+        root.appendingPathComponent(relative).path
+    }
+
+    /// A real data file of `../shared/data`, or an `XCTSkip` that says it is absent.
+    public static func shared(_ relative: String) throws -> String {
+        let path = (sharedData as NSString).appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(relative) is not in ../shared/data (the shared real data is not on this machine; see DEVELOPERS.md, Data)")
+        }
+        return path
+    }
+}
+
+/// A fresh folder under the system's temporary folder, removed by `remove()`.
+public struct TemporaryFolder {
+    /// Its path.
+    public let path: String
+
+    /// Creates a folder named after `prefix` and a UUID.
+    public init(_ prefix: String = "triage-tests") throws {
+        path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// A path inside the folder.
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Writes `text` to a file of the folder and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String {
+        let target = file(name)
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+
+    /// A new corpus in the folder.
+    public func corpus(_ name: String = "triage.sqlite") throws -> Corpus { try Corpus(path: file(name)) }
+
+    /// Deletes the folder (permissions restored first).
+    public func remove() {
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// The one approximate-equality check of the test suite: |a - e| <= atol + rtol * |e| element-wise.
+///
+/// Tolerances used across the suite:
+/// - golden values against PyTorch (float32 on both sides, different summation orders and our
+///   polynomial exp): rtol 1e-4, atol 1e-5 (the defaults);
+/// - finite-difference gradient checks (float32 central differences, step 1e-2 or 1e-3): rtol 2e-2, atol 2e-3;
+/// - metrics against scikit-learn or textbook values (Double): rtol 0, atol 1e-9 unless the reference is rounded.
+public func assertClose<T: BinaryFloatingPoint>(_ actual: [T], _ expected: [T], rtol: T = 1e-4, atol: T = 1e-5,
+                                                _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(message): \(actual.count) values, expected \(expected.count)", file: file, line: line)
+    var worst = 0, worstExcess: T = 0, failures = 0
+    for i in 0..<min(actual.count, expected.count) {
+        let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
+        if excess > 0 || actual[i].isNaN {
+            failures += 1
+            if excess > worstExcess || actual[i].isNaN { worstExcess = excess; worst = i }
+        }
+    }
+    if failures > 0 {
+        XCTFail("\(message): \(failures) of \(actual.count) values differ; worst at \(worst): got \(actual[worst]), expected \(expected[worst])",
+                file: file, line: line)
+    }
+}
+
+/// `assertClose` for one value.
+public func assertClose<T: BinaryFloatingPoint>(_ actual: T, _ expected: T, rtol: T = 1e-4, atol: T = 1e-5,
+                                                _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    assertClose([actual], [expected], rtol: rtol, atol: atol, message, file: file, line: line)
+}
