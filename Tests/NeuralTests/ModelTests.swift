@@ -7,6 +7,7 @@ final class ModelTests: XCTestCase {
     /// One of every layer, so each config round-trips through JSON and rebuilds the same shapes.
     func allLayers() -> [Layer] {
         [Dense(inputSize: 3, outputSize: 2), Embedding(vocabularySize: 10, dimension: 4, paddingIndex: 0),
+         BagEmbedding(rows: 12, dimension: 4, idsPerPosition: 3),
          Conv1D(inputChannels: 2, filters: 3, kernelSize: 3, stride: 2, padding: .same, dilation: 2),
          Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (1, 2), padding: .same),
          Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), activation: .relu),
