@@ -127,7 +127,25 @@ struct TrainImage: ParsableCommand {
             if data.unreadable.count > 10 { Console.warning("skipped \(data.unreadable.count - 10) more unreadable images") }
             Console.note("task \(task): \(data.images.count) images, labels \(data.observations.joined(separator: ", "))"
                          + (data.isMultiClass ? " (multi-class)" : " (multi-label)"))
-            (classifier, report) = try ImageTrainer.train(data, options: options)
+            let epochs = epochs, patience = patience
+            (classifier, report) = try ImageTrainer.train(data, options: options) { event in
+                switch event {
+                case let .member(member, of: count):
+                    Console.note("member \(member) of \(count)")
+                case let .epoch(r, isBest, kept, stopsEarly):
+                    Console.note(String(format: "epoch %d/%d  loss %.4f  val AUC %@  ACC %.3f  %.0f images/s%@",
+                                        r.epoch, epochs, r.loss, r.validationAUC.map { String(format: "%.3f", $0) } ?? "-",
+                                        r.validationAccuracy, r.samplesPerSecond, isBest ? "  *" : ""))
+                    if stopsEarly { Console.note("early stop: no better validation AUC for \(patience) epochs; keeping epoch \(kept)") }
+                case let .calibrated(slope, intercept):
+                    Console.note(String(format: "calibration on validation: slope %.3f, intercept %.3f (0.5 now means %.3f before)",
+                                        slope, intercept, 1 / (1 + expf(intercept / slope))))
+                case .calibrationSkipped(.notBinary(let labels)):
+                    Console.note("calibration skipped: --calibrate applies to tasks with two classes; this one has \(labels)")
+                case .calibrationSkipped(.noFit):
+                    Console.note("calibration skipped: the validation images do not support a fit")
+                }
+            }
             try classifier.save(to: URL(fileURLWithPath: output))
         } catch {
             Console.error("\(error)")

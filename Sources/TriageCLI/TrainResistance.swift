@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Genomics
 import Models
+import Neural
 
 /// `triage train resistance`: one multitask model over all drugs from the isolate tables.
 struct TrainResistance: ParsableCommand {
@@ -47,9 +48,29 @@ struct TrainResistance: ParsableCommand {
     func run() throws {
         let (genotypeTable, phenotypeTable) = try IsolateTables.load(
             phenotypes: phenotypes, genotypes: genotypes, corpus: corpus)
-        let (model, report) = ResistanceModel.train(genotypes: genotypeTable, phenotypes: phenotypeTable,
-                                                    minimumFraction: minFraction, minimumCount: minCount,
-                                                    epochs: epochs, seed: seed) { Console.note($0) }
+        let epochs = epochs
+        var shownEpoch = 0, shownAt = 0.0
+        let (model, report) = ResistanceModel.train(
+            genotypes: genotypeTable, phenotypes: phenotypeTable, minimumFraction: minFraction, minimumCount: minCount,
+            epochs: epochs, seed: seed,
+            onEpoch: { e in
+                let v = e.validationLoss.map { String(format: "  val loss %.4f", $0) } ?? ""
+                Console.note(String(format: "epoch %d/%d  loss %.4f%@  %.0f samples/s  lr %.2g",
+                                    e.epoch, epochs, e.trainLoss, v, e.samplesPerSecond, e.learningRate))
+                if e.stopsEarly {
+                    Console.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
+                }
+            },
+            onProgress: { p in
+                // At most one line a second inside an epoch: items/s and ETA.
+                if p.epoch != shownEpoch { shownEpoch = p.epoch; shownAt = 0 }
+                guard p.seconds - shownAt > 1 else { return }
+                shownAt = p.seconds
+                let rate = Double(p.done) / p.seconds
+                Console.note(String(format: "epoch %d/%d  %d/%d  loss %.4f  %.0f samples/s  ETA %.0fs", p.epoch, epochs,
+                                    p.done, p.total, p.loss, rate, Double(p.total - p.done) / Swift.max(rate, 1e-9)))
+            })
+        Console.note(String(format: "trained in %.0f s", report.seconds))
         var metrics: [String: Double] = ["seconds": report.seconds, "features": Double(report.features)]
         for m in report.testMetrics { if let auc = m.auc { metrics["auc." + m.drug] = auc } }
         try model.save(to: URL(fileURLWithPath: output), metrics: metrics)
