@@ -2,9 +2,10 @@
 import PackageDescription
 
 // One target per concern; dependencies point one way:
-// CBLAS, CNeuralKernels <- Neural (the engine) <- Models;
+// CBLAS, CNeuralKernels <- Neural (the engine, its one training loop `Trainer.fit`) <- Models;
+// Neural <- EngineBench (the engine's throughput and sgemm benchmarks, `triage bench`);
 // CZlib <- Archives (gzip, tar, zip); CLibXML2, CPNG: one importing file each in Mining, Vision;
-// Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models <- TriageCLI (executable `triage`).
+// Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models, EngineBench <- TriageCLI (executable `triage`).
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "EngineBench", dependencies: ["Neural"], exclude: ["README.md"]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives"]),
         .target(name: "Genomics", dependencies: ["Corpus", "Archives"], exclude: ["README.md"]),
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives"]),
         .target(name: "TriageKit", dependencies: ["Models", "Neural", "Corpus", "Mining", "Genomics", "Vision"]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "TriageKit", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            "TriageKit", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),

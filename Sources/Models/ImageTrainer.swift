@@ -36,8 +36,6 @@ public struct ImageTrainingOptions: Codable, Sendable {
     public var ensemble = 1
     /// Binary tasks: fit Platt scaling on the validation images (`ImagePreprocessing.calibration`).
     public var calibrate = false
-    /// Progress lines on stderr.
-    public var verbose = true
 
     /// Default options.
     public init() {}
@@ -50,6 +48,27 @@ public struct ImageEpochRecord: Codable, Sendable {
     public var validationAUC: Double?
     public var validationAccuracy: Double
     public var samplesPerSecond: Double
+}
+
+/// What image training tells its caller while it runs (it writes nothing itself).
+public enum ImageTrainingEvent: Sendable {
+    /// Ensemble member `member` (1-based) of `of` starts training.
+    case member(Int, of: Int)
+    /// An epoch ended: its record, whether it is the best so far (its weights are kept), the
+    /// epoch kept so far, and whether patience ran out and this member stops here.
+    case epoch(ImageEpochRecord, isBest: Bool, keptEpoch: Int, stopsEarly: Bool)
+    /// Platt scaling was fitted on the validation images.
+    case calibrated(slope: Float, intercept: Float)
+    /// Calibration was asked for and not done.
+    case calibrationSkipped(CalibrationSkip)
+
+    /// Why calibration was not done.
+    public enum CalibrationSkip: Sendable {
+        /// It applies to tasks with two classes; this one has `labels` ("several labels", "3 classes").
+        case notBinary(labels: String)
+        /// The validation images do not support a fit (a class is missing, or no positive slope).
+        case noFit
+    }
 }
 
 /// What `ImageTrainer.train` reports.
@@ -78,8 +97,10 @@ public enum ImageTrainer {
     }
 
     /// Trains a classifier on `data` (splits from the corpus; a validation split is held out of train
-    /// when there is none) and reports validation and test metrics of the best epoch.
-    public static func train(_ data: ImageTaskData, options: ImageTrainingOptions) throws -> (ImageClassifier, ImageTrainingReport) {
+    /// when there is none) and reports validation and test metrics of the best epoch; `progress`
+    /// hears of each member, epoch and the calibration.
+    public static func train(_ data: ImageTaskData, options: ImageTrainingOptions,
+                             progress: (ImageTrainingEvent) -> Void = { _ in }) throws -> (ImageClassifier, ImageTrainingReport) {
         let started = Date()
         let multiLabel = !data.isMultiClass
         let labels = data.observations
@@ -89,7 +110,9 @@ public enum ImageTrainer {
         var widths: [Int: Int] = [:]
         for image in data.images where image.split != .test { widths[image.image.width, default: 0] += 1 }
         let size = options.size ?? widths.max { $0.value < $1.value }?.key ?? 28
-        guard size >= 8 && size <= 512 else { throw ImageModelError("image size \(size) is outside 8...512; pass --size") }
+        guard size >= 8 && size <= 512 else {
+            throw ImageModelError("image size \(size) is outside 8...512; set the input size (8 to 512 pixels)")
+        }
         var prep = ImagePreprocessing(width: size, height: size, channels: channels, zooms: options.zooms,
                                       flipAveraging: options.flipAveraging)
 
@@ -110,7 +133,7 @@ public enum ImageTrainer {
             // Hold out a seeded 10% of the training images.
             var rng = SplitMix64(seed: options.seed &+ 99)
             var order = Array(pool.indices)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            rng.shuffle(&order)
             let held = Set(order.prefix(max(1, pool.count / 10)))
             for (i, item) in pool.enumerated() {
                 if held.contains(i) { validation.bases.append(item.0); validation.labels.append(item.1) }
@@ -179,47 +202,44 @@ public enum ImageTrainer {
             if let initModel = options.initModel {
                 let start = try ImageClassifier.load(from: initModel)
                 guard start.preprocessing.inputChannels == prep.inputChannels else {
-                    throw ImageModelError("--init model takes \(start.preprocessing.inputChannels) input channels, this task needs \(prep.inputChannels) (match --zooms)")
+                    throw ImageModelError("the initial model takes \(start.preprocessing.inputChannels) input channels, this task needs \(prep.inputChannels) (match the zoom levels)")
                 }
                 transferred = ImageNetwork.transfer(from: start.model, to: graph).count
                 guard transferred > 0 else {
-                    throw ImageModelError("--init model shares no weights with a \(network.architecture.rawValue) network of width \(network.width); use the same --arch and --width (and no --ensemble)")
+                    throw ImageModelError("the initial model shares no weights with a \(network.architecture.rawValue) network of width \(network.width); start from a model of the same architecture and width (and train one network, not an ensemble)")
                 }
                 frozen = ImageNetwork.freeze(graph, blocks: options.freeze)
             }
-            if options.verbose && options.ensemble > 1 {
-                FileHandle.standardError.write(Data("member \(member + 1) of \(options.ensemble)\n".utf8))
-            }
+            if options.ensemble > 1 { progress(.member(member + 1, of: options.ensemble)) }
             let probe = ImageClassifier(model: graph, preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
             let (records, bestEpoch) = fit(probe, graph: graph, source: source, validation: validation, loss: loss,
-                                          options: options, seed: seed)
+                                          options: options, seed: seed, progress: progress)
             history += records
             bestEpochs.append(bestEpoch)
             members.append(graph)
         }
         let classifier = ImageClassifier(model: members.count > 1 ? ImageNetwork.ensemble(members, configuration: network) : members[0],
                                          preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
-        if options.calibrate && (multiLabel || labels.count != 2) && options.verbose {
-            FileHandle.standardError.write(Data("calibration skipped: --calibrate applies to tasks with two classes; this one has \(multiLabel ? "several labels" : "\(labels.count) classes")\n".utf8))
+        if options.calibrate && (multiLabel || labels.count != 2) {
+            progress(.calibrationSkipped(.notBinary(labels: multiLabel ? "several labels" : "\(labels.count) classes")))
         }
         if options.calibrate && !multiLabel && labels.count == 2 {
             let p = classifier.probabilities(bases: validation.bases).map { $0[1] }
             let fit = ImageClassifier.fitPlatt(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
-            if let fit { classifier.preprocessing.calibration = [fit.slope, fit.intercept] }
-            if options.verbose {
-                let line = fit.map { String(format: "calibration on validation: slope %.3f, intercept %.3f (0.5 now means %.3f before)\n",
-                                            $0.slope, $0.intercept, 1 / (1 + expf($0.intercept / $0.slope))) }
-                    ?? "calibration skipped: the validation images do not support a fit\n"
-                FileHandle.standardError.write(Data(line.utf8))
+            if let fit {
+                classifier.preprocessing.calibration = [fit.slope, fit.intercept]
+                progress(.calibrated(slope: fit.slope, intercept: fit.intercept))
+            } else {
+                progress(.calibrationSkipped(.noFit))
             }
         }
         let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
         let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)
-        var metrics: [String: Double] = ["validation_accuracy": validationMetrics.accuracy]
-        if let auc = validationMetrics.auc { metrics["validation_auc"] = auc }
+        var metrics: [String: Double] = ["validationAccuracy": validationMetrics.accuracy]
+        if let auc = validationMetrics.auc { metrics["validationAUC"] = auc }
         if let testMetrics {
-            metrics["test_accuracy"] = testMetrics.accuracy
-            if let auc = testMetrics.auc { metrics["test_auc"] = auc }
+            metrics["testAccuracy"] = testMetrics.accuracy
+            if let auc = testMetrics.auc { metrics["testAUC"] = auc }
         }
         classifier.metrics = metrics
         let report = ImageTrainingReport(
@@ -230,62 +250,38 @@ public enum ImageTrainer {
         return (classifier, report)
     }
 
-    /// Trains one network with AdamW, a warm-up and cosine schedule, and early stopping on validation AUC;
-    /// restores the best epoch's weights and returns the epoch records and the kept epoch.
+    /// Trains one network with `Trainer.fit`: AdamW, one warm-up epoch then cosine decay to 1% of
+    /// the rate, a trailing batch of one image skipped (BatchNorm), early stopping on the validation
+    /// AUC (accuracy when AUC is undefined) scored as the classifier scores (flip averaging
+    /// included), strictly better only; restores the best epoch's weights and returns the epoch
+    /// records and the kept epoch.
     static func fit(_ probe: ImageClassifier, graph: Graph, source: ImageBatchSource, validation: Split, loss: Loss,
-                    options: ImageTrainingOptions, seed: UInt64) -> ([ImageEpochRecord], Int) {
+                    options: ImageTrainingOptions, seed: UInt64,
+                    progress: (ImageTrainingEvent) -> Void) -> ([ImageEpochRecord], Int) {
         let stepsPerEpoch = (source.count + options.batchSize - 1) / options.batchSize
         let totalSteps = max(stepsPerEpoch * options.epochs, 1)
         let optimizer = Adam.adamW(learningRate: options.learningRate, weightDecay: options.weightDecay)
         let trainer = Trainer(model: graph, loss: loss, optimizer: optimizer,
-                              options: .init(epochs: options.epochs, batchSize: options.batchSize, seed: seed,
+                              options: .init(epochs: options.epochs, batchSize: options.batchSize, seed: seed &+ 3,
+                                             patience: options.patience,
                                              schedule: .warmup(steps: stepsPerEpoch,
                                                                then: .cosine(total: max(totalSteps - stepsPerEpoch, 1),
                                                                              minimum: options.learningRate / 100)),
-                                             verbose: false))
-        let tracked = graph.namedParameters.map(\.1.value) + graph.namedBuffers.map(\.1.value)
-        var best: (auc: Double, epoch: Int, weights: [Tensor])?
-        var history: [ImageEpochRecord] = []
-        var rng = SplitMix64(seed: seed &+ 3)
-        var order = Array(0..<source.count)
-        for epoch in 1...max(options.epochs, 1) {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            let epochStart = Date()
-            var total = 0.0, seen = 0
-            var i = 0
-            while i < order.count {
-                let idx = Array(order[i..<min(i + options.batchSize, order.count)])
-                // A last batch of one image would give BatchNorm a zero variance: skip it this epoch.
-                if idx.count < 2 && i > 0 { break }
-                total += Double(trainer.step(source.batch(idx))) * Double(idx.count)
-                seen += idx.count
-                i += idx.count
-            }
-            let seconds = Date().timeIntervalSince(epochStart)
+                                             minimumBatchSize: 2,
+                                             monitor: .init("auc", better: .higher, otherwise: "accuracy")))
+        var records: [ImageEpochRecord] = []
+        let history = trainer.fit(source, validation: .custom { _ in
             let metrics = probe.evaluate(bases: validation.bases, labels: validation.labels)
-            let score = metrics.auc ?? metrics.accuracy
-            let improved = score > (best?.auc ?? -Double.infinity)
-            let record = ImageEpochRecord(epoch: epoch, loss: total / Double(max(seen, 1)), validationAUC: metrics.auc,
-                                          validationAccuracy: metrics.accuracy,
-                                          samplesPerSecond: Double(seen) / max(seconds, 1e-9))
-            history.append(record)
-            if options.verbose {
-                FileHandle.standardError.write(Data(String(
-                    format: "epoch %d/%d  loss %.4f  val AUC %@  ACC %.3f  %.0f images/s%@\n",
-                    epoch, options.epochs, record.loss, metrics.auc.map { String(format: "%.3f", $0) } ?? "-",
-                    metrics.accuracy, record.samplesPerSecond, improved ? "  *" : "").utf8))
-            }
-            if improved {
-                best = (score, epoch, tracked.map { $0.clone() })
-            } else if let patience = options.patience, let kept = best?.epoch, epoch - kept >= patience {
-                if options.verbose {
-                    FileHandle.standardError.write(Data("early stop: no better validation AUC for \(patience) epochs; keeping epoch \(kept)\n".utf8))
-                }
-                break
-            }
+            var scores = ["accuracy": metrics.accuracy]
+            if let auc = metrics.auc { scores["auc"] = auc }
+            return scores
+        }) { e in
+            let record = ImageEpochRecord(epoch: e.epoch, loss: e.trainLoss, validationAUC: e.metrics["auc"],
+                                          validationAccuracy: e.metrics["accuracy"] ?? 0, samplesPerSecond: e.samplesPerSecond)
+            records.append(record)
+            progress(.epoch(record, isBest: e.isBest, keptEpoch: e.bestEpoch, stopsEarly: e.stopsEarly))
         }
-        if let best { for (t, b) in zip(tracked, best.weights) { t.copy(from: b) } }
-        return (history, best?.epoch ?? 0)
+        return (records, history.last?.bestEpoch ?? 0)
     }
 }
 

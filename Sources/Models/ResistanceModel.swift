@@ -87,11 +87,16 @@ public final class ResistanceModel {
         public var seconds = 0.0
     }
 
-    /// Trains on the isolates of the training split, stops early on the validation split, chooses
-    /// each drug's threshold on validation (largest Youden J), and measures on the test split.
+    /// Early stopping: epochs without a lower validation loss before training stops.
+    public static let patience = 3
+
+    /// Trains on the isolates of the training split, stops early on the validation split's loss
+    /// (`patience`), chooses each drug's threshold on validation (largest Youden J), and measures
+    /// on the test split. `onEpoch` hears of every epoch, `onProgress` of every step.
     public static func train(genotypes: GenotypeTable, phenotypes: PhenotypeTable, minimumFraction: Double = 0.25,
                              minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1,
-                             progress: (String) -> Void = { _ in }) -> (ResistanceModel, Report) {
+                             onEpoch: (Trainer.Epoch) -> Void = { _ in },
+                             onProgress: ((Trainer.Progress) -> Void)? = nil) -> (ResistanceModel, Report) {
         let start = Date()
         var report = Report()
         let samples = genotypes.samples.filter { phenotypes.phenotypes[$0] != nil }
@@ -124,8 +129,8 @@ public final class ResistanceModel {
         let trainSet = model.dataset(train, genotypes: genotypes, phenotypes: phenotypes)
         let validationSet = model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)
         let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
-                              options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: 3))
-        trainer.fit(trainSet, validation: validationSet)
+                              options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: patience))
+        trainer.fit(trainSet, validation: .loss(validationSet), onEpoch: onEpoch, onProgress: onProgress)
         // Thresholds on validation.
         let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
         for drug in drugs {
@@ -140,7 +145,6 @@ public final class ResistanceModel {
         let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
         report.testMetrics = Metrics.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
         report.seconds = Date().timeIntervalSince(start)
-        progress(String(format: "trained in %.0f s", report.seconds))
         return (model, report)
     }
 

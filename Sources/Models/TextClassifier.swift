@@ -72,15 +72,15 @@ public final class TextClassifier {
         let k = classes.count
         var result = [[Float]](repeating: [], count: encoded.count)
         let order = encoded.indices.sorted { encoded[$0].tokens.count < encoded[$1].tokens.count }
-        let softmaxed = Tensor()
+        let softmaxed = Tensor(), ids = Tensor()
         var start = 0
         while start < order.count {
             let batch = Array(order[start..<min(order.count, start + max(1, batchSize))])
             start += batch.count
-            let (ids, steps, lengths) = TextClassifier.pack(batch.map { encoded[$0] }, idsPerPosition: preparation.idsPerPosition)
+            TextClassifier.pack(batch.map { encoded[$0] }, idsPerPosition: preparation.idsPerPosition, into: ids)
             var sum = [Float](repeating: 0, count: batch.count * k)
             for network in networks {
-                let logits = network.logits(ids: ids, batch: batch.count, steps: steps, lengths: lengths, training: false)
+                let logits = network.logits(ids, training: false)
                 softmax(logits, into: softmaxed)
                 for i in 0..<sum.count { sum[i] += softmaxed.pointer[i] }
             }
@@ -104,15 +104,17 @@ public final class TextClassifier {
     /// Sets the calibration power (see `Configuration.calibrationPower`).
     public func setCalibrationPower(_ power: Double?) { configuration.calibrationPower = power }
 
-    /// Packs encoded texts into one (B, T*S) id matrix, T = the longest text (at least 1).
-    static func pack(_ texts: [TextPreparation.Encoded], idsPerPosition s: Int) -> (ids: [Int32], steps: Int, lengths: [Int]) {
+    /// Packs encoded texts into `ids`: (B, T*S) ids as Float, 0-padded, T = the longest text (at
+    /// least 1), `lengths` the tokens of each text (at least 1), as `BagEmbedding` reads them.
+    static func pack(_ texts: [TextPreparation.Encoded], idsPerPosition s: Int, into ids: Tensor) {
         let steps = max(1, texts.map(\.tokens.count).max() ?? 1)
-        var ids = [Int32](repeating: 0, count: texts.count * steps * s)
+        ids.resize([texts.count, steps * s])
+        ids.zero()
         for (b, text) in texts.enumerated() {
-            let n = min(text.ids.count, steps * s)
-            for i in 0..<n { ids[b * steps * s + i] = text.ids[i] }
+            let row = ids.pointer + b * steps * s
+            for i in 0..<min(text.ids.count, steps * s) { row[i] = Float(text.ids[i]) }
         }
-        return (ids, steps, texts.map { max(1, $0.tokens.count) })
+        ids.lengths = texts.map { max(1, $0.tokens.count) }
     }
 
     /// The `top` most probable classes of a probability row, best first.

@@ -43,14 +43,18 @@ public struct TextNetworkConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// A text network: `TextEmbedding` in front of an engine graph. Layout: ids (B, T*S) -> logits (B, K).
+/// A text network: a `BagEmbedding` (the word and its hashed n-grams per position) in front of an
+/// engine body, joined in one engine `Graph` that `Trainer` trains. Layout: ids (B, T*S) -> logits (B, K).
 public final class TextNetwork {
     /// Its sizes.
     public let configuration: TextNetworkConfiguration
-    /// The word and n-gram embedding stage.
-    public let embedding: TextEmbedding
+    /// The word and n-gram embedding stage: (B, T*S) ids -> (B, T, D).
+    public let embedding: BagEmbedding
     /// The engine layers after the embedding: (B, T, D) -> (B, K).
     public let body: Layer
+    /// The whole network: graph nodes "embedding" then "body", so the weights are saved as
+    /// `embedding.weight` and `body.…`.
+    public let model: Graph
 
     /// A freshly initialised network; the same seed gives the same weights (nil: an empty embedding, to load weights into).
     public init(_ configuration: TextNetworkConfiguration, seed: UInt64?) throws {
@@ -59,7 +63,12 @@ public final class TextNetwork {
         guard c.idCount > 2, c.idsPerPosition >= 1, c.classes >= 2, c.dimension > 0 else {
             throw TextModelError("a text network needs a vocabulary, at least 2 classes and a positive embedding size")
         }
-        embedding = TextEmbedding(rows: c.idCount, dimension: c.dimension, idsPerPosition: c.idsPerPosition, seed: seed)
+        // Ids travel as Float (exact below 2^24).
+        guard c.idCount <= 1 << 24 else {
+            throw TextModelError("a text network holds at most 16,777,216 ids (words and n-gram buckets); this one needs \(c.idCount)")
+        }
+        embedding = seed.map { BagEmbedding(rows: c.idCount, dimension: c.dimension, idsPerPosition: c.idsPerPosition, seed: $0) }
+            ?? BagEmbedding.zeros(rows: c.idCount, dimension: c.dimension, idsPerPosition: c.idsPerPosition)
         WeightSeed.reset(to: (seed ?? 0) &+ 1)
         switch c.architecture {
         case .lstm:
@@ -89,32 +98,19 @@ public final class TextNetwork {
             graph.output(graph.add(Dense(inputSize: width, outputSize: c.classes), dropped, name: "classifier"))
             body = graph
         }
-        body.needsInputGradient = true
+        model = Graph()
+        let ids = model.input("ids")
+        model.add(body, model.add(embedding, ids, name: "embedding"), name: "body")
     }
 
     /// Every trainable tensor, embedding first.
-    public var parameters: [Parameter] { embedding.parameters + body.parameters }
+    public var parameters: [Parameter] { model.parameters }
 
     /// Every tensor with the name it is saved under.
-    public var namedParameters: [(String, Parameter)] {
-        [("embedding.weight", embedding.weight)] + body.namedParameters.map { ("body.\($0.0)", $0.1) }
-            + body.namedBuffers.map { ("body.\($0.0)", $0.1) }
-    }
+    public var namedParameters: [(String, Parameter)] { model.namedParameters + model.namedBuffers }
 
-    /// Logits (B, K) of a batch of encoded texts: `ids` holds B rows of T*S ids, `lengths` the tokens of each row.
-    public func logits(ids: [Int32], batch: Int, steps: Int, lengths: [Int], training: Bool) -> Tensor {
-        let x = embedding.forward(ids: ids, batch: batch, steps: steps, lengths: lengths)
-        return body.forward(x, training: training)
-    }
-
-    /// Back-propagates dLoss/dLogits of the last `logits` call into every parameter gradient.
-    public func backward(_ dLogits: Tensor) {
-        let dx = body.backward(dLogits)
-        embedding.backward(dx)
-    }
-
-    /// Sets every gradient to zero.
-    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+    /// Logits (B, K) of a batch of packed ids (`TextClassifier.pack`): (B, T*S) with `lengths` the tokens of each row.
+    public func logits(_ ids: Tensor, training: Bool) -> Tensor { model.forward(ids, training: training) }
 }
 
 /// Why a text model cannot be built, loaded or used, in words a user can act on.

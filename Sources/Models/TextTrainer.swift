@@ -141,11 +141,18 @@ public struct TextTrainer {
             let validation = TextTrainer.restrictWords(of: split.validation.map { encoded[$0] },
                                                        to: split.train.map { encoded[$0] },
                                                        idsPerPosition: preparation.idsPerPosition)
-            let outcome = fit(network, encoded: encoded, labels: labels, train: split.train,
-                              validation: split.validation, validationTexts: validation,
-                              seed: seed, member: member + 1, start: start, progress: progress)
+            let training = TextDataset(texts: split.train.map { encoded[$0] }, labels: split.train.map { labels[$0] },
+                                       idsPerPosition: preparation.idsPerPosition, wordDropout: s.wordDropout,
+                                       seed: seed ^ 0xD20_9D20)
+            // Validation batches of similar lengths pad less; the order does not change the metrics.
+            let byLength = validation.indices.sorted { validation[$0].tokens.count < validation[$1].tokens.count }
+            let validating = split.validation.isEmpty ? nil
+                : TextDataset(texts: byLength.map { validation[$0] }, labels: byLength.map { labels[split.validation[$0]] },
+                              idsPerPosition: preparation.idsPerPosition)
+            let bestEpoch = fit(network, train: training, validation: validating, seed: seed, member: member + 1,
+                                start: start, progress: progress)
             networks.append(network)
-            bestEpochs.append(Double(outcome.epoch))
+            bestEpochs.append(Double(bestEpoch))
             if !split.validation.isEmpty {
                 let single = TextClassifier(configuration: TextClassifier.Configuration(
                     task: task, labelSource: labelSource, classes: classes, preparation: preparation, network: config,
@@ -207,116 +214,64 @@ public struct TextTrainer {
         }
     }
 
-    /// Trains one network; keeps the weights of the epoch with the lowest validation loss.
-    private func fit(_ network: TextNetwork, encoded: [TextPreparation.Encoded], labels: [Int],
-                     train: [Int], validation: [Int], validationTexts: [TextPreparation.Encoded],
-                     seed: UInt64, member: Int, start: Date,
-                     progress: (EpochReport) -> Void) -> (loss: Double, accuracy: Double, epoch: Int) {
+    /// Trains one network with `Trainer.fit`: Adam, the global gradient norm clipped at 5, early
+    /// stopping on the unsmoothed validation cross-entropy (better by more than 1e-4); keeps the
+    /// best epoch's weights and returns its number (the last epoch without a validation).
+    private func fit(_ network: TextNetwork, train: TextDataset, validation: TextDataset?, seed: UInt64, member: Int,
+                     start: Date, progress: (EpochReport) -> Void) -> Int {
         let s = settings
-        let optimizer = Adam(learningRate: s.learningRate)
-        let loss = SoftmaxCrossEntropy(labelSmoothing: s.labelSmoothing)
-        let parameters = network.parameters
-        let bodyParameters = network.body.parameters
-        var step = 0
-        var rng = SplitMix64(seed: seed ^ 0xBA7C_4E5)
-        let perPosition = network.configuration.idsPerPosition
-        var best: (loss: Double, accuracy: Double, epoch: Int) = (.infinity, 0, 0)
-        var bestWeights: [[Float]] = []
-        var sinceBest = 0
-        var order = train
-        let targets = Tensor()
-        for epoch in 1...s.epochs {
-            let epochStart = Date()
-            order.shuffle(using: &rng)
-            var total = 0.0, seen = 0
-            var i = 0
-            while i < order.count {
-                let batch = Array(order[i..<min(order.count, i + s.batchSize)])
-                i += batch.count
-                var texts = batch.map { encoded[$0] }
-                if s.wordDropout > 0 {
-                    for b in texts.indices {
-                        for t in 0..<texts[b].tokens.count where Float(rng.nextUniform()) < s.wordDropout {
-                            texts[b].ids[t * perPosition] = TextPreparation.paddingId
-                        }
-                    }
-                }
-                let (ids, steps, lengths) = TextClassifier.pack(texts, idsPerPosition: perPosition)
-                targets.resize([batch.count])
-                for (b, index) in batch.enumerated() { targets.pointer[b] = Float(labels[index]) }
-                network.body.zeroGradients()
-                network.embedding.zeroGradient()
-                let logits = network.logits(ids: ids, batch: batch.count, steps: steps, lengths: lengths, training: true)
-                total += Double(loss.compute(logits: logits, targets: targets, mask: nil)) * Double(batch.count)
-                seen += batch.count
-                network.backward(loss.gradient)
-                // Clip the global gradient norm at 5; the embedding's norm counts only its touched rows.
-                var squared = network.embedding.gradientSquaredNorm()
-                for p in bodyParameters { for i in 0..<p.gradient.count { let g = Double(p.gradient.pointer[i]); squared += g * g } }
-                let norm = squared.squareRoot()
-                let scale: Float = norm > 5 ? Float(5 / norm) : 1
-                if scale < 1 { for p in bodyParameters { for i in 0..<p.gradient.count { p.gradient.pointer[i] *= scale } } }
-                step += 1
-                optimizer.step(bodyParameters)
-                network.embedding.adamStep(learningRate: s.learningRate, step: step, scale: scale)
-            }
-            let seconds = max(Date().timeIntervalSince(epochStart), 1e-9)
-            var report = EpochReport(member: member, epoch: epoch, loss: total / Double(max(seen, 1)),
-                                     validationLoss: nil, validationAccuracy: nil,
-                                     samplesPerSecond: Double(seen) / seconds,
-                                     elapsed: Date().timeIntervalSince(start), best: false)
-            if validation.isEmpty {
-                best = (report.loss, 0, epoch)
-                report.best = true
-                progress(report)
-                continue
-            }
-            let (vLoss, vAccuracy) = evaluate(network, texts: validationTexts, labels: validation.map { labels[$0] })
-            report.validationLoss = vLoss
-            report.validationAccuracy = vAccuracy
-            report.elapsed = Date().timeIntervalSince(start)
-            if vLoss < best.loss - 1e-4 {
-                best = (vLoss, vAccuracy, epoch)
-                bestWeights = parameters.map(\.value.array)
-                sinceBest = 0
-                report.best = true
-            } else {
-                sinceBest += 1
-            }
-            progress(report)
-            if sinceBest >= s.patience { break }
+        let trainer = Trainer(model: network.model, loss: SoftmaxCrossEntropy(labelSmoothing: s.labelSmoothing),
+                              optimizer: Adam(learningRate: s.learningRate),
+                              options: .init(epochs: s.epochs, batchSize: s.batchSize, seed: seed ^ 0xBA7C_4E5,
+                                             patience: s.patience, clipNorm: 5,
+                                             monitor: .init("loss", better: .lower, minimumDelta: 1e-4),
+                                             validationBatchSize: 256))
+        let history = trainer.fit(train, validation: validation.map { .scores($0, loss: SoftmaxCrossEntropy()) }) { e in
+            progress(EpochReport(member: member, epoch: e.epoch, loss: e.trainLoss,
+                                 validationLoss: e.metrics["loss"], validationAccuracy: e.metrics["accuracy"],
+                                 samplesPerSecond: e.samplesPerSecond, elapsed: Date().timeIntervalSince(start), best: e.isBest))
         }
-        if !bestWeights.isEmpty {
-            for (p, w) in zip(parameters, bestWeights) {
-                w.withUnsafeBufferPointer { src in
-                    if let base = src.baseAddress { p.value.pointer.update(from: base, count: min(w.count, p.value.count)) }
-                }
-            }
-        }
-        return best
+        return history.last?.bestEpoch ?? 0
+    }
+}
+
+/// Encoded texts and their class ids as mini-batches for `Trainer`: ids (B, T*S) packed to the
+/// batch's longest text (`TextClassifier.pack`), targets (B) class ids.
+///
+/// With word dropout, every time a text is drawn each of its word ids is hidden (set to padding;
+/// its n-grams stay) with that probability, drawn from the dataset's own seeded generator: the
+/// n-gram fallback learns to carry unseen and misspelt words.
+final class TextDataset: Dataset {
+    let texts: [TextPreparation.Encoded]
+    let labels: [Int]
+    let idsPerPosition: Int
+    let wordDropout: Float
+    private var rng: SplitMix64
+    private let ids = Tensor(), targets = Tensor()
+
+    init(texts: [TextPreparation.Encoded], labels: [Int], idsPerPosition: Int, wordDropout: Float = 0, seed: UInt64 = 0) {
+        precondition(texts.count == labels.count, "TextDataset: \(texts.count) texts for \(labels.count) labels.")
+        self.texts = texts
+        self.labels = labels
+        self.idsPerPosition = idsPerPosition
+        self.wordDropout = wordDropout
+        rng = SplitMix64(seed: seed)
     }
 
-    /// Mean cross-entropy (no smoothing) and accuracy of one network on some texts.
-    private func evaluate(_ network: TextNetwork, texts: [TextPreparation.Encoded], labels: [Int]) -> (loss: Double, accuracy: Double) {
-        let probs = Tensor()
-        var total = 0.0, correct = 0
-        var i = 0
-        let k = network.configuration.classes
-        let sorted = texts.indices.sorted { texts[$0].tokens.count < texts[$1].tokens.count }
-        while i < sorted.count {
-            let batch = Array(sorted[i..<min(sorted.count, i + 256)])
-            i += batch.count
-            let (ids, steps, lengths) = TextClassifier.pack(batch.map { texts[$0] }, idsPerPosition: network.configuration.idsPerPosition)
-            let logits = network.logits(ids: ids, batch: batch.count, steps: steps, lengths: lengths, training: false)
-            softmax(logits, into: probs)
-            for (b, index) in batch.enumerated() {
-                let row = probs.pointer + b * k
-                var arg = 0
-                for c in 1..<k where row[c] > row[arg] { arg = c }
-                if arg == labels[index] { correct += 1 }
-                total -= log(max(Double(row[labels[index]]), 1e-12))
+    var count: Int { texts.count }
+
+    func batch(_ indices: [Int]) -> Batch {
+        var chosen = indices.map { texts[$0] }
+        if wordDropout > 0 {
+            for b in chosen.indices {
+                for t in 0..<chosen[b].tokens.count where Float(rng.nextUniform()) < wordDropout {
+                    chosen[b].ids[t * idsPerPosition] = TextPreparation.paddingId
+                }
             }
         }
-        return (total / Double(max(texts.count, 1)), Double(correct) / Double(max(texts.count, 1)))
+        TextClassifier.pack(chosen, idsPerPosition: idsPerPosition, into: ids)
+        targets.resize([indices.count])
+        for (b, index) in indices.enumerated() { targets.pointer[b] = Float(labels[index]) }
+        return Batch(inputs: [ids], targets: targets)
     }
 }

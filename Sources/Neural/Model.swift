@@ -3,6 +3,7 @@
 public indirect enum LayerConfig: Codable, Equatable, Sendable {
     case dense(inputSize: Int, outputSize: Int, bias: Bool)
     case embedding(vocabularySize: Int, dimension: Int, paddingIndex: Int?)
+    case bagEmbedding(rows: Int, dimension: Int, idsPerPosition: Int)
     case conv1D(inputChannels: Int, filters: Int, kernelSize: Int, stride: Int, padding: Padding, dilation: Int)
     case conv2D(inputChannels: Int, filters: Int, kernelSize: [Int], stride: [Int], padding: Padding, activation: Activation.Kind?)
     case pool1D(mode: Pool1D.Mode, size: Int, stride: Int)
@@ -34,6 +35,8 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
             try positive(v, d)
             if let p, p < 0 || p >= v { throw NeuralError.invalidConfig("padding index \(p) outside vocabulary \(v)") }
             return Embedding(vocabularySize: v, dimension: d, paddingIndex: p)
+        case let .bagEmbedding(r, d, s):
+            try positive(r, d, s); return BagEmbedding(rows: r, dimension: d, idsPerPosition: s)
         case let .conv1D(c, f, k, s, p, d):
             try positive(c, f, k, s, d)
             return Conv1D(inputChannels: c, filters: f, kernelSize: k, stride: s, padding: p, dilation: d)

@@ -28,21 +28,25 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// A sparse gradient (`Parameter.touchedRows`) updates its touched rows only, their
+    /// velocity included: the lazy update TensorFlow's LazyAdam makes (see `Adam`).
     public func step(_ parameters: [Parameter]) {
         for p in parameters where !p.frozen {
-            let n = p.value.count, w = p.value.pointer, g = p.gradient.pointer
+            let w = p.value.pointer, g = p.gradient.pointer
             if momentum == 0 {
-                for i in 0..<n { w[i] -= learningRate * (g[i] + weightDecay * w[i]) }
+                p.forEachGradientRange { range in for i in range { w[i] -= learningRate * (g[i] + weightDecay * w[i]) } }
                 continue
             }
             let key = ObjectIdentifier(p)
             let first = velocity[key] == nil
             let v = velocity[key] ?? Tensor(shape: p.value.shape)
             velocity[key] = v
-            for i in 0..<n {
-                let d = g[i] + weightDecay * w[i]
-                v.pointer[i] = first ? d : momentum * v.pointer[i] + d
-                w[i] -= learningRate * v.pointer[i]
+            p.forEachGradientRange { range in
+                for i in range {
+                    let d = g[i] + weightDecay * w[i]
+                    v.pointer[i] = first ? d : momentum * v.pointer[i] + d
+                    w[i] -= learningRate * v.pointer[i]
+                }
             }
         }
     }
@@ -78,6 +82,10 @@ public final class Adam: Optimizer {
         Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// A sparse gradient (`Parameter.touchedRows`) updates its touched rows only, as TensorFlow's
+    /// LazyAdam does: each touched row gets the dense formula (the same kernel, the step count and
+    /// bias correction of every step), while untouched rows keep their weights and moments
+    /// instead of decaying them, so a step costs the rows a batch used, not the whole table.
     public func step(_ parameters: [Parameter]) {
         for p in parameters where !p.frozen {
             let key = ObjectIdentifier(p)
@@ -89,23 +97,33 @@ public final class Adam: Optimizer {
             let stepSize = lr / bc1, invSqrtBc2 = 1 / bc2.squareRoot()
             let w = p.value.pointer, g = p.gradient.pointer, m = state.m.pointer, v = state.v.pointer
             let l2: Float = decoupledWeightDecay ? 0 : wd, shrink: Float = decoupledWeightDecay ? 1 - lr * wd : 1
-            Parallel.chunks(p.value.count, cost: 4) { r in
-                Vec.adam(w + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound, r.count, b1: b1, b2: b2,
-                         step: stepSize, invSqrtBc2: invSqrtBc2, eps: eps, l2: l2, shrink: shrink)
+            p.forEachGradientRange { range in
+                Parallel.chunks(range.count, cost: 4) { r in
+                    let o = range.lowerBound + r.lowerBound
+                    Vec.adam(w + o, g + o, m + o, v + o, r.count, b1: b1, b2: b2,
+                             step: stepSize, invSqrtBc2: invSqrtBc2, eps: eps, l2: l2, shrink: shrink)
+                }
             }
         }
     }
 }
 
-/// Scales all gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping.
+/// Scales all gradients so their global L2 norm is at most `maxNorm`; returns the norm before
+/// clipping. Sparse gradients count and scale their touched rows (the others are zero).
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
     var sq = 0.0
-    for p in parameters where !p.frozen { sq += Vec.dot(p.gradient.pointer, p.gradient.pointer, p.gradient.count) }
+    for p in parameters where !p.frozen {
+        let g = p.gradient.pointer
+        p.forEachGradientRange { r in sq += Vec.dot(g + r.lowerBound, g + r.lowerBound, r.count) }
+    }
     let norm = Float(sq.squareRoot())
     if norm > maxNorm && norm > 0 {
         let s = maxNorm / (norm + 1e-6)
-        for p in parameters where !p.frozen { for i in 0..<p.gradient.count { p.gradient.pointer[i] *= s } }
+        for p in parameters where !p.frozen {
+            let g = p.gradient.pointer
+            p.forEachGradientRange { r in for i in r { g[i] *= s } }
+        }
     }
     return norm
 }

@@ -24,6 +24,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let u2 = nextUniform()
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
+
+    /// Shuffles `items` in place: Fisher-Yates as Durstenfeld wrote it, from the last element
+    /// down, each swapped with a uniform earlier-or-same position (`next() % (i + 1)`). The one
+    /// shuffle of the engine: the trainer's epochs and seeded hold-outs use it.
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            items.swapAt(i, Int(next() % UInt64(i + 1)))
+        }
+    }
 }
 
 @inline(__always) private func _log(_ x: Double) -> Double {

@@ -151,6 +151,10 @@ public final class Tensor: @unchecked Sendable {
 }
 
 /// A trainable tensor with its gradient. Gradients accumulate (`+=`) until `zeroGradient`.
+///
+/// A parameter made with `sparseRows: true` has a sparse gradient: its layer records in
+/// `touchedRows` the rows (first axis) its backward passes wrote, every other row of `gradient`
+/// is zero, and `zeroGradient`, `clipGradientNorm` and the optimizers visit the touched rows only.
 public final class Parameter: @unchecked Sendable {
     /// The name inside its layer ("weight", "bias"); containers prefix it ("0.weight").
     public let name: String
@@ -160,14 +164,56 @@ public final class Parameter: @unchecked Sendable {
     public let gradient: Tensor
     /// A frozen parameter is neither updated by optimizers nor given a gradient by its layer.
     public var frozen = false
+    /// For a sparse gradient, the rows written since the last `zeroGradient`; nil for a dense one.
+    public let touchedRows: RowSet?
 
-    /// A parameter holding `value`, with a zero gradient of the same shape.
-    public init(_ name: String, _ value: Tensor) {
+    /// A parameter holding `value`, with a zero gradient of the same shape (sparse by rows of
+    /// the first axis when `sparseRows`).
+    public init(_ name: String, _ value: Tensor, sparseRows: Bool = false) {
         self.name = name
         self.value = value
         gradient = Tensor(shape: value.shape)
+        touchedRows = sparseRows ? RowSet(count: value.rows) : nil
     }
 
-    /// Sets the gradient to zero.
-    public func zeroGradient() { gradient.zero() }
+    /// Sets the gradient to zero (a sparse one: its touched rows, then forgets them).
+    public func zeroGradient() {
+        guard let touched = touchedRows else { gradient.zero(); return }
+        let width = gradient.rowSize
+        for r in touched.rows { (gradient.pointer + r * width).update(repeating: 0, count: width) }
+        touched.removeAll()
+    }
+
+    /// Calls `body` with each range of the flat storage whose gradient may be non-zero: the whole
+    /// tensor when dense, one range per touched row (in the order first touched) when sparse.
+    public func forEachGradientRange(_ body: (Range<Int>) -> Void) {
+        guard let touched = touchedRows else { body(0..<gradient.count); return }
+        let width = gradient.rowSize
+        for r in touched.rows { body((r * width)..<(r * width + width)) }
+    }
+}
+
+/// A set of row indices in `0..<count`, kept in the order first inserted; insert and clear cost
+/// the rows held, not `count`.
+public final class RowSet: @unchecked Sendable {
+    /// The rows, in the order first inserted.
+    public private(set) var rows: [Int] = []
+    private var member: [Bool]
+
+    /// An empty set of rows below `count`.
+    public init(count: Int) { member = [Bool](repeating: false, count: count) }
+
+    /// Adds `row` (once).
+    @inline(__always) public func insert(_ row: Int) {
+        if !member[row] { member[row] = true; rows.append(row) }
+    }
+
+    /// Whether `row` is in the set.
+    public func contains(_ row: Int) -> Bool { member[row] }
+
+    /// Empties the set.
+    public func removeAll() {
+        for r in rows { member[r] = false }
+        rows.removeAll(keepingCapacity: true)
+    }
 }

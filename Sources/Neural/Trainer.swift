@@ -101,10 +101,49 @@ public func predict(_ model: Layer, _ data: Dataset, batchSize: Int = 256) -> Te
     return Tensor(shape: shape, values: rows)
 }
 
-/// Trains a model with mini-batches: seeded shuffling, validation each epoch, early stopping
-/// (the best epoch's weights are restored), gradient clipping, a learning-rate schedule and
-/// progress lines on stderr.
+
+/// Trains a model with mini-batches: the one epoch loop of Triage. Seeded shuffling, an optional
+/// minimum batch size, gradient clipping and a learning-rate schedule per step; after each epoch
+/// an optional validation, a monitored metric with patience (early stopping) and the best epoch's
+/// weights restored. It writes nothing: progress reaches the caller through the callbacks of `fit`.
 public final class Trainer {
+    /// The validation metric that decides the best epoch and early stopping.
+    public struct Monitor: Sendable, Equatable {
+        /// Which way a metric improves.
+        public enum Better: Sendable, Equatable { case lower, higher }
+        /// The metric's name in the validation's results ("loss", "accuracy", "auc", or a custom one).
+        public var metric: String
+        /// Whether lower or higher values are better.
+        public var better: Better
+        /// An epoch is better only when it beats the best by more than this.
+        public var minimumDelta: Double
+        /// Monitored instead when the validation gives no `metric` (e.g. accuracy when AUC is undefined).
+        public var fallback: String?
+
+        /// A monitor of `metric`.
+        public init(_ metric: String, better: Better, minimumDelta: Double = 0, otherwise fallback: String? = nil) {
+            self.metric = metric
+            self.better = better
+            self.minimumDelta = minimumDelta
+            self.fallback = fallback
+        }
+
+        /// The validation loss, lower is better, any decrease counts.
+        public static let loss = Monitor("loss", better: .lower)
+
+        /// The monitored value among `metrics` (the fallback's when the metric is absent).
+        public func value(in metrics: [String: Double]) -> Double? {
+            metrics[metric] ?? fallback.flatMap { metrics[$0] }
+        }
+
+        /// Whether `value` beats `best` by more than the minimum delta (anything beats no best yet;
+        /// NaN beats nothing).
+        public func improves(_ value: Double, on best: Double?) -> Bool {
+            guard let best else { return !value.isNaN }
+            return better == .lower ? value < best - minimumDelta : value > best + minimumDelta
+        }
+    }
+
     /// Training settings.
     public struct Options: Sendable {
         /// Passes over the training set.
@@ -115,40 +154,101 @@ public final class Trainer {
         public var seed: UInt64 = 1
         /// Shuffle each epoch (else in order).
         public var shuffle = true
-        /// Stop after this many epochs without a better validation loss; nil trains all epochs.
+        /// Stop after this many epochs without a better monitored metric; nil trains all epochs.
         public var patience: Int? = nil
         /// Clip the global gradient norm to this value, or nil.
         public var clipNorm: Float? = nil
         /// Learning rate per optimizer step; the base is the optimizer's initial rate.
         public var schedule: LearningRateSchedule = .constant
-        /// Print progress on stderr.
-        public var verbose = true
+        /// A trailing batch smaller than this is skipped (unless it is the epoch's only batch):
+        /// 2 for BatchNorm, whose variance of one example is zero.
+        public var minimumBatchSize = 1
+        /// The metric that decides the best epoch (with a validation).
+        public var monitor: Monitor = .loss
+        /// Put back the best epoch's parameters and buffers (BatchNorm statistics) after training.
+        public var restoreBest = true
+        /// Examples per batch of the built-in validations (default: `batchSize`).
+        public var validationBatchSize: Int? = nil
 
-        /// Default options.
-        public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 1, patience: Int? = nil,
-                    clipNorm: Float? = nil, schedule: LearningRateSchedule = .constant, verbose: Bool = true) {
+        /// Options; the defaults above.
+        public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 1, shuffle: Bool = true, patience: Int? = nil,
+                    clipNorm: Float? = nil, schedule: LearningRateSchedule = .constant, minimumBatchSize: Int = 1,
+                    monitor: Monitor = .loss, restoreBest: Bool = true, validationBatchSize: Int? = nil) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
+            self.shuffle = shuffle
             self.patience = patience
             self.clipNorm = clipNorm
             self.schedule = schedule
-            self.verbose = verbose
+            self.minimumBatchSize = minimumBatchSize
+            self.monitor = monitor
+            self.restoreBest = restoreBest
+            self.validationBatchSize = validationBatchSize
         }
     }
 
-    /// What one epoch measured.
+    /// How `fit` measures the model after each epoch: named metrics.
+    public struct Validation {
+        let measure: (Trainer) -> [String: Double]
+
+        /// "loss": the mean of `loss` (default: the training loss) over `data`, in inference mode.
+        /// E.g. unsmoothed cross-entropy while training with label smoothing.
+        public static func loss(_ data: Dataset, _ loss: Loss? = nil) -> Validation {
+            Validation { trainer in ["loss": Double(trainer.evaluate(data, loss: loss))] }
+        }
+
+        /// "loss" as `loss(_:_:)`, and "accuracy" and "auc" from the same predictions. Class-id
+        /// targets (B): accuracy of the arg-max; AUC of the second class for two classes, else the
+        /// mean one-vs-rest AUC over classes present with both outcomes. 0/1 targets (B, K), masked
+        /// or not: per label accuracy of logit > 0 and AUC of the logit, each averaged over labels.
+        /// "auc" is absent when no class or label has both outcomes.
+        public static func scores(_ data: Dataset, loss: Loss? = nil) -> Validation {
+            Validation { trainer in trainer.scores(data, loss: loss) }
+        }
+
+        /// Whatever `measure` returns for the model (e.g. a task's own scoring with test-time augmentation).
+        public static func custom(_ measure: @escaping (Layer) -> [String: Double]) -> Validation {
+            Validation { trainer in measure(trainer.model) }
+        }
+    }
+
+    /// What one epoch measured, delivered to `fit`'s `onEpoch` and returned in its history.
     public struct Epoch: Sendable {
         /// 1-based epoch number.
         public var epoch: Int
-        /// Mean training loss over the epoch's batches.
-        public var trainLoss: Float
-        /// Validation loss, when a validation set was given.
-        public var validationLoss: Float?
-        /// Training examples per second.
+        /// Mean training loss over the epoch's examples (of the batch losses, weighted by batch size).
+        public var trainLoss: Double
+        /// The validation's metrics (empty without a validation).
+        public var metrics: [String: Double]
+        /// Training examples per second (validation excluded).
         public var samplesPerSecond: Double
+        /// Seconds spent on the epoch's training steps.
+        public var seconds: Double
         /// Learning rate at the epoch's end.
         public var learningRate: Float
+        /// True when the monitored metric is the best so far (its weights are kept); without a
+        /// validation every epoch is, as the last weights are kept.
+        public var isBest: Bool
+        /// The epoch whose weights are kept so far (0 while none is).
+        public var bestEpoch: Int
+        /// True on the epoch after which patience ran out and training stops.
+        public var stopsEarly: Bool
+
+        /// The validation loss, when the validation measured one.
+        public var validationLoss: Float? { metrics["loss"].map { Float($0) } }
+    }
+
+    /// Progress inside an epoch, delivered after every step to `fit`'s `onProgress`.
+    public struct Progress: Sendable {
+        /// 1-based epoch number.
+        public var epoch: Int
+        /// Examples trained on so far in this epoch, and in the whole epoch.
+        public var done: Int, total: Int
+        /// Mean training loss so far in this epoch.
+        public var loss: Double
+        /// Seconds since the epoch began.
+        public var seconds: Double
     }
 
     /// The model being trained.
@@ -189,79 +289,138 @@ public final class Trainer {
         return value
     }
 
-    /// Mean loss over `data` in inference mode.
-    public func evaluate(_ data: Dataset) -> Float {
-        var total = 0.0, start = 0
-        while start < data.count {
-            let idx = Array(start..<Swift.min(start + options.batchSize, data.count))
-            let b = data.batch(idx)
-            let y = forward(model, b.inputs, training: false)
-            total += Double(loss.compute(logits: y, targets: b.targets, mask: b.mask)) * Double(idx.count)
-            start += idx.count
+    /// Mean of `loss` (default: the training loss) over `data` in inference mode.
+    public func evaluate(_ data: Dataset, loss: Loss? = nil) -> Float {
+        let loss = loss ?? self.loss
+        var total = 0.0
+        forEachBatch(of: data) { b, y in
+            total += Double(loss.compute(logits: y, targets: b.targets, mask: b.mask)) * Double(b.targets.rows)
         }
         return data.count > 0 ? Float(total / Double(data.count)) : 0
     }
 
-    /// Trains for `options.epochs` (or until early stopping) and returns each epoch's record.
+    /// Runs the model in inference mode over `data` in order, one validation batch at a time.
+    private func forEachBatch(of data: Dataset, _ body: (Batch, Tensor) -> Void) {
+        let size = Swift.max(1, options.validationBatchSize ?? options.batchSize)
+        var start = 0
+        while start < data.count {
+            let b = data.batch(Array(start..<Swift.min(start + size, data.count)))
+            body(b, forward(model, b.inputs, training: false))
+            start += size
+        }
+    }
+
+    /// The metrics of `Validation.scores`.
+    func scores(_ data: Dataset, loss: Loss?) -> [String: Double] {
+        let loss = loss ?? self.loss
+        var total = 0.0
+        var logits: [Float] = [], targets: [Float] = [], mask: [Float] = []
+        var width = 0, classIds = true, masked = false
+        forEachBatch(of: data) { b, y in
+            total += Double(loss.compute(logits: y, targets: b.targets, mask: b.mask)) * Double(b.targets.rows)
+            width = y.rowSize
+            classIds = b.targets.shape.count == 1
+            logits += y.array
+            targets += b.targets.array
+            if let m = b.mask { masked = true; mask += m.array }
+        }
+        var result = ["loss": Double(data.count > 0 ? Float(total / Double(data.count)) : 0)]
+        let n = targets.count / Swift.max(classIds ? 1 : width, 1)
+        guard n > 0, width > 0 else { return result }
+        let scores = Trainer.classificationScores(logits: logits, width: width, targets: targets, classIds: classIds,
+                                                  mask: masked ? mask : nil)
+        result.merge(scores) { $1 }
+        return result
+    }
+
+    /// Accuracy and AUC (see `Validation.scores`) of logits (N, W) against class ids (N) or 0/1 targets (N, W).
+    static func classificationScores(logits: [Float], width k: Int, targets: [Float], classIds: Bool,
+                                     mask: [Float]?) -> [String: Double] {
+        var aucs: [Double] = []
+        var accuracy = 0.0
+        if classIds {
+            let n = targets.count
+            var correct = 0
+            var probabilities = [Double](repeating: 0, count: n * k)
+            for r in 0..<n {
+                let row = Array(logits[(r * k)..<(r * k + k)]).map(Double.init)
+                let top = row.max() ?? 0
+                let e = row.map { Foundation.exp($0 - top) }, sum = e.reduce(0, +)
+                for c in 0..<k { probabilities[r * k + c] = e[c] / sum }
+                if row.indices.max(by: { row[$0] < row[$1] }) == Int(targets[r]) { correct += 1 }
+            }
+            accuracy = Double(correct) / Double(n)
+            let truth = targets.map(Int.init)
+            for c in (k == 2 ? [1] : Array(0..<k)) {
+                let score = (0..<n).map { probabilities[$0 * k + c] }
+                if let auc = Metrics.rocAUC(scores: score, labels: truth.map { $0 == c }) { aucs.append(auc) }
+            }
+        } else {
+            let n = targets.count / k
+            var accuracies: [Double] = []
+            for c in 0..<k {
+                let rows = (0..<n).filter { r in mask.map { $0[r * k + c] != 0 } ?? true }
+                guard !rows.isEmpty else { continue }
+                let score = rows.map { Double(logits[$0 * k + c]) }, positive = rows.map { targets[$0 * k + c] >= 0.5 }
+                accuracies.append(Double(zip(score, positive).filter { ($0 > 0) == $1 }.count) / Double(rows.count))
+                if let auc = Metrics.rocAUC(scores: score, labels: positive) { aucs.append(auc) }
+            }
+            accuracy = accuracies.isEmpty ? 0 : accuracies.reduce(0, +) / Double(accuracies.count)
+        }
+        var result = ["accuracy": accuracy]
+        if !aucs.isEmpty { result["auc"] = aucs.reduce(0, +) / Double(aucs.count) }
+        return result
+    }
+
+    /// Trains for `options.epochs` or until patience runs out, and returns each epoch's record.
+    ///
+    /// Each epoch shuffles the example order (seeded, carried over from the previous epoch), cuts
+    /// it into batches of `batchSize` and `step`s through them; then `validation` measures the model,
+    /// `options.monitor` decides whether the epoch is the best so far (its parameters and buffers
+    /// are copied), and `onEpoch` gets the record. With `restoreBest` the best epoch's weights are
+    /// put back at the end. `onProgress` is called after every step.
     @discardableResult
-    public func fit(_ train: Dataset, validation: Dataset? = nil) -> [Epoch] {
+    public func fit(_ train: Dataset, validation: Validation? = nil, onEpoch: (Epoch) -> Void = { _ in },
+                    onProgress: ((Progress) -> Void)? = nil) -> [Epoch] {
         var history: [Epoch] = []
-        var best = Float.infinity, bestEpoch = 0
-        var bestWeights: [Tensor] = []
+        var best: Double?, bestEpoch = 0
         let tracked = model.parameters.map(\.value) + model.namedBuffers.map(\.1.value)
+        var kept: [Tensor] = []
         var order = Array(0..<train.count)
         for epoch in 1...Swift.max(options.epochs, 1) {
-            if options.shuffle { shuffle(&order) }
+            if options.shuffle { rng.shuffle(&order) }
             let start = DispatchTime.now().uptimeNanoseconds
-            var lastReport = start, total = 0.0, seen = 0
-            var i = 0
+            var total = 0.0, seen = 0, i = 0
             while i < order.count {
                 let idx = Array(order[i..<Swift.min(i + options.batchSize, order.count)])
+                if idx.count < options.minimumBatchSize && i > 0 { break }
                 total += Double(step(train.batch(idx))) * Double(idx.count)
                 seen += idx.count
                 i += idx.count
-                let now = DispatchTime.now().uptimeNanoseconds
-                if options.verbose && now - lastReport > 1_000_000_000 {
-                    lastReport = now
-                    let rate = Double(seen) / (Double(now - start) / 1e9)
-                    let eta = Double(order.count - seen) / Swift.max(rate, 1e-9)
-                    progress(String(format: "epoch %d/%d  %d/%d  loss %.4f  %.0f samples/s  ETA %.0fs",
-                                    epoch, options.epochs, seen, order.count, total / Double(seen), rate, eta))
-                }
+                onProgress?(Progress(epoch: epoch, done: seen, total: order.count, loss: total / Double(seen),
+                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            var record = Epoch(epoch: epoch, trainLoss: seen > 0 ? Float(total / Double(seen)) : 0, validationLoss: nil,
-                               samplesPerSecond: Double(seen) / Swift.max(seconds, 1e-9), learningRate: optimizer.learningRate)
-            if let validation { record.validationLoss = evaluate(validation) }
-            history.append(record)
-            if options.verbose {
-                let v = record.validationLoss.map { String(format: "  val loss %.4f", $0) } ?? ""
-                progress(String(format: "epoch %d/%d  loss %.4f%@  %.0f samples/s  lr %.2g",
-                                epoch, options.epochs, record.trainLoss, v, record.samplesPerSecond, record.learningRate))
-            }
-            if let v = record.validationLoss, options.patience != nil {
-                if v < best {
-                    best = v; bestEpoch = epoch
-                    bestWeights = tracked.map { $0.clone() }
-                } else if let p = options.patience, epoch - bestEpoch >= p {
-                    if options.verbose { progress("early stop: no better validation loss for \(p) epochs; keeping epoch \(bestEpoch)") }
-                    break
+            var record = Epoch(epoch: epoch, trainLoss: seen > 0 ? total / Double(seen) : 0, metrics: [:],
+                               samplesPerSecond: Double(seen) / Swift.max(seconds, 1e-9), seconds: seconds,
+                               learningRate: optimizer.learningRate, isBest: true, bestEpoch: epoch, stopsEarly: false)
+            if let validation {
+                record.metrics = validation.measure(self)
+                let value = options.monitor.value(in: record.metrics)
+                record.isBest = value.map { options.monitor.improves($0, on: best) } ?? false
+                if record.isBest {
+                    best = value
+                    bestEpoch = epoch
+                    if kept.isEmpty { kept = tracked.map { $0.clone() } } else { for (k, t) in zip(kept, tracked) { k.copy(from: t) } }
                 }
+                record.bestEpoch = bestEpoch
+                if let p = options.patience, !record.isBest, epoch - bestEpoch >= p { record.stopsEarly = true }
             }
+            history.append(record)
+            onEpoch(record)
+            if record.stopsEarly { break }
         }
-        if !bestWeights.isEmpty { for (t, b) in zip(tracked, bestWeights) { t.copy(from: b) } }
+        if options.restoreBest && !kept.isEmpty { for (t, k) in zip(tracked, kept) { t.copy(from: k) } }
         return history
-    }
-
-    private func shuffle(_ a: inout [Int]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            a.swapAt(i, j)
-        }
-    }
-
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -90,7 +90,6 @@ final class ImageEndToEndTests: XCTestCase {
         training.epochs = 12
         training.batchSize = 16
         training.learningRate = 5e-3
-        training.verbose = false
         let (classifier, report) = try ImageTrainer.train(data, options: training)
         let test = try XCTUnwrap(report.test)
         XCTAssertEqual(test.count, 48)

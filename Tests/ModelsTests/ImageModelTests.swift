@@ -57,7 +57,6 @@ final class ImageModelTests: XCTestCase {
         options.learningRate = 5e-3
         options.augmentation = try ImageAugmentation(list: "contrast")
         options.zooms = [1, 2]
-        options.verbose = false
         let data = syntheticTask(count: 200, seed: 5)
         XCTAssertTrue(data.isMultiClass)
         let (classifier, report) = try ImageTrainer.train(data, options: options)
@@ -109,10 +108,13 @@ final class ImageModelTests: XCTestCase {
         options.epochs = 2
         options.batchSize = 16
         options.calibrate = true
-        options.verbose = false
         let data = syntheticTask(count: 60, seed: 4)
-        let (classifier, _) = try ImageTrainer.train(data, options: options)
+        var reported: [Float] = []
+        let (classifier, _) = try ImageTrainer.train(data, options: options) { event in
+            if case let .calibrated(slope, intercept) = event { reported = [slope, intercept] }
+        }
         let calibration = try XCTUnwrap(classifier.preprocessing.calibration)
+        XCTAssertEqual(reported, calibration, "the fit is reported to the caller")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-calibrated-\(UUID().uuidString)")
         try classifier.save(to: folder)
         let loaded = try ImageClassifier.load(from: folder)
@@ -152,10 +154,19 @@ final class ImageModelTests: XCTestCase {
         options.epochs = 2
         options.batchSize = 16
         options.ensemble = 3
-        options.verbose = false
         let data = syntheticTask(count: 60, seed: 3)
-        let (classifier, report) = try ImageTrainer.train(data, options: options)
+        var members: [Int] = [], epochs: [Int] = []
+        let (classifier, report) = try ImageTrainer.train(data, options: options) { event in
+            switch event {
+            case let .member(m, of: n): XCTAssertEqual(n, 3); members.append(m)
+            case let .epoch(record, _, _, _): epochs.append(record.epoch)
+            default: XCTFail("no calibration was asked for: \(event)")
+            }
+        }
         XCTAssertEqual(report.bestEpochs.count, 3)
+        XCTAssertEqual(members, [1, 2, 3], "each member is announced before it trains")
+        XCTAssertEqual(epochs, [1, 2, 1, 2, 1, 2])
+        XCTAssertEqual(report.epochs.map(\.epoch), epochs, "the report holds the epochs the events delivered")
         let names = classifier.model.namedParameters.map(\.0)
         XCTAssertTrue(names.contains("m3.head.dense.weight"))
         XCTAssertTrue(names.contains("ensemble.mean.weight"))
@@ -185,7 +196,6 @@ final class ImageModelTests: XCTestCase {
         options.batchSize = 16
         options.learningRate = 5e-3
         options.balanced = true
-        options.verbose = false
         let (classifier, report) = try ImageTrainer.train(data, options: options)
         XCTAssertTrue(classifier.multiLabel)
         XCTAssertGreaterThan(report.validation.auc ?? 0, 0.9)

@@ -1,5 +1,6 @@
 import Foundation
 import Genomics
+import Neural
 import XCTest
 @testable import Models
 
@@ -28,8 +29,12 @@ final class ResistanceModelTests: XCTestCase {
 
     func testLearnsTheResistanceVariantsAndRoundTrips() throws {
         let (genotypes, phenotypes) = tables(count: 1_500)
-        let (model, report) = ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8)
+        var epochs: [Trainer.Epoch] = []
+        let (model, report) = ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8) { epochs.append($0) }
         XCTAssertGreaterThan(report.test, 50)
+        let last = try XCTUnwrap(epochs.last)
+        XCTAssertTrue(last.epoch == 8 || last.stopsEarly, "trains every epoch unless patience runs out")
+        XCTAssertNotNil(last.validationLoss, "early stopping watches the validation loss")
         let rif = try XCTUnwrap(report.testMetrics.first { $0.drug == "Rifampicin" })
         let inh = try XCTUnwrap(report.testMetrics.first { $0.drug == "Isoniazid" })
         XCTAssertGreaterThan(rif.auc ?? 0, 0.95)

@@ -20,52 +20,18 @@ final class TextModelTests: XCTestCase {
         return out
     }()
 
-    func testEmbeddingForwardIsTheMeanOfKnownIdsAndBackwardMatchesFiniteDifferences() {
-        let e = TextEmbedding(rows: 6, dimension: 3, idsPerPosition: 3, seed: 3)
-        // Two positions: ids {2, 4} (1 = unknown and 0 = padding are ignored), then {5}.
-        let ids: [Int32] = [2, 1, 4, 5, 0, 0]
-        let y = e.forward(ids: ids, batch: 1, steps: 2, lengths: [2])
-        let w = e.weight.value
-        for k in 0..<3 {
-            XCTAssertEqual(y.pointer[k], (w.pointer[2 * 3 + k] + w.pointer[4 * 3 + k]) / 2, accuracy: 1e-6)
-            XCTAssertEqual(y.pointer[3 + k], w.pointer[5 * 3 + k], accuracy: 1e-6)
+    /// Files written before the embedding became an engine layer name their tensors
+    /// `embedding.weight` then `body.` + the body's own names; the one-graph network keeps them.
+    func testNetworkSavesItsTensorsUnderTheNamesOfEarlierFiles() throws {
+        for arch in TextArchitecture.allCases {
+            var c = TextNetworkConfiguration(architecture: arch, idCount: 40, idsPerPosition: 3, classes: 3)
+            c.dimension = 8
+            let network = try TextNetwork(c, seed: 1)
+            let earlier = ["embedding.weight"] + network.body.namedParameters.map { "body.\($0.0)" }
+                + network.body.namedBuffers.map { "body.\($0.0)" }
+            XCTAssertEqual(network.namedParameters.map(\.0), earlier, "\(arch)")
+            XCTAssertEqual(network.namedParameters.first?.1.value.shape, [40, 8])
         }
-        // Loss = sum(c * y) for fixed c: dLoss/dW by backward against central differences.
-        let c: [Float] = [0.3, -1.2, 0.7, 2.0, 0.1, -0.5]
-        let dy = Tensor(shape: [1, 2, 3], values: c)
-        e.weight.zeroGradient()
-        _ = e.forward(ids: ids, batch: 1, steps: 2, lengths: [2])
-        e.backward(dy)
-        let h: Float = 1e-2
-        for i in 0..<w.count {
-            let saved = w.pointer[i]
-            w.pointer[i] = saved + h
-            let plus = zip(e.forward(ids: ids, batch: 1, steps: 2, lengths: [2]).array, c).reduce(0) { $0 + $1.0 * $1.1 }
-            w.pointer[i] = saved - h
-            let minus = zip(e.forward(ids: ids, batch: 1, steps: 2, lengths: [2]).array, c).reduce(0) { $0 + $1.0 * $1.1 }
-            w.pointer[i] = saved
-            XCTAssertEqual(e.weight.gradient.pointer[i], (plus - minus) / (2 * h), accuracy: 1e-3, "row \(i / 3)")
-        }
-    }
-
-    func testLazyAdamMovesOnlyTheRowsABatchUsedByTheLearningRate() {
-        let e = TextEmbedding(rows: 8, dimension: 2, idsPerPosition: 2, seed: 5)
-        let before = e.weight.value.array
-        _ = e.forward(ids: [3, 6], batch: 1, steps: 1, lengths: [1])
-        e.backward(Tensor(shape: [1, 1, 2], values: [1, -2]))
-        XCTAssertEqual(e.gradientSquaredNorm(), 2 * (0.25 + 1), accuracy: 1e-9)
-        e.adamStep(learningRate: 0.1, step: 1)
-        let after = e.weight.value.array
-        for row in 0..<8 {
-            for k in 0..<2 {
-                let moved = after[row * 2 + k] - before[row * 2 + k]
-                // Adam's first step is lr * sign(gradient) on every touched element.
-                let expected: Float = (row == 3 || row == 6) ? (k == 0 ? -0.1 : 0.1) : 0
-                XCTAssertEqual(moved, expected, accuracy: 1e-5, "row \(row)")
-            }
-        }
-        e.zeroGradient()
-        XCTAssertEqual(e.weight.gradient.array, [Float](repeating: 0, count: 16))
     }
 
     func testClassificationReportOnAHandWorkedExample() {

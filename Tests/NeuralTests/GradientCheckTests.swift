@@ -20,6 +20,29 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(e.forward(x, training: false).lengths, [2, 3])
     }
 
+    /// Per position the mean of the ids that count (0 padding and 1 unknown do not); the table's
+    /// gradient by finite differences, over every entry (touched rows and untouched ones).
+    func testBagEmbeddingMeansItsIdsAndItsGradientMatchesFiniteDifferences() {
+        let e = BagEmbedding(rows: 7, dimension: 3, idsPerPosition: 3, seed: 3)
+        // Row 0: positions {2, 4} and {5}; row 1: {6, 6, 3} and an empty position.
+        let x = Tensor(shape: [2, 6], values: [2, 1, 4, 5, 0, 0, 6, 6, 3, 0, 1, 0])
+        x.lengths = [2, 1]
+        let y = e.forward(x, training: false), w = e.weight.value.array
+        XCTAssertEqual(y.shape, [2, 2, 3])
+        XCTAssertEqual(y.lengths, [2, 1])
+        var expected: [Float] = []
+        for k in 0..<3 { expected.append((w[6 + k] + w[12 + k]) / 2) }
+        for k in 0..<3 { expected.append(w[15 + k]) }
+        for k in 0..<3 { expected.append((w[18 + k] + w[18 + k] + w[9 + k]) / 3) }
+        expected += [0, 0, 0]
+        assertClose(y.array, expected, "means")
+        checkGradients(e, input: x, checkInput: false)
+        XCTAssertEqual(e.weight.touchedRows?.rows, [2, 4, 5, 6, 3], "rows in the order first touched")
+        e.zeroGradients()
+        XCTAssertEqual(e.weight.touchedRows?.rows, [])
+        XCTAssertEqual(e.weight.gradient.array, [Float](repeating: 0, count: 21))
+    }
+
     func testConv1D() {
         for (pad, stride, dil) in [(Padding.valid, 1, 1), (.same, 1, 1), (.same, 2, 1), (.valid, 1, 2), (.same, 3, 2)] {
             checkGradients(Conv1D(inputChannels: 3, filters: 4, kernelSize: 3, stride: stride, padding: pad, dilation: dil, seed: 4),

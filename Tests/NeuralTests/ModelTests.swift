@@ -7,6 +7,7 @@ final class ModelTests: XCTestCase {
     /// One of every layer, so each config round-trips through JSON and rebuilds the same shapes.
     func allLayers() -> [Layer] {
         [Dense(inputSize: 3, outputSize: 2), Embedding(vocabularySize: 10, dimension: 4, paddingIndex: 0),
+         BagEmbedding(rows: 12, dimension: 4, idsPerPosition: 3),
          Conv1D(inputChannels: 2, filters: 3, kernelSize: 3, stride: 2, padding: .same, dilation: 2),
          Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), stride: (1, 2), padding: .same),
          Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), activation: .relu),
@@ -92,7 +93,7 @@ final class ModelTests: XCTestCase {
         let y = Tensor(shape: [4], values: [0, 1, 1, 0])
         let model = Sequential([Dense(inputSize: 2, outputSize: 8), Activation(.tanh), Dense(inputSize: 8, outputSize: 2)])
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.05),
-                              options: .init(epochs: 300, batchSize: 4, verbose: false))
+                              options: .init(epochs: 300, batchSize: 4))
         let history = trainer.fit(TensorDataset(x, targets: y))
         XCTAssertLessThan(history.last!.trainLoss, 0.05)
         let p = model(x)
@@ -112,8 +113,8 @@ final class ModelTests: XCTestCase {
         let data = TensorDataset(Tensor(shape: [200, 2], values: xs), targets: Tensor(shape: [200, 1], values: ys))
         let model = Sequential([Dense(inputSize: 2, outputSize: 1)])
         let trainer = Trainer(model: model, loss: BinaryCrossEntropy(), optimizer: SGD(learningRate: 0.5, momentum: 0.9),
-                              options: .init(epochs: 30, batchSize: 20, patience: 3, verbose: false))
-        let history = trainer.fit(data, validation: data)
+                              options: .init(epochs: 30, batchSize: 20, patience: 3))
+        let history = trainer.fit(data, validation: .loss(data))
         XCTAssertLessThan(trainer.evaluate(data), 0.1)
         XCTAssertEqual(trainer.evaluate(data), history.compactMap(\.validationLoss).min()!, accuracy: 1e-6)
         let p = predict(model, data)
@@ -132,7 +133,7 @@ final class ModelTests: XCTestCase {
             let model = Sequential([Embedding(vocabularySize: 20, dimension: 8), Bidirectional(inputSize: 8, hiddenSize: 8),
                                     Dropout(rate: 0.2), Dense(inputSize: 16, outputSize: 3)])
             let t = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.01),
-                            options: .init(epochs: 3, batchSize: 8, clipNorm: 1, schedule: .warmup(steps: 3, then: .cosine(total: 12, minimum: 0)), verbose: false))
+                            options: .init(epochs: 3, batchSize: 8, clipNorm: 1, schedule: .warmup(steps: 3, then: .cosine(total: 12, minimum: 0))))
             t.fit(TensorDataset(x, targets: y))
             return model.parameters.flatMap(\.value.array)
         }
@@ -159,7 +160,7 @@ final class ModelTests: XCTestCase {
         })
         let mask = Tensor(shape: [n, 2], values: (0..<(2 * n)).map { (i: Int) -> Float in i % 5 == 0 ? 0 : 1 })
         let t = Trainer(model: g, loss: BinaryCrossEntropy(positiveWeights: [1, 2]), optimizer: Adam.adamW(learningRate: 0.02),
-                        options: .init(epochs: 60, batchSize: 8, verbose: false))
+                        options: .init(epochs: 60, batchSize: 8))
         let data = TensorDataset(inputs: [tok, feat], targets: targets, mask: mask)
         let start = t.evaluate(data)
         let h = t.fit(data)
@@ -172,7 +173,7 @@ final class ModelTests: XCTestCase {
         let model = makeTextModel()
         model.layers[0].freeze()
         let before = model.layers[0].parameters[0].value.array
-        let t = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.1), options: .init(epochs: 2, batchSize: 3, verbose: false))
+        let t = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.1), options: .init(epochs: 2, batchSize: 3))
         t.fit(TensorDataset(Tensor.tokens([[1, 2], [3, 4, 5], [6]]), targets: Tensor(shape: [3], values: [0, 1, 2])))
         XCTAssertEqual(model.layers[0].parameters[0].value.array, before)
         XCTAssertNotEqual(model.layers[1].parameters[0].gradient.array.reduce(0) { $0 + abs($1) }, 0)
@@ -195,7 +196,7 @@ final class FineTuningTests: XCTestCase {
         let x = randomTensor([64, 4], seed: 3)
         let y = Tensor(shape: [64], values: (0..<64).map { (i: Int) -> Float in x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0 })
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.05),
-                              options: .init(epochs: 40, batchSize: 16, verbose: false))
+                              options: .init(epochs: 40, batchSize: 16))
         let start = trainer.evaluate(TensorDataset(x, targets: y))
         trainer.fit(TensorDataset(x, targets: y))
         XCTAssertLessThan(trainer.evaluate(TensorDataset(x, targets: y)), start * 0.7)

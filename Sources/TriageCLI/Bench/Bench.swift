@@ -1,4 +1,5 @@
 import ArgumentParser
+import EngineBench
 import Foundation
 import Neural
 import TriageKit

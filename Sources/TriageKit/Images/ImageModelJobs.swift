@@ -121,15 +121,39 @@ extension Workspace {
         BLAS.threads = options.threads
         Parallel.threads = options.threads
         let store = try corpus()
-        var settings = options.settings
-        settings.verbose = false
+        let settings = options.settings
         let classifier: ImageClassifier, report: ImageTrainingReport
         do {
             let data = try ImageTaskData.load(corpus: store, task: options.task)
             for problem in data.unreadable { context.warn("skipped: \(problem)") }
             context.note("task \(options.task): \(data.images.count) images, labels \(data.observations.joined(separator: ", "))"
                          + (data.isMultiClass ? " (multi-class)" : " (multi-label)"))
-            (classifier, report) = try ImageTrainer.train(data, options: settings)
+            let started = Date()
+            var member = 1
+            (classifier, report) = try ImageTrainer.train(data, options: settings) { event in
+                switch event {
+                case let .member(m, of: count):
+                    member = m
+                    context.note("member \(m) of \(count)")
+                case let .epoch(r, isBest, kept, stopsEarly):
+                    var validation = ["accuracy": r.validationAccuracy]
+                    if let auc = r.validationAUC { validation["auc"] = auc }
+                    context.events(.epoch(EpochProgress(member: member, members: settings.ensemble, epoch: r.epoch,
+                                                        epochs: settings.epochs, loss: r.loss, validation: validation,
+                                                        examplesPerSecond: r.samplesPerSecond,
+                                                        elapsed: Date().timeIntervalSince(started), best: isBest)))
+                    if stopsEarly {
+                        context.note("early stop: no better validation AUC for \(r.epoch - kept) epochs; keeping epoch \(kept)")
+                    }
+                case let .calibrated(slope, intercept):
+                    context.note(String(format: "calibration on validation: slope %.3f, intercept %.3f (0.5 now means %.3f before)",
+                                        slope, intercept, 1 / (1 + expf(intercept / slope))))
+                case .calibrationSkipped(.notBinary(let labels)):
+                    context.note("calibration skipped: calibration applies to tasks with two classes; this one has \(labels)")
+                case .calibrationSkipped(.noFit):
+                    context.note("calibration skipped: the validation images do not support a fit")
+                }
+            }
             try classifier.save(to: URL(fileURLWithPath: options.output))
         } catch {
             throw TriageError(error)

@@ -42,9 +42,21 @@ extension Workspace {
     public func trainResistance(_ options: TrainResistanceOptions, context: JobContext = .silent) throws -> TrainResistanceResult {
         let (genotypes, phenotypes) = try TBDataOptions.isolateTables(phenotypes: options.phenotypes, genotypes: options.genotypes,
                                                                      workspace: self, context: context)
-        let (model, report) = ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes,
-                                                    minimumFraction: options.minFraction, minimumCount: options.minCount,
-                                                    epochs: options.epochs, seed: options.seed) { context.note($0) }
+        let meter = ProgressMeter(context, stage: "training", unit: "isolates", interval: 1)
+        let started = Date()
+        let (model, report) = ResistanceModel.train(
+            genotypes: genotypes, phenotypes: phenotypes, minimumFraction: options.minFraction, minimumCount: options.minCount,
+            epochs: options.epochs, seed: options.seed,
+            onEpoch: { e in
+                context.events(.epoch(EpochProgress(member: 1, members: 1, epoch: e.epoch, epochs: options.epochs, loss: e.trainLoss,
+                                                    validation: e.metrics, examplesPerSecond: e.samplesPerSecond,
+                                                    elapsed: Date().timeIntervalSince(started), best: e.isBest)))
+                if e.stopsEarly {
+                    context.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
+                }
+            },
+            onProgress: { p in meter.update(done: p.done, total: p.total) })
+        context.note(String(format: "trained in %.0f s", report.seconds))
         var metrics: [String: Double] = ["seconds": report.seconds, "features": Double(report.features)]
         for m in report.testMetrics { if let auc = m.auc { metrics["auc." + m.drug] = auc } }
         let url = URL(fileURLWithPath: options.output)

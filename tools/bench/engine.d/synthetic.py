@@ -1,5 +1,5 @@
 """The synthetic data of `triage bench engine`, regenerated bit for bit from the SplitMix64 stream
-of Neural/EngineBenchmark.swift, for the peers (numpy only: the Keras venv has no torch).
+of EngineBench/EngineBenchmark.swift, for the peers (numpy only: the Keras venv has no torch).
 """
 import numpy as np
 

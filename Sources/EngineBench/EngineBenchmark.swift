@@ -1,4 +1,5 @@
 import Foundation
+import Neural
 
 /// Training throughput of three reference models on synthetic data that the PyTorch peer
 /// (`tools/bench/engine.d/peer.py`) regenerates bit for bit from the same SplitMix64 stream.
@@ -102,7 +103,7 @@ public enum EngineBenchmark {
     public static func run(_ name: String, steps: Int, warmup: Int = 3, seed: UInt64 = 1) -> Result? {
         guard let (model, x, y, b, flops) = setup(name, seed: seed) else { return nil }
         let loss = SoftmaxCrossEntropy(), optimizer = Adam(learningRate: 1e-3)
-        let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, options: .init(shuffle: false, verbose: false))
+        let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, options: .init(shuffle: false))
         let data = TensorDataset(x, targets: y)
         var losses: [Double] = []
         var start = DispatchTime.now().uptimeNanoseconds
@@ -171,22 +172,5 @@ public enum EngineBenchmark {
         case "conv1d": return 150
         default: return 60
         }
-    }
-}
-
-extension Trainer.Options {
-    /// Options with shuffling switched on or off.
-    public init(shuffle: Bool, verbose: Bool) {
-        self.init(verbose: verbose)
-        self.shuffle = shuffle
-    }
-}
-
-extension EngineBenchmark {
-    /// The LSTM's per-step product kernel (C += A B, row-major, packed strides), exposed for
-    /// micro-benchmarks against OpenBLAS.
-    public static func smallGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                 c: UnsafeMutablePointer<Float>) {
-        Vec.gemmAccumulate(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
     }
 }

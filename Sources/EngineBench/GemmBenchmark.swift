@@ -1,4 +1,5 @@
 import Foundation
+import Neural
 
 /// Times a square sgemm: the machine's peak that every engine number is compared to.
 public enum GemmBenchmark {
