@@ -2,6 +2,7 @@
 import PackageDescription
 
 // One target per concern; dependencies point one way:
+// Statistics (every metric, no dependencies) <- Neural, Mining, Genomics, Models;
 // CBLAS, CNeuralKernels <- Neural (the engine) <- Models;
 // CZlib <- Archives (gzip, tar, zip); CLibXML2, CPNG: one importing file each in Mining, Vision;
 // Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models <- TriageCLI (executable `triage`).
@@ -24,29 +25,31 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Statistics", exclude: ["README.md"]),
         .target(name: "Archives", dependencies: ["CZlib"]),
         // Element-wise kernels of Neural in C, compiled for AVX-512, AVX2 and baseline (target_clones).
         .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels"], exclude: ["README.md"],
+        .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels", "Statistics"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Genomics", dependencies: ["Corpus", "Archives", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Statistics", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Statistics", .product(name: "GRDB", package: "GRDB.swift")],
                 exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives",
+        .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Mining", "Genomics", "Vision", "Archives",
                                              .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            "Models", "Neural", "Statistics", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "MiningTests", dependencies: ["Mining"]),
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI"]),
     ]
 )

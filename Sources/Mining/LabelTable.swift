@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import GRDB
+import Statistics
 
 /// The labels of one scheme and source as a table: one row per document, one column per label.
 public struct LabelTable: Sendable {
@@ -106,12 +107,14 @@ public enum LabelEvaluation {
         public var falseNegatives = 0
         /// Positives in the gold file.
         public var goldPositives: Int { truePositives + falseNegatives }
+        /// Precision, recall and F1 of the counts (Statistics, scikit-learn's `zero_division=0`).
+        var prf: Metrics.PRF { Metrics.PRF(truePositives: truePositives, falsePositives: falsePositives, falseNegatives: falseNegatives) }
         /// TP / (TP + FP), 0 when nothing was predicted.
-        public var precision: Double { truePositives + falsePositives == 0 ? 0 : Double(truePositives) / Double(truePositives + falsePositives) }
+        public var precision: Double { prf.precision }
         /// TP / (TP + FN), 0 when the gold has no positive.
-        public var recall: Double { goldPositives == 0 ? 0 : Double(truePositives) / Double(goldPositives) }
+        public var recall: Double { prf.recall }
         /// The harmonic mean of precision and recall.
-        public var f1: Double { 2 * precision * recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+        public var f1: Double { prf.f1 }
         /// False when the gold has no positive: F1 is undefined and the label is left out of the macro average.
         public var defined: Bool { goldPositives > 0 }
     }
@@ -208,15 +211,11 @@ public enum LabelEvaluation {
         /// Documents compared.
         public var n: Int { both + onlyFirst + onlySecond + neither }
         /// Observed agreement.
-        public var observed: Double { n == 0 ? 0 : Double(both + neither) / Double(n) }
-        /// Cohen's kappa: (observed - expected) / (1 - expected).
-        public var kappa: Double {
-            guard n > 0 else { return 0 }
-            let total = Double(n)
-            let p1 = Double(both + onlyFirst) / total, p2 = Double(both + onlySecond) / total
-            let expected = p1 * p2 + (1 - p1) * (1 - p2)
-            return expected >= 1 ? 1 : (observed - expected) / (1 - expected)
+        public var observed: Double {
+            Metrics.observedAgreement(both: both, onlyFirst: onlyFirst, onlySecond: onlySecond, neither: neither)
         }
+        /// Cohen's kappa: (observed - expected) / (1 - expected).
+        public var kappa: Double { Metrics.cohenKappa(both: both, onlyFirst: onlyFirst, onlySecond: onlySecond, neither: neither) }
     }
 
     /// Kappa per label over the documents both sources labelled (positive vs not).

@@ -138,7 +138,7 @@ public final class ResistanceModel {
             model.thresholds[drug] = youdenThreshold(points)
         }
         let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
-        report.testMetrics = Metrics.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
+        report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
         report.seconds = Date().timeIntervalSince(start)
         progress(String(format: "trained in %.0f s", report.seconds))
         return (model, report)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Corpus
 import Foundation
 import Models
+import Statistics
 import Vision
 
 /// `triage evaluate image`: accuracy, AUC and a per-class table of an image model on labelled images.
@@ -60,8 +61,8 @@ struct EvaluateImage: ParsableCommand {
                 let pairs = zip(probabilities, truth).compactMap { p, t in t[c].map { (Double(p[c]), $0 == 1) } }
                 let scores = pairs.map(\.0), positives = pairs.map(\.1)
                 curves.append((name: "class \(classifier.labels[c])",
-                               points: ImageMetrics.rocCurve(scores: scores, positives: positives),
-                               auc: ImageMetrics.rocAUC(scores: scores, positives: positives)))
+                               points: Metrics.rocCurve(scores: scores, labels: positives),
+                               auc: Metrics.rocAUC(scores: scores, labels: positives)))
             }
             let title = "ROC of \((model as NSString).lastPathComponent) on \(npz.map { ($0 as NSString).lastPathComponent } ?? task ?? "") \(split)"
             do {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Genomics
 import Models
+import Statistics
 
 /// `triage tb`: Import and evaluate TB isolates and phenotypes.
 struct TB: ParsableCommand {
@@ -119,7 +120,7 @@ struct TB: ParsableCommand {
                 if !json {
                     let catalogue = test.map { predictor.predict(sample: $0, variants: genotypeTable.variants[$0] ?? []) }
                     print("catalogue \(predictor.catalogue.name) on the same test split")
-                    Self.printTable(Metrics.evaluate(predictions: catalogue, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs))
+                    Self.printTable(DrugEvaluation.evaluate(predictions: catalogue, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs))
                     print("")
                 }
             } else {
@@ -127,7 +128,7 @@ struct TB: ParsableCommand {
                     predictor.predict(sample: $0, variants: genotypeTable.variants[$0] ?? [])
                 }
             }
-            let metrics = Metrics.evaluate(predictions: predictions, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs)
+            let metrics = DrugEvaluation.evaluate(predictions: predictions, phenotypes: phenotypeTable, drugs: phenotypeTable.drugs)
             if json {
                 struct Output: Encodable {
                     let catalogue: String, minFraction: Double, samples: Int, drugs: [DrugMetrics]
