@@ -4,8 +4,9 @@ import PackageDescription
 // One target per concern; dependencies point one way:
 // Statistics (every metric, no dependencies) <- Neural, Mining, Genomics, Models;
 // CBLAS, CNeuralKernels <- Neural (the engine) <- Models;
-// CZlib <- Archives (gzip, tar, zip); CLibXML2, CPNG: one importing file each in Mining, Vision;
-// Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models <- TriageCLI (executable `triage`).
+// CZlib <- Archives (gzip, tar, zip over bytes) <- Inputs (files or stdin, gzip or plain; CSV/TSV);
+// CLibXML2, CPNG: one importing file each in Mining, Vision;
+// Corpus (GRDB), Inputs <- Mining, Genomics, Vision <- Models <- TriageCLI (executable `triage`).
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
@@ -27,29 +28,31 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Statistics", exclude: ["README.md"]),
         .target(name: "Archives", dependencies: ["CZlib"]),
+        .target(name: "Inputs", dependencies: ["Archives"], exclude: ["README.md"]),
         // Element-wise kernels of Neural in C, compiled for AVX-512, AVX2 and baseline (target_clones).
         .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels", "Statistics"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Statistics", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Statistics", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Inputs", "Statistics", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Genomics", dependencies: ["Corpus", "Inputs", "Statistics", .product(name: "GRDB", package: "GRDB.swift")],
                 exclude: ["README.md"]),
-        .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Mining", "Genomics", "Vision", "Archives",
+        .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision",
                                              .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "Models", "Neural", "Statistics", "Corpus", "Mining", "Genomics", "Vision",
+            "Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),
+        .testTarget(name: "InputsTests", dependencies: ["Inputs"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
-        .testTarget(name: "MiningTests", dependencies: ["Mining"]),
+        .testTarget(name: "MiningTests", dependencies: ["Mining", "Inputs"]),
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import GRDB
+import Inputs
 import Statistics
 
 /// The labels of one scheme and source as a table: one row per document, one column per label.
@@ -145,31 +146,27 @@ public enum LabelEvaluation {
 
     /// Reads a gold file; every column after the first must be a label of the scheme.
     public static func readGold(_ path: String, schemeLabels: [String]) throws -> Gold {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleError(file: path, line: nil, "cannot read the gold file")
-        }
-        let records = try CSVReader.records(data, origin: path)
-        guard let header = records.first, header.fields.count >= 2 else {
+        let table: CSVTable
+        do { table = try CSVTable.read(path: path) } catch let e as InputError { throw RuleError(file: e.file, line: e.line, e.reason) }
+        guard table.header.count >= 2 else {
             throw RuleError(file: path, line: 1, "expected a header: id, then one column per label")
         }
-        let labels = Array(header.fields.dropFirst()).map { $0.trimmingCharacters(in: .whitespaces) }
+        let labels = Array(table.header.dropFirst())
         for label in labels where !schemeLabels.contains(label) {
             throw RuleError(file: path, line: 1, "column `\(label)` is not a label of the scheme (labels: \(schemeLabels.joined(separator: ", ")))")
         }
         var rows: [String: [String: Bool]] = [:]
-        for r in records.dropFirst() {
-            guard r.fields.count == header.fields.count else {
-                throw RuleError(file: path, line: r.line, "expected \(header.fields.count) fields, found \(r.fields.count)")
-            }
+        for (index, (fields, line)) in zip(table.rows, table.lines).enumerated() {
+            if let e = table.problem(ofRow: index) { throw RuleError(file: e.file, line: e.line, e.reason) }
             var values: [String: Bool] = [:]
             for (k, label) in labels.enumerated() {
-                let cell = r.fields[k + 1].trimmingCharacters(in: .whitespaces)
+                let cell = fields[k + 1].trimmingCharacters(in: .whitespaces)
                 guard let v = Double(cell.isEmpty ? "0" : cell) else {
-                    throw RuleError(file: path, line: r.line, "`\(cell)` in column \(label) is not a number")
+                    throw RuleError(file: path, line: line, "`\(cell)` in column \(label) is not a number")
                 }
                 values[label] = v == 1
             }
-            rows[r.fields[0]] = values
+            rows[fields[0]] = values
         }
         return Gold(labels: labels, rows: rows)
     }

@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import GRDB
+import Inputs
 
 /// One text with its class, as a text classifier trains or is evaluated on it.
 public struct LabelledText: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inputs
 import Models
 
 /// `triage evaluate text`: a text model against a labelled CSV.

@@ -86,7 +86,7 @@ struct Images: ParsableCommand {
             options.documentSource = source
             options.storePixels = storePixels
             if let map {
-                do { options.studyMap = try Images.readStudyMap(map) } catch {
+                do { options.studyMap = try StudyMap.read(path: map) } catch {
                     Console.error("\(error)")
                     throw ExitCode(2)
                 }
@@ -169,9 +169,7 @@ struct Images: ParsableCommand {
                 for key in npz.keys { arrays[key] = try npz.array(key).shape }
                 return Description(file: file, format: "npz", arrays: arrays)
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ImageError(file: file, "no such file, or it cannot be read")
-            }
+            let data = try ImageFile.bytes(path: file)
             var d = Description(file: file, format: ImageFile.format(of: data)?.rawValue ?? "unknown")
             if ImageFile.format(of: data) == .dicom {
                 let dicom = try DICOMImage.read(data, origin: file)
@@ -197,27 +195,6 @@ struct Images: ParsableCommand {
             (d.min, d.max) = (values.min(), values.max())
             return d
         }
-    }
-
-    /// Reads `image,study` rows (a header row starting with "image" is skipped); errors name file:line.
-    static func readStudyMap(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(file: path, "no such file, or it cannot be read")
-        }
-        var map: [String: String] = [:]
-        let text = String(decoding: data, as: UTF8.self)
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-            if number == 0 && fields.first?.lowercased() == "image" { continue }
-            guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw ImageError(file: path, position: "line \(number + 1)", "expected image,study (two non-empty fields), found \(line.debugDescription)")
-            }
-            map[fields[0]] = fields[1]
-        }
-        return map
     }
 }
 

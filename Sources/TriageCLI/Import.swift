@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpus
 import Foundation
+import Inputs
 import Models
 
 /// `triage import ...`: labelled documents into the corpus.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inputs
 import Models
 
 /// `triage score`: rank the classes of free-text case vignettes with a text model.
@@ -101,8 +102,8 @@ struct Score: ParsableCommand {
             Console.error("no text to score: give a TEXT argument, --file FILE, or pipe texts into standard input")
             throw ExitCode(2)
         }
-        let name = path == "-" ? "<stdin>" : path
-        let bytes = try TextFile.readBytes(path: path)
+        let name = InputFile.displayName(path)
+        let bytes = try InputFile.read(path)
         if let textColumn {
             let table = try CSVTable.parse(bytes, path: name)
             let rows = try TextCorpus.examples(from: table, textColumn: textColumn, labelColumn: nil, idColumn: idColumn)

@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import GRDB
+import Inputs
 import XCTest
 @testable import Models
 
