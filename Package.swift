@@ -2,10 +2,13 @@
 import PackageDescription
 
 // One target per concern; dependencies point one way:
+// Statistics (every metric, no dependencies) <- Neural, Mining, Genomics, Models;
 // CBLAS, CNeuralKernels <- Neural (the engine, its one training loop `Trainer.fit`) <- Models;
 // Neural <- EngineBench (the engine's throughput and sgemm benchmarks, `triage bench`);
-// CZlib <- Archives (gzip, tar, zip); CLibXML2, CPNG: one importing file each in Mining, Vision;
-// Corpus (GRDB), Archives <- Mining, Genomics, Vision <- Models, EngineBench <- TriageCLI (executable `triage`).
+// CZlib <- Archives (gzip, tar, zip over bytes) <- Inputs (files or stdin, gzip or plain; CSV/TSV);
+// CLibXML2, CPNG: one importing file each in Mining, Vision;
+// Corpus (the only GRDB user), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
+// <- TriageCLI (executable `triage`); TestSupport serves every test target.
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
@@ -25,29 +28,33 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Statistics", exclude: ["README.md"]),
         .target(name: "Archives", dependencies: ["CZlib"]),
+        .target(name: "Inputs", dependencies: ["Archives"], exclude: ["README.md"]),
         // Element-wise kernels of Neural in C, compiled for AVX-512, AVX2 and baseline (target_clones).
         .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels"], exclude: ["README.md"],
+        .target(name: "Neural", dependencies: ["CBLAS", "CNeuralKernels", "Statistics"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "EngineBench", dependencies: ["Neural"], exclude: ["README.md"]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives"]),
-        .target(name: "Genomics", dependencies: ["Corpus", "Archives"], exclude: ["README.md"]),
-        .target(name: "Vision", dependencies: ["Corpus", "Archives", "CPNG"]),
-        .target(name: "Models", dependencies: ["Neural", "Corpus", "Mining", "Genomics", "Vision", "Archives"]),
-        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Corpus", "Mining", "Genomics", "Vision"]),
+        .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Inputs", "Statistics"]),
+        .target(name: "Genomics", dependencies: ["Corpus", "Inputs", "Statistics"], exclude: ["README.md"]),
+        .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
+        .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
         .executableTarget(name: "TriageCLI", dependencies: [
             "TriageKit", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives"]),
+        .testTarget(name: "InputsTests", dependencies: ["Inputs"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
-        .testTarget(name: "MiningTests", dependencies: ["Mining"]),
+        .testTarget(name: "MiningTests", dependencies: ["Mining", "Inputs"]),
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "TestSupport"], exclude: ["Help"]),
         .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
         // Shared by every test target: where the data is, temporary corpora, the one assertClose.

@@ -8,11 +8,13 @@ public struct ArchiveError: Error, CustomStringConvertible, Equatable {
     /// Why the data cannot be read.
     public var reason: String
 
+    /// An error about `file` (when known).
     public init(file: String? = nil, _ reason: String) {
         self.file = file
         self.reason = reason
     }
 
+    /// `file: reason`, or the reason alone.
     public var description: String {
         if let file { return "\(file): \(reason)" }
         return reason
@@ -29,8 +31,9 @@ public enum Inflate {
         case raw
     }
 
-    /// Decompresses all of `data`. `sizeHint` pre-sizes the output when the size is known.
-    public static func decompress(_ data: Data, format: Format, sizeHint: Int? = nil) throws -> Data {
+    /// Decompresses all of `data`. `sizeHint` pre-sizes the output when the size is known; output
+    /// beyond `maximumSize` bytes stops the inflation with an error.
+    public static func decompress(_ data: Data, format: Format, sizeHint: Int? = nil, maximumSize: Int = .max) throws -> Data {
         if data.isEmpty { throw ArchiveError("the compressed stream is empty") }
         var output = Data()
         output.reserveCapacity(sizeHint ?? max(data.count * 4, 1 << 16))
@@ -54,7 +57,12 @@ public enum Inflate {
                     return inflate(&stream, Z_NO_FLUSH)
                 }
                 let produced = chunk - Int(stream.avail_out)
-                if produced > 0 { output.append(contentsOf: buffer[0..<produced]) }
+                if produced > 0 {
+                    guard output.count + produced <= maximumSize else {
+                        throw ArchiveError("decompresses to more than \(maximumSize) bytes")
+                    }
+                    output.append(contentsOf: buffer[0..<produced])
+                }
                 switch status {
                 case Z_STREAM_END:
                     // gzip files may hold several members: go on while input remains.

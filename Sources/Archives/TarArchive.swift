@@ -24,11 +24,6 @@ public struct TarArchive: Sequence {
         self.origin = origin
     }
 
-    /// Reads a `.tar`, `.tgz` or `.tar.gz` file.
-    public init(path: String) throws {
-        self.init(data: try DataFile.read(path), origin: path)
-    }
-
     /// All regular files, or an error naming the member where the archive breaks.
     public func entries() throws -> [TarEntry] {
         var iterator = makeIterator()

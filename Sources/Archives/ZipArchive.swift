@@ -23,11 +23,6 @@ public struct ZipArchive: Sendable {
     /// The members, in central-directory order.
     public let entries: [Entry]
 
-    /// Reads the zip file at `path`.
-    public init(path: String) throws {
-        try self.init(data: try DataFile.readRaw(path), origin: path)
-    }
-
     /// Parses the central directory of `data`.
     public init(data: Data, origin: String? = nil) throws {
         self.data = Data(data)  // rebase indices at zero

@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 
 /// The WHO confidence grading of a mutation for a drug (WHO catalogue 2nd edition, 2023).
 public enum Grading: Int, Codable, Sendable, Comparable, CaseIterable {
@@ -145,25 +146,25 @@ public final class Catalogue: Sendable {
                 throw GenomicsError(file: path, "no such catalogue: use who2023 or the path of a catalogue CSV")
             }
         }
-        let bytes = try InputFile.bytes(path)
+        let bytes = try InputFile.read(path)
         let firstLine = String(decoding: bytes.prefix(while: { $0 != 0x0A }), as: UTF8.self)
         if firstLine.contains("MUTATION") && firstLine.contains("EVIDENCE") {
             return Catalogue(name: name, entries: try garcEntries(bytes, file: path))
         }
         var entries: [CatalogueEntry] = []
         var gradings: [String: Grading] = [:], drugs: [String: String] = [:]
-        try CSVLine.read(bytes, file: path, columns: ["Gene", "Mutation", "drug", "confidence", "original_mutation", "comment"]) {
-            line, fields, c in
-            let gradingText = fields[c[3]], drugText = fields[c[2]]
+        try CSVReader(origin: path).forEachRow(in: bytes, columns: ["Gene", "Mutation", "drug", "confidence", "comment"]) { row in
+            let fields = row.values
+            let gradingText = fields[3], drugText = fields[2]
             if gradings[gradingText] == nil, let parsed = Grading(text: gradingText) { gradings[gradingText] = parsed }
             if drugs[drugText] == nil { drugs[drugText] = drugName(drugText) }
             guard let grading = gradings[gradingText], let drug = drugs[drugText] else {
-                throw GenomicsError(file: path, line: line, "confidence '\(fields[c[3]])' is not a WHO grading")
+                throw GenomicsError(file: path, line: row.line, "confidence '\(fields[3])' is not a WHO grading")
             }
-            var change = fields[c[1]]
+            var change = fields[1]
             if change == "frameshift" { change = "frameshift_variant" }
-            entries.append(CatalogueEntry(gene: fields[c[0]], change: change, drug: drug,
-                                          grading: grading, comment: fields[c[5]]))
+            entries.append(CatalogueEntry(gene: fields[0], change: change, drug: drug,
+                                          grading: grading, comment: fields[4]))
         }
         return Catalogue(name: name, entries: entries)
     }
@@ -205,11 +206,12 @@ public final class Catalogue: Sendable {
         return trimmed.prefix(1).uppercased() + trimmed.dropFirst().lowercased()
     }
 
-    static func garcEntries(_ bytes: [UInt8], file: String) throws -> [CatalogueEntry] {
+    static func garcEntries(_ bytes: Data, file: String) throws -> [CatalogueEntry] {
         var entries: [CatalogueEntry] = []
-        try CSVLine.read(bytes, file: file, columns: ["DRUG", "MUTATION", "EVIDENCE"]) { line, fields, c in
-            guard let json = try? JSONSerialization.jsonObject(with: Data(fields[c[2]].utf8)) as? [String: Any] else {
-                throw GenomicsError(file: file, line: line, "EVIDENCE is not a JSON object")
+        try CSVReader(origin: file).forEachRow(in: bytes, columns: ["DRUG", "MUTATION", "EVIDENCE"]) { row in
+            let fields = row.values
+            guard let json = try? JSONSerialization.jsonObject(with: Data(fields[2].utf8)) as? [String: Any] else {
+                throw GenomicsError(file: file, line: row.line, "EVIDENCE is not a JSON object")
             }
             guard let hgvs = json["WHO HGVS"] as? String, let cut = hgvs.firstIndex(of: "_") else { return }
             guard let gradingText = json["FINAL CONFIDENCE GRADING"] as? String,
@@ -218,13 +220,13 @@ public final class Catalogue: Sendable {
             var change = String(hgvs[hgvs.index(after: cut)...])
             if change == "LoF" {
                 for effect in lossOfFunctionEffects {
-                    entries.append(CatalogueEntry(gene: gene, change: effect, drug: drugName(fields[c[0]]),
+                    entries.append(CatalogueEntry(gene: gene, change: effect, drug: drugName(fields[0]),
                                                   grading: grading, comment: ""))
                 }
                 return
             }
             if change == "deletion" { change = "feature_ablation" }
-            entries.append(CatalogueEntry(gene: gene, change: change, drug: drugName(fields[c[0]]),
+            entries.append(CatalogueEntry(gene: gene, change: change, drug: drugName(fields[0]),
                                           grading: grading, comment: ""))
         }
         return entries

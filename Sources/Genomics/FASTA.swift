@@ -1,3 +1,4 @@
+import Inputs
 /// One FASTA record: its name (first word of the header), the rest of the header, and the sequence.
 public struct FASTARecord: Sendable, Equatable {
     /// The first word after `>`.

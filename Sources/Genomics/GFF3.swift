@@ -1,3 +1,4 @@
+import Inputs
 /// One feature line of a GFF3 file.
 public struct GFFFeature: Sendable, Equatable {
     /// Column 1: the sequence the feature is on.

@@ -73,30 +73,3 @@ enum Lines {
         return value
     }
 }
-
-/// Reading input files: gzip is recognised by its magic bytes, errors name the file.
-public enum InputFile {
-    /// The bytes of `path`, gunzipped when gzip; `-` reads standard input.
-    public static func bytes(_ path: String) throws -> [UInt8] {
-        if path == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            return try decode(data, name: "<stdin>")
-        }
-        do {
-            return [UInt8](try DataFileBridge.read(path))
-        } catch let error as GenomicsError {
-            throw error
-        } catch {
-            throw GenomicsError(file: path, "\(error)".replacingOccurrences(of: "\(path): ", with: ""))
-        }
-    }
-
-    /// Gunzips `data` when it is gzip.
-    static func decode(_ data: Data, name: String) throws -> [UInt8] {
-        do {
-            return [UInt8](try DataFileBridge.decode(data))
-        } catch {
-            throw GenomicsError(file: name, "\(error)")
-        }
-    }
-}

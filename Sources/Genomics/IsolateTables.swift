@@ -1,3 +1,4 @@
+import Inputs
 /// A variant of a sample in a candidate gene, with the fraction of reads that carry it.
 public struct SampleVariant: Sendable, Hashable, Codable {
     /// The gene-level name.
@@ -31,9 +32,11 @@ public struct GenotypeTable: Sendable {
     /// Reads a genotype table (gzip or plain). Rows with a bad allele fraction are skipped and listed.
     public static func read(_ path: String) throws -> GenotypeTable {
         var table = GenotypeTable()
-        try CSVLine.read(try InputFile.bytes(path), file: path,
-                         columns: ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"]) { line, f, c in
-            let sample = f[c[0]]
+        try CSVReader(origin: path).forEachRow(in: InputFile.read(path),
+                                               columns: ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"],
+                                               badRow: { table.problems.append("\($0); row skipped") }) { row in
+            let f = row.values, line = row.line
+            let sample = f[0]
             guard !sample.isEmpty else {
                 table.problems.append("\(path):\(line): empty sample_id; row skipped")
                 return
@@ -42,20 +45,20 @@ public struct GenotypeTable: Sendable {
                 table.samples.append(sample)
                 table.variants[sample] = []
             }
-            let change = f[c[2]]
+            let change = f[2]
             if change.isEmpty { return }  // the sample was genotyped at this gene and has no variant
             var fraction = 1.0
-            if !f[c[4]].isEmpty {
-                guard let value = Double(f[c[4]]), value >= 0, value <= 1 else {
-                    table.problems.append("\(path):\(line): allele_fraction '\(f[c[4]])' is not in 0...1; row skipped")
+            if !f[4].isEmpty {
+                guard let value = Double(f[4]), value >= 0, value <= 1 else {
+                    table.problems.append("\(path):\(line): allele_fraction '\(f[4])' is not in 0...1; row skipped")
                     return
                 }
                 fraction = value
             }
-            let effect = Catalogue.normalizedEffect(f[c[3]])
+            let effect = Catalogue.normalizedEffect(f[3])
             table.variants[sample, default: []].append(SampleVariant(
-                variant: GeneVariant(gene: f[c[1]], change: change, effect: effect),
-                alleleFraction: fraction, position: f[c[5]]))
+                variant: GeneVariant(gene: f[1], change: change, effect: effect),
+                alleleFraction: fraction, position: f[5]))
         }
         return table
     }
@@ -100,19 +103,20 @@ public struct PhenotypeTable: Sendable {
     /// Reads a phenotype table (gzip or plain).
     public static func read(_ path: String) throws -> PhenotypeTable {
         var table = PhenotypeTable()
-        try CSVLine.read(try InputFile.bytes(path), file: path, columns: ["sample_id", "drug", "phenotype", "method"]) {
-            line, f, c in
-            let sample = f[c[0]], drug = Catalogue.drugName(f[c[1]])
-            let value = f[c[2]].uppercased()
+        try CSVReader(origin: path).forEachRow(in: InputFile.read(path), columns: ["sample_id", "drug", "phenotype", "method"],
+                                               badRow: { table.problems.append("\($0); row skipped") }) { row in
+            let f = row.values, line = row.line
+            let sample = f[0], drug = Catalogue.drugName(f[1])
+            let value = f[2].uppercased()
             guard !sample.isEmpty, !drug.isEmpty else {
                 table.problems.append("\(path):\(line): empty sample_id or drug; row skipped")
                 return
             }
             guard value == "R" || value == "S" else {
-                table.problems.append("\(path):\(line): phenotype '\(f[c[2]])' is not R or S; row skipped")
+                table.problems.append("\(path):\(line): phenotype '\(f[2])' is not R or S; row skipped")
                 return
             }
-            let entry = Entry(resistant: value == "R", method: f[c[3]])
+            let entry = Entry(resistant: value == "R", method: f[3])
             if table.phenotypes[sample] == nil {
                 table.samples.append(sample)
                 table.phenotypes[sample] = [:]

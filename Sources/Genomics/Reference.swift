@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 
 /// A gene of the reference: where it is, which strand, and whether it codes for a protein.
 public struct Gene: Sendable, Hashable {
@@ -116,16 +117,17 @@ public final class Reference: Sendable {
         }
         var genes: [Gene] = []
         var corrections: [String] = []
-        try CSVLine.read(try InputFile.bytes(genesPath), file: genesPath,
-                         columns: ["gene name", "start", "end", "strand"]) { line, fields, c in
-            guard let start = Int(fields[c[1]]), let end = Int(fields[c[2]]), start >= 1, end >= start,
+        try CSVReader(origin: genesPath).forEachRow(in: InputFile.read(genesPath),
+                                                    columns: ["gene name", "start", "end", "strand"]) { row in
+            let fields = row.values, line = row.line
+            guard let start = Int(fields[1]), let end = Int(fields[2]), start >= 1, end >= start,
                   end <= genomeLength else {
-                throw GenomicsError(file: genesPath, line: line, "start '\(fields[c[1]])' and end '\(fields[c[2]])' are not a range on H37Rv")
+                throw GenomicsError(file: genesPath, line: line, "start '\(fields[1])' and end '\(fields[2])' are not a range on H37Rv")
             }
-            guard let strand = Int(fields[c[3]]), strand == 1 || strand == -1 else {
-                throw GenomicsError(file: genesPath, line: line, "strand '\(fields[c[3]])' must be 1 or -1")
+            guard let strand = Int(fields[3]), strand == 1 || strand == -1 else {
+                throw GenomicsError(file: genesPath, line: line, "strand '\(fields[3])' must be 1 or -1")
             }
-            let name = fields[c[0]]
+            let name = fields[0]
             var gene = Gene(name: name, start: start, end: end, strand: strand, isRNA: rnaNames.contains(name))
             // gene_locations.csv has Rv1129c 24 bases short of the annotation (and of the names the
             // catalogue gives its variants): the GFF3 coordinates win when a locus tag disagrees.

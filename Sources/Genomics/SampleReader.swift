@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 
 /// The variants of one sample read from a sequence file, with what was skipped.
 public struct SampleInput: Sendable {

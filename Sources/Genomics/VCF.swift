@@ -1,3 +1,4 @@
+import Inputs
 /// A `##contig` line of a VCF header.
 public struct VCFContig: Sendable, Equatable {
     /// The contig's ID (e.g. NC_000962.3).

@@ -1,6 +1,6 @@
-import Archives
 import Corpus
 import Foundation
+import Inputs
 
 /// ICD-10-CM: import the CMS tabular XML, look codes up, validate codes written in notes.
 public enum ICD10 {
@@ -40,10 +40,10 @@ public enum ICD10 {
 
     /// Parses the CMS tabular XML (gzip or plain): chapters, sections, codes with titles and inclusion terms.
     public static func parse(path: String) throws -> [Entry] {
-        let data = try DataFile.read(path)
+        let data = try InputFile.read(path)
         let doc = try XMLDocument(data: data, origin: path)
         guard let root = doc.root, root.name == "ICD10CM.tabular" else {
-            throw ArchiveError(file: path, "not the CMS ICD-10-CM tabular list (the root element is not ICD10CM.tabular)")
+            throw InputError(file: path, "not the CMS ICD-10-CM tabular list (the root element is not ICD10CM.tabular)")
         }
         var entries: [Entry] = []
         entries.reserveCapacity(50_000)
@@ -73,7 +73,7 @@ public enum ICD10 {
                 section.forEachChild { child in if child.name == "diag" { diag(child, parent: id) } }
             }
         }
-        guard !entries.isEmpty else { throw ArchiveError(file: path, "no chapters or codes found") }
+        guard !entries.isEmpty else { throw InputError(file: path, "no chapters or codes found") }
         return entries
     }
 

@@ -1,5 +1,7 @@
 import Corpus
 import Foundation
+import Inputs
+import Statistics
 
 /// The labels of one scheme and source as a table: one row per document, one column per label.
 public struct LabelTable: Sendable {
@@ -90,12 +92,14 @@ public enum LabelEvaluation {
         public var falseNegatives = 0
         /// Positives in the gold file.
         public var goldPositives: Int { truePositives + falseNegatives }
+        /// Precision, recall and F1 of the counts (Statistics, scikit-learn's `zero_division=0`).
+        var prf: Metrics.PRF { Metrics.PRF(truePositives: truePositives, falsePositives: falsePositives, falseNegatives: falseNegatives) }
         /// TP / (TP + FP), 0 when nothing was predicted.
-        public var precision: Double { truePositives + falsePositives == 0 ? 0 : Double(truePositives) / Double(truePositives + falsePositives) }
+        public var precision: Double { prf.precision }
         /// TP / (TP + FN), 0 when the gold has no positive.
-        public var recall: Double { goldPositives == 0 ? 0 : Double(truePositives) / Double(goldPositives) }
+        public var recall: Double { prf.recall }
         /// The harmonic mean of precision and recall.
-        public var f1: Double { 2 * precision * recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+        public var f1: Double { prf.f1 }
         /// False when the gold has no positive: F1 is undefined and the label is left out of the macro average.
         public var defined: Bool { goldPositives > 0 }
     }
@@ -126,31 +130,27 @@ public enum LabelEvaluation {
 
     /// Reads a gold file; every column after the first must be a label of the scheme.
     public static func readGold(_ path: String, schemeLabels: [String]) throws -> Gold {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleError(file: path, line: nil, "cannot read the gold file")
-        }
-        let records = try CSVReader.records(data, origin: path)
-        guard let header = records.first, header.fields.count >= 2 else {
+        let table: CSVTable
+        do { table = try CSVTable.read(path: path) } catch let e as InputError { throw RuleError(file: e.file, line: e.line, e.reason) }
+        guard table.header.count >= 2 else {
             throw RuleError(file: path, line: 1, "expected a header: id, then one column per label")
         }
-        let labels = Array(header.fields.dropFirst()).map { $0.trimmingCharacters(in: .whitespaces) }
+        let labels = Array(table.header.dropFirst())
         for label in labels where !schemeLabels.contains(label) {
             throw RuleError(file: path, line: 1, "column `\(label)` is not a label of the scheme (labels: \(schemeLabels.joined(separator: ", ")))")
         }
         var rows: [String: [String: Bool]] = [:]
-        for r in records.dropFirst() {
-            guard r.fields.count == header.fields.count else {
-                throw RuleError(file: path, line: r.line, "expected \(header.fields.count) fields, found \(r.fields.count)")
-            }
+        for (index, (fields, line)) in zip(table.rows, table.lines).enumerated() {
+            if let e = table.problem(ofRow: index) { throw RuleError(file: e.file, line: e.line, e.reason) }
             var values: [String: Bool] = [:]
             for (k, label) in labels.enumerated() {
-                let cell = r.fields[k + 1].trimmingCharacters(in: .whitespaces)
+                let cell = fields[k + 1].trimmingCharacters(in: .whitespaces)
                 guard let v = Double(cell.isEmpty ? "0" : cell) else {
-                    throw RuleError(file: path, line: r.line, "`\(cell)` in column \(label) is not a number")
+                    throw RuleError(file: path, line: line, "`\(cell)` in column \(label) is not a number")
                 }
                 values[label] = v == 1
             }
-            rows[r.fields[0]] = values
+            rows[fields[0]] = values
         }
         return Gold(labels: labels, rows: rows)
     }
@@ -192,15 +192,11 @@ public enum LabelEvaluation {
         /// Documents compared.
         public var n: Int { both + onlyFirst + onlySecond + neither }
         /// Observed agreement.
-        public var observed: Double { n == 0 ? 0 : Double(both + neither) / Double(n) }
-        /// Cohen's kappa: (observed - expected) / (1 - expected).
-        public var kappa: Double {
-            guard n > 0 else { return 0 }
-            let total = Double(n)
-            let p1 = Double(both + onlyFirst) / total, p2 = Double(both + onlySecond) / total
-            let expected = p1 * p2 + (1 - p1) * (1 - p2)
-            return expected >= 1 ? 1 : (observed - expected) / (1 - expected)
+        public var observed: Double {
+            Metrics.observedAgreement(both: both, onlyFirst: onlyFirst, onlySecond: onlySecond, neither: neither)
         }
+        /// Cohen's kappa: (observed - expected) / (1 - expected).
+        public var kappa: Double { Metrics.cohenKappa(both: both, onlyFirst: onlyFirst, onlySecond: onlySecond, neither: neither) }
     }
 
     /// Kappa per label over the documents both sources labelled (positive vs not).

@@ -1,6 +1,7 @@
 import Archives
 import Corpus
 import Foundation
+import Inputs
 
 /// The formats `triage mine` reads.
 public enum InputFormat: String, CaseIterable, Sendable, Codable {
@@ -75,11 +76,11 @@ public struct ReportReader {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ArchiveError(file: path, "no such file or directory")
+            throw InputError(file: path, "no such file or directory")
         }
         if isDirectory.boolValue {
             guard let enumerator = fm.enumerator(atPath: path) else {
-                throw ArchiveError(file: path, "cannot list the directory")
+                throw InputError(file: path, "cannot list the directory")
             }
             var files: [String] = []
             while let next = enumerator.nextObject() as? String {
@@ -90,7 +91,7 @@ public struct ReportReader {
             }
             for file in files.sorted() {
                 do { try readFile(file, emit: emit) } catch let e as BadInput { try emit(.bad(origin: file, message: e.message)) }
-                catch let e as ArchiveError { try emit(.bad(origin: file, message: e.reason)) }
+                catch let e as InputError { try emit(.bad(origin: file, message: e.reason)) }
             }
         } else {
             try readFile(path, emit: emit)
@@ -102,10 +103,10 @@ public struct ReportReader {
     func readFile(_ path: String, emit: (WorkItem) throws -> Void) throws {
         let lower = path.lowercased()
         if lower.hasSuffix(".tgz") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tar") {
-            let raw = try DataFile.readRaw(path)
+            let raw = try InputFile.readRaw(path)
             let data: Data
-            do { data = Gzip.isGzip(raw) ? try Gzip.decompress(raw) : raw } catch let e as ArchiveError {
-                throw ArchiveError(file: path, "\(e.reason) (truncated or corrupt archive?)")
+            do { data = try InputFile.decode(raw, name: path) } catch let e as InputError {
+                throw InputError(file: path, "\(e.reason) (truncated or corrupt archive?)")
             }
             var iterator = TarArchive(data: data, origin: path).makeIterator()
             while true {
@@ -121,7 +122,7 @@ public struct ReportReader {
                 try items(origin: "\(path):\(entry.name)", name: entry.name, data: entry.data, emit: emit)
             }
         } else {
-            let data = try DataFile.read(path)  // gunzips .gz by magic
+            let data = try InputFile.read(path)  // gunzips .gz by magic
             var name = path
             if lower.hasSuffix(".gz") { name = String(path.dropLast(3)) }
             try items(origin: path, name: name, data: data, emit: emit)
@@ -165,55 +166,85 @@ public struct ReportReader {
     }
 
     func table(origin: String, data: Data, format: InputFormat, emit: (WorkItem) throws -> Void) throws {
-        let records: [CSVReader.Record]
+        let reader = CSVReader(origin: origin, delimiter: format == .tsv ? .tab : .comma)
+        var rows: TableRows?
+        var count = 0
         do {
-            records = try CSVReader.records(data, delimiter: format == .tsv ? 9 : 44, origin: origin)
-        } catch let e as CSVReader.ParseError {
-            try emit(.bad(origin: "\(e.origin):\(e.line)", message: e.reason))
-            return
-        }
-        guard let first = records.first else {
-            try emit(.bad(origin: origin, message: "the file has no records"))
-            return
-        }
-        if format == .chexpert {
-            // The labeler's input: one report per row, no header; a "Reports" header is skipped.
-            let skipHeader = first.fields.count == 1 && ["reports", "report", "text"].contains(first.fields[0].lowercased())
-            for (k, r) in records.enumerated() where !(skipHeader && k == 0) {
-                let id = String(skipHeader ? k : k + 1)
-                try emit(.report(RawReport(externalId: id, text: r.fields.first ?? "", kind: .report,
-                                           origin: "\(origin):\(r.line)")))
+            try reader.forEachRecord(in: data) { record in
+                count += 1
+                if rows == nil { rows = try TableRows(first: record, format: format, origin: origin, options: options) }
+                try rows?.emit(record, number: count, emit: emit)
             }
+        } catch let e as InputError {
+            try emit(.bad(origin: "\(e.file):\(e.line ?? 1)", message: e.reason))
             return
         }
-        let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        func column(_ wanted: String?, defaults: [String], what: String) throws -> Int? {
-            if let wanted {
-                guard let i = header.firstIndex(where: { $0.caseInsensitiveCompare(wanted) == .orderedSame }) else {
-                    throw ArchiveError(file: "\(origin):1", "no column `\(wanted)` for the \(what) (columns: \(header.joined(separator: ", ")))")
-                }
-                return i
+        if rows == nil { try emit(.bad(origin: origin, message: "the file has no records")) }
+    }
+
+    /// How the records of one CSV/TSV input become reports: which columns, and the header row, if any.
+    struct TableRows {
+        let origin: String
+        let format: InputFormat
+        /// The header (nil for the CheXpert labeler's headerless one-column files).
+        let header: CSVHeader?
+        /// True when the CheXpert file's first row is a "Reports" heading.
+        let skipFirst: Bool
+        let textIndex: Int, idIndex: Int?, codesIndex: Int?
+        let kind: DocumentKind
+
+        init(first: CSVRecord, format: InputFormat, origin: String, options: ReaderOptions) throws {
+            self.origin = origin
+            self.format = format
+            if format == .chexpert {
+                // The labeler's input: one report per row, no header; a "Reports" header is skipped.
+                header = nil
+                skipFirst = first.fields.count == 1 && ["reports", "report", "text"].contains(first.fields[0].lowercased())
+                (textIndex, idIndex, codesIndex, kind) = (0, nil, nil, .report)
+                return
             }
-            return defaults.lazy.compactMap { d in header.firstIndex { $0.lowercased() == d } }.first
+            let header = CSVHeader(names: first.fields, file: origin, line: first.line)
+            func column(_ wanted: String?, defaults: [String], option: String) throws -> Int? {
+                if let wanted { return try header.index(of: wanted, option: option) }
+                return defaults.lazy.compactMap { d in header.names.firstIndex { $0.lowercased() == d } }.first
+            }
+            let text = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"],
+                                  option: "--text-column")
+            guard let text else {
+                throw InputError(file: origin, line: first.line,
+                                 "which column holds the text? pass --text-column (columns: \(header.names.joined(separator: ", ")))")
+            }
+            self.header = header
+            skipFirst = true
+            textIndex = text
+            idIndex = try column(options.idColumn, defaults: ["note_id", "id", "report_id", "filename", "uid"], option: "--id-column")
+            codesIndex = try column(options.codesColumn, defaults: [], option: "--codes-column")
+            kind = format == .mtsamples || codesIndex != nil ? .note : .report
         }
-        let textIndex = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"], what: "text")
-        guard let textIndex else {
-            throw ArchiveError(file: "\(origin):1", "which column holds the text? pass --text-column (columns: \(header.joined(separator: ", ")))")
-        }
-        let idIndex = try column(options.idColumn, defaults: ["note_id", "id", "report_id", "filename", "uid"], what: "id")
-        let codesIndex = try column(options.codesColumn, defaults: [], what: "codes")
-        let kind: DocumentKind = format == .mtsamples || codesIndex != nil ? .note : .report
-        for r in records.dropFirst() {
-            guard r.fields.count == header.count else {
-                try emit(.bad(origin: "\(origin):\(r.line)", message: "expected \(header.count) fields, found \(r.fields.count)"))
-                continue
+
+        /// Emits record `number` (1-based, counting the first record) as a report, or as a bad item that says why.
+        func emit(_ r: CSVRecord, number: Int, emit: (WorkItem) throws -> Void) throws {
+            if number == 1 && skipFirst { return }
+            let at = "\(origin):\(r.line)"
+            if r.hasInvalidUTF8 {
+                try emit(.bad(origin: at, message: "not UTF-8 text (invalid bytes); convert it with iconv"))
+                return
+            }
+            guard let header else {
+                let id = String(skipFirst ? number - 1 : number)
+                try emit(.report(RawReport(externalId: id, text: r.fields.first ?? "", kind: .report, origin: at)))
+                return
+            }
+            guard r.fields.count == header.names.count else {
+                try emit(.bad(origin: at, message: header.fieldCountError(r.fields.count, line: r.line).reason))
+                return
             }
             let id = idIndex.map { r.fields[$0].trimmingCharacters(in: .whitespaces) } ?? String(r.line)
             guard !id.isEmpty else {
-                try emit(.bad(origin: "\(origin):\(r.line)", message: "the id column is empty"))
-                continue
+                try emit(.bad(origin: at, message: "the id column is empty"))
+                return
             }
-            var report = RawReport(externalId: id, text: r.fields[textIndex], kind: kind, origin: "\(origin):\(r.line)")
+            var report = RawReport(externalId: id, text: r.fields[textIndex], kind: kind, origin: at)
             if let codesIndex {
                 report.codes = r.fields[codesIndex].split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " || $0 == "|" })
                     .map(String.init)

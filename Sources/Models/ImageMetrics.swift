@@ -1,5 +1,5 @@
 import Foundation
-import Neural
+import Statistics
 
 /// Metrics of an image classifier as MedMNIST reports them (Yang et al. 2023, `medmnist.evaluator`):
 /// AUC is the ROC AUC of the last class for binary tasks and the mean one-vs-rest AUC otherwise;
@@ -8,12 +8,28 @@ import Neural
 public struct ImageMetrics: Codable, Sendable, Equatable {
     /// One row of the per-class table.
     public struct ClassRow: Codable, Sendable, Equatable {
+        /// The class (or label) name.
         public var label: String
+        /// Examples of the class (positives of the label).
         public var support: Int
+        /// Of the examples called this class, the share that are.
         public var precision: Double
+        /// Of the examples of this class, the share called it.
         public var recall: Double
+        /// Harmonic mean of precision and recall (0 when both are 0).
         public var f1: Double
+        /// One-vs-rest ROC AUC of the class's probability, nil with one class only.
         public var auc: Double?
+
+        /// A row from the class's precision / recall / F1.
+        init(label: String, support: Int, prf: Metrics.PRF, auc: Double?) {
+            self.label = label
+            self.support = support
+            precision = prf.precision
+            recall = prf.recall
+            f1 = prf.f1
+            self.auc = auc
+        }
     }
 
     /// Examples scored.
@@ -27,80 +43,37 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
 
     /// Metrics of multi-class probabilities `(N, K)` against class ids.
     public static func multiClass(probabilities: [[Float]], classes truth: [Int], labels: [String]) -> ImageMetrics {
-        let k = labels.count, n = truth.count
-        var correct = 0
-        var predictedCount = [Int](repeating: 0, count: k), truePositive = [Int](repeating: 0, count: k)
-        var support = [Int](repeating: 0, count: k)
-        for (p, y) in zip(probabilities, truth) {
-            let guess = k == 2 ? (p[1] >= 0.5 ? 1 : 0) : (p.indices.max { p[$0] < p[$1] } ?? 0)
-            if guess == y { correct += 1; truePositive[y] += 1 }
-            predictedCount[guess] += 1
-            support[y] += 1
-        }
+        let k = labels.count
+        let guesses = k == 2 ? probabilities.map { $0[1] >= 0.5 ? 1 : 0 } : Metrics.argmax(rows: probabilities)
+        let prf = Metrics.precisionRecallF1(predicted: guesses, actual: truth, classes: k).perClass
+        let confusion = Metrics.confusionMatrix(predicted: guesses, actual: truth, classes: k)
         var rows: [ClassRow] = []
         var aucs: [Double] = []
         for c in 0..<k {
-            let auc = rocAUC(scores: probabilities.map { Double($0[c]) }, positives: truth.map { $0 == c })
+            let auc = Metrics.rocAUC(scores: probabilities.map { Double($0[c]) }, labels: truth.map { $0 == c })
             if let auc { aucs.append(auc) }
-            rows.append(row(labels[c], support: support[c], truePositive: truePositive[c], predicted: predictedCount[c], auc: auc))
+            rows.append(ClassRow(label: labels[c], support: confusion[c].reduce(0, +), prf: prf[c], auc: auc))
         }
         let overall: Double? = k == 2 ? rows[1].auc : (aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count))
-        return ImageMetrics(count: n, accuracy: n > 0 ? Double(correct) / Double(n) : 0, auc: overall, classes: rows)
+        return ImageMetrics(count: truth.count, accuracy: Metrics.accuracy(predicted: guesses, actual: truth),
+                            auc: overall, classes: rows)
     }
 
     /// Metrics of multi-label probabilities `(N, K)` against 0/1 labels (nil = missing, skipped).
     public static func multiLabel(probabilities: [[Float]], truth: [[Int?]], labels: [String]) -> ImageMetrics {
         var rows: [ClassRow] = [], aucs: [Double] = [], accuracies: [Double] = []
         for c in labels.indices {
-            var scores: [Double] = [], positives: [Bool] = []
-            var tp = 0, predicted = 0, support = 0, correct = 0
-            for (p, y) in zip(probabilities, truth) {
-                guard let value = y[c] else { continue }
-                scores.append(Double(p[c]))
-                positives.append(value == 1)
-                let guess = p[c] >= 0.5
-                if guess { predicted += 1 }
-                if value == 1 { support += 1; if guess { tp += 1 } }
-                if guess == (value == 1) { correct += 1 }
-            }
-            let auc = rocAUC(scores: scores, positives: positives)
+            let pairs = zip(probabilities, truth).compactMap { p, y in y[c].map { (Double(p[c]), $0 == 1) } }
+            let scores = pairs.map(\.0), positives = pairs.map(\.1)
+            let counts = BinaryCounts.atThreshold(scores: scores, labels: positives, threshold: 0.5)
+            let auc = Metrics.rocAUC(scores: scores, labels: positives)
             if let auc { aucs.append(auc) }
-            if !scores.isEmpty { accuracies.append(Double(correct) / Double(scores.count)) }
-            rows.append(row(labels[c], support: support, truePositive: tp, predicted: predicted, auc: auc))
+            if !scores.isEmpty { accuracies.append(counts.accuracy) }
+            rows.append(ClassRow(label: labels[c], support: counts.positives, prf: counts.prf, auc: auc))
         }
         return ImageMetrics(count: truth.count,
                             accuracy: accuracies.isEmpty ? 0 : accuracies.reduce(0, +) / Double(accuracies.count),
                             auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count), classes: rows)
-    }
-
-    static func row(_ label: String, support: Int, truePositive: Int, predicted: Int, auc: Double?) -> ClassRow {
-        let precision = predicted > 0 ? Double(truePositive) / Double(predicted) : 0
-        let recall = support > 0 ? Double(truePositive) / Double(support) : 0
-        let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-        return ClassRow(label: label, support: support, precision: precision, recall: recall, f1: f1, auc: auc)
-    }
-
-    /// The ROC AUC (Neural's `Metrics.rocAUC`, checked against scikit-learn); nil when either class is absent.
-    public static func rocAUC(scores: [Double], positives: [Bool]) -> Double? {
-        Metrics.rocAUC(scores: scores, labels: positives)
-    }
-
-    /// The ROC curve: (false positive rate, true positive rate) points from (0, 0) to (1, 1), one per distinct score.
-    public static func rocCurve(scores: [Double], positives: [Bool]) -> [(fpr: Double, tpr: Double)] {
-        let nPos = Double(positives.filter { $0 }.count), nNeg = Double(positives.count) - nPos
-        guard nPos > 0, nNeg > 0 else { return [] }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        var points: [(Double, Double)] = [(0, 0)]
-        var tp = 0.0, fp = 0.0, i = 0
-        while i < order.count {
-            let s = scores[order[i]]
-            while i < order.count && scores[order[i]] == s {
-                if positives[order[i]] { tp += 1 } else { fp += 1 }
-                i += 1
-            }
-            points.append((fp / nNeg, tp / nPos))
-        }
-        return points
     }
 
     /// An SVG drawing of ROC curves (one per named curve) with the chance diagonal and AUCs in the legend.

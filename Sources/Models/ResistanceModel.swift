@@ -143,7 +143,7 @@ public final class ResistanceModel {
             model.thresholds[drug] = youdenThreshold(points)
         }
         let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
-        report.testMetrics = Metrics.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
+        report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
         report.seconds = Date().timeIntervalSince(start)
         return (model, report)
     }

@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Inputs
 
 /// One text with its class, as a text classifier trains or is evaluated on it.
 public struct LabelledText: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import Neural
+import Statistics
 
 /// How well a classifier did on labelled examples: accuracy, top-k, macro-F1, per class, confusion, calibration.
 public struct ClassificationReport: Codable, Sendable, Equatable {
@@ -38,7 +38,7 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
 
     /// Scores predictions: `probabilities[i]` over `classes` for example i, whose truth is `truth[i]` (an index into `classes`).
     ///
-    /// Confusion, per-class precision/recall/F1 and calibration come from the engine's `Metrics`;
+    /// Accuracy, top-3, confusion, per-class precision/recall/F1 and calibration come from `Statistics`;
     /// macro-F1 averages the classes present in the truth or the predictions (scikit-learn's
     /// default label set), so classes of the model absent from a test file do not count as 0.
     public init(classes: [String], probabilities: [[Float]], truth: [Int]) {
@@ -46,24 +46,18 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
         let k = classes.count
         self.classes = classes
         count = truth.count
-        var predicted: [Int] = [], confidence: [Double] = []
-        var top3 = 0
+        let predicted = Metrics.argmax(rows: probabilities)
+        let confidence = zip(probabilities, predicted).map { row, p in Double(row.isEmpty ? 0 : row[p]) }
         var logLoss = 0.0
         for (row, t) in zip(probabilities, truth) {
-            var best = 0
-            for j in row.indices where row[j] > row[best] { best = j }
-            predicted.append(best)
-            confidence.append(Double(row.isEmpty ? 0 : row[best]))
-            let pTrue = t < row.count ? row[t] : 0
-            if row.reduce(0, { $0 + ($1 > pTrue ? 1 : 0) }) < 3 { top3 += 1 }
-            logLoss -= log(max(Double(pTrue), 1e-12))
+            logLoss -= log(max(Double(t < row.count ? row[t] : 0), 1e-12))
         }
         let n = max(1, truth.count)
-        let correct = zip(predicted, truth).map { $0 == $1 }
-        accuracy = Double(correct.filter { $0 }.count) / Double(n)
-        top3Accuracy = Double(top3) / Double(n)
+        accuracy = Metrics.accuracy(predicted: predicted, actual: truth)
+        top3Accuracy = Metrics.topKAccuracy(rows: probabilities, actual: truth, k: 3)
         self.logLoss = logLoss / Double(n)
-        calibrationError = Metrics.expectedCalibrationError(confidence: confidence, correct: correct, bins: 10)
+        calibrationError = Metrics.expectedCalibrationError(confidence: confidence,
+                                                            correct: zip(predicted, truth).map { $0 == $1 }, bins: 10)
         let confusion = Metrics.confusionMatrix(predicted: predicted, actual: truth, classes: k)
         let prf = Metrics.precisionRecallF1(predicted: predicted, actual: truth, classes: k).perClass
         var perClass: [PerClass] = []

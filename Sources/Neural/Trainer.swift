@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// One mini-batch: the model inputs (one tensor per graph input), targets and an optional mask.
 public struct Batch {

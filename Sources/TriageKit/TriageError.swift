@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import Genomics
+import Inputs
 import Mining
 import Models
 import Vision
@@ -51,8 +52,8 @@ public struct TriageError: Error, CustomStringConvertible, Sendable, Codable, Eq
             self.init(kind, error.reason, file: error.file, line: error.line)
         case let error as RuleError:
             self.init(kind, error.reason, file: error.file, line: error.line)
-        case let error as CSVError:
-            self.init(kind, error.reason, file: error.path, line: error.line)
+        case let error as InputError:
+            self.init(kind, error.reason, file: error.file, line: error.line)
         default:
             self.init(kind, "\(error)")
         }

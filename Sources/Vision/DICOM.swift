@@ -78,10 +78,7 @@ public struct DICOMImage: Sendable {
 
     /// Reads the DICOM file at `path`.
     public static func read(path: String) throws -> DICOMImage {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(file: path, "cannot be read (missing, a folder, or no permission)")
-        }
-        return try read(data, origin: path)
+        try read(try ImageFile.bytes(path: path), origin: path)
     }
 
     /// True when `data` starts like a DICOM Part 10 file ("DICM" at byte 128).

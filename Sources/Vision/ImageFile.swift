@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 
 /// Reads a single image file of any supported format, chosen by its content (magic bytes).
 public enum ImageFile {
@@ -22,15 +23,15 @@ public enum ImageFile {
 
     /// Reads the image at `path`: PNG, PGM/PPM, DICOM (windowed to [0, 1]) or a 2D/3D `.npy` array.
     public static func read(path: String) throws -> AnyImage {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ImageError(file: path, "no such file")
+        try decode(try bytes(path: path), origin: path)
+    }
+
+    /// The bytes of the file at `path` as stored, read through `Inputs`; a reading error is an
+    /// `ImageError` naming `shown` (default: the path).
+    public static func bytes(path: String, shown: String? = nil) throws -> Data {
+        do { return try InputFile.readRaw(path) } catch let error as InputError {
+            throw ImageError(file: shown ?? path, error.reason)
         }
-        guard !isDirectory.boolValue else { throw ImageError(file: path, "is a folder, not an image file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(file: path, "cannot be read (permissions?)")
-        }
-        return try decode(data, origin: path)
     }
 
     /// Decodes image bytes of any supported format; `origin` names them in errors.

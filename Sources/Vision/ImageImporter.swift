@@ -169,9 +169,7 @@ public final class ImageImporter {
     }
 
     func readFile(path: String, shown: String) throws -> PendingImage {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(file: shown, "cannot be read (permissions?)")
-        }
+        let data = try ImageFile.bytes(path: path, shown: shown)
         var studyIds: [String] = []
         let name = (path as NSString).lastPathComponent
         let stem = (name as NSString).deletingPathExtension
@@ -286,10 +284,7 @@ public final class ImageImporter {
 
     /// Every split of a MedMNIST-style `.npz`, checked.
     func readNPZ(path: String, shown: String) throws -> [LabelledImages] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError(file: shown, "cannot be read (permissions?)")
-        }
-        let npz = try NPZFile(data: data, origin: shown)
+        let npz = try NPZFile(data: try ImageFile.bytes(path: path, shown: shown), origin: shown)
         let splits = MedMNIST.splits(in: npz)
         guard !splits.isEmpty else {
             throw ImageError(file: shown, "no {train,val,test}_images with {split}_labels arrays (arrays: \(npz.keys.joined(separator: ", ")))")

@@ -14,11 +14,7 @@ public struct NPZFile: Sendable {
 
     /// Opens the `.npz` file at `path`.
     public init(path: String) throws {
-        let data: Data
-        do { data = try DataFile.readRaw(path) } catch let error as ArchiveError {
-            throw ImageError(file: path, error.reason)
-        }
-        try self.init(data: data, origin: path)
+        try self.init(data: try ImageFile.bytes(path: path), origin: path)
     }
 
     /// Reads an `.npz` held in memory; `origin` names it in errors.

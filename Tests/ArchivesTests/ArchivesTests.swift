@@ -10,9 +10,14 @@ func sharedData(_ relative: String) throws -> String {
     return path
 }
 
+/// The stored bytes of a shared data file (file reading itself is `Inputs`' job, tested there).
+func sharedBytes(_ relative: String) throws -> Data {
+    try Data(contentsOf: URL(fileURLWithPath: try sharedData(relative)))
+}
+
 final class ArchivesTests: XCTestCase {
     func testGzipRoundTripOfRealArchiveAndTarMembers() throws {
-        let tar = try TarArchive(path: try sharedData("reports/NLMCXR_reports.tgz"))
+        let tar = TarArchive(data: try Gzip.decompress(try sharedBytes("reports/NLMCXR_reports.tgz")), origin: "NLMCXR_reports.tgz")
         let entries = try tar.entries()
         let xml = entries.filter { $0.name.hasSuffix(".xml") }
         XCTAssertEqual(xml.count, 3955, "the Open-i archive holds 3,955 reports")
@@ -20,27 +25,29 @@ final class ArchivesTests: XCTestCase {
         XCTAssertTrue(String(decoding: first.data, as: UTF8.self).contains("<uId"))
     }
 
-    func testTruncatedGzipIsAnErrorNamingTheFile() throws {
-        let path = try sharedData("reports/NLMCXR_reports.tgz")
-        let raw = try DataFile.readRaw(path)
-        let cut = NSTemporaryDirectory() + "triage-cut-\(UUID().uuidString).tgz"
-        try raw.prefix(raw.count / 2).write(to: URL(fileURLWithPath: cut))
-        defer { try? FileManager.default.removeItem(atPath: cut) }
-        XCTAssertThrowsError(try DataFile.read(cut)) { error in
-            let text = "\(error)"
-            XCTAssertTrue(text.contains(cut) && text.contains("truncated"), text)
+    func testTruncatedGzipIsAnError() throws {
+        let raw = try sharedBytes("reports/NLMCXR_reports.tgz")
+        XCTAssertThrowsError(try Gzip.decompress(raw.prefix(raw.count / 2))) { error in
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
     }
 
+    func testDecompressionStopsPastTheMaximumSize() throws {
+        let raw = try sharedBytes("reports/NLMCXR_reports.tgz")
+        XCTAssertThrowsError(try Gzip.decompress(raw, maximumSize: 1 << 20)) { error in
+            XCTAssertTrue("\(error)".contains("more than 1048576 bytes"), "\(error)")
+        }
+        XCTAssertGreaterThan(try Gzip.decompress(raw, maximumSize: 1 << 30).count, 1 << 20)
+    }
+
     func testTruncatedTarIsAnError() throws {
-        let path = try sharedData("reports/NLMCXR_reports.tgz")
-        let data = try DataFile.read(path)
+        let data = try Gzip.decompress(try sharedBytes("reports/NLMCXR_reports.tgz"))
         let tar = TarArchive(data: data.prefix(10_000 + 300), origin: "cut.tar")
         XCTAssertThrowsError(try tar.entries()) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
     }
 
     func testZipReadsDeflatedNpzMembersAndChecksCRC() throws {
-        let zip = try ZipArchive(path: try sharedData("images/breastmnist.npz"))
+        let zip = try ZipArchive(data: try sharedBytes("images/breastmnist.npz"), origin: "breastmnist.npz")
         XCTAssertEqual(Set(zip.entries.map(\.name)), ["train_images.npy", "train_labels.npy", "val_images.npy",
                                                       "val_labels.npy", "test_images.npy", "test_labels.npy"])
         let images = try zip.contents(named: "train_images.npy")
@@ -50,7 +57,7 @@ final class ArchivesTests: XCTestCase {
     }
 
     func testCorruptZipMemberFailsItsCRC() throws {
-        var raw = try DataFile.readRaw(try sharedData("images/breastmnist.npz"))
+        var raw = try sharedBytes("images/breastmnist.npz")
         let zip = try ZipArchive(data: raw)
         let entry = try XCTUnwrap(zip.entry(named: "test_labels.npy"))
         // Flip a byte inside the compressed body of the last member.

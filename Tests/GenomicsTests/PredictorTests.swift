@@ -64,18 +64,6 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(predictor.predict(sample: "a", variants: [v("katG", "p.Ser315Thr")]).resistanceClass, "Hr-TB")
     }
 
-    func testWilsonIntervalAndAUC() throws {
-        let p = Proportion(9, of: 10)
-        XCTAssertEqual(p.value ?? 0, 0.9, accuracy: 1e-12)
-        XCTAssertEqual(p.lower ?? 0, 0.5958, accuracy: 1e-3)   // Wilson 95% for 9/10
-        XCTAssertEqual(p.upper ?? 0, 0.9821, accuracy: 1e-3)
-        let perfect = try XCTUnwrap(Metrics.auc(scores: [0.1, 0.2, 0.8, 0.9], labels: [false, false, true, true]))
-        XCTAssertEqual(perfect.auc, 1, accuracy: 1e-12)
-        let ties = try XCTUnwrap(Metrics.auc(scores: [0.5, 0.5, 0.5, 0.9], labels: [false, true, false, true]))
-        XCTAssertEqual(ties.auc, 0.75, accuracy: 1e-12)  // (0.5 + 0.5 + 1 + 1) / 4
-        XCTAssertNil(Metrics.auc(scores: [0.1], labels: [true]))
-    }
-
     func testRealCatalogueLoadsWithGradings() throws {
         let data = try TestData.tb()
         let catalogue = try Catalogue.load("who2023", data: data)
@@ -99,7 +87,7 @@ final class DevIsolateEvaluation: XCTestCase {
         let phenotypes = try PhenotypeTable.read(data.directory + "/isolates/phenotypes_dev.csv.gz")
         let predictor = CataloguePredictor(catalogue: catalogue, minimumFraction: fraction)
         let predictions = genotypes.samples.map { predictor.predict(sample: $0, variants: genotypes.variants[$0] ?? []) }
-        for m in Metrics.evaluate(predictions: predictions, phenotypes: phenotypes, drugs: phenotypes.drugs) {
+        for m in DrugEvaluation.evaluate(predictions: predictions, phenotypes: phenotypes, drugs: phenotypes.drugs) {
             print(String(format: "EVAL %-14@ n=%6d R=%5d sens %.3f spec %.3f auc %.3f U=%d", m.drug as NSString, m.samples, m.resistant,
                          m.sensitivity.value ?? -1, m.specificity.value ?? -1, m.auc ?? -1, m.uncertain))
         }

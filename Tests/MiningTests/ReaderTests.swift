@@ -1,5 +1,6 @@
 import Archives
 import Foundation
+import Inputs
 @testable import Mining
 import XCTest
 
@@ -7,7 +8,7 @@ import XCTest
 final class ReaderTests: XCTestCase {
     func testOpenIReportFromTheRealArchive() throws {
         let path = try Fixtures.dataFile("reports/NLMCXR_reports.tgz")
-        let tar = try TarArchive(data: try Gzip.decompress(try DataFile.readRaw(path)))
+        let tar = TarArchive(data: try InputFile.read(path))
         let entry = try XCTUnwrap(tar.first { $0.name.hasSuffix("/1.xml") })
         let report = try ReportReader.openi(origin: entry.name, data: entry.data)
         XCTAssertEqual(report.externalId, "CXR1")

@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Inputs
 @testable import Mining
 import XCTest
 
@@ -8,7 +9,7 @@ final class ReferenceTests: XCTestCase {
     /// The four sample reports: output identical to the labeler's expected labels.
     func testCheXpertSampleReportsMatchTheLabeler() throws {
         let input = try Fixtures.dataFile("reports/chexpert_sample_reports.csv")
-        let expected = try CSVReader.records(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.dataFile("reports/chexpert_labeled_reports.csv"))), origin: "expected")
+        let expected = try CSVReader(origin: "expected").records(in: InputFile.read(Fixtures.dataFile("reports/chexpert_labeled_reports.csv")))
         let rules = try Fixtures.scheme("chexpert")
         let corpus = try Fixtures.corpus()
         let miner = Miner(rules: rules, sections: nil, corpus: corpus, jobs: 1)

@@ -2,7 +2,7 @@ import Foundation
 @testable import Mining
 import XCTest
 
-/// Sentences, sections and CSV parsing.
+/// Sentences and sections.
 final class TextTests: XCTestCase {
     func sentences(_ text: String, abbreviations: [String] = ["dr", "e.g", "vs"]) -> [String] {
         let bytes = Array(text.utf8)
@@ -65,15 +65,5 @@ final class TextTests: XCTestCase {
         let values = labeler.values(text)
         XCTAssertEqual(values["Effusion"], .negative)
         XCTAssertEqual(values["Pneumothorax"], .positive)
-    }
-
-    func testCSVQuotedMultilineFields() throws {
-        let csv = "id,text\r\n1,\"a, \"\"quoted\"\"\nsecond line\"\n2,plain\n"
-        let records = try CSVReader.records(Data(csv.utf8), origin: "t.csv")
-        XCTAssertEqual(records.map(\.fields), [["id", "text"], ["1", "a, \"quoted\"\nsecond line"], ["2", "plain"]])
-        XCTAssertEqual(records.map(\.line), [1, 2, 4])
-        XCTAssertThrowsError(try CSVReader.records(Data("id,text\n1,\"open".utf8), origin: "t.csv")) { error in
-            XCTAssertEqual((error as? CSVReader.ParseError)?.line, 2)
-        }
     }
 }

@@ -1,25 +1,19 @@
 import Corpus
 import Foundation
 import Neural
+import Statistics
 import XCTest
 @testable import Models
 @testable import Vision
 
 final class ImageModelTests: XCTestCase {
-    func testROCAUCMatchesScikitLearnOnSmallCases() throws {
-        // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
-        XCTAssertEqual(try XCTUnwrap(ImageMetrics.rocAUC(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true])), 0.75, accuracy: 1e-12)
-        // Ties count one half: roc_auc_score([1, 0, 1], [0.5, 0.5, 0.9]) == 0.75
-        XCTAssertEqual(try XCTUnwrap(ImageMetrics.rocAUC(scores: [0.5, 0.5, 0.9], positives: [true, false, true])), 0.75, accuracy: 1e-12)
-        XCTAssertNil(ImageMetrics.rocAUC(scores: [0.1, 0.2], positives: [true, true]))
-        let curve = ImageMetrics.rocCurve(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true])
-        XCTAssertEqual(curve.first?.fpr, 0)
-        XCTAssertEqual(curve.last?.tpr, 1)
-        XCTAssertEqual(curve.count, 5)
+    func testROCSVGDrawsTheCurveWithItsAUC() {
+        let curve = Metrics.rocCurve(scores: [0.1, 0.4, 0.35, 0.8], labels: [false, false, true, true])
         let svg = ImageMetrics.rocSVG([(name: "class 1", points: curve, auc: 0.75)], title: "t <1>")
         XCTAssertTrue(svg.hasPrefix("<svg"))
         XCTAssertTrue(svg.contains("AUC 0.750"))
         XCTAssertTrue(svg.contains("t &lt;1&gt;"))
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count, 2, "one curve")
     }
 
     func testBinaryMetricsFollowMedMNIST() {

@@ -1,6 +1,7 @@
 @testable import Corpus
 import Foundation
 import GRDB
+import Inputs
 import XCTest
 @testable import Models
 

@@ -1,4 +1,5 @@
-"""Golden values for Tests/NeuralTests/GoldenValues.swift, from PyTorch (CPU) and scikit-learn.
+"""Golden values for Tests/NeuralTests/GoldenValues.swift (PyTorch CPU) and
+Tests/StatisticsTests/GoldenValues.swift (scikit-learn).
 
     python3 -m venv .venv-ref && .venv-ref/bin/pip install 'torch==2.13.0+cpu' numpy scikit-learn
     .venv-ref/bin/python tools/reference/generate.py
@@ -7,7 +8,7 @@ Every case is seeded. For each layer it writes the input, the weights in Triage'
 (convolutions channels-last: Conv1d (F, C, K) -> (F, K, C), Conv2d (F, C, KH, KW) -> (F, KH, KW, C);
 LSTM bias = bias_ih + bias_hh), an upstream gradient R, the output, and the gradients of
 sum(output * R) with respect to the input and every weight. The Swift file is rewritten only
-between its BEGIN/END GENERATED markers.
+between its BEGIN/END GENERATED markers. The metrics (scikit-learn) go to the Statistics tests.
 """
 import os
 import re
@@ -18,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGET = os.path.join(HERE, "..", "..", "Tests", "NeuralTests", "GoldenValues.swift")
+TESTS = os.path.join(HERE, "..", "..", "Tests")
 lines = []
 
 
@@ -126,7 +127,26 @@ for tag, kw in [("Plain", {}), ("Weighted", {"weight": weights, "label_smoothing
     loss.backward()
     emit(f"ce{tag}Loss", loss.reshape(1)); emit(f"ce{tag}DLogits", logits.grad)
 
-# Metrics (scikit-learn).
+
+def write(target, lines):
+    """Rewrites the lines between the markers of `target` (or creates it)."""
+    text = "\n".join(lines)
+    begin, end = "// BEGIN GENERATED", "// END GENERATED"
+    if os.path.exists(target):
+        src = open(target).read()
+        src = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: f"{begin}\n{text}\n    {end}", src, flags=re.S)
+    else:
+        src = ("// Golden values from tools/reference/generate.py. Do not edit by hand:\n"
+               "// rerun the script, which rewrites the lines between the markers.\n\n"
+               f"enum Golden {{\n    {begin}\n{text}\n    {end}\n}}\n")
+    open(target, "w").write(src)
+    print(f"wrote {len(lines)} arrays to {os.path.relpath(target)}")
+
+
+write(os.path.join(TESTS, "NeuralTests", "GoldenValues.swift"), lines)
+lines.clear()
+
+# Metrics (scikit-learn), for the Statistics target.
 from sklearn import metrics as skm
 
 rng = np.random.default_rng(0)
@@ -146,14 +166,4 @@ class_scores = rng.random((50, 4)).astype(np.float32)
 emit("metricClassScores", class_scores)
 emit_double("metricTop2", skm.top_k_accuracy_score(actual, class_scores, k=2, labels=range(4)))
 
-text = "\n".join(lines)
-begin, end = "// BEGIN GENERATED", "// END GENERATED"
-if os.path.exists(TARGET):
-    src = open(TARGET).read()
-    src = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: f"{begin}\n{text}\n    {end}", src, flags=re.S)
-else:
-    src = ("// Golden values from tools/reference/generate.py (PyTorch CPU, scikit-learn). Do not edit by hand:\n"
-           "// rerun the script, which rewrites the lines between the markers.\n\n"
-           f"enum Golden {{\n    {begin}\n{text}\n    {end}\n}}\n")
-open(TARGET, "w").write(src)
-print(f"wrote {len(lines)} arrays to {os.path.relpath(TARGET)}")
+write(os.path.join(TESTS, "StatisticsTests", "GoldenValues.swift"), lines)

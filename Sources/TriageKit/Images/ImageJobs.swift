@@ -74,7 +74,7 @@ extension Workspace {
         importOptions.documentSource = options.documentSource
         importOptions.storePixels = options.storePixels
         if let map = options.map {
-            do { importOptions.studyMap = try ImageStudyMap.read(map) } catch { throw TriageError(error) }
+            do { importOptions.studyMap = try StudyMap.read(path: map) } catch { throw TriageError(error) }
         }
         let store = try corpus()
         let meter = ProgressMeter(context, stage: "images import", unit: "files")

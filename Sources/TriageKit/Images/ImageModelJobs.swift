@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Models
 import Neural
+import Statistics
 import Vision
 
 /// Options of `train image`.
@@ -209,8 +210,8 @@ extension Workspace {
                 let pairs = zip(probabilities, truth).compactMap { p, t in t[c].map { (Double(p[c]), $0 == 1) } }
                 let scores = pairs.map(\.0), positives = pairs.map(\.1)
                 curves.append((name: "class \(classifier.labels[c])",
-                               points: ImageMetrics.rocCurve(scores: scores, positives: positives),
-                               auc: ImageMetrics.rocAUC(scores: scores, positives: positives)))
+                               points: Metrics.rocCurve(scores: scores, labels: positives),
+                               auc: Metrics.rocAUC(scores: scores, labels: positives)))
             }
             let source: String
             switch options.images {

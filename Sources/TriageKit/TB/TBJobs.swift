@@ -1,6 +1,7 @@
 import Foundation
 import Genomics
 import Models
+import Statistics
 
 /// Options of `tb import`.
 public struct TBImportOptions: Codable, Sendable {
@@ -138,12 +139,12 @@ extension Workspace {
             predictions = learned.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
             result.catalogue = "model \(model) (test split, \(test.count) isolates)"
             let catalogue = test.map { predictor.predict(sample: $0, variants: genotypes.variants[$0] ?? []) }
-            result.catalogueOnTestSplit = Metrics.evaluate(predictions: catalogue, phenotypes: phenotypes, drugs: phenotypes.drugs)
+            result.catalogueOnTestSplit = DrugEvaluation.evaluate(predictions: catalogue, phenotypes: phenotypes, drugs: phenotypes.drugs)
         } else {
             predictions = genotypes.samples.map { predictor.predict(sample: $0, variants: genotypes.variants[$0] ?? []) }
         }
         result.samples = predictions.count
-        result.drugs = Metrics.evaluate(predictions: predictions, phenotypes: phenotypes, drugs: phenotypes.drugs)
+        result.drugs = DrugEvaluation.evaluate(predictions: predictions, phenotypes: phenotypes, drugs: phenotypes.drugs)
         return result
     }
 

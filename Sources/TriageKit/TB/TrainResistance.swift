@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Genomics
 import Models
+import Statistics
 
 /// Options of `train resistance`.
 public struct TrainResistanceOptions: Codable, Sendable {

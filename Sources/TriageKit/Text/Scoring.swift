@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 import Models
 
 /// Options of `score`: a text model and the texts it ranks.
@@ -64,9 +65,9 @@ extension Workspace {
     private func readScoreInputs(_ options: ScoreOptions, context: JobContext) throws -> [(id: ScoreID, text: String)] {
         if !options.texts.isEmpty { return options.texts.enumerated().map { (.row($0.offset + 1), $0.element) } }
         guard let path = options.file else { throw TriageError(.unusable, "no text to score: give a text or a file of texts") }
-        let name = path == "-" ? "<stdin>" : path
+        let name = InputFile.displayName(path)
         do {
-            let bytes = try TextFile.readBytes(path: path)
+            let bytes = try InputFile.read(path)
             if let textColumn = options.textColumn {
                 let table = try CSVTable.parse(bytes, path: name)
                 let rows = try TextCorpus.examples(from: table, textColumn: textColumn, labelColumn: nil, idColumn: options.idColumn)

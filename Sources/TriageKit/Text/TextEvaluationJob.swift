@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 import Models
 
 /// Options of `evaluate text`.

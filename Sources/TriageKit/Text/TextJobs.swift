@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Inputs
 import Models
 
 /// Options of `import csv`: one document and one human label per row.

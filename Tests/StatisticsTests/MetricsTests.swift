@@ -1,13 +1,15 @@
 import XCTest
-@testable import Neural
+@testable import Statistics
 
 /// Metric semantics not covered by the scikit-learn goldens.
 final class MetricsTests: XCTestCase {
     func testSensitivityAndSpecificityCountScoresAtTheThresholdAsPositive() {
-        let c = Metrics.atThreshold(scores: [0.9, 0.5, 0.4, 0.2, 0.5], labels: [true, true, false, false, false], threshold: 0.5)
+        let c = BinaryCounts.atThreshold(scores: [0.9, 0.5, 0.4, 0.2, 0.5], labels: [true, true, false, false, false], threshold: 0.5)
         XCTAssertEqual([c.truePositives, c.falsePositives, c.trueNegatives, c.falseNegatives], [2, 1, 2, 0])
         XCTAssertEqual(c.sensitivity, 1)
         XCTAssertEqual(c.specificity ?? 0, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.accuracy, 0.8, accuracy: 1e-12)
+        XCTAssertNil(BinaryCounts(called: [true], truth: [false]).sensitivity)
     }
 
     func testAUCIsNilWithOneClassAndHalfForTies() {
@@ -21,8 +23,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metrics.expectedCalibrationError(confidence: [0.75, 0.75, 0.75, 0.75], correct: [true, true, true, false]), 0, accuracy: 1e-12)
         // Always 0.9 confident, right half the time: gap 0.4.
         XCTAssertEqual(Metrics.expectedCalibrationError(confidence: [0.9, 0.9], correct: [true, false]), 0.4, accuracy: 1e-12)
-        let probs = Tensor(shape: [2, 2], values: [0.9, 0.1, 0.2, 0.8])
-        XCTAssertEqual(Metrics.expectedCalibrationError(probabilities: probs, actual: [0, 0]), (0.1 + 0.8) / 2, accuracy: 1e-6)
+        let rows: [[Float]] = [[0.9, 0.1], [0.2, 0.8]]
+        XCTAssertEqual(Metrics.expectedCalibrationError(rows: rows, actual: [0, 0]), (0.1 + 0.8) / 2, accuracy: 1e-6)
     }
 
     func testBootstrapIntervalBracketsTheEstimateAndIsSeeded() throws {
@@ -36,10 +38,22 @@ final class MetricsTests: XCTestCase {
     }
 
     func testTopKAndAccuracy() {
-        let s = Tensor(shape: [2, 3], values: [0.1, 0.5, 0.4, 0.3, 0.3, 0.4])
-        XCTAssertEqual(Metrics.argmax(s), [1, 2])
-        XCTAssertEqual(Metrics.topKAccuracy(scores: s, actual: [2, 0], k: 1), 0)
-        XCTAssertEqual(Metrics.topKAccuracy(scores: s, actual: [2, 0], k: 2), 1)
+        let s: [[Float]] = [[0.1, 0.5, 0.4], [0.3, 0.3, 0.4]]
+        XCTAssertEqual(Metrics.argmax(rows: s), [1, 2])
+        XCTAssertEqual(Metrics.argmax([0.2, 0.7, 0.7]), 1, "the first of tied maxima")
+        XCTAssertEqual(Metrics.topKAccuracy(rows: s, actual: [2, 0], k: 1), 0)
+        XCTAssertEqual(Metrics.topKAccuracy(rows: s, actual: [2, 0], k: 2), 1)
         XCTAssertEqual(Metrics.accuracy(predicted: [1, 2, 0], actual: [1, 2, 2]), 2.0 / 3, accuracy: 1e-12)
+    }
+
+    func testROCCurveRunsFromOriginToOneOnePointPerDistinctScore() {
+        // sklearn.metrics.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) without its (0, 0) duplicate:
+        // fpr 0, 0, 0.5, 0.5, 1 and tpr 0, 0.5, 0.5, 1, 1.
+        let curve = Metrics.rocCurve(scores: [0.1, 0.4, 0.35, 0.8], labels: [false, false, true, true])
+        XCTAssertEqual(curve.map(\.fpr), [0, 0, 0.5, 0.5, 1])
+        XCTAssertEqual(curve.map(\.tpr), [0, 0.5, 0.5, 1, 1])
+        // Tied scores make one step.
+        XCTAssertEqual(Metrics.rocCurve(scores: [0.5, 0.5, 0.9], labels: [true, false, true]).count, 3)
+        XCTAssertTrue(Metrics.rocCurve(scores: [0.1, 0.2], labels: [true, true]).isEmpty)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
-@testable import Models
+@testable import Inputs
 
-/// The CSV reader: RFC 4180 quoting, line numbers, clear errors, the real data files.
-final class TextCSVTests: XCTestCase {
+/// The whole-table convenience: header, rows, lines, columns by name, rows that do not fit.
+final class CSVTableTests: XCTestCase {
     func parse(_ s: String) throws -> CSVTable { try CSVTable.parse(Array(s.utf8), path: "t.csv") }
 
     func testQuotedFieldsMayHoldCommasQuotesAndNewlines() throws {
@@ -45,16 +45,31 @@ final class TextCSVTests: XCTestCase {
         let (rows, problems) = t.validRows()
         XCTAssertEqual(rows.map(\.line), [2, 5])
         XCTAssertEqual(problems.count, 2)
-        XCTAssertTrue(problems[0].hasPrefix("t.csv:3: 1 fields"), problems[0])
+        XCTAssertEqual(problems[0], "t.csv:3: 1 fields where the header has 2; row skipped")
+    }
+
+    func testHeaderOnlyGivesNoRowsAndInvalidUTF8RowsAreReportedNotFatal() throws {
+        let empty = try parse("a,b\r\n")
+        XCTAssertEqual(empty.header, ["a", "b"])
+        XCTAssertTrue(empty.rows.isEmpty)
+        let bytes = Array("a,b\n1,2\n3,".utf8) + [0xFF] + Array("\n5,6\n".utf8)
+        let t = try CSVTable.parse(bytes, path: "t.csv")
+        XCTAssertEqual(t.rows[1], ["3", "\u{FFFD}"])
+        XCTAssertEqual(t.invalidUTF8Lines, [3])
+        let (rows, problems) = t.validRows()
+        XCTAssertEqual(rows.map(\.line), [2, 4])
+        XCTAssertEqual(problems, ["t.csv:3: not UTF-8 text (convert the file with iconv); row skipped"])
+    }
+
+    func testTabSeparatedTable() throws {
+        let t = try CSVTable.parse(Array("id\ttext\n1\t\"a\tb\"\n".utf8), path: "t.tsv", delimiter: .tab)
+        XCTAssertEqual(t.header, ["id", "text"])
+        XCTAssertEqual(t.rows, [["1", "a\tb"]])
     }
 
     func testReadsTheRealSymptom2DiseaseAndGzippedMTSamplesFiles() throws {
-        let data = TestData.folder.appendingPathComponent("text")
-        let s2d = data.appendingPathComponent("symptom2disease_dev.csv").path
-        let mts = data.appendingPathComponent("mtsamples_dev.csv.gz").path
-        guard FileManager.default.fileExists(atPath: s2d), FileManager.default.fileExists(atPath: mts) else {
-            throw XCTSkip("../shared/data/text is absent")
-        }
+        let s2d = try sharedData("text/symptom2disease_dev.csv")
+        let mts = try sharedData("text/mtsamples_dev.csv.gz")
         let a = try CSVTable.read(path: s2d)
         XCTAssertEqual(a.header, ["label", "text"])
         XCTAssertEqual(a.rows.count, 953)
@@ -66,10 +81,3 @@ final class TextCSVTests: XCTestCase {
     }
 }
 
-/// Where the shared real data sets are: ../shared/data beside the package root.
-enum TestData {
-    static var folder: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
-    }
-}
