@@ -1,7 +1,8 @@
+import Inputs
 import Foundation
 
 /// Why a sequence, variant or table file cannot be used, with the file and line it is about.
-public struct GenomicsError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct GenomicsError: LocatedError, Equatable, Sendable {
     /// The file the error is about, when known.
     public var file: String?
     /// The 1-based line, when the error is about one line.
@@ -16,15 +17,8 @@ public struct GenomicsError: Error, CustomStringConvertible, Equatable, Sendable
         self.reason = reason
     }
 
-    /// `file:line: reason`.
-    public var description: String {
-        switch (file, line) {
-        case let (file?, line?): return "\(file):\(line): \(reason)"
-        case let (file?, nil): return "\(file): \(reason)"
-        case let (nil, line?): return "line \(line): \(reason)"
-        default: return reason
-        }
-    }
+    public var errorFile: String? { file }
+    public var errorLine: Int? { line }
 }
 
 /// Splitting bytes into lines without copying: the readers' common scanner.

@@ -1,23 +1,6 @@
-/// A rule file that cannot be used: names the file, the line and why.
-public struct RuleError: Error, CustomStringConvertible, Sendable {
-    /// The rule file.
-    public let file: String
-    /// The 1-based line, or nil when the problem is the file as a whole.
-    public let line: Int?
-    /// What is wrong and how to fix it.
-    public let reason: String
-
-    public init(file: String, line: Int?, _ reason: String) {
-        self.file = file
-        self.line = line
-        self.reason = reason
-    }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(reason)" }
-        return "\(file): \(reason)"
-    }
-}
+import Inputs
+/// A rule file that cannot be used: names the file, the line and why (an input error like any other).
+public typealias RuleError = InputError
 
 /// One `key: value` line of a rule file, with where it came from.
 struct RuleLine {

@@ -1,14 +1,10 @@
-import Corpus
 import Foundation
-import Genomics
 import Inputs
-import Mining
-import Models
 import Vision
 
 /// Why a job could not do what was asked, in words a user can act on, with the file and line
 /// it is about when there is one.
-public struct TriageError: Error, CustomStringConvertible, Sendable, Codable, Equatable {
+public struct TriageError: LocatedError, Sendable, Codable, Equatable {
     /// What kind of failure: front ends map it to an exit code or an HTTP status.
     public enum Kind: String, Sendable, Codable {
         /// An input, model, rule set, corpus or option that cannot be used: nothing was done (exit 2).
@@ -34,26 +30,20 @@ public struct TriageError: Error, CustomStringConvertible, Sendable, Codable, Eq
         self.line = line
     }
 
-    /// `file:line: message`, `file: message`, or the message.
-    public var description: String {
-        switch (file, line) {
-        case let (file?, line?): return "\(file):\(line): \(message)"
-        case let (file?, nil): return "\(file): \(message)"
-        default: return message
-        }
-    }
+    public var errorFile: String? { file }
+    public var errorLine: Int? { line }
+    public var reason: String { message }
 
     /// The error a library threw, as a `TriageError` (its file and line kept where the library names them).
     public init(_ error: Error, kind: Kind = .unusable) {
         switch error {
         case let error as TriageError:
             self = error
-        case let error as GenomicsError:
-            self.init(kind, error.reason, file: error.file, line: error.line)
-        case let error as RuleError:
-            self.init(kind, error.reason, file: error.file, line: error.line)
-        case let error as InputError:
-            self.init(kind, error.reason, file: error.file, line: error.line)
+        case let error as ImageError where error.position != nil && error.errorLine == nil:
+            // A byte offset is part of what the user reads, not a line to jump to.
+            self.init(kind, "\(error.position ?? ""): \(error.reason)", file: error.file)
+        case let error as LocatedError:
+            self.init(kind, error.reason, file: error.errorFile, line: error.errorLine)
         default:
             self.init(kind, "\(error)")
         }
