@@ -1,18 +1,11 @@
 import Foundation
 import XCTest
 @testable import Archives
-
-/// `../shared/data` beside the package, or a skip when this machine has no copy.
-func sharedData(_ relative: String) throws -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data/\(relative)").path
-    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) is absent") }
-    return path
-}
+import TestSupport
 
 /// The stored bytes of a shared data file (file reading itself is `Inputs`' job, tested there).
 func sharedBytes(_ relative: String) throws -> Data {
-    try Data(contentsOf: URL(fileURLWithPath: try sharedData(relative)))
+    try Data(contentsOf: URL(fileURLWithPath: try TestPaths.shared(relative)))
 }
 
 final class ArchivesTests: XCTestCase {

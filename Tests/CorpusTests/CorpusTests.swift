@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 import XCTest
 @testable import Corpus
+import TestSupport
 
 final class CorpusTests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "triage-corpus-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try TemporaryFolder("triage-corpus").path
     }
 
     override func tearDownWithError() throws {

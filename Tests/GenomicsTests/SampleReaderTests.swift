@@ -1,5 +1,6 @@
 import XCTest
 @testable import Genomics
+import TestSupport
 
 final class SampleReaderTests: XCTestCase {
     var reader: SampleReader!
@@ -75,7 +76,7 @@ final class SampleReaderTests: XCTestCase {
     }
 
     func testExampleVCFOfTheProject() throws {
-        let path = TestData.packageRoot.appendingPathComponent("corpora/tb/example.vcf").path
+        let path = TestPaths.root.appendingPathComponent("corpora/tb/example.vcf").path
         let samples = try reader.read(path)
         let names = Set(samples[0].variants.map(\.variant.name))
         XCTAssertTrue(names.isSuperset(of: ["rpoB p.Ser450Leu", "katG p.Ser315Thr", "rrs n.1401A>G", "inhA c.-777C>T"]))

@@ -1,19 +1,14 @@
 import Foundation
 import XCTest
 @testable import Genomics
+import TestSupport
 
-/// Locates `../shared/data/tb` relative to this source file, and caches the loaded reference.
+/// The TB data of `../shared/data/tb` (through `TestPaths`), and the reference loaded once.
 enum TestData {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let tbDirectory = packageRoot.appendingPathComponent("../shared/data/tb").standardized.path
-
     /// The TB data folder, or a skip with a message when it is absent.
     static func tb() throws -> TBData {
-        guard FileManager.default.fileExists(atPath: tbDirectory + "/H37Rv.fa.gz") else {
-            throw XCTSkip("../shared/data/tb is absent; the real-data tests need it")
-        }
-        return TBData(directory: tbDirectory)
+        _ = try TestPaths.shared("tb/H37Rv.fa.gz")
+        return TBData(directory: try TestPaths.shared("tb"))
     }
 
     nonisolated(unsafe) private static var cachedReference: Reference?

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Inputs
+import TestSupport
 
 /// The whole-table convenience: header, rows, lines, columns by name, rows that do not fit.
 final class CSVTableTests: XCTestCase {
@@ -68,8 +69,8 @@ final class CSVTableTests: XCTestCase {
     }
 
     func testReadsTheRealSymptom2DiseaseAndGzippedMTSamplesFiles() throws {
-        let s2d = try sharedData("text/symptom2disease_dev.csv")
-        let mts = try sharedData("text/mtsamples_dev.csv.gz")
+        let s2d = try TestPaths.shared("text/symptom2disease_dev.csv")
+        let mts = try TestPaths.shared("text/mtsamples_dev.csv.gz")
         let a = try CSVTable.read(path: s2d)
         XCTAssertEqual(a.header, ["label", "text"])
         XCTAssertEqual(a.rows.count, 953)

@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 @testable import Inputs
+import TestSupport
 
 /// Files or standard input, gzip or plain by their first bytes, with errors that name the file.
 final class InputFileTests: XCTestCase {
     func testGzipIsRecognisedByItsMagicBytesNotByTheName() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder("triage-inputs").url
         defer { try? FileManager.default.removeItem(at: folder) }
         let zipped = folder.appendingPathComponent("named-plain.txt"), plain = folder.appendingPathComponent("named.gz")
         try gzipStored(Array("id,text\n1,fever\n".utf8)).write(to: zipped)
@@ -17,7 +18,7 @@ final class InputFileTests: XCTestCase {
     }
 
     func testMissingFilesFoldersAndBadTextAreErrorsNamingTheFile() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder("triage-inputs").url
         defer { try? FileManager.default.removeItem(at: folder) }
         XCTAssertThrowsError(try InputFile.read(folder.path + "/nope.csv")) { error in
             XCTAssertEqual("\(error)", "\(folder.path)/nope.csv: no such file")
@@ -33,8 +34,8 @@ final class InputFileTests: XCTestCase {
     }
 
     func testTruncatedGzipIsAnErrorNamingTheFile() throws {
-        let raw = try InputFile.readRaw(try sharedData("reports/NLMCXR_reports.tgz"))
-        let folder = try temporaryFolder()
+        let raw = try InputFile.readRaw(try TestPaths.shared("reports/NLMCXR_reports.tgz"))
+        let folder = try TemporaryFolder("triage-inputs").url
         defer { try? FileManager.default.removeItem(at: folder) }
         let cut = folder.appendingPathComponent("cut.tgz")
         try raw.prefix(raw.count / 2).write(to: cut)
@@ -68,7 +69,7 @@ final class InputFileTests: XCTestCase {
     }
 
     func testTheRealOpenIArchiveReadsWhole() throws {
-        let data = try InputFile.read(try sharedData("reports/NLMCXR_reports.tgz"))
+        let data = try InputFile.read(try TestPaths.shared("reports/NLMCXR_reports.tgz"))
         // A tar archive: the first member's header carries the ustar magic at byte 257.
         XCTAssertEqual(String(decoding: data[257..<262], as: UTF8.self), "ustar")
         XCTAssertGreaterThan(data.count, 10_000_000)

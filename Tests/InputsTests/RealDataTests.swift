@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 @testable import Inputs
+import TestSupport
 
 /// The reader on the real tables in ../shared/data (skipped when they are absent).
 final class RealDataTests: XCTestCase {
     func testTheGenotypeTableReadsThroughColumnSelection() throws {
-        let path = try sharedData("tb/isolates/genotypes_dev.csv.gz")
+        let path = try TestPaths.shared("tb/isolates/genotypes_dev.csv.gz")
         let columns = ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"]
         var rows = 0, samples = Set<String>(), first: CSVRow?, last: CSVRow?
         try CSVReader(origin: path).forEachRow(in: InputFile.read(path), columns: columns) { row in
@@ -22,7 +23,7 @@ final class RealDataTests: XCTestCase {
     }
 
     func testColumnSelectionAndWholeRecordsAgreeOnTheQuotedCatalogue() throws {
-        let path = try sharedData("tb/tbdb_mutations.csv.gz")
+        let path = try TestPaths.shared("tb/tbdb_mutations.csv.gz")
         let data = try InputFile.read(path)
         let reader = CSVReader(origin: path)
         let records = try reader.records(in: data)
@@ -36,7 +37,7 @@ final class RealDataTests: XCTestCase {
     }
 
     func testTheNegExAnnotationsAreATabSeparatedTable() throws {
-        let path = try sharedData("reports/negex_annotations.tsv")
+        let path = try TestPaths.shared("reports/negex_annotations.tsv")
         let table = try CSVTable.read(path: path, delimiter: .tab)
         XCTAssertEqual(table.header, ["Report No.", "Concept", "Sentence", "Negation"])
         XCTAssertEqual(table.rows.count, 2376)

@@ -1,21 +1,6 @@
 import Foundation
 import XCTest
 
-/// `../shared/data/<relative>` beside the package, or a skip that says it is absent.
-func sharedData(_ relative: String) throws -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/data/\(relative)").path
-    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) is absent") }
-    return path
-}
-
-/// A fresh temporary folder, removed by the caller.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("triage-inputs-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// `bytes` as a gzip member with one stored (uncompressed) DEFLATE block (RFC 1951 3.2.4, RFC 1952),
 /// built by hand so that the test does not use the code under test to compress.
 func gzipStored(_ bytes: [UInt8]) -> Data {

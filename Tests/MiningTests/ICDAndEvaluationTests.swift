@@ -2,15 +2,16 @@ import Corpus
 import Foundation
 @testable import Mining
 import XCTest
+import TestSupport
 
 /// ICD-10-CM import and lookup, code ranges, scores and kappa.
 final class ICDAndEvaluationTests: XCTestCase {
     func testImportAndLookupTheRealTabularList() throws {
-        let path = try Fixtures.dataFile("codes/icd10cm_tabular_2026.xml.gz")
+        let path = try TestPaths.shared("codes/icd10cm_tabular_2026.xml.gz")
         let entries = try ICD10.parse(path: path)
         XCTAssertEqual(entries.filter { $0.kind == .code }.count, 46_881)
         XCTAssertEqual(entries.filter { $0.kind == .chapter }.count, 22)
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         try ICD10.store(entries, in: corpus)
         try ICD10.store(entries, in: corpus)  // idempotent
         let found = try XCTUnwrap(try ICD10.lookup("j189", in: corpus))
@@ -27,7 +28,7 @@ final class ICDAndEvaluationTests: XCTestCase {
         XCTAssertFalse(ICD10.isWellFormed("J1"))
         XCTAssertEqual(ICD10.normalize(" j189 "), "J18.9")
         let labels = try Fixtures.scheme("chestxray14").labels
-        let mapping = try LabelMapping.load(Fixtures.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
+        let mapping = try LabelMapping.load(TestPaths.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
                                             kind: .icdRange, labels: labels)
         XCTAssertEqual(mapping.labels(for: "J15.9").map(\.label), ["Pneumonia"])
         XCTAssertEqual(mapping.labels(for: "J12").map(\.label), ["Pneumonia"])
@@ -36,7 +37,7 @@ final class ICDAndEvaluationTests: XCTestCase {
     }
 
     func testBadMappingLineIsNamed() throws {
-        let path = try Fixtures.temporaryFolder() + "/m.txt"
+        let path = try TemporaryFolder("triage-mining").path + "/m.txt"
         try "map: J18 | label: Pneumonia\nmap: J18 | label: Flu\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try LabelMapping.load(path, kind: .icdRange, labels: ["Pneumonia"])) { error in
             XCTAssertEqual((error as? RuleError)?.line, 2)

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 @testable import Mining
 import XCTest
+import TestSupport
 
 /// Mining into the corpus: idempotent, re-labels changed reports, survives bad input.
 final class MinerTests: XCTestCase {
@@ -21,11 +22,11 @@ final class MinerTests: XCTestCase {
     }
 
     func testIdempotentAndRelabelsChangedReports() throws {
-        let dir = try Fixtures.temporaryFolder()
+        let dir = try TemporaryFolder("triage-mining").path
         try "FINDINGS: Right pleural effusion.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         try "FINDINGS: No pneumothorax.".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
         try "IMPRESSION: Cardiomegaly.".write(toFile: dir + "/sub-c.txt", atomically: true, encoding: .utf8)
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         var s = try mine([dir], corpus: corpus)
         XCTAssertEqual([s.reports, s.inserted, s.unchanged, s.bad], [3, 3, 0, 0])
         let labels = try count(corpus, "SELECT COUNT(*) FROM label")
@@ -47,9 +48,9 @@ final class MinerTests: XCTestCase {
     }
 
     func testInterruptedRunResumes() throws {
-        let dir = try Fixtures.temporaryFolder()
+        let dir = try TemporaryFolder("triage-mining").path
         for i in 1...7 { try "Report \(i): left effusion.".write(toFile: dir + "/r\(i).txt", atomically: true, encoding: .utf8) }
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         let miner = Miner(rules: try Fixtures.scheme("chestxray14"), sections: nil, corpus: corpus, jobs: 1)
         miner.batchSize = 3
         miner.shouldStop = { true }  // stop after the first batch, as Ctrl-C does
@@ -63,9 +64,9 @@ final class MinerTests: XCTestCase {
     }
 
     func testNewRulesRelabelUnchangedReports() throws {
-        let dir = try Fixtures.temporaryFolder()
+        let dir = try TemporaryFolder("triage-mining").path
         try "Right pleural effusion.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         _ = try mine([dir], corpus: corpus)
         let s = try mine([dir], corpus: corpus, scheme: "chexpert")
         XCTAssertEqual(s.relabelled, 1)  // same text, labels of another scheme missing
@@ -74,13 +75,13 @@ final class MinerTests: XCTestCase {
     }
 
     func testBadInputsAreNamedAndTheRunGoesOn() throws {
-        let dir = try Fixtures.temporaryFolder()
+        let dir = try TemporaryFolder("triage-mining").path
         try "FINDINGS: Left effusion.".write(toFile: dir + "/good.txt", atomically: true, encoding: .utf8)
         try Data([0x46, 0x49, 0xff, 0xfe, 0x20]).write(to: URL(fileURLWithPath: dir + "/latin.txt"))
         try "<?xml version=\"1.0\"?><eCitation><uId id=\"X\"/>".write(toFile: dir + "/broken.xml", atomically: true, encoding: .utf8)
         try "   \n".write(toFile: dir + "/empty.txt", atomically: true, encoding: .utf8)
         try String(repeating: "No effusion. ", count: 800_000).write(toFile: dir + "/huge.txt", atomically: true, encoding: .utf8)
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         let s = try mine([dir], corpus: corpus)
         XCTAssertEqual(s.bad, 3, warnings.joined(separator: "\n"))
         XCTAssertEqual(s.empty, 1)
@@ -92,9 +93,9 @@ final class MinerTests: XCTestCase {
     }
 
     func testTruncatedArchiveKeepsWhatWasStored() throws {
-        let path = try Fixtures.dataFile("reports/NLMCXR_reports.tgz")
-        let corpus = try Fixtures.corpus()
-        let dir = try Fixtures.temporaryFolder()
+        let path = try TestPaths.shared("reports/NLMCXR_reports.tgz")
+        let corpus = try TemporaryFolder("triage-mining").corpus()
+        let dir = try TemporaryFolder("triage-mining").path
         try "Left effusion.".write(toFile: dir + "/first.txt", atomically: true, encoding: .utf8)
         _ = try mine([dir], corpus: corpus)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -106,7 +107,7 @@ final class MinerTests: XCTestCase {
     }
 
     func testCSVWithCodesYieldsICDLabelsAndReportsInvalidCodes() throws {
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         try ICD10.store([
             .init(code: "10", kind: .chapter, parent: nil, title: "Diseases of the respiratory system", inclusionTerms: []),
             .init(code: "J18", kind: .code, parent: "10", title: "Pneumonia, unspecified organism", inclusionTerms: []),
@@ -117,12 +118,12 @@ final class MinerTests: XCTestCase {
         ], in: corpus)
         let rules = try Fixtures.scheme("chestxray14")
         let miner = Miner(rules: rules, sections: nil, corpus: corpus, jobs: 1)
-        miner.icdMapping = try LabelMapping.load(Fixtures.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
+        miner.icdMapping = try LabelMapping.load(TestPaths.root.appendingPathComponent("corpora/mappings/icd10cm-chestxray14.txt").path,
                                                  kind: .icdRange, labels: rules.labels)
         miner.warn = { self.warnings.append($0) }
         var options = ReaderOptions()
         options.codesColumn = "codes"
-        let sample = Fixtures.root.appendingPathComponent("corpora/samples/notes_with_codes.csv").path
+        let sample = TestPaths.root.appendingPathComponent("corpora/samples/notes_with_codes.csv").path
         let s = try miner.mine(paths: [sample], reader: ReportReader(options: options), source: nil)
         XCTAssertEqual(s.reports, 4)
         XCTAssertEqual(s.bad, 1)

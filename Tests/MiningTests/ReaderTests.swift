@@ -3,11 +3,12 @@ import Foundation
 import Inputs
 @testable import Mining
 import XCTest
+import TestSupport
 
 /// Readers on the real Open-i archive and on bad input.
 final class ReaderTests: XCTestCase {
     func testOpenIReportFromTheRealArchive() throws {
-        let path = try Fixtures.dataFile("reports/NLMCXR_reports.tgz")
+        let path = try TestPaths.shared("reports/NLMCXR_reports.tgz")
         let tar = TarArchive(data: try InputFile.read(path))
         let entry = try XCTUnwrap(tar.first { $0.name.hasSuffix("/1.xml") })
         let report = try ReportReader.openi(origin: entry.name, data: entry.data)
@@ -38,7 +39,7 @@ final class ReaderTests: XCTestCase {
     }
 
     func testMTSamplesReadsNotes() throws {
-        let path = try Fixtures.dataFile("text/mtsamples_dev.csv.gz")
+        let path = try TestPaths.shared("text/mtsamples_dev.csv.gz")
         var reports: [RawReport] = []
         try ReportReader(options: ReaderOptions()).read(path: path) { item in
             if case .report(let r) = item { reports.append(r) }

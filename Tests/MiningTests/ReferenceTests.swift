@@ -3,15 +3,16 @@ import Foundation
 import Inputs
 @testable import Mining
 import XCTest
+import TestSupport
 
 /// The CheXpert labeler's sample reports and the NegEx annotations.
 final class ReferenceTests: XCTestCase {
     /// The four sample reports: output identical to the labeler's expected labels.
     func testCheXpertSampleReportsMatchTheLabeler() throws {
-        let input = try Fixtures.dataFile("reports/chexpert_sample_reports.csv")
-        let expected = try CSVReader(origin: "expected").records(in: InputFile.read(Fixtures.dataFile("reports/chexpert_labeled_reports.csv")))
+        let input = try TestPaths.shared("reports/chexpert_sample_reports.csv")
+        let expected = try CSVReader(origin: "expected").records(in: InputFile.read(TestPaths.shared("reports/chexpert_labeled_reports.csv")))
         let rules = try Fixtures.scheme("chexpert")
-        let corpus = try Fixtures.corpus()
+        let corpus = try TemporaryFolder("triage-mining").corpus()
         let miner = Miner(rules: rules, sections: nil, corpus: corpus, jobs: 1)
         _ = try miner.mine(paths: [input], reader: ReportReader(options: ReaderOptions()), source: nil)
         let table = try LabelTable.load(corpus: corpus, scheme: "chexpert", labels: rules.labels, source: .rules)
@@ -29,7 +30,7 @@ final class ReferenceTests: XCTestCase {
 
     /// NegEx annotations: accuracy of affirmed / negated at least 0.95.
     func testNegExAnnotations() throws {
-        let path = try Fixtures.dataFile("reports/negex_annotations.tsv")
+        let path = try TestPaths.shared("reports/negex_annotations.tsv")
         let result = try NegExEvaluation.score(path: path, labeler: Labeler(rules: try Fixtures.scheme("chestxray14"), sections: []))
         XCTAssertGreaterThan(result.sentences, 2300)
         XCTAssertGreaterThanOrEqual(result.accuracy, 0.95, "\(result)")

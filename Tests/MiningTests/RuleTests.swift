@@ -1,12 +1,13 @@
 import Foundation
 import Mining
 import XCTest
+import TestSupport
 
 /// Every rule semantic has a one-sentence test: context-rule examples and scheme tests.
 final class RuleTests: XCTestCase {
     /// Each negation / uncertainty / pseudo / terminator rule yields what its example says.
     func testEveryContextRuleExample() throws {
-        for name in RuleSet.schemes(in: Fixtures.rules) {
+        for name in RuleSet.schemes(in: TestPaths.rules) {
             try checkContextExamples(try Fixtures.scheme(name))
         }
     }
@@ -29,7 +30,7 @@ final class RuleTests: XCTestCase {
 
     /// Each line of each scheme's tests.txt.
     func testEverySchemeSentence() throws {
-        for name in RuleSet.schemes(in: Fixtures.rules) {
+        for name in RuleSet.schemes(in: TestPaths.rules) {
             let rules = try Fixtures.scheme(name)
             XCTAssertFalse(rules.tests.isEmpty, "\(name) has no tests.txt")
             let labeler = Labeler(rules: rules)
@@ -43,7 +44,7 @@ final class RuleTests: XCTestCase {
 
     /// Both shipped schemes load; chestxray14's labels are the gold file's header.
     func testShippedSchemes() throws {
-        XCTAssertEqual(RuleSet.schemes(in: Fixtures.rules), ["chestxray14", "chexpert"])
+        XCTAssertEqual(RuleSet.schemes(in: TestPaths.rules), ["chestxray14", "chexpert"])
         let cx = try Fixtures.scheme("chestxray14")
         XCTAssertEqual(cx.labels, ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule",
                                    "Pneumonia", "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis",
@@ -67,7 +68,7 @@ final class RuleTests: XCTestCase {
 final class RuleValidationTests: XCTestCase {
     /// A scheme folder with one label and the given context rules.
     func makeScheme(label: String = "mention: effusion", context: String, scheme extra: String = "") throws -> String {
-        let root = try Fixtures.temporaryFolder() + "/corpora/rules"
+        let root = try TemporaryFolder("triage-mining").path + "/corpora/rules"
         let folder = root + "/s"
         try FileManager.default.createDirectory(atPath: folder + "/labels", withIntermediateDirectories: true)
         try "name: s\nlabels: Effusion\n\(extra)".write(toFile: folder + "/scheme.txt", atomically: true, encoding: .utf8)

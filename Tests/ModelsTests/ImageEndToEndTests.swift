@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Mining
 import Neural
+import TestSupport
 import XCTest
 @testable import Models
 @testable import Vision
@@ -10,9 +11,6 @@ import XCTest
 /// The shared stack end to end: reports are mined for Cardiomegaly, their labels become the labels
 /// of the studies' images through the corpus, and an image CNN learns the finding from them.
 final class ImageEndToEndTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// A 16 x 16 chest-like image: a bright "heart" disk, large (radius 6) when enlarged, small (radius 2.5) otherwise.
     static func image(enlarged: Bool, rng: inout SplitMix64) -> Data {
         let radius = enlarged ? 6.0 : 2.5
@@ -54,7 +52,7 @@ final class ImageEndToEndTests: XCTestCase {
         let reports = folder.appendingPathComponent("reports.csv")
         try csv.write(to: reports, atomically: true, encoding: .utf8)
 
-        let rules = try RuleSet.load(scheme: "chexpert", rulesFolder: Self.root.appendingPathComponent("corpora/rules").path)
+        let rules = try RuleSet.load(scheme: "chexpert", rulesFolder: TestPaths.rules)
         let miner = Miner(rules: rules, sections: nil, corpus: corpus, jobs: 1)
         var readerOptions = ReaderOptions()
         readerOptions.format = .csv

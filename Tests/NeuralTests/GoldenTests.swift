@@ -1,5 +1,6 @@
 import XCTest
 @testable import Neural
+import TestSupport
 
 /// Forward and backward values against PyTorch, from
 /// tools/reference/generate.py. Tolerances: rtol 1e-4, atol 1e-5 (see `assertClose`).

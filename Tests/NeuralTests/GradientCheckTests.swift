@@ -1,5 +1,6 @@
 import XCTest
 @testable import Neural
+import TestSupport
 
 /// Finite-difference checks of every layer's and loss's backward pass.
 final class GradientCheckTests: XCTestCase {

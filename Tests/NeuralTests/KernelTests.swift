@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Neural
+import TestSupport
 
 /// The C element-wise kernels (AVX-512 / AVX2 / baseline clones) against the Swift SIMD
 /// versions beside them, and the vector exp against libm.

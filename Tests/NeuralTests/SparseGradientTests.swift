@@ -1,5 +1,6 @@
 import XCTest
 @testable import Neural
+import TestSupport
 
 /// Sparse gradients (`Parameter.touchedRows`): clipping and the optimizers give the dense result
 /// on the touched rows and leave the others alone.

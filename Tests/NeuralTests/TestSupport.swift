@@ -1,28 +1,6 @@
 import XCTest
 @testable import Neural
-
-/// The one approximate-equality check of the Neural tests: |a - e| <= atol + rtol * |e| element-wise.
-///
-/// Tolerances used across the suite:
-/// - golden values against PyTorch (float32 on both sides, different summation orders and our
-///   polynomial exp): rtol 1e-4, atol 1e-5;
-/// - finite-difference gradient checks (float32 central differences, step 1e-2 or 1e-3): rtol 2e-2, atol 2e-3.
-func assertClose(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-4, atol: Float = 1e-5,
-                 _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(message): \(actual.count) values, expected \(expected.count)", file: file, line: line)
-    var worst = 0, worstExcess: Float = 0, failures = 0
-    for i in 0..<min(actual.count, expected.count) {
-        let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
-        if excess > 0 || actual[i].isNaN {
-            failures += 1
-            if excess > worstExcess || actual[i].isNaN { worstExcess = excess; worst = i }
-        }
-    }
-    if failures > 0 {
-        XCTFail("\(message): \(failures) of \(actual.count) values differ; worst at \(worst): got \(actual[worst]), expected \(expected[worst])",
-                file: file, line: line)
-    }
-}
+import TestSupport
 
 /// A reproducible tensor of uniform values in [-scale, scale].
 func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {

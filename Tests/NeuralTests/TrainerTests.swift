@@ -1,5 +1,6 @@
 import XCTest
 @testable import Neural
+import TestSupport
 
 /// A dataset of `count` one-feature examples (x = the index, class = index % 2) that records the
 /// indices of every batch it is asked for.

@@ -38,6 +38,9 @@ public struct TemporaryFolder {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
+    /// Its URL.
+    public var url: URL { URL(fileURLWithPath: path, isDirectory: true) }
+
     /// A path inside the folder.
     public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Runs the built `triage` binary the way a user does and captures what it prints.
 struct TriageRun {
@@ -39,8 +40,7 @@ final class CLITests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "triage-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try TemporaryFolder("triage-cli").path
     }
 
     override func tearDownWithError() throws {

@@ -1,19 +1,16 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `triage resist` and `triage tb` run as a user runs them (real TB data from ../shared/data/tb).
 final class TBCLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let data = root.appendingPathComponent("../shared/data/tb").standardized.path
+    static let root = TestPaths.root
+    static let data = TestPaths.sharedData + "/tb"
     var directory: String!
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: Self.data + "/H37Rv.fa.gz") else {
-            throw XCTSkip("../shared/data/tb is absent; the TB command tests need it")
-        }
-        directory = NSTemporaryDirectory() + "triage-tb-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try TestPaths.shared("tb/H37Rv.fa.gz")
+        directory = try TemporaryFolder("triage-tb").path
     }
 
     override func tearDownWithError() throws {
@@ -92,9 +89,8 @@ final class TBCLITests: XCTestCase {
 final class TBModelCLITests: XCTestCase {
     func testTrainThenPredictAndEvaluateWithTheModel() throws {
         let data = TBCLITests.data
-        guard FileManager.default.fileExists(atPath: data + "/H37Rv.fa.gz") else { throw XCTSkip("../shared/data/tb is absent") }
-        let directory = NSTemporaryDirectory() + "triage-tbmodel-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try TestPaths.shared("tb/H37Rv.fa.gz")
+        let directory = try TemporaryFolder("triage-tbmodel").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var phenotypes = "sample_id,drug,phenotype,method\n", genotypes = "sample_id,gene,variant,effect,allele_fraction,position\n"
         for i in 0..<600 {

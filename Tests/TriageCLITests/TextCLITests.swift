@@ -1,13 +1,13 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `triage import csv`, `train text`, `score` and `evaluate text` run as a user runs them, on a tiny made-up task.
 final class TextCLITests: XCTestCase {
     var directory: String!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "triage-text-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try TemporaryFolder("triage-text").path
         var csv = "diagnosis,vignette\n"
         let keywords = [("asthma", "wheeze"), ("eczema", "itching"), ("hepatitis", "jaundice")]
         let fillers = ["i have had", "for three days", "and feel tired", "my doctor says", "since last week"]

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import XCTest
 @testable import Vision
+import TestSupport
 
 final class ImageImporterTests: XCTestCase {
     func count(_ corpus: Corpus, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
@@ -10,8 +11,8 @@ final class ImageImporterTests: XCTestCase {
     }
 
     func testRealBreastMNISTImportIsIdempotent() throws {
-        let npz = try sharedData("images/breastmnist.npz")
-        let folder = try temporaryFolder()
+        let npz = try TestPaths.shared("images/breastmnist.npz")
+        let folder = try TemporaryFolder("triage-vision").url
         let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
         let first = try ImageImporter(corpus: corpus, options: ImageImportOptions()).run([npz])
         XCTAssertEqual(first.images, 780)
@@ -33,7 +34,7 @@ final class ImageImporterTests: XCTestCase {
     }
 
     func testNpzTaskOptionAndMultiClass() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder("triage-vision").url
         let images = try XCTUnwrap(NPYArray(uint8: [UInt8](repeating: 9, count: 3 * 2 * 2), shape: [3, 2, 2]))
         let labels = try XCTUnwrap(NPYArray(uint8: [0, 2, 1], shape: [3, 1]))
         let path = folder.appendingPathComponent("three.npz").path
@@ -52,7 +53,7 @@ final class ImageImporterTests: XCTestCase {
     /// Reports mined positive, negative, uncertain, silent and not mined; one image each (by stem),
     /// one by --map, one DICOM by accession number, and one broken file.
     func testFilesLinkToReportsAndTakeMinedLabelsWithTheUncertainPolicy() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder("triage-vision").url
         let train = folder.appendingPathComponent("train")
         try FileManager.default.createDirectory(at: train, withIntermediateDirectories: true)
         let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
@@ -132,7 +133,7 @@ final class ImageImporterTests: XCTestCase {
     }
 
     func testBadArgumentsAndMissingPaths() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder("triage-vision").url
         let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
         var options = ImageImportOptions()
         options.scheme = "chexpert"
@@ -141,7 +142,7 @@ final class ImageImporterTests: XCTestCase {
             _ = try ImageImporter(corpus: corpus, options: ImageImportOptions()).run(["/no/such/place"])
         }
         // A truncated .npz is skipped and counted; nothing of it is written.
-        let npz = try sharedData("images/breastmnist.npz")
+        let npz = try TestPaths.shared("images/breastmnist.npz")
         let cut = folder.appendingPathComponent("cut.npz")
         try Data(contentsOf: URL(fileURLWithPath: npz)).prefix(300_000).write(to: cut)
         let summary = try ImageImporter(corpus: corpus, options: ImageImportOptions()).run([cut.path])

@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 @testable import Vision
+import TestSupport
 
 final class NumPyTests: XCTestCase {
     /// Totals computed with NumPy 2.4 (`a.astype(int64).sum()`) on the same files.
     func testBreastMNISTSplitsShapesAndSumsMatchNumPy() throws {
-        let npz = try NPZFile(path: try sharedData("images/breastmnist.npz"))
+        let npz = try NPZFile(path: try TestPaths.shared("images/breastmnist.npz"))
         XCTAssertEqual(MedMNIST.splits(in: npz), ["train", "val", "test"])
         let train = try MedMNIST.load(npz, split: "train")
         XCTAssertEqual(train.count, 546)
@@ -24,7 +25,7 @@ final class NumPyTests: XCTestCase {
     }
 
     func testPneumoniaMNISTColumnLabels() throws {
-        let npz = try NPZFile(path: try sharedData("images/pneumoniamnist.npz"))
+        let npz = try NPZFile(path: try TestPaths.shared("images/pneumoniamnist.npz"))
         let val = try MedMNIST.load(npz, split: "val")
         XCTAssertEqual(val.count, 524)
         XCTAssertEqual(val.labels[0].count, 1)  // stored as (N, 1)
@@ -113,7 +114,7 @@ final class NumPyTests: XCTestCase {
     }
 
     func testBadNpzInputsSayWhy() throws {
-        let path = try sharedData("images/breastmnist.npz")
+        let path = try TestPaths.shared("images/breastmnist.npz")
         let whole = try Data(contentsOf: URL(fileURLWithPath: path))
         assertImageError(["cut.npz", "not a readable .npz"]) { _ = try NPZFile(data: whole.prefix(1000), origin: "cut.npz") }
         assertImageError(["x.npz", "not a readable .npz"]) { _ = try NPZFile(data: Data("hello".utf8), origin: "x.npz") }

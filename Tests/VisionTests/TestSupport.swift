@@ -2,23 +2,6 @@ import Foundation
 import XCTest
 @testable import Vision
 
-/// The shared data folder (`../shared/data` next to the package), or a skip when it is absent.
-func sharedData(_ relative: String) throws -> String {
-    let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.appendingPathComponent("../shared/data").appendingPathComponent(relative).standardizedFileURL.path
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw XCTSkip("\(relative) is not in ../shared/data (see DEVELOPERS.md, Data)")
-    }
-    return path
-}
-
-/// A fresh temporary folder for one test.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("triage-vision-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Asserts that `body` throws an `ImageError` whose description contains every fragment.
 func assertImageError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
                       _ body: () throws -> Void) {
