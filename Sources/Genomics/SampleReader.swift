@@ -156,7 +156,7 @@ public struct SampleReader: Sendable {
             }
         }
         for s in 0..<inputs.count {
-            if filtered > 0 { inputs[s].notes.append("\(filtered) record(s) not PASS were skipped (--include-filtered keeps them)") }
+            if filtered > 0 { inputs[s].notes.append("\(filtered) record(s) not PASS were skipped (keep them by including filtered records)") }
             if noGenotype > 0 { inputs[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
             if symbolic > 0 { inputs[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
         }

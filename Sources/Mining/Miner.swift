@@ -200,7 +200,7 @@ public final class Miner {
             } catch { return .bad("\(origin): \(error)") }
         }
         if report.text.utf8.count > maxBytes {
-            return .bad("\(report.origin): report \(report.externalId) is \(report.text.utf8.count) bytes, over the \(maxBytes)-byte limit; skipped (split it, or raise --max-report-bytes)")
+            return .bad("\(report.origin): report \(report.externalId) is \(report.text.utf8.count) bytes, over the \(maxBytes)-byte limit; skipped (split it, or raise the report size limit)")
         }
         let labels = labeler.label(report.text)
         if report.text.utf8.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {

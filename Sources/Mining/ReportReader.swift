@@ -209,16 +209,16 @@ public struct ReportReader {
                 return defaults.lazy.compactMap { d in header.names.firstIndex { $0.lowercased() == d } }.first
             }
             let text = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"],
-                                  option: "--text-column")
+                                  option: "the text column")
             guard let text else {
                 throw InputError(file: origin, line: first.line,
-                                 "which column holds the text? pass --text-column (columns: \(header.names.joined(separator: ", ")))")
+                                 "which column holds the text? name the text column (columns: \(header.names.joined(separator: ", ")))")
             }
             self.header = header
             skipFirst = true
             textIndex = text
-            idIndex = try column(options.idColumn, defaults: ["note_id", "id", "report_id", "filename", "uid"], option: "--id-column")
-            codesIndex = try column(options.codesColumn, defaults: [], option: "--codes-column")
+            idIndex = try column(options.idColumn, defaults: ["note_id", "id", "report_id", "filename", "uid"], option: "the id column")
+            codesIndex = try column(options.codesColumn, defaults: [], option: "the codes column")
             kind = format == .mtsamples || codesIndex != nil ? .note : .report
         }
 

@@ -108,10 +108,10 @@ public enum TextCorpus {
     /// One write transaction: either every good row lands or none does.
     public static func importCSV(_ table: CSVTable, options: TextImportOptions, into corpus: Corpus) throws -> TextImportSummary {
         let task = options.task.trimmingCharacters(in: .whitespaces)
-        guard !task.isEmpty else { throw TextDataError("--task must name the task, e.g. --task symptom2disease") }
-        let textIndex = try table.column(named: options.textColumn, option: "--text-column")
-        let labelIndex = try table.column(named: options.labelColumn, option: "--label-column")
-        let idIndex = try options.idColumn.map { try table.column(named: $0, option: "--id-column") }
+        guard !task.isEmpty else { throw TextDataError("the task must be named, e.g. symptom2disease") }
+        let textIndex = try table.column(named: options.textColumn, option: "the text column")
+        let labelIndex = try table.column(named: options.labelColumn, option: "the label column")
+        let idIndex = try options.idColumn.map { try table.column(named: $0, option: "the id column") }
         guard !table.rows.isEmpty else {
             throw TextDataError("\(table.path): the file has a header but no rows to import")
         }
@@ -251,9 +251,9 @@ public enum TextCorpus {
     /// Reads labelled texts straight from a CSV table (for evaluation files); bad rows are reported, not fatal.
     public static func examples(from table: CSVTable, textColumn: String, labelColumn: String?,
                                 idColumn: String?) throws -> (examples: [LabelledText], skipped: [String]) {
-        let textIndex = try table.column(named: textColumn, option: "--text-column")
-        let labelIndex = try labelColumn.map { try table.column(named: $0, option: "--label-column") }
-        let idIndex = try idColumn.map { try table.column(named: $0, option: "--id-column") }
+        let textIndex = try table.column(named: textColumn, option: "the text column")
+        let labelIndex = try labelColumn.map { try table.column(named: $0, option: "the label column") }
+        let idIndex = try idColumn.map { try table.column(named: $0, option: "the id column") }
         var skipped: [String] = []
         var examples: [LabelledText] = []
         examples.reserveCapacity(table.rows.count)

@@ -19,7 +19,7 @@ public struct TextEvaluation: Sendable {
             throw TextModelError("none of the \(theirs.count) classes in the file (\(theirs.prefix(5).joined(separator: ", "))"
                 + (theirs.count > 5 ? ", ..." : "") + ") is a class of this model (task '\(classifier.configuration.task)': "
                 + classifier.classes.prefix(5).joined(separator: ", ") + (classifier.classes.count > 5 ? ", ..." : "")
-                + "): is it a model of another task, or the wrong --label-column?")
+                + "): is it a model of another task, or the wrong label column?")
         }
         var unknown: [String: Int] = [:]
         for e in examples where index[e.label] == nil {

@@ -34,7 +34,7 @@ public struct ImageAugmentation: Sendable, Codable, Equatable {
             case "crop": maxShift = 0.1; maxZoom = 0.1
             case "contrast": contrast = 0.2
             default:
-                throw ImageError(file: "--augment", "unknown augmentation '\(part)' (choose from \(Self.names.joined(separator: ", ")))")
+                throw ImageError(file: "augmentations", "unknown augmentation '\(part)' (choose from \(Self.names.joined(separator: ", ")))")
             }
         }
     }

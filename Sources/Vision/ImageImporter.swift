@@ -117,10 +117,10 @@ public final class ImageImporter {
     /// Imports every image under `paths`; returns the counts (bad files are in `errors`, not thrown).
     public func run(_ paths: [String]) throws -> ImageImportSummary {
         if let scheme = options.scheme, options.observations.isEmpty {
-            throw ImageError(file: "--scheme \(scheme)", "name at least one --observation to copy from the reports")
+            throw ImageError(file: "scheme \(scheme)", "name at least one observation to copy from the reports")
         }
         if options.scheme == nil, !options.observations.isEmpty {
-            throw ImageError(file: "--observation", "give the --scheme the observations belong to")
+            throw ImageError(file: "observations", "name the scheme the observations belong to")
         }
         let files = try ImageImporter.inputFiles(paths)
         var pending: [PendingImage] = []

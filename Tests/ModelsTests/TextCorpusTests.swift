@@ -59,7 +59,7 @@ final class TextCorpusTests: XCTestCase {
         var bad = options
         bad.labelColumn = "diagnosis"
         XCTAssertThrowsError(try TextCorpus.importCSV(try table("label,text\nflu,fever\n"), options: bad, into: corpus)) { error in
-            XCTAssertTrue("\(error)".contains("no column named 'diagnosis' (--label-column); the columns are: 'label', 'text'"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no column named 'diagnosis' (the label column); the columns are: 'label', 'text'"), "\(error)")
         }
         XCTAssertThrowsError(try TextCorpus.importCSV(try table("label,text\n"), options: options, into: corpus)) { error in
             XCTAssertTrue("\(error)".contains("no rows"), "\(error)")

@@ -137,7 +137,7 @@ final class ImageImporterTests: XCTestCase {
         let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
         var options = ImageImportOptions()
         options.scheme = "chexpert"
-        assertImageError(["--observation"]) { _ = try ImageImporter(corpus: corpus, options: options).run([folder.path]) }
+        assertImageError(["at least one observation"]) { _ = try ImageImporter(corpus: corpus, options: options).run([folder.path]) }
         assertImageError(["/no/such/place", "no such file or folder"]) {
             _ = try ImageImporter(corpus: corpus, options: ImageImportOptions()).run(["/no/such/place"])
         }
