@@ -1,23 +1,9 @@
-/// A rule file that cannot be used: names the file, the line and why.
-public struct RuleError: Error, CustomStringConvertible, Sendable {
-    /// The rule file.
-    public let file: String
-    /// The 1-based line, or nil when the problem is the file as a whole.
-    public let line: Int?
-    /// What is wrong and how to fix it.
-    public let reason: String
+import Foundation
+import Inputs
 
-    public init(file: String, line: Int?, _ reason: String) {
-        self.file = file
-        self.line = line
-        self.reason = reason
-    }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(reason)" }
-        return "\(file): \(reason)"
-    }
-}
+/// A rule file (or a gold or annotation file) that cannot be used: the file, the line and why.
+/// The same record as every input error (`Inputs.InputError`, printed `file:line: reason`).
+public typealias RuleError = InputError
 
 /// One `key: value` line of a rule file, with where it came from.
 struct RuleLine {
@@ -91,5 +77,3 @@ struct RuleLine {
     /// An error about this line.
     func error(_ reason: String) -> RuleError { RuleError(file: file, line: line, reason) }
 }
-
-import Foundation
