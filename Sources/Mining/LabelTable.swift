@@ -130,8 +130,7 @@ public enum LabelEvaluation {
 
     /// Reads a gold file; every column after the first must be a label of the scheme.
     public static func readGold(_ path: String, schemeLabels: [String]) throws -> Gold {
-        let table: CSVTable
-        do { table = try CSVTable.read(path: path) } catch let e as InputError { throw RuleError(file: e.file, line: e.line, e.reason) }
+        let table = try CSVTable.read(path: path)
         guard table.header.count >= 2 else {
             throw RuleError(file: path, line: 1, "expected a header: id, then one column per label")
         }
@@ -141,7 +140,7 @@ public enum LabelEvaluation {
         }
         var rows: [String: [String: Bool]] = [:]
         for (index, (fields, line)) in zip(table.rows, table.lines).enumerated() {
-            if let e = table.problem(ofRow: index) { throw RuleError(file: e.file, line: e.line, e.reason) }
+            if let problem = table.problem(ofRow: index) { throw problem }
             var values: [String: Bool] = [:]
             for (k, label) in labels.enumerated() {
                 let cell = fields[k + 1].trimmingCharacters(in: .whitespaces)

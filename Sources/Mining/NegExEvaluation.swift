@@ -22,33 +22,29 @@ public enum NegExEvaluation {
     /// An uncertain judgement counts as affirmed (the annotations only say affirmed or negated).
     public static func score(path: String, labeler: Labeler) throws -> Result {
         var result = Result()
-        do {
-            let reader = CSVReader(origin: path, delimiter: .tab)
-            try reader.forEachRow(in: InputFile.read(path), columns: ["Concept", "Sentence", "Negation"]) { row in
-                let sentence = row.values[1]
-                let concept = row.values[0].trimmingCharacters(in: .whitespaces).lowercased()
-                let lowered = sentence.lowercased()
-                guard !concept.isEmpty, lowered.utf8.count == sentence.utf8.count,
-                      let range = lowered.range(of: concept) else {
-                    result.unmatched += 1
-                    return
-                }
-                let start = lowered.utf8.distance(from: lowered.utf8.startIndex, to: range.lowerBound)
-                let end = lowered.utf8.distance(from: lowered.utf8.startIndex, to: range.upperBound)
-                let (value, _) = labeler.judgeTarget(sentence, target: start..<end)
-                let negated = value == .negative
-                let gold = row.values[2].trimmingCharacters(in: .whitespaces).lowercased() == "negated"
-                result.sentences += 1
-                if negated == gold { result.correct += 1 }
-                switch (gold, negated) {
-                case (true, true): result.negatedAsNegated += 1
-                case (true, false): result.negatedAsAffirmed += 1
-                case (false, true): result.affirmedAsNegated += 1
-                case (false, false): result.affirmedAsAffirmed += 1
-                }
+        let reader = CSVReader(origin: path, delimiter: .tab)
+        try reader.forEachRow(in: InputFile.read(path), columns: ["Concept", "Sentence", "Negation"]) { row in
+            let sentence = row.values[1]
+            let concept = row.values[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let lowered = sentence.lowercased()
+            guard !concept.isEmpty, lowered.utf8.count == sentence.utf8.count,
+                  let range = lowered.range(of: concept) else {
+                result.unmatched += 1
+                return
             }
-        } catch let e as InputError {
-            throw RuleError(file: e.file, line: e.line, e.reason)
+            let start = lowered.utf8.distance(from: lowered.utf8.startIndex, to: range.lowerBound)
+            let end = lowered.utf8.distance(from: lowered.utf8.startIndex, to: range.upperBound)
+            let (value, _) = labeler.judgeTarget(sentence, target: start..<end)
+            let negated = value == .negative
+            let gold = row.values[2].trimmingCharacters(in: .whitespaces).lowercased() == "negated"
+            result.sentences += 1
+            if negated == gold { result.correct += 1 }
+            switch (gold, negated) {
+            case (true, true): result.negatedAsNegated += 1
+            case (true, false): result.negatedAsAffirmed += 1
+            case (false, true): result.affirmedAsNegated += 1
+            case (false, false): result.affirmedAsAffirmed += 1
+            }
         }
         return result
     }

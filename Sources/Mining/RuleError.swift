@@ -1,5 +1,8 @@
+import Foundation
 import Inputs
-/// A rule file that cannot be used: names the file, the line and why (an input error like any other).
+
+/// A rule file (or a gold or annotation file) that cannot be used: the file, the line and why.
+/// The same record as every input error (`Inputs.InputError`, printed `file:line: reason`).
 public typealias RuleError = InputError
 
 /// One `key: value` line of a rule file, with where it came from.
@@ -74,5 +77,3 @@ struct RuleLine {
     /// An error about this line.
     func error(_ reason: String) -> RuleError { RuleError(file: file, line: line, reason) }
 }
-
-import Foundation

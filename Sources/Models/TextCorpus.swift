@@ -258,8 +258,8 @@ public enum TextCorpus {
         var examples: [LabelledText] = []
         examples.reserveCapacity(table.rows.count)
         for (n, (fields, line)) in zip(table.rows, table.lines).enumerated() {
-            guard fields.count == table.header.count else {
-                skipped.append("\(table.path):\(line): \(fields.count) fields where the header has \(table.header.count); row skipped")
+            if let problem = table.problem(ofRow: n) {
+                skipped.append("\(problem); row skipped")
                 continue
             }
             let label = labelIndex.map { fields[$0].trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""

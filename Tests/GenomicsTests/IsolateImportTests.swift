@@ -10,6 +10,22 @@ final class IsolateImportTests: XCTestCase {
         return url.path
     }
 
+    func testRowsOfTheWrongWidthAreSkippedAndNamedNotFatal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbwidth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let genotypes = try write("""
+            sample_id,gene,variant,effect,allele_fraction,position
+            1,rpoB,p.Ser450Leu,missense_variant,0.99,761155
+            2,katG
+            3,katG,"p.Ser315Thr",missense_variant,1.0,2155168
+            """, "g.csv", in: dir)
+        let g = try GenotypeTable.read(genotypes)
+        XCTAssertEqual(g.samples, ["1", "3"])
+        XCTAssertEqual(g.problems, ["\(genotypes):3: 2 fields where the header has 6; row skipped"])
+        XCTAssertEqual(g.variants["3"]?.first?.variant.change, "p.Ser315Thr")
+    }
+
     func testImportIsIdempotentAndResolvesMethods() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbimport-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -49,4 +49,23 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(reports.first?.kind, .note)
         XCTAssertTrue(reports.first?.text.hasPrefix("PAST MEDICAL HISTORY:") ?? false)
     }
+
+    func testABadCSVRecordIsSkippedAndNamedWhileTheOthersAreRead() throws {
+        let path = try TemporaryFolder("triage-mining").path + "/notes.csv"
+        let bytes = Array("id,text\n1,\"Left effusion,\nsecond line\"\n2,caf".utf8) + [0xE9] + Array("\n3,x,extra\n4,Clear lungs.\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var reports: [RawReport] = [], bad: [String] = []
+        try ReportReader(options: ReaderOptions()).read(path: path) { item in
+            switch item {
+            case .report(let r): reports.append(r)
+            case .bad(let origin, let message): bad.append("\(origin): \(message)")
+            case .xml: XCTFail("no XML here")
+            }
+        }
+        XCTAssertEqual(reports.map(\.externalId), ["1", "4"])
+        XCTAssertEqual(reports.first?.text, "Left effusion,\nsecond line")
+        XCTAssertEqual(reports.map(\.origin), [path + ":2", path + ":6"])
+        XCTAssertEqual(bad, [path + ":4: not UTF-8 text (invalid bytes); convert it with iconv",
+                             path + ":5: 3 fields where the header has 2"])
+    }
 }

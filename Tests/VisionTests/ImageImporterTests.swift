@@ -150,3 +150,17 @@ final class ImageImporterTests: XCTestCase {
         XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM image"), 0)
     }
 }
+
+/// The `--map` file: image,study rows read through the one CSV reader.
+final class StudyMapTests: XCTestCase {
+    func testHeaderQuotesSpacesAndTheBOMAreHandledAndBadRowsNamed() throws {
+        let folder = try TemporaryFolder("triage-vision").url
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let map = folder.appendingPathComponent("map.csv")
+        try Data([0xEF, 0xBB, 0xBF] + Array("image,study\r\n scan-1.png , R1\n\"scan, 2.png\",\"R2\"\n\n".utf8)).write(to: map)
+        XCTAssertEqual(try StudyMap.read(path: map.path), ["scan-1.png": "R1", "scan, 2.png": "R2"])
+        try Data("a.png,R1\nb.png\n".utf8).write(to: map)
+        assertImageError(["map.csv", "line 2", "expected image,study"]) { _ = try StudyMap.read(path: map.path) }
+        assertImageError(["nope.csv", "no such file"]) { _ = try StudyMap.read(path: folder.path + "/nope.csv") }
+    }
+}
