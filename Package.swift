@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // The web server of `triage serve` (its own target, so the rest builds without it).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -42,8 +45,12 @@ let package = Package(
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
         .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
+        .target(name: "TriageServer", dependencies: [
+            "TriageKit", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [.copy("Assets")]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "TriageKit", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            "TriageKit", "TriageServer", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "TestSupport"]),
@@ -57,6 +64,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "TestSupport"], exclude: ["Help"]),
         .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
+        .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "TestSupport",
+                                                             .product(name: "Hummingbird", package: "hummingbird")]),
         // Shared by every test target: where the data is, temporary corpora, the one assertClose.
         .target(name: "TestSupport", dependencies: ["Corpus"], path: "Tests/TestSupport"),
     ]

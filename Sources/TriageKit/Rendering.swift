@@ -20,3 +20,15 @@ public enum UncertainCounting: String, Codable, Sendable, CaseIterable {
     /// Uncertain counts as negative.
     case negative
 }
+
+/// How every front end writes JSON: sorted keys, slashes as written, ISO 8601 dates, so the CLI's
+/// `--json` and the server's responses are the same bytes for the same result.
+public enum JSONOutput {
+    /// A new encoder with the house settings.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}

@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Mining
 
 /// The application API of Triage: one function per job the CLI (and the server) offers.
 ///
@@ -19,17 +20,22 @@ public final class Workspace: @unchecked Sendable {
     public let corpusPath: String
     /// True when the path was chosen (`--db`, `$TRIAGE_DB`, an open corpus), not the default.
     public let corpusChosen: Bool
+    /// The models jobs have loaded (a server keeps them; a CLI run loads each once).
+    public let modelCache: ModelCache
     private let lock = NSLock()
     private var opened: Corpus?
+    private var rules: [RulesOptions: RuleSet] = [:]
 
     /// A workspace on the corpus at `corpusPath` (nil: `$TRIAGE_DB`, else `triage.sqlite`).
-    public init(corpusPath: String? = nil) {
+    public init(corpusPath: String? = nil, modelCache: ModelCache = ModelCache()) {
+        self.modelCache = modelCache
         self.corpusPath = Corpus.resolvePath(corpusPath)
         corpusChosen = self.corpusPath != Corpus.defaultPath || corpusPath != nil
     }
 
     /// A workspace on an open corpus.
-    public init(corpus: Corpus) {
+    public init(corpus: Corpus, modelCache: ModelCache = ModelCache()) {
+        self.modelCache = modelCache
         corpusPath = corpus.path
         corpusChosen = true
         opened = corpus
@@ -38,6 +44,18 @@ public final class Workspace: @unchecked Sendable {
     /// True when a job that can run without a corpus should use it: one was chosen, or the default exists.
     public var hasCorpus: Bool {
         corpusChosen || FileManager.default.fileExists(atPath: corpusPath)
+    }
+
+    /// A scheme's rules, loaded and validated once per workspace.
+    func ruleSet(_ options: RulesOptions) throws -> RuleSet {
+        lock.lock()
+        if let cached = rules[options] { lock.unlock(); return cached }
+        lock.unlock()
+        let loaded = try options.load()
+        lock.lock()
+        rules[options] = loaded
+        lock.unlock()
+        return loaded
     }
 
     /// The corpus, opened (and migrated) on first use.

@@ -130,12 +130,7 @@ final class Console: @unchecked Sendable {
     }
 
     /// The JSON encoder of every command: sorted keys, slashes as written.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
+    static let encoder = JSONOutput.encoder()
 }
 
 /// A command that calls the application API: `execute` does the work, and `run` maps its errors

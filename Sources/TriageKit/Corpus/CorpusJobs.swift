@@ -25,6 +25,9 @@ public struct CorpusInfo: Codable, Sendable, TextReport {
 public struct ModelList: Codable, Sendable, TextReport {
     public var models: [RegisteredModel]
 
+    /// A list of models.
+    public init(models: [RegisteredModel]) { self.models = models }
+
     /// One line per model: name, kind, task, headline metric, file.
     public var text: String {
         guard !models.isEmpty else { return "no models registered; train one with `triage train text|image|resistance`\n" }

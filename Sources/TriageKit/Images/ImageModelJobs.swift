@@ -235,8 +235,8 @@ extension Workspace {
         guard options.files.isEmpty != (options.npz == nil) else {
             throw TriageError(.unusable, "give image files, or a .npz file and a split, not both")
         }
-        let classifier: ImageClassifier
-        do { classifier = try ImageClassifier.load(from: URL(fileURLWithPath: options.model)) } catch { throw TriageError(error) }
+        // Load (and check) the model before reading any image.
+        do { try modelCache.withImage(options.model) { _ in } } catch { throw TriageError(error) }
         var images: [(index: Int, name: String, image: AnyImage)] = []
         var bad = 0
         if let npz = options.npz {
@@ -254,10 +254,15 @@ extension Workspace {
                 }
             }
         }
-        let probabilities = classifier.probabilities(images.map(\.image))
+        let (labels, probabilities): ([String], [[Float]])
+        do {
+            (labels, probabilities) = try modelCache.withImage(options.model) { ($0.labels, $0.probabilities(images.map(\.image))) }
+        } catch {
+            throw TriageError(error)
+        }
         for (item, p) in zip(images, probabilities) {
-            try emit(ImagePrediction(index: item.index, probabilities: Dictionary(uniqueKeysWithValues: zip(classifier.labels, p)),
-                                     name: item.name, ordered: Array(zip(classifier.labels, p))))
+            try emit(ImagePrediction(index: item.index, probabilities: Dictionary(uniqueKeysWithValues: zip(labels, p)),
+                                     name: item.name, ordered: Array(zip(labels, p))))
         }
         return bad
     }

@@ -1,7 +1,7 @@
 import Mining
 
 /// Which labelling scheme, and where its rules are.
-public struct RulesOptions: Codable, Sendable, Equatable {
+public struct RulesOptions: Codable, Sendable, Hashable {
     /// The scheme: a folder of the rules folder (chestxray14, chexpert).
     public var scheme = "chestxray14"
     /// The rules folder (nil: `$TRIAGE_RULES`, else `corpora/rules` found from the working directory).

@@ -107,8 +107,8 @@ extension Workspace {
     /// `resist` with a learned model: files read and named as for the catalogue, or a genotype table.
     private func resistWithModel(_ path: String, options: ResistOptions, data: TBData, context: JobContext,
                                  emit: (ResistItem) throws -> Void) throws -> ResistSummary {
-        let learned: ResistanceModel
-        do { learned = try ResistanceModel.load(from: URL(fileURLWithPath: path)) } catch { throw TriageError(error) }
+        // Load (and check) the model before reading any sample.
+        do { try modelCache.withResistance(path) { _ in } } catch { throw TriageError(error) }
         var summary = ResistSummary(predictor: "model \(path)", samples: 0, files: options.files.count, badFiles: 0, badRows: 0)
         var samples: [(String, [SampleVariant])] = []
         var notes: [String: [String]] = [:]
@@ -135,7 +135,9 @@ extension Workspace {
                 }
             }
         }
-        for prediction in learned.predict(samples) {
+        let predictions: [SamplePrediction]
+        do { predictions = try modelCache.withResistance(path) { $0.predict(samples) } } catch { throw TriageError(error) }
+        for prediction in predictions {
             try emit(ResistItem(prediction: prediction, notes: notes[prediction.sample] ?? [], json: nil))
             summary.samples += 1
         }

@@ -46,11 +46,16 @@ extension Workspace {
     /// Ranks the classes of free-text case vignettes; `emit` receives every text's result in input order.
     public func score(_ options: ScoreOptions, context: JobContext = .silent, emit: (ScoredText) throws -> Void) throws -> ScoreSummary {
         guard options.top >= 1 else { throw TriageError(.unusable, "the number of classes to list must be at least 1") }
-        let classifier: TextClassifier
-        do { classifier = try TextClassifier.load(from: options.model) } catch { throw TriageError(error) }
         let inputs = try readScoreInputs(options, context: context)
         let started = Date()
-        let results = TextScoring.score(inputs.map(\.text), with: classifier, top: options.top, explain: options.explain)
+        let results: [TextScoring.Result]
+        do {
+            results = try modelCache.withText(options.model) { classifier in
+                TextScoring.score(inputs.map(\.text), with: classifier, top: options.top, explain: options.explain)
+            }
+        } catch {
+            throw TriageError(error)
+        }
         var summary = ScoreSummary(texts: inputs.count, scored: 0, warned: 0, failed: 0, seconds: 0)
         for (input, result) in zip(inputs, results) {
             if result.error != nil { summary.failed += 1 } else { summary.scored += 1 }

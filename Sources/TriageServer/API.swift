@@ -1,0 +1,174 @@
+import Corpus
+import Foundation
+import Genomics
+import Hummingbird
+import Models
+import NIOCore
+import TriageKit
+
+/// `POST /api/vignettes/score`.
+struct ScoreRequest: Decodable {
+    var text: String
+    var model: String?
+    var top: Int?
+}
+
+/// The answer of `/api/vignettes/score`: `triage score --json --explain`'s numbers, the
+/// explanation's effects as `weight`.
+struct ScoreResponse: Encodable {
+    struct Prediction: Encodable { let label: String; let probability: Double }
+    struct Word: Encodable { let word: String; let weight: Double }
+    let model: String
+    let predictions: [Prediction]
+    let explanation: [Word]
+    let warning: String?
+}
+
+/// `POST /api/reports/label`.
+struct LabelRequest: Decodable {
+    var text: String
+    var scheme: String?
+}
+
+/// The JSON API: each route reads its input, runs one TriageKit job on a worker, and returns its result.
+struct API: Sendable {
+    let workspace: Workspace
+    let models: ServedModels
+    let workers: WorkerPool
+    let options: ServerOptions
+
+    func health() -> Response {
+        json(["status": "ok", "version": TriageKit.version])
+    }
+
+    func listModels() async throws -> Response {
+        let all = try await workers.run { try models.all() }
+        return try json(ModelList(models: all))
+    }
+
+    func corpus() async throws -> Response {
+        try json(try await workers.run { try workspace.corpusInfo() })
+    }
+
+    func score(_ request: Request) async throws -> Response {
+        let body: ScoreRequest = try await decode(request)
+        let top = body.top ?? 5
+        guard (1...100).contains(top) else { throw APIError(.badRequest, "top must be between 1 and 100") }
+        guard !TextScoring.isEmpty(body.text) else {
+            throw APIError(.unprocessableContent, "the text is empty (it has no words to score)")
+        }
+        let model = try models.resolve(body.model, kind: .text)
+        var scoring = ScoreOptions(model: model.file, texts: [body.text])
+        scoring.top = top
+        scoring.explain = true
+        let options = scoring, workspace = workspace
+        let scored = try await workers.run { () -> ScoredText in
+            var only: ScoredText?
+            _ = try workspace.score(options) { only = $0 }
+            guard let only else { throw APIError(.internalServerError, "no result") }
+            return only
+        }
+        if let error = scored.result.error { throw APIError(.unprocessableContent, error) }
+        // Numbers as `triage score --json` prints them: 6 significant digits.
+        func printed(_ x: Double) -> Double { Double(String(format: "%.6g", x)) ?? x }
+        return try json(ScoreResponse(model: model.name,
+                                      predictions: scored.result.predictions.map { .init(label: $0.label, probability: printed($0.probability)) },
+                                      explanation: (scored.result.explanation ?? []).map { .init(word: $0.word, weight: printed($0.effect)) },
+                                      warning: scored.result.warning))
+    }
+
+    func label(_ request: Request) async throws -> Response {
+        let body: LabelRequest = try await decode(request)
+        let rules = RulesOptions(scheme: body.scheme ?? "chestxray14", folder: options.rulesFolder)
+        let text = body.text, workspace = workspace
+        return try json(try await workers.run { try workspace.labelText(text, rules: rules) })
+    }
+
+    func resist(_ request: Request) async throws -> Response {
+        let uploads = try await Uploads.read(request, limit: options.maxUpload)
+        guard !uploads.files.isEmpty else {
+            throw APIError(.badRequest, "send VCF or FASTA files: multipart/form-data, or one file as the request body")
+        }
+        let modelName = uploads.fields["model"]
+        let model = try modelName.map { try models.resolve($0, kind: .resistance) }
+        let folder = try UploadFolder()
+        defer { folder.remove() }
+        let paths = try uploads.files.enumerated().map { try folder.write($0.element, index: $0.offset) }
+        var options = ResistOptions(files: paths)
+        options.data.folder = self.options.tbData
+        options.model = model?.file
+        let resist = options, workspace = workspace
+        let (items, problems) = try await workers.run { () -> ([Data], [String]) in
+            let problems = ProblemLog()
+            var items: [Data] = []
+            let encoder = JSONOutput.encoder()
+            _ = try workspace.resist(resist, encodeJSON: true, context: JobContext(events: { event in
+                if case .warning(let message) = event { problems.append(message) }
+            })) { item in items.append(try item.json ?? encoder.encode(item.prediction)) }
+            return (items, problems.messages.map { $0.replacingOccurrences(of: folder.path + "/", with: "") })
+        }
+        if !problems.isEmpty && items.count < paths.count {
+            throw APIError(.unprocessableContent, problems.joined(separator: "; "))
+        }
+        var body = Data("[".utf8)
+        for (i, item) in items.enumerated() {
+            if i > 0 { body.append(0x2C) }
+            body.append(item)
+        }
+        body.append(0x5D)
+        return raw(body)
+    }
+
+    func predictImage(_ request: Request) async throws -> Response {
+        let uploads = try await Uploads.read(request, limit: options.maxUpload)
+        guard uploads.files.count == 1, let file = uploads.files.first else {
+            throw APIError(.badRequest, "send one image (PNG, PGM/PPM or DICOM): multipart/form-data, or the file as the request body")
+        }
+        let model = try models.resolve(uploads.fields["model"], kind: .image)
+        let folder = try UploadFolder()
+        defer { folder.remove() }
+        let path = try folder.write(file, index: 0)
+        struct Answer: Encodable { let model: String; let probabilities: [String: Float] }
+        let probabilities = try await workers.run { () -> [String: Float] in
+            let problems = ProblemLog()
+            var result: [String: Float]?
+            _ = try workspace.predictImages(PredictImagesOptions(model: model.file, files: [path]), context: JobContext(events: { event in
+                if case .warning(let message) = event { problems.append(message) }
+            })) { result = $0.probabilities }
+            guard let result else {
+                throw APIError(.unprocessableContent, problems.messages.joined(separator: "; ").replacingOccurrences(of: folder.path + "/", with: ""))
+            }
+            return result
+        }
+        return try json(Answer(model: model.name, probabilities: probabilities))
+    }
+
+    // MARK: helpers
+
+    func decode<T: Decodable>(_ request: Request) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: options.maxUpload)
+        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    func json<T: Encodable>(_ value: T) throws -> Response {
+        raw(try JSONOutput.encoder().encode(value))
+    }
+
+    func json(_ value: [String: String]) -> Response {
+        raw((try? JSONOutput.encoder().encode(value)) ?? Data("{}".utf8))
+    }
+
+    func raw(_ data: Data, contentType: String = "application/json; charset=utf-8") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Warnings a job sent, collected from whichever thread sent them.
+final class ProblemLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var messages: [String] = []
+    func append(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+}

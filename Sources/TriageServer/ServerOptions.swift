@@ -1,0 +1,41 @@
+import Foundation
+
+/// How `triage serve` runs: where the corpus and extra models are, where it listens, and its limits.
+public struct ServerOptions: Sendable {
+    /// The corpus (nil: `$TRIAGE_DB`, else `triage.sqlite`).
+    public var corpusPath: String?
+    /// Model files or folders served beside the registered ones.
+    public var models: [String] = []
+    /// The address to listen on; anything but loopback needs a token.
+    public var host = "127.0.0.1"
+    /// The port (0: any free port).
+    public var port = 8080
+    /// The access token every request must carry when set.
+    public var token: String?
+    /// The largest request body accepted (413 above it).
+    public var maxUpload = 100 << 20
+    /// Threads that run models and jobs (one per core by default).
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// The rules folder (nil: `$TRIAGE_RULES`, else corpora/rules found from the working directory).
+    public var rulesFolder: String?
+    /// The TB reference data folder (nil: `$TRIAGE_TB_DATA`, data/tb or ../shared/data/tb).
+    public var tbData: String?
+
+    /// The defaults: loopback, port 8080, no token, 100 MB uploads.
+    public init() {}
+
+    /// Loopback addresses, which are the only ones served without a token.
+    static let loopback: Set<String> = ["127.0.0.1", "localhost", "::1"]
+
+    /// Why these options cannot be served, or nil.
+    public func problem() -> String? {
+        if token == nil && !Self.loopback.contains(host) {
+            return "refusing to listen on \(host) without a token: anyone who reaches this machine could read the corpus; pass --token T (or --token-file F), or listen on 127.0.0.1"
+        }
+        if let token, token.count < 8 { return "the token is too short (\(token.count) characters); use at least 8, e.g. from `openssl rand -hex 16`" }
+        if !(0...65535).contains(port) { return "the port must be between 0 and 65535, not \(port)" }
+        if maxUpload < 1024 { return "the upload limit must be at least 1024 bytes" }
+        if workers < 1 { return "workers must be at least 1" }
+        return nil
+    }
+}
