@@ -27,12 +27,18 @@ public struct ServerOptions: Sendable {
     /// Loopback addresses, which are the only ones served without a token.
     static let loopback: Set<String> = ["127.0.0.1", "localhost", "::1"]
 
+    /// What the user should know about these options (a short token), or nil.
+    public func caution() -> String? {
+        guard let token, token.count < 16 else { return nil }
+        return "the token has only \(token.count) characters: one of 32 hex digits (`openssl rand -hex 16`) is hard to guess"
+    }
+
     /// Why these options cannot be served, or nil.
     public func problem() -> String? {
         if token == nil && !Self.loopback.contains(host) {
             return "refusing to listen on \(host) without a token: anyone who reaches this machine could read the corpus; pass --token T (or --token-file F), or listen on 127.0.0.1"
         }
-        if let token, token.count < 8 { return "the token is too short (\(token.count) characters); use at least 8, e.g. from `openssl rand -hex 16`" }
+        if let token, token.isEmpty { return "the token is empty" }
         if !(0...65535).contains(port) { return "the port must be between 0 and 65535, not \(port)" }
         if maxUpload < 1024 { return "the upload limit must be at least 1024 bytes" }
         if workers < 1 { return "workers must be at least 1" }

@@ -29,7 +29,7 @@ struct Serve: JobCommand {
     var host = "127.0.0.1"
     @Option(help: "The port (0: any free port, printed at start).")
     var port = 8080
-    @Option(help: ArgumentHelp("The access token every request must carry (at least 8 characters).", valueName: "token"))
+    @Option(help: ArgumentHelp("The access token every request must carry (e.g. from `openssl rand -hex 16`).", valueName: "token"))
     var token: String?
     @Option(help: ArgumentHelp("A file holding the token (so that it is not in the process list).", valueName: "file"))
     var tokenFile: String?
@@ -67,6 +67,7 @@ struct Serve: JobCommand {
         options.tbData = data
         let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
         let tokenNote = options.token == nil ? "" : " (token required)"
+        if let caution = options.caution() { Console.shared.warning(caution) }
         let finished = DispatchSemaphore(value: 0)
         let outcome = Outcome()
         let serving = options
