@@ -4,7 +4,7 @@ extension Corpus {
     /// The user tables, in the order `corpus info` lists them.
     public static let tables = [
         "document", "label", "code", "documentCode", "image", "imageLabel",
-        "isolate", "variant", "phenotype", "model", "documentImage",
+        "isolate", "variant", "phenotype", "model", "documentImage", "job",
     ]
 
     /// The schema. A shipped migration is never edited: add a new one below it.
@@ -142,6 +142,67 @@ extension Corpus {
                 UPDATE model SET metrics = json_extract(metrics, '$.metrics')
                 WHERE json_valid(metrics) AND json_type(metrics, '$.metrics') = 'object'
                 """)
+        }
+
+        migrator.registerMigration("Add reader to label") { db in
+            // Several human readers may label the same observation of a document (review, kappa between
+            // readers): the reader joins the unique key. SQLite cannot change a unique key in place, so the
+            // table is rebuilt (the migrator defers foreign-key checks to the end of the migration).
+            try db.execute(sql: """
+                CREATE TABLE "label_new" (
+                    "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+                    "documentId" INTEGER NOT NULL REFERENCES "document"("id") ON DELETE CASCADE,
+                    "scheme" TEXT NOT NULL,
+                    "observation" TEXT NOT NULL,
+                    "value" INTEGER NOT NULL CHECK (value IN (1, 0, -1)),
+                    "source" TEXT NOT NULL CHECK (source IN ('rules', 'icd', 'mesh', 'human', 'model')),
+                    "evidenceStart" INTEGER,
+                    "evidenceEnd" INTEGER,
+                    "evidence" TEXT,
+                    "ruleId" TEXT,
+                    "ruleSetVersion" TEXT,
+                    "reader" TEXT NOT NULL DEFAULT '' CHECK (reader = '' OR source = 'human'),
+                    "labelledAt" DATETIME,
+                    UNIQUE ("documentId", "scheme", "observation", "source", "reader"),
+                    CHECK (evidenceStart IS NULL OR evidenceEnd >= evidenceStart)
+                )
+                """)
+            try db.execute(sql: """
+                INSERT INTO label_new (id, documentId, scheme, observation, value, source, evidenceStart, evidenceEnd,
+                                       evidence, ruleId, ruleSetVersion)
+                SELECT id, documentId, scheme, observation, value, source, evidenceStart, evidenceEnd,
+                       evidence, ruleId, ruleSetVersion FROM label
+                """)
+            try db.execute(sql: "DROP TABLE label")
+            try db.execute(sql: "ALTER TABLE label_new RENAME TO label")
+            try db.create(index: "index_label_on_documentId", on: "label", columns: ["documentId"])
+            try db.create(index: "label_on_scheme_source", on: "label", columns: ["scheme", "source", "observation"])
+        }
+
+        migrator.registerMigration("Create job") { db in
+            // Long jobs of `triage serve` (mine an upload, train a model): they outlive a page and a restart.
+            try db.create(table: "job") { t in
+                t.primaryKey("id", .text)                    // 128 random bits, hex
+                t.column("kind", .text).notNull()            // mine, train-text, train-image, train-resistance
+                t.column("state", .text).notNull()
+                    .check(sql: "state IN ('queued', 'running', 'done', 'failed', 'interrupted', 'cancelled')")
+                t.column("options", .jsonText).notNull()     // the job's options as JSON
+                t.column("folder", .text)                    // its private upload folder, deleted when it ends
+                t.column("progress", .jsonText)              // the last progress report
+                t.column("log", .jsonText)                   // notes, warnings and epochs (the newest few hundred)
+                t.column("result", .jsonText)
+                t.column("error", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "job_on_createdAt", on: "job", columns: ["createdAt"])
+        }
+
+        migrator.registerMigration("Add curves to model") { db in
+            // The training curves and ROC curves of a model, for its model card.
+            try db.alter(table: "model") { t in t.add(column: "curves", .jsonText) }
         }
 
         return migrator

@@ -73,7 +73,12 @@ extension Corpus.Reader {
         return texts
     }
 
-    /// The document of `source` with `externalId`, if any.
+    /// The document with row id `id`, if any.
+    public func document(id: Int64) throws -> Document? {
+        try Document.fetchOne(db, key: id)
+    }
+
+    /// The document with `externalId` in `source`, if any.
     public func document(source: String, externalId: String) throws -> Document? {
         try Document.filter(Document.Columns.source == source && Document.Columns.externalId == externalId).fetchOne(db)
     }

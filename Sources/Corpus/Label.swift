@@ -1,10 +1,12 @@
+import Foundation
 import GRDB
 
 /// One label of one document for one observation of a scheme, from one source (table `label`).
 ///
-/// Unique per (document, scheme, observation, source): another source may label the same
-/// observation. Mined labels keep their evidence: the sentence, its UTF-8 offsets in the
-/// document's text, the rule (`file:line`) and the rule set's version.
+/// Unique per (document, scheme, observation, source, reader): another source, or another human
+/// reader, may label the same observation. Mined labels keep their evidence: the sentence, its UTF-8
+/// offsets in the document's text, the rule (`file:line`) and the rule set's version. Human labels
+/// name their reader (empty for labels imported from a file) and when they were given.
 public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     public var id: Int64?
     public var documentId: Int64
@@ -18,6 +20,10 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
     public var evidence: String?
     public var ruleId: String?
     public var ruleSetVersion: String?
+    /// The human reader who gave the label (`source` human only; empty otherwise).
+    public var reader: String
+    /// When a reader gave it (human labels from the review page).
+    public var labelledAt: Date?
 
     public enum Columns {
         public static let documentId = Column(CodingKeys.documentId)
@@ -25,13 +31,14 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
         public static let observation = Column(CodingKeys.observation)
         public static let value = Column(CodingKeys.value)
         public static let source = Column(CodingKeys.source)
+        public static let reader = Column(CodingKeys.reader)
     }
 
     /// A label.
     public init(id: Int64? = nil, documentId: Int64, scheme: String, observation: String,
                 value: LabelValue, source: LabelSource, evidenceStart: Int? = nil,
                 evidenceEnd: Int? = nil, evidence: String? = nil, ruleId: String? = nil,
-                ruleSetVersion: String? = nil) {
+                ruleSetVersion: String? = nil, reader: String = "", labelledAt: Date? = nil) {
         self.id = id
         self.documentId = documentId
         self.scheme = scheme
@@ -43,6 +50,8 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
         self.evidence = evidence
         self.ruleId = ruleId
         self.ruleSetVersion = ruleSetVersion
+        self.reader = reader
+        self.labelledAt = labelledAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -59,8 +68,10 @@ public struct LabelledDocument: Sendable {
 
 extension Corpus.Reader {
     /// Calls `body` with every label of `scheme` from `source` (of documents from `documentSource`,
-    /// when given), in document id order: document id, external id, observation, value.
-    public func forEachLabel(scheme: String, source: LabelSource, documentSource: String? = nil,
+    /// and of one human `reader`, when given), in document id order: document id, external id,
+    /// observation, value. Without a reader, human labels of several readers come in the order they
+    /// were given, so the latest reader's value is the last one seen.
+    public func forEachLabel(scheme: String, source: LabelSource, documentSource: String? = nil, reader: String? = nil,
                              _ body: (Int64, String, String, LabelValue) throws -> Void) throws {
         var sql = """
             SELECT d.id, d.externalId, l.observation, l.value FROM label l JOIN document d ON d.id = l.documentId
@@ -68,7 +79,8 @@ extension Corpus.Reader {
             """
         var arguments: StatementArguments = [scheme, source.rawValue]
         if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
-        sql += " ORDER BY d.id"
+        if let reader { sql += " AND l.reader = ?"; arguments += [reader] }
+        sql += source == .human && reader == nil ? " ORDER BY d.id, l.labelledAt IS NOT NULL, l.labelledAt, l.id" : " ORDER BY d.id"
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             guard let value = LabelValue(rawValue: row[3]) else { continue }
@@ -114,14 +126,15 @@ extension Corpus.Reader {
 }
 
 extension Corpus.Writer {
-    /// Writes `label`, replacing the label of the same document, scheme, observation and source.
+    /// Writes `label`, replacing the label of the same document, scheme, observation, source and reader.
     public func replace(_ label: Label) throws {
         try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence, ruleId, ruleSetVersion)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence,
+                                          ruleId, ruleSetVersion, reader, labelledAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [label.documentId, label.scheme, label.observation, label.value.rawValue,
                                      label.source.rawValue, label.evidenceStart, label.evidenceEnd, label.evidence,
-                                     label.ruleId, label.ruleSetVersion])
+                                     label.ruleId, label.ruleSetVersion, label.reader, label.labelledAt])
     }
 
     /// Inserts `label` and sets its id (fails when the document already has that label).
@@ -136,5 +149,104 @@ extension Corpus.Writer {
         try db.cachedStatement(sql: """
             DELETE FROM label WHERE documentId = ? AND ((scheme = ? AND source IN ('rules', 'mesh', 'icd')) OR scheme = 'mesh')
             """).execute(arguments: [documentId, scheme])
+    }
+}
+
+/// One document in the review list: its ids, the start of its text, its rule labels and whether
+/// the reader has reviewed it.
+public struct ReviewDocument: Codable, Sendable, Equatable {
+    public var documentId: Int64
+    public var externalId: String
+    /// The archive, file or task it came from.
+    public var source: String
+    /// The first characters of its text.
+    public var snippet: String
+    /// The rule labels of the scheme: observation -> 1 / 0 / -1.
+    public var rules: [String: Int]
+    /// True when the reader has labelled it.
+    public var reviewed: Bool
+}
+
+/// Which documents the review list shows.
+public struct ReviewFilter: Sendable {
+    public var scheme: String
+    /// The reader whose review state is shown.
+    public var reader: String
+    /// Only documents whose rules gave this observation (with `value`, that value).
+    public var observation: String?
+    public var value: LabelValue?
+    /// Only documents the reader has not reviewed.
+    public var unreviewedOnly = false
+
+    /// A filter showing every document with rule labels of `scheme`.
+    public init(scheme: String, reader: String) {
+        self.scheme = scheme
+        self.reader = reader
+    }
+}
+
+extension Corpus.Reader {
+    /// The documents with rule labels that `filter` selects, `limit` from `offset` in document order,
+    /// and how many there are in all.
+    public func reviewDocuments(_ filter: ReviewFilter, offset: Int, limit: Int) throws -> (total: Int, documents: [ReviewDocument]) {
+        var conditions = "EXISTS (SELECT 1 FROM label r WHERE r.documentId = d.id AND r.scheme = ? AND r.source = 'rules'"
+        var arguments: StatementArguments = [filter.scheme]
+        if let observation = filter.observation {
+            conditions += " AND r.observation = ?"
+            arguments += [observation]
+            if let value = filter.value { conditions += " AND r.value = ?"; arguments += [value.rawValue] }
+        }
+        conditions += ")"
+        let reviewed = "EXISTS (SELECT 1 FROM label h WHERE h.documentId = d.id AND h.scheme = ? AND h.source = 'human' AND h.reader = ?)"
+        if filter.unreviewedOnly {
+            conditions += " AND NOT " + reviewed
+            arguments += [filter.scheme, filter.reader]
+        }
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document d WHERE \(conditions)", arguments: arguments) ?? 0
+        var rows: [ReviewDocument] = try Row.fetchAll(db, sql: """
+            SELECT d.id, d.externalId, d.source, substr(d.text, 1, 240), \(reviewed)
+            FROM document d WHERE \(conditions) ORDER BY d.id LIMIT ? OFFSET ?
+            """, arguments: [filter.scheme, filter.reader] + arguments + [max(0, limit), max(0, offset)]).map { row in
+                ReviewDocument(documentId: row[0], externalId: row[1], source: row[2], snippet: row[3], rules: [:], reviewed: row[4])
+            }
+        guard !rows.isEmpty else { return (total, []) }
+        var index: [Int64: Int] = [:]
+        for (i, row) in rows.enumerated() { index[row.documentId] = i }
+        let ids = rows.map { String($0.documentId) }.joined(separator: ",")
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT documentId, observation, value FROM label
+            WHERE scheme = ? AND source = 'rules' AND documentId IN (\(ids))
+            """, arguments: [filter.scheme])
+        while let row = try cursor.next() {
+            if let i = index[row[0]] { rows[i].rules[row[1]] = row[2] }
+        }
+        return (total, rows)
+    }
+
+    /// The human readers who labelled documents of `scheme`, with how many documents each labelled.
+    public func readers(scheme: String) throws -> [(reader: String, documents: Int)] {
+        try Row.fetchAll(db, sql: """
+            SELECT reader, COUNT(DISTINCT documentId) FROM label
+            WHERE scheme = ? AND source = 'human' AND reader != '' GROUP BY reader ORDER BY reader
+            """, arguments: [scheme]).map { ($0[0], $0[1]) }
+    }
+
+    /// The labels of one document for `scheme` from `source`, of one human `reader`.
+    public func labels(documentId: Int64, scheme: String, source: LabelSource, reader: String) throws -> [Label] {
+        try Label.filter(Label.Columns.documentId == documentId && Label.Columns.scheme == scheme
+                         && Label.Columns.source == source.rawValue && Label.Columns.reader == reader).fetchAll(db)
+    }
+}
+
+extension Corpus.Writer {
+    /// Replaces the labels a human `reader` gave one document for `scheme` with `values`
+    /// (observation -> value; an observation left out is one the reader found not mentioned).
+    public func replaceReview(documentId: Int64, scheme: String, reader: String, values: [String: LabelValue], at date: Date) throws {
+        try db.execute(sql: "DELETE FROM label WHERE documentId = ? AND scheme = ? AND source = 'human' AND reader = ?",
+                       arguments: [documentId, scheme, reader])
+        for (observation, value) in values.sorted(by: { $0.key < $1.key }) {
+            try replace(Label(documentId: documentId, scheme: scheme, observation: observation, value: value,
+                              source: .human, reader: reader, labelledAt: date))
+        }
     }
 }

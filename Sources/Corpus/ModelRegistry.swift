@@ -27,10 +27,12 @@ public struct RegisteredModel: Codable, Sendable, Equatable {
     public var training: TrainingData
     /// When it was registered.
     public var createdAt: Date
+    /// Its training and ROC curves, when the trainer recorded them.
+    public var curves: ModelCurves?
 
     /// A registry entry.
     public init(name: String, kind: Kind, task: String, file: String, metrics: [String: Double],
-                training: TrainingData, createdAt: Date = Date()) {
+                training: TrainingData, createdAt: Date = Date(), curves: ModelCurves? = nil) {
         self.name = name
         self.kind = kind
         self.task = task
@@ -38,6 +40,55 @@ public struct RegisteredModel: Codable, Sendable, Equatable {
         self.metrics = metrics
         self.training = training
         self.createdAt = createdAt
+        self.curves = curves
+    }
+}
+
+/// What a model card draws: the loss and validation metrics of every epoch, and ROC curves
+/// measured when the model was trained.
+public struct ModelCurves: Codable, Sendable, Equatable {
+    /// One finished epoch of one ensemble member.
+    public struct Epoch: Codable, Sendable, Equatable {
+        public var member: Int, epoch: Int
+        /// Mean training loss.
+        public var loss: Double
+        /// Validation metrics by name (loss, accuracy, auc).
+        public var validation: [String: Double]
+        /// An epoch record.
+        public init(member: Int, epoch: Int, loss: Double, validation: [String: Double]) {
+            self.member = member
+            self.epoch = epoch
+            self.loss = loss
+            self.validation = validation
+        }
+    }
+
+    /// One ROC curve: what it scores, on which split, its AUC and its (false positive rate, true
+    /// positive rate) points from (0, 0) to (1, 1).
+    public struct ROC: Codable, Sendable, Equatable {
+        public var name: String
+        public var split: String
+        public var auc: Double?
+        public var points: [[Double]]
+        /// A curve; `points` are thinned to at most `maximumPoints` (the corners of the step curve kept).
+        public init(name: String, split: String, auc: Double?, points: [(fpr: Double, tpr: Double)], maximumPoints: Int = 200) {
+            self.name = name
+            self.split = split
+            self.auc = auc
+            let step = max(1, (points.count + maximumPoints - 1) / max(1, maximumPoints))
+            var kept = stride(from: 0, to: points.count, by: step).map { [points[$0].fpr, points[$0].tpr] }
+            if let last = points.last, kept.last != [last.fpr, last.tpr] { kept.append([last.fpr, last.tpr]) }
+            self.points = kept
+        }
+    }
+
+    public var epochs: [Epoch]
+    public var roc: [ROC]
+
+    /// Curves.
+    public init(epochs: [Epoch] = [], roc: [ROC] = []) {
+        self.epochs = epochs
+        self.roc = roc
     }
 }
 
@@ -79,6 +130,7 @@ struct ModelRecord: Codable, FetchableRecord, PersistableRecord {
     var metrics: String?
     var trainingData: String?
     var createdAt: Date
+    var curves: String?
 }
 
 extension RegisteredModel {
@@ -87,8 +139,9 @@ extension RegisteredModel {
         let metrics = record.metrics.flatMap { try? decoder.decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
         let training = record.trainingData.flatMap { try? decoder.decode(TrainingData.self, from: Data($0.utf8)) }
             ?? TrainingData(source: "", architecture: "", trainExamples: 0, labels: [])
+        let curves = record.curves.flatMap { try? decoder.decode(ModelCurves.self, from: Data($0.utf8)) }
         self.init(name: record.name, kind: Kind(rawValue: record.kind) ?? .text, task: record.task, file: record.file,
-                  metrics: metrics, training: training, createdAt: record.createdAt)
+                  metrics: metrics, training: training, createdAt: record.createdAt, curves: curves)
     }
 }
 
@@ -112,10 +165,13 @@ extension Corpus.Writer {
         // Non-finite metrics have no JSON form: leave them out rather than fail the registration.
         let metrics = String(decoding: try encoder.encode(model.metrics.filter { $0.value.isFinite }), as: UTF8.self)
         let training = String(decoding: try encoder.encode(model.training), as: UTF8.self)
+        // Curves with a non-finite number (a diverged loss) are left out for the same reason.
+        let curves = model.curves.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try db.execute(sql: """
-            INSERT INTO model (name, kind, task, file, metrics, trainingData, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO model (name, kind, task, file, metrics, trainingData, createdAt, curves) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, task = excluded.task, file = excluded.file,
-                metrics = excluded.metrics, trainingData = excluded.trainingData, createdAt = excluded.createdAt
-            """, arguments: [model.name, model.kind.rawValue, model.task, model.file, metrics, training, model.createdAt])
+                metrics = excluded.metrics, trainingData = excluded.trainingData, createdAt = excluded.createdAt,
+                curves = excluded.curves
+            """, arguments: [model.name, model.kind.rawValue, model.task, model.file, metrics, training, model.createdAt, curves])
     }
 }

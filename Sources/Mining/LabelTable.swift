@@ -15,13 +15,16 @@ public struct LabelTable: Sendable {
         try corpus.read { try $0.documentTexts(source: documentSource) }
     }
 
-    /// Reads the labels of `scheme` from `source` for every document that has at least one of them.
+    /// Reads the labels of `scheme` from `source` (of one human `reader`, when given) for every
+    /// document that has at least one of them. Without a reader, where several readers labelled an
+    /// observation the latest label counts.
     public static func load(corpus: Corpus, scheme: String, labels: [String], source: LabelSource,
-                            documentSource: String? = nil) throws -> LabelTable {
+                            documentSource: String? = nil, reader humanReader: String? = nil) throws -> LabelTable {
         var rows: [(String, [String: LabelValue])] = []
         var lastId: Int64 = -1
         try corpus.read { reader in
-            try reader.forEachLabel(scheme: scheme, source: source, documentSource: documentSource) { id, externalId, observation, value in
+            try reader.forEachLabel(scheme: scheme, source: source, documentSource: documentSource,
+                                    reader: humanReader) { id, externalId, observation, value in
                 if id != lastId { rows.append((externalId, [:])); lastId = id }
                 rows[rows.count - 1].1[observation] = value
             }

@@ -1,5 +1,7 @@
+import Corpus
 import Foundation
 import Neural
+import Statistics
 import Vision
 
 /// How an image becomes a model input; saved with the model so prediction repeats it exactly.
@@ -220,9 +222,30 @@ public final class ImageClassifier {
 
     /// Metrics of the model on labelled images (class ids for multi-class models; 0/1/nil rows for multi-label).
     public func evaluate(bases: [ImageBuffer<Float>], labels truth: [[Int?]]) -> ImageMetrics {
-        let probabilities = probabilities(bases: bases)
+        evaluate(probabilities: probabilities(bases: bases), labels: truth)
+    }
+
+    /// Metrics of probabilities this classifier gave, against their labels.
+    public func evaluate(probabilities: [[Float]], labels truth: [[Int?]]) -> ImageMetrics {
         if multiLabel { return ImageMetrics.multiLabel(probabilities: probabilities, truth: truth, labels: labels) }
         let classes = truth.map { row in row.firstIndex(of: 1) ?? 0 }
         return ImageMetrics.multiClass(probabilities: probabilities, classes: classes, labels: labels)
+    }
+
+    /// ROC curves of probabilities this classifier gave on `split`, against 0/1 label rows (one-hot
+    /// for a multi-class task, nil = missing): the positive class of a binary task, otherwise each
+    /// class or label against the rest. A class without both outcomes has no curve.
+    public func rocCurves(probabilities: [[Float]], labels truth: [[Int?]], split: String) -> [ModelCurves.ROC] {
+        let columns = !multiLabel && labels.count == 2 ? [1] : Array(labels.indices)
+        return columns.compactMap { c -> ModelCurves.ROC? in
+            let pairs: [(Double, Bool)] = zip(probabilities, truth).compactMap { p, y in
+                guard c < p.count, c < y.count, let value = y[c] else { return nil }
+                return (Double(p[c]), value == 1)
+            }
+            let scores = pairs.map(\.0), positives = pairs.map(\.1)
+            guard let auc = Metrics.rocAUC(scores: scores, labels: positives) else { return nil }
+            return ModelCurves.ROC(name: "class \(labels[c])", split: split, auc: auc,
+                                   points: Metrics.rocCurve(scores: scores, labels: positives))
+        }
     }
 }

@@ -75,40 +75,4 @@ public struct ImageMetrics: Codable, Sendable, Equatable {
                             accuracy: accuracies.isEmpty ? 0 : accuracies.reduce(0, +) / Double(accuracies.count),
                             auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count), classes: rows)
     }
-
-    /// An SVG drawing of ROC curves (one per named curve) with the chance diagonal and AUCs in the legend.
-    public static func rocSVG(_ curves: [(name: String, points: [(fpr: Double, tpr: Double)], auc: Double?)],
-                              title: String) -> String {
-        let size = 420.0, margin = 50.0, plot = size - 2 * margin
-        func x(_ v: Double) -> String { String(format: "%.2f", margin + v * plot) }
-        func y(_ v: Double) -> String { String(format: "%.2f", size - margin - v * plot) }
-        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
-        var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size))" height="\(Int(size + 20 * Double(curves.count)))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(size / 2)" y="20" text-anchor="middle" font-size="14">\(escape(title))</text>
-        <rect x="\(margin)" y="\(margin)" width="\(plot)" height="\(plot)" fill="none" stroke="#444"/>
-        <line x1="\(x(0))" y1="\(y(0))" x2="\(x(1))" y2="\(y(1))" stroke="#aaa" stroke-dasharray="4 4"/>
-        <text x="\(size / 2)" y="\(size - 15)" text-anchor="middle">false positive rate</text>
-        <text x="15" y="\(size / 2)" text-anchor="middle" transform="rotate(-90 15 \(size / 2))">true positive rate</text>
-
-        """
-        for t in stride(from: 0.0, through: 1.0, by: 0.25) {
-            svg += "<text x=\"\(x(t))\" y=\"\(size - margin + 15)\" text-anchor=\"middle\">\(t)</text>\n"
-            svg += "<text x=\"\(margin - 5)\" y=\"\(y(t))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(t)</text>\n"
-        }
-        for (i, curve) in curves.enumerated() {
-            let colour = colours[i % colours.count]
-            let points = curve.points.map { "\(x($0.fpr)),\(y($0.tpr))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
-            let auc = curve.auc.map { String(format: " (AUC %.3f)", $0) } ?? ""
-            svg += "<text x=\"\(margin)\" y=\"\(size + 5 + 20 * Double(i))\" fill=\"\(colour)\">\(escape(curve.name))\(auc)</text>\n"
-        }
-        return svg + "</svg>\n"
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

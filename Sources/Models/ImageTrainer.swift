@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Neural
 import Vision
@@ -85,6 +86,13 @@ public struct ImageTrainingReport: Codable, Sendable {
     public var seconds: Double
     public var transferredTensors: Int
     public var frozenTensors: Int
+    /// ROC curves on the test split (validation when there is none), for the model card (not in the JSON).
+    public var roc: [ModelCurves.ROC] = []
+
+    enum CodingKeys: String, CodingKey {
+        case task, labels, multiLabel, trainImages, validationImages, testImages, epochs, bestEpochs, validation, test,
+             seconds, transferredTensors, frozenTensors
+    }
 }
 
 /// Trains image CNNs on corpus tasks: multi-class (softmax) or multi-label (sigmoid, missing labels masked),
@@ -233,8 +241,13 @@ public enum ImageTrainer {
                 progress(.calibrationSkipped(.noFit))
             }
         }
-        let validationMetrics = classifier.evaluate(bases: validation.bases, labels: validation.labels)
-        let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(bases: test.bases, labels: test.labels)
+        let validationProbabilities = classifier.probabilities(bases: validation.bases)
+        let validationMetrics = classifier.evaluate(probabilities: validationProbabilities, labels: validation.labels)
+        let testProbabilities = classifier.probabilities(bases: test.bases)
+        let testMetrics = test.bases.isEmpty ? nil : classifier.evaluate(probabilities: testProbabilities, labels: test.labels)
+        let roc = test.bases.isEmpty
+            ? classifier.rocCurves(probabilities: validationProbabilities, labels: validation.labels, split: "validation")
+            : classifier.rocCurves(probabilities: testProbabilities, labels: test.labels, split: "test")
         var metrics: [String: Double] = ["validationAccuracy": validationMetrics.accuracy]
         if let auc = validationMetrics.auc { metrics["validationAUC"] = auc }
         if let testMetrics {
@@ -246,7 +259,7 @@ public enum ImageTrainer {
             task: data.task, labels: labels, multiLabel: multiLabel, trainImages: train.bases.count,
             validationImages: validation.bases.count, testImages: test.bases.count, epochs: history,
             bestEpochs: bestEpochs, validation: validationMetrics, test: testMetrics,
-            seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen)
+            seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen, roc: roc)
         return (classifier, report)
     }
 

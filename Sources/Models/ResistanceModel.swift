@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Genomics
 import Neural
+import Statistics
 
 /// A learned multitask resistance predictor over the variants of an isolate (one output per drug).
 ///
@@ -83,6 +84,8 @@ public final class ResistanceModel {
         public var features = 0
         /// Per drug metrics on the test split.
         public var testMetrics: [DrugMetrics] = []
+        /// Per drug ROC curves on the test split.
+        public var testROC: [ModelCurves.ROC] = []
         /// Seconds spent training.
         public var seconds = 0.0
     }
@@ -144,6 +147,15 @@ public final class ResistanceModel {
         }
         let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
         report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
+        report.testROC = drugs.compactMap { drug in
+            let pairs: [(Double, Bool)] = testPredictions.compactMap { p in
+                guard let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] else { return nil }
+                return (call.probability, measured.resistant)
+            }
+            let scores = pairs.map(\.0), resistant = pairs.map(\.1)
+            guard let auc = Metrics.rocAUC(scores: scores, labels: resistant) else { return nil }
+            return ModelCurves.ROC(name: drug, split: "test", auc: auc, points: Metrics.rocCurve(scores: scores, labels: resistant))
+        }
         report.seconds = Date().timeIntervalSince(start)
         return (model, report)
     }

@@ -1,5 +1,7 @@
+import Corpus
 import Foundation
 import Neural
+import Statistics
 
 /// Trains a `TextClassifier` on labelled texts: validation split, mini-batches, Adam, early stopping.
 public struct TextTrainer {
@@ -68,6 +70,9 @@ public struct TextTrainer {
         public var classifier: TextClassifier
         /// Metrics: training/validation sizes, validation accuracy and loss of the kept weights, seconds.
         public var metrics: [String: Double]
+        /// The held-out predictions behind the validation metrics (calibrated class probabilities, in
+        /// class order) and the true class of each: what a ROC curve of the model is drawn from.
+        public var heldOut: (probabilities: [[Float]], truth: [Int]) = ([], [])
     }
 
     /// The settings.
@@ -177,6 +182,7 @@ public struct TextTrainer {
             "seconds": Date().timeIntervalSince(start),
             "epochs": bestEpochs.reduce(0, +) / Double(bestEpochs.count),
         ]
+        var heldOut: (probabilities: [[Float]], truth: [Int]) = ([], [])
         if !validated.isEmpty {
             // Held-out accuracy: each text scored by the mean of the members that did not train on it.
             var probabilities = validated.map { i in heldOutSum[i].map { $0 / Float(heldOutVotes[i]) } }
@@ -197,9 +203,10 @@ public struct TextTrainer {
             metrics["validationMacroF1"] = report.macroF1
             metrics["validationLoss"] = report.logLoss
             metrics["validationCalibrationError"] = report.calibrationError
+            heldOut = (probabilities, truth)
         }
         classifier.setMetrics(metrics)
-        return Result(classifier: classifier, metrics: metrics)
+        return Result(classifier: classifier, metrics: metrics, heldOut: heldOut)
     }
 
     /// Validation texts as a member sees them: word ids it never trained on become unknown (n-grams stay).
@@ -273,5 +280,26 @@ final class TextDataset: Dataset {
         targets.resize([indices.count])
         for (b, index) in indices.enumerated() { targets.pointer[b] = Float(labels[index]) }
         return Batch(inputs: [ids], targets: targets)
+    }
+}
+
+extension TextTrainer.Result {
+    /// The ROC curve of the held-out predictions: the second class of a binary task; for more
+    /// classes the micro-average over every class one-vs-rest (each text counted once per class).
+    public var rocCurves: [ModelCurves.ROC] {
+        let classes = classifier.classes
+        guard classes.count >= 2, !heldOut.truth.isEmpty else { return [] }
+        let columns = classes.count == 2 ? [1] : Array(classes.indices)
+        var scores: [Double] = [], positives: [Bool] = []
+        for (p, truth) in zip(heldOut.probabilities, heldOut.truth) {
+            for c in columns where c < p.count {
+                scores.append(Double(p[c]))
+                positives.append(truth == c)
+            }
+        }
+        guard let auc = Metrics.rocAUC(scores: scores, labels: positives) else { return [] }
+        let name = classes.count == 2 ? classes[1] : "all \(classes.count) classes (micro-average)"
+        return [ModelCurves.ROC(name: name, split: "validation (held out by each member)", auc: auc,
+                                points: Metrics.rocCurve(scores: scores, labels: positives))]
     }
 }

@@ -41,6 +41,27 @@ public struct JobProgress: Sendable, Codable, Equatable {
         self.unit = unit
         self.elapsed = elapsed
     }
+
+    enum CodingKeys: String, CodingKey { case stage, done, total, unit, elapsed, rate, remaining }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(stage: try c.decode(String.self, forKey: .stage), done: try c.decode(Int.self, forKey: .done),
+                  total: try c.decodeIfPresent(Int.self, forKey: .total), unit: try c.decode(String.self, forKey: .unit),
+                  elapsed: try c.decode(Double.self, forKey: .elapsed))
+    }
+
+    /// Encodes the counts with the rate and the time left, which a reader should not have to derive.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(done, forKey: .done)
+        try c.encodeIfPresent(total, forKey: .total)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(elapsed, forKey: .elapsed)
+        try c.encode(rate, forKey: .rate)
+        try c.encodeIfPresent(remaining, forKey: .remaining)
+    }
 }
 
 /// One finished training epoch, for a log line or a learning curve.

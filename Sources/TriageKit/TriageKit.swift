@@ -25,6 +25,7 @@ public final class Workspace: @unchecked Sendable {
     private let lock = NSLock()
     private var opened: Corpus?
     private var rules: [RulesOptions: RuleSet] = [:]
+    private var cached: [String: any Sendable] = [:]
 
     /// A workspace on the corpus at `corpusPath` (nil: `$TRIAGE_DB`, else `triage.sqlite`).
     public init(corpusPath: String? = nil, modelCache: ModelCache = ModelCache()) {
@@ -56,6 +57,21 @@ public final class Workspace: @unchecked Sendable {
         rules[options] = loaded
         lock.unlock()
         return loaded
+    }
+
+    /// The value `load` makes for `key`, made once per workspace (a server keeps the TB reference and
+    /// catalogue instead of reading them for every request). Two first callers may both load; one
+    /// copy is kept.
+    func cachedValue<T: Sendable>(_ key: String, load: () throws -> T) throws -> T {
+        lock.lock()
+        if let value = cached[key] as? T { lock.unlock(); return value }
+        lock.unlock()
+        let value = try load()
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = cached[key] as? T { return existing }
+        cached[key] = value
+        return value
     }
 
     /// The corpus, opened (and migrated) on first use.

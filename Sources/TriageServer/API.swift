@@ -35,15 +35,11 @@ struct API: Sendable {
     let workspace: Workspace
     let models: ServedModels
     let workers: WorkerPool
+    let jobs: JobQueue
     let options: ServerOptions
 
     func health() -> Response {
         json(["status": "ok", "version": TriageKit.version])
-    }
-
-    func listModels() async throws -> Response {
-        let all = try await workers.run { try models.all() }
-        return try json(ModelList(models: all))
     }
 
     func corpus() async throws -> Response {
@@ -85,16 +81,14 @@ struct API: Sendable {
     }
 
     func resist(_ request: Request) async throws -> Response {
-        let uploads = try await Uploads.read(request, limit: options.maxUpload)
+        let folder = try UploadFolder()
+        defer { folder.remove() }
+        let uploads = try await Uploads.read(request, limit: options.maxUpload, into: folder)
         guard !uploads.files.isEmpty else {
             throw APIError(.badRequest, "send VCF or FASTA files: multipart/form-data, or one file as the request body")
         }
-        let modelName = uploads.fields["model"]
-        let model = try modelName.map { try models.resolve($0, kind: .resistance) }
-        let folder = try UploadFolder()
-        defer { folder.remove() }
-        let paths = try uploads.files.enumerated().map { try folder.write($0.element, index: $0.offset) }
-        var options = ResistOptions(files: paths)
+        let model = try uploads.fields["model"].flatMap { $0.isEmpty ? nil : $0 }.map { try models.resolve($0, kind: .resistance) }
+        var options = ResistOptions(files: uploads.files.map(\.path))
         options.data.folder = self.options.tbData
         options.model = model?.file
         let resist = options, workspace = workspace
@@ -105,9 +99,9 @@ struct API: Sendable {
             _ = try workspace.resist(resist, encodeJSON: true, context: JobContext(events: { event in
                 if case .warning(let message) = event { problems.append(message) }
             })) { item in items.append(try item.json ?? encoder.encode(item.prediction)) }
-            return (items, problems.messages.map { $0.replacingOccurrences(of: folder.path + "/", with: "") })
+            return (items, problems.messages.map { folder.hidden(in: $0) })
         }
-        if !problems.isEmpty && items.count < paths.count {
+        if !problems.isEmpty && items.count < uploads.files.count {
             throw APIError(.unprocessableContent, problems.joined(separator: "; "))
         }
         var body = Data("[".utf8)
@@ -120,23 +114,23 @@ struct API: Sendable {
     }
 
     func predictImage(_ request: Request) async throws -> Response {
-        let uploads = try await Uploads.read(request, limit: options.maxUpload)
+        let folder = try UploadFolder()
+        defer { folder.remove() }
+        let uploads = try await Uploads.read(request, limit: options.maxUpload, into: folder)
         guard uploads.files.count == 1, let file = uploads.files.first else {
             throw APIError(.badRequest, "send one image (PNG, PGM/PPM or DICOM): multipart/form-data, or the file as the request body")
         }
         let model = try models.resolve(uploads.fields["model"], kind: .image)
-        let folder = try UploadFolder()
-        defer { folder.remove() }
-        let path = try folder.write(file, index: 0)
         struct Answer: Encodable { let model: String; let probabilities: [String: Float] }
+        let workspace = workspace
         let probabilities = try await workers.run { () -> [String: Float] in
             let problems = ProblemLog()
             var result: [String: Float]?
-            _ = try workspace.predictImages(PredictImagesOptions(model: model.file, files: [path]), context: JobContext(events: { event in
+            _ = try workspace.predictImages(PredictImagesOptions(model: model.file, files: [file.path]), context: JobContext(events: { event in
                 if case .warning(let message) = event { problems.append(message) }
             })) { result = $0.probabilities }
             guard let result else {
-                throw APIError(.unprocessableContent, problems.messages.joined(separator: "; ").replacingOccurrences(of: folder.path + "/", with: ""))
+                throw APIError(.unprocessableContent, folder.hidden(in: problems.messages.joined(separator: "; ")))
             }
             return result
         }
@@ -151,18 +145,26 @@ struct API: Sendable {
         return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
     }
 
-    func json<T: Encodable>(_ value: T) throws -> Response {
-        raw(try JSONOutput.encoder().encode(value))
+    func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        raw(try JSONOutput.encoder().encode(value), status: status)
     }
 
     func json(_ value: [String: String]) -> Response {
         raw((try? JSONOutput.encoder().encode(value)) ?? Data("{}".utf8))
     }
 
-    func raw(_ data: Data, contentType: String = "application/json; charset=utf-8") -> Response {
+    func raw(_ data: Data, contentType: String = "application/json; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension UploadFolder {
+    /// `message` with this folder's path taken out, so that an error names the upload as the
+    /// client called it, not where the server keeps it.
+    func hidden(in message: String) -> String {
+        message.replacingOccurrences(of: path + "/", with: "")
     }
 }
 

@@ -30,8 +30,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(.unprocessableContent, error.description).response()
         } catch let error as DecodingError {
             return APIError(.badRequest, "the request body is not the JSON this endpoint takes: \(APIError.describe(error))").response()
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, "the request body is over the upload limit").response()
         } catch let error as HTTPError {
             return APIError(error.status, error.body ?? error.status.reasonPhrase).response()
@@ -77,18 +76,34 @@ struct APIError: Error {
     }
 }
 
-/// Access control when the server has a token: `Authorization: Bearer TOKEN`, or the session
-/// cookie the login form sets. Without either an API call gets 401 and a page is sent to /login.
-/// Every POST must come from this server's own pages or a non-browser client: a cross-site
-/// `Origin` is refused (403), so another site cannot make a logged-in browser act.
+/// Who may talk to the server, and from where.
+///
+/// - Served on loopback, requests must name a loopback `Host`: a web page that rebinds its own
+///   name to 127.0.0.1 (DNS rebinding) gets 421, so it cannot read the corpus through a browser.
+/// - A POST from a page of another site (a cross-site `Origin`, or `Sec-Fetch-Site` saying so) is
+///   refused (403): another site cannot make a browser act here.
+/// - With a token, every page and call needs it: `Authorization: Bearer TOKEN`, or the session
+///   cookie the login form sets. A POST made with the cookie must also carry the session's CSRF
+///   token (`X-CSRF-Token`, which the pages read from their `<meta name="csrf-token">`). Without
+///   either an API call gets 401 and a page is sent to /login.
 struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
     let sessions: SessionStore
+    /// The host names a request may name (nil: any, when the server listens beyond loopback).
+    let allowedHosts: Set<String>?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .post, let origin = request.headers[.origin], let host = request.head.authority,
-           !AccessMiddleware.sameOrigin(origin, host: host) {
-            throw APIError(.forbidden, "a request from another site (\(origin)) is refused")
+        if let allowedHosts, let authority = request.head.authority,
+           !allowedHosts.contains(AccessMiddleware.hostName(authority).lowercased()) {
+            throw APIError(.misdirectedRequest, "this server answers requests to 127.0.0.1 or localhost only")
+        }
+        if request.method == .post {
+            if let site = request.headers[.init("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" {
+                throw APIError(.forbidden, "a request from another site is refused")
+            }
+            if let origin = request.headers[.origin], let host = request.head.authority, !AccessMiddleware.sameOrigin(origin, host: host) {
+                throw APIError(.forbidden, "a request from another site (\(origin)) is refused")
+            }
         }
         guard let token else { return try await next(request, context) }
         let path = request.uri.path
@@ -97,7 +112,12 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
            constantTimeEqual(String(authorization.dropFirst(7)), token) {
             return try await next(request, context)
         }
-        if let session = AccessMiddleware.cookie("triage_session", in: request), sessions.contains(session) {
+        if let id = SessionStore.id(in: request), let session = sessions.session(id) {
+            if request.method == .post, path != "/logout" {
+                guard let sent = request.headers[.init("X-CSRF-Token")!], constantTimeEqual(sent, session.csrf) else {
+                    throw APIError(.forbidden, "the request lacks this page's CSRF token; reload the page")
+                }
+            }
             return try await next(request, context)
         }
         if path.hasPrefix("/api/") {
@@ -110,22 +130,20 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// The host of an authority (`host[:port]`, `[v6]:port`), without the port.
+    static func hostName(_ authority: String) -> String {
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            return String(authority[authority.startIndex...close])
+        }
+        return String(authority.split(separator: ":", maxSplits: 1).first ?? "")
+    }
+
     /// True when `origin` (scheme://host[:port]) names the `Host` the request was sent to.
     static func sameOrigin(_ origin: String, host: String) -> Bool {
         guard let url = URL(string: origin), let originHost = url.host else { return false }
-        let originAuthority = url.port.map { "\(originHost):\($0)" } ?? originHost
+        let shownHost = originHost.contains(":") ? "[\(originHost)]" : originHost
+        let originAuthority = url.port.map { "\(shownHost):\($0)" } ?? shownHost
         return originAuthority.lowercased() == host.lowercased()
-    }
-
-    /// The value of cookie `name`, if the request carries it.
-    static func cookie(_ name: String, in request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if pair.count == 2, pair[0] == name { return String(pair[1]) }
-            }
-        }
-        return nil
     }
 }
 
@@ -139,21 +157,61 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     return difference == 0
 }
 
-/// The sessions opened by the login form: random ids, held in memory (a restart logs everyone out).
+/// The sessions opened by the login form: random ids with a CSRF token each, held in memory for
+/// `lifetime` seconds (a restart logs everyone out).
 final class SessionStore: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ids = Set<String>()
+    /// The session cookie's name.
+    static let cookieName = "triage_session"
+    /// One session.
+    struct Session { let csrf: String; let expires: Date }
 
-    /// A new session id (128 random bits, hex).
+    private let lock = NSLock()
+    private var sessions: [String: Session] = [:]
+    let lifetime: TimeInterval
+
+    init(lifetime: TimeInterval = 12 * 3600) { self.lifetime = lifetime }
+
+    /// A new session id.
     func open() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let id = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
-        lock.lock(); ids.insert(id); lock.unlock()
+        let id = SessionStore.randomHex(), csrf = SessionStore.randomHex()
+        lock.lock()
+        let now = Date()
+        sessions = sessions.filter { $0.value.expires > now }
+        sessions[id] = Session(csrf: csrf, expires: now.addingTimeInterval(lifetime))
+        lock.unlock()
         return id
     }
 
-    func contains(_ id: String) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        return ids.contains(id)
+    /// The session `id`, if it is open and has not expired.
+    func session(_ id: String) -> Session? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let session = sessions[id] else { return nil }
+        guard session.expires > Date() else { sessions[id] = nil; return nil }
+        return session
+    }
+
+    /// Ends session `id`.
+    func close(_ id: String) {
+        lock.lock()
+        sessions[id] = nil
+        lock.unlock()
+    }
+
+    /// The session id the request's cookie carries, if any.
+    static func id(in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if pair.count == 2, pair[0] == cookieName { return String(pair[1]) }
+            }
+        }
+        return nil
+    }
+
+    /// 128 random bits as 32 hex digits.
+    static func randomHex() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
 }

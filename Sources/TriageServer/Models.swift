@@ -3,20 +3,57 @@ import Foundation
 import TriageKit
 
 /// The models the server answers with: those named by `--model`, then those registered in the corpus.
-struct ServedModels: Sendable {
+///
+/// The registry is read at most once every `refresh` seconds (every request names a model, and
+/// decoding the registry's JSON columns for each would cost more than scoring); a model that
+/// another process registers appears within that time, one this server trains at once.
+final class ServedModels: @unchecked Sendable {
     /// The `--model` files, described once at start-up.
     let given: [RegisteredModel]
     let workspace: Workspace
+    let refresh: TimeInterval
+    private let lock = NSLock()
+    private var registered: [RegisteredModel] = []
+    private var readAt = Date.distantPast
+
+    init(given: [RegisteredModel], workspace: Workspace, refresh: TimeInterval = 2) {
+        self.given = given
+        self.workspace = workspace
+        self.refresh = refresh
+    }
+
+    /// Reads the registry again at the next request (after this server registered a model).
+    func invalidate() {
+        lock.lock()
+        readAt = .distantPast
+        lock.unlock()
+    }
 
     /// Every model, `--model` ones first; a registered model with the same file appears once.
     func all() throws -> [RegisteredModel] {
-        var out = given
-        let files = Set(given.map(\.file))
-        if workspace.hasCorpus {
-            let registered = try workspace.models().models.sorted { $0.createdAt > $1.createdAt }
-            out += registered.filter { !files.contains($0.file) }
+        lock.lock()
+        if Date().timeIntervalSince(readAt) < refresh {
+            defer { lock.unlock() }
+            return merged(registered)
         }
-        return out
+        lock.unlock()
+        let fresh = workspace.hasCorpus ? try workspace.models().models.sorted { $0.createdAt > $1.createdAt } : []
+        lock.lock()
+        registered = fresh
+        readAt = Date()
+        lock.unlock()
+        return merged(fresh)
+    }
+
+    private func merged(_ registered: [RegisteredModel]) -> [RegisteredModel] {
+        let files = Set(given.map(\.file))
+        return given + registered.filter { !files.contains($0.file) }
+    }
+
+    /// The model called `name`, of any kind; 404 when there is none.
+    func named(_ name: String) throws -> RegisteredModel {
+        guard let found = try all().first(where: { $0.name == name }) else { throw APIError(.notFound, "no model named '\(name)'") }
+        return found
     }
 
     /// The model called `name` (a registered name or a `--model` file's name), or the newest of

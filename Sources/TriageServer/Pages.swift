@@ -1,23 +1,38 @@
+import Corpus
 import Foundation
 import Hummingbird
+import Mining
 import NIOCore
 import TriageKit
 
-/// The pages and their assets (HTML, one script, one style sheet), read once from the target's
-/// resources: no build step, no CDN, nothing fetched from elsewhere.
+/// The pages: each is rendered here from a layout and its own HTML file (the target's resources),
+/// with the parts that depend on the server filled in — the model menus, the schemes, the model
+/// cards, the CSRF token. One script and one style sheet do the rest: no build step, no CDN,
+/// nothing fetched from elsewhere.
 struct Pages: Sendable {
-    private let files: [String: (data: Data, type: String)]
+    /// The pages in the order of the navigation bar: path, title.
+    static let navigation = [("vignettes", "Vignettes"), ("reports", "Reports"), ("review", "Review"),
+                             ("tb", "Tuberculosis"), ("images", "Images"), ("models", "Models"), ("jobs", "Jobs")]
 
-    init(token: Bool) throws {
+    private let files: [String: (data: Data, type: String)]
+    let models: ServedModels
+    let workspace: Workspace
+    let options: ServerOptions
+
+    init(models: ServedModels, workspace: Workspace, options: ServerOptions) throws {
         guard let folder = Bundle.module.url(forResource: "Assets", withExtension: nil) else {
             throw TriageError(.unusable, "the server's pages are missing (Triage_TriageServer.resources beside the binary)")
         }
         var files: [String: (Data, String)] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)
+        while let name = enumerator?.nextObject() as? String {
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else { continue }
             files[name] = (data, Pages.contentType(name))
         }
         self.files = files
+        self.models = models
+        self.workspace = workspace
+        self.options = options
     }
 
     static func contentType(_ name: String) -> String {
@@ -27,22 +42,117 @@ struct Pages: Sendable {
         case "css": return "text/css; charset=utf-8"
         case "svg": return "image/svg+xml"
         case "png": return "image/png"
+        case "json": return "application/json; charset=utf-8"
         default: return "application/octet-stream"
         }
     }
 
-    /// The page `name` (index, login).
-    func page(_ name: String) -> Response {
-        guard let file = files["\(name).html"] else { return APIError(.notFound, "no page \(name)").response() }
-        return Pages.response(file.data, type: file.type)
-    }
-
-    /// A script, style sheet or picture of the pages.
+    /// A script, style sheet or picture of the pages (not a page, nothing in a subfolder).
     func asset(_ name: String) throws -> Response {
-        guard !name.hasSuffix(".html"), let file = files[name] else { throw APIError(.notFound, "no asset \(name)") }
+        guard !name.hasSuffix(".html"), !name.contains("/"), let file = files[name] else { throw APIError(.notFound, "no asset \(name)") }
         var response = Pages.response(file.data, type: file.type)
         response.headers[.cacheControl] = "no-cache"
         return response
+    }
+
+    /// The OpenAPI description of the JSON API.
+    func openAPI() throws -> Response {
+        guard let file = files["openapi.json"] else { throw APIError(.notFound, "the OpenAPI file is missing") }
+        return Pages.response(file.data, type: file.type)
+    }
+
+    /// Page `name` for a request (its session's CSRF token goes into the page).
+    func page(_ name: String, request: Request, sessions: SessionStore) throws -> Response {
+        guard name == "home" || Pages.navigation.contains(where: { $0.0 == name }),
+              let body = files["pages/\(name).html"], let layout = files["layout.html"] else {
+            throw APIError(.notFound, "no page \(name)")
+        }
+        let session = SessionStore.id(in: request).flatMap { sessions.session($0) }
+        var content = String(decoding: body.data, as: UTF8.self)
+        let served = (try? models.all()) ?? []
+        content = try fill(content, models: served)
+        let title = Pages.navigation.first { $0.0 == name }?.1 ?? "Home"
+        let nav = Pages.navigation.map { path, label in
+            "<a href=\"/\(path)\"\(path == name ? " class=\"active\" aria-current=\"page\"" : "")>\(label)</a>"
+        }.joined()
+        let html = String(decoding: layout.data, as: UTF8.self)
+            .replacingOccurrences(of: "{{title}}", with: Pages.escape(title))
+            .replacingOccurrences(of: "{{page}}", with: name)
+            .replacingOccurrences(of: "{{csrf}}", with: session?.csrf ?? "")
+            .replacingOccurrences(of: "{{nav}}", with: nav)
+            .replacingOccurrences(of: "{{logout}}", with: options.token == nil ? ""
+                                  : "<form method=\"post\" action=\"/logout\" class=\"logout\"><button type=\"submit\" class=\"link\">Log out</button></form>")
+            .replacingOccurrences(of: "{{content}}", with: content)
+        return Pages.response(Data(html.utf8), type: "text/html; charset=utf-8")
+    }
+
+    /// The login form.
+    func loginPage(failed: Bool) -> Response {
+        let html = String(decoding: files["login.html"]?.data ?? Data(), as: UTF8.self)
+            .replacingOccurrences(of: "{{message}}", with: failed ? "<p class=\"error\">That is not this server's token.</p>" : "")
+        return Pages.response(Data(html.utf8), type: "text/html; charset=utf-8")
+    }
+
+    /// The placeholders of a page body filled in.
+    private func fill(_ content: String, models served: [RegisteredModel]) throws -> String {
+        var out = content
+        for kind in RegisteredModel.Kind.allCases where out.contains("{{options:\(kind.rawValue)}}") {
+            let options = served.filter { $0.kind == kind }.map { m in
+                "<option value=\"\(Pages.escape(m.name))\">\(Pages.escape(m.name))\(m.task.isEmpty ? "" : " (\(Pages.escape(m.task)))")</option>"
+            }
+            out = out.replacingOccurrences(of: "{{options:\(kind.rawValue)}}", with: options.joined())
+        }
+        if out.contains("{{schemes}}") || out.contains("{{scheme-names}}") {
+            // {{schemes}} starts on chestxray14; {{scheme-names}} follows an option of its own.
+            let schemes = RuleSet.rulesFolder(options.rulesFolder).map(RuleSet.schemes(in:)) ?? []
+            out = out.replacingOccurrences(of: "{{schemes}}", with: schemes.map {
+                "<option\($0 == "chestxray14" ? " selected" : "")>\(Pages.escape($0))</option>"
+            }.joined())
+            out = out.replacingOccurrences(of: "{{scheme-names}}", with: schemes.map { "<option>\(Pages.escape($0))</option>" }.joined())
+        }
+        if out.contains("{{model-cards}}") { out = out.replacingOccurrences(of: "{{model-cards}}", with: modelCards(served)) }
+        if out.contains("{{model-count}}") {
+            out = out.replacingOccurrences(of: "{{model-count}}", with: served.isEmpty ? "no model yet"
+                                           : served.count == 1 ? "1 model" : "\(served.count) models")
+        }
+        return out
+    }
+
+    /// One card per model: what it answers, what it was trained on, its metrics and curves.
+    private func modelCards(_ served: [RegisteredModel]) -> String {
+        guard !served.isEmpty else {
+            return "<p class=\"hint\">No model is served yet: train one below or with <code>triage train</code>, or start the server with <code>--model</code>.</p>"
+        }
+        return served.map { m in
+            let t = m.training
+            var rows: [(String, String)] = [("kind", m.kind.rawValue), ("task", m.task.isEmpty ? "-" : m.task)]
+            if !t.labels.isEmpty {
+                rows.append(("answers", "\(t.labels.count): " + t.labels.prefix(30).joined(separator: ", ") + (t.labels.count > 30 ? ", …" : "")))
+            }
+            if !t.source.isEmpty {
+                var sizes = "\(t.trainExamples) train"
+                if t.validationExamples > 0 { sizes += " / \(t.validationExamples) validation" }
+                if t.testExamples > 0 { sizes += " / \(t.testExamples) test" }
+                rows.append(("trained on", "\(t.source); \(sizes)"))
+            }
+            if !t.architecture.isEmpty { rows.append(("network", t.architecture)) }
+            let settings = t.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            if !settings.isEmpty { rows.append(("settings", settings)) }
+            let metrics = m.metrics.sorted { $0.key < $1.key }.map { key, value in
+                "\(key) \(value.rounded() == value && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.4g", value))"
+            }.joined(separator: ", ")
+            rows.append(("metrics", metrics.isEmpty ? "-" : metrics))
+            rows.append(("registered", ISO8601DateFormatter().string(from: m.createdAt)))
+            let table = rows.map { "<tr><th>\(Pages.escape($0.0))</th><td>\(Pages.escape($0.1))</td></tr>" }.joined()
+            var charts = ""
+            let link = m.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? m.name
+            if let curves = m.curves {
+                if !curves.roc.isEmpty { charts += "<img src=\"/api/models/\(link)/roc.svg\" alt=\"ROC curve of \(Pages.escape(m.name))\" class=\"chart\">" }
+                if !curves.epochs.isEmpty { charts += "<img src=\"/api/models/\(link)/training.svg\" alt=\"training curves of \(Pages.escape(m.name))\" class=\"chart\">" }
+            }
+            if charts.isEmpty { charts = "<p class=\"hint\">No curves were recorded for this model (trained before they were kept, or given with --model).</p>" }
+            return "<section class=\"card\" id=\"model-\(Pages.escape(m.name))\"><h2>\(Pages.escape(m.name))</h2><table class=\"facts\">\(table)</table><div class=\"charts\">\(charts)</div></section>"
+        }.joined(separator: "\n")
     }
 
     /// The login form's answer: a session cookie and the pages, or the form again.
@@ -58,11 +168,22 @@ struct Pages: Sendable {
         }
         var headers = HTTPFields()
         guard let token, constantTimeEqual(given, token) else {
-            headers[.location] = "/login"
+            // A wrong guess costs the guesser a moment; other requests go on.
+            try await Task.sleep(nanoseconds: 300_000_000)
+            headers[.location] = "/login?failed"
             return Response(status: .seeOther, headers: headers)
         }
-        headers[.setCookie] = "triage_session=\(sessions.open()); Path=/; HttpOnly; SameSite=Strict"
+        headers[.setCookie] = "\(SessionStore.cookieName)=\(sessions.open()); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(sessions.lifetime))"
         headers[.location] = "/"
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// Ends the session and goes back to the login form.
+    func logout(_ request: Request, sessions: SessionStore) -> Response {
+        if let id = SessionStore.id(in: request) { sessions.close(id) }
+        var headers = HTTPFields()
+        headers[.setCookie] = "\(SessionStore.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        headers[.location] = "/login"
         return Response(status: .seeOther, headers: headers)
     }
 
@@ -70,5 +191,22 @@ struct Pages: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = type
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Text made safe for HTML content and attribute values.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

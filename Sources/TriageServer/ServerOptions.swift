@@ -20,6 +20,8 @@ public struct ServerOptions: Sendable {
     public var rulesFolder: String?
     /// The TB reference data folder (nil: `$TRIAGE_TB_DATA`, data/tb or ../shared/data/tb).
     public var tbData: String?
+    /// Where models trained from the pages are written (nil: `models` beside the corpus).
+    public var modelsDirectory: String?
 
     /// The defaults: loopback, port 8080, no token, 100 MB uploads.
     public init() {}
@@ -31,6 +33,22 @@ public struct ServerOptions: Sendable {
     public func caution() -> String? {
         guard let token, token.count < 16 else { return nil }
         return "the token has only \(token.count) characters: one of 32 hex digits (`openssl rand -hex 16`) is hard to guess"
+    }
+
+    /// The folder of models trained from the pages.
+    func modelsFolder(corpus: String) -> String {
+        modelsDirectory ?? (ServerOptions.folder(of: corpus) as NSString).appendingPathComponent("models")
+    }
+
+    /// The folder of uploads that mining jobs keep until they end (beside the corpus, where there is
+    /// room for an archive, unlike a memory-backed /tmp).
+    func jobUploadsFolder(corpus: String) -> String {
+        (ServerOptions.folder(of: corpus) as NSString).appendingPathComponent("triage-uploads")
+    }
+
+    static func folder(of path: String) -> String {
+        let folder = (URL(fileURLWithPath: path).standardizedFileURL.path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     /// Why these options cannot be served, or nil.

@@ -9,11 +9,31 @@ import XCTest
 final class ImageModelTests: XCTestCase {
     func testROCSVGDrawsTheCurveWithItsAUC() {
         let curve = Metrics.rocCurve(scores: [0.1, 0.4, 0.35, 0.8], labels: [false, false, true, true])
-        let svg = ImageMetrics.rocSVG([(name: "class 1", points: curve, auc: 0.75)], title: "t <1>")
+        let svg = Charts.roc([ModelCurves.ROC(name: "class 1", split: "test", auc: 0.75, points: curve)], title: "t <1>")
         XCTAssertTrue(svg.hasPrefix("<svg"))
         XCTAssertTrue(svg.contains("AUC 0.750"))
         XCTAssertTrue(svg.contains("t &lt;1&gt;"))
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count, 2, "one curve")
+        XCTAssertTrue(svg.contains("points=\"50.00,370.00 "), "the curve starts at (0, 0)")
+    }
+
+    func testROCPointsAreThinnedKeepingBothEnds() {
+        let points = (0...1000).map { (fpr: Double($0) / 1000, tpr: min(1, Double($0) / 500)) }
+        let roc = ModelCurves.ROC(name: "x", split: "test", auc: 0.9, points: points, maximumPoints: 200)
+        XCTAssertLessThanOrEqual(roc.points.count, 202)
+        XCTAssertEqual(roc.points.first, [0, 0])
+        XCTAssertEqual(roc.points.last, [1, 1])
+    }
+
+    func testTrainingSVGDrawsALossAndAValidationLinePerMember() {
+        let epochs = (1...5).flatMap { e in (1...2).map { m in
+            ModelCurves.Epoch(member: m, epoch: e, loss: 1 / Double(e), validation: ["loss": 1.2 / Double(e), "accuracy": 0.5])
+        } }
+        let svg = Charts.training(epochs, title: "training of <m>")
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count, 5, "two lines for each of two members")
+        XCTAssertTrue(svg.contains("member 2: validation loss (dashed)"))
+        XCTAssertTrue(svg.contains("training of &lt;m&gt;"))
+        XCTAssertFalse(svg.contains("\"nan") || svg.contains(",nan") || svg.contains("nan,") || svg.contains(">nan<"), "no NaN coordinate or label")
     }
 
     func testBinaryMetricsFollowMedMNIST() {

@@ -28,6 +28,16 @@ public struct ModelList: Codable, Sendable, TextReport {
     /// A list of models.
     public init(models: [RegisteredModel]) { self.models = models }
 
+    /// The models without their curves (a model card shows those, one model at a time).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(models.map { model in
+            var model = model
+            model.curves = nil
+            return model
+        }, forKey: .models)
+    }
+
     /// One line per model: name, kind, task, headline metric, file.
     public var text: String {
         guard !models.isEmpty else { return "no models registered; train one with `triage train text|image|resistance`\n" }

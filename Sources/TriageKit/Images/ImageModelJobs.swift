@@ -117,7 +117,9 @@ public struct ImagePrediction: Codable, Sendable {
 
 extension Workspace {
     /// Trains an image CNN on a task's images in the corpus, saves it and registers it.
-    public func trainImage(_ options: TrainImageOptions, context: JobContext = .silent) throws -> ImageTrainingReport {
+    public func trainImage(_ options: TrainImageOptions, context given: JobContext = .silent) throws -> ImageTrainingReport {
+        let log = EpochLog()
+        let context = log.recording(given)
         guard options.threads >= 1 else { throw TriageError(.unusable, "threads must be at least 1") }
         BLAS.threads = options.threads
         Parallel.threads = options.threads
@@ -167,7 +169,8 @@ extension Workspace {
                                    trainExamples: report.trainImages, validationExamples: report.validationImages,
                                    testExamples: report.testImages, labels: report.labels,
                                    settings: ["epochs": "\(s.epochs)", "ensemble": "\(s.ensemble)", "seed": "\(s.seed)",
-                                              "width": "\(s.network.width)", "batchSize": "\(s.batchSize)"])))
+                                              "width": "\(s.network.width)", "batchSize": "\(s.batchSize)"]),
+            curves: log.curves(roc: report.roc)))
         return report
     }
 
@@ -204,15 +207,7 @@ extension Workspace {
             ? ImageMetrics.multiLabel(probabilities: probabilities, truth: truth, labels: classifier.labels)
             : ImageMetrics.multiClass(probabilities: probabilities, classes: truth.map { $0.firstIndex(of: 1) ?? 0 }, labels: classifier.labels)
         if let roc = options.roc {
-            var curves: [(name: String, points: [(fpr: Double, tpr: Double)], auc: Double?)] = []
-            let columns = !classifier.multiLabel && classifier.labels.count == 2 ? [1] : Array(classifier.labels.indices)
-            for c in columns {
-                let pairs = zip(probabilities, truth).compactMap { p, t in t[c].map { (Double(p[c]), $0 == 1) } }
-                let scores = pairs.map(\.0), positives = pairs.map(\.1)
-                curves.append((name: "class \(classifier.labels[c])",
-                               points: Metrics.rocCurve(scores: scores, labels: positives),
-                               auc: Metrics.rocAUC(scores: scores, labels: positives)))
-            }
+            let curves = classifier.rocCurves(probabilities: probabilities, labels: truth, split: split.rawValue)
             let source: String
             switch options.images {
             case .npz(let path, _): source = (path as NSString).lastPathComponent
@@ -220,7 +215,7 @@ extension Workspace {
             }
             let title = "ROC of \((options.model as NSString).lastPathComponent) on \(source) \(split.rawValue)"
             do {
-                try ImageMetrics.rocSVG(curves, title: title).write(toFile: roc, atomically: true, encoding: .utf8)
+                try Charts.roc(curves, title: title).write(toFile: roc, atomically: true, encoding: .utf8)
             } catch {
                 throw TriageError(.unusable, "cannot write the ROC curve: \(error.localizedDescription)", file: roc)
             }

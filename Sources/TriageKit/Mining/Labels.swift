@@ -20,6 +20,9 @@ public struct LabelExportOptions: Codable, Sendable {
     public var format: LabelExportFormat = .csv
     /// Only the documents of this source (archive or file name).
     public var documentSource: String?
+    /// With source human: only this reader's labels (nil: every reader's, the latest label of an
+    /// observation counting).
+    public var reader: String?
     /// The defaults: rule labels of chestxray14 as CSV.
     public init() {}
 }
@@ -89,7 +92,7 @@ extension Workspace {
         let store = try corpus()
         do {
             let table = try LabelTable.load(corpus: store, scheme: rules.scheme, labels: rules.labels,
-                                            source: options.source, documentSource: options.documentSource)
+                                            source: options.source, documentSource: options.documentSource, reader: options.reader)
             if table.rows.isEmpty {
                 context.warn("no labels of scheme \(rules.scheme) from source \(options.source.rawValue) in \(store.path); run `triage mine` first")
             }

@@ -53,8 +53,10 @@ extension Workspace {
         let data = try options.data.locate()
         if let model = options.model { return try resistWithModel(model, options: options, data: data, context: context, emit: emit) }
         // The reference loads on another core while the catalogue loads here.
-        let referenceLoad = options.genotypes == nil ? Background { try Reference.load(data: data) } : nil
-        let predictor = try options.data.predictor(data)
+        let referenceLoad = options.genotypes == nil ? Background { try self.reference(data) } : nil
+        let predictor = try cachedValue("catalogue|\(data.directory)|\(options.data.catalogue)|\(options.data.minFraction)") {
+            try options.data.predictor(data)
+        }
         var summary = ResistSummary(predictor: "catalogue \(predictor.catalogue.name)", samples: 0,
                                     files: options.files.count, badFiles: 0, badRows: 0)
         if let genotypes = options.genotypes {
@@ -70,7 +72,7 @@ extension Workspace {
             return summary
         }
         let reference: Reference
-        do { reference = try (referenceLoad ?? Background { try Reference.load(data: data) }).value() } catch {
+        do { reference = try (referenceLoad ?? Background { try self.reference(data) }).value() } catch {
             throw TriageError(error)
         }
         // Name upstream changes only as far as the catalogue reaches: fewer records to annotate.
@@ -104,6 +106,11 @@ extension Workspace {
         return summary
     }
 
+    /// The H37Rv reference of `data`, read once per workspace.
+    func reference(_ data: TBData) throws -> Reference {
+        try cachedValue("reference|\(data.directory)") { try Reference.load(data: data) }
+    }
+
     /// `resist` with a learned model: files read and named as for the catalogue, or a genotype table.
     private func resistWithModel(_ path: String, options: ResistOptions, data: TBData, context: JobContext,
                                  emit: (ResistItem) throws -> Void) throws -> ResistSummary {
@@ -120,7 +127,7 @@ extension Workspace {
             samples = table.samples.map { ($0, table.variants[$0] ?? []) }
         } else {
             let reference: Reference
-            do { reference = try Reference.load(data: data) } catch { throw TriageError(error) }
+            do { reference = try self.reference(data) } catch { throw TriageError(error) }
             var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
             reader.includeFiltered = options.includeFiltered
             for file in options.files {

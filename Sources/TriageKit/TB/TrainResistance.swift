@@ -40,7 +40,9 @@ public struct TrainResistanceResult: Codable, Sendable, TextReport {
 extension Workspace {
     /// Trains the multitask TB resistance model (wide & deep over variant tokens), saves it with its
     /// test metrics and registers it.
-    public func trainResistance(_ options: TrainResistanceOptions, context: JobContext = .silent) throws -> TrainResistanceResult {
+    public func trainResistance(_ options: TrainResistanceOptions, context given: JobContext = .silent) throws -> TrainResistanceResult {
+        let log = EpochLog()
+        let context = log.recording(given)
         let (genotypes, phenotypes) = try TBDataOptions.isolateTables(phenotypes: options.phenotypes, genotypes: options.genotypes,
                                                                      workspace: self, context: context)
         let meter = ProgressMeter(context, stage: "training", unit: "isolates", interval: 1)
@@ -71,7 +73,8 @@ extension Workspace {
                                    architecture: "wdnn", trainExamples: report.train, validationExamples: report.validation,
                                    testExamples: report.test, labels: model.drugs,
                                    settings: ["epochs": "\(options.epochs)", "minCount": "\(options.minCount)",
-                                              "minFraction": "\(options.minFraction)", "seed": "\(options.seed)"])))
+                                              "minFraction": "\(options.minFraction)", "seed": "\(options.seed)"]),
+            curves: log.curves(roc: report.testROC)))
         } else {
             context.note("model not registered: no corpus at \(corpusPath) (pass --db to register it)")
         }

@@ -53,7 +53,9 @@ public struct TrainTextResult: Codable, Sendable, TextReport {
 
 extension Workspace {
     /// Trains a text classifier on the corpus's labelled documents, saves it and registers it.
-    public func trainText(_ options: TrainTextOptions, context: JobContext = .silent) throws -> TrainTextResult {
+    public func trainText(_ options: TrainTextOptions, context given: JobContext = .silent) throws -> TrainTextResult {
+        let log = EpochLog()
+        let context = log.recording(given)
         guard !options.output.isEmpty, !options.output.hasSuffix("/") else {
             throw TriageError(.unusable, "the output must name a file, e.g. models/vignettes.safetensors")
         }
@@ -95,7 +97,8 @@ extension Workspace {
                                    validationExamples: Int(metrics["validationTexts"] ?? 0),
                                    labels: result.classifier.classes,
                                    settings: ["epochs": "\(s.epochs)", "members": "\(s.members)", "seed": "\(s.seed)",
-                                              "batchSize": "\(s.batchSize)", "learningRate": "\(s.learningRate)"])))
+                                              "batchSize": "\(s.batchSize)", "learningRate": "\(s.learningRate)"]),
+            curves: log.curves(roc: result.rocCurves)))
         return TrainTextResult(model: file, name: name, task: source.taskName, arch: s.architecture.rawValue,
                                metrics: metrics, output: options.output)
     }
