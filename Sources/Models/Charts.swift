@@ -45,7 +45,7 @@ public enum Charts {
         let lastEpoch = max(epochs.map(\.epoch).max() ?? 1, 2)
         func x(_ epoch: Int) -> String { String(format: "%.2f", margin + Double(epoch - 1) / Double(lastEpoch - 1) * plot) }
         func y(_ v: Double, scale: Double) -> String { String(format: "%.2f", size - margin - min(max(v / scale, 0), 1) * plot) }
-        let legend = members.count * 2
+        let legend = members.count + 1
         var svg = frame(title: title, legendLines: legend, xLabel: "epoch",
                         yLabel: sameAxis ? "loss" : "training loss (left), validation \(validationKey) (right)")
         for t in stride(from: 0.0, through: 1.0, by: 0.25) {
@@ -65,10 +65,18 @@ public enum Charts {
                 "\(x(r.epoch)),\(y($0, scale: sameAxis ? top : 1))" } }
             svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(train.joined(separator: " "))\"/>\n"
             svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"5 3\" points=\"\(validation.joined(separator: " "))\"/>\n"
-            let name = members.count > 1 ? "member \(member): " : ""
-            svg += "<text x=\"\(margin)\" y=\"\(size + 5 + 20 * Double(2 * i))\" fill=\"\(colour)\">\(name)training loss (solid)</text>\n"
-            svg += "<text x=\"\(margin)\" y=\"\(size + 5 + 20 * Double(2 * i + 1))\" fill=\"\(colour)\">\(name)validation \(validationKey) (dashed)</text>\n"
+            // Marks on each epoch while there are few, so that a one-epoch run still shows its values.
+            if rows.count <= 40 {
+                for point in train + validation {
+                    let xy = point.split(separator: ",")
+                    if xy.count == 2 { svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"\(colour)\"/>\n" }
+                }
+            }
+            if members.count > 1 {
+                svg += "<text x=\"\(margin)\" y=\"\(size + 25 + 20 * Double(i))\" fill=\"\(colour)\">ensemble member \(member)</text>\n"
+            }
         }
+        svg += "<text x=\"\(margin)\" y=\"\(size + 5)\">solid: training loss; dashed: validation \(validationKey)</text>\n"
         return svg + "</svg>\n"
     }
 

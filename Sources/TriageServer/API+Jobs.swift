@@ -134,7 +134,7 @@ extension API {
 
     /// `GET /api/jobs`: the newest jobs.
     func listJobs(_ request: Request) async throws -> Response {
-        let limit = try integer(request.uri.queryParameters["limit"], default: 50, name: "limit")
+        let limit = try integer(request.queryFields["limit"], default: 50, name: "limit")
         guard (1...500).contains(limit) else { throw APIError(.badRequest, "limit must be between 1 and 500") }
         struct List: Encodable { let jobs: [JobStatus] }
         let jobs = self.jobs

@@ -14,10 +14,10 @@ struct ReviewRequest: Decodable {
 extension API {
     /// `GET /api/review`: a page of the documents with rule labels of a scheme, for one reader.
     func reviewList(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        var options = ReviewListOptions(reader: query["reader"].map(String.init) ?? "")
-        options.rules = rules(query["scheme"].map(String.init))
-        options.observation = query["observation"].map(String.init)
+        let query = request.queryFields
+        var options = ReviewListOptions(reader: query["reader"] ?? "")
+        options.rules = rules(query["scheme"])
+        options.observation = query["observation"]
         if let value = query["value"], !value.isEmpty {
             guard let v = Int(value) else { throw APIError(.badRequest, "value is 1, 0 or -1") }
             options.value = v
@@ -32,8 +32,8 @@ extension API {
     /// `GET /api/review/documents/{id}`: one document with its rule labels, evidence and the reader's labels.
     func reviewDocument(_ id: String, request: Request) async throws -> Response {
         guard let documentId = Int64(id) else { throw APIError(.badRequest, "a document id is a number") }
-        let query = request.uri.queryParameters
-        let rules = rules(query["scheme"].map(String.init)), reader = query["reader"].map(String.init) ?? ""
+        let query = request.queryFields
+        let rules = rules(query["scheme"]), reader = query["reader"] ?? ""
         let workspace = workspace
         return try json(try await workers.run { try workspace.reviewDocument(documentId, rules: rules, reader: reader) })
     }
@@ -49,10 +49,10 @@ extension API {
 
     /// `GET /api/review/agreement`: kappa between readers and between each reader and the rules.
     func reviewAgreement(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        let rules = rules(query["scheme"].map(String.init))
+        let query = request.queryFields
+        let rules = rules(query["scheme"])
         let uncertain = try query["uncertain"].map { value -> UncertainCounting in
-            guard let u = UncertainCounting(rawValue: String(value)) else { throw APIError(.badRequest, "uncertain is positive or negative") }
+            guard let u = UncertainCounting(rawValue: value) else { throw APIError(.badRequest, "uncertain is positive or negative") }
             return u
         } ?? .positive
         let workspace = workspace
@@ -62,11 +62,11 @@ extension API {
     /// `GET /api/review/export`: the labels of a scheme as a CSV (or JSON lines) download, from the
     /// rules or the human readers (one reader, or the latest label of any reader).
     func exportLabels(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.queryFields
         var options = LabelExportOptions()
-        options.rules = rules(query["scheme"].map(String.init))
+        options.rules = rules(query["scheme"])
         if let source = query["source"] {
-            guard let s = LabelSource(rawValue: String(source)) else {
+            guard let s = LabelSource(rawValue: source) else {
                 throw APIError(.badRequest, "source is one of \(LabelSource.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.source = s
@@ -74,10 +74,10 @@ extension API {
             options.source = .human
         }
         if let format = query["format"] {
-            guard let f = LabelExportFormat(rawValue: String(format)) else { throw APIError(.badRequest, "format is csv, chexpert or jsonl") }
+            guard let f = LabelExportFormat(rawValue: format) else { throw APIError(.badRequest, "format is csv, chexpert or jsonl") }
             options.format = f
         }
-        if let reader = query["reader"], !reader.isEmpty { options.reader = String(reader) }
+        if let reader = query["reader"], !reader.isEmpty { options.reader = reader }
         let export = options, workspace = workspace
         let table = try await workers.run { try workspace.exportLabels(export) }
         let reader = export.reader.map { "-" + $0.filter { $0.isLetter || $0.isNumber } } ?? ""
@@ -93,7 +93,7 @@ extension API {
     }
 
     /// A query integer, or 400 naming it.
-    func integer(_ value: Substring?, default fallback: Int, name: String) throws -> Int {
+    func integer(_ value: String?, default fallback: Int, name: String) throws -> Int {
         guard let value, !value.isEmpty else { return fallback }
         guard let n = Int(value) else { throw APIError(.badRequest, "\(name) is a whole number") }
         return n

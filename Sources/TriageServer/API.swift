@@ -160,6 +160,24 @@ struct API: Sendable {
     }
 }
 
+extension Request {
+    /// The query's fields as a form encodes them (`+` is a space, then percent escapes); the
+    /// first of a repeated field counts.
+    var queryFields: [String: String] {
+        var fields: [String: String] = [:]
+        for pair in (uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let key = decoded(parts[0])
+            if fields[key] == nil { fields[key] = parts.count > 1 ? decoded(parts[1]) : "" }
+        }
+        return fields
+    }
+}
+
 extension UploadFolder {
     /// `message` with this folder's path taken out, so that an error names the upload as the
     /// client called it, not where the server keeps it.

@@ -4,7 +4,7 @@ import NIOCore
 import TriageKit
 
 /// Headers on every response: a strict Content-Security-Policy (scripts and styles only from this
-/// server, no inline script), no MIME sniffing, no framing, no referrer.
+/// server, no inline script), no MIME sniffing, no framing, no referrer to other sites.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
@@ -12,7 +12,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: with no-referrer a form POST carries `Origin: null`, which the
+        // cross-site check must refuse.
+        response.headers[.init("Referrer-Policy")!] = "same-origin"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }

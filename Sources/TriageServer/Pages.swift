@@ -106,9 +106,9 @@ struct Pages: Sendable {
             // {{schemes}} starts on chestxray14; {{scheme-names}} follows an option of its own.
             let schemes = RuleSet.rulesFolder(options.rulesFolder).map(RuleSet.schemes(in:)) ?? []
             out = out.replacingOccurrences(of: "{{schemes}}", with: schemes.map {
-                "<option\($0 == "chestxray14" ? " selected" : "")>\(Pages.escape($0))</option>"
+                "<option value=\"\(Pages.escape($0))\"\($0 == "chestxray14" ? " selected" : "")>\(Pages.escape($0))</option>"
             }.joined())
-            out = out.replacingOccurrences(of: "{{scheme-names}}", with: schemes.map { "<option>\(Pages.escape($0))</option>" }.joined())
+            out = out.replacingOccurrences(of: "{{scheme-names}}", with: schemes.map { "<option value=\"\(Pages.escape($0))\">\(Pages.escape($0))</option>" }.joined())
         }
         if out.contains("{{model-cards}}") { out = out.replacingOccurrences(of: "{{model-cards}}", with: modelCards(served)) }
         if out.contains("{{model-count}}") {

@@ -74,7 +74,7 @@ public enum TriageServer {
             router.get(RouterPath(stringLiteral: name)) { request, _ in try pages.page(name, request: request, sessions: sessions) }
         }
         router.get("assets/:name") { _, context in try pages.asset(context.parameters.require("name")) }
-        router.get("login") { request, _ in pages.loginPage(failed: request.uri.queryParameters["failed"] != nil) }
+        router.get("login") { request, _ in pages.loginPage(failed: request.queryFields["failed"] != nil) }
         router.post("login") { request, _ in try await pages.login(request, token: options.token, sessions: sessions) }
         router.post("logout") { request, _ in pages.logout(request, sessions: sessions) }
 

@@ -33,7 +33,7 @@ struct Uploads: Sendable {
             throw APIError(.contentTooLarge, "the upload is \(length) bytes, over the limit of \(limit) (--max-upload)")
         }
         var uploads = Uploads()
-        for item in request.uri.queryParameters { uploads.fields[String(item.key)] = String(item.value) }
+        uploads.fields = request.queryFields
         let bodyPath = (folder.path as NSString).appendingPathComponent(".body")
         let size = try await stream(request.body, to: bodyPath, limit: limit)
         defer { try? FileManager.default.removeItem(atPath: bodyPath) }

@@ -31,7 +31,8 @@ final class ImageModelTests: XCTestCase {
         } }
         let svg = Charts.training(epochs, title: "training of <m>")
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count, 5, "two lines for each of two members")
-        XCTAssertTrue(svg.contains("member 2: validation loss (dashed)"))
+        XCTAssertTrue(svg.contains("ensemble member 2"))
+        XCTAssertTrue(svg.contains("dashed: validation loss"))
         XCTAssertTrue(svg.contains("training of &lt;m&gt;"))
         XCTAssertFalse(svg.contains("\"nan") || svg.contains(",nan") || svg.contains("nan,") || svg.contains(">nan<"), "no NaN coordinate or label")
     }

@@ -452,7 +452,7 @@ function initModels() {
     } catch (e) { showError(target, e); }
   });
   call("/api/corpus").then((info) => {
-    const rows = info.order.map((t) => el("tr", {}, el("td", { text: t }), el("td", { class: "number", text: String(info.tables[t]) })));
+    const rows = Object.keys(info.tables).sort().map((t) => el("tr", {}, el("td", { text: t }), el("td", { class: "number", text: String(info.tables[t]) })));
     $("corpus-result").replaceChildren(el("p", { class: "hint", text: info.path }), table(["table", "rows"], rows));
   }).catch((e) => showError($("corpus-result"), e));
 }
