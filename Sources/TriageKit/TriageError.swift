@@ -11,6 +11,11 @@ public struct TriageError: LocatedError, Sendable, Codable, Equatable {
         case unusable
         /// The job ran but found nothing to do or could not finish all of it (exit 1).
         case failed
+        /// What the request names (a document, a job) does not exist (exit 2; a server answers 404).
+        case notFound
+        /// What the request names is in a state that does not allow it, such as restarting a job that
+        /// runs (exit 2; a server answers 409).
+        case conflict
     }
 
     /// The kind.

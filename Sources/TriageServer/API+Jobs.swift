@@ -7,7 +7,8 @@ import NIOCore
 import TriageKit
 
 /// `POST /api/jobs` with a JSON body: a training job. Mining jobs come as multipart with the files.
-struct JobRequest: Decodable {
+struct JobRequest: JSONRequest {
+    static let fields: Set<String> = ["kind", "name", "task", "scheme", "observation", "arch", "epochs", "members", "seed"]
     /// train-text, train-image or train-resistance (mine: multipart).
     var kind: String
     /// The model's name (letters, digits, `._-`); the file goes to the server's models folder.
@@ -52,7 +53,7 @@ extension API {
                 throw APIError(.badRequest, "a mining job needs report files: text, CSV/TSV, Open-i XML, or .tgz/.gz archives of them")
             }
             var mine = MineOptions(paths: uploads.files.map(\.path))
-            mine.rules = rules(uploads.fields["scheme"])
+            mine.rules = try rules(uploads.fields["scheme"].flatMap { $0.isEmpty ? nil : $0 })
             _ = try mine.rules.load()
             if let format = uploads.fields["format"], !format.isEmpty {
                 guard let f = InputFormat(rawValue: format) else {
@@ -80,32 +81,37 @@ extension API {
         let folder = options.modelsFolder(corpus: workspace.corpusPath)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let output = (folder as NSString).appendingPathComponent(name)
+        // Every field given is checked, whether or not this kind of job reads it.
         if let epochs = body.epochs, !(1...1000).contains(epochs) { throw APIError(.badRequest, "epochs must be between 1 and 1000") }
+        if let members = body.members, !(1...10).contains(members) { throw APIError(.badRequest, "members must be between 1 and 10") }
+        let arch = try body.arch.map { arch -> TextArchitecture in
+            guard let a = TextArchitecture(rawValue: arch) else { throw APIError(.badRequest, "arch is cnn, lstm or bilstm") }
+            return a
+        }
+        if let task = body.task, task.isEmpty { throw APIError(.badRequest, "the task is empty") }
+        // A scheme given is a scheme that exists.
+        let scheme = try body.scheme.map { try rules($0).scheme }
+        // JSON numbers are exact up to 2^53 - 1; a larger seed would not be the one the client sent.
+        if let seed = body.seed, seed > 9_007_199_254_740_991 { throw APIError(.badRequest, "the seed must be at most 9007199254740991") }
         switch body.kind {
         case "train-text":
             let labels: TextLabels
-            if let task = body.task, !task.isEmpty {
+            if let task = body.task {
                 labels = .task(task)
-            } else if let scheme = body.scheme, !scheme.isEmpty {
+            } else if let scheme {
                 labels = .rules(scheme: scheme, observation: body.observation.flatMap { $0.isEmpty ? nil : $0 })
             } else {
                 throw APIError(.badRequest, "a text model learns a task's labels (task) or a scheme's rule labels (scheme)")
             }
             var o = TrainTextOptions(labels: labels, output: output + ".safetensors")
             o.name = name
-            if let arch = body.arch {
-                guard let a = TextArchitecture(rawValue: arch) else { throw APIError(.badRequest, "arch is cnn, lstm or bilstm") }
-                o.settings.architecture = a
-            }
+            if let arch { o.settings.architecture = arch }
             if let epochs = body.epochs { o.settings.epochs = epochs }
-            if let members = body.members {
-                guard (1...10).contains(members) else { throw APIError(.badRequest, "members must be between 1 and 10") }
-                o.settings.members = members
-            }
+            if let members = body.members { o.settings.members = members }
             if let seed = body.seed { o.settings.seed = seed }
             return .trainText(o)
         case "train-image":
-            guard let task = body.task, !task.isEmpty else { throw APIError(.badRequest, "an image model learns a task (task)") }
+            guard let task = body.task else { throw APIError(.badRequest, "an image model learns a task (task)") }
             var o = TrainImageOptions(task: task, output: output)
             o.threads = 1
             if let epochs = body.epochs { o.settings.epochs = epochs }

@@ -1,10 +1,12 @@
 import Corpus
 import Foundation
 import Hummingbird
+import Mining
 import TriageKit
 
 /// `POST /api/review/labels`.
-struct ReviewRequest: Decodable {
+struct ReviewRequest: JSONRequest {
+    static let fields: Set<String> = ["scheme", "documentId", "reader", "labels"]
     var scheme: String?
     var documentId: Int64
     var reader: String
@@ -16,13 +18,16 @@ extension API {
     func reviewList(_ request: Request) async throws -> Response {
         let query = request.queryFields
         var options = ReviewListOptions(reader: query["reader"] ?? "")
-        options.rules = rules(query["scheme"])
+        options.rules = try rules(query["scheme"])
         options.observation = query["observation"]
-        if let value = query["value"], !value.isEmpty {
-            guard let v = Int(value) else { throw APIError(.badRequest, "value is 1, 0 or -1") }
+        if let value = query["value"] {
+            guard let v = Int(value), LabelValue(rawValue: v) != nil else { throw APIError(.badRequest, "value is 1, 0 or -1") }
             options.value = v
         }
-        options.unreviewedOnly = query["unreviewed"].map { $0 == "true" || $0 == "1" } ?? false
+        if let unreviewed = query["unreviewed"] {
+            guard ["true", "false", "1", "0"].contains(unreviewed) else { throw APIError(.badRequest, "unreviewed is true or false") }
+            options.unreviewedOnly = unreviewed == "true" || unreviewed == "1"
+        }
         options.offset = try integer(query["offset"], default: 0, name: "offset")
         options.limit = try integer(query["limit"], default: 25, name: "limit")
         let list = options, workspace = workspace
@@ -33,7 +38,7 @@ extension API {
     func reviewDocument(_ id: String, request: Request) async throws -> Response {
         guard let documentId = Int64(id) else { throw APIError(.badRequest, "a document id is a number") }
         let query = request.queryFields
-        let rules = rules(query["scheme"]), reader = query["reader"] ?? ""
+        let rules = try rules(query["scheme"]), reader = query["reader"] ?? ""
         let workspace = workspace
         return try json(try await workers.run { try workspace.reviewDocument(documentId, rules: rules, reader: reader) })
     }
@@ -42,7 +47,7 @@ extension API {
     func saveReview(_ request: Request) async throws -> Response {
         let body: ReviewRequest = try await decode(request)
         var submission = ReviewSubmission(documentId: body.documentId, reader: body.reader, labels: body.labels)
-        submission.rules = rules(body.scheme)
+        submission.rules = try rules(body.scheme)
         let saved = submission, workspace = workspace
         return try json(try await workers.run { try workspace.saveReview(saved) })
     }
@@ -50,7 +55,7 @@ extension API {
     /// `GET /api/review/agreement`: kappa between readers and between each reader and the rules.
     func reviewAgreement(_ request: Request) async throws -> Response {
         let query = request.queryFields
-        let rules = rules(query["scheme"])
+        let rules = try rules(query["scheme"])
         let uncertain = try query["uncertain"].map { value -> UncertainCounting in
             guard let u = UncertainCounting(rawValue: value) else { throw APIError(.badRequest, "uncertain is positive or negative") }
             return u
@@ -64,7 +69,7 @@ extension API {
     func exportLabels(_ request: Request) async throws -> Response {
         let query = request.queryFields
         var options = LabelExportOptions()
-        options.rules = rules(query["scheme"])
+        options.rules = try rules(query["scheme"])
         if let source = query["source"] {
             guard let s = LabelSource(rawValue: source) else {
                 throw APIError(.badRequest, "source is one of \(LabelSource.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -87,14 +92,24 @@ extension API {
         return response
     }
 
-    /// The rules of `scheme` (default chestxray14) in the server's rules folder.
-    func rules(_ scheme: String?) -> RulesOptions {
-        RulesOptions(scheme: scheme.flatMap { $0.isEmpty ? nil : $0 } ?? "chestxray14", folder: options.rulesFolder)
+    /// The rules of `scheme` (default chestxray14) in the server's rules folder: 400 for a name
+    /// that cannot be a scheme, 404 for one the folder does not hold.
+    func rules(_ scheme: String?) throws -> RulesOptions {
+        let rules = RulesOptions(scheme: scheme ?? "chestxray14", folder: options.rulesFolder)
+        guard !rules.scheme.isEmpty, rules.scheme.count <= 64, !rules.scheme.hasPrefix("."),
+              rules.scheme.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }) else {
+            throw APIError(.badRequest, "a scheme is named by 1 to 64 letters, digits, '_', '-' or '.'")
+        }
+        let known = RuleSet.rulesFolder(options.rulesFolder).map(RuleSet.schemes(in:)) ?? []
+        guard known.contains(rules.scheme) else {
+            throw APIError(.notFound, "no scheme \(rules.scheme); schemes: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+        }
+        return rules
     }
 
-    /// A query integer, or 400 naming it.
+    /// A query integer (absent: `fallback`), or 400 naming it.
     func integer(_ value: String?, default fallback: Int, name: String) throws -> Int {
-        guard let value, !value.isEmpty else { return fallback }
+        guard let value else { return fallback }
         guard let n = Int(value) else { throw APIError(.badRequest, "\(name) is a whole number") }
         return n
     }

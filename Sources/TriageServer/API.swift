@@ -6,8 +6,16 @@ import Models
 import NIOCore
 import TriageKit
 
+/// A JSON request body whose fields are all known: a field the endpoint does not take is a 400
+/// (a misspelt option should not be ignored silently).
+protocol JSONRequest: Decodable {
+    /// The fields the body may have.
+    static var fields: Set<String> { get }
+}
+
 /// `POST /api/vignettes/score`.
-struct ScoreRequest: Decodable {
+struct ScoreRequest: JSONRequest {
+    static let fields: Set<String> = ["text", "model", "top"]
     var text: String
     var model: String?
     var top: Int?
@@ -25,7 +33,8 @@ struct ScoreResponse: Encodable {
 }
 
 /// `POST /api/reports/label`.
-struct LabelRequest: Decodable {
+struct LabelRequest: JSONRequest {
+    static let fields: Set<String> = ["text", "scheme"]
     var text: String
     var scheme: String?
 }
@@ -75,7 +84,7 @@ struct API: Sendable {
 
     func label(_ request: Request) async throws -> Response {
         let body: LabelRequest = try await decode(request)
-        let rules = RulesOptions(scheme: body.scheme ?? "chestxray14", folder: options.rulesFolder)
+        let rules = try self.rules(body.scheme)
         let text = body.text, workspace = workspace
         return try json(try await workers.run { try workspace.labelText(text, rules: rules) })
     }
@@ -139,10 +148,22 @@ struct API: Sendable {
 
     // MARK: helpers
 
-    func decode<T: Decodable>(_ request: Request) async throws -> T {
+    func decode<T: JSONRequest>(_ request: Request) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: options.maxUpload)
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        let data = Data(buffer.readableBytesView)
+        let value = try JSONDecoder().decode(T.self, from: data)
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            let unknown = Set(object.keys).subtracting(T.fields).sorted()
+            if !unknown.isEmpty {
+                throw APIError(.badRequest, "this endpoint takes no field \(unknown.map { "'\($0)'" }.joined(separator: ", ")); its fields: \(T.fields.sorted().joined(separator: ", "))")
+            }
+            // A field is given with a value, or left out: null is neither.
+            if let null = object.first(where: { $0.value is NSNull })?.key {
+                throw APIError(.badRequest, "the field '\(null)' is null; leave it out to use its default")
+            }
+        }
+        return value
     }
 
     func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -23,25 +23,59 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Turns every error into a 4xx JSON body `{"error": message}` (5xx only for a fault of the
 /// server itself), and never echoes the request body: it may hold patient data.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response()
         } catch let error as TriageError {
-            return APIError(.unprocessableContent, error.description).response()
+            let status: HTTPResponse.Status = error.kind == .notFound ? .notFound : error.kind == .conflict ? .conflict : .unprocessableContent
+            return APIError(status, error.description).response()
         } catch let error as DecodingError {
             return APIError(.badRequest, "the request body is not the JSON this endpoint takes: \(APIError.describe(error))").response()
         } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, "the request body is over the upload limit").response()
         } catch let error as HTTPError {
-            return APIError(error.status, error.body ?? error.status.reasonPhrase).response()
+            // The router's "not found" for a path it serves with other methods is 405, with Allow.
+            if error.status == .notFound, error.body == nil, let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
+                var response = APIError(.methodNotAllowed, "\(request.method) is not allowed here; use \(allowed.joined(separator: " or "))").response()
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
+            return APIError(error.status, error.body ?? (error.status == .notFound ? "there is nothing at \(request.uri.path)" : error.status.reasonPhrase)).response()
         } catch let error as any HTTPResponseError {
             return APIError(error.status, error.status.reasonPhrase).response()
         } catch {
             context.logger.error("internal error: \(String(describing: type(of: error)))")
             return APIError(.internalServerError, "internal error: \(error)").response()
         }
+    }
+}
+
+/// The methods each route answers, for the 405 of a method it does not (filled once the routes are
+/// added, before the server starts; read only after that).
+final class RouteTable: @unchecked Sendable {
+    private var routes: [(segments: [Substring], methods: [String])] = []
+
+    /// Records the router's routes.
+    func record(_ descriptions: [(path: String, method: String)]) {
+        var byPath: [String: [String]] = [:]
+        for d in descriptions { byPath[d.path, default: []].append(d.method) }
+        routes = byPath.map { (path, methods) in
+            (path.split(separator: "/"), Array(Set(methods)).sorted())
+        }
+    }
+
+    /// The methods of the route `path` matches (a `:name` segment matches any one segment), or nil.
+    func methods(for path: String) -> [String]? {
+        let segments = path.split(separator: "/")
+        let matching = routes.filter { route in
+            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }
+        guard !matching.isEmpty else { return nil }
+        return Array(Set(matching.flatMap(\.methods))).sorted()
     }
 }
 

@@ -41,8 +41,9 @@ public enum TriageServer {
         let sessions = SessionStore()
 
         let router = Router()
+        let routes = RouteTable()
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: AccessMiddleware(token: options.token, sessions: sessions,
                                                 allowedHosts: ServerOptions.loopback.contains(options.host) ? ["127.0.0.1", "localhost", "[::1]", "::1"] : nil))
         router.get("api/health") { _, _ in api.health() }
@@ -77,6 +78,8 @@ public enum TriageServer {
         router.get("login") { request, _ in pages.loginPage(failed: request.queryFields["failed"] != nil) }
         router.post("login") { request, _ in try await pages.login(request, token: options.token, sessions: sessions) }
         router.post("logout") { request, _ in pages.logout(request, sessions: sessions) }
+
+        routes.record(router.routes.map { ("\($0.path)", $0.method.rawValue) })
 
         var logger = Logger(label: "triage-serve")
         // Request bodies may hold patient data: nothing of a request is logged, only server faults.

@@ -106,13 +106,13 @@ public final class JobQueue: @unchecked Sendable {
     public func restart(_ id: String) throws -> JobStatus? {
         guard var stored = try read({ try $0.job(id: id) }) else { return nil }
         guard stored.state == .interrupted || stored.state == .failed || stored.state == .cancelled else {
-            throw TriageError(.unusable, "job \(id) is \(stored.state.rawValue); only an interrupted, failed or cancelled job can be restarted")
+            throw TriageError(.conflict, "job \(id) is \(stored.state.rawValue); only an interrupted, failed or cancelled job can be restarted")
         }
         if let folder = stored.folder, !FileManager.default.fileExists(atPath: folder) {
-            throw TriageError(.unusable, "the uploads of job \(id) are gone; submit it again")
+            throw TriageError(.conflict, "the uploads of job \(id) are gone; submit it again")
         }
         if stored.kind == "mine" && stored.folder == nil {
-            throw TriageError(.unusable, "the uploads of job \(id) were deleted when it ended; submit it again")
+            throw TriageError(.conflict, "the uploads of job \(id) were deleted when it ended; submit it again")
         }
         let spec: JobSpec
         do { spec = try JSONDecoder().decode(JobSpec.self, from: Data(stored.options.utf8)) } catch {

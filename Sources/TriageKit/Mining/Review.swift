@@ -104,9 +104,7 @@ extension Workspace {
         let rules = try ruleSet(options.rules)
         var filter = ReviewFilter(scheme: rules.scheme, reader: reader)
         if let observation = options.observation, !observation.isEmpty {
-            guard rules.labels.contains(observation) else {
-                throw TriageError(.unusable, "\(observation) is not an observation of \(rules.scheme): \(rules.labels.joined(separator: ", "))")
-            }
+            // An observation the scheme does not have selects no document.
             filter.observation = observation
             if let value = options.value {
                 guard let v = LabelValue(rawValue: value) else { throw TriageError(.unusable, "a label value is 1, 0 or -1, not \(value)") }
@@ -114,8 +112,8 @@ extension Workspace {
             }
         }
         filter.unreviewedOnly = options.unreviewedOnly
-        guard (1...500).contains(options.limit), options.offset >= 0 else {
-            throw TriageError(.unusable, "a page holds 1 to 500 documents from an offset of 0 or more")
+        guard (1...500).contains(options.limit), (0...Int(Int32.max)).contains(options.offset) else {
+            throw TriageError(.unusable, "a page holds 1 to 500 documents, from an offset of 0 to 2147483647")
         }
         do {
             let (total, documents) = try corpus().read { try $0.reviewDocuments(filter, offset: options.offset, limit: options.limit) }
@@ -133,7 +131,7 @@ extension Workspace {
         do {
             return try corpus().read { db in
                 guard let document = try db.document(id: documentId) else {
-                    throw TriageError(.unusable, "there is no document \(documentId) in the corpus")
+                    throw TriageError(.notFound, "there is no document \(documentId) in the corpus")
                 }
                 let mined = try db.labels(documentId: documentId, scheme: rules.scheme, source: .rules)
                 let given = try db.labels(documentId: documentId, scheme: rules.scheme, source: .human, reader: reader)
@@ -166,7 +164,7 @@ extension Workspace {
         var values: [String: LabelValue] = [:]
         for (observation, value) in submission.labels {
             guard rules.labels.contains(observation) else {
-                throw TriageError(.unusable, "\(observation) is not an observation of \(rules.scheme): \(rules.labels.joined(separator: ", "))")
+                throw TriageError(.notFound, "\(observation) is not an observation of \(rules.scheme): \(rules.labels.joined(separator: ", "))")
             }
             guard let v = LabelValue(rawValue: value) else { throw TriageError(.unusable, "a label value is 1, 0 or -1, not \(value)") }
             values[observation] = v
@@ -177,7 +175,7 @@ extension Workspace {
         do {
             try corpus().write { db in
                 guard try db.document(id: submission.documentId) != nil else {
-                    throw TriageError(.unusable, "there is no document \(submission.documentId) in the corpus")
+                    throw TriageError(.notFound, "there is no document \(submission.documentId) in the corpus")
                 }
                 try db.replaceReview(documentId: submission.documentId, scheme: rules.scheme, reader: reader, values: values, at: Date())
             }
@@ -234,13 +232,21 @@ extension Workspace {
                                observations: observations)
     }
 
-    /// A reader's name, trimmed: 1 to 64 characters, no control characters, not `rules`.
+    /// A reader's name: 1 to 64 characters (code points), no control character (C0, DEL, C1), no
+    /// space at either end, and not `rules` in any case (the rules' name in the agreement table).
+    /// The OpenAPI file states the same rule as a pattern.
     static func checkedReader(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
-            throw TriageError(.unusable, "a reader's name has 1 to 64 characters (e.g. your initials)")
+        let scalars = Array(name.unicodeScalars)
+        // The white space of ECMAScript's \s, which the OpenAPI pattern uses.
+        func isSpace(_ s: Unicode.Scalar) -> Bool {
+            [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF].contains(s.value)
+                || (0x2000...0x200A).contains(s.value)
         }
-        guard trimmed.lowercased() != rulesReaderName else { throw TriageError(.unusable, "'rules' is the name of the rules; choose another reader name") }
-        return trimmed
+        guard let first = scalars.first, let last = scalars.last, scalars.count <= 64, !isSpace(first), !isSpace(last),
+              !scalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw TriageError(.unusable, "a reader's name has 1 to 64 characters, no control character and no space at either end (e.g. your initials)")
+        }
+        guard name.lowercased() != rulesReaderName else { throw TriageError(.unusable, "'rules' is the name of the rules; choose another reader name") }
+        return name
     }
 }

@@ -45,6 +45,13 @@ extension Workspace {
         let context = log.recording(given)
         let (genotypes, phenotypes) = try TBDataOptions.isolateTables(phenotypes: options.phenotypes, genotypes: options.genotypes,
                                                                      workspace: self, context: context)
+        // Nothing to learn from is an error, not an empty model registered as if it were one.
+        let usable = genotypes.samples.filter { phenotypes.phenotypes[$0] != nil }.count
+        guard usable >= 10 else {
+            throw TriageError(.unusable, options.phenotypes == nil
+                ? "the corpus has \(usable) isolates with both a genotype and a phenotype; import some first (`triage tb import`)"
+                : "the tables share \(usable) isolates with both a genotype and a phenotype; at least 10 are needed")
+        }
         let meter = ProgressMeter(context, stage: "training", unit: "isolates", interval: 1)
         let started = Date()
         let (model, report) = ResistanceModel.train(
