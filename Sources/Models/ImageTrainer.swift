@@ -106,8 +106,9 @@ public enum ImageTrainer {
 
     /// Trains a classifier on `data` (splits from the corpus; a validation split is held out of train
     /// when there is none) and reports validation and test metrics of the best epoch; `progress`
-    /// hears of each member, epoch and the calibration.
-    public static func train(_ data: ImageTaskData, options: ImageTrainingOptions,
+    /// hears of each member, epoch and the calibration; `stop`, asked after every step, ends
+    /// training with `TrainingStopped`.
+    public static func train(_ data: ImageTaskData, options: ImageTrainingOptions, stop: StopCondition = .never,
                              progress: (ImageTrainingEvent) -> Void = { _ in }) throws -> (ImageClassifier, ImageTrainingReport) {
         let started = Date()
         let multiLabel = !data.isMultiClass
@@ -221,7 +222,8 @@ public enum ImageTrainer {
             if options.ensemble > 1 { progress(.member(member + 1, of: options.ensemble)) }
             let probe = ImageClassifier(model: graph, preprocessing: prep, labels: labels, multiLabel: multiLabel, task: data.task)
             let (records, bestEpoch) = fit(probe, graph: graph, source: source, validation: validation, loss: loss,
-                                          options: options, seed: seed, progress: progress)
+                                          options: options, seed: seed, stop: stop, progress: progress)
+            if stop.requested() { throw TrainingStopped() }
             history += records
             bestEpochs.append(bestEpoch)
             members.append(graph)
@@ -269,7 +271,7 @@ public enum ImageTrainer {
     /// included), strictly better only; restores the best epoch's weights and returns the epoch
     /// records and the kept epoch.
     static func fit(_ probe: ImageClassifier, graph: Graph, source: ImageBatchSource, validation: Split, loss: Loss,
-                    options: ImageTrainingOptions, seed: UInt64,
+                    options: ImageTrainingOptions, seed: UInt64, stop: StopCondition = .never,
                     progress: (ImageTrainingEvent) -> Void) -> ([ImageEpochRecord], Int) {
         let stepsPerEpoch = (source.count + options.batchSize - 1) / options.batchSize
         let totalSteps = max(stepsPerEpoch * options.epochs, 1)
@@ -282,6 +284,7 @@ public enum ImageTrainer {
                                                                              minimum: options.learningRate / 100)),
                                              minimumBatchSize: 2,
                                              monitor: .init("auc", better: .higher, otherwise: "accuracy")))
+        trainer.shouldStop = stop.requested
         var records: [ImageEpochRecord] = []
         let history = trainer.fit(source, validation: .custom { _ in
             let metrics = probe.evaluate(bases: validation.bases, labels: validation.labels)

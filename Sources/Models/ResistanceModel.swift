@@ -95,11 +95,12 @@ public final class ResistanceModel {
 
     /// Trains on the isolates of the training split, stops early on the validation split's loss
     /// (`patience`), chooses each drug's threshold on validation (largest Youden J), and measures
-    /// on the test split. `onEpoch` hears of every epoch, `onProgress` of every step.
+    /// on the test split. `onEpoch` hears of every epoch, `onProgress` of every step; `stop`,
+    /// asked after every step, ends training with `TrainingStopped`.
     public static func train(genotypes: GenotypeTable, phenotypes: PhenotypeTable, minimumFraction: Double = 0.25,
-                             minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1,
+                             minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1, stop: StopCondition = .never,
                              onEpoch: (Trainer.Epoch) -> Void = { _ in },
-                             onProgress: ((Trainer.Progress) -> Void)? = nil) -> (ResistanceModel, Report) {
+                             onProgress: ((Trainer.Progress) -> Void)? = nil) throws -> (ResistanceModel, Report) {
         let start = Date()
         var report = Report()
         let samples = genotypes.samples.filter { phenotypes.phenotypes[$0] != nil }
@@ -133,7 +134,9 @@ public final class ResistanceModel {
         let validationSet = model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)
         let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
                               options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: patience))
+        trainer.shouldStop = stop.requested
         trainer.fit(trainSet, validation: .loss(validationSet), onEpoch: onEpoch, onProgress: onProgress)
+        if trainer.stopped { throw TrainingStopped() }
         // Thresholds on validation.
         let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
         for drug in drugs {

@@ -98,8 +98,9 @@ public struct TextTrainer {
         return (train.sorted(), validation.sorted())
     }
 
-    /// Trains on `examples`; `progress` is called after every epoch.
-    public func train(_ examples: [LabelledText], task: String, labelSource: String,
+    /// Trains on `examples`; `progress` is called after every epoch; `stop`, asked after every
+    /// step, ends training with `TrainingStopped`.
+    public func train(_ examples: [LabelledText], task: String, labelSource: String, stop: StopCondition = .never,
                       progress: (EpochReport) -> Void = { _ in }) throws -> Result {
         let s = settings
         guard s.epochs >= 1, s.batchSize >= 1, s.members >= 1 else {
@@ -155,7 +156,8 @@ public struct TextTrainer {
                 : TextDataset(texts: byLength.map { validation[$0] }, labels: byLength.map { labels[split.validation[$0]] },
                               idsPerPosition: preparation.idsPerPosition)
             let bestEpoch = fit(network, train: training, validation: validating, seed: seed, member: member + 1,
-                                start: start, progress: progress)
+                                start: start, stop: stop, progress: progress)
+            if stop.requested() { throw TrainingStopped() }
             networks.append(network)
             bestEpochs.append(Double(bestEpoch))
             if !split.validation.isEmpty {
@@ -225,7 +227,7 @@ public struct TextTrainer {
     /// stopping on the unsmoothed validation cross-entropy (better by more than 1e-4); keeps the
     /// best epoch's weights and returns its number (the last epoch without a validation).
     private func fit(_ network: TextNetwork, train: TextDataset, validation: TextDataset?, seed: UInt64, member: Int,
-                     start: Date, progress: (EpochReport) -> Void) -> Int {
+                     start: Date, stop: StopCondition, progress: (EpochReport) -> Void) -> Int {
         let s = settings
         let trainer = Trainer(model: network.model, loss: SoftmaxCrossEntropy(labelSmoothing: s.labelSmoothing),
                               optimizer: Adam(learningRate: s.learningRate),
@@ -233,6 +235,7 @@ public struct TextTrainer {
                                              patience: s.patience, clipNorm: 5,
                                              monitor: .init("loss", better: .lower, minimumDelta: 1e-4),
                                              validationBatchSize: 256))
+        trainer.shouldStop = stop.requested
         let history = trainer.fit(train, validation: validation.map { .scores($0, loss: SoftmaxCrossEntropy()) }) { e in
             progress(EpochReport(member: member, epoch: e.epoch, loss: e.trainLoss,
                                  validationLoss: e.metrics["loss"], validationAccuracy: e.metrics["accuracy"],

@@ -266,6 +266,12 @@ public final class Trainer {
     private var rng: SplitMix64
 
     /// A trainer; the optimizer's current learning rate is the schedule's base.
+    /// Asked after every step: true stops `fit` there (the best weights so far are put back, as at
+    /// the end, and `stopped` is set). A server stops a training job this way.
+    public var shouldStop: () -> Bool = { false }
+    /// True when the last `fit` ended because `shouldStop` said so.
+    public private(set) var stopped = false
+
     public init(model: Layer, loss: Loss, optimizer: Optimizer, options: Options = Options()) {
         self.model = model
         self.loss = loss
@@ -388,6 +394,7 @@ public final class Trainer {
         let tracked = model.parameters.map(\.value) + model.namedBuffers.map(\.1.value)
         var kept: [Tensor] = []
         var order = Array(0..<train.count)
+        stopped = false
         for epoch in 1...Swift.max(options.epochs, 1) {
             if options.shuffle { rng.shuffle(&order) }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -400,7 +407,9 @@ public final class Trainer {
                 i += idx.count
                 onProgress?(Progress(epoch: epoch, done: seen, total: order.count, loss: total / Double(seen),
                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                if shouldStop() { stopped = true; break }
             }
+            if stopped { break }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             var record = Epoch(epoch: epoch, trainLoss: seen > 0 ? total / Double(seen) : 0, metrics: [:],
                                samplesPerSecond: Double(seen) / Swift.max(seconds, 1e-9), seconds: seconds,
@@ -424,4 +433,22 @@ public final class Trainer {
         if options.restoreBest && !kept.isEmpty { for (t, k) in zip(tracked, kept) { t.copy(from: k) } }
         return history
     }
+}
+
+/// Training was stopped before it finished (`Trainer.shouldStop`): what it made is incomplete.
+public struct TrainingStopped: Error, CustomStringConvertible, Sendable {
+    /// A stop.
+    public init() {}
+    public var description: String { "training was stopped before it finished; no model was saved" }
+}
+
+/// When to stop a long training early, asked between steps (a value, so that a trailing closure
+/// of a training function still means its progress callback).
+public struct StopCondition {
+    /// True once training should stop.
+    public let requested: () -> Bool
+    /// A condition.
+    public init(_ requested: @escaping () -> Bool) { self.requested = requested }
+    /// Never stop.
+    public static var never: StopCondition { StopCondition { false } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Neural
 
 /// What a running job tells its caller: progress, warnings about bad records, and commentary.
 public enum JobEvent: Sendable {
@@ -112,6 +113,9 @@ public struct JobContext: Sendable {
 
     /// A context that drops every event and never cancels.
     public static let silent = JobContext()
+
+    /// The cancellation as the trainers ask for it between steps.
+    var stop: StopCondition { StopCondition(isCancelled) }
 
     /// Sends a warning.
     public func warn(_ message: String) { events(.warning(message)) }

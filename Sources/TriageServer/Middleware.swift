@@ -68,11 +68,11 @@ final class RouteTable: @unchecked Sendable {
         }
     }
 
-    /// The methods of the route `path` matches (a `:name` segment matches any one segment), or nil.
+    /// The methods of the route `path` matches (a `:name` or `{name}` segment matches any one segment), or nil.
     func methods(for path: String) -> [String]? {
         let segments = path.split(separator: "/")
         let matching = routes.filter { route in
-            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == $1 }
         }
         guard !matching.isEmpty else { return nil }
         return Array(Set(matching.flatMap(\.methods))).sorted()

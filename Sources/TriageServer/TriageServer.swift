@@ -16,6 +16,8 @@ public enum TriageServer {
         let workspace: Workspace
         let jobs: JobQueue
         let workers: WorkerPool
+        /// "METHOD /path" of every route, `{name}` for a path parameter (as the OpenAPI file writes it).
+        let routes: [String]
     }
 
     /// Builds the application for `options` (checked with `ServerOptions.problem()`).
@@ -79,7 +81,11 @@ public enum TriageServer {
         router.post("login") { request, _ in try await pages.login(request, token: options.token, sessions: sessions) }
         router.post("logout") { request, _ in pages.logout(request, sessions: sessions) }
 
-        routes.record(router.routes.map { ("\($0.path)", $0.method.rawValue) })
+        let described = router.routes.map { ("\($0.path)", $0.method.rawValue) }
+        routes.record(described)
+        let routeList = described.map { path, method in
+            "\(method) /" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        }.sorted()
 
         var logger = Logger(label: "triage-serve")
         // Request bodies may hold patient data: nothing of a request is logged, only server faults.
@@ -89,7 +95,7 @@ public enum TriageServer {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "triage/\(TriageKit.version)"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
             logger: logger)
-        return (app, Parts(workspace: workspace, jobs: jobs, workers: workers))
+        return (app, Parts(workspace: workspace, jobs: jobs, workers: workers, routes: routeList))
     }
 }
 
@@ -117,6 +123,8 @@ public final class RunningServer: @unchecked Sendable {
     public let port: Int
     /// The corpus it serves.
     public let corpusPath: String
+    /// "METHOD /path" of every route, `{name}` for a path parameter.
+    public var routes: [String] { parts.routes }
     private let group: ServiceGroup
     private let task: Task<Void, Error>
     private let parts: TriageServer.Parts

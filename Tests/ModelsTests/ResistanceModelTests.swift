@@ -30,7 +30,7 @@ final class ResistanceModelTests: XCTestCase {
     func testLearnsTheResistanceVariantsAndRoundTrips() throws {
         let (genotypes, phenotypes) = tables(count: 1_500)
         var epochs: [Trainer.Epoch] = []
-        let (model, report) = ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8) { epochs.append($0) }
+        let (model, report) = try ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8) { epochs.append($0) }
         XCTAssertGreaterThan(report.test, 50)
         let last = try XCTUnwrap(epochs.last)
         XCTAssertTrue(last.epoch == 8 || last.stopsEarly, "trains every epoch unless patience runs out")

@@ -121,6 +121,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(t.steps, 9)
     }
 
+    func testShouldStopEndsFitAfterTheStepItAnswersTrue() {
+        WeightSeed.reset(to: 3)
+        let data = RecordingDataset(count: 12)
+        let t = trainer(Dense(inputSize: 1, outputSize: 2), .init(epochs: 5, batchSize: 4, shuffle: false))
+        var asked = 0
+        t.shouldStop = { asked += 1; return asked == 5 }
+        var epochs: [Int] = []
+        let history = t.fit(data) { epochs.append($0.epoch) }
+        XCTAssertTrue(t.stopped)
+        XCTAssertEqual(t.steps, 5, "asked after each step; the fifth answer stops it")
+        XCTAssertEqual(epochs, [1], "the unfinished second epoch gets no record")
+        XCTAssertEqual(history.count, 1)
+        t.shouldStop = { false }
+        t.fit(data)
+        XCTAssertFalse(t.stopped, "the next fit starts afresh")
+    }
+
     func testShufflingIsSeededAndIsTheEnginesFisherYates() {
         func batches(seed: UInt64) -> [[Int]] {
             WeightSeed.reset(to: 1)

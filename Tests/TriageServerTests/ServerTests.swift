@@ -22,8 +22,41 @@ final class LiveServer: @unchecked Sendable {
 
     func stop() async { await server.stop() }
 
-    /// Status, body and headers (lower-cased names) of one request.
+    /// The OpenAPI file every API answer is checked against.
+    static let openAPI = try? OpenAPIDocument()
+
+    /// Status, body and headers (lower-cased names) of one request. An answer of `/api/...` that
+    /// does not conform to the OpenAPI file fails the test.
     func call(_ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
+              headers: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line)
+        async throws -> (status: Int, body: Data, headers: [String: String]) {
+        let answer = try await send(path, method: method, body: body, contentType: contentType, headers: headers)
+        let route = String(path.split(separator: "?", maxSplits: 1).first ?? "")
+        if route.hasPrefix("/api/"), let spec = LiveServer.openAPI, answer.status != 405,
+           !(answer.status == 404 && LiveServer.template(of: route, in: spec) == nil) {
+            if let template = LiveServer.template(of: route, in: spec) {
+                let problems = spec.problems(method, template, status: answer.status, contentType: answer.headers["content-type"], body: answer.body)
+                XCTAssert(problems.isEmpty, "\(method) \(path) -> \(answer.status) breaks the OpenAPI file: \(problems.prefix(5))", file: file, line: line)
+            } else {
+                XCTFail("\(method) \(route) answered \(answer.status) but is not in the OpenAPI file", file: file, line: line)
+            }
+        }
+        return answer
+    }
+
+    /// The OpenAPI path template `route` matches (a `{name}` segment matches one segment).
+    static func template(of route: String, in spec: OpenAPIDocument) -> String? {
+        let segments = route.split(separator: "/")
+        let templates = Set(spec.operations.map { String($0.split(separator: " ")[1]) })
+        // A literal segment wins over a parameter (/api/jobs/x/events before /api/jobs/{id}/{action}).
+        return templates.filter { template in
+            let parts = template.split(separator: "/")
+            return parts.count == segments.count && zip(parts, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.min { $0.filter { $0 == "{" }.count < $1.filter { $0 == "{" }.count }
+    }
+
+    /// One request, unchecked.
+    func send(_ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
               headers: [String: String] = [:]) async throws -> (status: Int, body: Data, headers: [String: String]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
@@ -43,9 +76,15 @@ final class LiveServer: @unchecked Sendable {
     }
 
     func json(_ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
-              headers: [String: String] = [:]) async throws -> (Int, Any?) {
-        let (status, data, _) = try await call(path, method: method, body: body, contentType: contentType, headers: headers)
+              headers: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) async throws -> (Int, Any?) {
+        let (status, data, _) = try await call(path, method: method, body: body, contentType: contentType, headers: headers, file: file, line: line)
         return (status, try? JSONSerialization.jsonObject(with: data))
+    }
+
+    /// POSTs `object` as JSON.
+    func post(_ path: String, _ object: Any, headers: [String: String] = [:],
+              file: StaticString = #filePath, line: UInt = #line) async throws -> (Int, Any?) {
+        try await json(path, method: "POST", body: try JSONSerialization.data(withJSONObject: object), headers: headers, file: file, line: line)
     }
 }
 
@@ -239,7 +278,10 @@ final class ServerTests: XCTestCase {
             ("/api/vignettes/score", Data("{\"text\": \"  \"}".utf8), 422),
             ("/api/vignettes/score", Data("{\"text\": \"wheeze\", \"model\": \"none\"}".utf8), 404),
             ("/api/vignettes/score", Data("{\"text\": \"wheeze\", \"top\": 0}".utf8), 400),
-            ("/api/reports/label", Data("{\"text\": \"x\", \"scheme\": \"nope\"}".utf8), 422),
+            ("/api/reports/label", Data("{\"text\": \"x\", \"scheme\": \"nope\"}".utf8), 404),
+            ("/api/reports/label", Data("{\"text\": \"x\", \"scheme\": \"../x\"}".utf8), 400),
+            ("/api/reports/label", Data("{\"text\": \"x\", \"sceme\": \"chexpert\"}".utf8), 400),
+            ("/api/vignettes/score", Data("{\"text\": \"wheeze\", \"top\": null}".utf8), 400),
             ("/api/reports/label", Data(repeating: 0x41, count: 10_000), 413),
             ("/api/tb/resist", Data(), 400),
         ]

@@ -133,7 +133,7 @@ extension Workspace {
                          + (data.isMultiClass ? " (multi-class)" : " (multi-label)"))
             let started = Date()
             var member = 1
-            (classifier, report) = try ImageTrainer.train(data, options: settings) { event in
+            (classifier, report) = try ImageTrainer.train(data, options: settings, stop: context.stop) { event in
                 switch event {
                 case let .member(m, of: count):
                     member = m

@@ -232,9 +232,9 @@ public final class JobQueue: @unchecked Sendable {
             finish(job, state: state, result: (json, text), error: nil)
         } catch {
             condition.lock()
-            let interrupted = job.interrupting
+            let interrupted = job.interrupting, cancelled = job.cancelled
             condition.unlock()
-            finish(job, state: interrupted ? .interrupted : .failed, result: nil, error: "\(TriageError(error))")
+            finish(job, state: interrupted ? .interrupted : cancelled ? .cancelled : .failed, result: nil, error: "\(TriageError(error))")
         }
     }
 

@@ -54,18 +54,23 @@ extension Workspace {
         }
         let meter = ProgressMeter(context, stage: "training", unit: "isolates", interval: 1)
         let started = Date()
-        let (model, report) = ResistanceModel.train(
-            genotypes: genotypes, phenotypes: phenotypes, minimumFraction: options.minFraction, minimumCount: options.minCount,
-            epochs: options.epochs, seed: options.seed,
-            onEpoch: { e in
-                context.events(.epoch(EpochProgress(member: 1, members: 1, epoch: e.epoch, epochs: options.epochs, loss: e.trainLoss,
-                                                    validation: e.metrics, examplesPerSecond: e.samplesPerSecond,
-                                                    elapsed: Date().timeIntervalSince(started), best: e.isBest)))
-                if e.stopsEarly {
-                    context.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
-                }
-            },
-            onProgress: { p in meter.update(done: p.done, total: p.total) })
+        let (model, report): (ResistanceModel, ResistanceModel.Report)
+        do {
+            (model, report) = try ResistanceModel.train(
+                genotypes: genotypes, phenotypes: phenotypes, minimumFraction: options.minFraction, minimumCount: options.minCount,
+                epochs: options.epochs, seed: options.seed, stop: context.stop,
+                onEpoch: { e in
+                    context.events(.epoch(EpochProgress(member: 1, members: 1, epoch: e.epoch, epochs: options.epochs, loss: e.trainLoss,
+                                                        validation: e.metrics, examplesPerSecond: e.samplesPerSecond,
+                                                        elapsed: Date().timeIntervalSince(started), best: e.isBest)))
+                    if e.stopsEarly {
+                        context.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
+                    }
+                },
+                onProgress: { p in meter.update(done: p.done, total: p.total) })
+        } catch {
+            throw TriageError(error, kind: .failed)
+        }
         context.note(String(format: "trained in %.0f s", report.seconds))
         var metrics: [String: Double] = ["seconds": report.seconds, "features": Double(report.features)]
         for m in report.testMetrics { if let auc = m.auc { metrics["auc." + m.drug] = auc } }

@@ -74,7 +74,8 @@ extension Workspace {
                      + (s.members > 1 ? ", \(s.members) members" : ""))
         let result: TextTrainer.Result
         do {
-            result = try TextTrainer(settings: s).train(data.examples, task: source.taskName, labelSource: "\(source)") { r in
+            result = try TextTrainer(settings: s).train(data.examples, task: source.taskName, labelSource: "\(source)",
+                                                        stop: context.stop) { r in
                 var validation: [String: Double] = [:]
                 if let loss = r.validationLoss { validation["loss"] = loss }
                 if let accuracy = r.validationAccuracy { validation["accuracy"] = accuracy }
