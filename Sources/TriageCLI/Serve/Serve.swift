@@ -10,14 +10,19 @@ struct Serve: JobCommand {
         commandName: "serve",
         abstract: "Serve the models and the corpus as a local web app and JSON API.",
         discussion: """
-        Pages for vignettes, reports, TB sequence files and images, and a JSON API (the same \
-        answers as the CLI: `POST /api/vignettes/score`, `/api/reports/label`, `/api/tb/resist`, \
-        `/api/images/predict`; `GET /api/models`, `/api/corpus`, `/api/health`), on the models \
-        registered in the corpus and those named with --model. It listens on 127.0.0.1; any \
-        other --host needs a token, which every page and call must then carry (Authorization: \
-        Bearer TOKEN, or the login form's cookie). Nothing of a request is logged; uploads go to \
-        a private temporary folder and are deleted after use. Ctrl-C or SIGTERM stops it after \
-        the requests in flight.
+        Pages a clinician or researcher can use without a terminal, at http://HOST:PORT/: rank the \
+        diagnoses of a vignette, label a report (or mine an uploaded archive), review mined labels \
+        as a named reader with Cohen's kappa between readers and with the rules, TB drug \
+        resistance of VCF / FASTA files, image classes, the model cards, and the running jobs. \
+        Beside them a JSON API that answers what the CLI answers (its OpenAPI file at \
+        /api/openapi.json). It serves the models registered in the corpus and those named with \
+        --model; mining and training run as jobs, one at a time, kept in the corpus.
+
+        It listens on 127.0.0.1; any other --host needs a token, which every page and call must \
+        then carry (Authorization: Bearer TOKEN, or the login form's cookie). Nothing of a request \
+        is logged; uploads go to private folders and are deleted after use. Ctrl-C or SIGTERM \
+        stops it after the requests in flight; a running job is marked interrupted and can be \
+        started again from the Jobs page.
 
         Example: triage serve --model models/symptom2disease.safetensors
         """)
@@ -41,6 +46,8 @@ struct Serve: JobCommand {
     var rules: String?
     @Option(help: ArgumentHelp("The TB reference data folder (default: $TRIAGE_TB_DATA, else data/tb, else ../shared/data/tb).", valueName: "dir"))
     var data: String?
+    @Option(help: ArgumentHelp("Where models trained from the pages are written (default: models beside the corpus).", valueName: "dir"))
+    var modelsDir: String?
 
     func validate() throws {
         if token != nil && tokenFile != nil { throw ValidationError("Give --token or --token-file, not both.") }
@@ -65,6 +72,7 @@ struct Serve: JobCommand {
         if let workers { options.workers = workers }
         options.rulesFolder = rules
         options.tbData = data
+        options.modelsDirectory = modelsDir
         let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
         let tokenNote = options.token == nil ? "" : " (token required)"
         if let caution = options.caution() { Console.shared.warning(caution) }
@@ -74,7 +82,7 @@ struct Serve: JobCommand {
         Task {
             do {
                 let server = try await RunningServer(serving, handleSignals: true)
-                Console.shared.note("serving on http://\(shownHost):\(server.port)\(tokenNote); Ctrl-C stops")
+                Console.shared.note("serving on http://\(shownHost):\(server.port)\(tokenNote), corpus \(server.corpusPath); Ctrl-C stops")
                 try await server.wait()
             } catch {
                 outcome.error = error
