@@ -8,7 +8,8 @@ import PackageDescription
 // CZlib <- Archives (gzip, tar, zip over bytes) <- Inputs (files or stdin, gzip or plain; CSV/TSV);
 // CLibXML2, CPNG: one importing file each in Mining, Vision;
 // Corpus (the only GRDB user), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
-// <- TriageCLI (executable `triage`); TestSupport serves every test target.
+// <- TriageServer (`triage serve` on Hummingbird: pages and JSON API) <- TriageCLI (executable `triage`);
+// TestSupport serves every test target.
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],

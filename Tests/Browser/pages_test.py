@@ -46,9 +46,16 @@ def found(css, within=None):
     return (within or driver).find_elements(By.CSS_SELECTOR, css)
 
 
-def shot(name):
-    """A screenshot of the whole page, not only the window."""
+def shot(name, element=None):
+    """A screenshot of the whole page, and one of the window (or of `element`, scrolled into view)
+    small enough for the README."""
     import base64
+    if element is not None:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", element)
+        element.screenshot(os.path.join(shots, name + "-view.png"))
+    else:
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(os.path.join(shots, name + "-view.png"))
     width = driver.execute_script("return document.documentElement.scrollWidth")
     height = driver.execute_script("return document.documentElement.scrollHeight")
     image = driver.execute_cdp_cmd("Page.captureScreenshot", {
@@ -183,7 +190,7 @@ try:
         csv = response.read().decode()
     check("review: the reader's labels export as a CheXpert-style CSV", csv.startswith("id,Atelectasis") and len(csv.splitlines()) == 2,
           csv[:200])
-    shot("review")
+    shot("review", driver.find_element(By.ID, "review-document"))
 
     # Tuberculosis: drop the example VCF, read the drugs' calls.
     open_page("/tb")
