@@ -50,6 +50,8 @@ public final class Conv1D: Layer {
     // Direct path: the (zero-padded when needed) input, weight transposed (K C, F) and flipped
     // (K F, C), and per-task scratch (a transposed dY row, a padded dY row, a partial dW).
     private let padded = Tensor(), weightT = Tensor(), weightFlip = Tensor()
+    // The weight weightT was transposed from: scoring, whose weight never changes, transposes once.
+    private let weightTSource = Tensor()
     private let dyT = Tensor(), dyPadded = Tensor(), partialDW = Tensor()
     private var windows: UnsafePointer<Float>?, windowsLength = 0
 
@@ -137,8 +139,7 @@ public final class Conv1D: Layer {
             }
             windows = UnsafePointer(padded.pointer)
         }
-        weightT.resize([kc, f])
-        Vec.transpose(weight.value.pointer, rows: f, columns: kc, into: weightT.pointer)
+        transposeWeight()
         output.resize([b, lo, f])
         let xp = windows!, wt = UnsafePointer(weightT.pointer), op = output.pointer, bp = UnsafePointer(bias.value.pointer)
         let rowLength = windowsLength
@@ -173,7 +174,7 @@ public final class Conv1D: Layer {
                        b: weight.value.pointer, ldb: kc, beta: 1, c: out.pointer, ldc: f)
             return y
         }
-        // `directForward` has just transposed the weight into weightT (K C, F).
+        // `directForward` has just made weightT (K C, F) the current weight transposed.
         let xp = UnsafePointer(windows.pointer), wt = UnsafePointer(weightT.pointer), op = out.pointer
         // Each element sums its K*C products in the same order whichever rows share its task.
         Parallel.chunks(n, cost: f * kc) { range in
@@ -181,6 +182,16 @@ public final class Conv1D: Layer {
                                      b: wt, ldb: f, c: op + range.lowerBound * f, ldc: f)
         }
         return y
+    }
+
+    /// weightT (K C, F) = the weight (F, K C) transposed, done again only when the weight's bits
+    /// changed (after every training step): for a short text the transpose costs as much as the product.
+    private func transposeWeight() {
+        let w = weight.value
+        if weightTSource.count == w.count && Vec.sameBits(weightTSource.pointer, w.pointer, w.count) { return }
+        weightT.resize([kernelSize * inputChannels, filters])
+        Vec.transpose(w.pointer, rows: filters, columns: kernelSize * inputChannels, into: weightT.pointer)
+        weightTSource.copy(from: w)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

@@ -106,6 +106,22 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// The direct path keeps its transposed weight while the weight is unchanged and sees a weight
+    /// changed in place (as an optimizer or a model load changes it).
+    func testConv1DDirectPathSeesAWeightChangedInPlace() throws {
+        try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
+        let conv = Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 33)
+        let x = randomTensor([2, 5, 32], seed: 34)
+        let before = conv.forward(x, training: false).array
+        XCTAssertEqual(conv.forward(x, training: false).array, before)
+        conv.weight.value.pointer[40] += 0.5
+        let changed = Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 33)
+        changed.weight.value.copy(from: conv.weight.value)
+        let after = conv.forward(x, training: false).array
+        XCTAssertNotEqual(after, before)
+        XCTAssertEqual(after, changed.forward(x, training: false).array)
+    }
+
     /// The blocked path of Conv2D (windows gathered a block of pixels at a time, AVX-512 kernel)
     /// against one im2col buffer and OpenBLAS: one channel (weight gradient transposed), 32
     /// channels (KC a multiple of 32), stride and same padding, blocks that split an image.
