@@ -157,18 +157,19 @@ public final class TextClassifier {
     /// a removal changes are recomputed (`TextNetwork.occlusionFeatures`), with the same numbers as
     /// `explainByBatch`, which other networks use.
     public func explain(_ text: String, classIndex: Int, top: Int = 5) -> [WordEffect] {
-        explain(text, classIndex: classIndex, top: top, shortcut: true)
+        explain(encoded: preparation.encode(text), classIndex: classIndex, top: top, shortcut: true)
     }
 
     /// `explain` by brute force: the text and every shortened variant run through
     /// `probabilities(encoded:)`. The oracle of the shortcut.
     public func explainByBatch(_ text: String, classIndex: Int, top: Int = 5) -> [WordEffect] {
-        explain(text, classIndex: classIndex, top: top, shortcut: false)
+        explain(encoded: preparation.encode(text), classIndex: classIndex, top: top, shortcut: false)
     }
 
-    private func explain(_ text: String, classIndex: Int, top: Int, shortcut: Bool) -> [WordEffect] {
-        let encoded = preparation.encode(text)
-        guard !encoded.tokens.isEmpty, classIndex >= 0, classIndex < classes.count else { return [] }
+    /// `explain` of a text already encoded with this model's preparation (as scoring has it).
+    func explain(encoded: TextPreparation.Encoded, classIndex: Int, top: Int = 5, shortcut: Bool = true) -> [WordEffect] {
+        guard !encoded.tokens.isEmpty, encoded.ids.count == encoded.tokens.count * preparation.idsPerPosition,
+              classIndex >= 0, classIndex < classes.count else { return [] }
         var words: [String] = []
         var slots: [String: Int] = [:]
         let wordAt = encoded.tokens.map { token in

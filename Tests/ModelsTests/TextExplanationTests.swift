@@ -75,6 +75,11 @@ final class TextExplanationTests: XCTestCase {
         try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
         let model = try trained(dimension: 32, filters: 32, kernelSizes: [1, 2, 3, 4], members: 2)
         assertSameExplanations(model, Self.texts, exact: true)
+        // Scoring explains the text it encoded, the same way.
+        for (text, result) in zip(Self.texts, TextScoring.score(Self.texts, with: model, top: 1, explain: true)) {
+            let best = try XCTUnwrap(model.classes.firstIndex(of: result.predictions.first?.label ?? ""))
+            XCTAssertEqual(result.explanation, model.explainByBatch(text, classIndex: best), text)
+        }
     }
 
     func testShortcutMatchesTheBatchOnTheIm2colPath() throws {
