@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 @testable import Models
 
-/// The explanation shortcut of convolutional models (`TextNetwork.occlusionLogits`) against the
+/// The explanation shortcut of convolutional models (`TextNetwork.occlusionFeatures`) against the
 /// brute force it replaces (`explainByBatch`, every shortened text through the networks).
 final class TextExplanationTests: XCTestCase {
     /// A small ensemble on the keyword task, calibrated with a power that is not 1. Sizes that are
@@ -40,7 +40,7 @@ final class TextExplanationTests: XCTestCase {
         "jaundice my doctor says for three days itching",
         "i i have had jaundice jaundice for three days days",
         "Der Patient hat seit drei Tagen Fieber, itchng",
-        (0..<300).map { $0 % 50 == 7 ? "jaundice" : "w\($0)" }.joined(separator: " "),
+        (0..<300).map { $0 == 7 ? "jaundice" : "w\($0)" }.joined(separator: " "),
         String(repeating: "wheeze and itching since last week ", count: 60),
     ]
 
@@ -73,6 +73,8 @@ final class TextExplanationTests: XCTestCase {
 
     func testShortcutExplainsBitForBitAsTheBatchOnTheDirectConvolutionPath() throws {
         try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
+        let distinct = Set(TextPreparation.tokens(of: Self.texts[Self.texts.count - 2]).prefix(256)).count
+        XCTAssertGreaterThan(distinct + 1, TextClassifier.batchSize, "a text whose variants fill more than one batch")
         let model = try trained(dimension: 32, filters: 32, kernelSizes: [1, 2, 3, 4], members: 2)
         assertSameExplanations(model, Self.texts, exact: true)
         // Scoring explains the text it encoded, the same way.
