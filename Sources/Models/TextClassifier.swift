@@ -61,37 +61,53 @@ public final class TextClassifier {
         public var probability: Double
     }
 
+    /// Texts per batch when none is given.
+    public static let batchSize = 256
+
     /// Class probabilities (one row of K per text, in input order); texts are batched by length.
-    public func probabilities(_ texts: [String], batchSize: Int = 256) -> [[Float]] {
+    public func probabilities(_ texts: [String], batchSize: Int = TextClassifier.batchSize) -> [[Float]] {
         let encoded = texts.map { preparation.encode($0) }
         return probabilities(encoded: encoded, batchSize: batchSize)
     }
 
     /// Class probabilities of texts already encoded with this model's preparation.
-    public func probabilities(encoded: [TextPreparation.Encoded], batchSize: Int = 256) -> [[Float]] {
-        let k = classes.count
+    public func probabilities(encoded: [TextPreparation.Encoded], batchSize: Int = TextClassifier.batchSize) -> [[Float]] {
         var result = [[Float]](repeating: [], count: encoded.count)
-        let order = encoded.indices.sorted { encoded[$0].tokens.count < encoded[$1].tokens.count }
-        let softmaxed = Tensor(), ids = Tensor()
-        var start = 0
-        while start < order.count {
-            let batch = Array(order[start..<min(order.count, start + max(1, batchSize))])
-            start += batch.count
+        let ids = Tensor()
+        for batch in TextClassifier.batches(lengths: encoded.map(\.tokens.count), batchSize: batchSize) {
             TextClassifier.pack(batch.map { encoded[$0] }, idsPerPosition: preparation.idsPerPosition, into: ids)
-            var sum = [Float](repeating: 0, count: batch.count * k)
-            for network in networks {
-                let logits = network.logits(ids, training: false)
-                softmax(logits, into: softmaxed)
-                for i in 0..<sum.count { sum[i] += softmaxed.pointer[i] }
-            }
-            let inv = 1 / Float(networks.count)
-            let power = Float(configuration.calibrationPower ?? 1)
-            for (row, index) in batch.enumerated() {
-                let mean = (0..<k).map { sum[row * k + $0] * inv }
-                result[index] = power == 1 ? mean : TextClassifier.sharpen(mean, power: power)
-            }
+            let rows = ensembleProbabilities(rows: batch.count) { networks[$0].logits(ids, training: false) }
+            for (row, index) in batch.enumerated() { result[index] = rows[row] }
         }
         return result
+    }
+
+    /// The batches `probabilities(encoded:)` runs, as indices into `lengths` (tokens per text):
+    /// texts sorted by length so a batch pads little, `batchSize` at a time.
+    static func batches(lengths: [Int], batchSize: Int) -> [[Int]] {
+        let order = lengths.indices.sorted { lengths[$0] < lengths[$1] }
+        return stride(from: 0, to: order.count, by: max(1, batchSize)).map {
+            Array(order[$0..<min(order.count, $0 + max(1, batchSize))])
+        }
+    }
+
+    /// The ensemble's probabilities of `rows` inputs given each member's logits (rows, K) for them:
+    /// the members' softmaxes added in member order, their mean, then the calibration. The one
+    /// place both `probabilities(encoded:)` and the explanation shortcut turn logits into probabilities.
+    func ensembleProbabilities(rows: Int, logits: (_ member: Int) -> Tensor) -> [[Float]] {
+        let k = classes.count
+        let softmaxed = Tensor()
+        var sum = [Float](repeating: 0, count: rows * k)
+        for member in networks.indices {
+            softmax(logits(member), into: softmaxed)
+            for i in 0..<min(sum.count, softmaxed.count) { sum[i] += softmaxed.pointer[i] }
+        }
+        let inv = 1 / Float(networks.count)
+        let power = Float(configuration.calibrationPower ?? 1)
+        return (0..<rows).map { row in
+            let mean = (0..<k).map { sum[row * k + $0] * inv }
+            return power == 1 ? mean : TextClassifier.sharpen(mean, power: power)
+        }
     }
 
     /// p^power, renormalised: power > 1 sharpens an under-confident distribution, < 1 flattens it.
@@ -136,27 +152,79 @@ public final class TextClassifier {
 
     /// The words that moved class `classIndex` most, by occlusion: each distinct word is removed
     /// (all its occurrences) and the drop in that class's probability is measured.
+    ///
+    /// Convolutional members are not re-run on every shortened text: only the convolution windows
+    /// a removal changes are recomputed (`TextNetwork.occlusionFeatures`), with the same numbers as
+    /// `explainByBatch`, which other networks use.
     public func explain(_ text: String, classIndex: Int, top: Int = 5) -> [WordEffect] {
-        let encoded = preparation.encode(text)
-        guard !encoded.tokens.isEmpty, classIndex >= 0, classIndex < classes.count else { return [] }
+        explain(encoded: preparation.encode(text), classIndex: classIndex, top: top, shortcut: true)
+    }
+
+    /// `explain` by brute force: the text and every shortened variant run through
+    /// `probabilities(encoded:)`. The oracle of the shortcut.
+    public func explainByBatch(_ text: String, classIndex: Int, top: Int = 5) -> [WordEffect] {
+        explain(encoded: preparation.encode(text), classIndex: classIndex, top: top, shortcut: false)
+    }
+
+    /// `explain` of a text already encoded with this model's preparation (as scoring has it).
+    func explain(encoded: TextPreparation.Encoded, classIndex: Int, top: Int = 5, shortcut: Bool = true) -> [WordEffect] {
+        guard !encoded.tokens.isEmpty, encoded.ids.count == encoded.tokens.count * preparation.idsPerPosition,
+              classIndex >= 0, classIndex < classes.count else { return [] }
         var words: [String] = []
-        var seen = Set<String>()
-        for token in encoded.tokens where seen.insert(token).inserted { words.append(token) }
-        var variants = [encoded]
-        let s = preparation.idsPerPosition
-        for word in words {
-            var v = TextPreparation.Encoded(tokens: [], ids: [], knownWords: 0, totalTokens: 0)
-            for (t, token) in encoded.tokens.enumerated() where token != word {
-                v.tokens.append(token)
-                v.ids.append(contentsOf: encoded.ids[(t * s)..<((t + 1) * s)])
-            }
-            variants.append(v)
+        var slots: [String: Int] = [:]
+        let wordAt = encoded.tokens.map { token in
+            if let slot = slots[token] { return slot }
+            slots[token] = words.count
+            words.append(token)
+            return words.count - 1
         }
-        let probabilities = self.probabilities(encoded: variants)
+        // Variant i + 1 keeps the positions whose token is not words[i]; row 0 is the text itself.
+        let kept = [Array(wordAt.indices)] + words.indices.map { w in wordAt.indices.filter { wordAt[$0] != w } }
+        let probabilities = (shortcut ? occlusionProbabilities(encoded, kept: kept) : nil)
+            ?? variantProbabilities(encoded, kept: kept)
         let base = Double(probabilities[0][classIndex])
         let effects = words.enumerated().map { i, word in
             WordEffect(word: word, effect: base - Double(probabilities[i + 1][classIndex]))
         }
         return Array(effects.sorted { $0.effect > $1.effect }.prefix(max(1, top)))
+    }
+
+    /// Probabilities of each variant (the positions of `encoded` that `kept` lists) by running the
+    /// shortened texts through the networks.
+    private func variantProbabilities(_ encoded: TextPreparation.Encoded, kept: [[Int]]) -> [[Float]] {
+        let s = preparation.idsPerPosition
+        let variants = kept.map { positions in
+            var v = TextPreparation.Encoded(tokens: [], ids: [], knownWords: 0, totalTokens: 0)
+            for t in positions {
+                v.tokens.append(encoded.tokens[t])
+                v.ids.append(contentsOf: encoded.ids[(t * s)..<((t + 1) * s)])
+            }
+            return v
+        }
+        return probabilities(encoded: variants, batchSize: TextClassifier.batchSize)
+    }
+
+    /// The same probabilities from each member's occlusion features, or nil when a member is not a
+    /// network the shortcut reproduces. The variants are laid out in the batches
+    /// `variantProbabilities` runs, each row at the same place in its batch.
+    private func occlusionProbabilities(_ encoded: TextPreparation.Encoded, kept: [[Int]]) -> [[Float]]? {
+        let plans = networks.compactMap(\.occlusionPlan)
+        guard plans.count == networks.count, !networks.isEmpty else { return nil }
+        let ids = Tensor()
+        TextClassifier.pack([encoded], idsPerPosition: preparation.idsPerPosition, into: ids)
+        let batches = TextClassifier.batches(lengths: kept.map(\.count), batchSize: TextClassifier.batchSize)
+        var occlusion = Occlusion(length: encoded.tokens.count, kept: batches.flatMap { $0 }.map { kept[$0] })
+        let features = networks.indices.map { networks[$0].occlusionFeatures(plans[$0], ids: ids, occlusion: &occlusion) }
+        var result = [[Float]](repeating: [], count: kept.count)
+        var start = 0
+        for batch in batches {
+            let rows = start..<(start + batch.count)
+            let probabilities = ensembleProbabilities(rows: batch.count) {
+                networks[$0].occlusionLogits(plans[$0], features: features[$0], rows: rows)
+            }
+            for (row, index) in batch.enumerated() { result[index] = probabilities[row] }
+            start += batch.count
+        }
+        return result
     }
 }

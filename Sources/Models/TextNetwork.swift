@@ -55,6 +55,10 @@ public final class TextNetwork {
     /// The whole network: graph nodes "embedding" then "body", so the weights are saved as
     /// `embedding.weight` and `body.…`.
     public let model: Graph
+    /// How the explanation shortcut reads the body, found once (`makeOcclusionPlan`); nil when it does not apply.
+    private(set) lazy var occlusionPlan: OcclusionPlan? = makeOcclusionPlan()
+    /// Buffers the explanation shortcut reuses from one text to the next (`occlusionFeatures`).
+    let occlusionScratch = OcclusionScratch()
 
     /// A freshly initialised network; the same seed gives the same weights (nil: an empty embedding, to load weights into).
     public init(_ configuration: TextNetworkConfiguration, seed: UInt64?) throws {

@@ -51,7 +51,7 @@ public enum TextScoring {
             let ranked = classifier.ranked(probabilities[row], top: top)
             var explanation: [TextClassifier.WordEffect]?
             if explain, let best = ranked.first, let classIndex = classifier.classes.firstIndex(of: best.label) {
-                explanation = classifier.explain(texts[index], classIndex: classIndex)
+                explanation = classifier.explain(encoded: e, classIndex: classIndex)
             }
             results[index] = Result(predictions: ranked, explanation: explanation,
                                     warning: warnings.isEmpty ? nil : warnings.joined(separator: "; "), error: nil)

@@ -5,8 +5,9 @@ public enum Padding: String, Codable, Sendable {
     /// No padding: only windows that fit inside the input.
     case valid
 
-    /// Output length and left padding for input length `l`, kernel `k`, stride `s`, dilation `d`.
-    func geometry(length l: Int, kernel k: Int, stride s: Int, dilation d: Int) -> (out: Int, padLeft: Int) {
+    /// Output length and left padding for input length `l`, kernel `k`, stride `s`, dilation `d`:
+    /// output `t` reads input positions `t * s - padLeft + j * d` for j < k (outside 0..<l: zeros).
+    public func geometry(length l: Int, kernel k: Int, stride s: Int, dilation d: Int) -> (out: Int, padLeft: Int) {
         let span = d * (k - 1) + 1
         switch self {
         case .valid: return (l >= span ? (l - span) / s + 1 : 0, 0)
@@ -49,6 +50,8 @@ public final class Conv1D: Layer {
     // Direct path: the (zero-padded when needed) input, weight transposed (K C, F) and flipped
     // (K F, C), and per-task scratch (a transposed dY row, a padded dY row, a partial dW).
     private let padded = Tensor(), weightT = Tensor(), weightFlip = Tensor()
+    // The weight weightT was transposed from: scoring, whose weight never changes, transposes once.
+    private let weightTSource = Tensor()
     private let dyT = Tensor(), dyPadded = Tensor(), partialDW = Tensor()
     private var windows: UnsafePointer<Float>?, windowsLength = 0
 
@@ -136,8 +139,7 @@ public final class Conv1D: Layer {
             }
             windows = UnsafePointer(padded.pointer)
         }
-        weightT.resize([kc, f])
-        Vec.transpose(weight.value.pointer, rows: f, columns: kc, into: weightT.pointer)
+        transposeWeight()
         output.resize([b, lo, f])
         let xp = windows!, wt = UnsafePointer(weightT.pointer), op = output.pointer, bp = UnsafePointer(bias.value.pointer)
         let rowLength = windowsLength
@@ -148,6 +150,48 @@ public final class Conv1D: Layer {
                 Vec.directGemmAccumulate(m: lo, n: f, k: kc, a: xp + bi * rowLength * c, lda: c, b: wt, ldb: f, c: o, ldc: f)
             }
         }
+    }
+
+    /// Inference `forward(x)`, plus the outputs of windows the caller gathered: windows (N, K*C)
+    /// -> (N, F) into `out`, each row the K x C input values one output reads (zeros where it
+    /// reads padding), as im2col lays them out. They are multiplied as `forward` multiplies its own
+    /// (bias first, then the same kernel in the same depth blocks, the weight transposed once for
+    /// both), so on the direct path a row equals bit for bit the output `forward` gives for the same
+    /// window wherever it sits. An explanation uses it to recompute only the windows that deleting
+    /// a word changes.
+    public func forward(_ x: Tensor, windows: Tensor, into out: Tensor) -> Tensor {
+        let kc = kernelSize * inputChannels, f = filters
+        precondition(windows.shape.count == 2 && windows.shape[1] == kc,
+                     "Conv1D.forward(_:windows:into:) expects (N, \(kc)) windows, got \(windows.shape).")
+        let y = forward(x, training: false)
+        let n = windows.shape[0]
+        out.resize([n, f])
+        out.lengths = nil
+        if n == 0 { return y }
+        Vec.broadcastRows(bias.value.pointer, out.pointer, rows: n, n: f)
+        guard isDirect else {
+            BLAS.sgemm(transA: false, transB: true, m: n, n: f, k: kc, alpha: 1, a: windows.pointer, lda: kc,
+                       b: weight.value.pointer, ldb: kc, beta: 1, c: out.pointer, ldc: f)
+            return y
+        }
+        // `directForward` has just made weightT (K C, F) the current weight transposed.
+        let xp = UnsafePointer(windows.pointer), wt = UnsafePointer(weightT.pointer), op = out.pointer
+        // Each element sums its K*C products in the same order whichever rows share its task.
+        Parallel.chunks(n, cost: f * kc) { range in
+            Vec.directGemmAccumulate(m: range.count, n: f, k: kc, a: xp + range.lowerBound * kc, lda: kc,
+                                     b: wt, ldb: f, c: op + range.lowerBound * f, ldc: f)
+        }
+        return y
+    }
+
+    /// weightT (K C, F) = the weight (F, K C) transposed, done again only when the weight's bits
+    /// changed (after every training step): for a short text the transpose costs as much as the product.
+    private func transposeWeight() {
+        let w = weight.value
+        if weightTSource.count == w.count && Vec.sameBits(weightTSource.pointer, w.pointer, w.count) { return }
+        weightT.resize([kernelSize * inputChannels, filters])
+        Vec.transpose(w.pointer, rows: filters, columns: kernelSize * inputChannels, into: weightT.pointer)
+        weightTSource.copy(from: w)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

@@ -175,6 +175,11 @@ enum Vec {
         }
     }
 
+    /// Whether a and b hold the same n values bit for bit (a NaN equals itself, -0 differs from +0).
+    static func sameBits(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Bool {
+        memcmp(a, b, n * MemoryLayout<Float>.stride) == 0
+    }
+
     /// y (n, m) = x (m, n) transposed.
     static func transpose(_ x: UnsafePointer<Float>, rows m: Int, columns n: Int, into y: UnsafeMutablePointer<Float>) {
         var i = 0

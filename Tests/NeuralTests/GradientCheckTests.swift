@@ -68,6 +68,60 @@ final class GradientCheckTests: XCTestCase {
                        input: randomTensor([2, 6, 32], seed: 25))
     }
 
+    /// `forward(_:windows:into:)` on windows gathered in another order (im2col rows, zeros for the
+    /// padding) gives `forward`'s outputs: bit for bit on the direct path (the same kernel sums each
+    /// output in the same order), within rounding on im2col and OpenBLAS. Odd and even widths, a
+    /// width longer than the sequence, no windows.
+    func testConv1DOutputsOfGatheredWindowsMatchForward() throws {
+        for (k, l, direct) in [(1, 7, true), (2, 7, true), (3, 7, true), (4, 9, true), (5, 3, true), (3, 7, false), (2, 5, false)] {
+            if direct && !Vec.hasDirectGemm { continue }
+            let conv = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: .same, seed: 31)
+            conv.allowsDirect = direct
+            let x = randomTensor([2, l, 32], seed: 32)
+            let first = Padding.same.geometry(length: l, kernel: k, stride: 1, dilation: 1).padLeft
+            // Every output of both rows, last first.
+            let outputs = (0..<(2 * l)).reversed().map { ($0 / l, $0 % l) }
+            let windows = Tensor(shape: [outputs.count, k * 32])
+            for (n, (b, t)) in outputs.enumerated() {
+                for j in 0..<k where t - first + j >= 0 && t - first + j < l {
+                    (windows.pointer + (n * k + j) * 32).update(from: x.pointer + (b * l + t - first + j) * 32, count: 32)
+                }
+            }
+            let out = Tensor()
+            let all = conv.forward(x, windows: windows, into: out).array  // (2, L, 64)
+            XCTAssertEqual(all, conv.forward(x, training: false).array)
+            XCTAssertEqual(out.shape, [outputs.count, 64])
+            var expected: [Float] = []
+            for (b, t) in outputs {
+                let start = (b * l + t) * 64
+                expected += all[start..<(start + 64)]
+            }
+            if direct {
+                XCTAssertEqual(out.array, expected, "K=\(k) L=\(l) direct")
+            } else {
+                assertClose(out.array, expected, rtol: 1e-6, atol: 1e-6, "K=\(k) L=\(l) im2col")
+            }
+            _ = conv.forward(x, windows: Tensor(shape: [0, k * 32]), into: out)
+            XCTAssertEqual(out.shape, [0, 64])
+        }
+    }
+
+    /// The direct path keeps its transposed weight while the weight is unchanged and sees a weight
+    /// changed in place (as an optimizer or a model load changes it).
+    func testConv1DDirectPathSeesAWeightChangedInPlace() throws {
+        try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
+        let conv = Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 33)
+        let x = randomTensor([2, 5, 32], seed: 34)
+        let before = conv.forward(x, training: false).array
+        XCTAssertEqual(conv.forward(x, training: false).array, before)
+        conv.weight.value.pointer[40] += 0.5
+        let changed = Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 33)
+        changed.weight.value.copy(from: conv.weight.value)
+        let after = conv.forward(x, training: false).array
+        XCTAssertNotEqual(after, before)
+        XCTAssertEqual(after, changed.forward(x, training: false).array)
+    }
+
     /// The blocked path of Conv2D (windows gathered a block of pixels at a time, AVX-512 kernel)
     /// against one im2col buffer and OpenBLAS: one channel (weight gradient transposed), 32
     /// channels (KC a multiple of 32), stride and same padding, blocks that split an image.
