@@ -13,6 +13,31 @@ protocol JSONRequest: Decodable {
     static var fields: Set<String> { get }
 }
 
+/// A body decoded in one pass that refuses a field `T` does not take (a misspelt option should not
+/// be ignored silently) and a null (a field is given with a value, or left out).
+struct Strict<T: JSONRequest>: Decodable {
+    let value: T
+
+    struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let unknown = container.allKeys.map(\.stringValue).filter { !T.fields.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw APIError(.badRequest, "this endpoint takes no field \(unknown.map { "'\($0)'" }.joined(separator: ", ")); its fields: \(T.fields.sorted().joined(separator: ", "))")
+        }
+        if let null = try container.allKeys.first(where: { try container.decodeNil(forKey: $0) }) {
+            throw APIError(.badRequest, "the field '\(null.stringValue)' is null; leave it out to use its default")
+        }
+        value = try T(from: decoder)
+    }
+}
+
 /// `POST /api/vignettes/score`.
 struct ScoreRequest: JSONRequest {
     static let fields: Set<String> = ["text", "model", "top"]
@@ -151,19 +176,7 @@ struct API: Sendable {
     func decode<T: JSONRequest>(_ request: Request) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: options.maxUpload)
-        let data = Data(buffer.readableBytesView)
-        let value = try JSONDecoder().decode(T.self, from: data)
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            let unknown = Set(object.keys).subtracting(T.fields).sorted()
-            if !unknown.isEmpty {
-                throw APIError(.badRequest, "this endpoint takes no field \(unknown.map { "'\($0)'" }.joined(separator: ", ")); its fields: \(T.fields.sorted().joined(separator: ", "))")
-            }
-            // A field is given with a value, or left out: null is neither.
-            if let null = object.first(where: { $0.value is NSNull })?.key {
-                throw APIError(.badRequest, "the field '\(null)' is null; leave it out to use its default")
-            }
-        }
-        return value
+        return try JSONDecoder().decode(Strict<T>.self, from: Data(buffer.readableBytesView)).value
     }
 
     func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
