@@ -74,8 +74,12 @@ final class RouteTable: @unchecked Sendable {
         let matching = routes.filter { route in
             route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == $1 }
         }
-        guard !matching.isEmpty else { return nil }
-        return Array(Set(matching.flatMap(\.methods))).sorted()
+        // The router prefers a literal segment to a parameter (/api/jobs/ID/events is not an action).
+        func parameters(_ route: (segments: [Substring], methods: [String])) -> Int {
+            route.segments.filter { $0.hasPrefix(":") || $0.hasPrefix("{") }.count
+        }
+        guard let fewest = matching.map(parameters).min() else { return nil }
+        return Array(Set(matching.filter { parameters($0) == fewest }.flatMap(\.methods))).sorted()
     }
 }
 

@@ -50,6 +50,9 @@ extension ServerTests {
         let put = try await server.call("/api/jobs/0123/cancel", method: "PUT", contentType: nil)
         XCTAssertEqual(put.status, 405)
         XCTAssertEqual(put.headers["allow"], "POST")
+        let events = try await server.call("/api/jobs/0123/events", method: "POST", contentType: nil)
+        XCTAssertEqual(events.status, 405, "a literal segment is not an action")
+        XCTAssertEqual(events.headers["allow"], "GET")
     }
 
     func testASessionCookieNeedsThePagesCSRFTokenToPostAndLogoutEndsIt() async throws {
