@@ -23,7 +23,7 @@ public enum Charts {
             let points = curve.points.filter { $0.count == 2 }.map { "\(x($0[0])),\(y($0[1]))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
             let auc = curve.auc.map { String(format: " (AUC %.3f)", $0) } ?? ""
-            svg += "<text x=\"\(margin)\" y=\"\(size + 5 + 20 * Double(i))\" fill=\"\(colour)\">\(escape(curve.name))\(auc)</text>\n"
+            svg += "<text x=\"\(margin)\" y=\"\(size + 5 + 20 * Double(i))\" fill=\"\(colour)\">\(Markup.escape(curve.name))\(auc)</text>\n"
         }
         return svg + "</svg>\n"
     }
@@ -86,16 +86,32 @@ public enum Charts {
         return """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size))" height="\(Int(size + 20 * Double(legendLines)))" viewBox="0 0 \(Int(size)) \(Int(size + 20 * Double(legendLines)))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(size / 2)" y="20" text-anchor="middle" font-size="14">\(escape(title))</text>
+        <text x="\(size / 2)" y="20" text-anchor="middle" font-size="14">\(Markup.escape(title))</text>
         <rect x="\(margin)" y="\(margin)" width="\(plot)" height="\(plot)" fill="none" stroke="#444"/>
-        <text x="\(size / 2)" y="\(size - 15)" text-anchor="middle">\(escape(xLabel))</text>
-        <text x="15" y="\(size / 2)" text-anchor="middle" transform="rotate(-90 15 \(size / 2))">\(escape(yLabel))</text>
+        <text x="\(size / 2)" y="\(size - 15)" text-anchor="middle">\(Markup.escape(xLabel))</text>
+        <text x="15" y="\(size / 2)" text-anchor="middle" transform="rotate(-90 15 \(size / 2))">\(Markup.escape(yLabel))</text>
 
         """
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}
+
+/// Text in HTML and SVG.
+public enum Markup {
+    /// `s` safe as the content of an element or the value of a quoted attribute.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

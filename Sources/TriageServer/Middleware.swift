@@ -213,7 +213,7 @@ final class SessionStore: @unchecked Sendable {
 
     /// A new session id.
     func open() -> String {
-        let id = SessionStore.randomHex(), csrf = SessionStore.randomHex()
+        let id = RandomID.make(), csrf = RandomID.make()
         lock.lock()
         let now = Date()
         sessions = sessions.filter { $0.value.expires > now }
@@ -249,9 +249,4 @@ final class SessionStore: @unchecked Sendable {
         return nil
     }
 
-    /// 128 random bits as 32 hex digits.
-    static func randomHex() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
-    }
 }

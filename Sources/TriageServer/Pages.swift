@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Hummingbird
 import Mining
+import Models
 import NIOCore
 import TriageKit
 
@@ -76,7 +77,7 @@ struct Pages: Sendable {
             "<a href=\"/\(path)\"\(path == name ? " class=\"active\" aria-current=\"page\"" : "")>\(label)</a>"
         }.joined()
         let html = String(decoding: layout.data, as: UTF8.self)
-            .replacingOccurrences(of: "{{title}}", with: Pages.escape(title))
+            .replacingOccurrences(of: "{{title}}", with: Markup.escape(title))
             .replacingOccurrences(of: "{{page}}", with: name)
             .replacingOccurrences(of: "{{csrf}}", with: session?.csrf ?? "")
             .replacingOccurrences(of: "{{nav}}", with: nav)
@@ -98,7 +99,7 @@ struct Pages: Sendable {
         var out = content
         for kind in RegisteredModel.Kind.allCases where out.contains("{{options:\(kind.rawValue)}}") {
             let options = served.filter { $0.kind == kind }.map { m in
-                "<option value=\"\(Pages.escape(m.name))\">\(Pages.escape(m.name))\(m.task.isEmpty ? "" : " (\(Pages.escape(m.task)))")</option>"
+                "<option value=\"\(Markup.escape(m.name))\">\(Markup.escape(m.name))\(m.task.isEmpty ? "" : " (\(Markup.escape(m.task)))")</option>"
             }
             out = out.replacingOccurrences(of: "{{options:\(kind.rawValue)}}", with: options.joined())
         }
@@ -106,9 +107,9 @@ struct Pages: Sendable {
             // {{schemes}} starts on chestxray14; {{scheme-names}} follows an option of its own.
             let schemes = RuleSet.rulesFolder(options.rulesFolder).map(RuleSet.schemes(in:)) ?? []
             out = out.replacingOccurrences(of: "{{schemes}}", with: schemes.map {
-                "<option value=\"\(Pages.escape($0))\"\($0 == "chestxray14" ? " selected" : "")>\(Pages.escape($0))</option>"
+                "<option value=\"\(Markup.escape($0))\"\($0 == "chestxray14" ? " selected" : "")>\(Markup.escape($0))</option>"
             }.joined())
-            out = out.replacingOccurrences(of: "{{scheme-names}}", with: schemes.map { "<option value=\"\(Pages.escape($0))\">\(Pages.escape($0))</option>" }.joined())
+            out = out.replacingOccurrences(of: "{{scheme-names}}", with: schemes.map { "<option value=\"\(Markup.escape($0))\">\(Markup.escape($0))</option>" }.joined())
         }
         if out.contains("{{model-cards}}") { out = out.replacingOccurrences(of: "{{model-cards}}", with: modelCards(served)) }
         if out.contains("{{model-count}}") {
@@ -143,15 +144,15 @@ struct Pages: Sendable {
             }.joined(separator: ", ")
             rows.append(("metrics", metrics.isEmpty ? "-" : metrics))
             rows.append(("registered", ISO8601DateFormatter().string(from: m.createdAt)))
-            let table = rows.map { "<tr><th>\(Pages.escape($0.0))</th><td>\(Pages.escape($0.1))</td></tr>" }.joined()
+            let table = rows.map { "<tr><th>\(Markup.escape($0.0))</th><td>\(Markup.escape($0.1))</td></tr>" }.joined()
             var charts = ""
             let link = m.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? m.name
             if let curves = m.curves {
-                if !curves.roc.isEmpty { charts += "<img src=\"/api/models/\(link)/roc.svg\" alt=\"ROC curve of \(Pages.escape(m.name))\" class=\"chart\">" }
-                if !curves.epochs.isEmpty { charts += "<img src=\"/api/models/\(link)/training.svg\" alt=\"training curves of \(Pages.escape(m.name))\" class=\"chart\">" }
+                if !curves.roc.isEmpty { charts += "<img src=\"/api/models/\(link)/roc.svg\" alt=\"ROC curve of \(Markup.escape(m.name))\" class=\"chart\">" }
+                if !curves.epochs.isEmpty { charts += "<img src=\"/api/models/\(link)/training.svg\" alt=\"training curves of \(Markup.escape(m.name))\" class=\"chart\">" }
             }
             if charts.isEmpty { charts = "<p class=\"hint\">No curves were recorded for this model (trained before they were kept, or given with --model).</p>" }
-            return "<section class=\"card\" id=\"model-\(Pages.escape(m.name))\"><h2>\(Pages.escape(m.name))</h2><table class=\"facts\">\(table)</table><div class=\"charts\">\(charts)</div></section>"
+            return "<section class=\"card\" id=\"model-\(Markup.escape(m.name))\"><h2>\(Markup.escape(m.name))</h2><table class=\"facts\">\(table)</table><div class=\"charts\">\(charts)</div></section>"
         }.joined(separator: "\n")
     }
 
@@ -191,22 +192,5 @@ struct Pages: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = type
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Text made safe for HTML content and attribute values.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

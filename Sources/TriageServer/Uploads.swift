@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import TriageKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -155,7 +156,7 @@ final class UploadFolder: @unchecked Sendable {
 
     /// A new folder under `root`; with `removesItself`, deleted when this object goes.
     init(root: String, removesItself: Bool) throws {
-        path = (root as NSString).appendingPathComponent(SessionStore.randomHex())
+        path = (root as NSString).appendingPathComponent(RandomID.make())
         self.removesItself = removesItself
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root)

@@ -38,19 +38,8 @@ public final class JobQueue: @unchecked Sendable {
 
     /// Queues `spec`; `folder` is its private upload folder (deleted when the job ends).
     public func submit(_ spec: JobSpec, folder: String? = nil) throws -> JobStatus {
-        var generator = SystemRandomNumberGenerator()
-        let id = (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
         let options = String(decoding: try JSONOutput.encoder().encode(spec), as: UTF8.self)
-        let stored = StoredJob(id: id, kind: spec.kind, options: options, folder: folder)
-        try save(stored)
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopping else { throw TriageError(.unusable, "the server is stopping; submit the job again after it restarts") }
-        let job = LiveJob(stored: stored, spec: spec)
-        live[id] = job
-        waiting.append(id)
-        condition.broadcast()
-        return status(of: job, spec: spec)
+        return try enqueue(StoredJob(id: RandomID.make(), kind: spec.kind, options: options, folder: folder), spec: spec)
     }
 
     /// The job `id` (nil when there is none).
@@ -125,13 +114,18 @@ public final class JobQueue: @unchecked Sendable {
         stored.startedAt = nil
         stored.finishedAt = nil
         stored.updatedAt = Date()
+        return try enqueue(stored, spec: spec)
+    }
+
+    /// Writes the queued job `stored` and hands it to the jobs' thread.
+    private func enqueue(_ stored: StoredJob, spec: JobSpec) throws -> JobStatus {
         try save(stored)
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping else { throw TriageError(.unusable, "the server is stopping") }
+        guard !stopping else { throw TriageError(.unusable, "the server is stopping; submit the job again after it restarts") }
         let job = LiveJob(stored: stored, spec: spec)
-        live[id] = job
-        waiting.append(id)
+        live[stored.id] = job
+        waiting.append(stored.id)
         condition.broadcast()
         return status(of: job, spec: spec)
     }
