@@ -62,13 +62,20 @@ struct Pages: Sendable {
         return Pages.response(file.data, type: file.type)
     }
 
-    /// Page `name` for a request (its session's CSRF token goes into the page).
-    func page(_ name: String, request: Request, sessions: SessionStore) throws -> Response {
+    /// Page `name` for a request, rendered on a worker (the model menus may read the registry);
+    /// the request's session's CSRF token goes into the page.
+    func page(_ name: String, request: Request, sessions: SessionStore, workers: WorkerPool) async throws -> Response {
+        let csrf = SessionStore.id(in: request).flatMap { sessions.session($0) }?.csrf ?? ""
+        let pages = self
+        return try await workers.run { try pages.render(name, csrf: csrf) }
+    }
+
+    /// Page `name` with `csrf` as its CSRF token.
+    func render(_ name: String, csrf: String) throws -> Response {
         guard name == "home" || Pages.navigation.contains(where: { $0.0 == name }),
               let body = files["pages/\(name).html"], let layout = files["layout.html"] else {
             throw APIError(.notFound, "no page \(name)")
         }
-        let session = SessionStore.id(in: request).flatMap { sessions.session($0) }
         var content = String(decoding: body.data, as: UTF8.self)
         let served = (try? models.all()) ?? []
         content = try fill(content, models: served)
@@ -79,7 +86,7 @@ struct Pages: Sendable {
         let html = String(decoding: layout.data, as: UTF8.self)
             .replacingOccurrences(of: "{{title}}", with: Markup.escape(title))
             .replacingOccurrences(of: "{{page}}", with: name)
-            .replacingOccurrences(of: "{{csrf}}", with: session?.csrf ?? "")
+            .replacingOccurrences(of: "{{csrf}}", with: csrf)
             .replacingOccurrences(of: "{{nav}}", with: nav)
             .replacingOccurrences(of: "{{logout}}", with: options.token == nil ? ""
                                   : "<form method=\"post\" action=\"/logout\" class=\"logout\"><button type=\"submit\" class=\"link\">Log out</button></form>")

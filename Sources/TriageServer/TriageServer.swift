@@ -72,9 +72,11 @@ public enum TriageServer {
         router.post("api/jobs/:id/:action") { _, context in
             try await api.changeJob(try context.parameters.require("id"), action: try context.parameters.require("action"))
         }
-        router.get("/") { request, _ in try pages.page("home", request: request, sessions: sessions) }
+        router.get("/") { request, _ in try await pages.page("home", request: request, sessions: sessions, workers: workers) }
         for (name, _) in Pages.navigation {
-            router.get(RouterPath(stringLiteral: name)) { request, _ in try pages.page(name, request: request, sessions: sessions) }
+            router.get(RouterPath(stringLiteral: name)) { request, _ in
+                try await pages.page(name, request: request, sessions: sessions, workers: workers)
+            }
         }
         router.get("assets/:name") { _, context in try pages.asset(context.parameters.require("name")) }
         router.get("login") { request, _ in pages.loginPage(failed: request.queryFields["failed"] != nil) }

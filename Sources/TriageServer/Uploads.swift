@@ -46,6 +46,8 @@ struct Uploads: Sendable {
             let body = try Data(contentsOf: URL(fileURLWithPath: bodyPath), options: .alwaysMapped)
             try parts(of: body, boundary: boundary) { name, filename, bytes in
                 if let filename {
+                    // A form's file input with no file chosen sends an empty part with an empty name.
+                    if filename.isEmpty && bytes.isEmpty { return }
                     uploads.files.append(try folder.store(bytes, filename: filename))
                 } else {
                     guard bytes.count <= fieldLimit else { throw APIError(.badRequest, "the form field '\(name)' is over \(fieldLimit) bytes") }

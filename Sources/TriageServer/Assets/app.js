@@ -407,16 +407,24 @@ function initImages() {
   if (!$("image-model").options.length) {
     $("image-result").replaceChildren(el("p", { class: "warning", text: "No image model is served yet: train one on the Models page, or start the server with --model." }));
   }
-  $("image-file").addEventListener("change", () => {
-    const file = $("image-file").files[0], preview = $("image-preview");
+  let file = null;
+  const choose = (chosen) => {
+    file = chosen || null;
+    const preview = $("image-preview");
+    $("image-chosen").textContent = file ? file.name : "";
     const showable = file && /\.(png|jpe?g|gif|bmp|webp)$/i.test(file.name);
     preview.classList.toggle("hidden", !showable);
     if (showable) preview.src = URL.createObjectURL(file);
-  });
+  };
+  $("image-file").addEventListener("change", () => choose($("image-file").files[0]));
+  const drop = $("image-drop");
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); choose(e.dataTransfer.files[0]); });
   $("image-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const target = $("image-result"), file = $("image-file").files[0];
-    if (!file) return;
+    const target = $("image-result");
+    if (!file) { showError(target, new Error("Choose or drop an image first.")); return; }
     busy(target, "Predicting ...");
     try {
       const form = new FormData();
