@@ -17,6 +17,7 @@ extension TextClassifier {
         for (m, network) in networks.enumerated() {
             for (name, parameter) in network.namedParameters { tensors.append(("member\(m).\(name)", parameter.value)) }
         }
+        for (m, bank) in scopeBanks.enumerated() { tensors.append(("member\(m).scope.bank", bank)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let config = String(decoding: try encoder.encode(configuration), as: UTF8.self)
@@ -74,6 +75,17 @@ extension TextClassifier {
             }
             networks.append(network)
         }
-        return TextClassifier(configuration: configuration, networks: networks)
+        let classifier = TextClassifier(configuration: configuration, networks: networks)
+        if let scope = configuration.scope {
+            var banks: [Tensor] = []
+            for m in 0..<configuration.members {
+                guard let bank = loaded.tensors["member\(m).scope.bank"], bank.shape.count == 2, bank.shape[0] >= 1 else {
+                    throw TextModelError("\(path): the model has a scope but member \(m)'s bank of training cases is missing")
+                }
+                banks.append(bank)
+            }
+            classifier.setScope(scope, banks: banks)
+        }
+        return classifier
     }
 }

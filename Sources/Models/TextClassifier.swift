@@ -27,6 +27,9 @@ public final class TextClassifier {
         /// Calibration: the averaged probabilities are raised to this power and renormalised
         /// (temperature scaling, Guo et al. 2017, applied to the ensemble's mean); nil = 1.
         public var calibrationPower: Double?
+        /// How like the training cases a text is (nil for models trained before scopes, or without
+        /// a validation split); each member's training-case features are saved beside its weights.
+        public var scope: TextScope?
     }
 
     /// The value of `Configuration.format` for text models.
@@ -36,6 +39,8 @@ public final class TextClassifier {
     public private(set) var configuration: Configuration
     /// The members.
     public let networks: [TextNetwork]
+    /// Per member, the unit feature rows (N, F) of training cases its scope compares a text with.
+    public internal(set) var scopeBanks: [Tensor] = []
 
     /// The classes, in output order.
     public var classes: [String] { configuration.classes }
@@ -46,6 +51,12 @@ public final class TextClassifier {
     public init(configuration: Configuration, networks: [TextNetwork]) {
         self.configuration = configuration
         self.networks = networks
+    }
+
+    /// Sets the scope and each member's bank of training-case features.
+    public func setScope(_ scope: TextScope?, banks: [Tensor]) {
+        configuration.scope = scope
+        scopeBanks = scope == nil ? [] : banks
     }
 
     /// Records metrics to save with the model.

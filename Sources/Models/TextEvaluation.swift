@@ -8,9 +8,22 @@ public struct TextEvaluation: Sendable {
     public let unknownLabelNote: String?
     /// Rows whose text has no words (scored as wrong: probability 0 for every class).
     public let emptyTexts: Int
+    /// How many texts the model's scope called out of scope, and how well it did on the others
+    /// (nil for a model without a scope).
+    public let scope: ScopeSummary?
+
+    /// The scope judgements of an evaluation.
+    public struct ScopeSummary: Codable, Sendable, Equatable {
+        /// The threshold used.
+        public var threshold: Double
+        /// Texts scored, and those under the threshold.
+        public var texts: Int, outOfScope: Int
+        /// Top-1 accuracy over the texts in scope (nil when none is).
+        public var inScopeAccuracy: Double?
+    }
 
     /// Scores `examples` with `classifier`; throws when none of their classes is one of the model's (a model of another task).
-    public init(classifier: TextClassifier, examples: [LabelledText]) throws {
+    public init(classifier: TextClassifier, examples: [LabelledText], scopeThreshold: Double? = nil) throws {
         var classes = classifier.classes
         var index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let known = examples.filter { index[$0.label] != nil }.count
@@ -33,12 +46,23 @@ public struct TextEvaluation: Sendable {
         let preparation = classifier.preparation
         let encoded = examples.map { preparation.encode($0.text) }
         let scorable = encoded.indices.filter { !encoded[$0].tokens.isEmpty }
-        let scored = classifier.probabilities(encoded: scorable.map { encoded[$0] })
+        let (scored, judgements) = classifier.probabilitiesAndScope(encoded: scorable.map { encoded[$0] }, threshold: scopeThreshold)
         var probabilities = [[Float]](repeating: [Float](repeating: 0, count: classes.count), count: examples.count)
         for (row, i) in scorable.enumerated() {
             for c in 0..<k { probabilities[i][c] = scored[row][c] }
         }
         emptyTexts = examples.count - scorable.count
+        if let judgements, let threshold = scopeThreshold ?? classifier.configuration.scope?.threshold {
+            let inside = scorable.indices.filter { judgements[$0].inScope }
+            let correct = inside.filter { row in
+                let p = scored[row]
+                return p.indices.max { p[$0] < p[$1] } == index[examples[scorable[row]].label]
+            }.count
+            scope = ScopeSummary(threshold: threshold, texts: scorable.count, outOfScope: scorable.count - inside.count,
+                                 inScopeAccuracy: inside.isEmpty ? nil : Double(correct) / Double(inside.count))
+        } else {
+            scope = nil
+        }
         report = ClassificationReport(classes: classes, probabilities: probabilities,
                                       truth: examples.map { index[$0.label] ?? 0 })
         if unknown.isEmpty {

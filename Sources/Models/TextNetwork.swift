@@ -115,6 +115,19 @@ public final class TextNetwork {
 
     /// Logits (B, K) of a batch of packed ids (`TextClassifier.pack`): (B, T*S) with `lengths` the tokens of each row.
     public func logits(_ ids: Tensor, training: Bool) -> Tensor { model.forward(ids, training: training) }
+
+    /// Logits (B, K) and the features the classifier read for them (B, F): for cnn the bag mean
+    /// and the max-pooled convolutions, for an LSTM its last state (both directions for bilstm). At
+    /// inference (no dropout), so the features are those the logits came from.
+    public func logitsAndFeatures(_ ids: Tensor) -> (logits: Tensor, features: Tensor) {
+        let logits = model.forward(ids, training: false)
+        if let graph = body as? Graph, let features = graph.output(of: "features") { return (logits, features) }
+        // Sequential [recurrent layer, Dropout, Dense]: the recurrent layer's output is the
+        // classifier's input (Dropout passes it through at inference).
+        let embedded = model.output(of: "embedding") ?? logits
+        let state = (body as? Sequential)?.layers.first?.forward(embedded, training: false) ?? logits
+        return (logits, state)
+    }
 }
 
 /// Why a text model cannot be built, loaded or used, in words a user can act on.

@@ -20,6 +20,8 @@ public enum TextScoring {
         public var warning: String?
         /// Why the text could not be scored.
         public var error: String?
+        /// How like the model's training cases the text is (nil for a model without a scope).
+        public var scope: ScopeJudgement?
     }
 
     /// Share of known words under which a text is flagged as probably another language or domain.
@@ -30,12 +32,15 @@ public enum TextScoring {
         TextPreparation.tokens(of: text).isEmpty
     }
 
-    /// Scores texts in input order: empty texts get an error, unfamiliar or cut texts a warning.
-    public static func score(_ texts: [String], with classifier: TextClassifier, top: Int, explain: Bool) -> [Result] {
+    /// Scores texts in input order: empty texts get an error, unfamiliar or cut texts a warning,
+    /// every scored text a scope judgement when the model has a scope (`scopeThreshold` overrides
+    /// the model's threshold).
+    public static func score(_ texts: [String], with classifier: TextClassifier, top: Int, explain: Bool,
+                             scopeThreshold: Double? = nil) -> [Result] {
         let preparation = classifier.preparation
         let encoded = texts.map { preparation.encode($0) }
         let scorable = encoded.indices.filter { !encoded[$0].tokens.isEmpty }
-        let probabilities = classifier.probabilities(encoded: scorable.map { encoded[$0] })
+        let (probabilities, scope) = classifier.probabilitiesAndScope(encoded: scorable.map { encoded[$0] }, threshold: scopeThreshold)
         var results = [Result](repeating: Result(predictions: [], explanation: nil, warning: nil,
                                                  error: "the text is empty (no words to score)"), count: texts.count)
         for (row, index) in scorable.enumerated() {
@@ -54,7 +59,8 @@ public enum TextScoring {
                 explanation = classifier.explain(encoded: e, classIndex: classIndex)
             }
             results[index] = Result(predictions: ranked, explanation: explanation,
-                                    warning: warnings.isEmpty ? nil : warnings.joined(separator: "; "), error: nil)
+                                    warning: warnings.isEmpty ? nil : warnings.joined(separator: "; "), error: nil,
+                                    scope: scope?[row])
         }
         return results
     }
@@ -80,15 +86,26 @@ public enum TextScoring {
             }
             s += "]"
         }
+        if let scope = result.scope { s += ",\"inScope\":\(scope.inScope),\"scopeScore\":" + number(scope.score) }
         if let warning = result.warning { s += ",\"warning\":" + quoted(warning) }
         if let error = result.error { s += ",\"error\":" + quoted(error) }
         return s + "}"
     }
 
-    /// Plain text: a ranked table for one text (id nil), else one line per text.
-    public static func plain(id: ScoreID?, result: Result) -> String {
+    /// What a reader of an out-of-scope ranking must be told first: the case is unlike those the
+    /// model was trained on, and what the model can answer.
+    public static func outOfScopeNotice(classes: [String]) -> String {
+        let shown = classes.prefix(30).joined(separator: ", ") + (classes.count > 30 ? ", ..." : "")
+        return "This case is unlike the cases of the \(classes.count) diagnoses this model was trained on; "
+            + "the ranking below is not a diagnosis. The model knows only: \(shown)."
+    }
+
+    /// Plain text: a ranked table for one text (id nil), led by `outOfScopeNotice` when the text
+    /// is out of scope, else one line per text.
+    public static func plain(id: ScoreID?, result: Result, classes: [String] = []) -> String {
         guard let id else {
             if let error = result.error { return "no predictions: \(error)" }
+            let notice = result.scope?.inScope == false ? [outOfScopeNotice(classes: classes)] : []
             let width = min(48, result.predictions.map(\.label.count).max() ?? 0)
             var lines = result.predictions.enumerated().map { i, p in
                 String(format: "%2d. ", i + 1) + p.label.padding(toLength: max(width, p.label.count), withPad: " ", startingAt: 0)
@@ -98,7 +115,7 @@ public enum TextScoring {
                 lines.append("words that moved '\(best.label)' most: "
                              + explanation.map { $0.word + String(format: " (%+.3f)", $0.effect) }.joined(separator: ", "))
             }
-            return lines.joined(separator: "\n")
+            return (notice + lines).joined(separator: "\n")
         }
         let name: String
         switch id {
@@ -110,6 +127,7 @@ public enum TextScoring {
         if let explanation = result.explanation {
             line += "\twords: " + explanation.map { $0.word + String(format: " %+.3f", $0.effect) }.joined(separator: ", ")
         }
+        if let scope = result.scope, !scope.inScope { line += String(format: "\tout of scope (score %.3g)", scope.score) }
         if let warning = result.warning { line += "\twarning: \(warning)" }
         return line
     }

@@ -141,6 +141,11 @@ public struct TextTrainer {
         let k = classes.count
         var heldOutSum = [[Float]](repeating: [Float](repeating: 0, count: k), count: examples.count)
         var heldOutVotes = [Int](repeating: 0, count: examples.count)
+        // The scope's out-of-fold views: each validation text as its own member sees it.
+        var familiaritySum = [Double](repeating: 0, count: examples.count)
+        var confidenceSum = [Double](repeating: 0, count: examples.count)
+        var neighbourhoodSum = [Double](repeating: 0, count: examples.count)
+        var banks: [Tensor] = []
         for (member, split) in splits.enumerated() {
             let seed = s.seed &+ UInt64(member) &* 0x9E37_79B9
             let network = try TextNetwork(config, seed: seed)
@@ -160,13 +165,29 @@ public struct TextTrainer {
             if stop.requested() { throw TrainingStopped() }
             networks.append(network)
             bestEpochs.append(Double(bestEpoch))
+            // The member alone: its held-out predictions, and its bank for the scope (the features of
+            // a seeded sample of its training texts) with its validation texts' distance to it.
+            let single = TextClassifier(configuration: TextClassifier.Configuration(
+                task: task, labelSource: labelSource, classes: classes, preparation: preparation, network: config,
+                members: 1, metrics: [:], createdAt: ""), networks: [network])
+            var sample = split.train
+            if sample.count > TextScope.bankLimit {
+                var rng = SplitMix64(seed: seed ^ 0xBA4C)
+                rng.shuffle(&sample)
+                sample = Array(sample.prefix(TextScope.bankLimit)).sorted()
+            }
+            let bank = single.unitFeatures(member: 0, encoded: sample.map { encoded[$0] })
+            banks.append(bank)
             if !split.validation.isEmpty {
-                let single = TextClassifier(configuration: TextClassifier.Configuration(
-                    task: task, labelSource: labelSource, classes: classes, preparation: preparation, network: config,
-                    members: 1, metrics: [:], createdAt: ""), networks: [network])
                 for (row, p) in zip(split.validation, single.probabilities(encoded: validation)) {
                     for c in 0..<k { heldOutSum[row][c] += p[c] }
                     heldOutVotes[row] += 1
+                    confidenceSum[row] += Double(p.max() ?? 0)
+                }
+                let nearest = TextClassifier.nearest(units: single.unitFeatures(member: 0, encoded: validation), bank: bank)
+                for (i, row) in split.validation.enumerated() {
+                    neighbourhoodSum[row] += nearest[i]
+                    familiaritySum[row] += validation[i].familiarity(idsPerPosition: preparation.idsPerPosition)
                 }
             }
         }
@@ -206,6 +227,15 @@ public struct TextTrainer {
             metrics["validationLoss"] = report.logLoss
             metrics["validationCalibrationError"] = report.calibrationError
             heldOut = (probabilities, truth)
+            let views = validated.map { i in
+                TextScope.Views(familiarity: familiaritySum[i] / Double(heldOutVotes[i]), confidence: confidenceSum[i] / Double(heldOutVotes[i]),
+                                neighbourhood: neighbourhoodSum[i] / Double(heldOutVotes[i]))
+            }
+            if let scope = TextScope(validation: views, bankSize: banks.map { $0.shape.first ?? 0 }.max() ?? 0) {
+                classifier.setScope(scope, banks: banks)
+                metrics["scopeThreshold"] = scope.threshold
+                metrics["scopeValidationFlagged"] = scope.validationFlagged
+            }
         }
         classifier.setMetrics(metrics)
         return Result(classifier: classifier, metrics: metrics, heldOut: heldOut)

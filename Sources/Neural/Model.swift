@@ -260,6 +260,13 @@ public final class Graph: Layer {
     }
 
     /// The layer of node `name`, if it is a layer node.
+    /// The output node `name` gave in the last `forward` (nil before one, or for an unknown name).
+    /// The tensor is the graph's own buffer: copy what must outlive the next forward.
+    public func output(of name: String) -> Tensor? {
+        guard let i = nodes.firstIndex(where: { $0.name == name }), i < outputs.count else { return nil }
+        return outputs[i]
+    }
+
     public func layer(named name: String) -> Layer? {
         nodes.firstIndex(where: { $0.name == name }).flatMap { layers[$0] }
     }

@@ -54,6 +54,11 @@ struct ScoreResponse: Encodable {
     let model: String
     let predictions: [Prediction]
     let explanation: [Word]
+    /// Whether the case is like those the model was trained on, and how much (a model with a scope).
+    let inScope: Bool?
+    let scopeScore: Double?
+    /// What `triage score` prints first for an out-of-scope case.
+    let notice: String?
     let warning: String?
 }
 
@@ -104,6 +109,8 @@ struct API: Sendable {
         return try json(ScoreResponse(model: model.name,
                                       predictions: scored.result.predictions.map { .init(label: $0.label, probability: printed($0.probability)) },
                                       explanation: (scored.result.explanation ?? []).map { .init(word: $0.word, weight: printed($0.effect)) },
+                                      inScope: scored.result.scope?.inScope, scopeScore: scored.result.scope.map { printed($0.score) },
+                                      notice: scored.result.scope?.inScope == false ? TextScoring.outOfScopeNotice(classes: scored.classes) : nil,
                                       warning: scored.result.warning))
     }
 

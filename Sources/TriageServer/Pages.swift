@@ -146,10 +146,14 @@ struct Pages: Sendable {
             if !t.architecture.isEmpty { rows.append(("network", t.architecture)) }
             let settings = t.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             if !settings.isEmpty { rows.append(("settings", settings)) }
-            let metrics = m.metrics.sorted { $0.key < $1.key }.map { key, value in
+            let metrics = m.metrics.sorted { $0.key < $1.key }.filter { !$0.key.hasPrefix("scope") }.map { key, value in
                 "\(key) \(value.rounded() == value && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.4g", value))"
             }.joined(separator: ", ")
             rows.append(("metrics", metrics.isEmpty ? "-" : metrics))
+            if let threshold = m.metrics["scopeThreshold"] {
+                rows.append(("scope", String(format: "a case scoring below %.3g is out of scope, unlike the cases it was trained on (%.1f%% of its validation cases are)",
+                                             threshold, 100 * (m.metrics["scopeValidationFlagged"] ?? 0))))
+            }
             rows.append(("registered", ISO8601DateFormatter().string(from: m.createdAt)))
             let table = rows.map { "<tr><th>\(Markup.escape($0.0))</th><td>\(Markup.escape($0.1))</td></tr>" }.joined()
             var charts = ""

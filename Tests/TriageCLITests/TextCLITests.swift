@@ -71,6 +71,43 @@ final class TextCLITests: XCTestCase {
         XCTAssertTrue(empty.stderr.contains("the text is empty"), empty.stderr)
     }
 
+    func testAModelWithAScopeSaysWhenACaseIsOutOfItAndShowsItOnItsCard() throws {
+        _ = try run(["import", "csv", "cases.csv", "--text-column", "vignette", "--label-column", "diagnosis", "--task", "toy"])
+        let trained = try run(["train", "text", "--task", "toy", "--members", "2", "--epochs", "15", "--validation", "0.2",
+                               "--dimension", "16", "--filters", "16", "--buckets", "512", "--output", "models/scoped.safetensors"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let foreign = "Quarterly revenue exceeded analyst expectations despite currency headwinds in the third quarter"
+        let plain = try run(["score", foreign, "--model", "models/scoped.safetensors", "--top", "2"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.hasPrefix("This case is unlike the cases of the 3 diagnoses this model was trained on; "
+                                             + "the ranking below is not a diagnosis."), plain.stdout)
+        let json = try run(["score", foreign, "--model", "models/scoped.safetensors", "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["inScope"] as? Bool, false)
+        XCTAssertNotNil(object["scopeScore"] as? Double)
+        let lenient = try run(["score", foreign, "--model", "models/scoped.safetensors", "--json", "--scope-threshold", "0"])
+        XCTAssertTrue(lenient.stdout.contains("\"inScope\":true"), lenient.stdout)
+        let bad = try run(["score", foreign, "--model", "models/scoped.safetensors", "--scope-threshold", "2"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+
+        let evaluation = try run(["evaluate", "text", "--model", "models/scoped.safetensors", "--file", "cases.csv",
+                                  "--text-column", "vignette", "--label-column", "diagnosis", "--json"])
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        let scope = try XCTUnwrap(report["scope"] as? [String: Any], evaluation.stdout)
+        XCTAssertEqual(scope["texts"] as? Int, 30)
+        XCTAssertNotNil(scope["outOfScope"] as? Int)
+
+        let card = try run(["models", "show", "scoped"])
+        XCTAssertEqual(card.status, 0, card.stderr)
+        XCTAssertTrue(card.stdout.contains("answers 3 classes: asthma, eczema, hepatitis"), card.stdout)
+        XCTAssertTrue(card.stdout.contains("scope: a case scoring below "), card.stdout)
+        let byPath = try run(["models", "show", "models/scoped.safetensors", "--json"])
+        XCTAssertTrue(byPath.stdout.contains("\"threshold\""), byPath.stdout)
+        let missing = try run(["models", "show", "nothing"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("no model named nothing"), missing.stderr)
+    }
+
     func testUnknownColumnsAndMissingTasksAreClearErrors() throws {
         let badColumn = try run(["import", "csv", "cases.csv", "--text-column", "text", "--label-column", "diagnosis", "--task", "toy"])
         XCTAssertEqual(badColumn.status, 2)

@@ -196,6 +196,8 @@ final class ServerTests: XCTestCase {
         let predictions = try XCTUnwrap(object["predictions"] as? [[String: Any]])
         XCTAssertEqual(predictions.count, 2)
         XCTAssertNotNil((object["explanation"] as? [[String: Any]])?.first?["weight"])
+        XCTAssertNotNil(object["inScope"] as? Bool, "the model's scope judges the case")
+        XCTAssertNotNil(object["scopeScore"] as? Double)
         // The CLI's path: the same job, printed as `triage score --json --explain` prints it.
         var cli = ScoreOptions(model: Self.textModel, texts: [text])
         cli.top = 2
@@ -208,6 +210,8 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(predictions.map { $0["probability"] as? Double }, cliPredictions.map { $0["probability"] as? Double })
         let cliWords = (printed["explanation"] as? [[String: Any]] ?? []).map { $0["effect"] as? Double }
         XCTAssertEqual((object["explanation"] as? [[String: Any]] ?? []).map { $0["weight"] as? Double }, cliWords)
+        XCTAssertEqual(object["inScope"] as? Bool, printed["inScope"] as? Bool)
+        XCTAssertEqual(object["scopeScore"] as? Double, printed["scopeScore"] as? Double)
     }
 
     func testReportLabelsCarryEvidenceAtCharacterOffsets() async throws {

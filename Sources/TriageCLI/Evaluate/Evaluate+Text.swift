@@ -10,7 +10,8 @@ struct EvaluateText: JobCommand {
         Every row with a non-empty class is scored. Rows whose class the model does not know \
         count as errors (and are reported); if no class of the file is known to the model, it \
         is a model of another task and nothing is scored. Calibration is the expected \
-        calibration error of the top probability over 10 bins.
+        calibration error of the top probability over 10 bins. A model with a scope also reports \
+        how many texts it called out of scope and its accuracy on the others.
 
         Example: triage evaluate text --model models/s2d.safetensors --file test.csv --text-column text --label-column label
         """)
@@ -25,9 +26,16 @@ struct EvaluateText: JobCommand {
     var labelColumn: String
     @Flag(help: "Print one JSON object: the metrics, per-class table and confusion matrix.")
     var json = false
+    @Option(help: ArgumentHelp("Call a text out of scope below this score (0-1; default: the model's).", valueName: "score"))
+    var scopeThreshold: Double?
+
+    func validate() throws {
+        if let scopeThreshold, !(0...1).contains(scopeThreshold) { throw ValidationError("--scope-threshold is a score between 0 and 1.") }
+    }
 
     func execute() throws {
-        let options = EvaluateTextOptions(model: model, file: file, textColumn: textColumn, labelColumn: labelColumn)
+        var options = EvaluateTextOptions(model: model, file: file, textColumn: textColumn, labelColumn: labelColumn)
+        options.scopeThreshold = scopeThreshold
         try Console.shared.print(try Workspace().evaluateText(options, context: Console.shared.context()), json: json)
     }
 }

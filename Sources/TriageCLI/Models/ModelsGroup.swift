@@ -5,7 +5,7 @@ import TriageKit
 struct ModelsGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List the trained models registered in the corpus.",
-        subcommands: [List.self]
+        abstract: "List the trained models registered in the corpus, or show one's card.",
+        subcommands: [List.self, Show.self]
     )
 }

@@ -15,7 +15,10 @@ struct Score: JobCommand {
         "probability": ...}, ...]} ranked by probability, where id is the row (line) number or \
         the --id-column value; "warning" is added when few words are known to the model or the \
         text was cut, "error" (and no predictions) when a text is empty. --explain adds the \
-        words whose removal lowers the top class's probability most.
+        words whose removal lowers the top class's probability most. A model trained with a \
+        validation split also judges whether each case is like those it was trained on: \
+        "inScope" (true or false) and "scopeScore" (higher is more like them); the plain output \
+        of an out-of-scope case starts with a sentence saying so.
 
         Example: triage score "high fever for three days, red eyes, a rash and a strawberry tongue" --model models/s2d.safetensors --explain
         """)
@@ -38,6 +41,8 @@ struct Score: JobCommand {
     var explain = false
     @Flag(help: "Exit 0 even when some texts could not be scored.")
     var keepGoing = false
+    @Option(help: ArgumentHelp("Call a case out of scope below this score (0-1; default: the model's, which flags 5% of its validation cases).", valueName: "score"))
+    var scopeThreshold: Double?
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1.") }
@@ -46,6 +51,7 @@ struct Score: JobCommand {
             throw ValidationError("--text-column and --id-column apply to --file or standard input, not to a TEXT argument.")
         }
         if idColumn != nil && textColumn == nil { throw ValidationError("--id-column needs --text-column (a CSV input).") }
+        if let scopeThreshold, !(0...1).contains(scopeThreshold) { throw ValidationError("--scope-threshold is a score between 0 and 1.") }
     }
 
     func execute() throws {
@@ -63,13 +69,14 @@ struct Score: JobCommand {
         options.idColumn = idColumn
         options.top = top
         options.explain = explain
+        options.scopeThreshold = scopeThreshold
         let console = Console.shared
         let single = text != nil
         let summary = try Workspace().score(options, context: console.context()) { scored in
             if json {
                 console.write(scored.json + "\n")
             } else {
-                console.write(TextScoring.plain(id: single ? nil : scored.id, result: scored.result) + "\n")
+                console.write(scored.text(single: single) + "\n")
                 if single {
                     if let warning = scored.result.warning { console.warning(warning) }
                     if let error = scored.result.error { console.error(error) }
@@ -80,6 +87,7 @@ struct Score: JobCommand {
             console.note(String(format: "scored %d texts in %.2f s (%.0f texts/s)", summary.scored, summary.seconds,
                                 Double(summary.texts) / max(summary.seconds, 1e-9))
                          + (summary.warned > 0 ? "; \(summary.warned) with a warning" : "")
+                         + (summary.outOfScope > 0 ? "; \(summary.outOfScope) out of scope" : "")
                          + (summary.failed > 0 ? "; \(summary.failed) could not be scored" : ""))
         }
         if summary.failed > 0 && !keepGoing { throw ExitCode(1) }

@@ -33,3 +33,75 @@ extension Workspace {
                                training: TrainingData(source: "", architecture: "", trainExamples: 0, labels: []))
     }
 }
+
+/// What a user should know before asking a model: what it answers, what it learned from, how it
+/// measured, and when it says a case is outside what it knows (`triage models show`).
+public struct ModelCard: Codable, Sendable, TextReport {
+    /// The registry entry (or, for a file not registered, what the file says), without its curves.
+    public var model: RegisteredModel
+    /// A text model's scope: the score under which a case is out of scope, and the share of its
+    /// validation cases under it.
+    public var scope: ScopeSummary?
+
+    /// A text model's scope, as its card shows it.
+    public struct ScopeSummary: Codable, Sendable, Equatable {
+        public var threshold: Double
+        public var validationFlagged: Double
+    }
+
+    /// The card as lines of text.
+    public var text: String {
+        let m = model, t = model.training
+        var lines = ["model \(m.name) (\(m.kind.rawValue)\(m.task.isEmpty ? "" : ", task \(m.task)"))", "file: \(m.file)"]
+        if !t.labels.isEmpty {
+            lines.append("answers \(t.labels.count) \(m.kind == .resistance ? "drugs" : "classes"): " + t.labels.joined(separator: ", "))
+        }
+        if !t.source.isEmpty {
+            var sizes = "\(t.trainExamples) train"
+            if t.validationExamples > 0 { sizes += " / \(t.validationExamples) validation" }
+            if t.testExamples > 0 { sizes += " / \(t.testExamples) test" }
+            lines.append("trained on: \(t.source); \(sizes)")
+        }
+        if !t.architecture.isEmpty {
+            let settings = t.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("network: \(t.architecture)" + (settings.isEmpty ? "" : "; \(settings)"))
+        }
+        let measured = m.metrics.sorted { $0.key < $1.key }.filter { !$0.key.hasPrefix("scope") }.map { key, value in
+            key + " " + (value.rounded() == value && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.4g", value))
+        }
+        if !measured.isEmpty { lines.append("measured: " + measured.joined(separator: ", ")) }
+        if let scope {
+            lines.append(String(format: "scope: a case scoring below %.3g is out of scope (%.1f%% of the validation cases are)",
+                                scope.threshold, 100 * scope.validationFlagged))
+        } else if m.kind == .text {
+            lines.append("scope: none (trained before scopes were kept, or without a validation split)")
+        }
+        lines.append("registered: " + ISO8601DateFormatter().string(from: m.createdAt))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Workspace {
+    /// The card of a model: one registered under `name`, else the model file or folder at that path.
+    public func modelCard(_ name: String) throws -> ModelCard {
+        var model: RegisteredModel
+        if hasCorpus, let registered = try? corpus().read({ try $0.model(named: name) }) {
+            model = registered
+        } else if FileManager.default.fileExists(atPath: name) {
+            model = try describeModel(at: name)
+        } else {
+            let known = hasCorpus ? ((try? corpus().read { try $0.models() }) ?? []).map(\.name) : []
+            throw TriageError(.notFound, "no model named \(name)" + (known.isEmpty ? "" : "; registered: \(known.joined(separator: ", "))"))
+        }
+        model.curves = nil
+        var scope: ModelCard.ScopeSummary?
+        if model.kind == .text {
+            let found = try? modelCache.withText(model.file) { $0.configuration.scope }
+            if let found = found.flatMap({ $0 }) { scope = .init(threshold: found.threshold, validationFlagged: found.validationFlagged) }
+            if model.training.labels.isEmpty, let classes = try? modelCache.withText(model.file, { $0.classes }) {
+                model.training.labels = classes
+            }
+        }
+        return ModelCard(model: model, scope: scope)
+    }
+}

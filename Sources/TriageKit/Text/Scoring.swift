@@ -18,6 +18,8 @@ public struct ScoreOptions: Codable, Sendable {
     public var top = 5
     /// Name the words that moved the top prediction most.
     public var explain = false
+    /// Overrides the model's scope threshold (a text scoring below it is out of scope).
+    public var scopeThreshold: Double?
 
     /// Options scoring `texts` with `model`.
     public init(model: String, texts: [String] = []) {
@@ -31,14 +33,18 @@ public struct ScoredText: Sendable {
     /// Its row (line) number or id column value.
     public var id: ScoreID
     public var result: TextScoring.Result
+    /// The classes the model knows, in output order (what an out-of-scope notice names).
+    public var classes: [String]
     /// The object `score --json` prints for it (one line).
     public var json: String { TextScoring.json(id: id, result: result) }
+    /// What `score` prints for it without --json (`single`: the one text given, a ranked table).
+    public func text(single: Bool) -> String { TextScoring.plain(id: single ? nil : id, result: result, classes: classes) }
 }
 
 /// What `score` did besides the scores.
 public struct ScoreSummary: Codable, Sendable {
-    /// Texts read, scored, warned about and not scorable (empty).
-    public var texts: Int, scored: Int, warned: Int, failed: Int
+    /// Texts read, scored, warned about, not scorable (empty), and out of scope.
+    public var texts: Int, scored: Int, warned: Int, failed: Int, outOfScope = 0
     public var seconds: Double
 }
 
@@ -48,10 +54,14 @@ extension Workspace {
         guard options.top >= 1 else { throw TriageError(.unusable, "the number of classes to list must be at least 1") }
         let inputs = try readScoreInputs(options, context: context)
         let started = Date()
-        let results: [TextScoring.Result]
+        if let threshold = options.scopeThreshold, !(0...1).contains(threshold) {
+            throw TriageError(.unusable, "the scope threshold is a score between 0 and 1, not \(threshold)")
+        }
+        let results: [TextScoring.Result], classes: [String]
         do {
-            results = try modelCache.withText(options.model) { classifier in
-                TextScoring.score(inputs.map(\.text), with: classifier, top: options.top, explain: options.explain)
+            (results, classes) = try modelCache.withText(options.model) { classifier in
+                (TextScoring.score(inputs.map(\.text), with: classifier, top: options.top, explain: options.explain,
+                                   scopeThreshold: options.scopeThreshold), classifier.classes)
             }
         } catch {
             throw TriageError(error)
@@ -60,7 +70,8 @@ extension Workspace {
         for (input, result) in zip(inputs, results) {
             if result.error != nil { summary.failed += 1 } else { summary.scored += 1 }
             if result.warning != nil { summary.warned += 1 }
-            try emit(ScoredText(id: input.id, result: result))
+            if result.scope?.inScope == false { summary.outOfScope += 1 }
+            try emit(ScoredText(id: input.id, result: result, classes: classes))
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary

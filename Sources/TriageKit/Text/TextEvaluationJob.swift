@@ -10,6 +10,8 @@ public struct EvaluateTextOptions: Codable, Sendable {
     public var file: String
     public var textColumn: String
     public var labelColumn: String
+    /// Overrides the model's scope threshold.
+    public var scopeThreshold: Double?
 
     /// Options evaluating `model` on `file`.
     public init(model: String, file: String, textColumn: String, labelColumn: String) {
@@ -23,15 +25,28 @@ public struct EvaluateTextOptions: Codable, Sendable {
 /// A text model's metrics on a labelled file.
 public struct TextEvaluationResult: Encodable, Sendable, TextReport {
     public var report: ClassificationReport
+    /// The scope's judgements of the texts (nil for a model without a scope).
+    public var scope: TextEvaluation.ScopeSummary?
     /// What the text's header names: the model, its task and class count, and the file.
     public var model: String, task: String, classes: Int, file: String
 
-    /// Encodes as the report alone.
-    public func encode(to encoder: Encoder) throws { try report.encode(to: encoder) }
+    enum CodingKeys: String, CodingKey { case scope }
 
-    /// The header line, then the report.
+    /// Encodes as the report, with the scope's judgements under "scope".
+    public func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(scope, forKey: .scope)
+    }
+
+    /// The header line, the report, and the scope's line.
     public var text: String {
-        "model \(model) (task '\(task)', \(classes) classes) on \(file)\n" + report.rendered()
+        var out = "model \(model) (task '\(task)', \(classes) classes) on \(file)\n" + report.rendered()
+        if let scope {
+            out += String(format: "scope: %d of %d texts out of scope (score below %.3g)", scope.outOfScope, scope.texts, scope.threshold)
+            out += scope.inScopeAccuracy.map { String(format: "; accuracy on the others %.4f\n", $0) } ?? "\n"
+        }
+        return out
     }
 }
 
@@ -44,10 +59,10 @@ extension Workspace {
             let rows = try TextCorpus.examples(from: table, textColumn: options.textColumn, labelColumn: options.labelColumn, idColumn: nil)
             for message in rows.skipped { context.warn(message) }
             guard !rows.examples.isEmpty else { throw TriageError(.unusable, "no labelled rows to evaluate", file: options.file) }
-            let evaluation = try TextEvaluation(classifier: classifier, examples: rows.examples)
+            let evaluation = try TextEvaluation(classifier: classifier, examples: rows.examples, scopeThreshold: options.scopeThreshold)
             if let note = evaluation.unknownLabelNote { context.warn(note) }
             if evaluation.emptyTexts > 0 { context.warn("\(evaluation.emptyTexts) rows have an empty text (counted as errors)") }
-            return TextEvaluationResult(report: evaluation.report, model: options.model, task: classifier.configuration.task,
+            return TextEvaluationResult(report: evaluation.report, scope: evaluation.scope, model: options.model, task: classifier.configuration.task,
                                         classes: classifier.classes.count, file: options.file)
         } catch {
             throw TriageError(error)

@@ -94,13 +94,15 @@ function initVignettes() {
     try {
       const answer = await postJSON("/api/vignettes/score", { text, model: $("vignette-model").value || undefined, top: Number($("vignette-top").value) || 5 });
       const nodes = [];
+      if (answer.notice) nodes.push(el("p", { class: "error scope", text: answer.notice }));
       if (answer.warning) nodes.push(el("p", { class: "warning", text: answer.warning }));
       nodes.push(rankedList(answer.predictions.map((p) => [p.label, p.probability])));
       if (answer.predictions.length) {
         nodes.push(el("p", { class: "hint", text: `Words that moved "${answer.predictions[0].label}" (blue: towards it, struck through: away from it):` }));
         nodes.push(highlightWords(text, answer.explanation));
       }
-      nodes.push(el("p", { class: "hint", text: `model ${answer.model}` }));
+      const scope = answer.scopeScore === undefined ? "" : `; scope score ${answer.scopeScore.toFixed(3)} (${answer.inScope ? "like" : "unlike"} the cases it was trained on)`;
+      nodes.push(el("p", { class: "hint", text: `model ${answer.model}${scope}` }));
       target.replaceChildren(...nodes);
     } catch (e) { showError(target, e); }
   });

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Writes the OpenAPI 3.1 description of `triage serve`'s JSON API (Sources/TriageServer/Assets/openapi.json):
+    python3 tools/openapi/generate.py > Sources/TriageServer/Assets/openapi.json
+The server serves the file at /api/openapi.json; `swift test` checks every answer of its API tests
+against it and the router's routes against its operations; tools/test-openapi runs schemathesis
+against it and checks that this script still writes the committed file."""
+import json
+def ref(n): return {"$ref": f"#/components/schemas/{n}"}
+def arr(x): return {"type": "array", "items": x}
+S, I, N, B = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+def obj(props, required=None, extra=False):
+    o = {"type": "object", "properties": props, "required": required if required is not None else list(props)}
+    if not extra: o["additionalProperties"] = False
+    return o
+def err(desc): return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
+def ok(schema, desc="OK", status="200"):
+    return {status: {"description": desc, "content": {"application/json": {"schema": schema}}}}
+def errors(*codes):
+    words = {"400": "The request is malformed: a missing or mistyped field, a bad parameter.",
+             "401": "The server has a token and the request carries neither it nor a login session.",
+             "403": "A request from another site, or a cookie-authenticated POST without the page's CSRF token.",
+             "404": "No such model, scheme, document, observation, job or route.",
+             "405": "The path does not take this method (Allow lists those it takes).",
+             "409": "The job is in a state that does not allow this (restarting one that runs, or whose uploads are gone).",
+             "413": "The body is over the upload limit (--max-upload).",
+             "421": "Served on loopback, the request names another host (DNS rebinding).",
+             "422": "The input cannot be used (an unreadable file, an empty text, an unknown scheme): the message says why."}
+    return {c: err(words[c]) for c in codes}
+common = ("401", "403", "421")
+def q(name, schema, desc, required=False): return {"name": name, "in": "query", "required": required, "schema": schema, "description": desc}
+def p(name, schema, desc): return {"name": name, "in": "path", "required": True, "schema": schema, "description": desc}
+upload_file = {"type": "string", "contentMediaType": "application/octet-stream"}
+scheme_name = {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$", "description": "A scheme: a folder of the rules folder (chestxray14, chexpert, ...)."}
+reader_name = {"type": "string", "maxLength": 64,
+               "pattern": "^[^\\s\\u0000-\\u001f\\u007f-\\u009f](?:[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f])?$",
+               "not": {"pattern": "^[Rr][Uu][Ll][Ee][Ss]$"},
+               "description": "A reader's name: no control character, no space at either end, not 'rules'."}
+files = {"type": "array", "items": upload_file, "minItems": 1}
+schemeq = q("scheme", scheme_name, "The labelling scheme (default chestxray14).")
+
+schemas = {
+  "Error": obj({"error": S, "status": I}),
+  "Health": obj({"status": {"const": "ok"}, "version": S}),
+  "CorpusInfo": obj({"path": S, "tables": {"type": "object", "additionalProperties": I}}),
+  "TrainingData": obj({"source": S, "architecture": S, "trainExamples": I, "validationExamples": I, "testExamples": I,
+                       "labels": arr(S), "settings": {"type": "object", "additionalProperties": S}}),
+  "Curves": obj({"epochs": arr(obj({"member": I, "epoch": I, "loss": N, "validation": {"type": "object", "additionalProperties": N}})),
+                 "roc": arr(obj({"name": S, "split": S, "auc": N, "points": arr({"type": "array", "items": N, "minItems": 2, "maxItems": 2})}, ["name", "split", "points"]))}),
+  "Model": obj({"name": S, "kind": {"enum": ["text", "image", "resistance"]}, "task": S, "file": S,
+                "metrics": {"type": "object", "additionalProperties": N}, "training": ref("TrainingData"),
+                "createdAt": {"type": "string", "format": "date-time"}, "curves": ref("Curves")},
+               ["name", "kind", "task", "file", "metrics", "training", "createdAt"]),
+  "ModelList": obj({"models": arr(ref("Model"))}),
+  "ScoreRequest": obj({"text": {"type": "string", "minLength": 1, "description": "The case in plain words (a text without a letter or digit is 422)."},
+                       "model": {"type": "string", "description": "A served text model's name (default: the newest)."},
+                       "top": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5}}, ["text"]),
+  "ScoreResponse": obj({"model": S, "predictions": arr(obj({"label": S, "probability": {"type": "number", "minimum": 0, "maximum": 1}})),
+                        "explanation": arr(obj({"word": S, "weight": N})),
+                        "inScope": {"type": "boolean", "description": "Whether the case is like those the model was trained on (models with a scope)."},
+                        "scopeScore": {"type": "number", "minimum": 0, "maximum": 1, "description": "Higher is more like the training cases: about the share of the model's validation cases less like them."},
+                        "notice": {"type": "string", "description": "For an out-of-scope case: the sentence `triage score` prints before the ranking."},
+                        "warning": S}, ["model", "predictions", "explanation"]),
+  "LabelRequest": obj({"text": {"type": "string", "description": "One report, at most 1 MiB of UTF-8."}, "scheme": {**scheme_name, "default": "chestxray14"}}, ["text"]),
+  "Evidence": obj({"start": {"type": "integer", "minimum": 0, "description": "Character (code point) offset of the sentence."},
+                   "end": {"type": "integer", "minimum": 0, "description": "Exclusive."}, "sentence": S, "rule": S}),
+  "TextLabel": obj({"observation": S, "value": {"enum": [1, 0, -1]}, "evidence": arr(ref("Evidence"))}),
+  "TextLabelling": obj({"scheme": S, "rules": S, "labels": arr(ref("TextLabel"))}),
+  "DrugCall": obj({"call": {"enum": ["R", "S", "U"]}, "probability": N,
+                   "evidence": arr(obj({"gene": S, "change": S, "grading": S, "alleleFraction": N}, ["gene", "change", "grading"], extra=True))},
+                  ["call", "probability", "evidence"], extra=True),
+  "SamplePrediction": obj({"sample": S, "resistanceClass": S, "variants": I, "drugs": {"type": "object", "additionalProperties": ref("DrugCall")}},
+                          ["sample", "resistanceClass", "drugs"], extra=True),
+  "ImagePrediction": obj({"model": S, "probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}}),
+  "ReviewDocument": obj({"documentId": I, "externalId": S, "source": S, "snippet": S,
+                         "rules": {"type": "object", "additionalProperties": {"enum": [1, 0, -1]}}, "reviewed": B}),
+  "ReviewList": obj({"scheme": S, "observations": arr(S), "reader": S, "total": I, "offset": I, "documents": arr(ref("ReviewDocument"))}),
+  "ReviewedDocument": obj({"documentId": I, "externalId": S, "source": S, "text": S, "scheme": S, "observations": arr(S),
+                           "rules": arr(ref("TextLabel")), "reader": S,
+                           "labels": {"type": "object", "additionalProperties": {"enum": [1, 0, -1]}},
+                           "labelledAt": {"type": "string", "format": "date-time"}},
+                          ["documentId", "externalId", "source", "text", "scheme", "observations", "rules", "reader", "labels"]),
+  "ReviewRequest": obj({"scheme": scheme_name, "documentId": I, "reader": reader_name,
+                        "labels": {"type": "object", "additionalProperties": {"enum": [1, 0, -1]}, "minProperties": 1}},
+                       ["documentId", "reader", "labels"]),
+  "ReaderAgreement": obj({"first": S, "second": S, "documents": I, "kappa": N, "agreement": N,
+                          "observations": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}},
+                         ["first", "second", "documents", "observations"]),
+  "ReviewAgreement": obj({"scheme": S, "readers": arr(obj({"name": S, "documents": I})), "pairs": arr(ref("ReaderAgreement")),
+                          "uncertain": {"enum": ["positive", "negative"]}}),
+  "Progress": obj({"stage": S, "done": I, "total": I, "unit": S, "elapsed": N, "rate": N, "remaining": N}, ["stage", "done", "unit", "elapsed", "rate"]),
+  "Epoch": obj({"member": I, "members": I, "epoch": I, "epochs": I, "loss": N, "validation": {"type": "object", "additionalProperties": N},
+                "examplesPerSecond": N, "elapsed": N, "best": B}),
+  "LogEntry": obj({"kind": {"enum": ["note", "warning", "epoch"]}, "time": {"type": "string", "format": "date-time"}, "message": S, "epoch": ref("Epoch")},
+                  ["kind", "time"]),
+  "JobStatus": obj({"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "kind": {"enum": ["mine", "train-text", "train-image", "train-resistance"]},
+                    "title": S, "state": {"enum": ["queued", "running", "done", "failed", "interrupted", "cancelled"]},
+                    "createdAt": {"type": "string", "format": "date-time"}, "startedAt": {"type": "string", "format": "date-time"},
+                    "finishedAt": {"type": "string", "format": "date-time"}, "progress": ref("Progress"), "log": arr(ref("LogEntry")),
+                    "result": {"description": "What `--json` prints for the same job."}, "summary": S, "error": S},
+                   ["id", "kind", "title", "state", "createdAt", "log"]),
+  "JobList": obj({"jobs": arr(ref("JobStatus"))}),
+  "JobRequest": {**obj({"kind": {"enum": ["train-text", "train-image", "train-resistance"]},
+                     "name": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$", "description": "The model's name; its file goes to the server's models folder."},
+                     "task": {"type": "string", "minLength": 1, "description": "A task of the corpus: its human labels (text), or its images (image)."},
+                     "scheme": {**scheme_name, "description": "train-text without a task: learn the rule labels of this scheme."},
+                     "observation": {"type": "string", "description": "With scheme: a binary model of this observation."},
+                     "arch": {"enum": ["cnn", "lstm", "bilstm"]},
+                     "epochs": {"type": "integer", "minimum": 1, "maximum": 1000}, "members": {"type": "integer", "minimum": 1, "maximum": 10},
+                     "seed": {"type": "integer", "minimum": 0, "maximum": 9007199254740991}}, ["kind", "name"]),
+                 "allOf": [{"if": {"properties": {"kind": {"const": "train-text"}}}, "then": {"anyOf": [{"required": ["task"]}, {"required": ["scheme"]}]}},
+                           {"if": {"properties": {"kind": {"const": "train-image"}}}, "then": {"required": ["task"]}}],
+                 "description": "An unknown task or an empty one makes a job that fails, with the reason in its error."},
+}
+bodies_file = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": files, "model": S}, "required": ["file"]}},
+               "application/octet-stream": {"schema": {**upload_file, "minLength": 1}}, "text/plain": {"schema": {"type": "string", "minLength": 1}}}
+paths = {
+  "/api/health": {"get": {"summary": "The server is up.", "operationId": "health", "responses": {**ok(ref("Health")), **errors(*common)}}},
+  "/api/openapi.json": {"get": {"summary": "This description.", "operationId": "openapi",
+                                "responses": {**ok({"type": "object"}), **errors(*common)}}},
+  "/api/corpus": {"get": {"summary": "Row counts per table of the corpus (`triage corpus info --json`).", "operationId": "corpus",
+                          "responses": {**ok(ref("CorpusInfo")), **errors(*common)}}},
+  "/api/models": {"get": {"summary": "The served models: those given with --model, then those registered in the corpus (`triage models list --json`).",
+                          "operationId": "listModels", "responses": {**ok(ref("ModelList")), **errors(*common)}}},
+  "/api/models/{name}": {"get": {"summary": "One model, with its training and ROC curves.", "operationId": "model",
+                                 "parameters": [p("name", S, "The model's name.")],
+                                 "responses": {**ok(ref("Model")), **errors("404", *common)}}},
+  "/api/models/{name}/{chart}": {"get": {"summary": "A model's ROC curve or training curves as SVG.", "operationId": "modelChart",
+                                         "parameters": [p("name", S, "The model's name."), p("chart", {"enum": ["roc.svg", "training.svg"]}, "Which chart.")],
+                                         "responses": {"200": {"description": "The chart.", "content": {"image/svg+xml": {"schema": S}}}, **errors("404", *common)}}},
+  "/api/vignettes/score": {"post": {"summary": "Ranked diagnoses of a case and the words that moved the first (`triage score --json --explain`; `effect` is `weight` here).",
+                                    "operationId": "scoreVignette",
+                                    "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ScoreRequest")}}},
+                                    "responses": {**ok(ref("ScoreResponse")), **errors("400", "404", "413", "422", *common)}}},
+  "/api/reports/label": {"post": {"summary": "The labels a scheme's rules give one report, with evidence at character offsets.", "operationId": "labelReport",
+                                  "requestBody": {"required": True, "content": {"application/json": {"schema": ref("LabelRequest")}}},
+                                  "responses": {**ok(ref("TextLabelling")), **errors("400", "404", "413", "422", *common)}}},
+  "/api/tb/resist": {"post": {"summary": "TB drug resistance of VCF or FASTA files (`triage resist --json`, one object per sample).",
+                              "operationId": "resist",
+                              "parameters": [q("model", S, "A served TB resistance model (default: the WHO 2023 catalogue)."),
+                                             q("filename", S, "The name of a file sent as the raw body (names the sample).")],
+                              "requestBody": {"required": True, "content": bodies_file},
+                              "responses": {**ok(arr(ref("SamplePrediction"))), **errors("400", "404", "413", "422", *common)}}},
+  "/api/images/predict": {"post": {"summary": "Class probabilities of one image (PNG, PGM/PPM or DICOM).", "operationId": "predictImage",
+                                   "parameters": [q("model", S, "A served image model (default: the newest)."), q("filename", S, "The file's name for a raw body.")],
+                                   "requestBody": {"required": True, "content": bodies_file},
+                                   "responses": {**ok(ref("ImagePrediction")), **errors("400", "404", "413", "422", *common)}}},
+  "/api/review": {"get": {"summary": "A page of the documents with rule labels of a scheme, with whether the reader reviewed each.", "operationId": "reviewList",
+                          "parameters": [q("reader", reader_name, "The reader.", True), schemeq,
+                                         q("observation", S, "Only documents whose rules gave this observation (one the scheme lacks selects none)."),
+                                         q("value", {"enum": ["1", "0", "-1"]}, "With observation: only this value."),
+                                         q("unreviewed", {"enum": ["true", "false", "1", "0"]}, "Only documents the reader has not reviewed."),
+                                         q("offset", {"type": "integer", "minimum": 0, "maximum": 2147483647}, "The first document."),
+                                         q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Documents per page (default 25).")],
+                          "responses": {**ok(ref("ReviewList")), **errors("400", "404", "422", *common)}}},
+  "/api/review/documents/{id}": {"get": {"summary": "One document with its rule labels, their evidence and the reader's labels.", "operationId": "reviewDocument",
+                                         "parameters": [p("id", I, "The document's id."), q("reader", reader_name, "The reader.", True), schemeq],
+                                         "responses": {**ok(ref("ReviewedDocument")), **errors("400", "404", "422", *common)}}},
+  "/api/review/labels": {"post": {"summary": "A reader's labels of one document, stored as human labels under the reader's name.", "operationId": "saveReview",
+                                  "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ReviewRequest")}}},
+                                  "responses": {**ok(ref("ReviewedDocument")), **errors("400", "404", "413", "422", *common)}}},
+  "/api/review/agreement": {"get": {"summary": "Cohen's kappa between every pair of readers and between each reader and the rules.", "operationId": "reviewAgreement",
+                                    "parameters": [schemeq, q("uncertain", {"enum": ["positive", "negative"]}, "How an uncertain label counts.")],
+                                    "responses": {**ok(ref("ReviewAgreement")), **errors("400", "404", "422", *common)}}},
+  "/api/review/export": {"get": {"summary": "Labels as a CheXpert-style CSV (or the CheXpert labeler's format, or JSON lines).", "operationId": "exportLabels",
+                                 "parameters": [schemeq, q("source", {"enum": ["rules", "icd", "mesh", "human", "model"]}, "Whose labels (default human)."),
+                                                q("reader", S, "With source human: one reader's labels (default: the latest of any reader)."),
+                                                q("format", {"enum": ["csv", "chexpert", "jsonl"]}, "The format (default csv).")],
+                                 "responses": {"200": {"description": "The table, as a download.", "content": {"text/csv": {"schema": S}, "application/x-ndjson": {"schema": S}}},
+                                               **errors("400", "404", "422", *common)}}},
+  "/api/jobs": {"get": {"summary": "The newest jobs, newest first.", "operationId": "listJobs",
+                        "parameters": [q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "How many (default 50).")],
+                        "responses": {**ok(ref("JobList")), **errors("400", *common)}},
+                "post": {"summary": "Queues a long job: a training job (JSON), or a mining job with its report files (multipart).", "operationId": "submitJob",
+                         "requestBody": {"required": True, "content": {
+                             "application/json": {"schema": ref("JobRequest")},
+                             "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                 "kind": {"const": "mine"}, "scheme": S, "format": {"enum": ["auto", "text", "csv", "tsv", "chexpert", "mtsamples", "openi"]},
+                                 "textColumn": S, "idColumn": S, "codesColumn": S, "file": files}, "required": ["file"]}}}},
+                         "responses": {**ok(ref("JobStatus"), "Queued; Location names the job.", "202"), **errors("400", "404", "413", "422", *common)}}},
+  "/api/jobs/{id}": {"get": {"summary": "A job's state, progress, recent log and result.", "operationId": "job", "parameters": [p("id", S, "The job's id.")],
+                             "responses": {**ok(ref("JobStatus")), **errors("404", *common)}}},
+  "/api/jobs/{id}/events": {"get": {"summary": "A job's updates as server-sent events: `status` (first, and at every change of state), `progress` and `log`; the stream ends with the job.",
+                                    "operationId": "jobEvents", "parameters": [p("id", S, "The job's id.")],
+                                    "responses": {"200": {"description": "The event stream: each event's data is the JSON of a JobStatus (status), Progress (progress) or LogEntry (log).",
+                                                          "content": {"text/event-stream": {"schema": obj({"event": {"enum": ["status", "progress", "log"]},
+                                                                                                           "data": {"type": "string", "contentMediaType": "application/json"}},
+                                                                                                          ["event", "data"], extra=True)}}}, **errors("404", *common)}}},
+  "/api/jobs/{id}/{action}": {"post": {"summary": "Stops a queued or running job or discards an interrupted one (cancel), or queues an ended one again (restart).",
+                                       "operationId": "changeJob", "parameters": [p("id", S, "The job's id."), p("action", {"enum": ["cancel", "restart"]}, "What to do.")],
+                                       "responses": {**ok(ref("JobStatus")), **errors("404", "409", *common)}}},
+}
+spec = {"openapi": "3.1.0",
+        "info": {"title": "Triage", "version": "0.1.0",
+                 "description": "The JSON API of `triage serve`: the same jobs, and the same answers, as the `triage` command line. Served on 127.0.0.1 without a token by default; with --token every call needs `Authorization: Bearer TOKEN` or the session cookie of the login form (whose POSTs also carry `X-CSRF-Token`). Errors are `{\"error\", \"status\"}` with a 4xx status."},
+        "servers": [{"url": "http://127.0.0.1:8080"}],
+        "security": [{}, {"bearer": []}, {"session": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "The server's --token."},
+            "session": {"type": "apiKey", "in": "cookie", "name": "triage_session", "description": "The login form's session (POSTs also need the X-CSRF-Token header)."}}}}
+print(json.dumps(spec, indent=1))
