@@ -198,9 +198,14 @@ extension TextClassifier {
         let b = units.shape.first ?? 0, f = units.count / max(b, 1), n = bank.shape.first ?? 0
         guard b > 0, n > 0, bank.count == n * f else { return [Double](repeating: 0, count: b) }
         let similarities = Tensor(shape: [b, n])
-        // (B, F) x (N, F)^T -> (B, N)
-        BLAS.sgemm(transA: false, transB: true, m: b, n: n, k: f, alpha: 1, a: units.pointer, lda: f,
-                   b: bank.pointer, ldb: f, beta: 0, c: similarities.pointer, ldc: n)
+        if b == 1 {
+            // One text (a request of the server): (N, F) x (F) -> (N), without packing the bank.
+            BLAS.sgemv(m: n, n: f, alpha: 1, a: bank.pointer, lda: f, x: units.pointer, beta: 0, y: similarities.pointer)
+        } else {
+            // (B, F) x (N, F)^T -> (B, N)
+            BLAS.sgemm(transA: false, transB: true, m: b, n: n, k: f, alpha: 1, a: units.pointer, lda: f,
+                       b: bank.pointer, ldb: f, beta: 0, c: similarities.pointer, ldc: n)
+        }
         return (0..<b).map { r in
             var best = -Float.greatestFiniteMagnitude
             for j in 0..<n { best = max(best, similarities.pointer[r * n + j]) }

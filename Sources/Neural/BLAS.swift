@@ -162,6 +162,15 @@ public enum BLAS {
 
     /// One OpenBLAS call on the calling thread.
     @inline(__always)
+    /// Row-major single-precision matrix-vector product: `y(M) = alpha * A(M,N) * x(N) + beta * y`,
+    /// on the calling thread. Unlike a GEMM with one row it packs nothing: one pass over A.
+    public static func sgemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        _ = pinned
+        if m == 0 || n == 0 { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
     static func serial(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
