@@ -127,6 +127,18 @@ try:
         0 <= float(li.find_element(By.CSS_SELECTOR, ".prob").text) <= 1 for li in ranked), len(ranked))
     check("vignettes: the words that moved the first diagnosis are marked", len(found("#vignette-result mark")) > 0)
     shot("vignettes")
+    # A case unlike the training cases (Kawasaki disease) leads with a sentence saying so.
+    box = driver.find_element(By.ID, "vignette-text")
+    box.clear()
+    box.send_keys("A six-year old boy has a high fever that has lasted for three days. He has extremely red eyes and a rash on "
+                  "the main part of his body in addition to a swollen and red strawberry tongue. Remaining symptoms include "
+                  "swollen lymph nodes in the neck and Irritability")
+    driver.find_element(By.CSS_SELECTOR, "#vignette-form button[type=submit]").click()
+    wait(lambda: len(found("#vignette-result .scope")) > 0 or "scope score" in driver.execute_script(
+        "return document.getElementById('vignette-result').textContent"), 20)
+    notice = " ".join(e.text for e in found("#vignette-result .scope"))
+    check("vignettes: an out-of-scope case is said to be unlike the training cases", notice.startswith("This case is unlike"), notice)
+    shot("vignettes-out-of-scope")
 
     # Reports: paste a report, see each finding marked with its rule.
     open_page("/reports")
