@@ -65,3 +65,13 @@ public enum InputFile {
         }
     }
 }
+
+extension InputFile {
+    /// True for a name that can only be a file in the folder it is joined to: 1 to 64 ASCII letters,
+    /// digits, '.', '_' or '-', not starting with '.' (no path, no hidden file). Schemes (folders of
+    /// the rules folder) and models trained from the server's pages are named this way.
+    public static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 
 extension RuleSet {
     /// The environment variable naming the rules folder (`corpora/rules`).
@@ -36,8 +37,7 @@ extension RuleSet {
     /// Loads scheme `name` from the rules folder, with an error that lists the schemes there.
     public static func load(scheme name: String, rulesFolder: String) throws -> RuleSet {
         // A scheme is a folder of the rules folder, named plainly: never a path that leaves it.
-        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."),
-              name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }) else {
+        guard InputFile.isPlainName(name) else {
             throw RuleError(file: rulesFolder, line: nil, "a scheme is named by letters, digits, '_', '-' and '.', not `\(name)`")
         }
         let folder = (rulesFolder as NSString).appendingPathComponent(name)

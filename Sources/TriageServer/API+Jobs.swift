@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import Hummingbird
+import Inputs
 import Mining
 import Models
 import NIOCore
@@ -131,8 +132,7 @@ extension API {
 
     /// A model name that is safe as a file name.
     func modelName(_ name: String) throws -> String {
-        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."),
-              name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }) else {
+        guard InputFile.isPlainName(name) else {
             throw APIError(.badRequest, "name the model with 1 to 64 letters, digits, '.', '_' or '-'")
         }
         return name

@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import Hummingbird
+import Inputs
 import Mining
 import TriageKit
 
@@ -96,8 +97,7 @@ extension API {
     /// that cannot be a scheme, 404 for one the folder does not hold.
     func rules(_ scheme: String?) throws -> RulesOptions {
         let rules = RulesOptions(scheme: scheme ?? "chestxray14", folder: options.rulesFolder)
-        guard !rules.scheme.isEmpty, rules.scheme.count <= 64, !rules.scheme.hasPrefix("."),
-              rules.scheme.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }) else {
+        guard InputFile.isPlainName(rules.scheme) else {
             throw APIError(.badRequest, "a scheme is named by 1 to 64 letters, digits, '_', '-' or '.'")
         }
         let known = RuleSet.rulesFolder(options.rulesFolder).map(RuleSet.schemes(in:)) ?? []
