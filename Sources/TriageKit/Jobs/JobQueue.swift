@@ -21,7 +21,6 @@ public final class JobQueue: @unchecked Sendable {
     private var waiting: [String] = []
     private var live: [String: LiveJob] = [:]
     private var stopping = false
-    private var runner: Thread?
     private var idle = true
 
     /// A queue on `workspace`'s corpus; jobs a previous process left queued or running are marked
@@ -32,7 +31,6 @@ public final class JobQueue: @unchecked Sendable {
         do { _ = try workspace.corpus().write { try $0.interruptUnfinishedJobs() } } catch { throw TriageError(error) }
         let thread = Thread { [weak self] in self?.work() }
         thread.name = "triage-jobs"
-        runner = thread
         thread.start()
     }
 
@@ -47,7 +45,7 @@ public final class JobQueue: @unchecked Sendable {
         condition.lock()
         if let job = live[id] {
             defer { condition.unlock() }
-            return status(of: job, spec: job.spec)
+            return status(of: job)
         }
         condition.unlock()
         guard let stored = try read({ try $0.job(id: id) }) else { return nil }
@@ -59,7 +57,7 @@ public final class JobQueue: @unchecked Sendable {
         let stored = try read { try $0.jobs(limit: limit) }
         condition.lock()
         defer { condition.unlock() }
-        return stored.map { row in live[row.id].map { status(of: $0, spec: $0.spec) } ?? JobQueue.status(of: row) }
+        return stored.map { row in live[row.id].map { status(of: $0) } ?? JobQueue.status(of: row) }
     }
 
     /// Stops a queued or running job (a running one stops after the batch it is writing), or
@@ -127,7 +125,7 @@ public final class JobQueue: @unchecked Sendable {
         live[stored.id] = job
         waiting.append(stored.id)
         condition.broadcast()
-        return status(of: job, spec: spec)
+        return status(of: job)
     }
 
     /// Every update of job `id` from now on, starting with its status; the stream ends when the
@@ -136,7 +134,7 @@ public final class JobQueue: @unchecked Sendable {
         let (stream, continuation) = AsyncStream<JobUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         condition.lock()
         if let job = live[id] {
-            continuation.yield(.status(status(of: job, spec: job.spec)))
+            continuation.yield(.status(status(of: job)))
             let key = UUID()
             job.subscribers[key] = continuation
             continuation.onTermination = { [weak self, weak job] _ in
@@ -178,13 +176,6 @@ public final class JobQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// True while no job runs and none waits.
-    public var isIdle: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return idle && waiting.isEmpty
-    }
-
     // MARK: running
 
     private func work() {
@@ -198,7 +189,7 @@ public final class JobQueue: @unchecked Sendable {
             job.stored.state = .running
             job.stored.startedAt = Date()
             job.stored.updatedAt = Date()
-            let snapshot = status(of: job, spec: job.spec)
+            let snapshot = status(of: job)
             for subscriber in job.subscribers.values { subscriber.yield(.status(snapshot)) }
             let stored = job.stored
             condition.unlock()
@@ -273,7 +264,7 @@ public final class JobQueue: @unchecked Sendable {
             job.stored.folder = nil
         }
         let row = stored(job)
-        let snapshot = status(of: job, spec: job.spec)
+        let snapshot = status(of: job)
         let subscribers = job.subscribers.values
         job.subscribers.removeAll()
         live[job.stored.id] = nil
@@ -300,9 +291,9 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     /// The status of a live job (the caller holds the lock).
-    private func status(of job: LiveJob, spec: JobSpec) -> JobStatus {
+    private func status(of job: LiveJob) -> JobStatus {
         let s = job.stored
-        return JobStatus(id: s.id, kind: s.kind, title: spec.title, state: s.state, createdAt: s.createdAt, startedAt: s.startedAt,
+        return JobStatus(id: s.id, kind: s.kind, title: job.spec.title, state: s.state, createdAt: s.createdAt, startedAt: s.startedAt,
                          finishedAt: s.finishedAt, progress: job.progress, log: job.log,
                          result: s.result.flatMap { JSONValue(json: Data($0.utf8)) }, summary: job.summary, error: s.error)
     }
