@@ -132,30 +132,7 @@ struct Pages: Sendable {
             return "<p class=\"hint\">No model is served yet: train one below or with <code>triage train</code>, or start the server with <code>--model</code>.</p>"
         }
         return served.map { m in
-            let t = m.training
-            var rows: [(String, String)] = [("kind", m.kind.rawValue), ("task", m.task.isEmpty ? "-" : m.task)]
-            if !t.labels.isEmpty {
-                rows.append(("answers", "\(t.labels.count): " + t.labels.prefix(30).joined(separator: ", ") + (t.labels.count > 30 ? ", …" : "")))
-            }
-            if !t.source.isEmpty {
-                var sizes = "\(t.trainExamples) train"
-                if t.validationExamples > 0 { sizes += " / \(t.validationExamples) validation" }
-                if t.testExamples > 0 { sizes += " / \(t.testExamples) test" }
-                rows.append(("trained on", "\(t.source); \(sizes)"))
-            }
-            if !t.architecture.isEmpty { rows.append(("network", t.architecture)) }
-            let settings = t.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            if !settings.isEmpty { rows.append(("settings", settings)) }
-            let metrics = m.metrics.sorted { $0.key < $1.key }.filter { !$0.key.hasPrefix("scope") }.map { key, value in
-                "\(key) \(value.rounded() == value && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.4g", value))"
-            }.joined(separator: ", ")
-            rows.append(("metrics", metrics.isEmpty ? "-" : metrics))
-            if let threshold = m.metrics["scopeThreshold"] {
-                rows.append(("scope", String(format: "a case scoring below %.3g is out of scope, unlike the cases it was trained on (%.1f%% of its validation cases are)",
-                                             threshold, 100 * (m.metrics["scopeValidationFlagged"] ?? 0))))
-            }
-            rows.append(("registered", ISO8601DateFormatter().string(from: m.createdAt)))
-            let table = rows.map { "<tr><th>\(Markup.escape($0.0))</th><td>\(Markup.escape($0.1))</td></tr>" }.joined()
+            let table = ModelCard(model: m).facts.map { "<tr><th>\(Markup.escape($0.name))</th><td>\(Markup.escape($0.value))</td></tr>" }.joined()
             var charts = ""
             let link = m.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? m.name
             if let curves = m.curves {

@@ -35,7 +35,8 @@ extension Workspace {
 }
 
 /// What a user should know before asking a model: what it answers, what it learned from, how it
-/// measured, and when it says a case is outside what it knows (`triage models show`).
+/// measured, and when it says a case is outside what it knows (`triage models show`, and the cards
+/// of the server's Models page).
 public struct ModelCard: Codable, Sendable, TextReport {
     /// The registry entry (or, for a file not registered, what the file says), without its curves.
     public var model: RegisteredModel
@@ -49,43 +50,71 @@ public struct ModelCard: Codable, Sendable, TextReport {
         public var validationFlagged: Double
     }
 
-    /// The card as lines of text.
-    public var text: String {
+    /// The card of a registry entry, its scope read from the metrics training registered.
+    public init(model: RegisteredModel, scope: ScopeSummary? = nil) {
+        var model = model
+        model.curves = nil
+        self.model = model
+        self.scope = scope ?? model.metrics["scopeThreshold"].map {
+            ScopeSummary(threshold: $0, validationFlagged: model.metrics["scopeValidationFlagged"] ?? 0)
+        }
+    }
+
+    /// The card's facts in order, as (name, value): kind, task, answers, trained on, network, measured,
+    /// scope, registered, file; those the model lacks are left out.
+    public var facts: [(name: String, value: String)] {
         let m = model, t = model.training
-        var lines = ["model \(m.name) (\(m.kind.rawValue)\(m.task.isEmpty ? "" : ", task \(m.task)"))", "file: \(m.file)"]
+        var facts: [(String, String)] = [("kind", m.kind.rawValue)]
+        if !m.task.isEmpty { facts.append(("task", m.task)) }
         if !t.labels.isEmpty {
-            lines.append("answers \(t.labels.count) \(m.kind == .resistance ? "drugs" : "classes"): " + t.labels.joined(separator: ", "))
+            facts.append(("answers", "\(t.labels.count) \(m.kind == .resistance ? "drugs" : "classes"): " + t.labels.joined(separator: ", ")))
         }
         if !t.source.isEmpty {
             var sizes = "\(t.trainExamples) train"
             if t.validationExamples > 0 { sizes += " / \(t.validationExamples) validation" }
             if t.testExamples > 0 { sizes += " / \(t.testExamples) test" }
-            lines.append("trained on: \(t.source); \(sizes)")
+            facts.append(("trained on", "\(t.source); \(sizes)"))
         }
         if !t.architecture.isEmpty {
             let settings = t.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append("network: \(t.architecture)" + (settings.isEmpty ? "" : "; \(settings)"))
+            facts.append(("network", t.architecture + (settings.isEmpty ? "" : "; \(settings)")))
         }
         let measured = m.metrics.sorted { $0.key < $1.key }.filter { !$0.key.hasPrefix("scope") }.map { key, value in
             key + " " + (value.rounded() == value && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.4g", value))
         }
-        if !measured.isEmpty { lines.append("measured: " + measured.joined(separator: ", ")) }
+        if !measured.isEmpty { facts.append(("measured", measured.joined(separator: ", "))) }
         if let scope {
-            lines.append(String(format: "scope: a case scoring below %.3g is out of scope (%.1f%% of the validation cases are)",
-                                scope.threshold, 100 * scope.validationFlagged))
+            facts.append(("scope", String(format: "a case scoring below %.3g is out of scope (%.1f%% of the validation cases are)",
+                                          scope.threshold, 100 * scope.validationFlagged)))
         } else if m.kind == .text {
-            lines.append("scope: none (trained before scopes were kept, or without a validation split)")
+            facts.append(("scope", "none (trained before scopes were kept, or without a validation split)"))
         }
-        lines.append("registered: " + ISO8601DateFormatter().string(from: m.createdAt))
+        facts.append(("registered", ISO8601DateFormatter().string(from: m.createdAt)))
+        facts.append(("file", m.file))
+        return facts
+    }
+
+    /// The card as lines of text: the model's name with its kind and task, its file, then a line
+    /// per other fact ("answers N classes: ...", "name: value").
+    public var text: String {
+        let m = model
+        var lines = ["model \(m.name) (\(m.kind.rawValue)\(m.task.isEmpty ? "" : ", task \(m.task)"))", "file: \(m.file)"]
+        for fact in facts where !["kind", "task", "file"].contains(fact.name) {
+            lines.append(fact.name == "answers" ? "answers \(fact.value)" : "\(fact.name): \(fact.value)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    enum CodingKeys: String, CodingKey { case model, scope }
 }
 
 extension Workspace {
     /// The card of a model: one registered under `name`, else the model file or folder at that path.
+    /// A text model's scope comes from the registry, or from the model file when it is not registered.
     public func modelCard(_ name: String) throws -> ModelCard {
         var model: RegisteredModel
-        if hasCorpus, let registered = try? corpus().read({ try $0.model(named: name) }) {
+        let registered = hasCorpus ? try? corpus().read({ try $0.model(named: name) }) : nil
+        if let registered {
             model = registered
         } else if FileManager.default.fileExists(atPath: name) {
             model = try describeModel(at: name)
@@ -93,14 +122,12 @@ extension Workspace {
             let known = hasCorpus ? ((try? corpus().read { try $0.models() }) ?? []).map(\.name) : []
             throw TriageError(.notFound, "no model named \(name)" + (known.isEmpty ? "" : "; registered: \(known.joined(separator: ", "))"))
         }
-        model.curves = nil
+        // The file says what the registry does not: an unregistered model's scope, an old entry's classes.
         var scope: ModelCard.ScopeSummary?
-        if model.kind == .text {
-            let found = try? modelCache.withText(model.file) { $0.configuration.scope }
-            if let found = found.flatMap({ $0 }) { scope = .init(threshold: found.threshold, validationFlagged: found.validationFlagged) }
-            if model.training.labels.isEmpty, let classes = try? modelCache.withText(model.file, { $0.classes }) {
-                model.training.labels = classes
-            }
+        if model.kind == .text, registered == nil || model.training.labels.isEmpty {
+            let read = try? modelCache.withText(model.file) { ($0.configuration.scope, $0.classes) }
+            if registered == nil, let found = read?.0 { scope = .init(threshold: found.threshold, validationFlagged: found.validationFlagged) }
+            if model.training.labels.isEmpty, let classes = read?.1 { model.training.labels = classes }
         }
         return ModelCard(model: model, scope: scope)
     }
