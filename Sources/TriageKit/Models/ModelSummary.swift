@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Models
 import Neural
 
 extension Workspace {
@@ -125,7 +126,12 @@ extension Workspace {
         // The file says what the registry does not: an unregistered model's scope, an old entry's classes.
         var scope: ModelCard.ScopeSummary?
         if model.kind == .text, registered == nil || model.training.labels.isEmpty {
-            let read = try? modelCache.withText(model.file) { ($0.configuration.scope, $0.classes) }
+            // A file given by path must be a model: its card is what the file holds.
+            let read: (TextScope?, [String])?
+            do { read = try modelCache.withText(model.file) { ($0.configuration.scope, $0.classes) } } catch {
+                if registered == nil { throw TriageError(error) }
+                read = nil
+            }
             if registered == nil, let found = read?.0 { scope = .init(threshold: found.threshold, validationFlagged: found.validationFlagged) }
             if model.training.labels.isEmpty, let classes = read?.1 { model.training.labels = classes }
         }
