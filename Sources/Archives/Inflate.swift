@@ -31,12 +31,40 @@ public enum Inflate {
         case raw
     }
 
+    /// Past this many output bytes, a stream that has grown more than `bombRatio` times its
+    /// compressed size is stopped as a decompression bomb. Text, VCF and images compress 3-20x; a
+    /// stream of zeros 1,000x.
+    public static let bombFloor = 1 << 26
+    /// See `bombFloor`.
+    public static let bombRatio = 200
+
     /// Decompresses all of `data`. `sizeHint` pre-sizes the output when the size is known; output
-    /// beyond `maximumSize` bytes stops the inflation with an error.
+    /// beyond `maximumSize` bytes, or a decompression bomb (`bombRatio`), stops it with an error.
     public static func decompress(_ data: Data, format: Format, sizeHint: Int? = nil, maximumSize: Int = .max) throws -> Data {
-        if data.isEmpty { throw ArchiveError("the compressed stream is empty") }
+        let (output, error) = decompressPrefix(data, format: format, sizeHint: sizeHint, maximumSize: maximumSize)
+        if let error { throw error }
+        return output
+    }
+
+    /// Decompresses as much of `data` as is intact: the bytes before the first error, and that error
+    /// (nil when the whole stream was read). Archive readers keep the members before a truncation.
+    public static func decompressPrefix(_ data: Data, format: Format, sizeHint: Int? = nil,
+                                        maximumSize: Int = .max) -> (Data, ArchiveError?) {
         var output = Data()
-        output.reserveCapacity(sizeHint ?? max(data.count * 4, 1 << 16))
+        do {
+            try inflateStream(data, format: format, sizeHint: sizeHint, maximumSize: maximumSize, into: &output)
+            return (output, nil)
+        } catch let error as ArchiveError {
+            return (output, error)
+        } catch {
+            return (output, ArchiveError("\(error)"))
+        }
+    }
+
+    private static func inflateStream(_ data: Data, format: Format, sizeHint: Int?, maximumSize: Int, into output: inout Data) throws {
+        if data.isEmpty { throw ArchiveError("the compressed stream is empty") }
+        output.reserveCapacity(min(sizeHint ?? max(data.count * 4, 1 << 16), maximumSize, 1 << 30))
+        let bombLimit = max(bombFloor, data.count.multipliedReportingOverflow(by: bombRatio).overflow ? .max : data.count * bombRatio)
         var stream = z_stream()
         let windowBits: Int32 = format == .gzip ? 15 + 16 : -15
         guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -61,6 +89,9 @@ public enum Inflate {
                     guard output.count + produced <= maximumSize else {
                         throw ArchiveError("decompresses to more than \(maximumSize) bytes")
                     }
+                    guard output.count + produced <= bombLimit else {
+                        throw ArchiveError("decompresses to more than \(bombRatio) times its \(data.count) bytes (a decompression bomb?); refused")
+                    }
                     output.append(contentsOf: buffer[0..<produced])
                 }
                 switch status {
@@ -84,7 +115,6 @@ public enum Inflate {
                 }
             }
         }
-        return output
     }
 
     /// The CRC-32 of `data`, as zip and gzip store it.

@@ -73,11 +73,10 @@ public struct TarArchive: Sequence {
                     if !prefix.isEmpty { name = prefix + "/" + name }
                 }
                 let start = offset + 512
-                let end = start + size
-                guard end <= bytes.count else {
+                guard size <= bytes.count - start else {
                     throw ArchiveError(file: archive.origin, "tar member \(name) is truncated (needs \(size) bytes)")
                 }
-                let body = bytes[(base + start)..<(base + end)]
+                let body = bytes[(base + start)..<(base + start + size)]
                 offset = start + (size + 511) / 512 * 512
                 switch type {
                 case UInt8(ascii: "L"):  // GNU long name for the next member
@@ -107,8 +106,12 @@ public struct TarArchive: Sequence {
         static func octal(_ header: Data.SubSequence, _ at: Int, _ length: Int) -> Int? {
             let field = header[(header.startIndex + at)..<(header.startIndex + at + length)]
             if let first = field.first, first & 0x80 != 0 {  // GNU base-256 for large sizes
-                var value = 0
-                for byte in field.dropFirst() { value = value << 8 | Int(byte) }
+                guard first & 0x40 == 0 else { return nil }  // a negative size
+                var value = Int(first & 0x3F)
+                for byte in field.dropFirst() {
+                    guard value <= Int.max >> 8 else { return nil }  // more than any archive holds
+                    value = value << 8 | Int(byte)
+                }
                 return value
             }
             var value = 0

@@ -33,22 +33,29 @@ public struct ZipArchive: Sendable {
     /// The member called `name`, if present.
     public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
 
-    /// The uncompressed bytes of `entry`, checked against its CRC-32.
-    public func contents(of entry: Entry) throws -> Data {
+    /// The uncompressed bytes of `entry`, checked against its CRC-32; an error when the member
+    /// declares more than `maximumSize` bytes.
+    public func contents(of entry: Entry, maximumSize: Int = 1 << 32) throws -> Data {
         let fail = { (reason: String) in ArchiveError(file: origin.map { "\($0)[\(entry.name)]" } ?? entry.name, reason) }
         if entry.flags & 1 != 0 { throw fail("the member is encrypted") }
         let h = entry.localHeaderOffset
         guard h + 30 <= data.count, data.u32(h) == 0x0403_4b50 else { throw fail("bad local header (truncated archive?)") }
         let start = h + 30 + Int(data.u16(h + 26)) + Int(data.u16(h + 28))
-        let end = start + entry.compressedSize
-        guard end <= data.count else { throw fail("the member is truncated") }
-        let body = data[start..<end]
+        guard entry.compressedSize <= data.count - min(start, data.count) else { throw fail("the member is truncated") }
+        guard entry.uncompressedSize <= maximumSize else {
+            throw fail("the member is \(entry.uncompressedSize) bytes, over the limit of \(maximumSize)")
+        }
+        let body = data[start..<(start + entry.compressedSize)]
         let output: Data
         switch entry.method {
         case 0: output = Data(body)
         case 8:
-            do { output = try Inflate.decompress(Data(body), format: .raw, sizeHint: entry.uncompressedSize) }
-            catch let e as ArchiveError { throw fail(e.reason) }
+            // The declared size is a hint, not a promise: the output may not exceed it, and memory is
+            // reserved for at most 64 MiB of it up front.
+            do {
+                output = try Inflate.decompress(Data(body), format: .raw, sizeHint: min(entry.uncompressedSize, 1 << 26),
+                                                maximumSize: entry.uncompressedSize)
+            } catch let e as ArchiveError { throw fail(e.reason) }
         default:
             throw fail("compression method \(entry.method) is not supported (only stored and deflated)")
         }
@@ -80,13 +87,17 @@ public struct ZipArchive: Sendable {
         var count = Int(d.u16(eocd + 10))
         var directoryOffset = Int(d.u32(eocd + 16))
         if count == 0xFFFF || directoryOffset == 0xFFFF_FFFF, eocd >= 20, d.u32(eocd - 20) == 0x0706_4b50 {
-            let z = Int(d.u64(eocd - 20 + 8))
-            guard z + 56 <= d.count, d.u32(z) == 0x0606_4b50 else { throw fail("bad zip64 end record") }
-            count = Int(d.u64(z + 32))
-            directoryOffset = Int(d.u64(z + 48))
+            let z = Int(clamping: d.u64(eocd - 20 + 8))
+            guard z <= d.count - 56, d.u32(z) == 0x0606_4b50 else { throw fail("bad zip64 end record") }
+            count = Int(clamping: d.u64(z + 32))
+            directoryOffset = Int(clamping: min(d.u64(z + 48), UInt64(d.count)))
         }
         var entries: [Entry] = []
         var p = directoryOffset
+        // Each entry takes at least 46 bytes: a count the archive cannot hold is an error, not a loop.
+        guard count <= (d.count - min(directoryOffset, d.count)) / 46 else {
+            throw fail("the central directory claims \(count) members, more than the archive can hold")
+        }
         for _ in 0..<count {
             guard p + 46 <= d.count, d.u32(p) == 0x0201_4b50 else { throw fail("bad central directory entry at byte \(p)") }
             let nameLength = Int(d.u16(p + 28)), extraLength = Int(d.u16(p + 30)), commentLength = Int(d.u16(p + 32))

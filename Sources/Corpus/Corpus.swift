@@ -58,17 +58,42 @@ public final class Corpus: Sendable {
                 throw CorpusError(path: path, opening: true, "the folder \(parent) is not writable")
             }
         }
+        // Medical text: a new corpus is readable by its owner only (SQLite gives its -wal and -shm
+        // files the database file's permissions).
+        if !fm.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
+        pool = try Corpus.openAndMigrate(path: path)
+    }
+
+    /// Opens the pool and applies the migrations. Two processes opening a new corpus at once race
+    /// to switch it to WAL and to migrate it: the loser sees "database is locked" or "table already
+    /// exists". Both are transient, so the open is retried (for up to a minute) and then finds the
+    /// schema the winner wrote.
+    private static func openAndMigrate(path: String) throws -> DatabasePool {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Corpus.migrator.migrate(pool)
-        } catch let error as DatabaseError {
-            throw CorpusError(path: path, opening: true, error.message ?? "\(error)")
+        let deadline = Date().addingTimeInterval(60)
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: config)
+                try Corpus.migrator.migrate(pool)
+                return pool
+            } catch let error as DatabaseError {
+                attempt += 1
+                let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                let raced = error.resultCode == .SQLITE_ERROR && attempt < 5
+                guard busy || raced, Date() < deadline else {
+                    throw CorpusError(path: path, opening: true, error.message ?? "\(error)")
+                }
+                usleep(useconds_t(20_000 * min(attempt, 25)))
+            }
         }
     }
 

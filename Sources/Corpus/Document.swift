@@ -98,13 +98,21 @@ extension Corpus.Writer {
     /// Writes every column of `document` (which must have an id).
     public func update(_ document: Document) throws { try document.update(db) }
 
-    /// Inserts a document; returns its id.
-    public func insertDocument(source: String, externalId: String, kind: DocumentKind, text: String,
-                               contentHash: String, importedAt: CorpusTimestamp) throws -> Int64 {
+    /// Inserts a document unless `source`/`externalId` is already stored (another process mining the
+    /// same input at the same time); returns the new id, or the stored document.
+    public func insertDocumentIfAbsent(source: String, externalId: String, kind: DocumentKind, text: String,
+                                       contentHash: String, importedAt: CorpusTimestamp) throws -> (id: Int64, existing: StoredDocument?) {
         try db.cachedStatement(sql: """
             INSERT INTO document (source, externalId, kind, text, contentHash, importedAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source, externalId) DO NOTHING
             """).execute(arguments: [source, externalId, kind.rawValue, text, contentHash, importedAt.value])
-        return db.lastInsertedRowID
+        if db.changesCount > 0 { return (db.lastInsertedRowID, nil) }
+        let statement = try db.cachedStatement(sql: "SELECT id, contentHash, kind FROM document WHERE source = ? AND externalId = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [source, externalId]) else {
+            throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "document \(externalId) of \(source) was neither inserted nor found")
+        }
+        let stored = StoredDocument(id: row["id"], contentHash: row["contentHash"], kind: DocumentKind(rawValue: row["kind"]) ?? .report)
+        return (stored.id, stored)
     }
 
     /// Replaces the text (and kind) of document `id`.

@@ -112,6 +112,9 @@ public struct SampleReader: Sendable {
             Self.refProblem(pos: pos, ref: ref, sequence: sequence)
         })
         try checkContigs(vcf.header, file: file)
+        if vcf.isHeaderOnly {
+            throw GenomicsError(file: file, "the VCF has a header but no data lines: no variant was called, so resistance cannot be told from susceptibility (was the calling step empty?)")
+        }
         let names = vcf.header.sampleNames.count <= 1 ? [Self.sampleName(file)] : vcf.header.sampleNames
         var inputs = names.map { SampleInput(id: $0, variants: [], notes: []) }
         var filtered = 0, noGenotype = 0, symbolic = 0
@@ -146,6 +149,9 @@ public struct SampleReader: Sendable {
                         }
                     } else if let af = record.infoValue("AF")?.split(separator: ","), index < af.count,
                               let f = Double(af[index]) {
+                        guard f.isFinite, f >= 0, f <= 1 else {
+                            throw GenomicsError(file: file, line: record.line, "INFO AF '\(af[index])' is not an allele fraction between 0 and 1")
+                        }
                         fraction = f
                     }
                     for variant in named {

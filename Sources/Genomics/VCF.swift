@@ -35,7 +35,7 @@ public struct VCFCall: Sendable, Equatable {
     /// The fraction of reads supporting ALT number `alt` (1-based), from AD, when AD is usable.
     public func alleleFraction(alt: Int) -> Double? {
         guard let ad = alleleDepths, alt < ad.count else { return nil }
-        let total = ad.reduce(0, +)
+        let total = ad.reduce(0.0) { $0 + Double($1) }  // in Double: no overflow whatever AD holds
         guard total > 0 else { return nil }
         return Double(ad[alt]) / Double(total)
     }
@@ -88,10 +88,18 @@ public struct VCFFile: Sendable {
     public var header: VCFHeader
     /// Its data lines, in file order.
     public var records: [VCFRecord]
+    /// Data lines read but not kept (outside the regions asked for).
+    public var skipped = 0
+    /// Whether the file holds no data line at all (a header alone).
+    public var isHeaderOnly: Bool { records.isEmpty && skipped == 0 }
 }
 
 /// VCF 4.x: header, multi-allelic records, GT / AD / DP, FILTER, gzip.
 public enum VCF {
+    /// The largest read depth accepted in AD and DP: far past any sequencing run, small enough
+    /// that sums of depths cannot overflow.
+    public static let maximumDepth = 1_000_000_000
+
     /// Reads the VCF at `path` (gzip or plain; `-` for standard input).
     public static func read(_ path: String) throws -> VCFFile {
         try parse(try InputFile.bytes(path), file: path)
@@ -182,7 +190,7 @@ public enum VCF {
         }
         guard !header.fileFormat.isEmpty else { throw GenomicsError(file: file, "the file is empty, not a VCF file") }
         guard sawColumns else { throw GenomicsError(file: file, "no #CHROM header line: the VCF header is incomplete") }
-        return VCFFile(path: file, header: header, records: records)
+        return VCFFile(path: file, header: header, records: records, skipped: skipped)
     }
 
     /// A value in a structured header line such as `##contig=<ID=x,length=5>`.
@@ -249,7 +257,7 @@ public enum VCF {
         let qualText = Lines.string(line, q0, q1)
         var quality: Double?
         if qualText != "." {
-            guard let q = Double(qualText) else {
+            guard let q = Double(qualText), q.isFinite else {
                 throw GenomicsError(file: file, line: number, "QUAL '\(qualText)' is not a number or '.'")
             }
             quality = q
@@ -281,16 +289,16 @@ public enum VCF {
                     var depths: [Int] = []
                     for part in values[a].split(separator: ",", omittingEmptySubsequences: false) {
                         if part == "." { depths.append(0); continue }
-                        guard let d = Int(part), d >= 0 else {
-                            throw GenomicsError(file: file, line: number, "AD '\(values[a])' is not a list of depths")
+                        guard let d = Int(part), d >= 0, d <= maximumDepth else {
+                            throw GenomicsError(file: file, line: number, "AD '\(values[a])' is not a list of depths (0 to \(maximumDepth))")
                         }
                         depths.append(d)
                     }
                     call.alleleDepths = depths
                 }
                 if let d = dpIndex, d < values.count, values[d] != "." {
-                    guard let depth = Int(values[d]), depth >= 0 else {
-                        throw GenomicsError(file: file, line: number, "DP '\(values[d])' is not a depth")
+                    guard let depth = Int(values[d]), depth >= 0, depth <= maximumDepth else {
+                        throw GenomicsError(file: file, line: number, "DP '\(values[d])' is not a depth (0 to \(maximumDepth))")
                     }
                     call.depth = depth
                 }

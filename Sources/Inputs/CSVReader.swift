@@ -14,7 +14,7 @@ public struct CSVRecord: Sendable, Equatable {
     public var fields: [String]
     /// The 1-based line of the file on which the record starts.
     public var line: Int
-    /// True when a field held bytes that are not UTF-8 (each bad sequence became U+FFFD).
+    /// True when a field held bytes that are not UTF-8 (each bad sequence became U+FFFD) or a NUL byte.
     public var hasInvalidUTF8: Bool
 }
 
@@ -98,7 +98,7 @@ public struct CSVReader: Sendable {
                 for (k, index) in indices.enumerated() {
                     let (text, bad) = scanner.field(index)
                     if bad {
-                        try badRow(InputError(file: origin, line: scanner.line, "column '\(columns[k])' is not UTF-8 text"))
+                        try badRow(InputError(file: origin, line: scanner.line, "column '\(columns[k])' is not UTF-8 text (invalid bytes or a NUL byte)"))
                         continue rows
                     }
                     values.append(text)
@@ -259,12 +259,18 @@ struct Scanner {
         return scratch.withUnsafeBufferPointer { Scanner.decode($0) }
     }
 
-    /// The string of UTF-8 bytes, repaired (U+FFFD) and flagged when they are not valid.
+    /// The string of UTF-8 bytes, repaired (U+FFFD) and flagged when they are not valid. A NUL byte
+    /// is flagged too: stored text would end at it (SQLite's C strings) while offsets ran past it.
     @inline(__always)
     static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> (text: String, invalid: Bool) {
         var ascii = true
-        for b in buffer where b >= 0x80 { ascii = false; break }
+        for b in buffer where b >= 0x80 || b == 0 {
+            if b == 0 { return (String(decoding: buffer, as: UTF8.self), true) }
+            ascii = false
+            break
+        }
         if ascii { return (String(decoding: buffer, as: UTF8.self), false) }
+        if buffer.contains(0) { return (String(decoding: buffer, as: UTF8.self), true) }
         if let text = String(validating: buffer, as: UTF8.self) { return (text, false) }
         return (String(decoding: buffer, as: UTF8.self), true)
     }

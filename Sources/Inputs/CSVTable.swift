@@ -66,7 +66,7 @@ public struct CSVTable: Sendable {
     public func problem(ofRow index: Int) -> InputError? {
         if rows[index].count != header.count { return columns.fieldCountError(rows[index].count, line: lines[index]) }
         if invalidUTF8Lines.contains(lines[index]) {
-            return InputError(file: path, line: lines[index], "not UTF-8 text (convert the file with iconv)")
+            return InputError(file: path, line: lines[index], "not UTF-8 text, or holds a NUL byte (convert the file with iconv)")
         }
         return nil
     }

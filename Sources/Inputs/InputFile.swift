@@ -8,7 +8,7 @@ public enum InputFile {
     public static let standardInput = "-"
 
     /// The largest decompressed input accepted by default: 64 GiB, more than any input this
-    /// project reads, so today it changes nothing; a lower, per-command limit (gzip bombs) goes here.
+    /// project reads. Decompression bombs are stopped by `Inflate.bombRatio` well before it.
     public static let defaultMaximumSize = 1 << 36
 
     /// The name of `path` in messages: `<stdin>` for `-`, else the path as given.

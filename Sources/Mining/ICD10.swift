@@ -67,13 +67,23 @@ public enum ICD10 {
             entries.append(Entry(code: number, kind: .chapter, parent: nil,
                                  title: chapter.child("desc")?.text ?? "", inclusionTerms: []))
             chapter.forEachChild { section in
-                guard section.name == "section", let id = section.attribute("id") else { return }
+                guard section.name == "section", let raw = section.attribute("id"), !raw.isEmpty else { return }
+                // A one-category section is named like its category ("B10" holds only B10): write it as
+                // the range it is ("B10-B10") so that the section and the code stay two entries.
+                let id = raw.contains("-") ? raw : raw + "-" + raw
                 entries.append(Entry(code: id, kind: .section, parent: number,
                                      title: section.child("desc")?.text ?? "", inclusionTerms: []))
                 section.forEachChild { child in if child.name == "diag" { diag(child, parent: id) } }
             }
         }
         guard !entries.isEmpty else { throw InputError(file: path, "no chapters or codes found") }
+        // One entry per id: a repeated id would overwrite the first when stored and be counted twice.
+        var seen = Set<String>()
+        var duplicates: [String] = []
+        for e in entries where !seen.insert(e.code).inserted { duplicates.append(e.code) }
+        if !duplicates.isEmpty {
+            throw InputError(file: path, "\(duplicates.count) ids appear twice (first: \(duplicates[0])); the tabular list names each chapter, section and code once")
+        }
         return entries
     }
 
@@ -95,8 +105,10 @@ public enum ICD10 {
             let wanted = code.contains("-") || Int(code) != nil ? code.uppercased() : normalize(code)
             guard let entry = try reader.code(wanted, system: system) else { return nil }
             var ancestors: [Code] = []
+            var visited: Set<String> = [entry.code]
             var parent = entry.parent
-            while let p = parent, ancestors.count < 20, let up = try reader.code(p, system: system) {
+            // `visited` stops a cycle that a corpus written by an older Triage may hold.
+            while let p = parent, visited.insert(p).inserted, let up = try reader.code(p, system: system) {
                 ancestors.append(up)
                 parent = up.parent
             }

@@ -246,8 +246,17 @@ public final class Miner {
         var counters = summary
         try corpus.write { writer in
             for (report, labels, existing, hash) in toWrite {
-                let id: Int64
-                if let existing {
+                var id: Int64 = 0
+                var stored = existing
+                if stored == nil {
+                    // Another process may have stored it since this batch was planned: then it counts as found.
+                    let inserted = try writer.insertDocumentIfAbsent(source: source, externalId: report.externalId, kind: report.kind,
+                                                                     text: report.text, contentHash: hash, importedAt: now)
+                    id = inserted.id
+                    stored = inserted.existing
+                    if stored == nil { counters.inserted += 1 }
+                }
+                if let existing = stored {
                     if existing.contentHash != hash {
                         try writer.updateDocument(id: existing.id, kind: report.kind, text: report.text, contentHash: hash, importedAt: now)
                         counters.updated += 1
@@ -256,10 +265,6 @@ public final class Miner {
                     }
                     try writer.deleteMinedLabels(documentId: existing.id, scheme: scheme)
                     id = existing.id
-                } else {
-                    id = try writer.insertDocument(source: source, externalId: report.externalId, kind: report.kind,
-                                                   text: report.text, contentHash: hash, importedAt: now)
-                    counters.inserted += 1
                 }
                 let utf8 = Array(report.text.utf8)
                 for label in labels {

@@ -51,6 +51,8 @@ public struct ReaderOptions: Sendable {
     public var codesColumn: String?
     /// Reports longer than this many bytes are skipped with a warning.
     public var maxReportBytes = 1 << 20
+    /// Whether a folder walk reads the files that symbolic links inside it point to.
+    public var followSymlinks = false
     public init() {}
 }
 
@@ -83,11 +85,18 @@ public struct ReportReader {
                 throw InputError(file: path, "cannot list the directory")
             }
             var files: [String] = []
+            var links: [String] = []
             while let next = enumerator.nextObject() as? String {
                 let full = (path as NSString).appendingPathComponent(next)
+                if (next as NSString).lastPathComponent.hasPrefix(".") { continue }
+                // A link inside the folder may lead anywhere (/etc/passwd): read only when asked.
+                let type = (try? fm.attributesOfItem(atPath: full)[.type]) as? FileAttributeType
+                if type == .typeSymbolicLink && !options.followSymlinks { links.append(full); continue }
                 var dir: ObjCBool = false
-                if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue,
-                   !(next as NSString).lastPathComponent.hasPrefix(".") { files.append(full) }
+                if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { files.append(full) }
+            }
+            for link in links.sorted() {
+                try emit(.bad(origin: link, message: "is a symbolic link, not followed (pass --follow-symlinks to read it)"))
             }
             for file in files.sorted() {
                 do { try readFile(file, emit: emit) } catch let e as BadInput { try emit(.bad(origin: file, message: e.message)) }
@@ -104,16 +113,26 @@ public struct ReportReader {
         let lower = path.lowercased()
         if lower.hasSuffix(".tgz") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tar") {
             let raw = try InputFile.readRaw(path)
-            let data: Data
-            do { data = try InputFile.decode(raw, name: path) } catch let e as InputError {
-                throw InputError(file: path, "\(e.reason) (truncated or corrupt archive?)")
+            var data = raw
+            var streamError: ArchiveError?
+            if Gzip.isGzip(raw) {
+                // A truncated or corrupt .tgz still gives the members before the damage.
+                (data, streamError) = Inflate.decompressPrefix(raw, format: .gzip)
+                if data.isEmpty, let streamError {
+                    throw InputError(file: path, "\(streamError.reason) (truncated or corrupt archive?)")
+                }
             }
             var iterator = TarArchive(data: data, origin: path).makeIterator()
             while true {
                 let entry: TarEntry?
                 do { entry = try iterator.nextEntry() } catch let e as ArchiveError {
                     // Members read so far were emitted; report where the archive breaks.
-                    try emit(.bad(origin: path, message: e.reason))
+                    let reason = streamError.map { "\($0.reason); the members before the damage were read" } ?? e.reason
+                    try emit(.bad(origin: path, message: reason))
+                    return
+                }
+                if entry == nil, let streamError {
+                    try emit(.bad(origin: path, message: "\(streamError.reason); the members before the damage were read"))
                     return
                 }
                 guard let entry else { return }
@@ -156,6 +175,11 @@ public struct ReportReader {
             guard let text = String(validating: data, as: UTF8.self) else {
                 let offset = firstInvalidUTF8(data)
                 try emit(.bad(origin: origin, message: "not UTF-8 text (invalid byte at offset \(offset)); convert it with iconv"))
+                return
+            }
+            if let nul = data.firstIndex(of: 0) {
+                // Stored text would end at it while evidence offsets ran past it.
+                try emit(.bad(origin: origin, message: "holds a NUL byte at offset \(nul - data.startIndex): not a text report"))
                 return
             }
             let base = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -227,7 +251,7 @@ public struct ReportReader {
             if number == 1 && skipFirst { return }
             let at = "\(origin):\(r.line)"
             if r.hasInvalidUTF8 {
-                try emit(.bad(origin: at, message: "not UTF-8 text (invalid bytes); convert it with iconv"))
+                try emit(.bad(origin: at, message: "not UTF-8 text (invalid bytes or a NUL byte); convert it with iconv"))
                 return
             }
             guard let header else {

@@ -31,8 +31,10 @@ public final class XMLDocument: @unchecked Sendable {
         _ = XMLDocument.initialise
         self.origin = origin
         xmlResetLastError()
+        // No XML_PARSE_HUGE: libxml2's own limits (depth 256, 10 MB per text node) stay on, and
+        // no XML_PARSE_NOENT / DTDLOAD: entities are never substituted, external ones never fetched.
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
-                            | XML_PARSE_NOWARNING.rawValue | XML_PARSE_HUGE.rawValue
+                            | XML_PARSE_NOWARNING.rawValue
                             | XML_PARSE_NOBLANKS.rawValue | XML_PARSE_COMPACT.rawValue)
         let parsed: xmlDocPtr? = data.withUnsafeBytes { raw in
             guard let base = raw.baseAddress, raw.count > 0, raw.count <= Int(Int32.max) else { return nil }
@@ -48,6 +50,13 @@ public final class XMLDocument: @unchecked Sendable {
                 }
             }
             throw XMLParseError(origin: origin, line: line, message: message)
+        }
+        // Reports and the tabular list declare no entities; a document that does is refused rather than
+        // expanded (billion laughs, an entity that refers to another, external entities).
+        if let dtd = parsed.pointee.intSubset, dtd.pointee.entities != nil || dtd.pointee.pentities != nil {
+            xmlFreeDoc(parsed)
+            throw XMLParseError(origin: origin, line: nil,
+                                message: "it declares XML entities, which Triage does not expand (entity expansion is refused)")
         }
         doc = parsed
     }
@@ -98,7 +107,9 @@ public struct XMLNode: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the text and CDATA content under `node` (libxml2 stores it as UTF-8).
+    /// Appends the text and CDATA content under `node` (libxml2 stores it as UTF-8). Entity references
+    /// are not followed (their content is shared, so following them could expand without bound); the
+    /// recursion is bounded by libxml2's depth limit of 256.
     private static func appendText(of node: xmlNodePtr, to bytes: inout [UInt8]) {
         if node.pointee.type == XML_TEXT_NODE || node.pointee.type == XML_CDATA_SECTION_NODE {
             if let content = node.pointee.content {
@@ -107,6 +118,7 @@ public struct XMLNode: @unchecked Sendable {
             }
             return
         }
+        if node.pointee.type == XML_ENTITY_REF_NODE || node.pointee.type == XML_ENTITY_NODE { return }
         var child = node.pointee.children
         while let current = child {
             appendText(of: current, to: &bytes)

@@ -41,6 +41,25 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     /// Model input channels: image channels x zoom levels.
     public var inputChannels: Int { channels * zooms.count }
 
+    /// The largest image side a model may ask for.
+    public static let maximumSide = 4096
+
+    /// Why this description cannot be applied (a model file is untrusted input), or nil.
+    public var problem: String? {
+        guard (1...Self.maximumSide).contains(width), (1...Self.maximumSide).contains(height) else {
+            return "image size \(width)x\(height) is outside 1...\(Self.maximumSide)"
+        }
+        guard channels == 1 || channels == 3 else { return "images have 1 or 3 channels, not \(channels)" }
+        guard (1...8).contains(zooms.count), zooms.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 64 }) else {
+            return "zooms \(zooms) must be 1 to 8 levels in (0, 64]"
+        }
+        guard mean.isFinite, std.isFinite, std > 0 else { return "standardisation mean \(mean), std \(std) is not usable" }
+        if let c = calibration, c.count != 2 || !c.allSatisfy(\.isFinite) || c[0] <= 0 {
+            return "calibration \(c) is not [positive slope, intercept]"
+        }
+        return nil
+    }
+
     /// The image at model size and channels, samples in [0, 1] (before augmentation).
     public func base(_ image: AnyImage) -> ImageBuffer<Float> {
         var x = image.normalized()
@@ -120,6 +139,25 @@ public final class ImageClassifier {
         guard file.preprocessing["kind"] == "image", let text = file.preprocessing["image"],
               let prep = try? JSONDecoder().decode(ImagePreprocessing.self, from: Data(text.utf8)) else {
             throw ImageModelError("\(directory.path): not an image model (train one with `triage train image`)")
+        }
+        // The config is untrusted: the preprocessing must be usable and the network must turn an
+        // input of that size into one output per label, checked before anything runs.
+        if let problem = prep.problem {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): \(problem)")
+        }
+        guard !file.labels.isEmpty else {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): the model names no labels")
+        }
+        do {
+            let output = try file.architecture.outputShape(for: [1, prep.height, prep.width, prep.inputChannels])
+            guard output == [1, file.labels.count] else {
+                throw ImageModelError("\(directory.path)/\(ModelFile.configName): the network gives outputs of shape \(output) for \(file.labels.count) labels")
+            }
+        } catch let error as NeuralError {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): the network cannot read \(prep.width)x\(prep.height)x\(prep.inputChannels) images: \(error)")
+        }
+        if file.labels.count != 2, prep.calibration != nil {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for two-class models")
         }
         return ImageClassifier(model: model, preprocessing: prep, labels: file.labels,
                                multiLabel: file.preprocessing["outputs"] == "multi-label",

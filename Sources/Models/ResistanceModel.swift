@@ -1,6 +1,7 @@
 import Corpus
 import Foundation
 import Genomics
+import Inputs
 import Neural
 import Statistics
 
@@ -273,11 +274,64 @@ public final class ResistanceModel {
         guard file.preprocessing["task"] == "tb-resistance", let graph = layer as? Graph else {
             throw GenomicsError(file: directory.path, "not a TB resistance model (train one with `triage train resistance`)")
         }
-        let vocabularyText = try String(contentsOf: directory.appendingPathComponent(file.preprocessing["vocabulary"] ?? "vocabulary.txt"),
-                                        encoding: .utf8)
-        let thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
-        return ResistanceModel(vocabulary: vocabularyText.components(separatedBy: "\n"), drugs: file.labels,
-                               thresholds: thresholds, minimumFraction: Double(file.preprocessing["minFraction"] ?? "") ?? 0.25,
+        // The config is untrusted: its files come from inside the model folder only, and the
+        // vocabulary, drugs and network must agree before anything runs.
+        let config = directory.appendingPathComponent(ModelFile.configName).path
+        let vocabularyName = file.preprocessing["vocabulary"] ?? "vocabulary.txt"
+        guard InputFile.isPlainName(vocabularyName) else {
+            throw GenomicsError(file: config, "the vocabulary '\(vocabularyName)' must be a file name inside the model folder")
+        }
+        let vocabularyText: String
+        do {
+            vocabularyText = try InputFile.text(directory.appendingPathComponent(vocabularyName).path, maximumSize: 1 << 28)
+        } catch let error as InputError { throw GenomicsError(file: error.file, line: error.line, error.reason) }
+        let vocabulary = vocabularyText.components(separatedBy: "\n")
+        guard vocabulary.count >= 2 else {
+            throw GenomicsError(file: directory.appendingPathComponent(vocabularyName).path,
+                                "the vocabulary is empty: the model would read no variant")
+        }
+        guard !file.labels.isEmpty, Set(file.labels).count == file.labels.count else {
+            throw GenomicsError(file: config, "the model must name its drugs, each once")
+        }
+        for node in graphNodes(file.architecture) {
+            if case let .embedding(rows, _, _) = node, rows != vocabulary.count {
+                throw GenomicsError(file: config, "the network's embedding has \(rows) rows for a vocabulary of \(vocabulary.count)")
+            }
+        }
+        do {
+            let output = try file.architecture.outputShape(for: [1, 4])
+            guard output == [1, file.labels.count] else {
+                throw GenomicsError(file: config, "the network gives outputs of shape \(output) for \(file.labels.count) drugs")
+            }
+        } catch let error as NeuralError {
+            throw GenomicsError(file: config, "the network cannot read variant lists: \(error)")
+        }
+        let thresholds: [String: Double]
+        do {
+            thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
+        } catch { throw GenomicsError(file: config, "the thresholds are not a JSON object of numbers") }
+        guard thresholds.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+            throw GenomicsError(file: config, "a threshold is outside [0, 1]")
+        }
+        let minimumFraction = Double(file.preprocessing["minFraction"] ?? "") ?? 0.25
+        guard minimumFraction.isFinite, minimumFraction >= 0, minimumFraction <= 1 else {
+            throw GenomicsError(file: config, "minFraction \(minimumFraction) is outside [0, 1]")
+        }
+        return ResistanceModel(vocabulary: vocabulary, drugs: file.labels,
+                               thresholds: thresholds, minimumFraction: minimumFraction,
                                network: graph)
+    }
+
+    /// The layer configurations of a network, nested ones included.
+    static func graphNodes(_ config: LayerConfig) -> [LayerConfig] {
+        switch config {
+        case .sequential(let layers): return layers.flatMap(graphNodes)
+        case .graph(let nodes, _):
+            return nodes.flatMap { node -> [LayerConfig] in
+                if case .layer(let c) = node.op { return graphNodes(c) }
+                return []
+            }
+        default: return [config]
+        }
     }
 }

@@ -57,8 +57,24 @@ extension TextClassifier {
             throw TextModelError("\(path): the model configuration cannot be read: \(error)")
         }
         guard configuration.network.idCount == configuration.preparation.idCount,
+              configuration.network.idsPerPosition == configuration.preparation.idsPerPosition,
               configuration.network.classes == configuration.classes.count, configuration.members >= 1 else {
             throw TextModelError("\(path): the model configuration is inconsistent (vocabulary or classes do not match the network)")
+        }
+        // The configuration is untrusted: sizes within limits and weights present for all of them
+        // before a network is built (allocated) or run.
+        if let problem = configuration.problem {
+            throw TextModelError("\(path): the model configuration is not usable: \(problem)")
+        }
+        let floatsInFile = loaded.tensors.values.reduce(0) { $0 + $1.count }
+        do {
+            let perMember = try configuration.network.parameterCount()
+            guard perMember.multipliedReportingOverflow(by: configuration.members).partialValue <= floatsInFile,
+                  !perMember.multipliedReportingOverflow(by: configuration.members).overflow else {
+                throw TextModelError("\(path): the configuration needs \(configuration.members) x \(perMember) weights; the file holds \(floatsInFile)")
+            }
+        } catch let error as NeuralError {
+            throw TextModelError("\(path): the model configuration is not usable: \(error)")
         }
         var networks: [TextNetwork] = []
         for m in 0..<configuration.members {
@@ -87,5 +103,55 @@ extension TextClassifier {
             classifier.setScope(scope, banks: banks)
         }
         return classifier
+    }
+}
+
+extension TextClassifier.Configuration {
+    /// Why a configuration read from a file cannot be used (sizes out of range, values not finite), or nil.
+    var problem: String? {
+        let n = network, p = preparation
+        guard (1...64).contains(members) else { return "\(members) ensemble members (1 to 64)" }
+        guard classes.count >= 2, Set(classes).count == classes.count else { return "the classes must be 2 or more distinct names" }
+        guard [n.dimension, n.hiddenSize, n.filters].allSatisfy({ (1...4096).contains($0) }) else {
+            return "embedding size \(n.dimension), hidden size \(n.hiddenSize) and filters \(n.filters) must be in 1...4096"
+        }
+        guard (1...8).contains(n.kernelSizes.count), n.kernelSizes.allSatisfy({ (1...min(p.maxTokens, 64)).contains($0) }) else {
+            return "kernel sizes \(n.kernelSizes) must be 1 to 8 widths, each 1...\(min(p.maxTokens, 64))"
+        }
+        guard n.dropout.isFinite, n.dropout >= 0, n.dropout < 1 else { return "dropout \(n.dropout) is outside [0, 1)" }
+        guard p.ngramSizes.count <= 8, p.ngramSizes.allSatisfy({ (1...TextPreparation.maxTokenBytes).contains($0) }) else {
+            return "n-gram sizes \(p.ngramSizes) must be at most 8 sizes, each 1...\(TextPreparation.maxTokenBytes)"
+        }
+        guard (0...(1 << 24)).contains(p.buckets), (1...1024).contains(p.maxNgramsPerWord), (1...65_536).contains(p.maxTokens) else {
+            return "buckets \(p.buckets), n-grams per word \(p.maxNgramsPerWord) or tokens \(p.maxTokens) are out of range"
+        }
+        if let c = calibrationPower, !(c.isFinite && c > 0) { return "calibration power \(c) is not positive" }
+        if let scope {
+            let arrays = [scope.familiarity, scope.confidence, scope.neighbourhood]
+            guard arrays.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isFinite) }), !scope.joined.isEmpty,
+                  scope.joined.allSatisfy(\.isFinite), scope.threshold.isFinite else {
+                return "the scope's validation scores are empty or not finite"
+            }
+        }
+        return nil
+    }
+}
+
+extension TextNetworkConfiguration {
+    /// The weights one member holds, computed from the sizes alone (checked arithmetic, no allocation).
+    func parameterCount() throws -> Int {
+        var layers: [LayerConfig] = [.bagEmbedding(rows: idCount, dimension: dimension, idsPerPosition: idsPerPosition)]
+        switch architecture {
+        case .lstm:
+            layers += [.lstm(inputSize: dimension, hiddenSize: hiddenSize, returnSequences: false),
+                       .dense(inputSize: hiddenSize, outputSize: classes, bias: true)]
+        case .bilstm:
+            layers += [.bidirectional(inputSize: dimension, hiddenSize: hiddenSize, returnSequences: false),
+                       .dense(inputSize: 2 * hiddenSize, outputSize: classes, bias: true)]
+        case .cnn:
+            layers += kernelSizes.map { .conv1D(inputChannels: dimension, filters: filters, kernelSize: $0, stride: 1, padding: .same, dilation: 1) }
+            layers.append(.dense(inputSize: dimension + filters * kernelSizes.count, outputSize: classes, bias: true))
+        }
+        return try LayerConfig.sequential(layers: layers).parameterCount()
     }
 }

@@ -45,6 +45,7 @@ public enum Safetensors {
         }
         let body = start + 8 + Int(headerLength), bodySize = data.count - 8 - Int(headerLength)
         var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
+        var ranges: [(start: Int, end: Int, name: String)] = []
         for (name, value) in header {
             if name == "__metadata__" { metadata = value as? [String: String] ?? [:]; continue }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
@@ -55,18 +56,34 @@ public enum Safetensors {
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0] else {
                 throw bad("tensor \(name) has a negative shape or offsets")
             }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == 4 * count else {
-                throw bad("tensor \(name) of shape \(shape) needs \(4 * count) bytes, offsets give \(offsets[1] - offsets[0])")
-            }
             guard offsets[1] <= bodySize else {
                 throw bad("tensor \(name) ends at byte \(offsets[1]) of a \(bodySize)-byte data section: file truncated")
             }
+            // The shape's product, in checked arithmetic (this module is built -Ounchecked).
+            var count = 1
+            for dimension in shape {
+                let (r, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, r <= bodySize / 4 else {
+                    throw bad("tensor \(name) of shape \(shape) is larger than the file's \(bodySize)-byte data section")
+                }
+                count = r
+            }
+            guard offsets[1] - offsets[0] == 4 * count else {
+                throw bad("tensor \(name) of shape \(shape) needs \(4 * count) bytes, offsets give \(offsets[1] - offsets[0])")
+            }
+            ranges.append((offsets[0], offsets[1], name))
             let t = Tensor(shape: shape)
-            data[(body + offsets[0])..<(body + offsets[1])].withUnsafeBytes { raw in
-                UnsafeMutableRawPointer(t.pointer).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            if count > 0 {
+                data[(body + offsets[0])..<(body + offsets[1])].withUnsafeBytes { raw in
+                    if let source = raw.baseAddress { UnsafeMutableRawPointer(t.pointer).copyMemory(from: source, byteCount: raw.count) }
+                }
             }
             tensors[name] = t
+        }
+        // Tensors may not share bytes: overlapping ranges would let a small file claim any amount of memory.
+        ranges.sort { $0.start < $1.start }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where b.start < a.end {
+            throw bad("tensors \(a.name) and \(b.name) overlap in the data section")
         }
         return (tensors, metadata)
     }
@@ -129,8 +146,18 @@ public struct ModelFile: Codable, Equatable, Sendable {
         } catch {
             throw NeuralError.badFile(configURL.path, "cannot read the model config: \(error)")
         }
+        // The weights the config implies must fit in the weights file before any layer is built.
+        let weightsURL = directory.appendingPathComponent(weightsName)
+        let implied: Int
+        do { implied = try file.architecture.parameterCount() } catch let NeuralError.invalidConfig(why) {
+            throw NeuralError.badFile(configURL.path, why)
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: weightsURL.path)[.size] as? Int) ?? 0
+        guard implied <= bytes / 4 else {
+            throw NeuralError.badFile(configURL.path, "the architecture needs \(implied) weights; \(weightsName) holds at most \(bytes / 4)")
+        }
         let model = try file.architecture.makeLayer()
-        try loadWeights(into: model, from: directory.appendingPathComponent(weightsName))
+        try loadWeights(into: model, from: weightsURL)
         return (model, file)
     }
 

@@ -129,7 +129,9 @@ public struct DICOMImage: Sendable {
         func ds(_ tag: UInt32) -> Double? {
             guard let v = tags[tag], let s = DICOMParser.string(v) else { return nil }
             let first = s.split(separator: "\\").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            return Double(first)
+            // A decimal string that is NaN or infinite (or absurd) is treated as absent.
+            guard let value = Double(first), value.isFinite, abs(value) < 1e12 else { return nil }
+            return value
         }
         func text(_ tag: UInt32) -> String? {
             tags[tag].flatMap(DICOMParser.string).flatMap { $0.isEmpty ? nil : $0 }

@@ -61,7 +61,11 @@ public enum ImageFile {
         case .uint16:
             return .uint16(ImageBuffer(unchecked: w, h, c, (0..<array.count).map { UInt16(array.double(at: $0)) }))
         default:
-            return .float(ImageBuffer(unchecked: w, h, c, array.floatValues()))
+            let values = array.floatValues()
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ImageError(file: origin, position: "element \(bad)", "value \(values[bad]) is not a finite number")
+            }
+            return .float(ImageBuffer(unchecked: w, h, c, values))
         }
     }
 }

@@ -83,4 +83,78 @@ final class ArchivesTests: XCTestCase {
         let zip = try ZipArchive(data: d)
         XCTAssertEqual(try zip.contents(named: "a.txt"), body)
     }
+
+    /// A one-member ustar header for `name` whose size field is `size` (12 bytes), checksummed.
+    func tarHeader(_ name: String, size: [UInt8]) -> Data {
+        var h = [UInt8](repeating: 0, count: 512)
+        for (i, b) in name.utf8.enumerated() { h[i] = b }
+        for (i, b) in "0000644\0".utf8.enumerated() { h[100 + i] = b }
+        for i in 0..<12 { h[124 + i] = size[i] }
+        h[156] = UInt8(ascii: "0")
+        for (i, b) in "ustar\000".utf8.enumerated() { h[257 + i] = b }
+        for i in 148..<156 { h[i] = 0x20 }
+        let sum = h.reduce(0) { $0 + Int($1) }
+        for (i, b) in String(format: "%06o\0 ", sum).utf8.enumerated() { h[148 + i] = b }
+        return Data(h)
+    }
+
+    func testTarSizesThatTrappedAreErrors() throws {
+        // GNU base-256: a negative size (0xFF...) trapped on a reversed range; a huge one overflowed.
+        for size in [[UInt8](repeating: 0xFF, count: 12), [0x80] + [UInt8](repeating: 0xFF, count: 11),
+                     [0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]] {
+            let tar = TarArchive(data: tarHeader("a.txt", size: size) + Data(count: 1024), origin: "bad.tar")
+            XCTAssertThrowsError(try tar.entries()) { error in
+                XCTAssertTrue(error is ArchiveError, "\(error)")
+            }
+        }
+    }
+
+    func testATruncatedArchiveGivesTheMembersBeforeTheDamage() throws {
+        let raw = try sharedBytes("reports/NLMCXR_reports.tgz")
+        let (prefix, error) = Inflate.decompressPrefix(raw.prefix(raw.count / 2), format: .gzip)
+        XCTAssertNotNil(error)
+        var iterator = TarArchive(data: prefix, origin: "cut.tgz").makeIterator()
+        var intact = 0
+        while let entry = iterator.next() { if entry.name.hasSuffix(".xml") { intact += 1 } }
+        XCTAssertGreaterThan(intact, 1000, "about half of the 3,955 reports are before the cut")
+        XCTAssertLessThan(intact, 3955)
+    }
+
+    func testADecompressionBombStops() throws {
+        // 96 MiB of zeros compress to about 100 KB: past the floor, 200x its size is a bomb.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "head -c 100663296 /dev/zero | gzip -1"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let bomb = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertLessThan(bomb.count, 1 << 20)
+        XCTAssertThrowsError(try Gzip.decompress(bomb)) { error in
+            XCTAssertTrue("\(error)".contains("decompression bomb"), "\(error)")
+        }
+    }
+
+    func testAZipMemberThatDeclaresTerabytesIsRefusedBeforeAllocating() throws {
+        // The central directory says 2^39 bytes for a 3-byte deflated member.
+        var d = Data()
+        func u16(_ v: UInt16) { d.append(contentsOf: [UInt8(v & 0xff), UInt8(v >> 8)]) }
+        func u32(_ v: UInt32) { u16(UInt16(v & 0xffff)); u16(UInt16(v >> 16)) }
+        let body = Data([0x03, 0x00])  // an empty final fixed-Huffman block
+        u32(0x0403_4b50); u16(45); u16(0); u16(8); u16(0); u16(0); u32(0); u32(2); u32(0xFFFF_FFFF); u16(5); u16(0)
+        d.append(contentsOf: Array("a.npy".utf8)); d.append(body)
+        let cd = d.count
+        u32(0x0201_4b50); u16(45); u16(45); u16(0); u16(8); u16(0); u16(0); u32(0); u32(2); u32(0xFFFF_FFFF)
+        u16(5); u16(12); u16(0); u16(0); u16(0); u32(0); u32(0)
+        d.append(contentsOf: Array("a.npy".utf8))
+        u16(1); u16(8); d.append(contentsOf: withUnsafeBytes(of: UInt64(1 << 39).littleEndian, Array.init))
+        let cdSize = d.count - cd
+        u32(0x0605_4b50); u16(0); u16(0); u16(1); u16(1); u32(UInt32(cdSize)); u32(UInt32(cd)); u16(0)
+        let zip = try ZipArchive(data: d)
+        XCTAssertEqual(zip.entries.first?.uncompressedSize, 1 << 39)
+        XCTAssertThrowsError(try zip.contents(named: "a.npy")) { error in
+            XCTAssertTrue("\(error)".contains("over the limit"), "\(error)")
+        }
+    }
 }

@@ -159,14 +159,60 @@ final class CorpusTests: XCTestCase {
     func testDatabaseErrorsReachCallersAsCorpusErrors() throws {
         let corpus = try fresh()
         XCTAssertThrowsError(try corpus.write { writer in
-            _ = try writer.insertDocument(source: "s", externalId: "1", kind: .note, text: "a", contentHash: "h",
-                                          importedAt: CorpusTimestamp())
-            _ = try writer.insertDocument(source: "s", externalId: "1", kind: .note, text: "b", contentHash: "h",
-                                          importedAt: CorpusTimestamp())
+            var a = Document(source: "s", externalId: "1", kind: .note, text: "a")
+            var b = Document(source: "s", externalId: "1", kind: .note, text: "b")
+            try writer.insert(&a)
+            try writer.insert(&b)
         }) { error in
             XCTAssertTrue(error is CorpusError, "\(error)")
             XCTAssertTrue("\(error)".contains("UNIQUE"), "\(error)")
         }
         XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 0, "the failed transaction wrote nothing")
     }
+
+    func testInsertIfAbsentFindsTheDocumentAnotherWriterStored() throws {
+        let corpus = try fresh()
+        let first = try corpus.write { try $0.insertDocumentIfAbsent(source: "s", externalId: "1", kind: .note, text: "a",
+                                                                      contentHash: "h1", importedAt: CorpusTimestamp()) }
+        XCTAssertNil(first.existing)
+        let second = try corpus.write { try $0.insertDocumentIfAbsent(source: "s", externalId: "1", kind: .note, text: "b",
+                                                                       contentHash: "h2", importedAt: CorpusTimestamp()) }
+        XCTAssertEqual(second.existing?.id, first.id)
+        XCTAssertEqual(second.existing?.contentHash, "h1", "the stored row is not overwritten")
+        XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 1)
+    }
+
+    func testANewCorpusIsReadableByItsOwnerOnly() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let corpus = try folder.corpus()
+        try corpus.write { var d = Document(source: "s", externalId: "1", kind: .note, text: "a"); try $0.insert(&d) }
+        for name in ["triage.sqlite", "triage.sqlite-wal"] where FileManager.default.fileExists(atPath: folder.file(name)) {
+            let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: folder.file(name))[.posixPermissions] as? Int)
+            XCTAssertEqual(mode & 0o077, 0, "\(name) has mode \(String(mode, radix: 8))")
+        }
+    }
+
+    func testConnectionsOpeningANewCorpusAtOnceAllSucceed() throws {
+        // Each open is its own pool, as two processes are: they race to switch to WAL and to migrate.
+        for round in 0..<3 {
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            let path = folder.file("race\(round).sqlite")
+            let errors = LockedList()
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try Corpus(path: path) } catch { errors.append("\(error)") }
+            }
+            XCTAssertEqual(errors.items, [], "round \(round)")
+            XCTAssertEqual(try Corpus(path: path).tableCounts().count, Corpus.tables.count)
+        }
+    }
+}
+
+/// Strings appended from several threads.
+final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
+    var items: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

@@ -39,6 +39,8 @@ struct Mine: JobCommand {
     @Option(help: "The documents' source name (default: each path's file name).") var source: String?
     @Option(help: "Worker threads (default: all cores).") var jobs: Int?
     @Option(help: "Reports larger than this many bytes are skipped with a warning.") var maxReportBytes = 1 << 20
+    @Flag(help: "Read the files that symbolic links inside a folder point to (by default they are skipped and counted as bad).")
+    var followSymlinks = false
     @Flag(help: "Exit 0 even if some inputs were bad (they are still warned about and counted).") var keepGoing = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -61,6 +63,7 @@ struct Mine: JobCommand {
         options.source = source
         options.jobs = jobs
         options.maxReportBytes = maxReportBytes
+        options.followSymlinks = followSymlinks
         // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
         signal(SIGINT) { _ in
             mineInterrupted = true

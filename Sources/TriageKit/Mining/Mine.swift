@@ -24,6 +24,8 @@ public struct MineOptions: Codable, Sendable {
     public var jobs: Int?
     /// Reports larger than this many UTF-8 bytes are skipped with a warning.
     public var maxReportBytes = 1 << 20
+    /// Whether a folder walk follows the symbolic links inside it (by default they are reported and skipped).
+    public var followSymlinks = false
 
     /// Options for mining `paths` with the defaults.
     public init(paths: [String]) { self.paths = paths }
@@ -59,6 +61,7 @@ extension Workspace {
         reader.idColumn = options.idColumn
         reader.codesColumn = options.codesColumn
         reader.maxReportBytes = options.maxReportBytes
+        reader.followSymlinks = options.followSymlinks
         let miner = Miner(rules: rules, sections: options.sections, corpus: store,
                           jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         miner.maxReportBytes = options.maxReportBytes

@@ -93,13 +93,22 @@ extension Workspace {
             }
             var inputs: [(id: ScoreID, text: String)] = []
             var line = 0
-            for raw in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            var skipped = 0
+            for raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 line += 1
-                let text = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+                // A line that is not UTF-8 (or holds a NUL) is skipped and named, not scored as U+FFFD.
+                guard !raw.contains(0), let decoded = String(validating: raw, as: UTF8.self) else {
+                    context.warn("\(name):\(line): not UTF-8 text (invalid bytes or a NUL byte); line skipped")
+                    skipped += 1
+                    continue
+                }
+                let text = decoded.hasSuffix("\r") ? String(decoded.dropLast()) : decoded
                 if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                 inputs.append((.row(line), text))
             }
-            if inputs.isEmpty { throw TriageError(.unusable, "the file has no texts (no non-blank lines)", file: name) }
+            if inputs.isEmpty {
+                throw TriageError(.unusable, skipped > 0 ? "no line of the file is UTF-8 text" : "the file has no texts (no non-blank lines)", file: name)
+            }
             return inputs
         } catch {
             throw TriageError(error)
