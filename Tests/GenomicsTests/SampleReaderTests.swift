@@ -61,6 +61,23 @@ final class SampleReaderTests: XCTestCase {
         XCTAssertTrue(sample.notes.contains { $0.contains("without a genotype") })
     }
 
+    func testAHeaderOnlyVCFAndImpossibleNumbersAreRefused() {
+        // A header alone reported "Sensitive"; an AD near Int.max overflowed the depth sum; NaN AF gave NaN.
+        XCTAssertThrowsError(try reader.samples(vcf: vcf("##contig=<ID=NC_000962.3,length=4411532>\n", ""), file: "h.vcf")) { error in
+            XCTAssertTrue("\(error)".contains("no data lines"), "\(error)")
+        }
+        let overflow = vcf("", "NC_000962.3\t761155\t.\tC\tT\t.\tPASS\t.\tGT:AD\t1:1,9223372036854775807\n")
+        XCTAssertThrowsError(try reader.samples(vcf: overflow, file: "a.vcf")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("a.vcf:3: AD"), "\(error)")
+        }
+        let nan = vcf("", "NC_000962.3\t761155\t.\tC\tT\t.\t.\tAF=nan\n", format: false)
+        XCTAssertThrowsError(try reader.samples(vcf: nan, file: "n.vcf")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("n.vcf:3: INFO AF"), "\(error)")
+        }
+        let deep = vcf("", "NC_000962.3\t761155\t.\tC\tT\t.\tPASS\t.\tGT:AD\t1:1000000000,1000000000\n")
+        XCTAssertEqual(try reader.samples(vcf: deep, file: "d.vcf")[0].variants.first?.alleleFraction ?? 0, 0.5, accuracy: 1e-12)
+    }
+
     func testMultiSampleVCFGivesOneSamplePerColumn() throws {
         let text = Array("""
             ##fileformat=VCFv4.3

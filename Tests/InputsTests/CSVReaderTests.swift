@@ -57,6 +57,14 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(r[3].fields, ["3", "é"], "valid multi-byte UTF-8 is not flagged")
     }
 
+    func testANULByteFlagsItsRecordLikeInvalidUTF8() throws {
+        // Stored text ended at a NUL (SQLite's C strings) while offsets ran past it: never stored.
+        let csv = Array("id,text\n1,Ma".utf8) + [0] + Array("laria\n2,ok\n".utf8)
+        var records: [CSVRecord] = []
+        try CSVReader(origin: "t.csv").forEachRecord(in: csv) { records.append($0) }
+        XCTAssertEqual(records.map(\.hasInvalidUTF8), [false, true, false])
+    }
+
     func testColumnSelectionDecodesTheAskedColumnsInTheirOrder() throws {
         let csv = " Sample_ID ,gene,variant\n7,rpoB,p.Ser450Leu\n8,katG,\"p.Ser315Thr, or not\"\n"
         var rows: [CSVRow] = []
@@ -70,7 +78,7 @@ final class CSVReaderTests: XCTestCase {
         try CSVReader(origin: "t.csv").forEachRow(in: csv, columns: ["b"], badRow: { bad.append("\($0)") }) { good.append($0.line) }
         XCTAssertEqual(good, [2, 6])
         XCTAssertEqual(bad, ["t.csv:3: 1 fields where the header has 2", "t.csv:4: 3 fields where the header has 2",
-                             "t.csv:5: column 'b' is not UTF-8 text"])
+                             "t.csv:5: column 'b' is not UTF-8 text (invalid bytes or a NUL byte)"])
         XCTAssertThrowsError(try CSVReader(origin: "t.csv").forEachRow(in: csv, columns: ["a"]) { _ in }) { error in
             XCTAssertEqual((error as? InputError)?.line, 3, "strict by default")
         }

@@ -59,7 +59,7 @@ final class CSVTableTests: XCTestCase {
         XCTAssertEqual(t.invalidUTF8Lines, [3])
         let (rows, problems) = t.validRows()
         XCTAssertEqual(rows.map(\.line), [2, 4])
-        XCTAssertEqual(problems, ["t.csv:3: not UTF-8 text (convert the file with iconv); row skipped"])
+        XCTAssertEqual(problems, ["t.csv:3: not UTF-8 text, or holds a NUL byte (convert the file with iconv); row skipped"])
     }
 
     func testTabSeparatedTable() throws {

@@ -19,6 +19,16 @@ final class ICDAndEvaluationTests: XCTestCase {
         XCTAssertEqual(found.entry.title, "Pneumonia, unspecified organism")
         XCTAssertEqual(found.ancestors.map(\.code), ["J18", "J09-J18", "10"])
         XCTAssertNil(try ICD10.lookup("J99.99", in: corpus))
+
+        // 39 one-category sections share their category's id (B10, C50): a code overwrote its
+        // section, 47,161 rows were stored for 47,200 entries, and B10.81 reached a self-parent.
+        XCTAssertEqual(try ICD10.count(in: corpus), entries.count)
+        XCTAssertEqual(entries.count, 47_200)
+        let b10 = try XCTUnwrap(try ICD10.lookup("B10.81", in: corpus))
+        XCTAssertEqual(b10.ancestors.map(\.code), ["B10.8", "B10", "B10-B10", "1"])
+        XCTAssertEqual(b10.ancestors.map(\.kind), [.code, .code, .section, .chapter])
+        let c50 = try XCTUnwrap(try ICD10.lookup("C50.911", in: corpus))
+        XCTAssertEqual(c50.ancestors.map(\.code), ["C50.91", "C50.9", "C50", "C50-C50", "2"])
     }
 
     func testWellFormedCodesAndRanges() throws {
@@ -42,6 +52,14 @@ final class ICDAndEvaluationTests: XCTestCase {
         XCTAssertThrowsError(try LabelMapping.load(path, kind: .icdRange, labels: ["Pneumonia"])) { error in
             XCTAssertEqual((error as? RuleError)?.line, 2)
         }
+    }
+
+    func testExportedCellsASpreadsheetWouldRunAreNeutralised() {
+        let table = LabelTable(labels: ["A"], rows: [
+            ("=HYPERLINK(\"http://x\",\"y\")", ["A": .positive]), ("+1", ["A": .negative]), ("@SUM(1)", [:]), ("-2", [:]), ("ok-1", [:]),
+        ])
+        let lines = table.csv().split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, ["id,A", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1", "'+1,0", "'@SUM(1),", "'-2,", "ok-1,"])
     }
 
     func testPrecisionRecallF1AndKappa() {

@@ -102,8 +102,60 @@ final class MinerTests: XCTestCase {
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/cut.tgz"))
         let s = try mine([dir + "/cut.tgz", dir + "/first.txt"], corpus: corpus, source: nil)
         XCTAssertGreaterThanOrEqual(s.bad, 1)
-        XCTAssertTrue(warnings.contains { $0.contains("cut.tgz") }, "\(warnings)")
+        XCTAssertTrue(warnings.contains { $0.contains("cut.tgz") && $0.contains("before the damage") }, "\(warnings)")
         XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document WHERE externalId = 'first'"), 2)
+        // The intact members before the cut were stored (they stored nothing before issue 12).
+        XCTAssertGreaterThan(try count(corpus, "SELECT COUNT(*) FROM document WHERE source = 'cut.tgz'"), 1000)
+    }
+
+    func testEntitiesNULBytesAndSymlinksAreRefusedAndNamed() throws {
+        let dir = try TemporaryFolder("triage-mining").path
+        try "FINDINGS: Left effusion.".write(toFile: dir + "/good.txt", atomically: true, encoding: .utf8)
+        // An entity that refers to another recursed without bound (SIGSEGV); billion laughs.
+        try """
+            <?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "effusion"><!ENTITY b "&a; &a;">]>
+            <eCitation><MedlineCitation><Article><Abstract><AbstractText Label="FINDINGS">&b;</AbstractText></Abstract></Article></MedlineCitation></eCitation>
+            """.write(toFile: dir + "/entity.xml", atomically: true, encoding: .utf8)
+        let laughs = (1...9).map { i in "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }.joined()
+        try """
+            <?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">\(laughs)]>
+            <eCitation><MedlineCitation><Article><Abstract><AbstractText Label="FINDINGS">&l9;</AbstractText></Abstract></Article></MedlineCitation></eCitation>
+            """.write(toFile: dir + "/laughs.xml", atomically: true, encoding: .utf8)
+        // A NUL byte cut the stored text ("Ma") while evidence offsets pointed past its end.
+        try Data("Ma\0laria and a left effusion.".utf8).write(to: URL(fileURLWithPath: dir + "/nul.txt"))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/passwd.txt", withDestinationPath: "/etc/passwd")
+        let corpus = try TemporaryFolder("triage-mining").corpus()
+        let s = try mine([dir], corpus: corpus)
+        XCTAssertEqual(s.bad, 4, warnings.joined(separator: "\n"))
+        for name in ["entity.xml", "laughs.xml", "nul.txt", "passwd.txt"] {
+            XCTAssertTrue(warnings.contains { $0.contains(name) }, "\(name): \(warnings)")
+        }
+        XCTAssertTrue(warnings.contains { $0.contains("passwd.txt") && $0.contains("symbolic link") }, "\(warnings)")
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 1, "only good.txt")
+        var follow = ReaderOptions()
+        follow.followSymlinks = true
+        warnings = []
+        _ = try mine([dir], corpus: corpus, options: follow)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document WHERE externalId = 'passwd'"), 1, "read when asked")
+    }
+
+    func testTheSameInputMinedTwiceAtOnceIsStoredOnce() throws {
+        let dir = try TemporaryFolder("triage-mining").path
+        for i in 0..<60 { try "FINDINGS: Report \(i). Left effusion.".write(toFile: dir + "/r\(i).txt", atomically: true, encoding: .utf8) }
+        let path = try TemporaryFolder("triage-mining").file("shared.sqlite")
+        let failures = LockedErrors()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            do {
+                // Each run opens its own corpus, as two processes do.
+                let miner = Miner(rules: try Fixtures.scheme("chestxray14"), sections: nil, corpus: try Corpus(path: path), jobs: 1)
+                miner.batchSize = 4
+                _ = try miner.mine(paths: [dir], reader: ReportReader(options: ReaderOptions()), source: "test")
+            } catch { failures.append("\(error)") }
+        }
+        XCTAssertEqual(failures.items, [])
+        let corpus = try Corpus(path: path)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM document"), 60)
+        XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM label WHERE scheme = 'chestxray14' AND observation = 'Effusion'"), 60)
     }
 
     func testCSVWithCodesYieldsICDLabelsAndReportsInvalidCodes() throws {
@@ -137,4 +189,12 @@ final class MinerTests: XCTestCase {
         XCTAssertEqual(icd, ["n1:Pneumonia:J18.9", "n3:Effusion:J91.8", "n4:Pneumonia:J18.9"])
         XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM documentCode"), 6)
     }
+}
+
+/// Errors collected from several threads.
+final class LockedErrors: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
+    var items: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

@@ -65,7 +65,7 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(reports.map(\.externalId), ["1", "4"])
         XCTAssertEqual(reports.first?.text, "Left effusion,\nsecond line")
         XCTAssertEqual(reports.map(\.origin), [path + ":2", path + ":6"])
-        XCTAssertEqual(bad, [path + ":4: not UTF-8 text (invalid bytes); convert it with iconv",
+        XCTAssertEqual(bad, [path + ":4: not UTF-8 text (invalid bytes or a NUL byte); convert it with iconv",
                              path + ":5: 3 fields where the header has 2"])
     }
 }
