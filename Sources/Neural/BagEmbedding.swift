@@ -34,7 +34,7 @@ public final class BagEmbedding: Layer {
     }
 
     private init(rows: Int, dimension: Int, idsPerPosition: Int, random: Bool, seed: UInt64?) {
-        precondition(rows > 0 && dimension > 0 && idsPerPosition > 0, "BagEmbedding needs positive sizes.")
+        require(rows > 0 && dimension > 0 && idsPerPosition > 0, "BagEmbedding needs positive sizes.")
         self.rows = rows
         self.dimension = dimension
         self.idsPerPosition = idsPerPosition
@@ -55,7 +55,7 @@ public final class BagEmbedding: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let s = idsPerPosition, d = dimension
-        precondition(x.shape.count == 2 && x.shape[1] % s == 0,
+        require(x.shape.count == 2 && x.shape[1] % s == 0,
                      "BagEmbedding takes (B, T*S) ids with S = \(s); got shape \(x.shape).")
         input = x
         let b = x.shape[0], t = x.shape[1] / s

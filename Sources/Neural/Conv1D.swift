@@ -66,7 +66,7 @@ public final class Conv1D: Layer {
     /// A 1D convolution initialised as PyTorch does: U(-1/sqrt(C K), 1/sqrt(C K)).
     public init(inputChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1,
                 padding: Padding = .valid, dilation: Int = 1, seed: UInt64? = nil) {
-        precondition(inputChannels > 0 && filters > 0 && kernelSize > 0 && stride > 0 && dilation > 0,
+        require(inputChannels > 0 && filters > 0 && kernelSize > 0 && stride > 0 && dilation > 0,
                      "Conv1D needs positive channels, filters, kernel size, stride and dilation.")
         self.inputChannels = inputChannels
         self.filters = filters
@@ -86,7 +86,7 @@ public final class Conv1D: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[2] == inputChannels,
+        require(x.shape.count == 3 && x.shape[2] == inputChannels,
                      "Conv1D expects (B, L, \(inputChannels)), got \(x.shape).")
         input = x
         (outLength, padLeft) = padding.geometry(length: x.shape[1], kernel: kernelSize, stride: stride, dilation: dilation)
@@ -161,7 +161,7 @@ public final class Conv1D: Layer {
     /// a word changes.
     public func forward(_ x: Tensor, windows: Tensor, into out: Tensor) -> Tensor {
         let kc = kernelSize * inputChannels, f = filters
-        precondition(windows.shape.count == 2 && windows.shape[1] == kc,
+        require(windows.shape.count == 2 && windows.shape[1] == kc,
                      "Conv1D.forward(_:windows:into:) expects (N, \(kc)) windows, got \(windows.shape).")
         let y = forward(x, training: false)
         let n = windows.shape[0]
@@ -293,7 +293,7 @@ public final class Pool1D: Layer {
 
     /// A pooling layer; stride defaults to the window size.
     public init(_ mode: Mode, size: Int, stride: Int? = nil) {
-        precondition(size > 0 && (stride ?? 1) > 0, "Pool1D needs a positive size and stride.")
+        require(size > 0 && (stride ?? 1) > 0, "Pool1D needs a positive size and stride.")
         self.mode = mode
         self.size = size
         self.stride = stride ?? size
@@ -303,7 +303,7 @@ public final class Pool1D: Layer {
     public var config: LayerConfig { .pool1D(mode: mode, size: size, stride: stride) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count == 3, "Pool1D expects (B, L, C), got \(x.shape).")
+        require(x.shape.count == 3, "Pool1D expects (B, L, C), got \(x.shape).")
         inputShape = x.shape
         let (b, l, c) = (x.shape[0], x.shape[1], x.shape[2])
         let lo = l >= size ? (l - size) / stride + 1 : 0
@@ -371,7 +371,7 @@ public final class GlobalPool: Layer {
     public var config: LayerConfig { .globalPool(mode: mode) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count >= 3, "GlobalPool expects (B, L, C) or (B, H, W, C), got \(x.shape).")
+        require(x.shape.count >= 3, "GlobalPool expects (B, L, C) or (B, H, W, C), got \(x.shape).")
         inputShape = x.shape
         let b = x.shape[0], c = x.shape[x.shape.count - 1], l = x.count / (b * c)
         lengths = (x.shape.count == 3 ? x.lengths : nil) ?? [Int](repeating: l, count: b)

@@ -35,8 +35,8 @@ public final class Conv2D: Layer {
     /// A 2D convolution initialised as PyTorch does: U(-1/sqrt(C KH KW), 1/sqrt(C KH KW)).
     public init(inputChannels: Int, filters: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: Padding = .valid, activation: Activation.Kind? = nil, seed: UInt64? = nil) {
-        precondition(activation?.derivativeFromOutput ?? true, "Conv2D cannot fuse \(activation.map { "\($0)" } ?? ""); use an Activation layer.")
-        precondition(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0 && stride.0 > 0 && stride.1 > 0,
+        require(activation?.derivativeFromOutput ?? true, "Conv2D cannot fuse \(activation.map { "\($0)" } ?? ""); use an Activation layer.")
+        require(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0 && stride.0 > 0 && stride.1 > 0,
                      "Conv2D needs positive channels, filters, kernel size and stride.")
         self.inputChannels = inputChannels
         self.filters = filters
@@ -56,7 +56,7 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count == 4 && x.shape[3] == inputChannels,
+        require(x.shape.count == 4 && x.shape[3] == inputChannels,
                      "Conv2D expects (B, H, W, \(inputChannels)), got \(x.shape).")
         input = x
         let gh = padding.geometry(length: x.shape[1], kernel: kernelSize[0], stride: stride[0], dilation: 1)
@@ -305,7 +305,7 @@ public final class Pool2D: Layer {
     /// A pooling layer; stride defaults to the window size (PyTorch's MaxPool2d(2) is `Pool2D(.max, size: (2, 2))`).
     public init(_ mode: Pool1D.Mode, size: (Int, Int), stride: (Int, Int)? = nil) {
         let st = stride ?? size
-        precondition(size.0 > 0 && size.1 > 0 && st.0 > 0 && st.1 > 0, "Pool2D needs positive sizes and strides.")
+        require(size.0 > 0 && size.1 > 0 && st.0 > 0 && st.1 > 0, "Pool2D needs positive sizes and strides.")
         self.mode = mode
         self.size = [size.0, size.1]
         self.stride = [st.0, st.1]
@@ -315,7 +315,7 @@ public final class Pool2D: Layer {
     public var config: LayerConfig { .pool2D(mode: mode, size: size, stride: stride) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count == 4, "Pool2D expects (B, H, W, C), got \(x.shape).")
+        require(x.shape.count == 4, "Pool2D expects (B, H, W, C), got \(x.shape).")
         inputShape = x.shape
         let (b, ih, iw, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, sh, sw) = (size[0], size[1], stride[0], stride[1])

@@ -15,7 +15,7 @@ public final class Dense: Layer {
 
     /// A dense layer initialised as PyTorch does: U(-1/sqrt(C), 1/sqrt(C)).
     public init(inputSize: Int, outputSize: Int, bias useBias: Bool = true, seed: UInt64? = nil) {
-        precondition(inputSize > 0 && outputSize > 0, "Dense needs positive sizes, got \(inputSize) -> \(outputSize).")
+        require(inputSize > 0 && outputSize > 0, "Dense needs positive sizes, got \(inputSize) -> \(outputSize).")
         self.inputSize = inputSize
         self.outputSize = outputSize
         let s = seed ?? WeightSeed.next()
@@ -36,7 +36,7 @@ public final class Dense: Layer {
     public var config: LayerConfig { .dense(inputSize: inputSize, outputSize: outputSize, bias: bias != nil) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.last == inputSize, "Dense expects last axis \(inputSize), got shape \(x.shape).")
+        require(x.shape.last == inputSize, "Dense expects last axis \(inputSize), got shape \(x.shape).")
         input = x
         let rows = x.count / inputSize
         var shape = x.shape
@@ -89,8 +89,8 @@ public final class Embedding: Layer {
 
     /// An embedding initialised N(0, 1) as PyTorch does (the padding row zero).
     public init(vocabularySize: Int, dimension: Int, paddingIndex: Int? = 0, seed: UInt64? = nil) {
-        precondition(vocabularySize > 0 && dimension > 0, "Embedding needs positive sizes.")
-        if let p = paddingIndex { precondition(p >= 0 && p < vocabularySize, "Padding index \(p) is outside the vocabulary.") }
+        require(vocabularySize > 0 && dimension > 0, "Embedding needs positive sizes.")
+        if let p = paddingIndex { require(p >= 0 && p < vocabularySize, "Padding index \(p) is outside the vocabulary.") }
         self.vocabularySize = vocabularySize
         self.dimension = dimension
         self.paddingIndex = paddingIndex
@@ -113,7 +113,7 @@ public final class Embedding: Layer {
         Parallel.chunks(x.count, cost: d) { tokens in
             for i in tokens {
                 let id = Int(xp[i])
-                precondition(id >= 0 && id < vocabulary && Float(id) == xp[i],
+                require(id >= 0 && id < vocabulary && Float(id) == xp[i],
                              "Token id \(xp[i]) is not an id of a vocabulary of \(vocabulary).")
                 (op + i * d).update(from: w + id * d, count: d)
             }

@@ -37,7 +37,7 @@ public final class LSTM: Layer {
 
     /// An LSTM initialised as PyTorch does: U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
     public init(inputSize: Int, hiddenSize: Int, returnSequences: Bool = false, seed: UInt64? = nil) {
-        precondition(inputSize > 0 && hiddenSize > 0, "LSTM needs positive sizes.")
+        require(inputSize > 0 && hiddenSize > 0, "LSTM needs positive sizes.")
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.returnSequences = returnSequences
@@ -63,7 +63,7 @@ public final class LSTM: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[2] == inputSize, "LSTM expects (B, T, \(inputSize)), got \(x.shape).")
+        require(x.shape.count == 3 && x.shape[2] == inputSize, "LSTM expects (B, T, \(inputSize)), got \(x.shape).")
         input = x
         let (b, t, c, h) = (x.shape[0], x.shape[1], inputSize, hiddenSize)
         let g4 = 4 * h

@@ -188,7 +188,7 @@ public final class Dropout: Layer {
 
     /// A dropout layer; `seed` fixes its masks (default: from `WeightSeed`).
     public init(rate: Float, seed: UInt64? = nil) {
-        precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate).")
+        require(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate).")
         self.rate = rate
         self.seed = seed ?? WeightSeed.next()
         rng = SplitMix64(seed: self.seed)
@@ -248,4 +248,13 @@ public final class Flatten: Layer {
         dInput.reshape(inputShape)
         return dInput
     }
+}
+
+/// `precondition` that still holds in this module's `-Ounchecked` build (where `precondition` is
+/// compiled out): a broken shape or index invariant stops the process with its message instead of
+/// reading or writing out of bounds. Loaders check untrusted configs first, so users never see it.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if _slowPath(!condition()) { fatalError(message(), file: file, line: line) }
 }

@@ -32,22 +32,22 @@ public final class SoftmaxCrossEntropy: Loss {
 
     /// A cross-entropy loss.
     public init(classWeights: [Float]? = nil, labelSmoothing: Float = 0) {
-        precondition(labelSmoothing >= 0 && labelSmoothing < 1, "Label smoothing must be in [0, 1).")
+        require(labelSmoothing >= 0 && labelSmoothing < 1, "Label smoothing must be in [0, 1).")
         self.classWeights = classWeights
         self.labelSmoothing = labelSmoothing
     }
 
     public func compute(logits: Tensor, targets: Tensor, mask: Tensor? = nil) -> Float {
         let k = logits.shape.last ?? 1, b = logits.count / k
-        precondition(targets.count == b, "Cross-entropy needs one class id per row: \(b) rows, \(targets.count) targets.")
-        if let w = classWeights { precondition(w.count == k, "Cross-entropy has \(w.count) class weights for \(k) classes.") }
+        require(targets.count == b, "Cross-entropy needs one class id per row: \(b) rows, \(targets.count) targets.")
+        if let w = classWeights { require(w.count == k, "Cross-entropy has \(w.count) class weights for \(k) classes.") }
         softmax(logits, into: probabilities)
         gradient.resize(logits.shape)
         let e = labelSmoothing, weightSum = classWeights.map { Double($0.reduce(0, +)) } ?? Double(k)
         var total = 0.0, norm = 0.0
         for r in 0..<b {
             let y = Int(targets.pointer[r])
-            precondition(y >= 0 && y < k, "Class id \(targets.pointer[r]) in row \(r) is not one of \(k) classes.")
+            require(y >= 0 && y < k, "Class id \(targets.pointer[r]) in row \(r) is not one of \(k) classes.")
             let p = probabilities.pointer + r * k, g = gradient.pointer + r * k
             let wy = Double(classWeights?[y] ?? 1)
             total += (1 - Double(e)) * wy * -Double(logf(Swift.max(p[y], 1e-38)))
@@ -96,9 +96,9 @@ public final class BinaryCrossEntropy: Loss {
 
     public func compute(logits: Tensor, targets: Tensor, mask: Tensor? = nil) -> Float {
         let n = logits.count, k = logits.shape.last ?? 1
-        precondition(targets.count == n, "BCE needs one target per logit: \(n) logits, \(targets.count) targets.")
-        if let mask { precondition(mask.count == n, "BCE mask has \(mask.count) values for \(n) logits.") }
-        if let w = positiveWeights { precondition(w.count == k, "BCE has \(w.count) positive weights for \(k) labels.") }
+        require(targets.count == n, "BCE needs one target per logit: \(n) logits, \(targets.count) targets.")
+        if let mask { require(mask.count == n, "BCE mask has \(mask.count) values for \(n) logits.") }
+        if let w = positiveWeights { require(w.count == k, "BCE has \(w.count) positive weights for \(k) labels.") }
         gradient.resize(logits.shape)
         var total = 0.0, present = 0.0
         for i in 0..<n {

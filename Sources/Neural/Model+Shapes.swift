@@ -42,8 +42,8 @@ extension LayerConfig {
         case let .dropout(rate):
             guard rate.isFinite, rate >= 0, rate < 1 else { throw NeuralError.invalidConfig("dropout rate \(rate) outside [0, 1)") }
             return 0
-        case let .lstm(i, h, _): try sizes(i, h); let w = try product(4, h, i + h), b = try product(8, h); return w + b
-        case let .bidirectional(i, h, _): try sizes(i, h); let w = try product(4, h, i + h), b = try product(8, h); return 2 * (w + b)
+        case let .lstm(i, h, _): try sizes(i, h); let w = try product(4, h, i + h), b = try product(4, h); return w + b
+        case let .bidirectional(i, h, _): try sizes(i, h); let w = try product(4, h, i + h), b = try product(4, h); return 2 * (w + b)
         case let .batchNorm(f, m, e):
             try sizes(f)
             guard m.isFinite, e.isFinite, e > 0 else { throw NeuralError.invalidConfig("batchNorm momentum \(m) / epsilon \(e) are not usable") }

@@ -105,7 +105,7 @@ public final class Sequential: Layer {
 
     /// Replaces layer `index` (e.g. a new classification head for fine-tuning).
     public func replace(at index: Int, with layer: Layer) {
-        precondition(layers.indices.contains(index), "Sequential has no layer \(index); it has \(layers.count).")
+        require(layers.indices.contains(index), "Sequential has no layer \(index); it has \(layers.count).")
         layer.needsInputGradient = index == 0 ? needsInputGradient : true
         layers[index] = layer
     }
@@ -222,7 +222,7 @@ public final class Graph: Layer {
     }
 
     private func append(_ node: Node, layer: Layer?) -> String {
-        do { try checkedAppend(node, layer: layer) } catch { preconditionFailure("\(error)") }
+        do { try checkedAppend(node, layer: layer) } catch { fatalError("\(error)") }
         return node.name
     }
 
@@ -255,7 +255,7 @@ public final class Graph: Layer {
 
     /// Makes `name` the output node (default: the last node added).
     public func output(_ name: String) {
-        guard let i = nodes.firstIndex(where: { $0.name == name }) else { preconditionFailure("Graph has no node \(name).") }
+        guard let i = nodes.firstIndex(where: { $0.name == name }) else { fatalError("Graph has no node \(name).") }
         outputIndex = i
     }
 
@@ -288,7 +288,7 @@ public final class Graph: Layer {
 
     /// Runs the graph on one tensor per input node (in `inputNames` order).
     public func forward(inputs: [Tensor], training: Bool) -> Tensor {
-        precondition(inputs.count == inputNames.count, "Graph has \(inputNames.count) inputs, got \(inputs.count) tensors.")
+        require(inputs.count == inputNames.count, "Graph has \(inputNames.count) inputs, got \(inputs.count) tensors.")
         var next = 0
         for i in nodes.indices {
             let from = inputIndices[i]
@@ -298,7 +298,7 @@ public final class Graph: Layer {
             case .concat:
                 let parts = from.map { outputs[$0] }
                 let lead = Array(parts[0].shape.dropLast())
-                precondition(parts.allSatisfy { Array($0.shape.dropLast()) == lead },
+                require(parts.allSatisfy { Array($0.shape.dropLast()) == lead },
                              "Graph node \(nodes[i].name) concatenates shapes \(parts.map(\.shape)).")
                 let widths = parts.map { $0.shape.last ?? 1 }, total = widths.reduce(0, +)
                 let out = ownedOutput(i)
@@ -312,7 +312,7 @@ public final class Graph: Layer {
                 }
             case .sum:
                 let parts = from.map { outputs[$0] }
-                precondition(parts.allSatisfy { $0.shape == parts[0].shape }, "Graph node \(nodes[i].name) adds shapes \(parts.map(\.shape)).")
+                require(parts.allSatisfy { $0.shape == parts[0].shape }, "Graph node \(nodes[i].name) adds shapes \(parts.map(\.shape)).")
                 let out = ownedOutput(i)
                 out.copy(from: parts[0])
                 for p in parts.dropFirst() { Vec.axpy(1, p.pointer, out.pointer, out.count) }

@@ -22,7 +22,7 @@ public final class BatchNorm: Layer {
 
     /// A batch normalisation with gamma 1 and beta 0.
     public init(features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
-        precondition(features > 0, "BatchNorm needs a positive feature count.")
+        require(features > 0, "BatchNorm needs a positive feature count.")
         self.features = features
         self.momentum = momentum
         self.epsilon = epsilon
@@ -37,7 +37,7 @@ public final class BatchNorm: Layer {
     public var config: LayerConfig { .batchNorm(features: features, momentum: momentum, epsilon: epsilon) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.last == features, "BatchNorm expects last axis \(features), got \(x.shape).")
+        require(x.shape.last == features, "BatchNorm expects last axis \(features), got \(x.shape).")
         input = x
         trained = training
         let c = features, n = x.count / c
@@ -147,7 +147,7 @@ public final class LayerNorm: Layer {
 
     /// A layer normalisation with gamma 1 and beta 0.
     public init(features: Int, epsilon: Float = 1e-5) {
-        precondition(features > 0, "LayerNorm needs a positive feature count.")
+        require(features > 0, "LayerNorm needs a positive feature count.")
         self.features = features
         self.epsilon = epsilon
         weight = Parameter("weight", Tensor(shape: [features], repeating: 1))
@@ -158,7 +158,7 @@ public final class LayerNorm: Layer {
     public var config: LayerConfig { .layerNorm(features: features, epsilon: epsilon) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.last == features, "LayerNorm expects last axis \(features), got \(x.shape).")
+        require(x.shape.last == features, "LayerNorm expects last axis \(features), got \(x.shape).")
         input = x
         let c = features, n = x.count / c
         output.resize(x.shape); output.lengths = x.lengths

@@ -23,9 +23,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor of zeros.
     public init(shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative axis.")
         self.shape = shape
-        count = shape.reduce(1, *)
+        count = Tensor.elementCount(shape)
         capacity = Swift.max(count, 1)
         pointer = .allocate(capacity: capacity)
         pointer.initialize(repeating: 0, count: capacity)
@@ -34,7 +33,7 @@ public final class Tensor: @unchecked Sendable {
     /// A tensor holding `values` (row-major) with the given shape.
     public convenience init(shape: [Int], values: [Float]) {
         self.init(shape: shape)
-        precondition(values.count == count, "Tensor of shape \(shape) needs \(count) values, got \(values.count).")
+        require(values.count == count, "Tensor of shape \(shape) needs \(count) values, got \(values.count).")
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { pointer.update(from: base, count: count) }
         }
@@ -58,8 +57,7 @@ public final class Tensor: @unchecked Sendable {
     /// Sets the shape, reusing the buffer when it is large enough. Contents are unspecified after a grow.
     public func resize(_ newShape: [Int]) {
         if newShape == shape { return }
-        let n = newShape.reduce(1, *)
-        precondition(newShape.allSatisfy { $0 >= 0 }, "Tensor shape \(newShape) has a negative axis.")
+        let n = Tensor.elementCount(newShape)
         if n > capacity {
             pointer.deallocate()
             capacity = n
@@ -70,10 +68,23 @@ public final class Tensor: @unchecked Sendable {
         count = n
     }
 
+    /// The number of elements of `shape`, checked: no negative axis, no overflow (this module is
+    /// built -Ounchecked, where `*` would wrap).
+    static func elementCount(_ shape: [Int]) -> Int {
+        var n = 1
+        for axis in shape {
+            require(axis >= 0, "Tensor shape \(shape) has a negative axis.")
+            let (product, overflow) = n.multipliedReportingOverflow(by: axis)
+            require(!overflow, "Tensor shape \(shape) has more elements than memory can hold.")
+            n = product
+        }
+        return n
+    }
+
     /// Changes the shape without touching the data (same element count).
     public func reshape(_ newShape: [Int]) {
-        let n = newShape.reduce(1, *)
-        precondition(n == count, "Cannot reshape \(shape) (\(count) elements) to \(newShape) (\(n) elements).")
+        let n = Tensor.elementCount(newShape)
+        require(n == count, "Cannot reshape \(shape) (\(count) elements) to \(newShape) (\(n) elements).")
         shape = newShape
     }
 
@@ -106,8 +117,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// Element `i` of the flat row-major storage.
     public subscript(i: Int) -> Float {
-        get { precondition(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); return pointer[i] }
-        set { precondition(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); pointer[i] = newValue }
+        get { require(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); return pointer[i] }
+        set { require(i >= 0 && i < count, "Index \(i) is outside a tensor of \(count) elements."); pointer[i] = newValue }
     }
 
     /// Size of the first axis (the batch), 0 for a scalar shape.
@@ -131,19 +142,19 @@ public final class Tensor: @unchecked Sendable {
     /// A (B, C) tensor from rows of floats; all rows must have the same size.
     public static func matrix(_ rows: [[Float]]) -> Tensor {
         let c = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == c }, "Tensor.matrix needs rows of equal size.")
+        require(rows.allSatisfy { $0.count == c }, "Tensor.matrix needs rows of equal size.")
         return Tensor(shape: [rows.count, c], values: rows.flatMap { $0 })
     }
 
     /// Copies rows `indices` of `source` (along axis 0) into this tensor, resizing it.
     public func gatherRows(of source: Tensor, _ indices: [Int]) {
         var s = source.shape
-        precondition(!s.isEmpty, "gatherRows needs a tensor with a batch axis.")
+        require(!s.isEmpty, "gatherRows needs a tensor with a batch axis.")
         let rs = source.rowSize
         s[0] = indices.count
         resize(s)
         for (i, r) in indices.enumerated() {
-            precondition(r >= 0 && r < source.rows, "Row \(r) is outside a batch of \(source.rows).")
+            require(r >= 0 && r < source.rows, "Row \(r) is outside a batch of \(source.rows).")
             (pointer + i * rs).update(from: source.pointer + r * rs, count: rs)
         }
         lengths = source.lengths.map { l in indices.map { l[$0] } }

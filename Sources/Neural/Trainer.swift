@@ -42,9 +42,9 @@ public final class TensorDataset: Dataset {
 
     /// A dataset; every tensor must have the same first axis.
     public init(inputs: [Tensor], targets: Tensor, mask: Tensor? = nil) {
-        precondition(!inputs.isEmpty, "TensorDataset needs at least one input.")
+        require(!inputs.isEmpty, "TensorDataset needs at least one input.")
         let n = targets.rows
-        precondition(inputs.allSatisfy { $0.rows == n } && (mask?.rows ?? n) == n,
+        require(inputs.allSatisfy { $0.rows == n } && (mask?.rows ?? n) == n,
                      "TensorDataset tensors disagree on the example count: inputs \(inputs.map(\.rows)), targets \(n), mask \(mask?.rows ?? n).")
         self.inputs = inputs
         self.targets = targets
@@ -82,7 +82,7 @@ public final class TensorDataset: Dataset {
 /// Runs `model` on a batch's inputs (a `Graph` takes several; any other layer one).
 public func forward(_ model: Layer, _ inputs: [Tensor], training: Bool) -> Tensor {
     if let g = model as? Graph { return g.forward(inputs: inputs, training: training) }
-    precondition(inputs.count == 1, "A \(type(of: model)) takes one input; got \(inputs.count). Use a Graph for several.")
+    require(inputs.count == 1, "A \(type(of: model)) takes one input; got \(inputs.count). Use a Graph for several.")
     return model.forward(inputs[0], training: training)
 }
 

@@ -34,6 +34,57 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try LayerConfig.graph(nodes: [], output: "x").makeLayer())
     }
 
+    func testShapesAndParameterCountsFromTheConfigMatchTheLayers() throws {
+        // The checks a loader runs on an untrusted config, against what each layer really does.
+        let inputs: [[Int]] = [[2, 3], [2, 5], [2, 6], [2, 7, 2], [2, 5, 6, 2], [1, 5, 5, 2], [2, 6, 3], [2, 4, 4, 3], [2, 5, 3],
+                               [2, 4, 3], [2, 4, 3], [2, 3], [4, 3], [2, 3], [2, 3], [2, 3], [2, 3, 2]]
+        let layers = allLayers()
+        XCTAssertEqual(layers.count, inputs.count)
+        for (layer, shape) in zip(layers, inputs) {
+            let x = Tensor(shape: shape)
+            for i in 0..<x.count { x.pointer[i] = Float(i % 3) }  // valid ids for the embeddings too
+            let y = layer.forward(x, training: false)
+            XCTAssertEqual(try layer.config.outputShape(for: shape), y.shape, "\(layer.config)")
+            let held = (layer.namedParameters + layer.namedBuffers).reduce(0) { $0 + $1.1.value.count }
+            XCTAssertEqual(try layer.config.parameterCount(), held, "\(layer.config)")
+        }
+    }
+
+    func testConfigsThatWouldWriteOutOfBoundsAreRefused() {
+        let conv = LayerConfig.conv2D(inputChannels: 3, filters: 8, kernelSize: [3, 3], stride: [1, 1], padding: .valid, activation: nil)
+        XCTAssertThrowsError(try conv.outputShape(for: [1, 28, 28, 1]), "channels differ")
+        XCTAssertThrowsError(try conv.outputShape(for: [1, 2, 2, 3]), "nothing left after a valid 3x3")
+        XCTAssertThrowsError(try conv.outputShape(for: [1, -1, 28, 3]))
+        XCTAssertThrowsError(try LayerConfig.conv2D(inputChannels: 3, filters: 1 << 40, kernelSize: [3, 3], stride: [1, 1],
+                                                    padding: .same, activation: nil).parameterCount())
+        XCTAssertThrowsError(try LayerConfig.dense(inputSize: Int.max, outputSize: 2, bias: true).parameterCount())
+        XCTAssertThrowsError(try LayerConfig.dropout(rate: .nan).parameterCount())
+        let graph = LayerConfig.graph(nodes: [
+            Graph.Node(name: "x", op: .input, inputs: []),
+            Graph.Node(name: "a", op: .layer(.dense(inputSize: 4, outputSize: 3, bias: true)), inputs: ["x"]),
+            Graph.Node(name: "b", op: .layer(.dense(inputSize: 4, outputSize: 2, bias: true)), inputs: ["x"]),
+            Graph.Node(name: "s", op: .sum, inputs: ["a", "b"]),
+        ], output: "s")
+        XCTAssertThrowsError(try graph.outputShape(for: [1, 4]), "a sum of (1, 3) and (1, 2)")
+    }
+
+    func testSafetensorsWhoseTensorsOverlapOrOverflowAreRefused() throws {
+        func file(_ header: String, body: Int) -> Data {
+            var json = Data(header.utf8)
+            while json.count % 8 != 0 { json.append(0x20) }
+            var d = Data()
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { d.append(contentsOf: $0) }
+            return d + json + Data(count: body)
+        }
+        // Many tensors claiming the same bytes would let a small file claim any amount of memory.
+        let overlap = file(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, body: 16)
+        XCTAssertThrowsError(try Safetensors.decode(overlap)) { XCTAssertTrue("\($0)".contains("overlap"), "\($0)") }
+        let overflow = file(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#, body: 16)
+        XCTAssertThrowsError(try Safetensors.decode(overflow)) { XCTAssertTrue("\($0)".contains("larger than"), "\($0)") }
+        let empty = file(#"{"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}}"#, body: 0)
+        XCTAssertEqual(try Safetensors.decode(empty).tensors["a"]?.shape, [0, 3])
+    }
+
     func makeTextModel() -> Sequential {
         Sequential([Embedding(vocabularySize: 20, dimension: 4), LSTM(inputSize: 4, hiddenSize: 6),
                     BatchNorm(features: 6), Dense(inputSize: 6, outputSize: 3)])
