@@ -124,10 +124,12 @@ public final class ImageClassifier {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let prep = String(decoding: try encoder.encode(preprocessing), as: UTF8.self)
-        try ModelFile.save(model, to: directory, labels: labels,
-                           preprocessing: ["kind": "image", "image": prep, "task": task,
-                                           "outputs": multiLabel ? "multi-label" : "multi-class"],
-                           metrics: metrics)
+        try ModelFile.replacingFolder(directory) { folder in
+            try ModelFile.save(model, to: folder, labels: labels,
+                               preprocessing: ["kind": "image", "image": prep, "task": task,
+                                               "outputs": multiLabel ? "multi-label" : "multi-class"],
+                               metrics: metrics)
+        }
     }
 
     /// Loads a model directory written by `save`; refuses models of other kinds.

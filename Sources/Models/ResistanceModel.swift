@@ -258,14 +258,15 @@ public final class ResistanceModel {
 
     /// Saves the network, drugs, thresholds and vocabulary in `directory`.
     public func save(to directory: URL, metrics: [String: Double]) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try vocabulary.joined(separator: "\n").write(to: directory.appendingPathComponent("vocabulary.txt"),
-                                                     atomically: true, encoding: .utf8)
         let thresholdJSON = String(decoding: try JSONEncoder().encode(thresholds), as: UTF8.self)
-        try ModelFile.save(network, to: directory, labels: drugs,
-                           preprocessing: ["task": "tb-resistance", "vocabulary": "vocabulary.txt",
-                                           "thresholds": thresholdJSON, "minFraction": String(minimumFraction)],
-                           metrics: metrics)
+        try ModelFile.replacingFolder(directory) { folder in
+            try vocabulary.joined(separator: "\n").write(to: folder.appendingPathComponent("vocabulary.txt"),
+                                                         atomically: true, encoding: .utf8)
+            try ModelFile.save(network, to: folder, labels: drugs,
+                               preprocessing: ["task": "tb-resistance", "vocabulary": "vocabulary.txt",
+                                               "thresholds": thresholdJSON, "minFraction": String(minimumFraction)],
+                               metrics: metrics)
+        }
     }
 
     /// Loads a model saved by `save`.

@@ -123,6 +123,33 @@ public struct ModelFile: Codable, Equatable, Sendable {
     /// File name of the weights inside a model directory.
     public static let weightsName = "weights.safetensors"
 
+    /// Runs `write` on a new sibling folder of `directory`, then puts that folder in its place: a run
+    /// killed while writing leaves the previous model (or none), never a config without its weights.
+    public static func replacingFolder(_ directory: URL, _ write: (URL) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = directory.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+            try write(staging)
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+                let old = parent.appendingPathComponent(".\(directory.lastPathComponent).old-\(getpid())")
+                try? fm.removeItem(at: old)
+                try fm.moveItem(at: directory, to: old)
+                try fm.moveItem(at: staging, to: directory)
+                try? fm.removeItem(at: old)
+            } else {
+                try fm.moveItem(at: staging, to: directory)
+            }
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw error
+        }
+    }
+
     /// Saves `model` into `directory` (created if needed) as config.json + weights.safetensors.
     public static func save(_ model: Layer, to directory: URL, labels: [String] = [],
                             preprocessing: [String: String] = [:], metrics: [String: Double] = [:]) throws {
