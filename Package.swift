@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics", "TestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
-        .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "TestSupport"], exclude: ["Help"]),
+        .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "Corpus", "TestSupport"], exclude: ["Help"]),
         .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
         .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "TestSupport",
                                                              .product(name: "Hummingbird", package: "hummingbird")]),

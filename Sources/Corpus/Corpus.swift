@@ -115,6 +115,18 @@ public final class Corpus: Sendable {
         }
     }
 
+    /// What SQLite's `PRAGMA integrity_check` finds wrong (empty when the file is sound), and the
+    /// rows whose foreign keys point nowhere.
+    public func integrityProblems() throws -> [String] {
+        try read { reader in
+            let integrity = try String.fetchAll(reader.db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let keys = try Row.fetchAll(reader.db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) points to a missing \(row[2] as String? ?? "?") row"
+            }
+            return integrity + keys
+        }
+    }
+
     /// Row counts of every table, in schema order.
     public func tableCounts() throws -> [(table: String, rows: Int)] {
         try read { reader in
