@@ -41,24 +41,9 @@ public enum Inflate {
     /// Decompresses all of `data`. `sizeHint` pre-sizes the output when the size is known; output
     /// beyond `maximumSize` bytes, or a decompression bomb (`bombRatio`), stops it with an error.
     public static func decompress(_ data: Data, format: Format, sizeHint: Int? = nil, maximumSize: Int = .max) throws -> Data {
-        let (output, error) = decompressPrefix(data, format: format, sizeHint: sizeHint, maximumSize: maximumSize)
-        if let error { throw error }
-        return output
-    }
-
-    /// Decompresses as much of `data` as is intact: the bytes before the first error, and that error
-    /// (nil when the whole stream was read). Archive readers keep the members before a truncation.
-    public static func decompressPrefix(_ data: Data, format: Format, sizeHint: Int? = nil,
-                                        maximumSize: Int = .max) -> (Data, ArchiveError?) {
         var output = Data()
-        do {
-            try inflateStream(data, format: format, sizeHint: sizeHint, maximumSize: maximumSize, into: &output)
-            return (output, nil)
-        } catch let error as ArchiveError {
-            return (output, error)
-        } catch {
-            return (output, ArchiveError("\(error)"))
-        }
+        try inflateStream(data, format: format, sizeHint: sizeHint, maximumSize: maximumSize, into: &output)
+        return output
     }
 
     private static func inflateStream(_ data: Data, format: Format, sizeHint: Int?, maximumSize: Int, into output: inout Data) throws {
@@ -130,5 +115,117 @@ public enum Inflate {
             }
             return UInt32(truncatingIfNeeded: crc)
         }
+    }
+}
+
+/// A file read as a stream of bytes, gunzipped on the fly when it is gzip (recognised by its magic
+/// bytes): memory stays at two 1 MiB buffers whatever the file's size. Truncation, corruption and
+/// decompression bombs (`Inflate.bombRatio`) are errors thrown by the read that meets them.
+public final class ByteStream {
+    /// Whether the file is gzip.
+    public let isGzip: Bool
+    /// Decompressed bytes read so far.
+    public private(set) var produced = 0
+    private let handle: FileHandle
+    private var stream = z_stream()
+    private let chunk = 1 << 20
+    private let input: UnsafeMutablePointer<UInt8>
+    private var consumed = 0
+    private var finished = false
+    private var pending = Data()  // plain files: bytes read ahead
+
+    /// Opens `path`; throws when it cannot be read.
+    public init(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ArchiveError(file: path, "cannot be read") }
+        self.handle = handle
+        input = .allocate(capacity: chunk)
+        let head = (try? handle.read(upToCount: 2)) ?? Data()
+        isGzip = head.count == 2 && head[head.startIndex] == 0x1f && head[head.startIndex + 1] == 0x8b
+        if isGzip {
+            for (i, b) in head.enumerated() { input[i] = b }
+            stream.next_in = input
+            stream.avail_in = uInt(head.count)
+            consumed = head.count
+            guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                input.deallocate()
+                throw ArchiveError(file: path, "zlib could not start inflating")
+            }
+        } else {
+            pending = head
+        }
+    }
+
+    deinit {
+        if isGzip { inflateEnd(&stream) }
+        input.deallocate()
+        try? handle.close()
+    }
+
+    /// Up to `count` bytes; fewer only at the end of the file.
+    public func read(_ count: Int) throws -> Data {
+        guard count > 0 else { return Data() }
+        if !isGzip {
+            var out = pending
+            pending = Data()
+            if out.count < count, let more = try handle.read(upToCount: count - out.count) { out.append(more) }
+            produced += out.count
+            return out
+        }
+        var out = Data(count: count)
+        var filled = 0
+        while filled < count && !finished {
+            if stream.avail_in == 0 {
+                let more = (try handle.read(upToCount: chunk)) ?? Data()
+                if more.isEmpty { throw ArchiveError("the compressed stream is truncated") }
+                more.copyBytes(to: input, count: more.count)
+                stream.next_in = input
+                stream.avail_in = uInt(more.count)
+                consumed += more.count
+            }
+            let status: Int32 = out.withUnsafeMutableBytes { raw in
+                guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return Z_STREAM_ERROR }
+                stream.next_out = base + filled
+                stream.avail_out = uInt(count - filled)
+                return inflate(&stream, Z_NO_FLUSH)
+            }
+            let now = count - Int(stream.avail_out)
+            produced += now - filled
+            filled = now
+            if produced > Inflate.bombFloor && produced / Inflate.bombRatio > consumed {
+                throw ArchiveError("decompresses to more than \(Inflate.bombRatio) times its size (a decompression bomb?); refused")
+            }
+            switch status {
+            case Z_STREAM_END:
+                // Another gzip member may follow (concatenated gzip); anything else ends the file.
+                if stream.avail_in == 0, let more = try handle.read(upToCount: chunk), !more.isEmpty {
+                    more.copyBytes(to: input, count: more.count)
+                    stream.next_in = input
+                    stream.avail_in = uInt(more.count)
+                    consumed += more.count
+                }
+                if stream.avail_in > 0 && stream.next_in.pointee == 0x1f {
+                    guard inflateReset(&stream) == Z_OK else { throw ArchiveError("zlib could not reset") }
+                } else {
+                    finished = true
+                }
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+                throw ArchiveError("corrupt compressed data (\(message))")
+            }
+        }
+        return filled == count ? out : out.prefix(filled)
+    }
+
+    /// Reads and drops `count` bytes (a member too large to keep); false when the file ends first.
+    public func skip(_ count: Int) throws -> Bool {
+        var left = count
+        while left > 0 {
+            let part = try read(min(left, chunk))
+            if part.isEmpty { return false }
+            left -= part.count
+        }
+        return true
     }
 }

@@ -57,44 +57,15 @@ public struct TarArchive: Sequence {
                     if offset >= bytes.count { return nil }  // some writers omit the end blocks
                     throw ArchiveError(file: archive.origin, "tar archive is truncated at byte \(offset)")
                 }
-                let header = bytes[(base + offset)..<(base + offset + 512)]
-                if header.allSatisfy({ $0 == 0 }) { return nil }
-                guard let size = Self.octal(header, 124, 12) else {
-                    throw ArchiveError(file: archive.origin, "bad tar header at byte \(offset) (size field)")
-                }
-                if !Self.checksumMatches(header) {
-                    throw ArchiveError(file: archive.origin, "bad tar header checksum at byte \(offset)")
-                }
-                let type = header[header.startIndex + 156]
-                var name = Self.string(header, 0, 100)
-                let magic = Self.string(header, 257, 6)
-                if magic.hasPrefix("ustar") {
-                    let prefix = Self.string(header, 345, 155)
-                    if !prefix.isEmpty { name = prefix + "/" + name }
-                }
+                guard let header = try TarArchive.header(bytes[(base + offset)..<(base + offset + 512)], at: offset,
+                                                         origin: archive.origin) else { return nil }
                 let start = offset + 512
-                guard size <= bytes.count - start else {
-                    throw ArchiveError(file: archive.origin, "tar member \(name) is truncated (needs \(size) bytes)")
+                guard header.size <= bytes.count - start else {
+                    throw ArchiveError(file: archive.origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
                 }
-                let body = bytes[(base + start)..<(base + start + size)]
-                offset = start + (size + 511) / 512 * 512
-                switch type {
-                case UInt8(ascii: "L"):  // GNU long name for the next member
-                    pendingName = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
-                case UInt8(ascii: "x"):  // pax extended header: look for path=
-                    let text = String(decoding: body, as: UTF8.self)
-                    for line in text.split(separator: "\n") {
-                        if let range = line.range(of: " path=") {
-                            pendingName = String(line[range.upperBound...])
-                        }
-                    }
-                case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
-                    let finalName = pendingName ?? name
-                    pendingName = nil
-                    return TarEntry(name: finalName, data: Data(body))
-                default:
-                    pendingName = nil  // directories, links, devices: skipped
-                }
+                let body = bytes[(base + start)..<(base + start + header.size)]
+                offset = start + header.paddedSize
+                if let entry = header.entry(body: body, pendingName: &pendingName) { return entry }
             }
         }
 
@@ -132,6 +103,107 @@ public struct TarArchive: Sequence {
                 sum += (i >= 148 && i < 156) ? 0x20 : Int(byte)
             }
             return sum == stored
+        }
+    }
+
+    /// A parsed member header.
+    struct Header {
+        var name: String
+        var size: Int
+        var type: UInt8
+        /// The size rounded up to whole 512-byte blocks.
+        var paddedSize: Int { (size + 511) / 512 * 512 }
+
+        /// The member as a regular file (nil for long-name, pax, directory and other records, which
+        /// may set the name of the next member).
+        func entry(body: Data.SubSequence, pendingName: inout String?) -> TarEntry? {
+            switch type {
+            case UInt8(ascii: "L"):  // GNU long name for the next member
+                pendingName = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
+            case UInt8(ascii: "x"):  // pax extended header: look for path=
+                let text = String(decoding: body, as: UTF8.self)
+                for line in text.split(separator: "\n") {
+                    if let range = line.range(of: " path=") { pendingName = String(line[range.upperBound...]) }
+                }
+            case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
+                let finalName = pendingName ?? name
+                pendingName = nil
+                return TarEntry(name: finalName, data: Data(body))
+            default:
+                pendingName = nil  // directories, links, devices: skipped
+            }
+            return nil
+        }
+    }
+
+    /// The header block at byte `offset`, nil for the zero block that ends the archive.
+    static func header(_ block: Data.SubSequence, at offset: Int, origin: String?) throws -> Header? {
+        if block.allSatisfy({ $0 == 0 }) { return nil }
+        guard let size = Iterator.octal(block, 124, 12) else {
+            throw ArchiveError(file: origin, "bad tar header at byte \(offset) (size field)")
+        }
+        if !Iterator.checksumMatches(block) {
+            throw ArchiveError(file: origin, "bad tar header checksum at byte \(offset)")
+        }
+        var name = Iterator.string(block, 0, 100)
+        if Iterator.string(block, 257, 6).hasPrefix("ustar") {
+            let prefix = Iterator.string(block, 345, 155)
+            if !prefix.isEmpty { name = prefix + "/" + name }
+        }
+        return Header(name: name, size: size, type: block[block.startIndex + 156])
+    }
+}
+
+/// Reads the regular files of a tar archive from a `ByteStream`, one member in memory at a time:
+/// a 10 GB archive is read in the memory of its largest member.
+public struct TarStream {
+    /// The archive's bytes, gunzipped when it is a .tgz.
+    let source: ByteStream
+    /// Where the archive came from, for error messages.
+    public let origin: String?
+    /// Members larger than this are skipped (`Member.tooLarge`), not read into memory.
+    public let maximumMemberSize: Int
+    private var offset = 0
+    private var pendingName: String?
+
+    /// One member: a regular file, or one too large to read.
+    public enum Member {
+        case file(TarEntry)
+        case tooLarge(name: String, size: Int)
+    }
+
+    /// A reader over `source`.
+    public init(_ source: ByteStream, origin: String?, maximumMemberSize: Int) {
+        self.source = source
+        self.origin = origin
+        self.maximumMemberSize = maximumMemberSize
+    }
+
+    /// The next member, nil at the end of the archive; throws where the archive breaks.
+    public mutating func next() throws -> Member? {
+        while true {
+            let block = try source.read(512)
+            if block.isEmpty { return nil }  // some writers omit the end blocks
+            guard block.count == 512 else { throw ArchiveError(file: origin, "tar archive is truncated at byte \(offset)") }
+            guard let header = try TarArchive.header(block[...], at: offset, origin: origin) else { return nil }
+            offset += 512
+            if header.size > maximumMemberSize {
+                guard try source.skip(header.paddedSize) else {
+                    throw ArchiveError(file: origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
+                }
+                offset += header.paddedSize
+                let isFile = [UInt8(ascii: "0"), 0, UInt8(ascii: "7")].contains(header.type)
+                let name = pendingName ?? header.name
+                pendingName = nil
+                if isFile { return .tooLarge(name: name, size: header.size) }
+                continue
+            }
+            let body = try source.read(header.paddedSize)
+            guard body.count >= header.size else {  // the last member's padding may be missing
+                throw ArchiveError(file: origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
+            }
+            offset += header.paddedSize
+            if let entry = header.entry(body: body.prefix(header.size), pendingName: &pendingName) { return .file(entry) }
         }
     }
 }

@@ -53,6 +53,9 @@ public struct ReaderOptions: Sendable {
     public var maxReportBytes = 1 << 20
     /// Whether a folder walk reads the files that symbolic links inside it point to.
     public var followSymlinks = false
+    /// Archive members larger than this many bytes are skipped with a warning: an archive is read
+    /// one member at a time, so this bounds the memory it takes.
+    public var maxMemberBytes = 1 << 30
     public init() {}
 }
 
@@ -112,33 +115,28 @@ public struct ReportReader {
     func readFile(_ path: String, emit: (WorkItem) throws -> Void) throws {
         let lower = path.lowercased()
         if lower.hasSuffix(".tgz") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tar") {
-            let raw = try InputFile.readRaw(path)
-            var data = raw
-            var streamError: ArchiveError?
-            if Gzip.isGzip(raw) {
-                // A truncated or corrupt .tgz still gives the members before the damage.
-                (data, streamError) = Inflate.decompressPrefix(raw, format: .gzip)
-                if data.isEmpty, let streamError {
-                    throw InputError(file: path, "\(streamError.reason) (truncated or corrupt archive?)")
-                }
-            }
-            var iterator = TarArchive(data: data, origin: path).makeIterator()
+            // Streamed: one member in memory at a time, whatever the archive's size.
+            let stream: ByteStream
+            do { stream = try ByteStream(path: path) } catch let e as ArchiveError { throw InputError(file: path, e.reason) }
+            var tar = TarStream(stream, origin: path, maximumMemberSize: options.maxMemberBytes)
+            var read = 0
             while true {
-                let entry: TarEntry?
-                do { entry = try iterator.nextEntry() } catch let e as ArchiveError {
+                let member: TarStream.Member?
+                do { member = try tar.next() } catch let e as ArchiveError {
                     // Members read so far were emitted; report where the archive breaks.
-                    let reason = streamError.map { "\($0.reason); the members before the damage were read" } ?? e.reason
-                    try emit(.bad(origin: path, message: reason))
+                    try emit(.bad(origin: path, message: e.reason + (read > 0 ? "; the \(read) members before the damage were read" : "")))
                     return
                 }
-                if entry == nil, let streamError {
-                    try emit(.bad(origin: path, message: "\(streamError.reason); the members before the damage were read"))
-                    return
+                guard let member else { return }
+                read += 1
+                switch member {
+                case .tooLarge(let name, let size):
+                    try emit(.bad(origin: "\(path):\(name)", message: "is \(size) bytes, over the \(options.maxMemberBytes)-byte limit of an archive member; skipped"))
+                case .file(let entry):
+                    let name = (entry.name as NSString).lastPathComponent
+                    if name.hasPrefix(".") || name.hasPrefix("._") { continue }
+                    try items(origin: "\(path):\(entry.name)", name: entry.name, data: entry.data, emit: emit)
                 }
-                guard let entry else { return }
-                let name = (entry.name as NSString).lastPathComponent
-                if name.hasPrefix(".") || name.hasPrefix("._") { continue }
-                try items(origin: "\(path):\(entry.name)", name: entry.name, data: entry.data, emit: emit)
             }
         } else {
             let data = try InputFile.read(path)  // gunzips .gz by magic

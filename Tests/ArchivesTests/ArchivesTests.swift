@@ -109,15 +109,32 @@ final class ArchivesTests: XCTestCase {
         }
     }
 
-    func testATruncatedArchiveGivesTheMembersBeforeTheDamage() throws {
-        let raw = try sharedBytes("reports/NLMCXR_reports.tgz")
-        let (prefix, error) = Inflate.decompressPrefix(raw.prefix(raw.count / 2), format: .gzip)
-        XCTAssertNotNil(error)
-        var iterator = TarArchive(data: prefix, origin: "cut.tgz").makeIterator()
-        var intact = 0
-        while let entry = iterator.next() { if entry.name.hasSuffix(".xml") { intact += 1 } }
-        XCTAssertGreaterThan(intact, 1000, "about half of the 3,955 reports are before the cut")
-        XCTAssertLessThan(intact, 3955)
+    func testAStreamedArchiveGivesItsMembersAndThoseBeforeTheDamage() throws {
+        let path = try TestPaths.shared("reports/NLMCXR_reports.tgz")
+        func members(_ path: String, limit: Int = 1 << 30) throws -> (files: Int, tooLarge: Int, error: ArchiveError?) {
+            var tar = TarStream(try ByteStream(path: path), origin: path, maximumMemberSize: limit)
+            var files = 0, tooLarge = 0
+            do {
+                while let member = try tar.next() {
+                    switch member {
+                    case .file(let entry): if entry.name.hasSuffix(".xml") { files += 1 }
+                    case .tooLarge: tooLarge += 1
+                    }
+                }
+            } catch let error as ArchiveError { return (files, tooLarge, error) }
+            return (files, tooLarge, nil)
+        }
+        let whole = try members(path)
+        XCTAssertEqual(whole.files, 3955)
+        XCTAssertNil(whole.error)
+        XCTAssertEqual(try members(path, limit: 2_000).tooLarge, 3955 - (try members(path, limit: 2_000).files), "big members are skipped, not read")
+        let raw = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = try TemporaryFolder("triage-archives").file("cut.tgz")
+        try raw.prefix(raw.count / 2).write(to: URL(fileURLWithPath: cut))
+        let half = try members(cut)
+        XCTAssertGreaterThan(half.files, 1000, "about half of the 3,955 reports are before the cut")
+        XCTAssertLessThan(half.files, 3955)
+        XCTAssertTrue("\(half.error.map { "\($0)" } ?? "")".contains("truncated"))
     }
 
     func testADecompressionBombStops() throws {
