@@ -1,3 +1,4 @@
+import Archives
 import Inputs
 import Foundation
 
@@ -38,6 +39,42 @@ enum Lines {
             if stop > start && base[stop - 1] == 0x0D { stop -= 1 }
             if try !body(number, UnsafeBufferPointer(start: base + start, count: stop - start)) { return }
             start = end + 1
+        }
+    }
+
+    /// The longest line a streamed file may hold.
+    static let maximumLineBytes = 1 << 26
+
+    /// `forEach` over `prefix` then a stream read in 4 MiB chunks: whole lines are handed over, the rest carried
+    /// to the next chunk. A line longer than `maximumLineBytes` is an error naming it.
+    static func forEach(stream: ByteStream, prefix: Data, file: String, maximumLineBytes: Int = maximumLineBytes,
+                        _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
+        var carry = [UInt8](prefix)
+        var number = 0
+        var done = false
+        while !done {
+            let chunk = try stream.read(1 << 22)
+            let atEnd = chunk.isEmpty
+            carry.append(contentsOf: chunk)
+            // Hand over every complete line (all of them at the end of the file).
+            let cut = atEnd ? carry.count : (carry.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0)
+            if cut == 0 && !atEnd {
+                if carry.count > maximumLineBytes {
+                    throw GenomicsError(file: file, line: number + 1, "the line is longer than \(maximumLineBytes) bytes")
+                }
+                continue
+            }
+            var stopped = false
+            try carry.withUnsafeBufferPointer { all in
+                guard let base = all.baseAddress else { return }
+                try forEach(UnsafeBufferPointer(start: base, count: cut)) { n, line in
+                    number += 1
+                    if try !body(number, line) { stopped = true; return false }
+                    return true
+                }
+            }
+            carry.removeFirst(cut)
+            done = atEnd || stopped
         }
     }
 

@@ -1,3 +1,4 @@
+import Archives
 import Foundation
 import Inputs
 
@@ -62,6 +63,16 @@ public struct SampleReader: Sendable {
 
     /// Reads a VCF or FASTA file (recognised by content; gzip either way).
     public func read(_ path: String) throws -> [SampleInput] {
+        if path != InputFile.standardInput {
+            // A VCF is streamed (its kept records, not the file, are held); FASTA is read whole.
+            let stream: ByteStream
+            do { stream = try ByteStream(path: path) } catch let error as ArchiveError { throw GenomicsError(file: path, error.reason) }
+            let head: Data
+            do { head = try stream.read(1) } catch let error as ArchiveError { throw GenomicsError(file: path, error.reason) }
+            if head.first != UInt8(ascii: ">") {
+                return try samples(vcfStream: stream, first: head, file: path)
+            }
+        }
         let bytes = try InputFile.bytes(path)
         let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
         if first == UInt8(ascii: ">") {
@@ -106,11 +117,24 @@ public struct SampleReader: Sendable {
 
     /// The samples of a VCF on H37Rv: every ALT allele a sample carries, named in the catalogue's genes.
     public func samples(vcf bytes: [UInt8], file: String) throws -> [SampleInput] {
+        let sequence = annotator.reference.sequence
+        return try samples(of: try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
+            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
+        }), file: file)
+    }
+
+    /// `samples(vcf:file:)` over a streamed file whose first byte was already read (`first`).
+    func samples(vcfStream stream: ByteStream, first: Data, file: String) throws -> [SampleInput] {
+        let sequence = annotator.reference.sequence
+        return try samples(of: try VCF.parse(stream: stream, prefix: first, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
+            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
+        }), file: file)
+    }
+
+    /// The samples of a parsed VCF.
+    func samples(of vcf: VCFFile, file: String) throws -> [SampleInput] {
         let reference = annotator.reference
         let sequence = reference.sequence
-        let vcf = try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
-            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
-        })
         try checkContigs(vcf.header, file: file)
         if vcf.isHeaderOnly {
             throw GenomicsError(file: file, "the VCF has a header but no data lines: no variant was called, so resistance cannot be told from susceptibility (was the calling step empty?)")

@@ -1,3 +1,5 @@
+import Archives
+import Foundation
 import Inputs
 /// A `##contig` line of a VCF header.
 public struct VCFContig: Sendable, Equatable {
@@ -116,12 +118,29 @@ public enum VCF {
     public static func parse(_ bytes: [UInt8], file: String,
                              keep: ((Int) -> Bool)?,
                              checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil) throws -> VCFFile {
+        try parse(lines: { body in try bytes.withUnsafeBufferPointer { try Lines.forEach($0, body) } },
+                  file: file, keep: keep, checkRef: checkRef)
+    }
+
+    /// `parse(_:file:keep:checkRef:)` over a stream (a gzip or plain file read chunk by chunk) whose
+    /// first bytes, already read, are `prefix`: memory holds the kept records, not the file.
+    public static func parse(stream: ByteStream, prefix: Data = Data(), file: String,
+                             keep: ((Int) -> Bool)?,
+                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil) throws -> VCFFile {
+        try parse(lines: { body in try Lines.forEach(stream: stream, prefix: prefix, file: file, body) },
+                  file: file, keep: keep, checkRef: checkRef)
+    }
+
+    /// The parser, given a way to call it with each line.
+    static func parse(lines: ((Int, UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> Void, file: String,
+                      keep: ((Int) -> Bool)?,
+                      checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)?) throws -> VCFFile {
         var header = VCFHeader(fileFormat: "")
         var records: [VCFRecord] = []
         var sawColumns = false
         var skipped = 0
-        try bytes.withUnsafeBufferPointer { buffer in
-            try Lines.forEach(buffer) { number, line in
+        do {
+            try lines { number, line in
                 if number == 1 {
                     let text = Lines.string(line)
                     guard text.hasPrefix("##fileformat=VCFv4") else {
@@ -187,6 +206,8 @@ public enum VCF {
                 records.append(try record(line, number: number, samples: header.sampleNames.count, file: file))
                 return true
             }
+        } catch let error as ArchiveError {
+            throw GenomicsError(file: file, error.reason)
         }
         guard !header.fileFormat.isEmpty else { throw GenomicsError(file: file, "the file is empty, not a VCF file") }
         guard sawColumns else { throw GenomicsError(file: file, "no #CHROM header line: the VCF header is incomplete") }

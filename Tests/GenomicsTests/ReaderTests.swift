@@ -1,3 +1,5 @@
+import Archives
+import Foundation
 import XCTest
 @testable import Genomics
 
@@ -38,6 +40,38 @@ final class FASTATests: XCTestCase {
 }
 
 final class VCFTests: XCTestCase {
+    func testAStreamedVCFReadsAsTheWholeFileDoes() throws {
+        // 5 MB: lines cross the 4 MiB chunks of the stream; gzip and plain.
+        var text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        for i in 1...70_000 { text += "NC_000962.3\t\(i * 20)\t.\tC\tT\t\(i % 90)\tPASS\tDP=\(i % 300);NOTE=chunked\tGT:AD\t1:\(i % 7),\(i % 50)\n" }
+        let folder = NSTemporaryDirectory() + "vcf-stream-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let plain = folder + "/a.vcf"
+        try text.write(toFile: plain, atomically: true, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", "-1", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let keep: (Int) -> Bool = { $0 % 3 == 0 }
+        let whole = try VCF.parse(Array(text.utf8), file: "a.vcf", keep: keep)
+        for path in [plain, plain + ".gz"] {
+            let streamed = try VCF.parse(stream: try ByteStream(path: path), file: path, keep: keep)
+            XCTAssertEqual(streamed.records.count, whole.records.count, path)
+            XCTAssertEqual(streamed.skipped, whole.skipped, path)
+            XCTAssertEqual(streamed.records.last?.line, whole.records.last?.line, path)
+            XCTAssertEqual(streamed.records.map(\.calls), whole.records.map(\.calls), path)
+        }
+        // A line that never ends is an error, not unbounded memory.
+        let endless = folder + "/endless.vcf"
+        try (String(repeating: "#", count: 5_000_000)).write(toFile: endless, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Lines.forEach(stream: try ByteStream(path: endless), prefix: Data(), file: endless,
+                                               maximumLineBytes: 1 << 20) { _, _ in true }) { error in
+            XCTAssertTrue("\(error)".contains("longer than"), "\(error)")
+        }
+    }
+
     static let header = """
         ##fileformat=VCFv4.2
         ##FILTER=<ID=PASS,Description="All filters passed">
