@@ -75,3 +75,25 @@ extension InputFile {
             && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 }
+
+extension InputFile {
+    /// The files under `folder` (relative paths, sorted), hidden ones left out, and the symbolic
+    /// links found there: a link inside a folder may lead anywhere (`/etc/passwd`), so callers read
+    /// `links` only when the user asked them to follow links.
+    public static func walk(_ folder: String) throws -> (files: [String], links: [String]) {
+        let fm = FileManager.default
+        guard let enumerator = fm.enumerator(atPath: folder) else { throw InputError(file: folder, "cannot list the folder") }
+        var files: [String] = [], links: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
+            let full = (folder as NSString).appendingPathComponent(relative)
+            if (try? fm.attributesOfItem(atPath: full)[.type]) as? FileAttributeType == .typeSymbolicLink {
+                links.append(relative)
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(relative) }
+        }
+        return (files.sorted(), links.sorted())
+    }
+}

@@ -84,24 +84,17 @@ public struct ReportReader {
             throw InputError(file: path, "no such file or directory")
         }
         if isDirectory.boolValue {
-            guard let enumerator = fm.enumerator(atPath: path) else {
-                throw InputError(file: path, "cannot list the directory")
+            let (found, links) = try InputFile.walk(path)
+            let join = { (relative: String) in (path as NSString).appendingPathComponent(relative) }
+            var files = found.map(join)
+            if options.followSymlinks {
+                files = (files + links.map(join)).sorted()
+            } else {
+                for link in links.map(join) {
+                    try emit(.bad(origin: link, message: "is a symbolic link, not followed (pass --follow-symlinks to read it)"))
+                }
             }
-            var files: [String] = []
-            var links: [String] = []
-            while let next = enumerator.nextObject() as? String {
-                let full = (path as NSString).appendingPathComponent(next)
-                if (next as NSString).lastPathComponent.hasPrefix(".") { continue }
-                // A link inside the folder may lead anywhere (/etc/passwd): read only when asked.
-                let type = (try? fm.attributesOfItem(atPath: full)[.type]) as? FileAttributeType
-                if type == .typeSymbolicLink && !options.followSymlinks { links.append(full); continue }
-                var dir: ObjCBool = false
-                if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { files.append(full) }
-            }
-            for link in links.sorted() {
-                try emit(.bad(origin: link, message: "is a symbolic link, not followed (pass --follow-symlinks to read it)"))
-            }
-            for file in files.sorted() {
+            for file in files {
                 do { try readFile(file, emit: emit) } catch let e as BadInput { try emit(.bad(origin: file, message: e.message)) }
                 catch let e as InputError { try emit(.bad(origin: file, message: e.reason)) }
             }

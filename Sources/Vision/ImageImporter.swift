@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Inputs
 
 /// What to do with an uncertain (-1) mined label when it becomes an image label (CheXpert paper, Irvin et al. 2019).
 public enum UncertainPolicy: String, Sendable, CaseIterable, Codable {
@@ -101,15 +102,13 @@ public final class ImageImporter {
                 throw ImageError(file: path, "no such file or folder")
             }
             if !isDirectory.boolValue { out.append(path); continue }
-            guard let walker = fm.enumerator(atPath: path) else { throw ImageError(file: path, "cannot list the folder") }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix(".") { continue }
-                let ext = (name as NSString).pathExtension.lowercased()
-                if ImageFile.extensions.contains(ext) || ext == "npz" { found.append((path as NSString).appendingPathComponent(relative)) }
+            // Symbolic links inside a folder are not followed: they may lead anywhere.
+            let walked: (files: [String], links: [String])
+            do { walked = try InputFile.walk(path) } catch let error as InputError { throw ImageError(file: path, error.reason) }
+            for relative in walked.files {
+                let ext = ((relative as NSString).pathExtension).lowercased()
+                if ImageFile.extensions.contains(ext) || ext == "npz" { out.append((path as NSString).appendingPathComponent(relative)) }
             }
-            out += found.sorted()
         }
         return out
     }
