@@ -49,6 +49,9 @@ final class CrashSafetyTests: XCTestCase {
                 XCTAssertEqual(try Corpus(path: killed).integrityProblems(), [], "after a kill at \(delay) s", file: file, line: line)
             }
         }
+        let check = try TriageRun.run(["corpus", "check", "--json", "--db", killed])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr, file: file, line: line)
+        XCTAssertTrue(check.stdout.contains("\"problems\":[]"), check.stdout, file: file, line: line)
         let rerun = try TriageRun.run(arguments + ["--db", killed])
         XCTAssertEqual(rerun.status, first.status, rerun.stderr, file: file, line: line)
         XCTAssertEqual(try Corpus(path: killed).integrityProblems(), [], file: file, line: line)

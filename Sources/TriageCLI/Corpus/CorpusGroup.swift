@@ -6,6 +6,6 @@ struct CorpusGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corpus",
         abstract: "Inspect the SQLite corpus.",
-        subcommands: [Info.self]
+        subcommands: [Info.self, Check.self]
     )
 }

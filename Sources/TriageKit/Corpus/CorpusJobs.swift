@@ -21,6 +21,20 @@ public struct CorpusInfo: Codable, Sendable, TextReport {
     }
 }
 
+/// Whether the corpus file is sound: SQLite's integrity check and the foreign keys.
+public struct CorpusCheck: Codable, Sendable, TextReport {
+    /// The database file.
+    public var path: String
+    /// What is wrong; empty when the corpus is sound.
+    public var problems: [String]
+
+    /// "ok", or one line per problem.
+    public var text: String {
+        problems.isEmpty ? "corpus \(path): ok (integrity check and foreign keys)\n"
+                         : "corpus \(path): \(problems.count) problem(s)\n" + problems.map { "  \($0)\n" }.joined()
+    }
+}
+
 /// The models registered in the corpus.
 public struct ModelList: Codable, Sendable, TextReport {
     public var models: [RegisteredModel]
@@ -65,6 +79,12 @@ extension Workspace {
         } catch {
             throw TriageError(error)
         }
+    }
+
+    /// SQLite's `integrity_check` and `foreign_key_check` on the corpus (after a crash, a full disk, a copy).
+    public func checkCorpus() throws -> CorpusCheck {
+        let store = try corpus()
+        do { return CorpusCheck(path: store.path, problems: try store.integrityProblems()) } catch { throw TriageError(error) }
     }
 
     /// Every registered model.
