@@ -115,8 +115,9 @@ extension TextClassifier.Configuration {
         guard [n.dimension, n.hiddenSize, n.filters].allSatisfy({ (1...4096).contains($0) }) else {
             return "embedding size \(n.dimension), hidden size \(n.hiddenSize) and filters \(n.filters) must be in 1...4096"
         }
-        guard (1...8).contains(n.kernelSizes.count), n.kernelSizes.allSatisfy({ (1...min(p.maxTokens, 64)).contains($0) }) else {
-            return "kernel sizes \(n.kernelSizes) must be 1 to 8 widths, each 1...\(min(p.maxTokens, 64))"
+        guard (1...8).contains(n.kernelSizes.count), n.kernelSizes.allSatisfy({ (1...min(p.maxTokens, 64)).contains($0) }),
+              Set(n.kernelSizes).count == n.kernelSizes.count else {
+            return "kernel sizes \(n.kernelSizes) must be 1 to 8 distinct widths, each 1...\(min(p.maxTokens, 64))"
         }
         guard n.dropout.isFinite, n.dropout >= 0, n.dropout < 1 else { return "dropout \(n.dropout) is outside [0, 1)" }
         guard p.ngramSizes.count <= 8, p.ngramSizes.allSatisfy({ (1...TextPreparation.maxTokenBytes).contains($0) }) else {

@@ -87,6 +87,7 @@ final class UntrustedModelTests: XCTestCase {
             ("filters -1", { _, network, _ in network["filters"] = -1 }),
             ("ngramSizes [0]", { _, _, preparation in preparation["ngramSizes"] = [0] }),
             ("kernelSizes [100000]", { _, network, _ in network["kernelSizes"] = [100_000] }),
+            ("kernelSizes [3, 3]", { _, network, _ in network["kernelSizes"] = [3, 3] }),  // two graph nodes named conv3
             ("dimension 2^40", { _, network, _ in network["dimension"] = 1 << 40 }),
             ("members 0", { top, _, _ in top["members"] = 0 }),
             ("members 1000", { top, _, _ in top["members"] = 1000 }),

@@ -61,11 +61,12 @@ extension Workspace {
         }
         let sizes = options.settings
         guard (1...8).contains(sizes.kernelSizes.count), sizes.kernelSizes.allSatisfy({ (1...64).contains($0) }),
+              Set(sizes.kernelSizes).count == sizes.kernelSizes.count,
               sizes.preparation.ngramSizes.count <= 8,
               sizes.preparation.ngramSizes.allSatisfy({ (1...TextPreparation.maxTokenBytes).contains($0) }),
               [sizes.dimension, sizes.filters, sizes.hiddenSize].allSatisfy({ (1...4096).contains($0) }),
               (1...65_536).contains(sizes.preparation.maxTokens) else {
-            throw TriageError(.unusable, "kernel sizes must be 1 to 8 widths in 1...64, n-gram sizes at most 8 in 1...\(TextPreparation.maxTokenBytes), "
+            throw TriageError(.unusable, "kernel sizes must be 1 to 8 distinct widths in 1...64, n-gram sizes at most 8 in 1...\(TextPreparation.maxTokenBytes), "
                               + "the embedding size, filters and hidden size in 1...4096, and tokens in 1...65536")
         }
         let store = try corpus()
