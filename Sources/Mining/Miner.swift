@@ -59,7 +59,8 @@ public final class Miner {
 
     private var codeIds: [String: Int64]?
     private var summary = MiningSummary()
-    private var seenIds: [String: String] = [:]
+    /// The report ids of the source being mined (ids only: millions of them must stay small).
+    private var seenIds = Set<String>()
 
     public init(rules: RuleSet, sections: [String]?, corpus: Corpus, jobs: Int) {
         self.rules = rules
@@ -76,7 +77,7 @@ public final class Miner {
         inFlight = nil
         for path in paths {
             let sourceName = source ?? ((path as NSString).standardizingPath as NSString).lastPathComponent
-            seenIds = [:]
+            seenIds = []
             let state = try loadState(source: sourceName)
             var pending: [WorkItem] = []
             do {
@@ -222,12 +223,11 @@ public final class Miner {
                     summary.empty += 1
                     warn("\(report.origin): report \(report.externalId) has no text; stored with only the derived label")
                 }
-                if let first = seenIds[report.externalId] {
+                if !seenIds.insert(report.externalId).inserted {
                     summary.bad += 1
-                    warn("\(report.origin): duplicate report id \(report.externalId) (first seen in \(first)); skipped")
+                    warn("\(report.origin): duplicate report id \(report.externalId) (an earlier report of this source has it); skipped")
                     continue
                 }
-                seenIds[report.externalId] = report.origin
                 let hash = ContentHash.of(report.text)
                 let existing = state.documents[report.externalId]
                 if let existing, existing.contentHash == hash, state.current.contains(existing.id) {
