@@ -118,79 +118,28 @@ public struct SampleReader: Sendable {
     /// The samples of a VCF on H37Rv: every ALT allele a sample carries, named in the catalogue's genes.
     public func samples(vcf bytes: [UInt8], file: String) throws -> [SampleInput] {
         let sequence = annotator.reference.sequence
-        return try samples(of: try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
+        var collector: VCFSamples?
+        let vcf = try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
             Self.refProblem(pos: pos, ref: ref, sequence: sequence)
-        }), file: file)
+        }, onRecord: { header, record in
+            if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
+            try collector?.add(record)
+        })
+        return try (collector ?? VCFSamples(reader: self, header: vcf.header, file: file)).finish(headerOnly: vcf.isHeaderOnly)
     }
 
-    /// `samples(vcf:file:)` over a streamed file whose first byte was already read (`first`).
+    /// `samples(vcf:file:)` over a streamed file whose first byte was already read (`first`): each
+    /// kept record becomes the samples' variants as it is read, so memory holds those, not the file.
     func samples(vcfStream stream: ByteStream, first: Data, file: String) throws -> [SampleInput] {
         let sequence = annotator.reference.sequence
-        return try samples(of: try VCF.parse(stream: stream, prefix: first, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
+        var collector: VCFSamples?
+        let vcf = try VCF.parse(stream: stream, prefix: first, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
             Self.refProblem(pos: pos, ref: ref, sequence: sequence)
-        }), file: file)
-    }
-
-    /// The samples of a parsed VCF.
-    func samples(of vcf: VCFFile, file: String) throws -> [SampleInput] {
-        let reference = annotator.reference
-        let sequence = reference.sequence
-        try checkContigs(vcf.header, file: file)
-        if vcf.isHeaderOnly {
-            throw GenomicsError(file: file, "the VCF has a header but no data lines: no variant was called, so resistance cannot be told from susceptibility (was the calling step empty?)")
-        }
-        let names = vcf.header.sampleNames.count <= 1 ? [Self.sampleName(file)] : vcf.header.sampleNames
-        var inputs = names.map { SampleInput(id: $0, variants: [], notes: []) }
-        var filtered = 0, noGenotype = 0, symbolic = 0
-        for record in vcf.records {
-            guard Reference.contigNames.contains(record.chrom) else {
-                throw GenomicsError(file: file, line: record.line,
-                                    "CHROM '\(record.chrom)' is not H37Rv (\(Reference.accession)); the VCF is on another reference")
-            }
-            if let problem = Array(record.ref.utf8).withUnsafeBufferPointer({
-                Self.refProblem(pos: record.position, ref: $0, sequence: sequence)
-            }) {
-                throw GenomicsError(file: file, line: record.line, problem)
-            }
-            if !record.passed && !includeFiltered { filtered += 1; continue }
-            for (index, alt) in record.alternates.enumerated() {
-                guard alt.utf8.allSatisfy({ Bases.isNucleotide($0) }) else { symbolic += 1; continue }
-                let named = annotator.annotate(position: record.position, ref: record.ref, alt: alt)
-                if named.isEmpty { continue }
-                let allele = index + 1
-                for s in 0..<inputs.count {
-                    var fraction = 1.0
-                    if !record.calls.isEmpty {
-                        let call = record.calls[s]
-                        if !call.genotype.isEmpty {
-                            if call.genotype.allSatisfy({ $0 == nil }) { noGenotype += 1; continue }
-                            guard call.genotype.contains(allele) else { continue }
-                            let copies = call.genotype.filter { $0 == allele }.count
-                            fraction = call.alleleFraction(alt: allele) ?? Double(copies) / Double(call.genotype.count)
-                        } else if let f = call.alleleFraction(alt: allele) {
-                            fraction = f
-                            if fraction == 0 { continue }
-                        }
-                    } else if let af = record.infoValue("AF")?.split(separator: ","), index < af.count,
-                              let f = Double(af[index]) {
-                        guard f.isFinite, f >= 0, f <= 1 else {
-                            throw GenomicsError(file: file, line: record.line, "INFO AF '\(af[index])' is not an allele fraction between 0 and 1")
-                        }
-                        fraction = f
-                    }
-                    for variant in named {
-                        inputs[s].variants.append(SampleVariant(variant: variant, alleleFraction: fraction,
-                                                                position: String(record.position)))
-                    }
-                }
-            }
-        }
-        for s in 0..<inputs.count {
-            if filtered > 0 { inputs[s].notes.append("\(filtered) record(s) not PASS were skipped (keep them by including filtered records)") }
-            if noGenotype > 0 { inputs[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
-            if symbolic > 0 { inputs[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
-        }
-        return inputs
+        }, onRecord: { header, record in
+            if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
+            try collector?.add(record)
+        })
+        return try (collector ?? VCFSamples(reader: self, header: vcf.header, file: file)).finish(headerOnly: vcf.isHeaderOnly)
     }
 
     /// Refuses a VCF whose contigs are not H37Rv, by name or by length.
@@ -239,5 +188,83 @@ final class LazyAligner: @unchecked Sendable {
         let made = LocusAligner(reference: reference)
         built = made
         return made
+    }
+}
+
+/// The samples of a VCF, built record by record: every ALT allele a sample carries, named in the
+/// catalogue's genes, with its allele fraction.
+struct VCFSamples {
+    let reader: SampleReader
+    let file: String
+    var inputs: [SampleInput]
+    var filtered = 0, noGenotype = 0, symbolic = 0
+
+    /// Samples named by the header (one sample, or none: named after the file); refuses another reference.
+    init(reader: SampleReader, header: VCFHeader, file: String) throws {
+        try reader.checkContigs(header, file: file)
+        self.reader = reader
+        self.file = file
+        let names = header.sampleNames.count <= 1 ? [SampleReader.sampleName(file)] : header.sampleNames
+        inputs = names.map { SampleInput(id: $0, variants: [], notes: []) }
+    }
+
+    /// Adds the variants of one record.
+    mutating func add(_ record: VCFRecord) throws {
+        let annotator = reader.annotator
+        guard Reference.contigNames.contains(record.chrom) else {
+            throw GenomicsError(file: file, line: record.line,
+                                "CHROM '\(record.chrom)' is not H37Rv (\(Reference.accession)); the VCF is on another reference")
+        }
+        if let problem = Array(record.ref.utf8).withUnsafeBufferPointer({
+            SampleReader.refProblem(pos: record.position, ref: $0, sequence: annotator.reference.sequence)
+        }) {
+            throw GenomicsError(file: file, line: record.line, problem)
+        }
+        if !record.passed && !reader.includeFiltered { filtered += 1; return }
+        for (index, alt) in record.alternates.enumerated() {
+            guard alt.utf8.allSatisfy({ Bases.isNucleotide($0) }) else { symbolic += 1; continue }
+            let named = annotator.annotate(position: record.position, ref: record.ref, alt: alt)
+            if named.isEmpty { continue }
+            let allele = index + 1
+            for s in 0..<inputs.count {
+                var fraction = 1.0
+                if !record.calls.isEmpty {
+                    let call = record.calls[s]
+                    if !call.genotype.isEmpty {
+                        if call.genotype.allSatisfy({ $0 == nil }) { noGenotype += 1; continue }
+                        guard call.genotype.contains(allele) else { continue }
+                        let copies = call.genotype.filter { $0 == allele }.count
+                        fraction = call.alleleFraction(alt: allele) ?? Double(copies) / Double(call.genotype.count)
+                    } else if let f = call.alleleFraction(alt: allele) {
+                        fraction = f
+                        if fraction == 0 { continue }
+                    }
+                } else if let af = record.infoValue("AF")?.split(separator: ","), index < af.count,
+                          let f = Double(af[index]) {
+                    guard f.isFinite, f >= 0, f <= 1 else {
+                        throw GenomicsError(file: file, line: record.line, "INFO AF '\(af[index])' is not an allele fraction between 0 and 1")
+                    }
+                    fraction = f
+                }
+                for variant in named {
+                    inputs[s].variants.append(SampleVariant(variant: variant, alleleFraction: fraction,
+                                                            position: String(record.position)))
+                }
+            }
+        }
+    }
+
+    /// The samples with their notes; refuses a VCF without a data line.
+    func finish(headerOnly: Bool) throws -> [SampleInput] {
+        if headerOnly {
+            throw GenomicsError(file: file, "the VCF has a header but no data lines: no variant was called, so resistance cannot be told from susceptibility (was the calling step empty?)")
+        }
+        var out = inputs
+        for s in 0..<out.count {
+            if filtered > 0 { out[s].notes.append("\(filtered) record(s) not PASS were skipped (keep them by including filtered records)") }
+            if noGenotype > 0 { out[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
+            if symbolic > 0 { out[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
+        }
+        return out
     }
 }

@@ -92,8 +92,10 @@ public struct VCFFile: Sendable {
     public var records: [VCFRecord]
     /// Data lines read but not kept (outside the regions asked for).
     public var skipped = 0
+    /// Records given to the parser's `onRecord` instead of kept in `records`.
+    public var handedOver = 0
     /// Whether the file holds no data line at all (a header alone).
-    public var isHeaderOnly: Bool { records.isEmpty && skipped == 0 }
+    public var isHeaderOnly: Bool { records.isEmpty && skipped == 0 && handedOver == 0 }
 }
 
 /// VCF 4.x: header, multi-allelic records, GT / AD / DP, FILTER, gzip.
@@ -115,26 +117,31 @@ public enum VCF {
     /// Parses VCF text, building full records only for lines whose POS passes `keep`; the
     /// others are checked (columns, POS, and `checkRef` on the REF bytes of every fourth) and dropped.
     /// `checkRef(pos, ref)` returns an error message when REF is wrong.
+    /// With `onRecord`, each kept record goes to it (after the header is read) instead of into `records`.
     public static func parse(_ bytes: [UInt8], file: String,
                              keep: ((Int) -> Bool)?,
-                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil) throws -> VCFFile {
+                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil,
+                             onRecord: ((VCFHeader, VCFRecord) throws -> Void)? = nil) throws -> VCFFile {
         try parse(lines: { body in try bytes.withUnsafeBufferPointer { try Lines.forEach($0, body) } },
-                  file: file, keep: keep, checkRef: checkRef)
+                  file: file, keep: keep, checkRef: checkRef, onRecord: onRecord)
     }
 
     /// `parse(_:file:keep:checkRef:)` over a stream (a gzip or plain file read chunk by chunk) whose
     /// first bytes, already read, are `prefix`: memory holds the kept records, not the file.
     public static func parse(stream: ByteStream, prefix: Data = Data(), file: String,
                              keep: ((Int) -> Bool)?,
-                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil) throws -> VCFFile {
+                             checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)? = nil,
+                             onRecord: ((VCFHeader, VCFRecord) throws -> Void)? = nil) throws -> VCFFile {
         try parse(lines: { body in try Lines.forEach(stream: stream, prefix: prefix, file: file, body) },
-                  file: file, keep: keep, checkRef: checkRef)
+                  file: file, keep: keep, checkRef: checkRef, onRecord: onRecord)
     }
 
     /// The parser, given a way to call it with each line.
     static func parse(lines: ((Int, UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> Void, file: String,
                       keep: ((Int) -> Bool)?,
-                      checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)?) throws -> VCFFile {
+                      checkRef: ((Int, UnsafeBufferPointer<UInt8>) -> String?)?,
+                      onRecord: ((VCFHeader, VCFRecord) throws -> Void)?) throws -> VCFFile {
+        var kept = 0
         var header = VCFHeader(fileFormat: "")
         var records: [VCFRecord] = []
         var sawColumns = false
@@ -203,7 +210,9 @@ public enum VCF {
                         return true
                     }
                 }
-                records.append(try record(line, number: number, samples: header.sampleNames.count, file: file))
+                let parsed = try record(line, number: number, samples: header.sampleNames.count, file: file)
+                kept += 1
+                if let onRecord { try onRecord(header, parsed) } else { records.append(parsed) }
                 return true
             }
         } catch let error as ArchiveError {
@@ -211,7 +220,7 @@ public enum VCF {
         }
         guard !header.fileFormat.isEmpty else { throw GenomicsError(file: file, "the file is empty, not a VCF file") }
         guard sawColumns else { throw GenomicsError(file: file, "no #CHROM header line: the VCF header is incomplete") }
-        return VCFFile(path: file, header: header, records: records, skipped: skipped)
+        return VCFFile(path: file, header: header, records: records, skipped: skipped, handedOver: records.isEmpty ? kept : 0)
     }
 
     /// A value in a structured header line such as `##contig=<ID=x,length=5>`.
