@@ -147,8 +147,8 @@ public final class ImageClassifier {
         if let problem = prep.problem {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): \(problem)")
         }
-        guard !file.labels.isEmpty else {
-            throw ImageModelError("\(directory.path)/\(ModelFile.configName): the model names no labels")
+        guard !file.labels.isEmpty, Set(file.labels).count == file.labels.count else {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): the model must name its labels, each once")
         }
         do {
             let output = try file.architecture.outputShape(for: [1, prep.height, prep.width, prep.inputChannels])

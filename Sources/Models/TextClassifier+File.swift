@@ -56,15 +56,15 @@ extension TextClassifier {
         do { configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8)) } catch {
             throw TextModelError("\(path): the model configuration cannot be read: \(error)")
         }
+        // The configuration is untrusted: sizes within limits (before any sum of them is taken) and
+        // weights present for all of them before a network is built (allocated) or run.
+        if let problem = configuration.problem {
+            throw TextModelError("\(path): the model configuration is not usable: \(problem)")
+        }
         guard configuration.network.idCount == configuration.preparation.idCount,
               configuration.network.idsPerPosition == configuration.preparation.idsPerPosition,
               configuration.network.classes == configuration.classes.count, configuration.members >= 1 else {
             throw TextModelError("\(path): the model configuration is inconsistent (vocabulary or classes do not match the network)")
-        }
-        // The configuration is untrusted: sizes within limits and weights present for all of them
-        // before a network is built (allocated) or run.
-        if let problem = configuration.problem {
-            throw TextModelError("\(path): the model configuration is not usable: \(problem)")
         }
         let floatsInFile = loaded.tensors.values.reduce(0) { $0 + $1.count }
         do {
@@ -123,8 +123,12 @@ extension TextClassifier.Configuration {
         guard p.ngramSizes.count <= 8, p.ngramSizes.allSatisfy({ (1...TextPreparation.maxTokenBytes).contains($0) }) else {
             return "n-gram sizes \(p.ngramSizes) must be at most 8 sizes, each 1...\(TextPreparation.maxTokenBytes)"
         }
-        guard (0...(1 << 24)).contains(p.buckets), (1...1024).contains(p.maxNgramsPerWord), (1...65_536).contains(p.maxTokens) else {
-            return "buckets \(p.buckets), n-grams per word \(p.maxNgramsPerWord) or tokens \(p.maxTokens) are out of range"
+        guard (0...(1 << 24)).contains(p.buckets), (1...1024).contains(p.maxNgramsPerWord), (1...65_536).contains(p.maxTokens),
+              p.vocabulary.count <= 1 << 24 else {
+            return "buckets \(p.buckets), n-grams per word \(p.maxNgramsPerWord), tokens \(p.maxTokens) or the vocabulary's \(p.vocabulary.count) words are out of range"
+        }
+        guard (0...(1 << 25)).contains(n.idCount), (1...1025).contains(n.idsPerPosition), (2...100_000).contains(n.classes) else {
+            return "the network's \(n.idCount) ids, \(n.idsPerPosition) ids per position or \(n.classes) classes are out of range"
         }
         if let c = calibrationPower, !(c.isFinite && c > 0) { return "calibration power \(c) is not positive" }
         if let scope {

@@ -57,6 +57,8 @@ final class UntrustedModelTests: XCTestCase {
         try FileManager.default.copyItem(at: good, to: noLabels)
         try edit(noLabels.appendingPathComponent(ModelFile.configName)) { $0["labels"] = [String]() }
         XCTAssertThrowsError(try ImageClassifier.load(from: noLabels))
+        try edit(noLabels.appendingPathComponent(ModelFile.configName)) { $0["labels"] = ["0", "0"] }
+        XCTAssertThrowsError(try ImageClassifier.load(from: noLabels), "labels twice trapped in a dictionary")
 
         // A layer whose size the weights file cannot hold is refused before it is allocated.
         let huge = folder.appendingPathComponent("huge")
@@ -92,6 +94,9 @@ final class UntrustedModelTests: XCTestCase {
             ("members 0", { top, _, _ in top["members"] = 0 }),
             ("members 1000", { top, _, _ in top["members"] = 1000 }),
             ("maxTokens 0", { _, _, preparation in preparation["maxTokens"] = 0 }),
+            ("buckets Int.max", { _, _, preparation in preparation["buckets"] = Int.max }),
+            ("maxNgramsPerWord Int.max", { _, _, preparation in preparation["maxNgramsPerWord"] = Int.max }),
+            ("idCount Int.max", { _, network, _ in network["idCount"] = Int.max }),
         ]
         for (name, change) in cases {
             var top = config
