@@ -97,7 +97,7 @@ let textTargets: [FuzzTarget] = [
                setUp: loadLabeler) { data in
         // Layout of the input: files separated by lines `%%`: scheme/scheme.txt, text.txt, context.txt,
         // scheme/tests.txt, then label files named by their first line.
-        let files = parts(data, count: 12)
+        let files = parts(data, count: 24)
         let root = Scratch.emptyFolder("rules")
         let scheme = root + "/scheme"
         try? FileManager.default.createDirectory(atPath: scheme + "/labels", withIntermediateDirectories: true)
