@@ -77,9 +77,10 @@ let package = Package(
 // `swift build` and `swift test` never build them; tools/fuzz builds them with
 // libFuzzer and AddressSanitizer in its own scratch path (.build-fuzz).
 if ProcessInfo.processInfo.environment["TRIAGE_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CTriageFuzz", path: "Sources/CTriageFuzz"))
     package.targets.append(.executableTarget(
         name: "TriageFuzz",
-        dependencies: ["Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
+        dependencies: ["CTriageFuzz", "Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
         swiftSettings: [.unsafeFlags(["-parse-as-library"]), .swiftLanguageMode(.v5)]))
     package.products.append(.executable(name: "TriageFuzz", targets: ["TriageFuzz"]))
 }

@@ -21,6 +21,8 @@ struct FuzzTarget {
     let summary: String
     /// One-time setup (rules, reference), before the first input.
     var setUp: () -> Void = {}
+    /// How libFuzzer's inputs are mutated (Mutator.swift).
+    var mutation: Mutation = .bytes
     /// Runs one input.
     let run: (Data) -> Void
 }

@@ -96,12 +96,13 @@ let modelTargets: [FuzzTarget] = [
         if (try? TextClassifier.load(from: path)) != nil { scoreTexts(model: path) }
     },
     FuzzTarget(name: "text-model-config", maxLength: 32 << 10,
-               summary: "a text model's configuration JSON (TextClassifier.load, then `score --model --explain`)") { data in
+               summary: "a text model's configuration JSON (TextClassifier.load, then `score --model --explain`)",
+               mutation: .json) { data in
         textModel(data)
     },
     FuzzTarget(name: "image-model-config", maxLength: 32 << 10,
                summary: "an image model's config.json (ModelFile, ImageClassifier.load, then `predict image --model`)",
-               setUp: writeImageFiles) { data in
+               setUp: writeImageFiles, mutation: .json) { data in
         let folder = Scratch.emptyFolder("image-model")
         _ = FileManager.default.createFile(atPath: folder + "/" + ModelFile.configName, contents: data)
         guard writeWeights(folder: folder) else {
@@ -111,7 +112,8 @@ let modelTargets: [FuzzTarget] = [
         _ = try? Workspace().predictImages(PredictImagesOptions(model: folder, files: imageFiles)) { _ in }
     },
     FuzzTarget(name: "resistance-model-config", maxLength: 32 << 10,
-               summary: "a TB resistance model's config.json %% vocabulary.txt (ResistanceModel.load, then `resist --model`)") { data in
+               summary: "a TB resistance model's config.json %% vocabulary.txt (ResistanceModel.load, then `resist --model`)",
+               mutation: .json) { data in
         let files = parts(data, count: 2)
         let folder = Scratch.emptyFolder("resistance-model")
         _ = FileManager.default.createFile(atPath: folder + "/" + ModelFile.configName, contents: files[0])
