@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // One target per concern; dependencies point one way:
@@ -71,3 +72,15 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Corpus"], path: "Tests/TestSupport"),
     ]
 )
+
+// The libFuzzer targets (tools/fuzz, Tests/Fuzz/README.md): declared only when TRIAGE_FUZZ=1, so that
+// `swift build` and `swift test` never build them; tools/fuzz builds them with
+// libFuzzer and AddressSanitizer in its own scratch path (.build-fuzz).
+if ProcessInfo.processInfo.environment["TRIAGE_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CTriageFuzz", path: "Sources/CTriageFuzz"))
+    package.targets.append(.executableTarget(
+        name: "TriageFuzz",
+        dependencies: ["CTriageFuzz", "Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"]), .swiftLanguageMode(.v5)]))
+    package.products.append(.executable(name: "TriageFuzz", targets: ["TriageFuzz"]))
+}
