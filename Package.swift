@@ -68,6 +68,11 @@ let package = Package(
         .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
         .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "TestSupport",
                                                              .product(name: "Hummingbird", package: "hummingbird")]),
+        // The fuzz targets (one per parser and loader): run by the libFuzzer binary of tools/fuzz, and
+        // by FuzzRegressionTests on every committed crasher and seed.
+        .target(name: "FuzzTargets", dependencies: ["Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
         // Shared by every test target: where the data is, temporary corpora, the one assertClose.
         .target(name: "TestSupport", dependencies: ["Corpus"], path: "Tests/TestSupport"),
     ]
@@ -80,7 +85,7 @@ if ProcessInfo.processInfo.environment["TRIAGE_FUZZ"] == "1" {
     package.targets.append(.target(name: "CTriageFuzz", path: "Sources/CTriageFuzz"))
     package.targets.append(.executableTarget(
         name: "TriageFuzz",
-        dependencies: ["CTriageFuzz", "Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
+        dependencies: ["CTriageFuzz", "FuzzTargets"],
         swiftSettings: [.unsafeFlags(["-parse-as-library"]), .swiftLanguageMode(.v5)]))
     package.products.append(.executable(name: "TriageFuzz", targets: ["TriageFuzz"]))
 }

@@ -76,9 +76,15 @@ extension TextClassifier {
         } catch let error as NeuralError {
             throw TextModelError("\(path): the model configuration is not usable: \(error)")
         }
+        if let (name, _) = loaded.tensors.first(where: { !$0.value.isFinite }) {
+            throw TextModelError("\(path): tensor \(name) holds NaN or infinite values")
+        }
         var networks: [TextNetwork] = []
         for m in 0..<configuration.members {
-            let network = try TextNetwork(configuration.network, seed: nil)
+            let network: TextNetwork
+            do { network = try TextNetwork(configuration.network, seed: nil) } catch {
+                throw TextModelError("\(path): \(error)")
+            }
             for (name, parameter) in network.namedParameters {
                 let key = "member\(m).\(name)"
                 guard let tensor = loaded.tensors[key] else {

@@ -19,8 +19,21 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
     case sequential(layers: [LayerConfig])
     case graph(nodes: [Graph.Node], output: String)
 
-    /// Builds the layer this configuration describes, with freshly initialised weights.
+    /// The most weights `makeLayer` builds (8 GiB of Float32); loaders check the weights file first.
+    public static let maximumParameters = 1 << 31
+
+    /// Builds the layer this configuration describes, with freshly initialised weights; sizes are
+    /// checked first (`parameterCount`), so a bad configuration throws instead of allocating.
     public func makeLayer() throws -> Layer {
+        let parameters = try parameterCount()
+        guard parameters <= LayerConfig.maximumParameters else {
+            throw NeuralError.invalidConfig("\(kindName) would hold \(parameters) weights, more than \(LayerConfig.maximumParameters)")
+        }
+        return try build()
+    }
+
+    /// `makeLayer` once the sizes are checked.
+    private func build() throws -> Layer {
         func pair(_ a: [Int], _ what: String) throws -> (Int, Int) {
             guard a.count == 2, a[0] > 0, a[1] > 0 else { throw NeuralError.invalidConfig("\(what) must be two positive integers, got \(a)") }
             return (a[0], a[1])

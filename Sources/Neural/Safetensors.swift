@@ -183,8 +183,14 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard implied <= bytes / 4 else {
             throw NeuralError.badFile(configURL.path, "the architecture needs \(implied) weights; \(weightsName) holds at most \(bytes / 4)")
         }
-        let model = try file.architecture.makeLayer()
-        try loadWeights(into: model, from: weightsURL)
+        let model: Layer
+        do { model = try file.architecture.makeLayer() } catch let NeuralError.invalidConfig(why) {
+            throw NeuralError.badFile(configURL.path, "invalid layer configuration: \(why)")
+        }
+        do { try loadWeights(into: model, from: weightsURL) } catch let error as NeuralError {
+            if case .badFile = error { throw error }
+            throw NeuralError.badFile(weightsURL.path, "\(error)")
+        }
         return (model, file)
     }
 
@@ -202,6 +208,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
         let names = Set(wanted.map(\.0))
         if let extra = tensors.keys.sorted().first(where: { !names.contains($0) }) {
             throw NeuralError.badFile(url.path, "tensor \(extra) does not belong to this model's architecture")
+        }
+        for (name, t) in tensors where !t.isFinite {
+            throw NeuralError.badFile(url.path, "tensor \(name) holds NaN or infinite values")
         }
         for (p, t) in matched { p.value.copy(from: t) }
     }

@@ -81,6 +81,12 @@ public final class Tensor: @unchecked Sendable {
         return n
     }
 
+    /// Whether every element is a finite number (no NaN, no infinity).
+    public var isFinite: Bool {
+        for i in 0..<count where !pointer[i].isFinite { return false }
+        return true
+    }
+
     /// Changes the shape without touching the data (same element count).
     public func reshape(_ newShape: [Int]) {
         let n = Tensor.elementCount(newShape)

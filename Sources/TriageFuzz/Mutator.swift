@@ -1,19 +1,12 @@
 import CTriageFuzz
 import Foundation
+import FuzzTargets
 
 // A structure-aware mutator for the JSON targets (model configurations). Byte mutations rarely
 // turn `"filters":96` into `"filters":-1` and keep the rest valid JSON; half the time this one
 // parses the input, picks a number, array, string, boolean or key (also inside JSON held in a
 // string, such as an image model's `preprocessing.image`) and gives it an absurd value, then
 // writes the JSON back. The other half, and for every other target, libFuzzer mutates bytes.
-
-/// How a target's inputs are mutated.
-enum Mutation {
-    /// libFuzzer's byte-level mutations (with the target's dictionary).
-    case bytes
-    /// JSON-aware edits of the part before the first `%%` line, and byte mutations.
-    case json
-}
 
 @_cdecl("LLVMFuzzerCustomMutator")
 public func fuzzCustomMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {

@@ -34,6 +34,13 @@ public enum NetPBM {
         guard maxval >= 1 && maxval <= 65535 else { throw reader.fail("maxval must be 1...65535, found \(maxval)") }
         guard let count = ImageBuffer<UInt8>.sampleCount(width: width, height: height, channels: channels),
               count <= 1 << 31 else { throw reader.fail("image of \(width) x \(height) is too large") }
+        // The samples must be in the file before memory is taken for them: a binary sample is 1 or 2
+        // bytes, a text one at least a digit (the reader below names a shorter raster's line).
+        let perSample = binary ? (maxval > 255 ? 2 : 1) : 1
+        guard count <= (bytes.count - reader.i + 1) / perSample else {
+            throw ImageError(file: origin, position: "byte \(reader.i)",
+                             "truncated: \(width) x \(height) x \(channels) samples cannot fit in the \(bytes.count - reader.i) bytes left")
+        }
         var samples = [Int](repeating: 0, count: count)
         if binary {
             // Exactly one whitespace byte separates maxval from the raster.
