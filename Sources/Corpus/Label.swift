@@ -120,8 +120,10 @@ extension Corpus.Reader {
 
     /// The labels of one document for `scheme` from `source`.
     public func labels(documentId: Int64, scheme: String, source: LabelSource) throws -> [Label] {
-        try Label.filter(Label.Columns.documentId == documentId && Label.Columns.scheme == scheme
-                         && Label.Columns.source == source.rawValue).fetchAll(db)
+        // `+scheme`, `+source`: without them SQLite prefers the (scheme, source) index, which holds every
+        // label of the task, over the document's own: an import of n rows took n² steps.
+        try Label.filter(sql: "documentId = ? AND +scheme = ? AND +source = ?",
+                         arguments: [documentId, scheme, source.rawValue]).fetchAll(db)
     }
 }
 
@@ -233,8 +235,9 @@ extension Corpus.Reader {
 
     /// The labels of one document for `scheme` from `source`, of one human `reader`.
     public func labels(documentId: Int64, scheme: String, source: LabelSource, reader: String) throws -> [Label] {
-        try Label.filter(Label.Columns.documentId == documentId && Label.Columns.scheme == scheme
-                         && Label.Columns.source == source.rawValue && Label.Columns.reader == reader).fetchAll(db)
+        // `+source`: the document's index, not the (scheme, source) one (see `labels(documentId:scheme:source:)`).
+        try Label.filter(sql: "documentId = ? AND scheme = ? AND +source = ? AND reader = ?",
+                         arguments: [documentId, scheme, source.rawValue, reader]).fetchAll(db)
     }
 }
 

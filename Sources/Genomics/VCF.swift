@@ -249,6 +249,11 @@ public enum VCF {
 
     /// Parses one data line (tab-separated, at least 8 columns).
     static func record(_ line: UnsafeBufferPointer<UInt8>, number: Int, samples: Int, file: String) throws -> VCFRecord {
+        // A kept record's fields become strings: a NUL or bytes that are not UTF-8 are refused, not
+        // turned into U+FFFD.
+        if line.contains(0) || String(validating: line, as: UTF8.self) == nil {
+            throw GenomicsError(file: file, line: number, "the line is not UTF-8 text (invalid bytes or a NUL byte)")
+        }
         var tabs: [Int] = []
         tabs.reserveCapacity(9 + samples)
         for i in 0..<line.count where line[i] == 0x09 { tabs.append(i) }

@@ -314,7 +314,10 @@ public final class ResistanceModel {
         guard thresholds.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
             throw GenomicsError(file: config, "a threshold is outside [0, 1]")
         }
-        let minimumFraction = Double(file.preprocessing["minFraction"] ?? "") ?? 0.25
+        let minimumFraction = try file.preprocessing["minFraction"].map { text -> Double in
+            guard let value = Double(text) else { throw GenomicsError(file: config, "minFraction '\(text)' is not a number") }
+            return value
+        } ?? 0.25
         guard minimumFraction.isFinite, minimumFraction >= 0, minimumFraction <= 1 else {
             throw GenomicsError(file: config, "minFraction \(minimumFraction) is outside [0, 1]")
         }

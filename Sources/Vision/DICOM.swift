@@ -126,11 +126,14 @@ public struct DICOMImage: Sendable {
             if let value { return value }
             throw ImageError(file: origin, "missing \(name) (\(DICOMParser.tagName(tag)))")
         }
-        func ds(_ tag: UInt32) -> Double? {
+        func ds(_ tag: UInt32) throws -> Double? {
             guard let v = tags[tag], let s = DICOMParser.string(v) else { return nil }
             let first = s.split(separator: "\\").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            // A decimal string that is NaN or infinite (or absurd) is treated as absent.
-            guard let value = Double(first), value.isFinite, abs(value) < 1e12 else { return nil }
+            guard let value = Double(first) else { return nil }
+            // NaN, infinite or absurd values would make every pixel NaN: refused, not used.
+            guard value.isFinite, abs(value) < 1e12 else {
+                throw ImageError(file: origin, "\(DICOMParser.tagName(tag)) is \(first), not a usable number")
+            }
             return value
         }
         func text(_ tag: UInt32) -> String? {
@@ -160,7 +163,7 @@ public struct DICOMImage: Sendable {
         guard pixelData.count >= needed else {
             throw ImageError(file: origin, "truncated Pixel Data: \(columns) x \(rows) at \(allocated) bits needs \(needed) bytes, found \(pixelData.count)")
         }
-        let slope = ds(0x0028_1053) ?? 1, intercept = ds(0x0028_1052) ?? 0
+        let slope = try ds(0x0028_1053) ?? 1, intercept = try ds(0x0028_1052) ?? 0
         let mask: UInt32 = stored == 32 ? .max : (1 << UInt32(stored)) - 1
         let signBit: UInt32 = 1 << UInt32(stored - 1)
         var values = [Float](repeating: 0, count: rows * columns)
@@ -176,7 +179,7 @@ public struct DICOMImage: Sendable {
             transferSyntax: syntax, rows: rows, columns: columns, frames: max(frames, 1), photometric: photometric,
             bitsAllocated: allocated, bitsStored: stored, signed: signed,
             rescaleSlope: slope, rescaleIntercept: intercept,
-            windowCenter: ds(0x0028_1050), windowWidth: ds(0x0028_1051),
+            windowCenter: try ds(0x0028_1050), windowWidth: try ds(0x0028_1051),
             studyInstanceUID: text(0x0020_000D), accessionNumber: text(0x0008_0050),
             patientID: text(0x0010_0020), modality: text(0x0008_0060),
             values: ImageBuffer(unchecked: columns, rows, 1, values))
