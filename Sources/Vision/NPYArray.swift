@@ -256,7 +256,10 @@ struct NPYHeaderParser {
         return out
     }
 
-    mutating func parseValue() throws -> NPYHeaderValue {
+    /// One value; `depth` counts the tuples around it (a shape holds integers, so nesting stops at 4:
+    /// a header of nested brackets must not recurse until the stack runs out).
+    mutating func parseValue(depth: Int = 0) throws -> NPYHeaderValue {
+        guard depth <= 4 else { throw Failure(message: "tuples nested too deep at character \(i)") }
         skipSpace()
         guard let c = peek() else { throw Failure(message: "unexpected end") }
         switch c {
@@ -274,7 +277,7 @@ struct NPYHeaderParser {
             while true {
                 skipSpace()
                 if peek() == UInt8(ascii: ")") { i += 1; break }
-                guard case .int(let v) = try parseValue() else { throw Failure(message: "a shape entry is not an integer") }
+                guard case .int(let v) = try parseValue(depth: depth + 1) else { throw Failure(message: "a shape entry is not an integer") }
                 values.append(v)
                 skipSpace()
                 if peek() == UInt8(ascii: ",") { i += 1; continue }
