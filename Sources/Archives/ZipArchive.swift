@@ -41,7 +41,7 @@ public struct ZipArchive: Sendable {
         let h = entry.localHeaderOffset
         guard h + 30 <= data.count, data.u32(h) == 0x0403_4b50 else { throw fail("bad local header (truncated archive?)") }
         let start = h + 30 + Int(data.u16(h + 26)) + Int(data.u16(h + 28))
-        guard entry.compressedSize <= data.count - min(start, data.count) else { throw fail("the member is truncated") }
+        guard start <= data.count, entry.compressedSize <= data.count - start else { throw fail("the member is truncated") }
         guard entry.uncompressedSize <= maximumSize else {
             throw fail("the member is \(entry.uncompressedSize) bytes, over the limit of \(maximumSize)")
         }
