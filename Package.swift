@@ -85,7 +85,7 @@ if ProcessInfo.processInfo.environment["TRIAGE_FUZZ"] == "1" {
     package.targets.append(.target(name: "CTriageFuzz", path: "Sources/CTriageFuzz"))
     package.targets.append(.executableTarget(
         name: "TriageFuzz",
-        dependencies: ["CTriageFuzz", "FuzzTargets"],
+        dependencies: ["CTriageFuzz", "FuzzTargets", "Statistics"],
         swiftSettings: [.unsafeFlags(["-parse-as-library"]), .swiftLanguageMode(.v5)]))
     package.products.append(.executable(name: "TriageFuzz", targets: ["TriageFuzz"]))
 }

@@ -1,6 +1,7 @@
 import CTriageFuzz
 import Foundation
 import FuzzTargets
+import Statistics
 
 // A structure-aware mutator for the JSON targets (model configurations). Byte mutations rarely
 // turn `"filters":96` into `"filters":-1` and keep the rest valid JSON; half the time this one
@@ -11,26 +12,13 @@ import FuzzTargets
 @_cdecl("LLVMFuzzerCustomMutator")
 public func fuzzCustomMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
     guard let data else { return 0 }
-    var random = SplitMix(seed: UInt64(seed))
+    var random = SplitMix64(seed: UInt64(seed))  // seeded by libFuzzer: a run can be repeated
     if selected?.mutation == .json, random.next() % 2 == 0,
        let mutated = JSONMutator.mutate(Data(bytes: data, count: size), random: &random), mutated.count <= maxSize {
         mutated.copyBytes(to: data, count: mutated.count)
         return mutated.count
     }
     return LLVMFuzzerMutate(data, size, maxSize)
-}
-
-/// SplitMix64, seeded by libFuzzer so that a run can be repeated.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 enum JSONMutator {
@@ -44,7 +32,7 @@ enum JSONMutator {
                           "cnn", "same", "valid", "image", "tb-resistance", "multi-label", "\u{FFFD}"]
 
     /// The input with one value changed, or nil when its first part is not JSON.
-    static func mutate(_ input: Data, random: inout SplitMix) -> Data? {
+    static func mutate(_ input: Data, random: inout SplitMix64) -> Data? {
         let separator = Data("\n%%\n".utf8)
         let cut = input.range(of: separator)
         let head = cut.map { input[input.startIndex..<$0.lowerBound] } ?? input
@@ -55,7 +43,7 @@ enum JSONMutator {
     }
 
     /// `tree` with one value changed.
-    static func mutate(_ tree: Any, random: inout SplitMix) -> Any? {
+    static func mutate(_ tree: Any, random: inout SplitMix64) -> Any? {
         var slots: [([Step], Kind)] = []
         collect(tree, path: [], into: &slots)
         guard !slots.isEmpty else { return nil }
@@ -83,7 +71,7 @@ enum JSONMutator {
         return replacing(tree, at: path[...], with: new)
     }
 
-    static func number(_ old: NSNumber?, random: inout SplitMix) -> Any {
+    static func number(_ old: NSNumber?, random: inout SplitMix64) -> Any {
         let isDouble = old.map { String(cString: $0.objCType) == "d" || String(cString: $0.objCType) == "f" } ?? false
         let current = old?.int64Value ?? 0
         switch random.next() % 6 {
@@ -96,7 +84,7 @@ enum JSONMutator {
         }
     }
 
-    static func array(_ old: [Any], random: inout SplitMix) -> Any {
+    static func array(_ old: [Any], random: inout SplitMix64) -> Any {
         var a = old
         switch random.next() % 7 {
         case 0: return [Any]()
