@@ -92,9 +92,10 @@ public final class ImageImporter {
         self.onError = onError
     }
 
-    /// Image files (and `.npz` archives) at `paths`: files as given, folders walked recursively in name order.
-    public static func inputFiles(_ paths: [String]) throws -> [String] {
-        var out: [String] = []
+    /// Image files (and `.npz` archives) at `paths`: files as given, folders walked recursively in
+    /// name order; and the symbolic links found in the folders, which are not followed.
+    static func inputFiles(_ paths: [String]) throws -> (files: [String], links: [String]) {
+        var out: [String] = [], links: [String] = []
         let fm = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -109,8 +110,9 @@ public final class ImageImporter {
                 let ext = ((relative as NSString).pathExtension).lowercased()
                 if ImageFile.extensions.contains(ext) || ext == "npz" { out.append((path as NSString).appendingPathComponent(relative)) }
             }
+            links += walked.links.map { (path as NSString).appendingPathComponent($0) }
         }
-        return out
+        return (out, links)
     }
 
     /// Imports every image under `paths`; returns the counts (bad files are in `errors`, not thrown).
@@ -121,7 +123,8 @@ public final class ImageImporter {
         if options.scheme == nil, !options.observations.isEmpty {
             throw ImageError(file: "observations", "name the scheme the observations belong to")
         }
-        let files = try ImageImporter.inputFiles(paths)
+        let (files, links) = try ImageImporter.inputFiles(paths)
+        for link in links { fail("\(link): is a symbolic link, not followed (a link in a folder may lead anywhere)") }
         var pending: [PendingImage] = []
         for (index, file) in files.enumerated() {
             let absolute = URL(fileURLWithPath: file).standardizedFileURL.path

@@ -149,6 +149,22 @@ final class ImageImporterTests: XCTestCase {
         XCTAssertEqual(summary.bad, 1)
         XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM image"), 0)
     }
+
+    func testALinkInsideAFolderIsNamedAndNotFollowed() throws {
+        let folder = try TemporaryFolder("triage-vision").url
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        let png = try PNGCodec.encode(.uint8(try XCTUnwrap(ImageBuffer(width: 2, height: 2, pixels: [0, 50, 100, 200]))))
+        try png.write(to: images.appendingPathComponent("a.png"))
+        try png.write(to: folder.appendingPathComponent("outside.png"))
+        try FileManager.default.createSymbolicLink(atPath: images.appendingPathComponent("b.png").path,
+                                                   withDestinationPath: folder.appendingPathComponent("outside.png").path)
+        let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
+        let summary = try ImageImporter(corpus: corpus, options: ImageImportOptions()).run([images.path])
+        XCTAssertEqual(summary.images, 1)
+        XCTAssertEqual(summary.bad, 1)
+        XCTAssertTrue(summary.errors.contains { $0.contains("b.png") && $0.contains("symbolic link") }, "\(summary.errors)")
+    }
 }
 
 /// The `--map` file: image,study rows read through the one CSV reader.
