@@ -195,6 +195,9 @@ public struct ReportReader {
             return
         }
         if rows == nil { try emit(.bad(origin: origin, message: "the file has no records")) }
+        else if let rows, rows.header != nil || rows.skipFirst, count == 1 {
+            try emit(.bad(origin: origin, message: "the file has a header but no rows"))
+        }
     }
 
     /// How the records of one CSV/TSV input become reports: which columns, and the header row, if any.

@@ -67,5 +67,13 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(reports.map(\.origin), [path + ":2", path + ":6"])
         XCTAssertEqual(bad, [path + ":4: not UTF-8 text (invalid bytes or a NUL byte); convert it with iconv",
                              path + ":5: 3 fields where the header has 2"])
+
+        // A header and no rows is said, not mined to nothing in silence.
+        try "id,text\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var said: [String] = []
+        try ReportReader(options: ReaderOptions()).read(path: path) { item in
+            if case .bad(_, let message) = item { said.append(message) } else { XCTFail("\(item)") }
+        }
+        XCTAssertEqual(said, ["the file has a header but no rows"])
     }
 }
