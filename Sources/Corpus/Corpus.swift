@@ -67,6 +67,26 @@ public final class Corpus: Sendable {
         pool = try Corpus.openAndMigrate(path: path)
     }
 
+    /// Called once per wait, after a second of waiting for another process that writes the corpus
+    /// (the CLI prints it on stderr), so that a user sees why nothing moves.
+    nonisolated(unsafe) public static var waitNotice: (@Sendable (String) -> Void)?
+
+    /// How long a writer waits for another one before "database is locked" is an error.
+    public static let busyTimeout = 60.0
+
+    /// SQLite's busy handler: sleeps in growing steps (1 to 50 ms) up to `busyTimeout` seconds, and
+    /// says once per wait, after a second, that it is waiting.
+    @Sendable static func waitWhileBusy(_ tries: Int) -> Bool {
+        let step = min(tries + 1, 50)  // ms
+        let waited = tries < 50 ? tries * (tries + 1) / 2 : 1_275 + (tries - 50) * 50
+        guard Double(waited) / 1_000 < busyTimeout else { return false }
+        if waited < 1_000 && waited + step >= 1_000 {
+            waitNotice?("the corpus is busy (another process is writing it); waiting up to \(Int(busyTimeout)) s")
+        }
+        usleep(useconds_t(step * 1_000))
+        return true
+    }
+
     /// Opens the pool and applies the migrations. Two processes opening a new corpus at once race
     /// to switch it to WAL and to migrate it: the loser sees "database is locked" or "table already
     /// exists". Both are transient, so the open is retried (for up to a minute) and then finds the
@@ -74,7 +94,7 @@ public final class Corpus: Sendable {
     private static func openAndMigrate(path: String) throws -> DatabasePool {
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(30)
+        config.busyMode = .callback(Corpus.waitWhileBusy)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }

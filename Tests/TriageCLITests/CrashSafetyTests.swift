@@ -138,6 +138,29 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(try Corpus(path: shared).integrityProblems(), [])
     }
 
+    func testAWriterWaitsForAnotherAndSaysSo() throws {
+        let db = directory + "/busy.sqlite"
+        let corpus = try Corpus(path: db)
+        let holding = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            // Another process's long write transaction, for 4 s.
+            try? corpus.write { writer in
+                var d = Document(source: "other", externalId: "1", kind: .note, text: "held")
+                try writer.insert(&d)
+                holding.signal()
+                usleep(4_000_000)
+            }
+        }
+        holding.wait()
+        let csv = try TestPaths.shared("text/symptom2disease_dev.csv")
+        let run = try TriageRun.run(["import", "csv", csv, "--text-column", "text", "--label-column", "label", "--task", "s2d", "--db", db])
+        done.wait()
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("the corpus is busy (another process is writing it); waiting"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("locked"), run.stderr)
+    }
+
     func gunzip(_ path: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
