@@ -166,10 +166,12 @@ public struct TarStream {
     private var offset = 0
     private var pendingName: String?
 
-    /// One member: a regular file, or one too large to read.
+    /// One member: a regular file, one too large to read, or a link (never followed: it may point
+    /// anywhere on the reader's disk).
     public enum Member {
         case file(TarEntry)
         case tooLarge(name: String, size: Int)
+        case link(name: String)
     }
 
     /// A reader over `source`.
@@ -203,6 +205,11 @@ public struct TarStream {
                 throw ArchiveError(file: origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
             }
             offset += header.paddedSize
+            if header.type == UInt8(ascii: "1") || header.type == UInt8(ascii: "2") {
+                let name = pendingName ?? header.name
+                pendingName = nil
+                return .link(name: name)
+            }
             if let entry = header.entry(body: body.prefix(header.size), pendingName: &pendingName) { return .file(entry) }
         }
     }

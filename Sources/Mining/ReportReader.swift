@@ -125,6 +125,8 @@ public struct ReportReader {
                 switch member {
                 case .tooLarge(let name, let size):
                     try emit(.bad(origin: "\(path):\(name)", message: "is \(size) bytes, over the \(options.maxMemberBytes)-byte limit of an archive member; skipped"))
+                case .link(let name):
+                    try emit(.bad(origin: "\(path):\(name)", message: "is a link inside the archive; links are not followed"))
                 case .file(let entry):
                     let name = (entry.name as NSString).lastPathComponent
                     if name.hasPrefix(".") || name.hasPrefix("._") { continue }
