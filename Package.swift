@@ -10,7 +10,8 @@ import PackageDescription
 // CLibXML2, CPNG: one importing file each in Mining, Vision;
 // Corpus (the only GRDB user), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
 // <- TriageServer (`triage serve` on Hummingbird: pages and JSON API) <- TriageCLI (executable `triage`);
-// TestSupport serves every test target.
+// FuzzTargets (a fuzz target per parser and loader) <- TriageFuzz (libFuzzer, only with TRIAGE_FUZZ=1)
+// and FuzzRegressionTests; TestSupport serves every test target.
 let package = Package(
     name: "Triage",
     platforms: [.macOS(.v14)],
