@@ -35,8 +35,7 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?,
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let target = selected, size <= target.maxLength else { return 0 }
-    guard let data = data ?? (size == 0 ? UnsafePointer(bitPattern: 1) : nil) else { return 0 }
-    let bytes = size == 0 ? Data() : Data(bytes: data, count: size)
+    let bytes = size > 0 ? data.map { Data(bytes: $0, count: size) } ?? Data() : Data()
     target.run(bytes)
     return 0
 }
