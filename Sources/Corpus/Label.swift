@@ -118,11 +118,14 @@ extension Corpus.Reader {
         try String.fetchAll(db, sql: "SELECT DISTINCT scheme FROM label WHERE source = ? ORDER BY scheme", arguments: [source.rawValue])
     }
 
+    /// The condition of `labels(documentId:scheme:source:)`. `+scheme`, `+source`: without them
+    /// SQLite prefers the (scheme, source) index, which holds every label of the task, over the
+    /// document's own: an import of n rows took n² steps.
+    static let documentLabelsCondition = "documentId = ? AND +scheme = ? AND +source = ?"
+
     /// The labels of one document for `scheme` from `source`.
     public func labels(documentId: Int64, scheme: String, source: LabelSource) throws -> [Label] {
-        // `+scheme`, `+source`: without them SQLite prefers the (scheme, source) index, which holds every
-        // label of the task, over the document's own: an import of n rows took n² steps.
-        try Label.filter(sql: "documentId = ? AND +scheme = ? AND +source = ?",
+        try Label.filter(sql: Corpus.Reader.documentLabelsCondition,
                          arguments: [documentId, scheme, source.rawValue]).fetchAll(db)
     }
 }

@@ -182,6 +182,17 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 1)
     }
 
+    func testADocumentsLabelsAreFoundThroughItsOwnIndex() throws {
+        // With the (scheme, source) index, import csv read every label of the task for each row.
+        let corpus = try fresh()
+        let plan = try corpus.read { reader in
+            try Row.fetchAll(reader.db, sql: "EXPLAIN QUERY PLAN SELECT * FROM label WHERE \(Corpus.Reader.documentLabelsCondition)",
+                             arguments: [1, "t", "human"]).map { $0["detail"] as String? ?? "" }
+        }
+        XCTAssertTrue(plan.contains { $0.contains("documentId=?") }, "\(plan)")
+        XCTAssertFalse(plan.contains { $0.contains("label_on_scheme_source") }, "\(plan)")
+    }
+
     func testANewCorpusIsReadableByItsOwnerOnly() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
