@@ -117,28 +117,30 @@ public struct SampleReader: Sendable {
 
     /// The samples of a VCF on H37Rv: every ALT allele a sample carries, named in the catalogue's genes.
     public func samples(vcf bytes: [UInt8], file: String) throws -> [SampleInput] {
-        let sequence = annotator.reference.sequence
-        var collector: VCFSamples?
-        let vcf = try VCF.parse(bytes, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
-            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
-        }, onRecord: { header, record in
-            if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
-            try collector?.add(record)
-        })
-        return try (collector ?? VCFSamples(reader: self, header: vcf.header, file: file)).finish(headerOnly: vcf.isHeaderOnly)
+        try samples(file: file) { keep, checkRef, onRecord in
+            try VCF.parse(bytes, file: file, keep: keep, checkRef: checkRef, onRecord: onRecord)
+        }
     }
 
     /// `samples(vcf:file:)` over a streamed file whose first byte was already read (`first`): each
     /// kept record becomes the samples' variants as it is read, so memory holds those, not the file.
     func samples(vcfStream stream: ByteStream, first: Data, file: String) throws -> [SampleInput] {
+        try samples(file: file) { keep, checkRef, onRecord in
+            try VCF.parse(stream: stream, prefix: first, file: file, keep: keep, checkRef: checkRef, onRecord: onRecord)
+        }
+    }
+
+    /// Runs `parse` with the catalogue's regions, the REF check on H37Rv and a `VCFSamples` that
+    /// takes each kept record; the one body of both `samples` readers.
+    private func samples(file: String, parse: (@escaping (Int) -> Bool, @escaping (Int, UnsafeBufferPointer<UInt8>) -> String?,
+                                               @escaping (VCFHeader, VCFRecord) throws -> Void) throws -> VCFFile) throws -> [SampleInput] {
         let sequence = annotator.reference.sequence
         var collector: VCFSamples?
-        let vcf = try VCF.parse(stream: stream, prefix: first, file: file, keep: { pos in inRegion(pos) }, checkRef: { pos, ref in
-            Self.refProblem(pos: pos, ref: ref, sequence: sequence)
-        }, onRecord: { header, record in
-            if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
-            try collector?.add(record)
-        })
+        let vcf = try parse({ pos in inRegion(pos) }, { pos, ref in Self.refProblem(pos: pos, ref: ref, sequence: sequence) },
+                            { header, record in
+                                if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
+                                try collector?.add(record)
+                            })
         return try (collector ?? VCFSamples(reader: self, header: vcf.header, file: file)).finish(headerOnly: vcf.isHeaderOnly)
     }
 

@@ -69,8 +69,8 @@ extension TextClassifier {
         let floatsInFile = loaded.tensors.values.reduce(0) { $0 + $1.count }
         do {
             let perMember = try configuration.network.parameterCount()
-            guard perMember.multipliedReportingOverflow(by: configuration.members).partialValue <= floatsInFile,
-                  !perMember.multipliedReportingOverflow(by: configuration.members).overflow else {
+            let (needed, overflow) = perMember.multipliedReportingOverflow(by: configuration.members)
+            guard !overflow, needed <= floatsInFile else {
                 throw TextModelError("\(path): the configuration needs \(configuration.members) x \(perMember) weights; the file holds \(floatsInFile)")
             }
         } catch let error as NeuralError {
