@@ -7,7 +7,7 @@ import PackageDescription
 // CBLAS, CNeuralKernels <- Neural (the engine, its one training loop `Trainer.fit`) <- Models;
 // Neural <- EngineBench (the engine's throughput and sgemm benchmarks, `triage bench`);
 // CZlib <- Archives (gzip, tar, zip over bytes) <- Inputs (files or stdin, gzip or plain; CSV/TSV);
-// CLibXML2, CPNG: one importing file each in Mining, Vision;
+// CLibXML2, CPNG: one importing file each in Mining, Vision; Inputs <- Deid (de-identification of notes);
 // Corpus (the only GRDB user), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
 // <- TriageServer (`triage serve` on Hummingbird: pages and JSON API) <- TriageCLI (executable `triage`);
 // FuzzTargets (a fuzz target per parser and loader) <- TriageFuzz (libFuzzer, only with TRIAGE_FUZZ=1)
@@ -44,10 +44,12 @@ let package = Package(
         .target(name: "EngineBench", dependencies: ["Neural"], exclude: ["README.md"]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Inputs", "Statistics"]),
+        // De-identification of notes (rules and lexicons in corpora/deid): names, dates, numbers, places.
+        .target(name: "Deid", dependencies: ["Inputs"], exclude: ["README.md"]),
         .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Inputs", "Statistics"], exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
-        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Deid", "Genomics", "Vision"]),
         .target(name: "TriageServer", dependencies: [
             "TriageKit", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus", "TestSupport"]),
         .testTarget(name: "MiningTests", dependencies: ["Mining", "Inputs", "TestSupport"]),
+        .testTarget(name: "DeidTests", dependencies: ["Deid", "Inputs", "TestSupport"]),
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics", "Archives", "TestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
@@ -71,7 +74,7 @@ let package = Package(
                                                              .product(name: "Hummingbird", package: "hummingbird")]),
         // The fuzz targets (one per parser and loader): run by the libFuzzer binary of tools/fuzz, and
         // by FuzzRegressionTests on every committed crasher and seed.
-        .target(name: "FuzzTargets", dependencies: ["Archives", "Inputs", "Mining", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
+        .target(name: "FuzzTargets", dependencies: ["Archives", "Inputs", "Mining", "Deid", "Genomics", "Vision", "Neural", "Models", "TriageKit"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
         // Shared by every test target: where the data is, temporary corpora, the one assertClose.
