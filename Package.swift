@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Assets")]),
         .executableTarget(name: "TriageCLI", dependencies: [
-            "TriageKit", "TriageServer", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Genomics", "Vision",
+            "TriageKit", "TriageServer", "EngineBench", "Models", "Neural", "Corpus", "Mining", "Deid", "Genomics", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "TestSupport"]),

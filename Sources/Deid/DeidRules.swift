@@ -41,6 +41,8 @@ public struct DeidRules: Sendable {
     var cities: [UInt64: [[UInt64]]] = [:]
     var stateNames: [UInt64: [[UInt64]]] = [:]
     var stateCodes = Set<UInt64>()
+    /// Countries (one word): not identifiers under Safe Harbor, and not names.
+    var countries = Set<UInt64>()
     /// Surrogate material: names and cities as written in the lexicons.
     let surrogateFirst: [String]
     let surrogateLast: [String]
@@ -104,6 +106,7 @@ public struct DeidRules: Sendable {
             cities[head, default: []].append(k)
             cityNames.append(w)
         }
+        for (_, w) in try lines("countries.txt") { let k = keys(w); if k.count == 1 { countries.insert(k[0]) } }
         for (n, line) in try lines("states.txt") {
             let parts = line.split(separator: "|").map { String($0).trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, parts[1].count == 2 else {

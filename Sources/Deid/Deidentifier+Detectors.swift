@@ -34,7 +34,8 @@ extension Scan {
             return
         }
         // 555-0123 (a local number); not a range of numbers such as "120-1234"
-        if d == 3, sep(i + 1, [0x2D]), t.digits(i + 2) == 4, !(t.punct(i + 3) == 0x2D && t.adjacent(i + 2)) {
+        let phoneCued = (max(0, i - 4)..<i).contains { phrase(.phoneCue, at: $0) != nil } || (i > 0 && t.lower(i - 1) == "at")
+        if d == 3, phoneCued, sep(i + 1, [0x2D]), t.digits(i + 2) == 4, !(t.punct(i + 3) == 0x2D && t.adjacent(i + 2)) {
             add(i, phoneExtension(after: i + 2), .phone, 6)
             return
         }
@@ -59,8 +60,14 @@ extension Scan {
     /// A word with five digits or more ("A1234567", "MR12345678") is an identifier.
     mutating func alnumIdentifier(at i: Int) {
         var digits = 0
-        for k in t[i].start..<t[i].end where Tokens.isDigit(t.bytes[k]) { digits += 1 }
-        if digits >= 5 { add(i, i, .id, 3) }
+        var dimension = false
+        for k in t[i].start..<t[i].end {
+            let b = t.bytes[k]
+            if Tokens.isDigit(b) { digits += 1 }
+            // 58X109, 20x16x13mm: sizes, not identifiers.
+            if b | 0x20 == 0x78, k > t[i].start, k + 1 < t[i].end, Tokens.isDigit(t.bytes[k - 1]), Tokens.isDigit(t.bytes[k + 1]) { dimension = true }
+        }
+        if digits >= 6, !dimension { add(i, i, .id, 3) }
     }
 
     // MARK: - dates
@@ -102,13 +109,15 @@ extension Scan {
         if t.punct(i + 3) == 0x2F, t.adjacent(i + 2) { return }  // 1/2/3 with no year
         // Without a year: not after "BP", not before "murmur"; a small day needs a cue ("on 1/2").
         let before = i - 1
+        if let p = t.punct(before), p == 0x3C || p == 0x3E { return }  // "<1/10": a measure
         if before >= 0, t[before].kind != .punct, rules.has(.notDateBefore, t[before].key) { return }
         if before >= 0, let start = phraseEnding(.notDateBefore, before: i), start >= 0 { return }
         var after = i + 3
         if t.punct(after) == 0x2E { after += 1 }
         if after < t.count, phrase(.notDateAfter, at: after) != nil || t.punct(i + 3) == 0x25 { return }
         let cued = (max(0, i - 3)..<i).contains { phrase(.dateCue, at: $0) != nil }
-        if d <= 6 || a == d, !cued { return }
+        // Small days and tenths are mostly fractions, grades and scales ("1/2", "4/10").
+        if d <= 6 || d == 10 || a == d, !cued { return }
         add(i, i + 2, .date, cued ? 6 : 5, date: DateParts(year: nil, month: a, day: d))
     }
 
@@ -238,7 +247,9 @@ extension Scan {
             }
             if j < t.count, t[j].kind == .word, t[j].end - t[j].start > 1 {
                 let key = possessiveKey(j)
-                let capitalOK = caseless ? !rules.has(.verb, key) : t[j].capital
+                let capitalOK = caseless
+                    ? !rules.has(.verb, key) && (!rules.clinicalWords.contains(key) || t[j].end - t[j].start >= 3)
+                    : t[j].capital
                 if rules.isName(key), capitalOK, !rules.has(.notName, key) { add(j, j, .name, 7) }
             }
         }
@@ -322,7 +333,7 @@ extension Scan {
             if rules.has(.notFacility, key) { break }
             if rules.has(.facilityWord, key) {
                 first = j
-            } else if rules.isName(key) || rules.cities[key] != nil || !rules.clinicalWords.contains(key) {
+            } else if !rules.clinicalWords.contains(key) {
                 first = j
                 named = true
             } else {
@@ -370,8 +381,10 @@ extension Scan {
         let key = t[i].key
         let ambiguous = n == 1 && (rules.clinicalWords.contains(key) || rules.isName(key) || t[i].end - t[i].start <= 3)
         let cued = phraseEnding(.locationCue, before: i) != nil
-        let stateAfter = t.punct(end + 1) == 0x2C && end + 2 < t.count
-            && (rules.stateCodes.contains(t[end + 2].key) && t[end + 2].upper || rules.stateNames[t[end + 2].key] != nil)
+        if n == 1, rules.stateNames[key] != nil || rules.countries.contains(key) { return }
+        let code = end + 2 < t.count && rules.stateCodes.contains(t[end + 2].key) && t[end + 2].upper
+            && t[end + 2].end - t[end + 2].start == 2 && (!caseless || t.digits(end + 3) == 5)
+        let stateAfter = t.punct(end + 1) == 0x2C && end + 2 < t.count && (code || rules.stateNames[t[end + 2].key] != nil)
         if !ambiguous || cued || stateAfter { add(i, end, .location, cued || stateAfter ? 7 : 5) }
     }
 
@@ -393,7 +406,7 @@ extension Scan {
         let length = t[i].end - t[i].start
         guard length >= 3 else { return }
         let key = possessiveKey(i)
-        if rules.has(.notName, key) || rules.clinicalWords.contains(key) { return }
+        if rules.has(.notName, key) || rules.clinicalWords.contains(key) || rules.countries.contains(key) { return }
         if !caseless, t[i].upper, length <= 4 { return }  // an abbreviation in a mixed-case note
         if rules.isName(key) || hyphenatedName(i) { add(i, i, .name, 4) }
     }
@@ -457,7 +470,11 @@ extension Scan {
         let key = possessiveKey(k)
         if rules.has(.notName, key) || rules.has(.verb, key) { return false }
         if rules.has(.title, key) || rules.has(.cue, key) || rules.has(.suffix, key) { return false }
-        if left { return rules.firstNames.contains(key) || (rules.lastNames.contains(key) && !rules.clinicalWords.contains(key)) }
+        if left {
+            if rules.countries.contains(key) { return false }
+            if rules.clinicalWords.contains(key) { return rules.firstNames.contains(key) && t[k].end - t[k].start >= 3 && (!caseless || !rules.has(.verb, key)) }
+            return rules.isName(key)
+        }
         // A capital in a mixed-case note is a strong sign; in capitals only a surname that is no word.
         return rules.lastNames.contains(key) && (!caseless || !rules.clinicalWords.contains(key))
     }

@@ -163,7 +163,7 @@ final class DeidTests: XCTestCase {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let source = TestPaths.project("corpora/deid")
-        for name in ["first-names.txt", "last-names.txt", "clinical-words.txt", "cities.txt", "states.txt"] {
+        for name in ["first-names.txt", "last-names.txt", "clinical-words.txt", "cities.txt", "states.txt", "countries.txt"] {
             try FileManager.default.copyItem(atPath: source + "/" + name, toPath: folder.file(name))
         }
         _ = try folder.write("rules.txt", "title: dr | example: DR. [X] | expect: NAME\nbogus: x | example: [y] | expect: none\n")
