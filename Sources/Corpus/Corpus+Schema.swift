@@ -205,6 +205,14 @@ extension Corpus {
             try db.alter(table: "model") { t in t.add(column: "curves", .jsonText) }
         }
 
+        migrator.registerMigration("Create document original") { db in
+            // The text of a note before de-identification (`mine --deid --keep-original` only).
+            try db.create(table: "documentOriginal") { t in
+                t.primaryKey("documentId", .integer).references("document", onDelete: .cascade)
+                t.column("text", .text).notNull()
+            }
+        }
+
         return migrator
     }
 }

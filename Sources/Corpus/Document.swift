@@ -115,6 +115,17 @@ extension Corpus.Writer {
         return (stored.id, stored)
     }
 
+    /// Keeps the text of document `id` before de-identification (replacing any kept before).
+    public func keepOriginal(documentId: Int64, text: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO documentOriginal (documentId, text) VALUES (?, ?) ON CONFLICT (documentId) DO UPDATE SET text = excluded.text")
+            .execute(arguments: [documentId, text])
+    }
+
+    /// Forgets the kept original of document `id` (its text is stored de-identified only).
+    public func dropOriginal(documentId: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM documentOriginal WHERE documentId = ?").execute(arguments: [documentId])
+    }
+
     /// Replaces the text (and kind) of document `id`.
     public func updateDocument(id: Int64, kind: DocumentKind, text: String, contentHash: String, importedAt: CorpusTimestamp) throws {
         try db.cachedStatement(sql: "UPDATE document SET text = ?, contentHash = ?, kind = ?, importedAt = ? WHERE id = ?")

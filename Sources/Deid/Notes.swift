@@ -63,7 +63,7 @@ public enum NoteReader {
                 at = next
                 continue
             }
-            guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+            guard fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty, fields[2].trimmingCharacters(in: .whitespaces).isEmpty else {
                 bad(InputError(file: origin, line: startLine, "expected START_OF_RECORD=PATIENT||||NOTE||||, found `\(header.prefix(60))`; skipped"))
                 at = e + endMark.count
                 continue

@@ -54,6 +54,9 @@ public final class Miner {
     public var progress: (Int) -> Void = { _ in }
     /// Asked after each batch: true stops the run there (everything written so far stays; a re-run resumes).
     public var shouldStop: () -> Bool = { false }
+    /// Rewrites each report before it is labelled and stored (de-identification); it may set
+    /// `original` to have the text before kept in `documentOriginal`. Called on the worker threads.
+    public var rewrite: (@Sendable (RawReport) -> RawReport)?
 
     struct Stopped: Error {}
 
@@ -165,12 +168,13 @@ public final class Miner {
         let workers = min(jobs, max(1, items.count / 64))
         let rules = self.rules, sections = self.sections
         let maxBytes = maxReportBytes
+        let rewrite = self.rewrite
         for w in 0..<workers {
             DispatchQueue.global().async(group: batch.group) {
                 let labeler = Labeler(rules: rules, sections: sections)
                 var k = w
                 while k < items.count {
-                    batch.outcomes[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes)
+                    batch.outcomes[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes, rewrite: rewrite)
                     k += workers
                 }
             }
@@ -188,8 +192,8 @@ public final class Miner {
         progress(summary.reports)
     }
 
-    static func work(_ item: WorkItem, labeler: Labeler, maxBytes: Int) -> Outcome {
-        let report: RawReport
+    static func work(_ item: WorkItem, labeler: Labeler, maxBytes: Int, rewrite: (@Sendable (RawReport) -> RawReport)? = nil) -> Outcome {
+        var report: RawReport
         switch item {
         case .bad(let origin, let message): return .bad("\(origin): \(message)")
         case .report(let r): report = r
@@ -203,6 +207,7 @@ public final class Miner {
         if report.text.utf8.count > maxBytes {
             return .bad("\(report.origin): report \(report.externalId) is \(report.text.utf8.count) bytes, over the \(maxBytes)-byte limit; skipped (split it, or raise the report size limit)")
         }
+        if let rewrite { report = rewrite(report) }
         let labels = labeler.label(report.text)
         if report.text.utf8.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
             return .empty(report, labels)
@@ -265,6 +270,11 @@ public final class Miner {
                     }
                     try writer.deleteMinedLabels(documentId: existing.id, scheme: scheme)
                     id = existing.id
+                }
+                if let original = report.original {
+                    try writer.keepOriginal(documentId: id, text: original)
+                } else if rewrite != nil {
+                    try writer.dropOriginal(documentId: id)
                 }
                 let utf8 = Array(report.text.utf8)
                 for label in labels {

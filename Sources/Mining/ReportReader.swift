@@ -37,6 +37,8 @@ public struct RawReport: Sendable {
     public var images: [String] = []
     /// ICD-10-CM codes as written in the input.
     public var codes: [String] = []
+    /// The text before it was rewritten (de-identified), when the original is to be kept.
+    public var original: String?
 }
 
 /// Options of the readers.

@@ -41,6 +41,12 @@ struct Mine: JobCommand {
     @Option(help: "Reports larger than this many bytes are skipped with a warning.") var maxReportBytes = 1 << 20
     @Flag(help: "Read the files that symbolic links inside a folder point to (by default they are skipped and counted as bad).")
     var followSymlinks = false
+    @Flag(help: "De-identify every note before it is labelled and stored: identifiers become [**TYPE**] tags (see `triage deid`).")
+    var deid = false
+    @Flag(help: "With --deid, also keep the original text in the corpus (table documentOriginal; protect the file).")
+    var keepOriginal = false
+    @Option(help: ArgumentHelp("The de-identification rules folder (default: $TRIAGE_DEID, else corpora/deid).", valueName: "dir"))
+    var deidRules: String?
     @Flag(help: "Exit 0 even if some inputs were bad (they are still warned about and counted).") var keepGoing = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -48,6 +54,8 @@ struct Mine: JobCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         guard maxReportBytes >= 1 else { throw ValidationError("--max-report-bytes must be positive.") }
+        if keepOriginal && !deid { throw ValidationError("--keep-original applies only with --deid.") }
+        if deidRules != nil && !deid { throw ValidationError("--deid-rules applies only with --deid.") }
     }
 
     func execute() throws {
@@ -64,6 +72,9 @@ struct Mine: JobCommand {
         options.jobs = jobs
         options.maxReportBytes = maxReportBytes
         options.followSymlinks = followSymlinks
+        options.deid = deid
+        options.keepOriginal = keepOriginal
+        options.deidRules = deidRules
         // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
         signal(SIGINT) { _ in
             mineInterrupted = true

@@ -26,6 +26,12 @@ public struct MineOptions: Codable, Sendable {
     public var maxReportBytes = 1 << 20
     /// Whether a folder walk follows the symbolic links inside it (by default they are reported and skipped).
     public var followSymlinks = false
+    /// De-identify every report before it is labelled and stored (identifiers become `[**TYPE**]` tags).
+    public var deid = false
+    /// With `deid`: keep the text before de-identification in the corpus (table documentOriginal).
+    public var keepOriginal = false
+    /// The de-identification rules folder (nil: corpora/deid).
+    public var deidRules: String?
 
     /// Options for mining `paths` with the defaults.
     public init(paths: [String]) { self.paths = paths }
@@ -74,6 +80,20 @@ extension Workspace {
             }
         } catch {
             throw TriageError(error)
+        }
+        if options.keepOriginal, !options.deid {
+            throw TriageError(.unusable, "keeping the original text only applies to de-identified mining (--deid)")
+        }
+        if options.deid {
+            let deidentifier = try Workspace.deidentifier(rulesFolder: options.deidRules)
+            let keep = options.keepOriginal
+            // Tags, not surrogates: the same note gives the same stored text, so re-runs stay idempotent.
+            miner.rewrite = { report in
+                var out = report
+                out.text = deidentifier.deidentify(report.text, patient: report.externalId, replacement: .tag, key: 0).text
+                if keep { out.original = report.text }
+                return out
+            }
         }
         miner.warn = { context.warn($0) }
         let meter = ProgressMeter(context, stage: "mining", unit: "reports", interval: 0.5)
