@@ -116,8 +116,9 @@ extension Scan {
         if t.punct(after) == 0x2E { after += 1 }
         if after < t.count, phrase(.notDateAfter, at: after) != nil || t.punct(i + 3) == 0x25 { return }
         let cued = (max(0, i - 3)..<i).contains { phrase(.dateCue, at: $0) != nil }
-        // Small days and tenths are mostly fractions, grades and scales ("1/2", "4/10").
-        if d <= 6 || d == 10 || a == d, !cued { return }
+        // Proper fractions with small denominators and tenths are fractions, grades and scales
+        // ("1/2", "2/6", "5/5", "4/10"); "7/2" is a date.
+        if (d <= 6 && a <= d) || (d == 10 && a <= 10), !cued { return }
         add(i, i + 2, .date, cued ? 6 : 5, date: DateParts(year: nil, month: a, day: d))
     }
 
