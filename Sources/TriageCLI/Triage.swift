@@ -14,7 +14,7 @@ struct Triage: ParsableCommand {
         version: TriageKit.version,
         subcommands: [
             Mine.self, Labels.self, Codes.self, Import.self, Train.self, Score.self,
-            Resist.self, TB.self, Images.self, Predict.self, Evaluate.self,
+            Resist.self, TB.self, Images.self, Predict.self, Evaluate.self, Context.self,
             CorpusGroup.self, ModelsGroup.self, Serve.self, Bench.self,
         ]
     )
