@@ -143,7 +143,6 @@ public final class ContextAnnotator {
     // MARK: Judging
 
     @inline(__always) private func isColon(_ t: Token) -> Bool { !t.isWord && t.hash == TextScanner.mix(TextScanner.hashBasis, 58) }
-    @inline(__always) private func isSemicolon(_ t: Token) -> Bool { !t.isWord && t.hash == TextScanner.mix(TextScanner.hashBasis, 59) }
 
     /// The attributes of `target` (absolute byte offsets) in `bytes[sentence]`; `defaults` are the
     /// section's kinds (with their rule ids), used for an attribute no trigger decides.
@@ -159,12 +158,11 @@ public final class ContextAnnotator {
             span = first..<(last + 1)
         }
         if let span { rules.phraseIndex.findMatches(tokens, bytes, into: &matches) } else { matches.removeAll() }
-        // Terminators by token, with the kinds they end; `;` and `:` end every kind.
+        // Terminators by token, with the kinds they end (`;` and `:` are terminators of the rule file).
         var terminators: [(at: Int, kinds: ContextKinds)] = []
         for m in matches {
             if case .terminator(let kinds) = rules.phraseIndex.phrases[Int(m.phrase)].role { terminators.append((m.start, kinds)) }
         }
-        for (k, t) in tokens.enumerated() where isColon(t) || isSemicolon(t) { terminators.append((k, .all)) }
 
         for kinds in Self.attributes {
             var decided: Trigger?
@@ -200,7 +198,10 @@ public final class ContextAnnotator {
         for m in matches {
             let phrase = rules.phraseIndex.phrases[Int(m.phrase)]
             switch phrase.role {
-            case .trigger(let kind, _) where kinds.contains(kind): candidates.append((m, phrase))
+            case .trigger(let kind, let direction) where kinds.contains(kind):
+                // A section phrase that is not a heading (no `:` after it) is not a trigger at all.
+                if direction == .section && !(m.end < tokens.count && isColon(tokens[m.end])) { continue }
+                candidates.append((m, phrase))
             case .pseudo(let k) where !k.isDisjoint(with: mask): candidates.append((m, phrase))
             default: break
             }
@@ -224,13 +225,20 @@ public final class ContextAnnotator {
             }
             switch direction {
             case .section:
-                // A heading: the trigger is followed by `:`, and no other `:` comes before the mention.
-                guard m.end < tokens.count, isColon(tokens[m.end]), m.end < span.lowerBound else { continue }
+                // A heading: the trigger is followed by `:`, and no other `:` comes before the mention
+                // (a mention that holds its heading, "ALLERGIES: PENICILLIN", is in that section).
+                if m.start >= span.lowerBound && m.end <= span.upperBound {
+                    if bestInside == nil { bestInside = t }
+                    continue
+                }
+                guard m.end < span.lowerBound else { continue }
                 let colonAfter = (m.end + 1..<span.lowerBound).contains { isColon(tokens[$0]) }
                 if !colonAfter && t.end > (bestPre?.end ?? -1) { bestPre = t }
             case _ where m.start < span.upperBound && m.end > span.lowerBound:
-                // Inside the mention ("STATUS POST CABG", "NO KNOWN DRUG ALLERGIES").
-                if bestInside == nil { bestInside = t }
+                // Inside the mention: it places the mention in time or with someone ("STATUS POST
+                // CABG"), but a finding written with its own negation ("lungs without edema") is
+                // what it says, as NegEx reads a concept (the radiology labeler does the same).
+                if bestInside == nil && kind != .negation && kind != .uncertainty { bestInside = t }
             case .pre:
                 if m.end <= span.lowerBound && words(m.end, span.lowerBound) <= t.window && !blocked(m.end, span.lowerBound)
                     && t.end > (bestPre?.end ?? -1) { bestPre = t }
