@@ -5,7 +5,7 @@ import Foundation
 /// Six trigger kinds in three attributes: negation and uncertainty (is it there), historical
 /// and hypothetical (when), family and other (who has it). A line is
 ///
-///     KIND pre|post|section: PHRASE | example: SENTENCE with the [target] | expect: STATUS | window: N
+///     KIND pre|post|section: PHRASE | example: SENTENCE with the [target] | expect: STATUS | window: N|sentence
 ///     pseudo: PHRASE | kinds: historical, negation | example: ... | expect: STATUS
 ///     terminator: PHRASE | kinds: historical | example: ... | expect: STATUS
 ///
@@ -85,8 +85,14 @@ public struct ContextRuleSet: Sendable {
             }
             var window = 8
             if let w = line.field("window") {
-                guard let n = Int(w), n >= 0, n <= 50 else { throw line.error("`window` is a number of words from 0 to 50") }
-                window = n
+                if w == "sentence" {
+                    window = Int.max  // to the end of the sentence or a terminator, as in genConText
+                } else {
+                    guard let n = Int(w), n >= 0, n <= 50 else {
+                        throw line.error("`window` is a number of words from 0 to 50, or `sentence`")
+                    }
+                    window = n
+                }
             }
             phrases.append(Phrase(tokens: try RuleSet.compile(line.value, line: line, plural: false),
                                   role: role, ruleId: line.location, window: window))
