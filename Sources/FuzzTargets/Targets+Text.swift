@@ -2,6 +2,7 @@ import Foundation
 import Inputs
 import Mining
 import Models
+import TriageKit
 
 // Reports, tables, rules and codes: what `triage mine`, `import csv` and `codes import` read.
 
@@ -125,6 +126,24 @@ let textTargets: [FuzzTarget] = [
             _ = labeler.label(text)
         }
         _ = labeler.judgeSentence("there is no effusion but questionable atelectasis")
+    },
+    FuzzTarget(name: "context-tsv", maxLength: 64 << 10,
+               summary: "conditions in sentences, as `triage context` reads them %% a notes-context rule file (ContextRuleSet, ContextAnnotator)") { data in
+        // Layout: the TSV, then optionally `%%` and a rule file that replaces notes-context.txt.
+        let files = parts(data, count: 2)
+        let tsv = Scratch.file("conditions.tsv", files.first ?? Data())
+        var folder = ProcessInfo.processInfo.environment["TRIAGE_RULES"] ?? repositoryPath("corpora/rules")
+        if files.count > 1 {
+            folder = Scratch.emptyFolder("context-rules")
+            _ = FileManager.default.createFile(atPath: folder + "/" + ContextRuleSet.fileName, contents: files[1])
+            _ = FileManager.default.createFile(atPath: folder + "/text.txt", contents: Data("abbreviation: dr, mr\n".utf8))
+        }
+        _ = try? Workspace().annotateContext(ContextOptions(file: tsv, rulesFolder: folder)) { _ in }
+        if let rules = try? ContextRuleSet.load(rulesFolder: folder) {
+            let text = String(decoding: files.first ?? Data(), as: UTF8.self)
+            let n = text.utf8.count
+            _ = ContextAnnotator(rules: rules).attributes(of: [0..<n, n / 3..<n / 2, n..<(n + 5)], inNote: text)
+        }
     },
     FuzzTarget(name: "icd10-xml", maxLength: 256 << 10,
                summary: "ICD-10-CM tabular XML (ICD10.parse, as `codes import`)") { data in

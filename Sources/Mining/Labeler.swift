@@ -46,13 +46,7 @@ public final class Labeler {
     /// Context read on each side of a piece of a long sentence (more than any trigger's window).
     static let margin = 400
     private var tokens: [Token] = []
-    private var matches: [Match] = []
-
-    struct Match {
-        var start: Int   // token index
-        var end: Int     // token index, exclusive
-        var phrase: Int32
-    }
+    private var matches: [PhraseMatch] = []
 
     /// A labeler for `rules`, labelling `sections` (default: the scheme's default sections).
     public init(rules: RuleSet, sections: [String]? = nil) {
@@ -186,63 +180,17 @@ public final class Labeler {
 
     /// Finds all phrase matches of the tokens in `tokens`.
     private func findMatches(_ bytes: UnsafeBufferPointer<UInt8>) {
-        matches.removeAll(keepingCapacity: true)
-        let phrases = rules.phrases
-        for start in tokens.indices {
-            if let candidates = rules.index[tokens[start].hash] {
-                for p in candidates {
-                    if let end = matchPhrase(phrases[Int(p)].tokens, at: start, bytes) {
-                        matches.append(Match(start: start, end: end, phrase: p))
-                    }
-                }
-            }
-            for p in rules.prefixFirst[bytes[Int(tokens[start].start)]] ?? [] {
-                if let end = matchPhrase(phrases[Int(p)].tokens, at: start, bytes) {
-                    matches.append(Match(start: start, end: end, phrase: p))
-                }
-            }
-        }
-    }
-
-    /// The token index after a match of `pattern` starting at token `start`, or nil.
-    private func matchPhrase(_ pattern: [PatternToken], at start: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        func tokenMatches(_ p: PatternToken, _ t: Token) -> Bool {
-            switch p {
-            case .exact(let h, let alternates): return t.hash == h || alternates.contains(t.hash)
-            case .prefix(let stem):
-                let len = Int(t.end - t.start)
-                guard len >= stem.count else { return false }
-                for k in 0..<stem.count where bytes[Int(t.start) + k] != stem[k] { return false }
-                return true
-            case .gap: return false
-            }
-        }
-        func rest(_ pi: Int, _ ti: Int) -> Int? {
-            if pi == pattern.count { return ti }
-            if case .gap(let n) = pattern[pi] {
-                var skip = 0
-                var t = ti
-                while skip <= n && t <= tokens.count {
-                    if let r = rest(pi + 1, t) { return r }
-                    guard t < tokens.count, tokens[t].isWord else { return nil }
-                    t += 1; skip += 1
-                }
-                return nil
-            }
-            guard ti < tokens.count, tokenMatches(pattern[pi], tokens[ti]) else { return nil }
-            return rest(pi + 1, ti + 1)
-        }
-        return rest(0, start)
+        rules.phraseIndex.findMatches(tokens, bytes, into: &matches)
     }
 
     struct Trigger { var start: Int; var end: Int; var kind: ContextRule.Kind; var direction: ContextRule.Direction; var window: Int; var ruleId: String }
 
     /// Triggers that survive: longest first, none overlapping a longer trigger or a pseudo-trigger.
     private func resolveTriggers(excluding target: Range<Int>? = nil) -> (triggers: [Trigger], terminators: [Int]) {
-        var candidates: [(Match, Phrase)] = []
+        var candidates: [(PhraseMatch, Phrase)] = []
         var terminators: [Int] = []
         for m in matches {
-            let phrase = rules.phrases[Int(m.phrase)]
+            let phrase = rules.phraseIndex.phrases[Int(m.phrase)]
             switch phrase.role {
             case .trigger, .pseudo: candidates.append((m, phrase))
             case .terminator: terminators.append(m.start)
@@ -308,10 +256,10 @@ public final class Labeler {
         findMatches(bytes)
         if matches.isEmpty { return }
         // Mentions: drop those overlapped by an exclusion of the same observation or a longer mention of it.
-        var mentions: [(Match, Int, String)] = []
+        var mentions: [(PhraseMatch, Int, String)] = []
         var exclusions: [(Range<Int>, Int)] = []
         for m in matches {
-            let phrase = rules.phrases[Int(m.phrase)]
+            let phrase = rules.phraseIndex.phrases[Int(m.phrase)]
             switch phrase.role {
             case .mention(let o): mentions.append((m, o, phrase.ruleId))
             case .exclude(let o): exclusions.append((m.start..<m.end, o))

@@ -11,5 +11,9 @@
 /// - `Miner`: parse and label on every core, write to the corpus in batches (idempotent,
 ///   re-labels changed reports, resumable).
 /// - `LabelTable`, `LabelEvaluation`, `NegExEvaluation`: export, F1, kappa (from `Statistics`), NegEx accuracy.
+/// - `ContextRuleSet`, `ContextAnnotator`, `MentionAttributes`: ConText for clinical notes
+///   (`notes-context.txt`): negated / uncertain, historical / hypothetical, patient / family / other
+///   of a span in a sentence (`attributes(of:in:)`) or of spans in a whole note with its sections
+///   (`attributes(of:inNote:)`).
 /// - `ICD10`, `LabelMapping`: the CMS tabular list, code lookup, code ranges and MeSH terms to labels.
 public enum Mining {}

@@ -7,12 +7,31 @@ enum PhraseRole: Equatable {
     case mention(Int)
     /// A phrase that cancels the mentions of observation `index` it overlaps.
     case exclude(Int)
-    /// A negation or uncertainty trigger and where its scope lies.
+    /// A context trigger (negation, uncertainty, historical, ...) and where its scope lies.
     case trigger(ContextRule.Kind, ContextRule.Direction)
-    /// A phrase that looks like a trigger but is not one ("no increase", "not only").
-    case pseudo
-    /// A phrase that ends the scope of any trigger ("but", "however").
-    case terminator
+    /// A phrase that looks like a trigger of these kinds but is not one ("no increase", "not only").
+    case pseudo(ContextKinds)
+    /// A phrase that ends the scope of the triggers of these kinds ("but", "however").
+    case terminator(ContextKinds)
+}
+
+/// A set of trigger kinds (what a pseudo-trigger or a terminator applies to).
+struct ContextKinds: OptionSet, Sendable, Hashable {
+    let rawValue: UInt8
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The set of one kind.
+    init(_ kind: ContextRule.Kind) {
+        switch kind {
+        case .negation: rawValue = 1
+        case .uncertainty: rawValue = 2
+        case .historical: rawValue = 4
+        case .hypothetical: rawValue = 8
+        case .family: rawValue = 16
+        case .other: rawValue = 32
+        }
+    }
+    /// Every kind.
+    static let all = ContextKinds(rawValue: 0xFF)
 }
 
 /// One token of a phrase pattern.
@@ -37,12 +56,18 @@ struct Phrase {
 
 /// A negation, uncertainty, pseudo-trigger or terminator rule with the sentence it exists for.
 public struct ContextRule: Sendable {
-    /// Negation says the finding is absent; uncertainty that it may be present.
-    public enum Kind: String, Sendable { case negation, uncertainty }
-    /// `pre` triggers precede their target, `post` triggers follow it.
-    public enum Direction: String, Sendable { case pre, post }
-    /// What a rule's example sentence must yield for its bracketed target.
-    public enum Status: String, Sendable { case affirmed, negated, uncertain }
+    /// Negation says the finding is absent, uncertainty that it may be present (radiology uses
+    /// these two); in notes, historical and hypothetical place it in time, family and other say
+    /// who has it (`notes-context.txt`).
+    public enum Kind: String, Sendable, CaseIterable { case negation, uncertainty, historical, hypothetical, family, other }
+    /// `pre` triggers precede their target, `post` triggers follow it; a `section` trigger is a
+    /// heading followed by `:` that reaches to the next `:` (notes only).
+    public enum Direction: String, Sendable { case pre, post, section }
+    /// What a rule's example sentence must yield for its bracketed target (radiology: the first
+    /// three; notes also the temporality and the experiencer).
+    public enum Status: String, Sendable {
+        case affirmed, negated, uncertain, recent, historical, hypothetical, patient, family, other
+    }
 
     /// negation, uncertainty, pseudo or terminator.
     public let kindName: String
@@ -136,12 +161,9 @@ public struct RuleSet: Sendable {
     let observations: [String]
     /// Index of the hidden abnormal observation, if the scheme has a lexicon.
     let abnormalIndex: Int?
-    let phrases: [Phrase]
+    /// Mentions, exclusions and context phrases, indexed by their first token.
+    let phraseIndex: PhraseIndex
     let text: TextRules
-    /// First-token hash -> phrases that start with it.
-    let index: [UInt64: [Int32]]
-    /// Phrases whose first token is a prefix pattern, by the first byte of the prefix.
-    let prefixFirst: [UInt8: [Int32]]
 
     static let schemeKeys = ["name", "version", "labels", "sections", "context", "text", "derived",
                              "derived-when-found", "derived-ignores", "derived-counts-uncertain", "abnormal", "uncertain"]
@@ -266,17 +288,6 @@ public struct RuleSet: Sendable {
             tests = try loadTests(testsPath, labels: labels)
         }
 
-        var index: [UInt64: [Int32]] = [:]
-        var prefixFirst: [UInt8: [Int32]] = [:]
-        for (i, phrase) in phrases.enumerated() {
-            switch phrase.tokens[0] {
-            case .exact(let h, let alternates):
-                index[h, default: []].append(Int32(i))
-                for a in alternates { index[a, default: []].append(Int32(i)) }
-            case .prefix(let stem): prefixFirst[stem[0], default: []].append(Int32(i))
-            case .gap: break  // rejected on load
-            }
-        }
         let version = values["version"]?.value ?? "0"
         let hex = String(digest, radix: 16)
         return RuleSet(scheme: name, labels: labels, derivedLabel: derived, derivedWhenFound: derivedWhenFound,
@@ -285,8 +296,7 @@ public struct RuleSet: Sendable {
                        defaultSections: sections,
                        version: "\(name)@\(version)#\(String(repeating: "0", count: 16 - hex.count) + hex)",
                        contextRules: contextRules, tests: tests, observations: observations,
-                       abnormalIndex: abnormalIndex, phrases: phrases, text: text, index: index,
-                       prefixFirst: prefixFirst)
+                       abnormalIndex: abnormalIndex, phraseIndex: PhraseIndex(phrases), text: text)
     }
 
     /// Compiles a phrase: words, `word*` prefixes, `...` gaps; the last word also matches its plural.
@@ -353,14 +363,14 @@ public struct RuleSet: Sendable {
             let role: PhraseRole
             switch kind {
             case "negation", "uncertainty":
-                guard words.count == 2, let direction = ContextRule.Direction(rawValue: words[1]),
+                guard words.count == 2, let direction = ContextRule.Direction(rawValue: words[1]), direction != .section,
                       let triggerKind = ContextRule.Kind(rawValue: kind) else {
                     throw line.error("bad direction `\(words.dropFirst().joined(separator: " "))` for \(kind): write `\(kind) pre:` or `\(kind) post:`")
                 }
                 role = .trigger(triggerKind, direction)
             default:
                 guard words.count == 1 else { throw line.error("`\(kind)` takes no direction") }
-                role = kind == "pseudo" ? .pseudo : .terminator
+                role = kind == "pseudo" ? .pseudo(.all) : .terminator(.all)
             }
             try line.onlyFields(["example", "expect", "window"])
             guard !line.value.isEmpty else { throw line.error("empty phrase after `\(line.key):`") }
@@ -370,7 +380,8 @@ public struct RuleSet: Sendable {
             guard example.contains("["), example.contains("]") else {
                 throw line.error("the example must mark its target in [brackets]")
             }
-            guard let expectText = line.field("expect"), let expect = ContextRule.Status(rawValue: expectText) else {
+            guard let expectText = line.field("expect"), let expect = ContextRule.Status(rawValue: expectText),
+                  [.affirmed, .negated, .uncertain].contains(expect) else {
                 throw line.error("every context rule needs `| expect: affirmed|negated|uncertain`")
             }
             var window = 8

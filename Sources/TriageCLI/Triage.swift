@@ -14,8 +14,8 @@ struct Triage: ParsableCommand {
         version: TriageKit.version,
         subcommands: [
             Mine.self, Labels.self, Codes.self, Import.self, Train.self, Score.self,
-            Resist.self, TB.self, Images.self, Predict.self, Evaluate.self,
-            CorpusGroup.self, ModelsGroup.self, Serve.self, Bench.self, DeidCommand.self,
+            Resist.self, TB.self, Images.self, Predict.self, Evaluate.self, DeidCommand.self, Context.self,
+            CorpusGroup.self, ModelsGroup.self, Serve.self, Bench.self,
         ]
     )
 }

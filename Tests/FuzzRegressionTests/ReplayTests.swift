@@ -33,7 +33,7 @@ final class ReplayTests: XCTestCase {
 
     func testEveryParserHasATarget() {
         let names = Set(fuzzTargets.map(\.name))
-        for name in ["openi-xml", "csv", "tsv", "report-text", "rules", "icd10-xml", "vcf", "fasta", "gff3", "genotypes",
+        for name in ["openi-xml", "csv", "tsv", "context-tsv", "report-text", "rules", "icd10-xml", "vcf", "fasta", "gff3", "genotypes",
                      "phenotypes", "npy", "npz", "png", "netpbm", "dicom", "gzip", "tar", "zip", "safetensors",
                      "text-model-config", "image-model-config", "resistance-model-config"] {
             XCTAssertTrue(names.contains(name), name)

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a trained model on labelled data.",
-        subcommands: [EvaluateText.self, EvaluateImage.self]
+        abstract: "Evaluate a trained model, or the notes' context rules, on labelled data.",
+        subcommands: [EvaluateText.self, EvaluateImage.self, EvaluateContext.self]
     )
 }
