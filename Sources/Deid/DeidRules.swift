@@ -17,7 +17,7 @@ public struct DeidRules: Sendable {
     }
 
     enum Kind: String, CaseIterable {
-        case title, suffix, cue, notName = "not-name", verb, dateCue = "date-cue"
+        case title, weakTitle = "weak-title", suffix, cue, notName = "not-name", verb, eponymNoun = "eponym-noun", dateCue = "date-cue"
         case notDateBefore = "not-date-before", notDateAfter = "not-date-after", month, holiday
         case idCue = "id-cue", phoneCue = "phone-cue", ageAfter = "age-after", ageBefore = "age-before"
         case facility, facilityWord = "facility-word", notFacility = "not-facility", hospital

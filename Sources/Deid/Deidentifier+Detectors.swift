@@ -200,8 +200,12 @@ extension Scan {
     }
 
     mutating func contexts(at i: Int) {
-        if let title = phrase(.title, at: i) {
+        let strongTitle = phrase(.title, at: i)
+        // "MR" and "MS" are also mitral regurgitation and morphine: in capitals only before a known name.
+        let weakTitle = strongTitle == nil ? phrase(.weakTitle, at: i) : nil
+        if let title = strongTitle ?? weakTitle {
             let e = t.punct(title) == 0x2E ? title + 1 : title
+            let known = e < t.count && t[e].kind == .word && rules.isName(possessiveKey(e)) && !eponym(e)
             var j = e
             var last: Int?
             var words = 0
@@ -214,7 +218,7 @@ extension Scan {
                 j += 1
                 if t.punct(j) == 0x2E, t[j - 1].end - t[j - 1].start == 1 { j += 1 }
             }
-            if let last { add(e, last, .name, 8) }
+            if let last, strongTitle != nil || !caseless || known { add(e, last, .name, 8) }
         }
         if let e = phrase(.suffix, at: i), i > 0 {
             var j = i - 1
@@ -248,10 +252,11 @@ extension Scan {
             }
             if j < t.count, t[j].kind == .word, t[j].end - t[j].start > 1 {
                 let key = possessiveKey(j)
+                // In capitals a word such as "ROSE" or "MARK" is a name after a cue only if it is a first name.
                 let capitalOK = caseless
-                    ? !rules.has(.verb, key) && (!rules.clinicalWords.contains(key) || t[j].end - t[j].start >= 3)
+                    ? !rules.has(.verb, key) && (!rules.clinicalWords.contains(key) || (rules.firstNames.contains(key) && t[j].end - t[j].start >= 3))
                     : t[j].capital
-                if rules.isName(key), capitalOK, !rules.has(.notName, key) { add(j, j, .name, 7) }
+                if rules.isName(key), capitalOK, !rules.has(.notName, key), !eponym(j) { add(j, j, .name, 7) }
             }
         }
         if let e = phrase(.idCue, at: i) {
@@ -408,8 +413,25 @@ extension Scan {
         guard length >= 3 else { return }
         let key = possessiveKey(i)
         if rules.has(.notName, key) || rules.clinicalWords.contains(key) || rules.countries.contains(key) { return }
+        if isStateName(i) || eponym(i) { return }
         if !caseless, t[i].upper, length <= 4 { return }  // an abbreviation in a mixed-case note
         if rules.isName(key) || hyphenatedName(i) { add(i, i, .name, 4) }
+    }
+
+    /// A name before an eponym's noun ("Jackson-Pratt drain", "Mayo scissors", "Langer's lines") names a thing.
+    func eponym(_ i: Int) -> Bool {
+        var j = i + 1
+        if j < t.count, t.punct(j) == 0x27 { j += 1 }
+        while j < t.count, t[j].kind == .word, rules.isName(t[j].key), !rules.clinicalWords.contains(t[j].key), j - i < 3,
+              !rules.has(.eponymNoun, t[j].key) { j += 1 }  // "Bard Parker blade"
+        guard j < t.count, t[j].kind == .word, !t[j].newlineBefore else { return false }
+        return rules.has(.eponymNoun, possessiveKey(j)) || rules.has(.eponymNoun, t[j].key)
+    }
+
+    /// A state's one-word name (not an identifier under Safe Harbor).
+    func isStateName(_ i: Int) -> Bool {
+        guard let names = rules.stateNames[t[i].key] else { return false }
+        return names.contains { $0.count == 1 }
     }
 
     /// "Smith-Jones": every part a name.
