@@ -21,7 +21,7 @@ public struct DeidRules: Sendable {
         case notDateBefore = "not-date-before", notDateAfter = "not-date-after", month, holiday
         case idCue = "id-cue", phoneCue = "phone-cue", ageAfter = "age-after", ageBefore = "age-before"
         case facility, facilityWord = "facility-word", notFacility = "not-facility", hospital
-        case locationCue = "location-cue", street
+        case locationCue = "location-cue", street, saint
     }
 
     /// The folder read.

@@ -285,6 +285,14 @@ extension Scan {
             if !short || t[i].upper { add(i, e - 1, .hospital, 7) }
         }
         if let e = phrase(.facility, at: i) { facility(suffix: i, end: e) }
+        // "ST. ELIZABETH'S", "SAINT VINCENT": a saint's name is a hospital's in notes ("ST ELEVATION" is not a name).
+        if let s = phrase(.saint, at: i), caseless || t[i].capital {
+            let j = t.punct(s) == 0x2E ? s + 1 : s
+            if j < t.count, t[j].kind == .word, !t[j].newlineBefore, caseless || t[j].capital,
+               rules.firstNames.contains(possessiveKey(j)) || rules.lastNames.contains(possessiveKey(j)) && !rules.clinicalWords.contains(possessiveKey(j)) {
+                add(i, j, .hospital, 6)
+            }
+        }
     }
 
     /// "93yo", "93YOM", "93y": the digits are an age when the letters are an `age-after` word.
