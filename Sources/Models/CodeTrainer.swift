@@ -38,8 +38,6 @@ public struct CodeTrainer {
         public var filters = 128
         public var kernelSizes = [1, 2, 3]
         public var dropout: Float = 0.4
-        /// After choosing the epoch count and threshold, train again on training and validation notes.
-        public var refit = false
         /// The defaults above.
         public init() {}
     }

@@ -89,7 +89,8 @@ extension Workspace {
         let inputs = try readScoreInputs(score, context: context)
         let model: CodeModel
         do { model = try CodeModel.load(from: options.model) } catch { throw TriageError(error) }
-        let meter = ProgressMeter(context, stage: "codes suggest", unit: "notes")
+        // Progress only for files long enough to wait for.
+        let meter = ProgressMeter(inputs.count > 256 ? context : .silent, stage: "codes suggest", unit: "notes")
         var done = 0
         // Batches keep memory flat on a large file and let the meter report.
         for start in stride(from: 0, to: inputs.count, by: 256) {
