@@ -63,6 +63,11 @@ extension Corpus.Reader {
         return ids
     }
 
+    /// Every entry of `system`, in id order.
+    public func codes(system: String) throws -> [Code] {
+        try Code.filter(Code.Columns.system == system).order(Column("id")).fetchAll(db)
+    }
+
     /// How many entries of `system` are imported.
     public func codeCount(system: String) throws -> Int {
         try Code.filter(Code.Columns.system == system).fetchCount(db)

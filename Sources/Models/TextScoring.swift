@@ -133,7 +133,7 @@ public enum TextScoring {
     }
 
     /// A JSON string literal.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

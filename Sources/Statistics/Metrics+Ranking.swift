@@ -68,3 +68,40 @@ extension Metrics {
         return ap
     }
 }
+
+/// Metrics of ranked lists against sets of relevant items (multi-label ranking, e.g. codes per note).
+extension Metrics {
+    /// Average precision of one ranked list: the mean, over the relevant items, of the precision
+    /// at the rank where each is found (0 for a relevant item never ranked), as trec_eval and the
+    /// CodiEsp evaluation compute it; nil when nothing is relevant. Repeated items count once.
+    public static func averagePrecision<T: Hashable>(ranked: [T], relevant: Set<T>) -> Double? {
+        guard !relevant.isEmpty else { return nil }
+        var seen = Set<T>(), hits = 0, rank = 0, sum = 0.0
+        for item in ranked where seen.insert(item).inserted {
+            rank += 1
+            if relevant.contains(item) {
+                hits += 1
+                sum += Double(hits) / Double(rank)
+            }
+        }
+        return sum / Double(relevant.count)
+    }
+
+    /// Mean average precision over documents that have relevant items (the CodiEsp ranking metric).
+    public static func meanAveragePrecision<T: Hashable>(ranked: [[T]], relevant: [Set<T>]) -> Double {
+        precondition(ranked.count == relevant.count, "meanAveragePrecision: \(ranked.count) rankings for \(relevant.count) relevant sets.")
+        let values = zip(ranked, relevant).compactMap { averagePrecision(ranked: $0, relevant: $1) }
+        return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// Micro-averaged precision, recall and F1 of predicted sets against relevant sets.
+    public static func microPRF<T: Hashable>(predicted: [Set<T>], relevant: [Set<T>]) -> PRF {
+        precondition(predicted.count == relevant.count, "microPRF: \(predicted.count) predictions for \(relevant.count) relevant sets.")
+        var tp = 0, fp = 0, fn = 0
+        for (p, r) in zip(predicted, relevant) {
+            let hit = p.intersection(r).count
+            tp += hit; fp += p.count - hit; fn += r.count - hit
+        }
+        return PRF(truePositives: tp, falsePositives: fp, falseNegatives: fn)
+    }
+}

@@ -5,6 +5,6 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train text, resistance and image models.",
-        subcommands: [TrainText.self, TrainImage.self, TrainResistance.self]
+        subcommands: [TrainText.self, TrainImage.self, TrainResistance.self, TrainCodes.self]
     )
 }

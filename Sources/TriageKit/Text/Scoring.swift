@@ -78,7 +78,7 @@ extension Workspace {
     }
 
     /// The texts of the options: given directly, else the file's lines or CSV rows.
-    private func readScoreInputs(_ options: ScoreOptions, context: JobContext) throws -> [(id: ScoreID, text: String)] {
+    func readScoreInputs(_ options: ScoreOptions, context: JobContext) throws -> [(id: ScoreID, text: String)] {
         if !options.texts.isEmpty { return options.texts.enumerated().map { (.row($0.offset + 1), $0.element) } }
         guard let path = options.file else { throw TriageError(.unusable, "no text to score: give a text or a file of texts") }
         let name = InputFile.displayName(path)

@@ -1,0 +1,113 @@
+import Foundation
+@testable import Mining
+import XCTest
+import TestSupport
+
+/// The condition lexicon: terms from real ICD-10-CM entries, variants, and the matcher's offsets.
+final class ConditionLexiconTests: XCTestCase {
+    /// The real tabular list with the project's rules, built once for the tests that need it.
+    nonisolated(unsafe) static var full: ConditionLexicon?
+
+    func fullLexicon() throws -> ConditionLexicon {
+        if let full = Self.full { return full }
+        let entries = try ICD10.parse(path: try TestPaths.shared("codes/icd10cm_tabular_2026.xml.gz"))
+        let rules = try LexiconRules.load(TestPaths.project("corpora/codes/lexicon.txt"))
+        let lexicon = try ConditionLexicon.build(from: ConditionLexicon.sources(from: entries), rules: rules)
+        Self.full = lexicon
+        return lexicon
+    }
+
+    func codes(_ lexicon: ConditionLexicon, _ text: String) -> Set<String> { Set(lexicon.matches(in: text).map(\.code)) }
+
+    /// The rules the tests of single entries use: the project's file.
+    func rules() throws -> LexiconRules { try LexiconRules.load(TestPaths.project("corpora/codes/lexicon.txt")) }
+
+    func testATitleMatchesInAnyWordOrderWithPluralsAndWithoutItsQualifier() throws {
+        // Real entries: J18.9 "Pneumonia, unspecified organism", S72.91 "Unspecified fracture of right femur".
+        let lexicon = try ConditionLexicon.build(from: [
+            .init(code: "J18.9", title: "Pneumonia, unspecified organism"),
+            .init(code: "S72.91", title: "Unspecified fracture of right femur"),
+        ], rules: LexiconRules.load(TestPaths.project("corpora/codes/lexicon.txt")).withoutTerms())
+        XCTAssertEqual(codes(lexicon, "Bilateral pneumonias were seen."), ["J18.9"])
+        XCTAssertEqual(codes(lexicon, "A right femur fracture."), ["S72.91"])
+        XCTAssertEqual(codes(lexicon, "Fractures of the right femur."), ["S72.91"])
+        XCTAssertEqual(codes(lexicon, "Fracture of the left femur."), [])
+        // Words of a term in two sentences do not match.
+        XCTAssertEqual(codes(lexicon, "The right side was fine. The femur had a fracture."), [])
+    }
+
+    func testParenthesisedModifiersAreOptional() throws {
+        // I10's inclusion term: "hypertension (arterial) (benign) (essential) (malignant) (primary) (systemic)".
+        let lexicon = try ConditionLexicon.build(from: [
+            .init(code: "I10", title: "Essential (primary) hypertension",
+                  inclusionTerms: ["hypertension (arterial) (benign) (essential) (malignant) (primary) (systemic)"]),
+        ], rules: rules().withoutTerms())
+        let matches = lexicon.matches(in: "History of arterial hypertension.")
+        XCTAssertEqual(matches.map(\.code), ["I10"])
+        XCTAssertEqual(matches.first?.text, "arterial hypertension")
+        XCTAssertEqual(codes(lexicon, "Essential hypertension"), ["I10"])
+    }
+
+    func testAbbreviationsComeFromTheRulesFile() throws {
+        let lexicon = try fullLexicon()
+        XCTAssertTrue(codes(lexicon, "Known HTN and COPD.").isSuperset(of: ["I10", "J44.9"]))
+        XCTAssertTrue(codes(lexicon, "Admitted for a UTI after an MI.").isSuperset(of: ["N39.0", "I21.9"]))
+        XCTAssertTrue(codes(lexicon, "CHF, DM2").isSuperset(of: ["I50.9", "E11.9"]))
+    }
+
+    func testRealEntriesFromTheTabularList() throws {
+        let lexicon = try fullLexicon()
+        XCTAssertTrue(codes(lexicon, "He had type 2 diabetes mellitus.").contains("E11.9"))
+        XCTAssertTrue(codes(lexicon, "Chronic obstructive pulmonary disease with acute exacerbation.").contains("J44.1"))
+        XCTAssertTrue(codes(lexicon, "A urinary tract infection.").contains("N39.0"))
+        XCTAssertTrue(codes(lexicon, "Iron deficiency anemias").contains("D50.9"))
+        // Generic words alone make no term: "Other specified disorders" would match everywhere.
+        XCTAssertTrue(codes(lexicon, "No disorder.").isEmpty)
+    }
+
+    func testOffsetsAreCodePointsInTextWithAccents() throws {
+        let lexicon = try ConditionLexicon.build(from: [.init(code: "M35.00", title: "Sjogren syndrome, unspecified")], rules: rules().withoutTerms())
+        let text = "Crème brûlée café: Sjögren's syndrome."
+        let match = try XCTUnwrap(lexicon.matches(in: text).first)
+        XCTAssertEqual(match.code, "M35.00")
+        let scalars = Array(text.unicodeScalars)
+        XCTAssertEqual(String(String.UnicodeScalarView(scalars[match.range])), "Sjögren's syndrome")
+        XCTAssertEqual(match.text, "Sjögren's syndrome")
+        XCTAssertEqual(String(decoding: Array(text.utf8)[match.byteRange], as: UTF8.self), "Sjögren's syndrome")
+    }
+
+    func testTheRulesFileIsValidatedOnLoad() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let bad = try folder.write("lexicon.txt", "stopword: of\nsynonym J18.9: pneumonia\n")
+        XCTAssertThrowsError(try LexiconRules.load(bad)) { error in
+            XCTAssertTrue("\(error)".contains(":2"), "\(error)")
+            XCTAssertTrue("\(error)".contains("unknown key"), "\(error)")
+        }
+        let unknownCode = try folder.write("codes.txt", "term Z99.999: nothing\n")
+        XCTAssertThrowsError(try ConditionLexicon.build(from: [.init(code: "J18.9", title: "Pneumonia")], rules: LexiconRules.load(unknownCode))) { error in
+            XCTAssertTrue("\(error)".contains("Z99.999"), "\(error)")
+        }
+    }
+
+    func testSourcesRoundTripThroughTheModelFile() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let sources: [ConditionLexicon.Source] = [.init(code: "E11", title: "Type 2 diabetes mellitus", billable: false),
+                                                  .init(code: "E11.9", title: "Type 2 diabetes mellitus without complications", inclusionTerms: ["a", "b"])]
+        try ConditionLexicon.writeSources(sources, to: folder.file("lexicon.tsv"))
+        XCTAssertEqual(try ConditionLexicon.readSources(folder.file("lexicon.tsv")), sources)
+        try folder.write("bad.tsv", "E11.9\tmaybe\tTitle\n")
+        XCTAssertThrowsError(try ConditionLexicon.readSources(folder.file("bad.tsv"))) { XCTAssertTrue("\($0)".contains(":1"), "\($0)") }
+    }
+}
+
+extension LexiconRules {
+    /// The rules without their `term` lines (for lexicons of a few entries).
+    func withoutTerms() -> LexiconRules {
+        var copy = self
+        copy.terms = [:]
+        copy.termLines = [:]
+        return copy
+    }
+}
