@@ -205,6 +205,11 @@ extension Corpus {
             try db.alter(table: "model") { t in t.add(column: "curves", .jsonText) }
         }
 
+        migrator.registerMigration("Add attributes to label") { db in
+            // A condition's ConText attributes (JSON: negated, uncertain, historical, hypothetical, experiencer).
+            try db.alter(table: "label") { t in t.add(column: "attributes", .jsonText) }
+        }
+
         migrator.registerMigration("Create document original") { db in
             // The text of a note before de-identification (`mine --deid --keep-original` only).
             try db.create(table: "documentOriginal") { t in

@@ -24,6 +24,8 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
     public var reader: String
     /// When a reader gave it (human labels from the review page).
     public var labelledAt: Date?
+    /// A condition's ConText attributes as JSON (`mine --scheme conditions`), else nil.
+    public var attributes: String?
 
     public enum Columns {
         public static let documentId = Column(CodingKeys.documentId)
@@ -38,7 +40,7 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
     public init(id: Int64? = nil, documentId: Int64, scheme: String, observation: String,
                 value: LabelValue, source: LabelSource, evidenceStart: Int? = nil,
                 evidenceEnd: Int? = nil, evidence: String? = nil, ruleId: String? = nil,
-                ruleSetVersion: String? = nil, reader: String = "", labelledAt: Date? = nil) {
+                ruleSetVersion: String? = nil, reader: String = "", labelledAt: Date? = nil, attributes: String? = nil) {
         self.id = id
         self.documentId = documentId
         self.scheme = scheme
@@ -52,6 +54,7 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
         self.ruleSetVersion = ruleSetVersion
         self.reader = reader
         self.labelledAt = labelledAt
+        self.attributes = attributes
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -85,6 +88,29 @@ extension Corpus.Reader {
         while let row = try cursor.next() {
             guard let value = LabelValue(rawValue: row[3]) else { continue }
             try body(row[0], row[1], row[2], value)
+        }
+    }
+
+    /// One mined condition: its document, code, value, evidence and attributes (JSON).
+    public struct ConditionRow: Sendable {
+        public var documentSource: String, externalId: String, code: String, value: LabelValue
+        public var evidence: String?, evidenceStart: Int?, evidenceEnd: Int?, attributes: String?
+    }
+
+    /// Calls `body` with every rule label of `scheme` with its evidence and attributes, in document order.
+    public func forEachCondition(scheme: String, documentSource: String? = nil, _ body: (ConditionRow) throws -> Void) throws {
+        var sql = """
+            SELECT d.source, d.externalId, l.observation, l.value, l.evidence, l.evidenceStart, l.evidenceEnd, l.attributes
+            FROM label l JOIN document d ON d.id = l.documentId WHERE l.scheme = ? AND l.source = 'rules'
+            """
+        var arguments: StatementArguments = [scheme]
+        if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
+        sql += " ORDER BY d.id, l.evidenceStart"
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            guard let value = LabelValue(rawValue: row[3]) else { continue }
+            try body(ConditionRow(documentSource: row[0], externalId: row[1], code: row[2], value: value, evidence: row[4],
+                                  evidenceStart: row[5], evidenceEnd: row[6], attributes: row[7]))
         }
     }
 
@@ -135,11 +161,11 @@ extension Corpus.Writer {
     public func replace(_ label: Label) throws {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence,
-                                          ruleId, ruleSetVersion, reader, labelledAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          ruleId, ruleSetVersion, reader, labelledAt, attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [label.documentId, label.scheme, label.observation, label.value.rawValue,
                                      label.source.rawValue, label.evidenceStart, label.evidenceEnd, label.evidence,
-                                     label.ruleId, label.ruleSetVersion, label.reader, label.labelledAt])
+                                     label.ruleId, label.ruleSetVersion, label.reader, label.labelledAt, label.attributes])
     }
 
     /// Inserts `label` and sets its id (fails when the document already has that label).

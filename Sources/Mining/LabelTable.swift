@@ -76,7 +76,7 @@ public struct LabelTable: Sendable {
     /// One CSV cell: quoted when it holds a comma, quote or line break. A cell a spreadsheet would run
     /// as a formula (starting with =, +, -, @, tab or carriage return: an id such as
     /// `=HYPERLINK(...)`) is neutralised with a leading apostrophe, as OWASP advises.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var s = s
         if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
         if s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") {

@@ -9,6 +9,46 @@ public struct MinedLabel: Sendable, Equatable {
     public let evidence: Range<Int>?
     /// `file:line` of the phrase that matched, or `derived` for the derived label.
     public let ruleId: String
+    /// A condition's ConText attributes (the conditions scheme), else nil.
+    public var attributes: MentionAttributes? = nil
+}
+
+/// What labels a report's text: a scheme's rules (`Labeler`) or the condition lexicon (`ConditionLabeler`).
+/// One per worker thread.
+public protocol ReportLabeling: AnyObject {
+    /// The labels of `text`, one per observation.
+    func label(_ text: String) -> [MinedLabel]
+}
+
+extension Labeler: ReportLabeling {}
+
+/// What `Miner` needs of a scheme: its name and version (stored with every label), its derived
+/// label, and a labeler per worker.
+public struct MiningScheme: Sendable {
+    public let name: String
+    public let version: String
+    let derivedLabel: String?
+    let derivedWhenFound: LabelValue?
+    /// Makes a labeler (called once per worker and batch).
+    public let makeLabeler: @Sendable () -> ReportLabeling
+
+    /// A scheme of rules, labelling `sections` (nil: the scheme's own).
+    public init(rules: RuleSet, sections: [String]?) {
+        name = rules.scheme
+        version = rules.version
+        derivedLabel = rules.derivedLabel
+        derivedWhenFound = rules.derivedWhenFound
+        makeLabeler = { Labeler(rules: rules, sections: sections) }
+    }
+
+    /// Any other labelling: no derived label.
+    public init(name: String, version: String, makeLabeler: @escaping @Sendable () -> ReportLabeling) {
+        self.name = name
+        self.version = version
+        derivedLabel = nil
+        derivedWhenFound = nil
+        self.makeLabeler = makeLabeler
+    }
 }
 
 /// A section of a report: its name (`findings`, `impression`, `other`) and its body's byte range.

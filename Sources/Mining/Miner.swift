@@ -32,10 +32,8 @@ public struct MiningSummary: Sendable, Codable {
 
 /// Mines weak labels from inputs into the corpus: read, label on `jobs` threads, write in batches.
 public final class Miner {
-    /// The rules.
-    public let rules: RuleSet
-    /// Labelled sections (nil: the scheme's default).
-    public let sections: [String]?
+    /// The labelling scheme.
+    public let scheme: MiningScheme
     /// The corpus written to.
     public let corpus: Corpus
     /// Worker threads for parsing and labelling.
@@ -65,9 +63,13 @@ public final class Miner {
     /// The report ids of the source being mined (ids only: millions of them must stay small).
     private var seenIds = Set<String>()
 
-    public init(rules: RuleSet, sections: [String]?, corpus: Corpus, jobs: Int) {
-        self.rules = rules
-        self.sections = sections
+    public convenience init(rules: RuleSet, sections: [String]?, corpus: Corpus, jobs: Int) {
+        self.init(scheme: MiningScheme(rules: rules, sections: sections), corpus: corpus, jobs: jobs)
+    }
+
+    /// A miner labelling with `scheme`.
+    public init(scheme: MiningScheme, corpus: Corpus, jobs: Int) {
+        self.scheme = scheme
         self.corpus = corpus
         self.jobs = max(1, jobs)
     }
@@ -130,7 +132,7 @@ public final class Miner {
         let state = SourceState()
         try corpus.read { reader in
             state.documents = try reader.storedDocuments(source: source)
-            state.current = try reader.documentsLabelled(source: source, scheme: rules.scheme, ruleSetVersion: rules.version)
+            state.current = try reader.documentsLabelled(source: source, scheme: scheme.name, ruleSetVersion: scheme.version)
         }
         return state
     }
@@ -166,12 +168,12 @@ public final class Miner {
     private func process(_ items: [WorkItem], source: String, state: SourceState) throws {
         let batch = InFlight(count: items.count, source: source, state: state)
         let workers = min(jobs, max(1, items.count / 64))
-        let rules = self.rules, sections = self.sections
+        let makeLabeler = scheme.makeLabeler
         let maxBytes = maxReportBytes
         let rewrite = self.rewrite
         for w in 0..<workers {
             DispatchQueue.global().async(group: batch.group) {
-                let labeler = Labeler(rules: rules, sections: sections)
+                let labeler = makeLabeler()
                 var k = w
                 while k < items.count {
                     batch.outcomes[k] = Miner.work(items[k], labeler: labeler, maxBytes: maxBytes, rewrite: rewrite)
@@ -192,7 +194,14 @@ public final class Miner {
         progress(summary.reports)
     }
 
-    static func work(_ item: WorkItem, labeler: Labeler, maxBytes: Int, rewrite: (@Sendable (RawReport) -> RawReport)? = nil) -> Outcome {
+    /// A condition's attributes as the label's JSON (keys sorted, compact).
+    static func json(_ attributes: MentionAttributes) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(attributes)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func work(_ item: WorkItem, labeler: ReportLabeling, maxBytes: Int, rewrite: (@Sendable (RawReport) -> RawReport)? = nil) -> Outcome {
         var report: RawReport
         switch item {
         case .bad(let origin, let message): return .bad("\(origin): \(message)")
@@ -247,7 +256,7 @@ public final class Miner {
             codeIds = try ICD10.codeIds(in: corpus)
         }
         let now = CorpusTimestamp()  // formatted once per batch, not once per row
-        let scheme = rules.scheme
+        let schemeName = scheme.name, version = scheme.version
         var counters = summary
         try corpus.write { writer in
             for (report, labels, existing, hash) in toWrite {
@@ -268,7 +277,7 @@ public final class Miner {
                     } else {
                         counters.relabelled += 1
                     }
-                    try writer.deleteMinedLabels(documentId: existing.id, scheme: scheme)
+                    try writer.deleteMinedLabels(documentId: existing.id, scheme: schemeName)
                     id = existing.id
                 }
                 if let original = report.original {
@@ -282,10 +291,11 @@ public final class Miner {
                     if let r = label.evidence, r.upperBound <= utf8.count {
                         evidence = String(decoding: utf8[r], as: UTF8.self)
                     }
-                    try writer.replace(Label(documentId: id, scheme: scheme, observation: label.observation, value: label.value,
+                    try writer.replace(Label(documentId: id, scheme: schemeName, observation: label.observation, value: label.value,
                                              source: .rules, evidenceStart: label.evidence?.lowerBound,
                                              evidenceEnd: label.evidence?.upperBound, evidence: evidence,
-                                             ruleId: label.ruleId, ruleSetVersion: rules.version))
+                                             ruleId: label.ruleId, ruleSetVersion: version,
+                                             attributes: label.attributes.flatMap(Miner.json)))
                     counters.labels += 1
                     counters.counts[label.observation, default: [:]][label.value.name, default: 0] += 1
                 }
@@ -307,13 +317,13 @@ public final class Miner {
                 }
                 if !report.mesh.isEmpty, meshMapping != nil {
                     for (label, ruleId) in meshLabels {
-                        try writer.replace(Label(documentId: id, scheme: scheme, observation: label, value: .positive,
+                        try writer.replace(Label(documentId: id, scheme: schemeName, observation: label, value: .positive,
                                                  source: .mesh, ruleId: ruleId))
                     }
-                    if let derived = rules.derivedLabel, meshLabels[derived] == nil {
+                    if let derived = scheme.derivedLabel, meshLabels[derived] == nil {
                         // A MeSH reader who tagged findings did not call the report normal.
-                        if let v = rules.derivedWhenFound {
-                            try writer.replace(Label(documentId: id, scheme: scheme, observation: derived, value: v, source: .mesh))
+                        if let v = scheme.derivedWhenFound {
+                            try writer.replace(Label(documentId: id, scheme: schemeName, observation: derived, value: v, source: .mesh))
                         }
                     }
                 }
@@ -333,7 +343,7 @@ public final class Miner {
                     }
                 }
                 for (label, (code, ruleId)) in icdLabels {
-                    try writer.replace(Label(documentId: id, scheme: scheme, observation: label, value: .positive,
+                    try writer.replace(Label(documentId: id, scheme: schemeName, observation: label, value: .positive,
                                              source: .icd, evidence: code, ruleId: ruleId))
                 }
             }

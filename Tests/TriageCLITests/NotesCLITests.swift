@@ -75,4 +75,24 @@ final class NotesCLITests: XCTestCase {
         XCTAssertEqual(counts.trimmingCharacters(in: .whitespacesAndNewlines), "0 0", "identifiers or originals stored")
         XCTAssertEqual(try run(["mine", "notes.csv", "--keep-original"]).status, 64, "--keep-original needs --deid")
     }
+
+    func testMineConditionsWithAttributes() throws {
+        let csv = "note_id,text\nc1,\"History of hypertension. She denies cough. Possible pneumonia. Her mother had breast cancer.\"\n"
+        try csv.write(toFile: directory + "/c.csv", atomically: true, encoding: .utf8)
+        let mine = try run(["mine", "c.csv", "--scheme", "conditions", "--text-column", "text", "--id-column", "note_id", "--deid", "--json"])
+        XCTAssertEqual(mine.status, 0, mine.stderr)
+        let export = try run(["labels", "export", "--scheme", "conditions", "--format", "jsonl"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let rows = export.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let byEvidence = Dictionary(rows.map { (($0["evidence"] as? String ?? "").lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(byEvidence["hypertension"]?["value"] as? Int, 1, export.stdout)
+        XCTAssertEqual((byEvidence["hypertension"]?["attributes"] as? [String: Any])?["historical"] as? Bool, true)
+        XCTAssertEqual(byEvidence["cough"]?["value"] as? Int, 0)
+        XCTAssertEqual(byEvidence["pneumonia"]?["value"] as? Int, -1)
+        let family = rows.filter { ($0["attributes"] as? [String: Any])?["experiencer"] as? String == "family" }
+        XCTAssertEqual(family.map { ($0["evidence"] as? String ?? "").lowercased().contains("cancer") }, [true], export.stdout)
+        XCTAssertEqual(family.first?["value"] as? Int, 0, "a family member's condition is not the patient's")
+        let again = try run(["mine", "c.csv", "--scheme", "conditions", "--text-column", "text", "--id-column", "note_id", "--deid", "--json"])
+        XCTAssertTrue(again.stdout.contains("\"unchanged\":1"), again.stdout)
+    }
 }

@@ -17,7 +17,13 @@ struct Mine: JobCommand {
         (--text-column, --id-column), the CheXpert labeler's one-column CSV, MTSamples CSV, \
         plain text (one report per file). Each report gets one label per observation it \
         mentions (1 positive, 0 negative, -1 uncertain) with the sentence that justifies it. \
-        Re-running adds nothing; changed reports are re-labelled; interrupted runs resume.
+        Re-running adds nothing; changed reports are re-labelled; interrupted runs resume. \
+        --scheme conditions labels clinical notes instead with the ICD-10-CM conditions they \
+        mention (the lexicon of `triage codes import`, else the tabular list of tools/fetch-data), \
+        each with its ConText attributes (negated, uncertain, historical, hypothetical, \
+        experiencer) and the mention as evidence; the value is the patient's status (1 has or had \
+        it, 0 negated or someone else's, -1 uncertain or hypothetical). --deid de-identifies every \
+        note before it is labelled and stored.
 
         Example: triage mine NLMCXR_reports.tgz --scheme chestxray14
         """)

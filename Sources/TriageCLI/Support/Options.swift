@@ -18,7 +18,7 @@ struct CorpusOptions: ParsableArguments {
 
 /// Options every command that needs a labelling scheme shares.
 struct SchemeOptions: ParsableArguments {
-    @Option(help: "The labelling scheme: a folder of the rules folder (chexpert, chestxray14).")
+    @Option(help: "The labelling scheme: a folder of the rules folder (chexpert, chestxray14), or conditions (ICD-10-CM conditions of clinical notes with their ConText attributes).")
     var scheme = "chestxray14"
 
     @Option(help: ArgumentHelp("The rules folder (default: $TRIAGE_RULES, else corpora/rules found from the working directory).",

@@ -88,6 +88,7 @@ public struct NegExOptions: Codable, Sendable {
 extension Workspace {
     /// The labels of a scheme from one source, as a table in `options.format`.
     public func exportLabels(_ options: LabelExportOptions, context: JobContext = .silent) throws -> LabelExport {
+        if options.rules.scheme == MiningScheme.conditionsName { return try exportConditions(options, context: context) }
         let rules = try options.rules.load()
         let store = try corpus()
         do {
@@ -106,6 +107,49 @@ extension Workspace {
         } catch {
             throw TriageError(error)
         }
+    }
+
+    /// The conditions scheme, one row per document and code (codes are open-ended, so no wide table):
+    /// CSV `source,id,code,value,negated,uncertain,historical,hypothetical,experiencer,evidence`, or
+    /// one JSON object per label with the evidence's UTF-8 byte offsets.
+    func exportConditions(_ options: LabelExportOptions, context: JobContext) throws -> LabelExport {
+        guard options.source == .rules else {
+            throw TriageError(.unusable, "the conditions scheme has rule labels only (mined by `triage mine --scheme conditions`)")
+        }
+        guard options.format != .chexpert else { throw TriageError(.unusable, "the chexpert format holds the 14 CheXpert labels, not conditions") }
+        let store = try corpus()
+        var out = options.format == .csv ? "source,id,code,value,negated,uncertain,historical,hypothetical,experiencer,evidence\n" : ""
+        var documents = Set<String>()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        struct Line: Encodable {
+            var source: String, id: String, code: String, value: Int, evidence: String?, evidenceStart: Int?, evidenceEnd: Int?
+            var attributes: MentionAttributes?
+        }
+        do {
+            try store.read { reader in
+                try reader.forEachCondition(scheme: MiningScheme.conditionsName, documentSource: options.documentSource) { row in
+                    documents.insert(row.documentSource + "\u{0}" + row.externalId)
+                    let attributes = row.attributes.flatMap { try? JSONDecoder().decode(MentionAttributes.self, from: Data($0.utf8)) }
+                    switch options.format {
+                    case .jsonl:
+                        let line = Line(source: row.documentSource, id: row.externalId, code: row.code, value: row.value.rawValue,
+                                        evidence: row.evidence, evidenceStart: row.evidenceStart, evidenceEnd: row.evidenceEnd, attributes: attributes)
+                        out += String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
+                    default:
+                        let a = attributes ?? MentionAttributes()
+                        let fields = [row.documentSource, row.externalId, row.code, String(row.value.rawValue), String(a.negated),
+                                      String(a.uncertain), String(a.historical), String(a.hypothetical), a.experiencer.rawValue,
+                                      row.evidence ?? ""]
+                        // The value is a number (-1 must not be taken for a formula); the text cells are quoted.
+                        out += fields.enumerated().map { $0.offset == 3 ? $0.element : LabelTable.quote($0.element) }
+                            .joined(separator: ",") + "\n"
+                    }
+                }
+            }
+        } catch { throw TriageError(error) }
+        if documents.isEmpty { context.warn("no conditions in \(store.path); run `triage mine NOTES --scheme conditions` first") }
+        return LabelExport(documents: documents.count, output: out)
     }
 
     /// Per-label precision, recall and F1 of mined labels against a gold file, micro and macro.

@@ -58,16 +58,13 @@ extension Workspace {
     public func mine(_ options: MineOptions, context: JobContext = .silent) throws -> MineResult {
         if let jobs = options.jobs, jobs < 1 { throw TriageError(.unusable, "jobs must be at least 1") }
         guard options.maxReportBytes >= 1 else { throw TriageError(.unusable, "the report size limit must be positive") }
+        if options.rules.scheme == MiningScheme.conditionsName {
+            return try mineConditions(options, context: context)
+        }
         let rules = try options.rules.load()
         let folder = try options.rules.rulesFolder()
         let store = try corpus()
-        var reader = ReaderOptions()
-        reader.format = options.format
-        reader.textColumn = options.textColumn
-        reader.idColumn = options.idColumn
-        reader.codesColumn = options.codesColumn
-        reader.maxReportBytes = options.maxReportBytes
-        reader.followSymlinks = options.followSymlinks
+        let reader = readerOptions(options)
         let miner = Miner(rules: rules, sections: options.sections, corpus: store,
                           jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         miner.maxReportBytes = options.maxReportBytes
@@ -81,6 +78,24 @@ extension Workspace {
         } catch {
             throw TriageError(error)
         }
+        let summary = try run(miner, options, reader: reader, context: context)
+        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: rules.version, labels: rules.labels)
+    }
+
+    /// The reader options of a mining run.
+    func readerOptions(_ options: MineOptions) -> ReaderOptions {
+        var reader = ReaderOptions()
+        reader.format = options.format
+        reader.textColumn = options.textColumn
+        reader.idColumn = options.idColumn
+        reader.codesColumn = options.codesColumn
+        reader.maxReportBytes = options.maxReportBytes
+        reader.followSymlinks = options.followSymlinks
+        return reader
+    }
+
+    /// De-identification (when asked), progress, cancellation and the run itself, for any scheme.
+    func run(_ miner: Miner, _ options: MineOptions, reader: ReaderOptions, context: JobContext) throws -> MiningSummary {
         if options.keepOriginal, !options.deid {
             throw TriageError(.unusable, "keeping the original text only applies to de-identified mining (--deid)")
         }
@@ -107,6 +122,26 @@ extension Workspace {
         if summary.interrupted {
             context.warn("interrupted: \(summary.reports) reports stored; run the same command again to resume")
         }
-        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: rules.version, labels: rules.labels)
+        return summary
+    }
+
+    /// `mine --scheme conditions`: the ICD-10-CM condition lexicon (the corpus's codes, else the
+    /// tabular list of `tools/fetch-data`) with the notes' ConText rules (corpora/rules/notes-context.txt).
+    func mineConditions(_ options: MineOptions, context: JobContext) throws -> MineResult {
+        if let jobs = options.jobs, jobs < 1 { throw TriageError(.unusable, "jobs must be at least 1") }
+        let folder = try options.rules.rulesFolder()
+        let contextRules: ContextRuleSet
+        do { contextRules = try ContextRuleSet.load(rulesFolder: folder) } catch { throw TriageError(error) }
+        let (found, origin) = try codeLexicon(icd10: nil, rulesFile: nil, context: context)
+        guard let lexicon = found else {
+            throw TriageError(.unusable, "the conditions scheme needs the ICD-10-CM tabular list: run `triage codes import FILE` (or tools/fetch-data) first")
+        }
+        context.note("conditions from \(origin)")
+        let version = "conditions@\(contextRules.version)+\(lexicon.termCount)-terms"
+        let miner = Miner(scheme: .conditions(lexicon: lexicon, context: contextRules, version: version), corpus: try corpus(),
+                          jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        miner.maxReportBytes = options.maxReportBytes
+        let summary = try run(miner, options, reader: readerOptions(options), context: context)
+        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: version, labels: [])
     }
 }
