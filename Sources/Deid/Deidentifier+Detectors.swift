@@ -261,7 +261,12 @@ extension Scan {
         }
         if let e = phrase(.idCue, at: i) {
             var j = skip(from: e, [0x3A, 0x23, 0x2D])
-            if j < t.count, ["no", "number", "is", "num"].contains(t.lower(j)) { j = skip(from: j + 1, [0x3A, 0x23, 0x2E]) }
+            // "MRN #", "Medicare number on file:", "account no."
+            var words = 0
+            while j < t.count, words < 3, ["no", "number", "is", "num", "on", "file", "id", "nr"].contains(t.lower(j)) {
+                j = skip(from: j + 1, [0x3A, 0x23, 0x2E])
+                words += 1
+            }
             if let end = codeRun(from: j, minDigits: 4) { add(j, end, .id, 8) }
         }
         if let e = phrase(.phoneCue, at: i) {
