@@ -93,9 +93,17 @@ extension Workspace {
         var summary = DeidSummary()
         let meter = ProgressMeter(context, stage: "de-identifying", unit: "notes")
         for path in options.paths {
-            let notes = try readNotes(path, options: options) { problem in
+            let notes: [Note]
+            do {
+                notes = try readNotes(path, options: options) { problem in
+                    summary.bad += 1
+                    context.warn(problem.description)
+                }
+            } catch let error as TriageError where options.paths.count > 1 {
+                // One unreadable file of several is skipped and counted, as `mine` does.
                 summary.bad += 1
-                context.warn(problem.description)
+                context.warn("\(error.description); file skipped")
+                continue
             }
             let replacement = options.replacement
             try OrderedParallel.map(notes, threads: threads, { note -> DeidentifiedNote in
