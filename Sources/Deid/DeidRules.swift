@@ -54,21 +54,7 @@ public struct DeidRules: Sendable {
     /// `explicit`, else `$TRIAGE_DEID`, else `corpora/deid` in the working directory or above it, next to
     /// the executable or the source tree.
     public static func folder(_ explicit: String?) -> String? {
-        let fm = FileManager.default
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
-        var starts = [fm.currentDirectoryPath]
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path { starts.append(exe) }
-        starts.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().path)
-        for start in starts {
-            var dir = URL(fileURLWithPath: start)
-            for _ in 0..<8 {
-                let candidate = dir.appendingPathComponent("corpora/deid").path
-                if fm.fileExists(atPath: candidate + "/rules.txt") { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        return nil
+        ProjectFolder.find("corpora/deid", marker: "rules.txt", explicit: explicit, environmentVariable: environmentVariable)
     }
 
     /// Loads `folder`: rules.txt and the word lists; an error names the file and the line.

@@ -8,22 +8,7 @@ extension RuleSet {
     /// The rules folder: `explicit`, else `$TRIAGE_RULES`, else `corpora/rules` in the working
     /// directory or above it, else next to the executable or the source tree it was built from.
     public static func rulesFolder(_ explicit: String?) -> String? {
-        let fm = FileManager.default
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
-        var starts = [fm.currentDirectoryPath]
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent().path { starts.append(exe) }
-        starts.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().path)
-        for start in starts {
-            var dir = URL(fileURLWithPath: start)
-            for _ in 0..<8 {
-                let candidate = dir.appendingPathComponent("corpora/rules").path
-                var isDir: ObjCBool = false
-                if fm.fileExists(atPath: candidate, isDirectory: &isDir), isDir.boolValue { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        return nil
+        ProjectFolder.find("corpora/rules", explicit: explicit, environmentVariable: environmentVariable)
     }
 
     /// The schemes of a rules folder (its sub-folders with a scheme.txt).

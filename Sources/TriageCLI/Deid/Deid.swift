@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deid
 import Foundation
+import Mining
 import TriageKit
 
 extension NoteFormat: ExpressibleByArgument {}
@@ -77,7 +78,7 @@ struct DeidCommand: JobCommand {
                     csvHeader = true
                 }
                 let fields = [note.id] + (patientColumn != nil ? [note.patient ?? ""] : []) + [note.text]
-                console.write(fields.map(DeidCommand.quote).joined(separator: ",") + "\n")
+                console.write(fields.map(LabelTable.quote).joined(separator: ",") + "\n")
             } else {
                 console.write(note.record(format: note.note != nil ? .physionet : .text))
             }
@@ -89,11 +90,5 @@ struct DeidCommand: JobCommand {
                          + (types.isEmpty ? "" : " (\(types))"))
         }
         try finish(bad: summary.bad, keepGoing: keepGoing, "\(summary.bad) bad record(s) skipped (see the warnings above)")
-    }
-
-    /// A CSV field, quoted when it must be.
-    static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
