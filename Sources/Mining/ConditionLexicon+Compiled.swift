@@ -6,8 +6,8 @@ import Inputs
 /// Layout (little-endian): the magic `TRIAGELX`, a version (u32 = 1); the codes: a count (u32),
 /// then per code billable (u8 0/1), the code (u8 length + UTF-8) and title (u16 length + UTF-8);
 /// the terms: a count (u32), then per term its code's index (u32), source (u8: 0 title,
-/// 1 inclusion, 2 synonym), text (u16 length + UTF-8), word count (u8, 1 to 10) and the word
-/// hashes (u64 each); the stopword hashes: a count (u32) and the hashes; nothing after.
+/// 1 inclusion, 2 synonym), text (u16 length + UTF-8; empty for a title term, which reads as its
+/// code's title), word count (u8, 1 to 10) and the word hashes (u64 each); the stopword hashes: a count (u32) and the hashes; nothing after.
 /// Sources read back carry no inclusion terms: their words are in the compiled terms.
 extension ConditionLexicon {
     static let compiledMagic = Array("TRIAGELX".utf8), compiledVersion: UInt32 = 1
@@ -40,7 +40,7 @@ extension ConditionLexicon {
         for t in terms {
             u32(UInt32(t.code))
             out.append(t.source == .title ? 0 : t.source == .inclusion ? 1 : 2)
-            text(t.text, max: 65_535, wide: true)
+            text(t.source == .title && t.text == sources[Int(t.code)].title ? "" : t.text, max: 65_535, wide: true)
             out.append(UInt8(t.words.count))
             for w in t.words { u64(w) }
         }
@@ -82,10 +82,10 @@ extension ConditionLexicon {
             let code = try reader.u32(), kind = try reader.u8(), text = try reader.string(wide: true), n = Int(try reader.u8())
             guard Int(code) < sourceCount else { throw reader.error("a term names code \(code + 1) of \(sourceCount)") }
             guard kind <= 2 else { throw reader.error("a term's source must be 0, 1 or 2") }
-            guard (1...10).contains(n), !text.isEmpty else { throw reader.error("a term must have text and 1 to 10 words") }
+            guard (1...10).contains(n), !text.isEmpty || kind == 0 else { throw reader.error("a term must have text and 1 to 10 words") }
             var words: [UInt64] = []
             for _ in 0..<n { words.append(try reader.u64()) }
-            terms.append(Term(code: Int32(code), text: text, source: kind == 0 ? .title : kind == 1 ? .inclusion : .synonym, words: words))
+            terms.append(Term(code: Int32(code), text: text.isEmpty ? sources[Int(code)].title : text, source: kind == 0 ? .title : kind == 1 ? .inclusion : .synonym, words: words))
         }
         let stopCount = try reader.count(minimumBytes: 8)
         var stopwords = Set<UInt64>()
