@@ -26,8 +26,9 @@ public struct CodeStatistics: Codable, Sendable, Equatable {
 
 /// A multi-label ICD-10-CM coder of clinical notes: a learned re-ranker of candidate codes plus a text CNN.
 ///
-/// The candidates of a note are the codes the lexicon finds in it and the codes of its `k` nearest
-/// training notes (TF-IDF cosine, `CodeNeighbours`). The evidence network scores each candidate
+/// The candidates of a note are the codes the lexicon finds in it, the codes of its `k` nearest
+/// training notes (TF-IDF cosine, `CodeNeighbours`) and the training codes of the categories the
+/// lexicon found (siblings: E11.65 where it found E11.9). The evidence network scores each candidate
 /// from F features as log-odds `e`: how the lexicon matched it (count, term length and kind,
 /// position, mentions inside longer ones), the neighbours' vote for the code and for its
 /// 3-character category, how often training notes carried the code and its category and how often
@@ -59,6 +60,8 @@ public final class CodeModel {
     public let statistics: [String: CodeStatistics]
     /// The same counts summed per 3-character category.
     let categoryStatistics: [String: CodeStatistics]
+    /// The codes training notes carried, per category.
+    let siblings: [String: [(code: String, notes: Int)]]
     /// How many training notes the statistics count.
     public let trainingNotes: Int
     /// The offset of a code that is not a candidate.
@@ -89,6 +92,7 @@ public final class CodeModel {
         self.settings = settings
         codeIndex = Dictionary(codes.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         categoryStatistics = CodeModel.categories(statistics)
+        siblings = CodeModel.siblings(statistics)
     }
 
     /// Per-code counts summed per category.
@@ -152,16 +156,14 @@ public final class CodeModel {
                     byCode: byCode, length: text.unicodeScalars.count)
     }
 
-    /// A note's candidates: matched codes, then the neighbours' codes, each once (sorted).
-    static func candidates(_ note: Note, votes: [String: CodeNeighbours.Vote]) -> [String] {
-        Set(note.byCode.keys).union(votes.keys).sorted()
-    }
-
     /// What the features of one note's candidates share.
     struct NoteContext {
         var note: Note
         var votes: [String: CodeNeighbours.Vote]
         var categoryVotes: [String: CodeNeighbours.Vote]
+        /// Matched codes, the neighbours' codes and the training codes of matched codes'
+        /// categories (siblings), each once, sorted.
+        var candidates: [String]
         /// Matched codes per category.
         var matchedByCategory: [String: Int]
         /// The note's own codes when it is a training note (its counts are left out), else nil.
@@ -238,15 +240,29 @@ public final class CodeModel {
 
     /// The context of each note: its neighbours' votes (a training note `excluding` itself) and matches per category.
     func contexts(_ notes: [Note], excluding: [Int]? = nil, coded: [Set<String>]? = nil) -> [NoteContext] {
-        CodeModel.contexts(notes, neighbours: neighbours, excluding: excluding, coded: coded)
+        CodeModel.contexts(notes, neighbours: neighbours, siblings: siblings, excluding: excluding, coded: coded)
     }
 
-    static func contexts(_ notes: [Note], neighbours: CodeNeighbours, excluding: [Int]? = nil, coded: [Set<String>]? = nil) -> [NoteContext] {
+    /// The codes training notes carried, per category, with how many notes carried each.
+    static func siblings(_ statistics: [String: CodeStatistics]) -> [String: [(code: String, notes: Int)]] {
+        var out: [String: [(code: String, notes: Int)]] = [:]
+        for (code, s) in statistics where s.notes > 0 { out[CodeNeighbours.category(of: code), default: []].append((code, s.notes)) }
+        return out
+    }
+
+    static func contexts(_ notes: [Note], neighbours: CodeNeighbours, siblings: [String: [(code: String, notes: Int)]],
+                         excluding: [Int]? = nil, coded: [Set<String>]? = nil) -> [NoteContext] {
         notes.enumerated().map { n, note in
             let (votes, categoryVotes) = neighbours.votes(neighbours.neighbours(of: note.words, excluding: excluding?[n]))
             var byCategory: [String: Int] = [:]
             for code in note.byCode.keys { byCategory[CodeNeighbours.category(of: code), default: 0] += 1 }
-            return NoteContext(note: note, votes: votes, categoryVotes: categoryVotes, matchedByCategory: byCategory, coded: coded?[n])
+            var candidates = Set(note.byCode.keys).union(votes.keys)
+            for category in byCategory.keys {
+                // A training note's own codes are not its siblings' evidence.
+                for s in siblings[category] ?? [] where s.notes - (coded?[n].contains(s.code) == true ? 1 : 0) > 0 { candidates.insert(s.code) }
+            }
+            return NoteContext(note: note, votes: votes, categoryVotes: categoryVotes, candidates: candidates.sorted(),
+                               matchedByCategory: byCategory, coded: coded?[n])
         }
     }
 
@@ -254,7 +270,7 @@ public final class CodeModel {
     func featureRows(_ contexts: [NoteContext]) -> (rows: Tensor, owners: [(note: Int, code: String)]) {
         var values: [Float] = [], owners: [(note: Int, code: String)] = []
         for (n, context) in contexts.enumerated() {
-            for code in CodeModel.candidates(context.note, votes: context.votes) {
+            for code in context.candidates {
                 values += features(code: code, context)
                 owners.append((n, code))
             }

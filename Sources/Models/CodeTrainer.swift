@@ -146,13 +146,15 @@ public struct CodeTrainer {
         let neighbours = CodeNeighbours(entries: zip(trainNotes, train).map { CodeNeighbours.Entry(words: $0.words, codes: $1.codes) },
                                         k: s.neighbours)
         // Training notes are their own neighbours' strangers and leave themselves out of every count.
-        let trainContexts = CodeModel.contexts(trainNotes, neighbours: neighbours, excluding: Array(trainNotes.indices), coded: trainTruth)
-        let validationContexts = CodeModel.contexts(validationNotes, neighbours: neighbours)
+        let siblings = CodeModel.siblings(statistics)
+        let trainContexts = CodeModel.contexts(trainNotes, neighbours: neighbours, siblings: siblings,
+                                               excluding: Array(trainNotes.indices), coded: trainTruth)
+        let validationContexts = CodeModel.contexts(validationNotes, neighbours: neighbours, siblings: siblings)
 
         // The offset of a non-candidate code: the share of (note, learned code) pairs outside the candidates that were coded.
         var missed = 0.0, missedCoded = 0.0
         for (context, gold) in zip(trainContexts, trainTruth) {
-            let candidates = Set(CodeModel.candidates(context.note, votes: context.votes))
+            let candidates = Set(context.candidates)
             missed += Double(codes.count - candidates.filter(codeSet.contains).count)
             missedCoded += Double(gold.filter { codeSet.contains($0) && !candidates.contains($0) }.count)
         }
@@ -241,7 +243,7 @@ public struct CodeTrainer {
             c.votes.map { (code: $0.key, score: Double($0.value.share)) }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.code < $1.code }
         }
         record("neighbours", CodeTrainer.evaluate(vote, truth: validationTruth, threshold: CodeTrainer.bestThreshold(vote, truth: validationTruth)))
-        let candidates = validationContexts.map { Set(CodeModel.candidates($0.note, votes: $0.votes)) }
+        let candidates = validationContexts.map { Set($0.candidates) }
         let gold = validationTruth.reduce(0) { $0 + $1.count }
         metrics["candidateRecall"] = Double(zip(candidates, validationTruth).reduce(0) { $0 + $1.1.filter($1.0.contains).count }) / Double(max(1, gold))
         metrics["candidatesPerNote"] = Double(candidates.reduce(0) { $0 + $1.count }) / Double(max(1, candidates.count))
