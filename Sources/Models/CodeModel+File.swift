@@ -108,8 +108,10 @@ extension CodeModel {
             let text = try InputFile.text(statisticsPath, maximumSize: 1 << 26)
             for (i, line) in text.split(separator: "\n").enumerated() {
                 let f = line.split(separator: "\t").map(String.init)
-                guard f.count == 4, let a = Int(f[1]), let b = Int(f[2]), let c = Int(f[3]), a >= 0, b >= 0, c >= 0, c <= b else {
-                    throw InputError(file: statisticsPath, line: i + 1, "expected code, notes, matched and matched-coded counts")
+                guard f.count == 4, let a = Int(f[1]), let b = Int(f[2]), let c = Int(f[3]), a >= 0, b >= 0, c >= 0, c <= b, c <= a,
+                      a <= Int(notes), b <= Int(notes), ICD10.isWellFormed(f[0]) else {
+                    throw InputError(file: statisticsPath, line: i + 1,
+                                     "expected a code, then counts of notes, matched and matched-coded (at most the \(Int(notes)) training notes)")
                 }
                 statistics[f[0]] = CodeStatistics(notes: a, matched: b, matchedCoded: c)
             }
