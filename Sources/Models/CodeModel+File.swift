@@ -7,12 +7,11 @@ import Neural
 /// labels, the text preparation, threshold and metrics in `preprocessing`/`metrics`), `evidence/`
 /// (the evidence network, same layout), `statistics.tsv` (per code: training notes, notes matched,
 /// matched and coded), `neighbours.tsv` (per training note: its codes and word-id counts),
-/// `lexicon.bin` (the compiled ICD-10-CM terms, `ConditionLexicon.writeCompiled`), `lexicon-rules.json`
-/// and `context/` (the ConText rule files, `CodeContextRules`).
+/// `lexicon.bin` (the compiled ICD-10-CM terms, `ConditionLexicon.writeCompiled`) and `lexicon-rules.json`.
 /// Everything is checked on load: the folder is untrusted input.
 extension CodeModel {
     static let evidenceFolder = "evidence", statisticsName = "statistics.tsv", neighboursName = "neighbours.tsv"
-    static let lexiconName = "lexicon.bin", rulesName = "lexicon-rules.json", contextFolder = "context"
+    static let lexiconName = "lexicon.bin", rulesName = "lexicon-rules.json"
 
     /// Writes the model folder at `path`, replacing any folder there only once it is complete.
     public func save(to path: String) throws {
@@ -26,11 +25,10 @@ extension CodeModel {
                                    preprocessing: ["task": CodeModel.format, "preparation": preparationJSON,
                                                    "threshold": String(threshold), "unmatchedOffset": String(unmatchedOffset),
                                                    "trainingNotes": String(trainingNotes), "settings": settingsJSON,
-                                                   "neighbours": String(neighbours.k), "context": context == nil ? "none" : CodeModel.contextFolder,
+                                                   "neighbours": String(neighbours.k),
                                                    "lexicon": lexicon == nil ? "none" : CodeModel.lexiconName],
                                    metrics: metrics)
                 try ModelFile.save(evidence, to: folder.appendingPathComponent(CodeModel.evidenceFolder))
-                try context?.write(to: folder.appendingPathComponent(CodeModel.contextFolder))
                 var notes = ""
                 for e in neighbours.entries {
                     notes += e.codes.joined(separator: ";") + "\t" + e.words.map { "\($0.id):\($0.count)" }.joined(separator: " ") + "\n"
@@ -166,15 +164,6 @@ extension CodeModel {
                 throw TextModelError(error.description)
             }
         }
-        var context: CodeContextRules?
-        if file.preprocessing["context"] != "none" {
-            let contextPath = folder.appendingPathComponent(contextFolder).path
-            do { context = try CodeContextRules.load(folder: contextPath) } catch let error as TextModelError {
-                throw error
-            } catch {
-                throw TextModelError("\(contextPath): the ConText rules cannot be read: \(error)")
-            }
-        }
         let evidencePath = folder.appendingPathComponent(evidenceFolder)
         let evidence: Layer
         do {
@@ -190,7 +179,7 @@ extension CodeModel {
             throw TextModelError("\(evidencePath.path) is not a usable evidence network: \(error)")
         }
         return CodeModel(preparation: preparation, codes: codes, network: network, evidence: evidence, lexicon: lexicon,
-                         context: context, neighbours: CodeNeighbours(entries: entries, k: k), statistics: statistics, trainingNotes: Int(notes), unmatchedOffset: Float(unmatched),
+                         neighbours: CodeNeighbours(entries: entries, k: k), statistics: statistics, trainingNotes: Int(notes), unmatchedOffset: Float(unmatched),
                          threshold: threshold, metrics: file.metrics, settings: settings)
     }
 

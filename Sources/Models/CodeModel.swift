@@ -30,8 +30,7 @@ public struct CodeStatistics: Codable, Sendable, Equatable {
 /// training notes (TF-IDF cosine, `CodeNeighbours`) and the training codes of the categories the
 /// lexicon found (siblings: E11.65 where it found E11.9). The evidence network scores each candidate
 /// from F features as log-odds `e`: how the lexicon matched it (count, term length and kind,
-/// position, mentions inside longer ones, the share of its mentions ConText finds negated,
-/// uncertain, historical or someone else's), the neighbours' vote for the code and for its
+/// position, mentions inside longer ones), the neighbours' vote for the code and for its
 /// 3-character category, how often training notes carried the code and its category and how often
 /// the lexicon was right or missed it there, and its siblings among the note's matches; so codes
 /// never seen in training are ranked through their category and the lexicon. The text network, a
@@ -43,7 +42,7 @@ public final class CodeModel {
     /// The model folder's `task` value.
     public static let format = "icd10-codes"
     /// Evidence features per (note, candidate code) pair.
-    public static let featureCount = 28
+    public static let featureCount = 24
 
     /// How notes become token ids (word vocabulary; no n-grams, one id per position).
     public let preparation: TextPreparation
@@ -55,8 +54,6 @@ public final class CodeModel {
     public let evidence: Layer
     /// The lexicon, if the model was trained with one.
     public let lexicon: ConditionLexicon?
-    /// The ConText rules that judge each mention (nil: mentions count as affirmed, the patient's, now).
-    public let context: CodeContextRules?
     /// The training notes, for the neighbours' vote.
     public let neighbours: CodeNeighbours
     /// Per-code counts over the training notes.
@@ -79,14 +76,13 @@ public final class CodeModel {
 
     /// A model from its parts.
     public init(preparation: TextPreparation, codes: [String], network: Graph, evidence: Layer, lexicon: ConditionLexicon?,
-                context: CodeContextRules?, neighbours: CodeNeighbours, statistics: [String: CodeStatistics], trainingNotes: Int, unmatchedOffset: Float,
+                neighbours: CodeNeighbours, statistics: [String: CodeStatistics], trainingNotes: Int, unmatchedOffset: Float,
                 threshold: Double, metrics: [String: Double] = [:], settings: [String: String] = [:]) {
         self.preparation = preparation
         self.codes = codes
         self.network = network
         self.evidence = evidence
         self.lexicon = lexicon
-        self.context = context
         self.neighbours = neighbours
         self.statistics = statistics
         self.trainingNotes = trainingNotes
@@ -125,7 +121,7 @@ public final class CodeModel {
     /// The codes of each text, best first (every code the network knows and every candidate;
     /// `top` keeps the first ones).
     public func suggest(_ texts: [String], top: Int? = nil) -> [[Suggestion]] {
-        let notes = prepare(texts)
+        let notes = texts.map { prepare($0) }
         let scores = score(notes)
         return zip(notes, scores).map { note, ranked in
             var firstMatch: [String: ConditionMatch] = [:]
@@ -142,28 +138,22 @@ public final class CodeModel {
         var ids: [Int32]
         var words: [(id: Int32, count: Int32)]
         var matches: [ConditionMatch]
-        /// What ConText says of each match (negated, historical, ...).
-        var attributes: [MentionAttributes]
         /// Matched code -> indices into `matches`.
         var byCode: [String: [Int]]
         /// Characters in the text.
         var length: Int
     }
 
-    func prepare(_ texts: [String]) -> [Note] { CodeModel.prepare(texts, preparation: preparation, lexicon: lexicon, context: context) }
+    func prepare(_ text: String) -> Note { CodeModel.prepare(text, preparation: preparation, lexicon: lexicon) }
 
-    static func prepare(_ texts: [String], preparation: TextPreparation, lexicon: ConditionLexicon?, context: CodeContextRules?) -> [Note] {
-        let annotator = context.map { ContextAnnotator(rules: $0.rules) }
-        return texts.map { text in
-            var ids = preparation.encode(text).ids
-            if ids.isEmpty { ids = [TextPreparation.unknownId] }
-            let matches = lexicon?.matches(in: text) ?? []
-            var byCode: [String: [Int]] = [:]
-            for (i, m) in matches.enumerated() { byCode[m.code, default: []].append(i) }
-            let attributes = annotator?.attributes(of: matches.map(\.byteRange), inNote: text) ?? matches.map { _ in MentionAttributes() }
-            return Note(ids: ids, words: CodeNeighbours.words(of: text, preparation: preparation), matches: matches,
-                        attributes: attributes, byCode: byCode, length: text.unicodeScalars.count)
-        }
+    static func prepare(_ text: String, preparation: TextPreparation, lexicon: ConditionLexicon?) -> Note {
+        var ids = preparation.encode(text).ids
+        if ids.isEmpty { ids = [TextPreparation.unknownId] }
+        let matches = lexicon?.matches(in: text) ?? []
+        var byCode: [String: [Int]] = [:]
+        for (i, m) in matches.enumerated() { byCode[m.code, default: []].append(i) }
+        return Note(ids: ids, words: CodeNeighbours.words(of: text, preparation: preparation), matches: matches,
+                    byCode: byCode, length: text.unicodeScalars.count)
     }
 
     /// What the features of one note's candidates share.
@@ -184,12 +174,7 @@ public final class CodeModel {
     /// note's own contribution is left out of every count, so that training pairs look like new notes.
     func features(code: String, _ context: NoteContext) -> [Float] {
         let note = context.note
-        let indices = note.byCode[code] ?? []
-        let matches = indices.map { note.matches[$0] }
-        let judged = indices.map { note.attributes[$0] }
-        func share(_ holds: (MentionAttributes) -> Bool) -> Float {
-            judged.isEmpty ? 0 : Float(judged.filter(holds).count) / Float(judged.count)
-        }
+        let matches = (note.byCode[code] ?? []).map { note.matches[$0] }
         let category = CodeNeighbours.category(of: code)
         var stats = statistics[code] ?? CodeStatistics(), family = categoryStatistics[category] ?? CodeStatistics()
         var notes = trainingNotes
@@ -250,10 +235,6 @@ public final class CodeModel {
             // How often the code was coded where the lexicon did not find it.
             logit((Double(stats.notes - stats.matchedCoded) + 0.2) / (Double(notes - stats.matched) + 1)),
             Float(log1p(Double(max(0, siblings)))),
-            share(\.negated),
-            share(\.uncertain),
-            share { $0.historical || $0.hypothetical },
-            share { $0.experiencer != .patient },
         ]
     }
 

@@ -99,13 +99,13 @@ public struct CodeTrainer {
     /// `settings.refit` the returned model is then trained again on both with those choices (its
     /// metrics stay those of the first fit, measured on `validation`). Without a lexicon the
     /// candidates are the neighbours' codes alone.
-    public func train(_ train: [CodedNote], validation: [CodedNote], lexicon: ConditionLexicon?, context: CodeContextRules? = nil,
+    public func train(_ train: [CodedNote], validation: [CodedNote], lexicon: ConditionLexicon?,
                       stop: StopCondition = .never, onEpoch: (EpochReport) -> Void = { _ in }) throws -> CodeModel {
         guard !train.isEmpty, !validation.isEmpty else { throw TextModelError("training needs training notes and validation notes") }
-        let chosen = try fit(train, validation: validation, lexicon: lexicon, context: context, stop: stop, onEpoch: onEpoch)
+        let chosen = try fit(train, validation: validation, lexicon: lexicon, stop: stop, onEpoch: onEpoch)
         guard settings.refit else { return chosen.model }
         let final = try fit(train + validation, validation: nil, epochs: (chosen.evidenceEpochs, chosen.textEpochs),
-                            lexicon: lexicon, context: context, stop: stop) { report in
+                            lexicon: lexicon, stop: stop) { report in
             if report.stage == "text" { onEpoch(EpochReport(stage: "refit", epoch: report.epoch, epochs: report.epochs)) }
         }
         final.model.threshold = chosen.model.threshold
@@ -118,15 +118,15 @@ public struct CodeTrainer {
 
     /// One fit: on `train`, choosing on `validation`, or (validation nil) for the given epochs.
     func fit(_ train: [CodedNote], validation: [CodedNote]?, epochs fixed: (evidence: Int, text: Int)? = nil,
-             lexicon: ConditionLexicon?, context: CodeContextRules?, stop: StopCondition,
+             lexicon: ConditionLexicon?, stop: StopCondition,
              onEpoch: (EpochReport) -> Void) throws -> (model: CodeModel, evidenceEpochs: Int, textEpochs: Int) {
         let s = settings
         var prepSettings = TextPreparation.Settings()
         prepSettings.ngramSizes = []
         prepSettings.maxTokens = s.maxTokens
         let preparation = TextPreparation(fitting: train.map(\.text), settings: prepSettings)
-        let trainNotes = CodeModel.prepare(train.map(\.text), preparation: preparation, lexicon: lexicon, context: context)
-        let validationNotes = CodeModel.prepare((validation ?? []).map(\.text), preparation: preparation, lexicon: lexicon, context: context)
+        let trainNotes = train.map { CodeModel.prepare($0.text, preparation: preparation, lexicon: lexicon) }
+        let validationNotes = (validation ?? []).map { CodeModel.prepare($0.text, preparation: preparation, lexicon: lexicon) }
         let trainTruth = train.map { Set($0.codes) }, validationTruth = (validation ?? []).map { Set($0.codes) }
 
         // Per-code counts over the training notes.
@@ -165,7 +165,7 @@ public struct CodeTrainer {
                                    Activation(.relu), Dense(inputSize: 32, outputSize: 1, seed: s.seed &+ 1)])
         let network = try makeNetwork(preparation: preparation, codes: codes.count, seed: s.seed)
         let model = CodeModel(preparation: preparation, codes: codes, network: network, evidence: evidence, lexicon: lexicon,
-                              context: context, neighbours: neighbours, statistics: statistics, trainingNotes: train.count,
+                              neighbours: neighbours, statistics: statistics, trainingNotes: train.count,
                               unmatchedOffset: unmatched, threshold: 0.5)
 
         // The evidence network, on (note, candidate) pairs.
@@ -264,7 +264,7 @@ public struct CodeTrainer {
 
     /// MAP and micro P / R / F1 (at the model's threshold) of `model` on coded notes.
     public static func evaluate(_ model: CodeModel, on notes: [CodedNote]) -> [String: Double] {
-        let ranked = model.score(model.prepare(notes.map(\.text)))
+        let ranked = model.score(notes.map { model.prepare($0.text) })
         return evaluate(ranked, truth: notes.map { Set($0.codes) }, threshold: model.threshold)
     }
 
@@ -272,7 +272,7 @@ public struct CodeTrainer {
     /// on the other folds, which chooses its epochs and threshold on a seeded share `validation` of
     /// them (not on the scored fold, and without the refit). Returns each fold's metrics.
     public func crossValidate(_ notes: [CodedNote], folds: Int, validation share: Double, lexicon: ConditionLexicon?,
-                              context: CodeContextRules? = nil, stop: StopCondition = .never, onEpoch: (Int, EpochReport) -> Void = { _, _ in }) throws -> [[String: Double]] {
+                              stop: StopCondition = .never, onEpoch: (Int, EpochReport) -> Void = { _, _ in }) throws -> [[String: Double]] {
         guard folds >= 2, notes.count >= folds * 2 else { throw TextModelError("\(folds)-fold cross-validation needs at least \(folds * 2) notes") }
         var order = Array(notes.indices)
         var rng = SplitMix64(seed: settings.seed)
@@ -284,8 +284,7 @@ public struct CodeTrainer {
             let scored = order.enumerated().filter { $0.offset % folds == fold }.map { notes[$0.element] }
             let rest = order.enumerated().filter { $0.offset % folds != fold }.map { notes[$0.element] }
             let held = max(1, Int((Double(rest.count) * share).rounded()))
-            let model = try once.train(Array(rest.dropFirst(held)), validation: Array(rest.prefix(held)), lexicon: lexicon,
-                                         context: context, stop: stop) {
+            let model = try once.train(Array(rest.dropFirst(held)), validation: Array(rest.prefix(held)), lexicon: lexicon, stop: stop) {
                 onEpoch(fold + 1, $0)
             }
             var metrics = CodeTrainer.evaluate(model, on: scored)

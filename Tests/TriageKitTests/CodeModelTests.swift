@@ -49,7 +49,6 @@ final class CodeModelTests: XCTestCase {
         XCTAssertTrue(config.contains("validationMap"))
         XCTAssertEqual(result.metrics["refitNotes"], 40, "the saved model is trained again on train and dev")
         XCTAssertNotNil(result.metrics["neighboursMap"])
-        XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/context/notes-context.txt"), "the ConText rules travel with the model")
 
         var lines: [String] = []
         let summary = try Workspace().suggestCodes({
@@ -120,8 +119,6 @@ final class CodeModelTests: XCTestCase {
         try refuses({ try "E11.9\tx\n".write(toFile: $0 + "/lexicon.bin", atomically: true, encoding: .utf8) }, naming: "lexicon.bin")
         try refuses({ try "E11.9\t5:1 3:2\n".write(toFile: $0 + "/neighbours.tsv", atomically: true, encoding: .utf8) }, naming: "neighbours.tsv")
         try refuses({ try FileManager.default.removeItem(atPath: $0 + "/neighbours.tsv") }, naming: "neighbours.tsv")
-        try refuses({ try "negation pre: no\n".write(toFile: $0 + "/context/notes-context.txt", atomically: true, encoding: .utf8) },
-                    naming: "notes-context.txt")
         try refuses({ path in
             let config = path + "/config.json"
             let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "\"threshold\"", with: "\"thresholdX\"")

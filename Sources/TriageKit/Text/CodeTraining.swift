@@ -84,13 +84,6 @@ extension Workspace {
         if let folds = options.folds, !(2...20).contains(folds) { throw TriageError(.unusable, "the number of folds must be 2 to 20, e.g. 5") }
         guard options.validation > 0 && options.validation < 1 else { throw TriageError(.unusable, "the validation share must be between 0 and 1, e.g. 0.2") }
         let (lexicon, lexiconSource) = try codeLexicon(icd10: options.icd10, rulesFile: options.lexiconRules, context: context)
-        var contextRules: CodeContextRules?
-        if let folder = RuleSet.rulesFolder(nil),
-           FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(ContextRuleSet.fileName)) {
-            do { contextRules = try CodeContextRules.load(folder: folder) } catch { throw TriageError(error) }
-        } else {
-            context.warn("corpora/rules/\(ContextRuleSet.fileName) not found: mentions are not judged negated, historical or someone else's")
-        }
         let name = InputFile.displayName(options.file)
         let table: CSVTable
         do { table = try CSVTable.parse(try InputFile.read(options.file), path: name) } catch { throw TriageError(error) }
@@ -157,8 +150,7 @@ extension Workspace {
             let results: [[String: Double]]
             do {
                 results = try CodeTrainer(settings: options.settings).crossValidate(all, folds: folds, validation: options.validation,
-                                                                                     lexicon: lexicon, context: contextRules,
-                                                                                     stop: context.stop) { fold, report in
+                                                                                     lexicon: lexicon, stop: context.stop) { fold, report in
                     if report.stage == "text" {
                         context.note(String(format: "fold %d, text network epoch %d: validation MAP %.4f%@", fold, report.epoch.epoch,
                                             report.epoch.metrics["map"] ?? 0, report.epoch.isBest ? "  *" : ""))
@@ -182,8 +174,7 @@ extension Workspace {
         let meter = ProgressMeter(context, stage: "text network", unit: "notes", interval: 0)
         var model: CodeModel
         do {
-            model = try CodeTrainer(settings: options.settings).train(train, validation: validation, lexicon: lexicon, context: contextRules,
-                                                                     stop: context.stop) { report in
+            model = try CodeTrainer(settings: options.settings).train(train, validation: validation, lexicon: lexicon, stop: context.stop) { report in
                 let e = report.epoch
                 if report.stage == "refit" {
                     context.note(String(format: "refit on every labelled note: epoch %d/%d, loss %.5f", e.epoch, report.epochs, e.trainLoss))
