@@ -145,7 +145,7 @@ public struct CodeTrainer {
         let codeSet = Set(codes)
         let neighbours = CodeNeighbours(entries: zip(trainNotes, train).map { CodeNeighbours.Entry(words: $0.words, codes: $1.codes) },
                                         k: s.neighbours)
-        // Training notes are their own neighbours' strangers and leave themselves out of every count.
+        // A training note is not its own neighbour and leaves itself out of every count, as a new note would be.
         let siblings = CodeModel.siblings(statistics)
         let trainContexts = CodeModel.contexts(trainNotes, neighbours: neighbours, siblings: siblings,
                                                excluding: Array(trainNotes.indices), coded: trainTruth)
