@@ -117,6 +117,11 @@ public struct ConditionLexicon: Sendable {
             add(i, s.title, .title, forms: rules.variants(of: s.title), requireSpecific: true, seen: &seen)
             for t in s.inclusionTerms { add(i, t, .inclusion, forms: rules.variants(of: t), requireSpecific: true, seen: &seen) }
         }
+        return ConditionLexicon(sources: sources, rules: rules, terms: terms, anchors: anchors(of: terms), stopwords: stop, codeIndex: codeIndex)
+    }
+
+    /// Each term under its rarest word (fewest terms, then the smaller hash).
+    static func anchors(of terms: [Term]) -> [UInt64: [Int32]] {
         var frequency: [UInt64: Int] = [:]
         for t in terms { for h in t.words { frequency[h, default: 0] += 1 } }
         var anchors: [UInt64: [Int32]] = [:]
@@ -124,7 +129,7 @@ public struct ConditionLexicon: Sendable {
             let rarest = t.words.min { (frequency[$0] ?? 0, $0) < (frequency[$1] ?? 0, $1) }!
             anchors[rarest, default: []].append(Int32(i))
         }
-        return ConditionLexicon(sources: sources, rules: rules, terms: terms, anchors: anchors, stopwords: stop, codeIndex: codeIndex)
+        return anchors
     }
 
     /// The conditions `text` mentions, by start offset; one match per code and span (the term

@@ -6,11 +6,12 @@ import Neural
 /// A code model is a folder: `config.json` + `weights.safetensors` (the text network, its codes as
 /// labels, the text preparation, threshold and metrics in `preprocessing`/`metrics`), `evidence/`
 /// (the evidence network, same layout), `statistics.tsv` (per code: training notes, notes matched,
-/// matched and coded), `lexicon.tsv` (the ICD-10-CM codes and terms) and `lexicon-rules.json`.
+/// matched and coded), `neighbours.tsv` (per training note: its codes and word-id counts),
+/// `lexicon.bin` (the compiled ICD-10-CM terms, `ConditionLexicon.writeCompiled`) and `lexicon-rules.json`.
 /// Everything is checked on load: the folder is untrusted input.
 extension CodeModel {
-    static let evidenceFolder = "evidence", statisticsName = "statistics.tsv"
-    static let lexiconName = "lexicon.tsv", rulesName = "lexicon-rules.json"
+    static let evidenceFolder = "evidence", statisticsName = "statistics.tsv", neighboursName = "neighbours.tsv"
+    static let lexiconName = "lexicon.bin", rulesName = "lexicon-rules.json"
 
     /// Writes the model folder at `path`, replacing any folder there only once it is complete.
     public func save(to path: String) throws {
@@ -24,18 +25,22 @@ extension CodeModel {
                                    preprocessing: ["task": CodeModel.format, "preparation": preparationJSON,
                                                    "threshold": String(threshold), "unmatchedOffset": String(unmatchedOffset),
                                                    "trainingNotes": String(trainingNotes), "settings": settingsJSON,
+                                                   "neighbours": String(neighbours.k),
                                                    "lexicon": lexicon == nil ? "none" : CodeModel.lexiconName],
                                    metrics: metrics)
-                if let evidence {
-                    try ModelFile.save(evidence, to: folder.appendingPathComponent(CodeModel.evidenceFolder))
+                try ModelFile.save(evidence, to: folder.appendingPathComponent(CodeModel.evidenceFolder))
+                var notes = ""
+                for e in neighbours.entries {
+                    notes += e.codes.joined(separator: ";") + "\t" + e.words.map { "\($0.id):\($0.count)" }.joined(separator: " ") + "\n"
                 }
+                try Data(notes.utf8).write(to: folder.appendingPathComponent(CodeModel.neighboursName))
                 let lines = statistics.keys.sorted().map { code -> String in
                     let s = statistics[code]!
                     return "\(code)\t\(s.notes)\t\(s.matched)\t\(s.matchedCoded)"
                 }
                 try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent(CodeModel.statisticsName))
                 if let lexicon {
-                    try ConditionLexicon.writeSources(lexicon.sources, to: folder.appendingPathComponent(CodeModel.lexiconName).path)
+                    try lexicon.writeCompiled(to: folder.appendingPathComponent(CodeModel.lexiconName).path)
                     try encoder.encode(lexicon.rules).write(to: folder.appendingPathComponent(CodeModel.rulesName))
                 }
             }
@@ -103,8 +108,10 @@ extension CodeModel {
             let text = try InputFile.text(statisticsPath, maximumSize: 1 << 26)
             for (i, line) in text.split(separator: "\n").enumerated() {
                 let f = line.split(separator: "\t").map(String.init)
-                guard f.count == 4, let a = Int(f[1]), let b = Int(f[2]), let c = Int(f[3]), a >= 0, b >= 0, c >= 0, c <= b else {
-                    throw InputError(file: statisticsPath, line: i + 1, "expected code, notes, matched and matched-coded counts")
+                guard f.count == 4, let a = Int(f[1]), let b = Int(f[2]), let c = Int(f[3]), a >= 0, b >= 0, c >= 0, c <= b, c <= a,
+                      a <= Int(notes), b <= Int(notes), ICD10.isWellFormed(f[0]) else {
+                    throw InputError(file: statisticsPath, line: i + 1,
+                                     "expected a code, then counts of notes, matched and matched-coded (at most the \(Int(notes)) training notes)")
                 }
                 statistics[f[0]] = CodeStatistics(notes: a, matched: b, matchedCoded: c)
             }
@@ -112,36 +119,67 @@ extension CodeModel {
             throw TextModelError(error.description)
         }
 
-        var lexicon: ConditionLexicon?, evidence: Layer?
+        let neighboursPath = folder.appendingPathComponent(neighboursName).path
+        guard let k = Int(file.preprocessing["neighbours"] ?? ""), (1...10_000).contains(k) else {
+            throw TextModelError("\(config): 'neighbours' is missing or not a count from 1 to 10000")
+        }
+        var entries: [CodeNeighbours.Entry] = []
+        do {
+            let text = try InputFile.text(neighboursPath, maximumSize: 1 << 28)
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                func bad(_ reason: String) -> InputError { InputError(file: neighboursPath, line: i + 1, reason) }
+                guard fields.count == 2 else { throw bad("expected the note's codes and its word counts separated by a tab") }
+                let codes = fields[0].split(separator: ";").map(String.init)
+                guard codes.allSatisfy({ ICD10.isWellFormed($0) && $0.utf8.count <= 16 }) else { throw bad("a code is malformed") }
+                var words: [(id: Int32, count: Int32)] = []
+                for pair in fields[1].split(separator: " ") {
+                    let parts = pair.split(separator: ":")
+                    guard parts.count == 2, let id = Int32(parts[0]), let count = Int32(parts[1]),
+                          id > TextPreparation.unknownId, Int(id) < preparation.idCount, count >= 1, words.last.map({ $0.id < id }) ?? true else {
+                        throw bad("expected ascending word-id:count pairs of the model's vocabulary")
+                    }
+                    words.append((id, count))
+                }
+                entries.append(CodeNeighbours.Entry(words: words, codes: codes))
+            }
+        } catch let error as InputError {
+            throw TextModelError(error.description)
+        }
+        guard entries.count == Int(notes) else {
+            throw TextModelError("\(neighboursPath): \(entries.count) notes, but the model was trained on \(Int(notes))")
+        }
+
+        var lexicon: ConditionLexicon?
         if file.preprocessing["lexicon"] != "none" {
             let lexiconPath = folder.appendingPathComponent(lexiconName).path
             let rulesPath = folder.appendingPathComponent(rulesName).path
             do {
-                let sources = try ConditionLexicon.readSources(lexiconPath)
                 let rules: LexiconRules
                 do { rules = try JSONDecoder().decode(LexiconRules.self, from: Data(contentsOf: URL(fileURLWithPath: rulesPath))) } catch {
                     throw TextModelError("\(rulesPath): the lexicon rules cannot be read: \(error)")
                 }
-                lexicon = try ConditionLexicon.build(from: sources, rules: rules)
+                lexicon = try ConditionLexicon.readCompiled(lexiconPath, rules: rules)
             } catch let error as InputError {
                 throw TextModelError(error.description)
             }
-            let evidencePath = folder.appendingPathComponent(evidenceFolder)
-            do {
-                let (layer, _) = try ModelFile.load(from: evidencePath)
-                let shape = try layer.config.outputShape(for: [1, featureCount])
-                guard shape == [1, 1] else {
-                    throw TextModelError("\(evidencePath.path): the evidence network gives outputs of shape \(shape), not one score per code")
-                }
-                evidence = layer
-            } catch let error as TextModelError {
-                throw error
-            } catch {
-                throw TextModelError("\(evidencePath.path) is not a usable evidence network: \(error)")
+        }
+        let evidencePath = folder.appendingPathComponent(evidenceFolder)
+        let evidence: Layer
+        do {
+            let (layer, _) = try ModelFile.load(from: evidencePath)
+            let shape = try layer.config.outputShape(for: [1, featureCount])
+            guard shape == [1, 1] else {
+                throw TextModelError("\(evidencePath.path): the evidence network gives outputs of shape \(shape) for \(featureCount) features, not one score per code")
             }
+            evidence = layer
+        } catch let error as TextModelError {
+            throw error
+        } catch {
+            throw TextModelError("\(evidencePath.path) is not a usable evidence network: \(error)")
         }
         return CodeModel(preparation: preparation, codes: codes, network: network, evidence: evidence, lexicon: lexicon,
-                         statistics: statistics, trainingNotes: Int(notes), unmatchedOffset: Float(unmatched),
+                         neighbours: CodeNeighbours(entries: entries, k: k), statistics: statistics, trainingNotes: Int(notes), unmatchedOffset: Float(unmatched),
                          threshold: threshold, metrics: file.metrics, settings: settings)
     }
 

@@ -38,6 +38,10 @@ public struct CodeTrainer {
         public var filters = 128
         public var kernelSizes = [1, 2, 3]
         public var dropout: Float = 0.4
+        /// Nearest training notes whose codes vote for a note's candidates.
+        public var neighbours = 20
+        /// Whether the final model is trained again on training and validation notes with the chosen epochs.
+        public var refit = true
         /// The defaults above.
         public init() {}
     }
@@ -90,19 +94,40 @@ public struct CodeTrainer {
         return best.threshold
     }
 
-    /// Trains on `train`, choosing the text network's epoch (by MAP) and the threshold (by
-    /// micro-F1) on `validation`; without a lexicon the text network alone (offsets constant).
+    /// Trains on `train`, choosing the evidence network's and the text network's epochs (by
+    /// validation loss and MAP) and the threshold (by micro-F1) on `validation`; with
+    /// `settings.refit` the returned model is then trained again on both with those choices (its
+    /// metrics stay those of the first fit, measured on `validation`). Without a lexicon the
+    /// candidates are the neighbours' codes alone.
     public func train(_ train: [CodedNote], validation: [CodedNote], lexicon: ConditionLexicon?,
                       stop: StopCondition = .never, onEpoch: (EpochReport) -> Void = { _ in }) throws -> CodeModel {
         guard !train.isEmpty, !validation.isEmpty else { throw TextModelError("training needs training notes and validation notes") }
+        let chosen = try fit(train, validation: validation, lexicon: lexicon, stop: stop, onEpoch: onEpoch)
+        guard settings.refit else { return chosen.model }
+        let final = try fit(train + validation, validation: nil, epochs: (chosen.evidenceEpochs, chosen.textEpochs),
+                            lexicon: lexicon, stop: stop) { report in
+            if report.stage == "text" { onEpoch(EpochReport(stage: "refit", epoch: report.epoch, epochs: report.epochs)) }
+        }
+        final.model.threshold = chosen.model.threshold
+        final.model.metrics = chosen.model.metrics
+        final.model.metrics["refitNotes"] = Double(train.count + validation.count)
+        final.model.settings = chosen.model.settings
+        final.model.settings["refit"] = "on \(train.count + validation.count) notes: \(chosen.evidenceEpochs) evidence epochs, \(chosen.textEpochs) text epochs"
+        return final.model
+    }
+
+    /// One fit: on `train`, choosing on `validation`, or (validation nil) for the given epochs.
+    func fit(_ train: [CodedNote], validation: [CodedNote]?, epochs fixed: (evidence: Int, text: Int)? = nil,
+             lexicon: ConditionLexicon?, stop: StopCondition,
+             onEpoch: (EpochReport) -> Void) throws -> (model: CodeModel, evidenceEpochs: Int, textEpochs: Int) {
         let s = settings
         var prepSettings = TextPreparation.Settings()
         prepSettings.ngramSizes = []
         prepSettings.maxTokens = s.maxTokens
         let preparation = TextPreparation(fitting: train.map(\.text), settings: prepSettings)
         let trainNotes = train.map { CodeModel.prepare($0.text, preparation: preparation, lexicon: lexicon) }
-        let validationNotes = validation.map { CodeModel.prepare($0.text, preparation: preparation, lexicon: lexicon) }
-        let trainTruth = train.map { Set($0.codes) }, validationTruth = validation.map { Set($0.codes) }
+        let validationNotes = (validation ?? []).map { CodeModel.prepare($0.text, preparation: preparation, lexicon: lexicon) }
+        let trainTruth = train.map { Set($0.codes) }, validationTruth = (validation ?? []).map { Set($0.codes) }
 
         // Per-code counts over the training notes.
         var statistics: [String: CodeStatistics] = [:]
@@ -118,93 +143,156 @@ public struct CodeTrainer {
             throw TextModelError("only \(codes.count) codes are carried by at least \(s.minimumNotes) training notes; the network needs 2")
         }
         let codeSet = Set(codes)
+        let neighbours = CodeNeighbours(entries: zip(trainNotes, train).map { CodeNeighbours.Entry(words: $0.words, codes: $1.codes) },
+                                        k: s.neighbours)
+        // A training note is not its own neighbour and leaves itself out of every count, as a new note would be.
+        let siblings = CodeModel.siblings(statistics)
+        let trainContexts = CodeModel.contexts(trainNotes, neighbours: neighbours, siblings: siblings,
+                                               excluding: Array(trainNotes.indices), coded: trainTruth)
+        let validationContexts = CodeModel.contexts(validationNotes, neighbours: neighbours, siblings: siblings)
 
-        // The evidence network, on (note, matched code) pairs; training pairs leave their note out of the counts.
-        var evidence: Layer?
-        if let lexicon {
-            func pairs(_ notes: [CodeModel.Note], _ truth: [Set<String>], leaveOut: Bool) -> (Tensor, Tensor) {
-                var rows: [[Float]] = [], targets: [Float] = []
-                for (note, gold) in zip(notes, truth) {
-                    for code in note.byCode.keys.sorted() {
-                        rows.append(CodeModel.features(code: code, note: note, statistics: statistics[code],
-                                                       billable: lexicon.source(of: code)?.billable ?? true,
-                                                       leavingOut: leaveOut ? gold.contains(code) : nil))
-                        targets.append(gold.contains(code) ? 1 : 0)
-                    }
-                }
-                return (rows.isEmpty ? Tensor(shape: [0, CodeModel.featureCount]) : Tensor.matrix(rows),
-                        Tensor(shape: [targets.count, 1], values: targets))
-            }
-            let (x, y) = pairs(trainNotes, trainTruth, leaveOut: true)
-            let (vx, vy) = pairs(validationNotes, validationTruth, leaveOut: false)
-            if x.rows > 0 && vx.rows > 0 {
-                let net = Sequential([Dense(inputSize: CodeModel.featureCount, outputSize: 16, seed: s.seed),
-                                      Activation(.relu), Dense(inputSize: 16, outputSize: 1, seed: s.seed &+ 1)])
-                let trainer = Trainer(model: net, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 1e-2),
-                                      options: .init(epochs: 60, batchSize: 128, seed: s.seed, patience: 6, monitor: .loss))
-                trainer.shouldStop = stop.requested
-                trainer.fit(TensorDataset(x, targets: y), validation: .loss(TensorDataset(vx, targets: vy))) { epoch in
-                    onEpoch(EpochReport(stage: "evidence", epoch: epoch, epochs: 60))
-                }
-                if trainer.stopped { throw TrainingStopped() }
-                evidence = net
-            }
-        }
-
-        // The offset of an unmatched code: the share of (note, learned code) pairs the lexicon missed that were coded.
+        // The offset of a non-candidate code: the share of (note, learned code) pairs outside the candidates that were coded.
         var missed = 0.0, missedCoded = 0.0
-        for (note, gold) in zip(trainNotes, trainTruth) {
-            let matchedLearned = note.byCode.keys.filter(codeSet.contains).count
-            missed += Double(codes.count - matchedLearned)
-            missedCoded += Double(gold.filter { codeSet.contains($0) && note.byCode[$0] == nil }.count)
+        for (context, gold) in zip(trainContexts, trainTruth) {
+            let candidates = Set(context.candidates)
+            missed += Double(codes.count - candidates.filter(codeSet.contains).count)
+            missedCoded += Double(gold.filter { codeSet.contains($0) && !candidates.contains($0) }.count)
         }
         let rate = min(max((missedCoded + 1) / (missed + 2), 1e-6), 0.5)
         let unmatched = Float(log(rate / (1 - rate)))
 
-        func makeModel(network: Graph) -> CodeModel {
-            CodeModel(preparation: preparation, codes: codes, network: network, evidence: evidence, lexicon: lexicon,
-                      statistics: statistics, trainingNotes: train.count, unmatchedOffset: unmatched, threshold: 0.5)
-        }
+        let evidence = Sequential([Dense(inputSize: CodeModel.featureCount, outputSize: 32, seed: s.seed),
+                                   Activation(.relu), Dense(inputSize: 32, outputSize: 1, seed: s.seed &+ 1)])
         let network = try makeNetwork(preparation: preparation, codes: codes.count, seed: s.seed)
-        let model = makeModel(network: network)
-        let trainData = model.dataset(trainNotes, offsets: model.offsets(model.evidenceLogits(trainNotes, coded: trainTruth)),
+        let model = CodeModel(preparation: preparation, codes: codes, network: network, evidence: evidence, lexicon: lexicon,
+                              neighbours: neighbours, statistics: statistics, trainingNotes: train.count,
+                              unmatchedOffset: unmatched, threshold: 0.5)
+
+        // The evidence network, on (note, candidate) pairs.
+        func pairs(_ contexts: [CodeModel.NoteContext], _ truth: [Set<String>]) -> TensorDataset {
+            let (rows, owners) = model.featureRows(contexts)
+            return TensorDataset(rows, targets: Tensor(shape: [owners.count, 1], values: owners.map { truth[$0.note].contains($0.code) ? 1 : 0 }))
+        }
+        let trainPairs = pairs(trainContexts, trainTruth)
+        guard trainPairs.count > 0 else { throw TextModelError("the training notes give no candidate codes") }
+        let evidenceEpochs = fixed?.evidence ?? 60
+        let evidenceTrainer = Trainer(model: evidence, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
+                                      options: .init(epochs: evidenceEpochs, batchSize: 256, seed: s.seed, patience: 6, monitor: .loss))
+        evidenceTrainer.shouldStop = stop.requested
+        let validationPairs = validation == nil ? nil : pairs(validationContexts, validationTruth)
+        let evidenceHistory = evidenceTrainer.fit(trainPairs, validation: validationPairs.flatMap { $0.count > 0 ? .loss($0) : nil }) { epoch in
+            onEpoch(EpochReport(stage: "evidence", epoch: epoch, epochs: evidenceEpochs))
+        }
+        if evidenceTrainer.stopped { throw TrainingStopped() }
+        let bestEvidenceEpoch = validation == nil ? evidenceEpochs : max(1, evidenceHistory.last?.bestEpoch ?? evidenceEpochs)
+
+        let trainData = model.dataset(trainNotes, offsets: model.offsets(model.evidenceLogits(trainContexts)),
                                       targets: targets(trainTruth, codes: model.codeIndex))
-        let validationE = model.evidenceLogits(validationNotes)
+        guard let validation else {
+            // The refit: the chosen number of epochs, no validation.
+            if let text = fixed?.text, text > 0 {
+                let trainer = Trainer(model: network, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: s.learningRate),
+                                      options: .init(epochs: text, batchSize: s.batchSize, seed: s.seed, clipNorm: 5))
+                trainer.shouldStop = stop.requested
+                trainer.fit(trainData) { epoch in onEpoch(EpochReport(stage: "text", epoch: epoch, epochs: text)) }
+                if trainer.stopped { throw TrainingStopped() }
+            }
+            model.settings = ["evidenceEpochs": "\(evidenceEpochs)", "textEpochs": "\(fixed?.text ?? 0)"]
+            return (model, evidenceEpochs, fixed?.text ?? 0)
+        }
+
+        let validationE = model.evidenceLogits(validationContexts)
         let validationData = model.dataset(validationNotes, offsets: model.offsets(validationE))
         func validationRanking() -> [[(code: String, score: Double)]] {
-            model.rank(validationNotes, e: validationE, logits: Neural.predict(network, validationData, batchSize: 64))
+            model.rank(validationNotes.count, e: validationE, logits: Neural.predict(network, validationData, batchSize: 64))
         }
         let trainer = Trainer(model: network, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: s.learningRate),
                               options: .init(epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, patience: s.patience, clipNorm: 5,
                                              monitor: .init("map", better: .higher)))
         trainer.shouldStop = stop.requested
         let before = CodeTrainer.evaluate(validationRanking(), truth: validationTruth, threshold: nil)["map"] ?? 0
+        let tracked = network.parameters.map(\.value) + network.namedBuffers.map(\.1.value)
+        let initial = tracked.map { $0.clone() }
+        var bestMAP = before
         let history = trainer.fit(trainData, validation: .custom { _ in
             CodeTrainer.evaluate(validationRanking(), truth: validationTruth, threshold: nil)
         }) { epoch in onEpoch(EpochReport(stage: "text", epoch: epoch, epochs: s.epochs)) }
         if trainer.stopped { throw TrainingStopped() }
-        let bestEpoch = history.last?.bestEpoch ?? 0
+        var bestEpoch = history.last?.bestEpoch ?? 0
+        if let best = history.first(where: { $0.epoch == bestEpoch })?.metrics["map"] { bestMAP = best }
+        if bestMAP < before {
+            // The untrained CNN (its logits near zero) ranked better: keep it.
+            bestEpoch = 0
+            for (t, k) in zip(tracked, initial) { t.copy(from: k) }
+        }
 
         let ranked = validationRanking()
         model.threshold = CodeTrainer.bestThreshold(ranked, truth: validationTruth)
         var metrics: [String: Double] = [:]
-        for (k, v) in CodeTrainer.evaluate(ranked, truth: validationTruth, threshold: model.threshold) { metrics["validation" + k.prefix(1).uppercased() + k.dropFirst()] = v }
+        func record(_ prefix: String, _ values: [String: Double]) {
+            for (k, v) in values { metrics[prefix + k.prefix(1).uppercased() + k.dropFirst()] = v }
+        }
+        record("validation", CodeTrainer.evaluate(ranked, truth: validationTruth, threshold: model.threshold))
         metrics["validationMAPBeforeText"] = before
         if lexicon != nil {
             let dictionary = validationNotes.map { CodeTrainer.dictionaryRanking($0.matches).map { (code: $0, score: 1.0) } }
-            for (k, v) in CodeTrainer.evaluate(dictionary, truth: validationTruth, threshold: nil) { metrics["dictionary" + k.prefix(1).uppercased() + k.dropFirst()] = v }
+            record("dictionary", CodeTrainer.evaluate(dictionary, truth: validationTruth, threshold: nil))
         }
+        // The neighbours' vote alone, its threshold chosen on the same notes.
+        let vote = validationContexts.map { c in
+            c.votes.map { (code: $0.key, score: Double($0.value.share)) }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.code < $1.code }
+        }
+        record("neighbours", CodeTrainer.evaluate(vote, truth: validationTruth, threshold: CodeTrainer.bestThreshold(vote, truth: validationTruth)))
+        let candidates = validationContexts.map { Set($0.candidates) }
+        let gold = validationTruth.reduce(0) { $0 + $1.count }
+        metrics["candidateRecall"] = Double(zip(candidates, validationTruth).reduce(0) { $0 + $1.1.filter($1.0.contains).count }) / Double(max(1, gold))
+        metrics["candidatesPerNote"] = Double(candidates.reduce(0) { $0 + $1.count }) / Double(max(1, candidates.count))
         metrics["threshold"] = model.threshold
         metrics["bestEpoch"] = Double(bestEpoch)
+        metrics["evidenceEpochs"] = Double(bestEvidenceEpoch)
         metrics["trainingNotes"] = Double(train.count)
         metrics["validationNotes"] = Double(validation.count)
         metrics["networkCodes"] = Double(codes.count)
         metrics["unseenValidationCodes"] = Double(validationTruth.reduce(0) { $0 + $1.filter { statistics[$0] == nil || statistics[$0]!.notes == 0 }.count })
         model.metrics = metrics
-        model.settings = ["epochs": "\(s.epochs)", "bestEpoch": "\(bestEpoch)", "batchSize": "\(s.batchSize)",
-                          "learningRate": "\(s.learningRate)", "seed": "\(s.seed)", "minimumNotes": "\(s.minimumNotes)",
-                          "maxTokens": "\(s.maxTokens)", "lexicon": lexicon == nil ? "none" : "\(lexicon!.sources.count) codes, \(lexicon!.termCount) terms"]
-        return model
+        model.settings = ["epochs": "\(s.epochs)", "bestEpoch": "\(bestEpoch)", "evidenceEpochs": "\(bestEvidenceEpoch)",
+                          "batchSize": "\(s.batchSize)", "learningRate": "\(s.learningRate)", "seed": "\(s.seed)",
+                          "minimumNotes": "\(s.minimumNotes)", "maxTokens": "\(s.maxTokens)", "neighbours": "\(s.neighbours)",
+                          "lexicon": lexicon == nil ? "none" : "\(lexicon!.sources.count) codes, \(lexicon!.termCount) terms"]
+        return (model, bestEvidenceEpoch, bestEpoch)
+    }
+
+    /// MAP and micro P / R / F1 (at the model's threshold) of `model` on coded notes.
+    public static func evaluate(_ model: CodeModel, on notes: [CodedNote]) -> [String: Double] {
+        let ranked = model.score(notes.map { model.prepare($0.text) })
+        return evaluate(ranked, truth: notes.map { Set($0.codes) }, threshold: model.threshold)
+    }
+
+    /// K-fold cross-validation over `notes` (seeded folds): each fold is scored by a model trained
+    /// on the other folds, which chooses its epochs and threshold on a seeded share `validation` of
+    /// them (not on the scored fold, and without the refit). Returns each fold's metrics.
+    public func crossValidate(_ notes: [CodedNote], folds: Int, validation share: Double, lexicon: ConditionLexicon?,
+                              stop: StopCondition = .never, onEpoch: (Int, EpochReport) -> Void = { _, _ in }) throws -> [[String: Double]] {
+        guard folds >= 2, notes.count >= folds * 2 else { throw TextModelError("\(folds)-fold cross-validation needs at least \(folds * 2) notes") }
+        var order = Array(notes.indices)
+        var rng = SplitMix64(seed: settings.seed)
+        rng.shuffle(&order)
+        var once = self
+        once.settings.refit = false
+        var results: [[String: Double]] = []
+        for fold in 0..<folds {
+            let scored = order.enumerated().filter { $0.offset % folds == fold }.map { notes[$0.element] }
+            let rest = order.enumerated().filter { $0.offset % folds != fold }.map { notes[$0.element] }
+            let held = max(1, Int((Double(rest.count) * share).rounded()))
+            let model = try once.train(Array(rest.dropFirst(held)), validation: Array(rest.prefix(held)), lexicon: lexicon, stop: stop) {
+                onEpoch(fold + 1, $0)
+            }
+            var metrics = CodeTrainer.evaluate(model, on: scored)
+            metrics["threshold"] = model.threshold
+            metrics["bestEpoch"] = model.metrics["bestEpoch"]
+            results.append(metrics)
+        }
+        return results
     }
 
     /// The word CNN with K outputs, its logits added to the offsets: ids (N, T), offsets (N, K) -> logits (N, K).

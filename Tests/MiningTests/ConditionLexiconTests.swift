@@ -100,6 +100,46 @@ final class ConditionLexiconTests: XCTestCase {
         try folder.write("bad.tsv", "E11.9\tmaybe\tTitle\n")
         XCTAssertThrowsError(try ConditionLexicon.readSources(folder.file("bad.tsv"))) { XCTAssertTrue("\($0)".contains(":1"), "\($0)") }
     }
+
+    func testTheCompiledLexiconMatchesAsTheBuiltOneAndLoadsFast() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let lexicon = try fullLexicon()
+        let path = folder.file("lexicon.bin")
+        try lexicon.writeCompiled(to: path)
+        let started = Date()
+        let loaded = try ConditionLexicon.readCompiled(path, rules: lexicon.rules)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a debug build reads 63,000 terms in well under the time to derive them")
+        XCTAssertEqual(loaded.termCount, lexicon.termCount)
+        XCTAssertEqual(loaded.source(of: "E11.9")?.billable, true)
+        XCTAssertEqual(loaded.source(of: "E11")?.billable, false)
+        let text = "Known HTN and type 2 diabetes; right femur fracture after a fall. Sjögren syndrome, no fever."
+        XCTAssertEqual(loaded.matches(in: text), lexicon.matches(in: text))
+        XCTAssertFalse(loaded.matches(in: text).isEmpty)
+    }
+
+    func testADamagedCompiledLexiconIsAnErrorNamingTheFile() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let lexicon = try ConditionLexicon.build(from: [.init(code: "E11.9", title: "Type 2 diabetes mellitus"),
+                                                        .init(code: "I10", title: "Essential hypertension")], rules: try rules().withoutTerms())
+        let path = folder.file("lexicon.bin")
+        try lexicon.writeCompiled(to: path)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(try ConditionLexicon.readCompiled(path, rules: lexicon.rules).termCount, lexicon.termCount)
+        // Every truncation, a flipped header, a huge count and trailing bytes are refused, never a crash.
+        var damaged: [[UInt8]] = (0..<bytes.count).map { Array(bytes[..<$0]) }
+        damaged.append([UInt8](repeating: 0x41, count: 8) + bytes.dropFirst(8))
+        damaged.append(Array(bytes[..<12]) + [0xFF, 0xFF, 0xFF, 0x7F] + bytes.dropFirst(16))
+        damaged.append(bytes + [0])
+        for (i, d) in damaged.enumerated() {
+            let bad = folder.file("bad\(i).bin")
+            try Data(d).write(to: URL(fileURLWithPath: bad))
+            XCTAssertThrowsError(try ConditionLexicon.readCompiled(bad, rules: lexicon.rules), "damage \(i)") {
+                XCTAssertTrue("\($0)".contains("bad\(i).bin"), "\($0)")
+            }
+        }
+    }
 }
 
 extension LexiconRules {

@@ -47,6 +47,8 @@ final class CodeModelTests: XCTestCase {
         for key in ["validationMap", "validationMicroF1", "threshold", "dictionaryMap"] { XCTAssertNotNil(result.metrics[key], key) }
         let config = try String(contentsOfFile: (output as NSString).appendingPathComponent("config.json"), encoding: .utf8)
         XCTAssertTrue(config.contains("validationMap"))
+        XCTAssertEqual(result.metrics["refitNotes"], 40, "the saved model is trained again on train and dev")
+        XCTAssertNotNil(result.metrics["neighboursMap"])
 
         var lines: [String] = []
         let summary = try Workspace().suggestCodes({
@@ -82,6 +84,24 @@ final class CodeModelTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(free.first).codes.isEmpty)
     }
 
+    func testCrossValidationScoresEveryFoldAndSavesNothing() throws {
+        let (cases, _) = try writeCases()
+        var options = TrainCodesOptions(file: cases, textColumn: "text", codesColumn: "icd10_codes", output: "")
+        options.icd10 = try TestPaths.shared("codes/icd10cm_tabular_2026.xml.gz")
+        options.lexiconRules = TestPaths.project("corpora/codes/lexicon.txt")
+        options.folds = 2
+        options.settings.epochs = 1
+        options.settings.dimension = 8
+        options.settings.filters = 8
+        options.settings.maxTokens = 100
+        options.settings.minimumNotes = 1
+        let result = try Workspace(corpusPath: folder.file("none.sqlite")).trainCodes(options)
+        XCTAssertEqual(result.folds?.count, 2)
+        let map = try XCTUnwrap(result.metrics["cvMap"])
+        XCTAssertTrue(map > 0 && map <= 1, "\(map)")
+        XCTAssertTrue(result.text.contains("2-fold cross-validation over 40 notes"), result.text)
+    }
+
     func testSuggestRefusesACorruptModelFolderNamingTheFile() throws {
         let (cases, _) = try writeCases()
         let output = folder.file("codes")
@@ -96,7 +116,9 @@ final class CodeModelTests: XCTestCase {
         }
         try refuses({ try "E11.9\tmany\n".write(toFile: $0 + "/statistics.tsv", atomically: true, encoding: .utf8) }, naming: "statistics.tsv")
         try refuses({ try Data([1, 2, 3]).write(to: URL(fileURLWithPath: $0 + "/weights.safetensors")) }, naming: "weights.safetensors")
-        try refuses({ try "E11.9\tx\n".write(toFile: $0 + "/lexicon.tsv", atomically: true, encoding: .utf8) }, naming: "lexicon.tsv")
+        try refuses({ try "E11.9\tx\n".write(toFile: $0 + "/lexicon.bin", atomically: true, encoding: .utf8) }, naming: "lexicon.bin")
+        try refuses({ try "E11.9\t5:1 3:2\n".write(toFile: $0 + "/neighbours.tsv", atomically: true, encoding: .utf8) }, naming: "neighbours.tsv")
+        try refuses({ try FileManager.default.removeItem(atPath: $0 + "/neighbours.tsv") }, naming: "neighbours.tsv")
         try refuses({ path in
             let config = path + "/config.json"
             let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "\"threshold\"", with: "\"thresholdX\"")

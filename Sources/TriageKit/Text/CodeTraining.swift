@@ -21,8 +21,12 @@ public struct TrainCodesOptions: Codable, Sendable {
     public var icd10: String?
     /// The lexicon rules file (nil: `corpora/codes/lexicon.txt`).
     public var lexiconRules: String?
-    /// Share of notes held out for validation when the file has no split column.
+    /// Share of notes held out for validation when the file has no split column (and, with
+    /// `folds`, of each fold's training part).
     public var validation = 0.2
+    /// Instead of training a model: K-fold cross-validation over every labelled note (train and
+    /// dev alike), each fold's model choosing on a `validation` share of its training part.
+    public var folds: Int?
     public var settings = CodeTrainer.Settings()
 
     /// Options reading `file` into `output` with the defaults.
@@ -45,10 +49,21 @@ public struct TrainCodesResult: Codable, Sendable, TextReport {
     /// Codes not in the ICD-10-CM tabular list (or malformed), and how often each appeared.
     public var invalidCodes: [String: Int]
     public var metrics: [String: Double]
+    /// With `folds`: each fold's metrics on its scored notes (`map`, `microF1`, ...); the means are in `metrics` (`cvMap`, ...).
+    public var folds: [[String: Double]]?
     public var seconds: Double
 
     /// Validation MAP / micro-F1 of the model and of the dictionary alone, and where the model went.
     public var text: String {
+        if let folds {
+            var out = ""
+            for (i, f) in folds.enumerated() {
+                out += String(format: "fold %d: MAP %.4f, micro-F1 %.4f (P %.4f, R %.4f) at threshold %.3f\n", i + 1, f["map"] ?? 0,
+                              f["microF1"] ?? 0, f["microPrecision"] ?? 0, f["microRecall"] ?? 0, f["threshold"] ?? 0)
+            }
+            return out + String(format: "%d-fold cross-validation over %d notes: MAP %.4f (sd %.4f), micro-F1 %.4f; %.1f s\n", folds.count,
+                                trainingNotes + validationNotes, metrics["cvMap"] ?? 0, metrics["cvMapSD"] ?? 0, metrics["cvMicroF1"] ?? 0, seconds)
+        }
         var out = String(format: "saved %@: validation MAP %.4f, micro-F1 %.4f (P %.4f, R %.4f) at threshold %.3f on %d notes",
                          model, metrics["validationMap"] ?? 0, metrics["validationMicroF1"] ?? 0,
                          metrics["validationMicroPrecision"] ?? 0, metrics["validationMicroRecall"] ?? 0,
@@ -65,7 +80,8 @@ extension Workspace {
     /// seeded split), with the ICD-10-CM lexicon when one is found; writes the model folder.
     public func trainCodes(_ options: TrainCodesOptions, context: JobContext = .silent) throws -> TrainCodesResult {
         let started = Date()
-        guard !options.output.isEmpty else { throw TriageError(.unusable, "--output must name a folder, e.g. models/codes") }
+        guard !options.output.isEmpty || options.folds != nil else { throw TriageError(.unusable, "--output must name a folder, e.g. models/codes") }
+        if let folds = options.folds, !(2...20).contains(folds) { throw TriageError(.unusable, "the number of folds must be 2 to 20, e.g. 5") }
         guard options.validation > 0 && options.validation < 1 else { throw TriageError(.unusable, "the validation share must be between 0 and 1, e.g. 0.2") }
         let (lexicon, lexiconSource) = try codeLexicon(icd10: options.icd10, rulesFile: options.lexiconRules, context: context)
         let name = InputFile.displayName(options.file)
@@ -128,6 +144,31 @@ extension Workspace {
             context.warn("\(total) codes in \(invalid.count) kinds are not in the ICD-10-CM tabular list: \(listed.joined(separator: ", "))"
                          + (invalid.count > 20 ? ", ..." : ""))
         }
+        if let folds = options.folds {
+            let all = train + validation
+            context.note("\(folds)-fold cross-validation over \(all.count) notes; lexicon: \(lexiconSource)")
+            let results: [[String: Double]]
+            do {
+                results = try CodeTrainer(settings: options.settings).crossValidate(all, folds: folds, validation: options.validation,
+                                                                                     lexicon: lexicon, stop: context.stop) { fold, report in
+                    if report.stage == "text" {
+                        context.note(String(format: "fold %d, text network epoch %d: validation MAP %.4f%@", fold, report.epoch.epoch,
+                                            report.epoch.metrics["map"] ?? 0, report.epoch.isBest ? "  *" : ""))
+                    }
+                }
+            } catch { throw TriageError(error) }
+            var metrics: [String: Double] = [:]
+            for key in ["map", "microF1", "microPrecision", "microRecall"] {
+                let values = results.compactMap { $0[key] }
+                let mean = values.reduce(0, +) / Double(max(1, values.count))
+                metrics["cv" + key.prefix(1).uppercased() + key.dropFirst()] = mean
+                if key == "map" {
+                    metrics["cvMapSD"] = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, values.count - 1))).squareRoot()
+                }
+            }
+            return TrainCodesResult(model: "", trainingNotes: train.count, validationNotes: validation.count, lexicon: lexiconSource,
+                                    invalidCodes: invalid, metrics: metrics, folds: results, seconds: Date().timeIntervalSince(started))
+        }
         context.note("training on \(train.count) notes, choosing on \(validation.count); lexicon: \(lexiconSource)")
 
         let meter = ProgressMeter(context, stage: "text network", unit: "notes", interval: 0)
@@ -135,7 +176,9 @@ extension Workspace {
         do {
             model = try CodeTrainer(settings: options.settings).train(train, validation: validation, lexicon: lexicon, stop: context.stop) { report in
                 let e = report.epoch
-                if report.stage == "text" {
+                if report.stage == "refit" {
+                    context.note(String(format: "refit on every labelled note: epoch %d/%d, loss %.5f", e.epoch, report.epochs, e.trainLoss))
+                } else if report.stage == "text" {
                     meter.update(done: e.epoch * train.count, total: report.epochs * train.count)
                     context.note(String(format: "text network epoch %d/%d: loss %.5f, validation MAP %.4f, %.0f notes/s%@",
                                         e.epoch, report.epochs, e.trainLoss, e.metrics["map"] ?? 0, e.samplesPerSecond, e.isBest ? "  *" : ""))
@@ -151,7 +194,7 @@ extension Workspace {
                             m["dictionaryMap"] ?? 0, m["dictionaryMicroF1"] ?? 0))
         return TrainCodesResult(model: URL(fileURLWithPath: options.output).standardizedFileURL.path,
                                 trainingNotes: train.count, validationNotes: validation.count, lexicon: lexiconSource,
-                                invalidCodes: invalid, metrics: m, seconds: Date().timeIntervalSince(started))
+                                invalidCodes: invalid, metrics: m, folds: nil, seconds: Date().timeIntervalSince(started))
     }
 
     /// The condition lexicon: from `icd10` if given, else the corpus's codes (`codes import`), else the
