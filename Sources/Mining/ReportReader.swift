@@ -228,7 +228,8 @@ public struct ReportReader {
             let header = CSVHeader(names: first.fields, file: origin, line: first.line)
             func column(_ wanted: String?, defaults: [String], option: String) throws -> Int? {
                 if let wanted { return try header.index(of: wanted, option: option) }
-                return defaults.lazy.compactMap { d in header.names.firstIndex { $0.lowercased() == d } }.first
+                guard let found = defaults.lazy.compactMap({ d in header.names.firstIndex { $0.lowercased() == d } }).first else { return nil }
+                return try header.index(of: header.names[found], option: option)
             }
             let text = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"],
                                   option: "the text column")
