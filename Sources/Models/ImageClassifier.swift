@@ -41,6 +41,9 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     /// Model input channels: image channels x zoom levels.
     public var inputChannels: Int { channels * zooms.count }
 
+    /// The largest calibration slope and intercept magnitude a model file may hold.
+    public static let maximumCalibration: Float = 100
+
     /// The largest image side a model may ask for.
     public static let maximumSide = 4096
 
@@ -56,6 +59,11 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
         guard mean.isFinite, std.isFinite, std > 0 else { return "standardisation mean \(mean), std \(std) is not usable" }
         if let c = calibration, c.count != 2 || !c.allSatisfy(\.isFinite) || c[0] <= 0 {
             return "calibration \(c) is not [positive slope, intercept]"
+        }
+        // Platt's fit on log-odds within +-16 (with smoothed targets) gives slopes and intercepts
+        // of a few units; [1e38, -1e38] would overflow to infinity and call every image one class.
+        if let c = calibration, c[0] > Self.maximumCalibration || abs(c[1]) > Self.maximumCalibration {
+            return "calibration \(c) is outside a slope of (0, \(Int(Self.maximumCalibration))] and an intercept of +-\(Int(Self.maximumCalibration))"
         }
         return nil
     }
@@ -157,6 +165,15 @@ public final class ImageClassifier {
             }
         } catch let error as NeuralError {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): the network cannot read \(prep.width)x\(prep.height)x\(prep.inputChannels) images: \(error)")
+        }
+        // The outputs kind decides softmax or sigmoids: a value this version does not write is
+        // refused, not read as multi-class.
+        let outputs = file.preprocessing["outputs"] ?? "multi-class"
+        guard outputs == "multi-class" || outputs == "multi-label" else {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): outputs '\(outputs.prefix(40))' is neither multi-class nor multi-label")
+        }
+        if outputs == "multi-label", prep.calibration != nil {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for multi-class models")
         }
         if file.labels.count != 2, prep.calibration != nil {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for two-class models")

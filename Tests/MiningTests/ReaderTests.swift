@@ -59,7 +59,7 @@ final class ReaderTests: XCTestCase {
             switch item {
             case .report(let r): reports.append(r)
             case .bad(let origin, let message): bad.append("\(origin): \(message)")
-            case .xml: XCTFail("no XML here")
+            case .xml, .note: XCTFail("no XML or note here")
             }
         }
         XCTAssertEqual(reports.map(\.externalId), ["1", "4"])
