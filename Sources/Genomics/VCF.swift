@@ -337,12 +337,14 @@ public enum VCF {
                         // AD is Number=R: one depth for REF and one per ALT, no more.
                         guard depths.count <= alternates.count + 1 else { break }
                     }
-                    guard depths.count == alternates.count + 1 else {
+                    guard depths.count <= alternates.count + 1 else {
                         let count = values[a].split(separator: ",", omittingEmptySubsequences: false).count
                         throw GenomicsError(file: file, line: number, "sample \(s + 1)'s AD has \(count) values; REF and \(alternates.count) "
                                             + "ALT allele\(alternates.count == 1 ? "" : "s") need \(alternates.count + 1)")
                     }
-                    call.alleleDepths = depths
+                    // Fewer values is not Number=R (VarScan's AD holds the ALT depth alone, with RD for
+                    // REF): which allele each depth belongs to is unknown, so AD is not used.
+                    call.alleleDepths = depths.count == alternates.count + 1 ? depths : nil
                 }
                 if let d = dpIndex, d < values.count, values[d] != "." {
                     guard let depth = Int(values[d]), depth >= 0, depth <= maximumDepth else {
