@@ -83,7 +83,12 @@ public enum Inflate {
                 case Z_STREAM_END:
                     // gzip files may hold several members: go on while input remains.
                     if format == .gzip && stream.avail_in > 0 {
-                        if stream.next_in.pointee != 0x1f { return }  // trailing garbage (padding): ignore
+                        if stream.next_in.pointee != 0x1f {
+                            // Zero bytes after the last member are padding (gzip ignores them too);
+                            // anything else was appended to the file or is left of a damaged member.
+                            if let problem = Inflate.trailingGarbage(stream.next_in, count: Int(stream.avail_in)) { throw ArchiveError(problem) }
+                            return
+                        }
                         guard inflateReset(&stream) == Z_OK else { throw ArchiveError("zlib could not reset") }
                         continue
                     }
@@ -100,6 +105,13 @@ public enum Inflate {
                 }
             }
         }
+    }
+
+    /// Why the `count` bytes after the last gzip member make the file damaged, or nil when they are
+    /// zero padding.
+    static func trailingGarbage(_ bytes: UnsafeMutablePointer<UInt8>, count: Int) -> String? {
+        guard UnsafeBufferPointer(start: bytes, count: count).contains(where: { $0 != 0 }) else { return nil }
+        return "\(count) bytes after the end of the gzip data are not another gzip member (trailing garbage): the file was damaged or appended to"
     }
 
     /// The CRC-32 of `data`, as zip and gzip store it.
@@ -206,6 +218,10 @@ public final class ByteStream {
                 if stream.avail_in > 0 && stream.next_in.pointee == 0x1f {
                     guard inflateReset(&stream) == Z_OK else { throw ArchiveError("zlib could not reset") }
                 } else {
+                    // (Only the bytes already read are looked at: a streamed file is not read to its end for this.)
+                    if stream.avail_in > 0, let problem = Inflate.trailingGarbage(stream.next_in, count: Int(stream.avail_in)) {
+                        throw ArchiveError(problem)
+                    }
                     finished = true
                 }
             case Z_OK, Z_BUF_ERROR:

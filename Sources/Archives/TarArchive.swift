@@ -6,6 +6,9 @@ public struct TarEntry: Sendable {
     public let name: String
     /// The member's bytes.
     public let data: Data
+    /// What is odd about the member's header (a name that is not UTF-8 or has bytes past a NUL),
+    /// for a warning naming it; the member is read all the same.
+    public var warning: String? = nil
 }
 
 /// Reads the regular files of a POSIX (ustar) or GNU tar archive held in memory.
@@ -38,7 +41,7 @@ public struct TarArchive: Sequence {
     public struct Iterator: IteratorProtocol {
         let archive: TarArchive
         var offset = 0
-        var pendingName: String?
+        var pending = Pending()
         /// The error that ended iteration through `next()`, if any.
         public private(set) var error: ArchiveError?
 
@@ -57,15 +60,16 @@ public struct TarArchive: Sequence {
                     if offset >= bytes.count { return nil }  // some writers omit the end blocks
                     throw ArchiveError(file: archive.origin, "tar archive is truncated at byte \(offset)")
                 }
-                guard let header = try TarArchive.header(bytes[(base + offset)..<(base + offset + 512)], at: offset,
+                guard var header = try TarArchive.header(bytes[(base + offset)..<(base + offset + 512)], at: offset,
                                                          origin: archive.origin) else { return nil }
+                pending.apply(to: &header)
                 let start = offset + 512
                 guard header.size <= bytes.count - start else {
                     throw ArchiveError(file: archive.origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
                 }
                 let body = bytes[(base + start)..<(base + start + header.size)]
                 offset = start + header.paddedSize
-                if let entry = header.entry(body: body, pendingName: &pendingName) { return entry }
+                if let entry = try header.entry(body: body, pending: &pending, origin: archive.origin) { return entry }
             }
         }
 
@@ -106,34 +110,81 @@ public struct TarArchive: Sequence {
         }
     }
 
+    /// What a GNU long-name record or a pax extended header says about the member after it.
+    struct Pending {
+        var name: String?
+        var size: Int?
+
+        /// The next member's header with the pax size (which overrides the header's, as POSIX says).
+        mutating func apply(to header: inout Header) {
+            if let size { header.size = size }
+            self.size = nil
+        }
+    }
+
     /// A parsed member header.
     struct Header {
         var name: String
         var size: Int
         var type: UInt8
+        /// What is odd about the name field, for a warning.
+        var nameProblem: String?
         /// The size rounded up to whole 512-byte blocks.
         var paddedSize: Int { (size + 511) / 512 * 512 }
 
         /// The member as a regular file (nil for long-name, pax, directory and other records, which
-        /// may set the name of the next member).
-        func entry(body: Data.SubSequence, pendingName: inout String?) -> TarEntry? {
+        /// may set the name and size of the next member).
+        func entry(body: Data.SubSequence, pending: inout Pending, origin: String?) throws -> TarEntry? {
             switch type {
             case UInt8(ascii: "L"):  // GNU long name for the next member
-                pendingName = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
-            case UInt8(ascii: "x"):  // pax extended header: look for path=
-                let text = String(decoding: body, as: UTF8.self)
-                for line in text.split(separator: "\n") {
-                    if let range = line.range(of: " path=") { pendingName = String(line[range.upperBound...]) }
+                pending.name = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
+            case UInt8(ascii: "x"):  // pax extended header: records "LENGTH key=value\n"
+                guard let records = TarArchive.paxRecords(body) else {
+                    throw ArchiveError(file: origin, "a pax extended header is malformed "
+                                       + "(a record's length does not match its text)")
+                }
+                for (key, value) in records {
+                    switch key {
+                    case "path": pending.name = value
+                    case "size":
+                        // Digits only, within what a file can hold: 20 digits or "-100" is a damaged header.
+                        guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let size = Int(value), size < 1 << 50 else {
+                            throw ArchiveError(file: origin, "a pax extended header gives the next member the size '\(value.prefix(30))', "
+                                               + "not a size (0 to 2^50 bytes)")
+                        }
+                        pending.size = size
+                    default: break
+                    }
                 }
             case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
-                let finalName = pendingName ?? name
-                pendingName = nil
-                return TarEntry(name: finalName, data: Data(body))
+                let finalName = pending.name ?? name
+                let problem = pending.name == nil ? nameProblem : nil
+                pending = Pending()
+                return TarEntry(name: finalName, data: Data(body), warning: problem)
             default:
-                pendingName = nil  // directories, links, devices: skipped
+                pending = Pending()  // directories, links, devices: skipped
             }
             return nil
         }
+    }
+
+    /// The key-value records of a pax extended header ("LENGTH key=value\n" each); nil when a
+    /// record is malformed (its length runs past the header or does not end at a newline).
+    static func paxRecords(_ body: Data.SubSequence) -> [(String, String)]? {
+        var out: [(String, String)] = []
+        let bytes = [UInt8](body)
+        var at = 0
+        while at < bytes.count {
+            guard let space = bytes[at...].firstIndex(of: 0x20), space > at,
+                  let length = Int(String(decoding: bytes[at..<space], as: UTF8.self)), length > space - at + 1,
+                  at + length <= bytes.count, bytes[at + length - 1] == 0x0A else { return nil }
+            let record = bytes[(space + 1)..<(at + length - 1)]
+            if let equals = record.firstIndex(of: 0x3D) {
+                out.append((String(decoding: record[..<equals], as: UTF8.self), String(decoding: record[(equals + 1)...], as: UTF8.self)))
+            }
+            at += length
+        }
+        return out
     }
 
     /// The header block at byte `offset`, nil for the zero block that ends the archive.
@@ -146,11 +197,24 @@ public struct TarArchive: Sequence {
             throw ArchiveError(file: origin, "bad tar header checksum at byte \(offset)")
         }
         var name = Iterator.string(block, 0, 100)
+        var fields = [block[(block.startIndex)..<(block.startIndex + 100)]]
         if Iterator.string(block, 257, 6).hasPrefix("ustar") {
             let prefix = Iterator.string(block, 345, 155)
             if !prefix.isEmpty { name = prefix + "/" + name }
+            fields.append(block[(block.startIndex + 345)..<(block.startIndex + 500)])
         }
-        return Header(name: name, size: size, type: block[block.startIndex + 156])
+        // A name ends at its first NUL; bytes after it, or bytes that are not UTF-8, mean the name
+        // read is not the one written (latin-1 from an old system, or a damaged header).
+        var problem: String?
+        for field in fields {
+            let used = field.prefix { $0 != 0 }
+            if field.dropFirst(used.count).contains(where: { $0 != 0 }) {
+                problem = "the member name has bytes after a NUL byte; read as '\(name)'"
+            } else if String(validating: used, as: UTF8.self) == nil {
+                problem = "the member name is not UTF-8 (latin-1?); read as '\(name)'"
+            }
+        }
+        return Header(name: name, size: size, type: block[block.startIndex + 156], nameProblem: problem)
     }
 }
 
@@ -164,7 +228,9 @@ public struct TarStream {
     /// Members larger than this are skipped (`Member.tooLarge`), not read into memory.
     public let maximumMemberSize: Int
     private var offset = 0
-    private var pendingName: String?
+    private var pending = TarArchive.Pending()
+    /// Set when the last member's padding was cut: the next call reports the truncation.
+    private var truncatedAt: Int?
 
     /// One member: a regular file, one too large to read, or a link (never followed: it may point
     /// anywhere on the reader's disk).
@@ -183,11 +249,13 @@ public struct TarStream {
 
     /// The next member, nil at the end of the archive; throws where the archive breaks.
     public mutating func next() throws -> Member? {
+        if let at = truncatedAt { throw ArchiveError(file: origin, "tar archive is truncated at byte \(at) (inside the last member's padding)") }
         while true {
             let block = try source.read(512)
             if block.isEmpty { return nil }  // some writers omit the end blocks
             guard block.count == 512 else { throw ArchiveError(file: origin, "tar archive is truncated at byte \(offset)") }
-            guard let header = try TarArchive.header(block[...], at: offset, origin: origin) else { return nil }
+            guard var header = try TarArchive.header(block[...], at: offset, origin: origin) else { return nil }
+            pending.apply(to: &header)
             offset += 512
             if header.size > maximumMemberSize {
                 guard try source.skip(header.paddedSize) else {
@@ -195,22 +263,25 @@ public struct TarStream {
                 }
                 offset += header.paddedSize
                 let isFile = [UInt8(ascii: "0"), 0, UInt8(ascii: "7")].contains(header.type)
-                let name = pendingName ?? header.name
-                pendingName = nil
+                let name = pending.name ?? header.name
+                pending = TarArchive.Pending()
                 if isFile { return .tooLarge(name: name, size: header.size) }
                 continue
             }
             let body = try source.read(header.paddedSize)
-            guard body.count >= header.size else {  // the last member's padding may be missing
+            guard body.count >= header.size else {
                 throw ArchiveError(file: origin, "tar member \(header.name) is truncated (needs \(header.size) bytes)")
             }
+            // A tar file is whole 512-byte blocks: a member whose padding is cut is read, and the
+            // truncation reported after it (the end blocks, by contrast, some writers omit).
+            if body.count < header.paddedSize { truncatedAt = offset + body.count }
             offset += header.paddedSize
             if header.type == UInt8(ascii: "1") || header.type == UInt8(ascii: "2") {
-                let name = pendingName ?? header.name
-                pendingName = nil
+                let name = pending.name ?? header.name
+                pending = TarArchive.Pending()
                 return .link(name: name)
             }
-            if let entry = header.entry(body: body.prefix(header.size), pendingName: &pendingName) { return .file(entry) }
+            if let entry = try header.entry(body: body.prefix(header.size), pending: &pending, origin: origin) { return .file(entry) }
         }
     }
 }

@@ -40,6 +40,8 @@ public struct ZipArchive: Sendable {
         if entry.flags & 1 != 0 { throw fail("the member is encrypted") }
         let h = entry.localHeaderOffset
         guard h + 30 <= data.count, data.u32(h) == 0x0403_4b50 else { throw fail("bad local header (truncated archive?)") }
+        // The local header speaks for the bytes that follow it: encrypted there is encrypted.
+        if data.u16(h + 6) & 1 != 0 { throw fail("the member is encrypted (its local header says so)") }
         let start = h + 30 + Int(data.u16(h + 26)) + Int(data.u16(h + 28))
         guard start <= data.count, entry.compressedSize <= data.count - start else { throw fail("the member is truncated") }
         guard entry.uncompressedSize <= maximumSize else {

@@ -5,7 +5,9 @@
 // image in memory) are small C functions here. No Swift frame is ever between
 // the setjmp and the longjmp: the read/write callbacks below are C too.
 #include <png.h>
+#include <zlib.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,60 @@ static void triage_png_read(png_structp png, png_bytep out, size_t count) {
     io->offset += count;
 }
 
+/// The bytes of filtered scanlines an image of this header needs (Adam7 passes when interlaced).
+static inline size_t triage_png_raw_size(png_uint_32 width, png_uint_32 height, int bitsPerPixel, int interlaced) {
+    if (!interlaced) return (size_t)height * (1 + ((size_t)width * bitsPerPixel + 7) / 8);
+    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0}, dx[7] = {8, 8, 4, 4, 2, 2, 1};
+    static const int y0[7] = {0, 0, 4, 0, 2, 0, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    size_t total = 0;
+    for (int p = 0; p < 7; p++) {
+        size_t w = width > (png_uint_32)x0[p] ? (width - x0[p] + dx[p] - 1) / dx[p] : 0;
+        size_t h = height > (png_uint_32)y0[p] ? (height - y0[p] + dy[p] - 1) / dy[p] : 0;
+        if (w && h) total += h * (1 + (w * bitsPerPixel + 7) / 8);
+    }
+    return total;
+}
+
+/// Inflates the IDAT stream of a whole PNG into a small scratch buffer, counting: 0 with a message
+/// once it grows past `needed` bytes (libpng would inflate all of it at png_read_end, so a 64 x 64
+/// image whose IDAT inflates to 1 GiB would cost seconds and be accepted), 1 otherwise. A damaged
+/// chunk layout or stream is left for libpng to report.
+static inline int triage_png_check_idat(const unsigned char *data, size_t size, size_t needed, char *message, size_t messageSize) {
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit(&z) != Z_OK) return 1;
+    unsigned char scratch[16384];
+    size_t offset = 8, produced = 0;
+    int result = 1, done = 0;
+    while (!done && size - offset >= 12) {
+        size_t length = ((size_t)data[offset] << 24) | ((size_t)data[offset + 1] << 16) | ((size_t)data[offset + 2] << 8) | data[offset + 3];
+        const unsigned char *type = data + offset + 4;
+        if (length > size - offset - 12) break;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        if (memcmp(type, "IDAT", 4) == 0) {
+            z.next_in = (unsigned char *)(data + offset + 8);
+            z.avail_in = (uInt)length;
+            while (z.avail_in > 0 && !done) {
+                z.next_out = scratch;
+                z.avail_out = sizeof(scratch);
+                int ret = inflate(&z, Z_NO_FLUSH);
+                produced += sizeof(scratch) - z.avail_out;
+                if (produced > needed) {
+                    snprintf(message, messageSize, "the image data inflates past the %zu bytes its pixels need (a decompression bomb "
+                             "or a damaged file); stopped after %zu", needed, produced);
+                    result = 0;
+                    done = 1;
+                } else if (ret == Z_STREAM_END || (ret != Z_OK && ret != Z_BUF_ERROR) || (ret == Z_BUF_ERROR && z.avail_out > 0)) {
+                    done = 1;
+                }
+            }
+        }
+        offset += length + 12;
+    }
+    inflateEnd(&z);
+    return result;
+}
+
 /// Frees the pixels of a decoded image (safe on an image that failed).
 static inline void triage_png_free(triage_png_image *image) {
     free(image->pixels);
@@ -92,7 +148,22 @@ static inline int triage_png_decode(const unsigned char *data, size_t size, size
     image->colorType = colorType;
     image->fileBitDepth = depth;
     if ((size_t)width * (size_t)height > maxPixels) png_error(png, "the image has more pixels than the allowed maximum");
-    if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    int channelsInFile = colorType == PNG_COLOR_TYPE_RGB ? 3 : colorType == PNG_COLOR_TYPE_RGB_ALPHA ? 4
+                       : colorType == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 1;
+    size_t needed = triage_png_raw_size(width, height, channelsInFile * depth,
+                                        png_get_interlace_type(png, info) != PNG_INTERLACE_NONE);
+    if (!triage_png_check_idat(data, size, needed, image->message, sizeof(image->message))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return 0;
+    }
+    // Palette images are read as indices and expanded here: libpng would expand an index past the
+    // palette to black without a word.
+    png_colorp palette = NULL;
+    int paletteCount = 0;
+    if (colorType == PNG_COLOR_TYPE_PALETTE) {
+        if (!png_get_PLTE(png, info, &palette, &paletteCount) || !palette) png_error(png, "a palette image without a palette (PLTE)");
+        if (depth < 8) png_set_packing(png);
+    }
     if (colorType == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (colorType & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -112,6 +183,27 @@ static inline int triage_png_decode(const unsigned char *data, size_t size, size
     if (!image->pixels || !io.rows) png_error(png, "out of memory");
     for (png_uint_32 y = 0; y < height; y++) io.rows[y] = image->pixels + (size_t)y * rowBytes;
     png_read_image(png, io.rows);
+    if (palette) {
+        size_t count = (size_t)width * height;
+        for (size_t i = 0; i < count; i++) {
+            if (image->pixels[i] >= paletteCount) {
+                char message[160];
+                snprintf(message, sizeof(message), "pixel (%zu, %zu) has palette index %d, past the %d colours of the palette",
+                         i % width, i / width, image->pixels[i], paletteCount);
+                png_error(png, message);
+            }
+        }
+        unsigned char *rgb = (unsigned char *)malloc(count * 3 ? count * 3 : 1);
+        if (!rgb) png_error(png, "out of memory");
+        for (size_t i = 0; i < count; i++) {
+            png_color c = palette[image->pixels[i]];
+            rgb[3 * i] = c.red; rgb[3 * i + 1] = c.green; rgb[3 * i + 2] = c.blue;
+        }
+        free(image->pixels);
+        image->pixels = rgb;
+        image->channels = 3;
+        image->byteCount = count * 3;
+    }
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
     free(io.rows);

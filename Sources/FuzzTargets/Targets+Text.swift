@@ -25,7 +25,7 @@ func mine(_ path: String, options: ReaderOptions = ReaderOptions()) {
             if report.text.utf8.count <= options.maxReportBytes { _ = labeler?.label(report.text) }
         case .xml(let origin, let data):
             if let report = try? ReportReader.openi(origin: origin, data: data) { _ = labeler?.label(report.text) }
-        case .bad:
+        case .bad, .note:
             break
         }
     }

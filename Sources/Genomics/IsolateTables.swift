@@ -32,13 +32,25 @@ public struct GenotypeTable: Sendable {
     /// Reads a genotype table (gzip or plain). Rows with a bad allele fraction are skipped and listed.
     public static func read(_ path: String) throws -> GenotypeTable {
         var table = GenotypeTable()
+        var rows = 0
         try CSVReader(origin: path).forEachRow(in: InputFile.read(path),
                                                columns: ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"],
-                                               badRow: { table.problems.append("\($0); row skipped") }) { row in
+                                               badRow: { rows += 1; table.problems.append("\($0); row skipped") }) { row in
+            rows += 1
             let f = row.values, line = row.line
             let sample = f[0]
             guard !sample.isEmpty else {
                 table.problems.append("\(path):\(line): empty sample_id; row skipped")
+                return
+            }
+            if let long = f.firstIndex(where: { $0.utf8.count > maximumFieldBytes }) {
+                let name = ["sample_id", "gene", "variant", "effect", "allele_fraction", "position"][long]
+                table.problems.append("\(path):\(line): \(name) is \(f[long].utf8.count) bytes, over the \(maximumFieldBytes)-byte limit of a cell; row skipped")
+                return
+            }
+            if !f[5].isEmpty, let bad = f[5].split(separator: ";", omittingEmptySubsequences: false)
+                .first(where: { Int($0).map { !(1...Reference.genomeLength).contains($0) } ?? true }) {
+                table.problems.append("\(path):\(line): position '\(bad)' is not a position of H37Rv (1 to \(Reference.genomeLength)); row skipped")
                 return
             }
             if table.variants[sample] == nil {
@@ -49,8 +61,8 @@ public struct GenotypeTable: Sendable {
             if change.isEmpty { return }  // the sample was genotyped at this gene and has no variant
             var fraction = 1.0
             if !f[4].isEmpty {
-                guard let value = Double(f[4]), value >= 0, value <= 1 else {
-                    table.problems.append("\(path):\(line): allele_fraction '\(f[4])' is not in 0...1; row skipped")
+                guard let value = DecimalNumber.parse(f[4]), value >= 0, value <= 1 else {
+                    table.problems.append("\(path):\(line): allele_fraction '\(f[4])' is not a decimal number in 0...1; row skipped")
                     return
                 }
                 fraction = value
@@ -60,8 +72,13 @@ public struct GenotypeTable: Sendable {
                 variant: GeneVariant(gene: f[1], change: change, effect: effect),
                 alleleFraction: fraction, position: f[5]))
         }
+        if rows == 0 { throw InputError(file: path, line: 1, "the table has a header but no rows: nothing to import") }
         return table
     }
+
+    /// The longest cell a genotype or phenotype row may hold: HGVS names of the catalogue's genes
+    /// are at most a few hundred characters; a megabyte in a cell is a damaged file.
+    public static let maximumFieldBytes = 10_000
 }
 
 /// Measured drug-susceptibility phenotypes: `sample_id, drug, phenotype (R/S), method`.
@@ -103,13 +120,26 @@ public struct PhenotypeTable: Sendable {
     /// Reads a phenotype table (gzip or plain).
     public static func read(_ path: String) throws -> PhenotypeTable {
         var table = PhenotypeTable()
+        var rows = 0
         try CSVReader(origin: path).forEachRow(in: InputFile.read(path), columns: ["sample_id", "drug", "phenotype", "method"],
-                                               badRow: { table.problems.append("\($0); row skipped") }) { row in
+                                               badRow: { rows += 1; table.problems.append("\($0); row skipped") }) { row in
+            rows += 1
             let f = row.values, line = row.line
+            if let long = f.firstIndex(where: { $0.utf8.count > GenotypeTable.maximumFieldBytes }) {
+                let name = ["sample_id", "drug", "phenotype", "method"][long]
+                table.problems.append("\(path):\(line): \(name) is \(f[long].utf8.count) bytes, over the \(GenotypeTable.maximumFieldBytes)-byte limit of a cell; row skipped")
+                return
+            }
             let sample = f[0], drug = Catalogue.drugName(f[1])
             let value = f[2].uppercased()
             guard !sample.isEmpty, !drug.isEmpty else {
                 table.problems.append("\(path):\(line): empty sample_id or drug; row skipped")
+                return
+            }
+            // A drug the catalogue does not know could never be predicted or evaluated.
+            guard knownDrugs.contains(drug) else {
+                table.problems.append("\(path):\(line): drug '\(f[1].prefix(60))\(f[1].count > 60 ? "..." : "")' is not one Triage knows "
+                                      + "(\(knownDrugs.sorted().joined(separator: ", ")) or their abbreviations); row skipped")
                 return
             }
             guard value == "R" || value == "S" else {
@@ -128,8 +158,12 @@ public struct PhenotypeTable: Sendable {
                 table.phenotypes[sample]?[drug] = entry
             }
         }
+        if rows == 0 { throw InputError(file: path, line: 1, "the table has a header but no rows: nothing to import") }
         return table
     }
+
+    /// The drugs phenotypes may be given for: those of the catalogue's abbreviations.
+    public static let knownDrugs = Set(Catalogue.drugAbbreviations.values)
 
     /// Every drug with at least one phenotype, sorted.
     public var drugs: [String] { Set(phenotypes.values.flatMap(\.keys)).sorted() }

@@ -241,12 +241,18 @@ struct VCFSamples {
                         fraction = f
                         if fraction == 0 { continue }
                     }
-                } else if let af = record.infoValue("AF")?.split(separator: ","), index < af.count,
-                          let f = Double(af[index]) {
-                    guard f.isFinite, f >= 0, f <= 1 else {
-                        throw GenomicsError(file: file, line: record.line, "INFO AF '\(af[index])' is not an allele fraction between 0 and 1")
+                } else if let af = record.infoValue("AF")?.split(separator: ",", omittingEmptySubsequences: false) {
+                    // AF is Number=A: one fraction per ALT.
+                    guard af.count == record.alternates.count else {
+                        throw GenomicsError(file: file, line: record.line,
+                                            "INFO AF has \(af.count) values for \(record.alternates.count) ALT allele(s)")
                     }
-                    fraction = f
+                    if af[index] != "." {
+                        guard let f = DecimalNumber.parse(af[index]), f >= 0, f <= 1 else {
+                            throw GenomicsError(file: file, line: record.line, "INFO AF '\(af[index])' is not an allele fraction between 0 and 1")
+                        }
+                        fraction = f
+                    }
                 }
                 for variant in named {
                     inputs[s].variants.append(SampleVariant(variant: variant, alleleFraction: fraction,

@@ -288,11 +288,17 @@ public enum VCF {
         for alt in alternates where alt.isEmpty {
             throw GenomicsError(file: file, line: number, "an empty ALT allele (ALT '\(Lines.string(line, a0, a1))')")
         }
+        // Each ALT is a distinct allele (AD, GT and AF index them): a repeated one makes those indices ambiguous.
+        if alternates.count > 1, Set(alternates).count < alternates.count {
+            let repeated = Dictionary(grouping: alternates, by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
+            throw GenomicsError(file: file, line: number,
+                                "ALT lists allele \(repeated.prefix(40)) more than once (\(alternates.count) alleles, \(Set(alternates).count) distinct)")
+        }
         let (q0, q1) = field(5)
         let qualText = Lines.string(line, q0, q1)
         var quality: Double?
         if qualText != "." {
-            guard let q = Double(qualText), q.isFinite else {
+            guard let q = DecimalNumber.parse(qualText) else {
                 throw GenomicsError(file: file, line: number, "QUAL '\(qualText)' is not a number or '.'")
             }
             quality = q
@@ -328,8 +334,17 @@ public enum VCF {
                             throw GenomicsError(file: file, line: number, "AD '\(values[a])' is not a list of depths (0 to \(maximumDepth))")
                         }
                         depths.append(d)
+                        // AD is Number=R: one depth for REF and one per ALT, no more.
+                        guard depths.count <= alternates.count + 1 else { break }
                     }
-                    call.alleleDepths = depths
+                    guard depths.count <= alternates.count + 1 else {
+                        let count = values[a].split(separator: ",", omittingEmptySubsequences: false).count
+                        throw GenomicsError(file: file, line: number, "sample \(s + 1)'s AD has \(count) values; REF and \(alternates.count) "
+                                            + "ALT allele\(alternates.count == 1 ? "" : "s") need \(alternates.count + 1)")
+                    }
+                    // Fewer values is not Number=R (VarScan's AD holds the ALT depth alone, with RD for
+                    // REF): which allele each depth belongs to is unknown, so AD is not used.
+                    call.alleleDepths = depths.count == alternates.count + 1 ? depths : nil
                 }
                 if let d = dpIndex, d < values.count, values[d] != "." {
                     guard let depth = Int(values[d]), depth >= 0, depth <= maximumDepth else {

@@ -134,10 +134,19 @@ public struct CSVHeader: Sendable, Equatable {
 
     /// The index of column `name` (exact, else ignoring case), or an error listing the columns;
     /// `option` (e.g. `--text-column`) says in the message where the name came from.
+    /// A name that appears twice is an error too: which of the columns is meant is ambiguous.
     public func index(of name: String, option: String? = nil) throws -> Int {
-        if let index = names.firstIndex(of: name) { return index }
-        let folded = name.lowercased()
-        if let index = names.firstIndex(where: { $0.lowercased() == folded }) { return index }
+        var matches = names.indices.filter { names[$0] == name }
+        if matches.isEmpty {
+            let folded = name.lowercased()
+            matches = names.indices.filter { names[$0].lowercased() == folded }
+        }
+        if matches.count > 1 {
+            let which = option.map { "which one is \($0)" } ?? "which one is meant"
+            throw InputError(file: file, line: line, "the header names column '\(name)' \(matches.count) times (columns "
+                             + matches.map { String($0 + 1) }.joined(separator: ", ") + "): \(which) is ambiguous; rename the others")
+        }
+        if let index = matches.first { return index }
         throw InputError(file: file, line: line, "no column named '\(name)'\(option.map { " (\($0))" } ?? ""); "
                          + "the columns are: \(names.map { "'\($0)'" }.joined(separator: ", "))")
     }

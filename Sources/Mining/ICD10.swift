@@ -56,24 +56,37 @@ public enum ICD10 {
             }
             return terms
         }
-        func diag(_ node: XMLNode, parent: String) {
-            guard let name = node.child("name")?.text, !name.isEmpty else { return }
-            entries.append(Entry(code: name, kind: .code, parent: parent,
-                                 title: node.child("desc")?.text ?? "", inclusionTerms: inclusionTerms(node)))
-            node.forEachChild { child in if child.name == "diag" { diag(child, parent: name) } }
+        // A title past this is a damaged file: the CMS titles are at most a few hundred characters.
+        let maximumTitleBytes = 10_000
+        func title(_ node: XMLNode, of code: String) throws -> String {
+            let text = node.child("desc")?.text ?? ""
+            guard text.utf8.count <= maximumTitleBytes else {
+                throw InputError(file: path, line: node.line, "the description of \(code.prefix(40)) is \(text.utf8.count) bytes, "
+                                 + "over the \(maximumTitleBytes)-byte limit of a title: the file is damaged")
+            }
+            return text
         }
-        root.forEachChild { chapter in
+        func diag(_ node: XMLNode, parent: String) throws {
+            // Skipping a nameless diag would drop its codes below it without a word.
+            guard let name = node.child("name")?.text, !name.isEmpty else {
+                throw InputError(file: path, line: node.line, "a diag element without a name (under \(parent)): the file is damaged")
+            }
+            entries.append(Entry(code: name, kind: .code, parent: parent,
+                                 title: try title(node, of: name), inclusionTerms: inclusionTerms(node)))
+            try node.forEachChild { child in if child.name == "diag" { try diag(child, parent: name) } }
+        }
+        try root.forEachChild { chapter in
             guard chapter.name == "chapter", let number = chapter.child("name")?.text else { return }
             entries.append(Entry(code: number, kind: .chapter, parent: nil,
-                                 title: chapter.child("desc")?.text ?? "", inclusionTerms: []))
-            chapter.forEachChild { section in
+                                 title: try title(chapter, of: number), inclusionTerms: []))
+            try chapter.forEachChild { section in
                 guard section.name == "section", let raw = section.attribute("id"), !raw.isEmpty else { return }
                 // A one-category section is named like its category ("B10" holds only B10): write it as
                 // the range it is ("B10-B10") so that the section and the code stay two entries.
                 let id = raw.contains("-") ? raw : raw + "-" + raw
                 entries.append(Entry(code: id, kind: .section, parent: number,
-                                     title: section.child("desc")?.text ?? "", inclusionTerms: []))
-                section.forEachChild { child in if child.name == "diag" { diag(child, parent: id) } }
+                                     title: try title(section, of: id), inclusionTerms: []))
+                try section.forEachChild { child in if child.name == "diag" { try diag(child, parent: id) } }
             }
         }
         guard !entries.isEmpty else { throw InputError(file: path, "no chapters or codes found") }

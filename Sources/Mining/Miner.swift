@@ -142,6 +142,8 @@ public final class Miner {
         /// A report without text: stored (so every report has a row), with a warning.
         case empty(RawReport, [MinedLabel])
         case bad(String)
+        /// A warning about something read all the same.
+        case note(String)
     }
 
     /// Parses and labels a batch on `jobs` threads, then writes it in one transaction.
@@ -205,6 +207,7 @@ public final class Miner {
         var report: RawReport
         switch item {
         case .bad(let origin, let message): return .bad("\(origin): \(message)")
+        case .note(let origin, let message): return .note("\(origin): \(message)")
         case .report(let r): report = r
         case .xml(let origin, let data):
             do { report = try ReportReader.openi(origin: origin, data: data) } catch let e as XMLParseError {
@@ -230,6 +233,8 @@ public final class Miner {
             switch outcome {
             case .bad(let message):
                 summary.bad += 1
+                warn(message)
+            case .note(let message):
                 warn(message)
             case .labelled(let report, let labels), .empty(let report, let labels):
                 summary.reports += 1

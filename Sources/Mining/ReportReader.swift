@@ -69,6 +69,8 @@ public enum WorkItem: Sendable {
     case report(RawReport)
     /// Something unusable, with the message that says why.
     case bad(origin: String, message: String)
+    /// Something read all the same that the user should hear about (a warning, not counted as bad).
+    case note(origin: String, message: String)
 }
 
 /// Turns input paths (directories, files, .tgz/.tar.gz/.gz archives) into work items.
@@ -122,7 +124,10 @@ public struct ReportReader {
                     try emit(.bad(origin: path, message: e.reason + (read > 0 ? "; the \(read) members before the damage were read" : "")))
                     return
                 }
-                guard let member else { return }
+                guard let member else {
+                    if read == 0 { try emit(.note(origin: path, message: "the archive holds no members: no reports in it")) }
+                    return
+                }
                 read += 1
                 switch member {
                 case .tooLarge(let name, let size):
@@ -132,6 +137,7 @@ public struct ReportReader {
                 case .file(let entry):
                     let name = (entry.name as NSString).lastPathComponent
                     if name.hasPrefix(".") || name.hasPrefix("._") { continue }
+                    if let warning = entry.warning { try emit(.note(origin: "\(path):\(entry.name)", message: warning)) }
                     try items(origin: "\(path):\(entry.name)", name: entry.name, data: entry.data, emit: emit)
                 }
             }
@@ -228,7 +234,8 @@ public struct ReportReader {
             let header = CSVHeader(names: first.fields, file: origin, line: first.line)
             func column(_ wanted: String?, defaults: [String], option: String) throws -> Int? {
                 if let wanted { return try header.index(of: wanted, option: option) }
-                return defaults.lazy.compactMap { d in header.names.firstIndex { $0.lowercased() == d } }.first
+                guard let found = defaults.lazy.compactMap({ d in header.names.firstIndex { $0.lowercased() == d } }).first else { return nil }
+                return try header.index(of: header.names[found], option: option)
             }
             let text = try column(options.textColumn, defaults: ["transcription", "report", "reports", "text", "findings", "note"],
                                   option: "the text column")

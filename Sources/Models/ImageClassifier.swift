@@ -41,6 +41,9 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     /// Model input channels: image channels x zoom levels.
     public var inputChannels: Int { channels * zooms.count }
 
+    /// The largest calibration slope and intercept magnitude a model file may hold (and a fit may give).
+    public static let maximumCalibration: Float = 1_000_000
+
     /// The largest image side a model may ask for.
     public static let maximumSide = 4096
 
@@ -56,6 +59,12 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
         guard mean.isFinite, std.isFinite, std > 0 else { return "standardisation mean \(mean), std \(std) is not usable" }
         if let c = calibration, c.count != 2 || !c.allSatisfy(\.isFinite) || c[0] <= 0 {
             return "calibration \(c) is not [positive slope, intercept]"
+        }
+        // A Platt fit gives slopes and intercepts of a few units, thousands when a weak model's
+        // probabilities sit in a narrow band (fitPlatt keeps to this limit); [1e38, -1e38] would
+        // overflow to infinity and call every image one class.
+        if let c = calibration, c[0] > Self.maximumCalibration || abs(c[1]) > Self.maximumCalibration {
+            return "calibration \(c) is outside a slope of (0, 10^6] and an intercept of +-10^6"
         }
         return nil
     }
@@ -158,6 +167,15 @@ public final class ImageClassifier {
         } catch let error as NeuralError {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): the network cannot read \(prep.width)x\(prep.height)x\(prep.inputChannels) images: \(error)")
         }
+        // The outputs kind decides softmax or sigmoids: a value this version does not write is
+        // refused, not read as multi-class.
+        let outputs = file.preprocessing["outputs"] ?? "multi-class"
+        guard outputs == "multi-class" || outputs == "multi-label" else {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): outputs '\(outputs.prefix(40))' is neither multi-class nor multi-label")
+        }
+        if outputs == "multi-label", prep.calibration != nil {
+            throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for multi-class models")
+        }
         if file.labels.count != 2, prep.calibration != nil {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for two-class models")
         }
@@ -197,7 +215,7 @@ public final class ImageClassifier {
     /// Platt scaling (Platt 1999): the slope and intercept of a logistic regression of the labels
     /// on logit(p), by Newton's method, with Platt's smoothed targets ((N+ + 1) / (N+ + 2) and
     /// 1 / (N- + 2)) so a separable set keeps finite values. Nil when the fit does not give a
-    /// positive slope (probabilities unrelated to the labels) or a class is missing.
+    /// positive slope (probabilities unrelated to the labels), one past `maximumCalibration`, or a class is missing.
     public static func fitPlatt(probabilities: [Float], positives: [Bool]) -> (slope: Float, intercept: Float)? {
         let nPos = Double(positives.filter { $0 }.count), nNeg = Double(positives.count) - nPos
         guard nPos > 0, nNeg > 0 else { return nil }
@@ -230,7 +248,8 @@ public final class ImageClassifier {
             }
             if !improved { break }
         }
-        guard a.isFinite, b.isFinite, a > 0 else { return nil }
+        let limit = Double(ImagePreprocessing.maximumCalibration)
+        guard a.isFinite, b.isFinite, a > 0, a <= limit, abs(b) <= limit else { return nil }
         return (Float(a), Float(b))
     }
 

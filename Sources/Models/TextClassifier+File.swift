@@ -80,6 +80,7 @@ extension TextClassifier {
             throw TextModelError("\(path): tensor \(name) holds NaN or infinite values")
         }
         var networks: [TextNetwork] = []
+        var expected = Set<String>()
         for m in 0..<configuration.members {
             let network: TextNetwork
             do { network = try TextNetwork(configuration.network, seed: nil) } catch {
@@ -87,6 +88,7 @@ extension TextClassifier {
             }
             for (name, parameter) in network.namedParameters {
                 let key = "member\(m).\(name)"
+                expected.insert(key)
                 guard let tensor = loaded.tensors[key] else {
                     throw TextModelError("\(path): the weights lack \(key) (file truncated or from another version)")
                 }
@@ -107,12 +109,21 @@ extension TextClassifier {
                 banks.append(bank)
             }
             classifier.setScope(scope, banks: banks)
+            for m in 0..<configuration.members { expected.insert("member\(m).scope.bank") }
+        }
+        // Weights the configuration does not describe would be ignored: the file is not the model it says.
+        if let extra = loaded.tensors.keys.filter({ !expected.contains($0) }).sorted().first {
+            throw TextModelError("\(path): tensor \(extra) is not part of the network the configuration describes "
+                                 + "(a damaged file, or one from another version)")
         }
         return classifier
     }
 }
 
 extension TextClassifier.Configuration {
+    /// The longest task, label source or class name a model file may hold.
+    static let maximumNameBytes = 4096
+
     /// Why a configuration read from a file cannot be used (sizes out of range, values not finite), or nil.
     var problem: String? {
         let n = network, p = preparation
@@ -136,12 +147,40 @@ extension TextClassifier.Configuration {
         guard (0...(1 << 25)).contains(n.idCount), (1...1025).contains(n.idsPerPosition), (2...100_000).contains(n.classes) else {
             return "the network's \(n.idCount) ids, \(n.idsPerPosition) ids per position or \(n.classes) classes are out of range"
         }
-        if let c = calibrationPower, !(c.isFinite && c > 0) { return "calibration power \(c) is not positive" }
+        // Training fits the power among 0.5...5; 1e308 would turn every probability into 0 or 1.
+        if let c = calibrationPower, !(c.isFinite && c >= 0.1 && c <= 10) { return "calibration power \(c) is outside 0.1...10" }
+        if let long = ([task, labelSource] + classes).first(where: { $0.utf8.count > Self.maximumNameBytes }) {
+            return "a name of \(long.utf8.count) bytes (task, label source or class; at most \(Self.maximumNameBytes))"
+        }
+        // A word the tokenizer can never produce (empty, past its longest token, or with a control
+        // character such as NUL) is a damaged vocabulary, not a rare word.
+        // (A token stops growing at maxTokenBytes, so its last character may pass it by 3 bytes.)
+        let longestToken = TextPreparation.maxTokenBytes + 3
+        if let bad = p.vocabulary.firstIndex(where: { word in
+            word.isEmpty || word.utf8.count > longestToken || word.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }) {
+            let word = p.vocabulary[bad]
+            return "vocabulary word \(bad + 1) (\(word.prefix(20).debugDescription)\(word.count > 20 ? "..." : ""), \(word.utf8.count) bytes) "
+                + "is not a token: tokens are 1...\(longestToken) bytes without control characters"
+        }
+        guard Set(p.vocabulary).count == p.vocabulary.count else { return "the vocabulary lists a word twice" }
         if let scope {
             let arrays = [scope.familiarity, scope.confidence, scope.neighbourhood]
             guard arrays.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isFinite) }), !scope.joined.isEmpty,
                   scope.joined.allSatisfy(\.isFinite), scope.threshold.isFinite else {
                 return "the scope's validation scores are empty or not finite"
+            }
+            // Scores are places among sorted validation values in [0, 1] (a binary search): unsorted
+            // or out-of-range values would give wrong scores without an error.
+            guard arrays.allSatisfy({ zip($0, $0.dropFirst()).allSatisfy { $0 <= $1 } }),
+                  zip(scope.joined, scope.joined.dropFirst()).allSatisfy({ $0 <= $1 }),
+                  scope.joined.allSatisfy({ (0...1).contains($0) }) else {
+                return "the scope's validation scores are not sorted values in [0, 1]"
+            }
+            guard (0...1).contains(scope.threshold), (0...1).contains(scope.validationFlagged),
+                  (1...TextScope.bankLimit).contains(scope.bankSize) else {
+                return "the scope's threshold \(scope.threshold), flagged share \(scope.validationFlagged) or bank size \(scope.bankSize) "
+                    + "is out of range (scores in [0, 1], 1...\(TextScope.bankLimit) cases)"
             }
         }
         return nil

@@ -103,6 +103,23 @@ public enum TextCorpus {
         "\(task):\((path as NSString).lastPathComponent)"
     }
 
+    /// The longest text a row may hold, as `triage mine` skips reports past 1 MiB: a case note
+    /// is kilobytes, and a model reads at most its first few hundred words.
+    public static let maximumTextBytes = 1 << 20
+    /// The longest label: a class name, not a text.
+    public static let maximumLabelBytes = 1_000
+
+    /// Why a row's text or label is too long to be a document or a class name, or nil.
+    public static func sizeProblem(text: String, label: String) -> String? {
+        if text.utf8.count > maximumTextBytes {
+            return "the text is \(text.utf8.count) bytes, over the \(maximumTextBytes)-byte limit of a document"
+        }
+        if label.utf8.count > maximumLabelBytes {
+            return "the label is \(label.utf8.count) bytes, over the \(maximumLabelBytes)-byte limit of a class name"
+        }
+        return nil
+    }
+
     /// Imports the rows of a CSV table as documents with human labels; re-running changes nothing.
     ///
     /// One write transaction: either every good row lands or none does.
@@ -130,6 +147,7 @@ public enum TextCorpus {
             let externalId = idIndex.map { fields[$0].trimmingCharacters(in: .whitespaces) } ?? "row\(line)"
             if text.isEmpty { summary.skipped.append("\(table.path):\(line): the text is empty; row skipped"); continue }
             if label.isEmpty { summary.skipped.append("\(table.path):\(line): the label is empty; row skipped"); continue }
+            if let problem = sizeProblem(text: text, label: label) { summary.skipped.append("\(table.path):\(line): \(problem); row skipped"); continue }
             if externalId.isEmpty { summary.skipped.append("\(table.path):\(line): the id is empty; row skipped"); continue }
             if let first = seenIds[externalId] {
                 summary.skipped.append("\(table.path):\(line): id '\(externalId)' already used on line \(first); row skipped")
@@ -265,6 +283,10 @@ public enum TextCorpus {
             let label = labelIndex.map { fields[$0].trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
             if labelIndex != nil && label.isEmpty {
                 skipped.append("\(table.path):\(line): the label is empty; row skipped")
+                continue
+            }
+            if let problem = sizeProblem(text: fields[textIndex], label: label) {
+                skipped.append("\(table.path):\(line): \(problem); row skipped")
                 continue
             }
             let id = idIndex.map { fields[$0] } ?? "\(n + 1)"

@@ -82,8 +82,14 @@ public struct TextPreparation: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A file's sizes are taken as written: [0, 3] is not quietly [3], and [1, 1] would count
+        // every character twice.
+        let sizes = try c.decode([Int].self, forKey: .ngramSizes)
+        guard sizes.allSatisfy({ $0 > 0 }), Set(sizes).count == sizes.count else {
+            throw TextModelError("n-gram sizes \(sizes.prefix(8)) must be distinct positive lengths")
+        }
         self.init(vocabulary: try c.decode([String].self, forKey: .vocabulary),
-                  ngramSizes: try c.decode([Int].self, forKey: .ngramSizes),
+                  ngramSizes: sizes,
                   buckets: try c.decode(Int.self, forKey: .buckets),
                   maxNgramsPerWord: try c.decode(Int.self, forKey: .maxNgramsPerWord),
                   maxTokens: try c.decode(Int.self, forKey: .maxTokens))

@@ -13,6 +13,8 @@ public struct ImageDescription: Codable, Sendable, Equatable {
     public var arrays: [String: [Int]]?
     public var transferSyntax: String?, windowCenter: Double?, windowWidth: Double?
     public var rescaleSlope: Double?, rescaleIntercept: Double?, accessionNumber: String?, studyInstanceUID: String?
+    /// What is odd but readable in the file, each naming it (shown as warnings).
+    public var warnings: [String]?
 
     /// A description with only the file and format filled in.
     public init(file: String, format: String) {
@@ -26,8 +28,17 @@ public struct ImageDescription: Codable, Sendable, Equatable {
             let npz = try NPZFile(path: file)
             var d = ImageDescription(file: file, format: "npz")
             var arrays: [String: [Int]] = [:]
+            guard !npz.keys.isEmpty else { throw ImageError(file: file, "the archive holds no arrays") }
             for key in npz.keys { arrays[key] = try npz.array(key).shape }
+            // The splits `images import` would read are checked as it checks them (label count,
+            // range and type; image shape and type), so `info` does not describe as fine what
+            // `import` refuses.
+            for split in MedMNIST.splits(in: npz) { _ = try MedMNIST.load(npz, split: split) }
             d.arrays = arrays
+            let paths = npz.pathLikeMembers
+            if !paths.isEmpty {
+                d.warnings = ["\(file): members named like paths, not arrays (nothing is extracted): \(paths.joined(separator: ", "))"]
+            }
             return d
         }
         guard let data = FileManager.default.contents(atPath: file) else {

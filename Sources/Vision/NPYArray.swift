@@ -163,8 +163,11 @@ public struct NPYArray: Sendable, Equatable {
         var out = [Int](); out.reserveCapacity(count)
         for i in 0..<count {
             let v = double(at: i)
-            guard v.isFinite, v == v.rounded(), abs(v) < 9.0e15 else {
+            guard v.isFinite, v == v.rounded() else {
                 throw ImageError(file: origin, position: "element \(i)", "value \(v) is not a whole number")
+            }
+            guard abs(v) < 9.0e15 else {
+                throw ImageError(file: origin, position: "element \(i)", "value \(v) is too large for a label or an index")
             }
             out.append(Int(v))
         }

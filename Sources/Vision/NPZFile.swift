@@ -25,6 +25,18 @@ public struct NPZFile: Sendable {
         } catch let error as ArchiveError {
             throw ImageError(file: origin, "not a readable .npz (zip) archive: \(error.reason)")
         }
+        // NumPy reads the last of two members with one name, this reader the first: which array is
+        // meant is ambiguous, so neither is read.
+        var seen = Set<String>()
+        for entry in archive.entries where !seen.insert(entry.name).inserted {
+            throw ImageError(file: "\(origin)[\(entry.name)]", "the archive holds two members named \(entry.name); which array is meant is ambiguous")
+        }
+    }
+
+    /// Member names that are paths (absolute, or with `..`) rather than array names: nothing is
+    /// ever extracted, but such a member is not an array `numpy.savez` wrote.
+    public var pathLikeMembers: [String] {
+        archive.entries.map(\.name).filter { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") }
     }
 
     /// True when the archive has an array called `key`.
@@ -106,6 +118,10 @@ public struct LabelledImages: Sendable {
 
 /// MedMNIST `.npz` files: `{train,val,test}_images` (N, H, W[, C]) uint8 and `{split}_labels` (N[, K]).
 public enum MedMNIST {
+    /// The most classes a single-label split may have: a class index is a column of the model's
+    /// output and an observation of the task, so 2^40 would be a trillion of each.
+    public static let maximumClasses = 10_000
+
     /// The splits a MedMNIST file holds, in order.
     public static let splits = ["train", "val", "test"]
 
@@ -135,9 +151,11 @@ public enum MedMNIST {
         guard k >= 1 else { throw ImageError(file: labelsName, "labels have zero columns") }
         let pixels = try images.uint8Values(origin: imagesName)
         let values = try labels.intValues(origin: labelsName)
-        for (i, v) in values.enumerated() where v < 0 || (k > 1 && v > 1) {
+        for (i, v) in values.enumerated() where v < 0 || (k > 1 && v > 1) || v >= maximumClasses {
             throw ImageError(file: labelsName, position: "image \(i / k)",
-                             k > 1 ? "multi-label values must be 0 or 1, found \(v)" : "class index \(v) is negative")
+                             k > 1 ? "multi-label values must be 0 or 1, found \(v)"
+                                   : v < 0 ? "class index \(v) is negative"
+                                   : "class index \(v) is past the \(maximumClasses) classes a task may have")
         }
         let per = h * w * c
         var out = LabelledImages(split: split)

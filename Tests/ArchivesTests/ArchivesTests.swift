@@ -98,6 +98,67 @@ final class ArchivesTests: XCTestCase {
         return Data(h)
     }
 
+    /// One tar member: a ustar header with these name bytes and type, then the body padded to 512.
+    func tarMember(_ name: [UInt8], _ body: [UInt8], type: UInt8 = UInt8(ascii: "0")) -> Data {
+        var h = [UInt8](tarHeader("x", size: Array(String(format: "%011o\0", body.count).utf8)))
+        for i in 0..<100 { h[i] = i < name.count ? name[i] : 0 }
+        h[156] = type
+        for i in 148..<156 { h[i] = 0x20 }
+        let sum = h.reduce(0) { $0 + Int($1) }
+        for (i, b) in String(format: "%06o\0 ", sum).utf8.enumerated() { h[148 + i] = b }
+        return Data(h) + Data(body) + Data(count: (512 - body.count % 512) % 512)
+    }
+
+    /// The members of a tar streamed from a file holding `data`, and the error that ended it.
+    func streamed(_ data: Data) throws -> (entries: [TarEntry], error: ArchiveError?) {
+        let path = try TemporaryFolder("triage-archives").file("t.tar")
+        try data.write(to: URL(fileURLWithPath: path))
+        var tar = TarStream(try ByteStream(path: path), origin: "t.tar", maximumMemberSize: 1 << 20)
+        var entries: [TarEntry] = []
+        do {
+            while let member = try tar.next() { if case .file(let entry) = member { entries.append(entry) } }
+        } catch let error as ArchiveError { return (entries, error) }
+        return (entries, nil)
+    }
+
+    func testPaxSizesAreHonouredAndAbsurdOnesRefused() throws {
+        let end = Data(count: 1024)
+        // POSIX: a pax size overrides the header's (which says 0 here).
+        var member = tarMember(Array("r.txt".utf8), [])
+        member = member.prefix(512) + Data("hello".utf8) + Data(count: 507)
+        let malformed = try streamed(tarMember(Array("pax".utf8), Array("16 size=5\n".utf8), type: UInt8(ascii: "x")) + member + end)
+        XCTAssertTrue(malformed.error?.description.contains("malformed") == true, "a record whose length is not its text's")
+        let honoured = try streamed(tarMember(Array("pax".utf8), Array("10 size=5\n".utf8), type: UInt8(ascii: "x")) + member + end)
+        XCTAssertNil(honoured.error)
+        XCTAssertEqual(honoured.entries.map { String(decoding: $0.data, as: UTF8.self) }, ["hello"])
+        for record in ["29 size=99999999999999999999\n", "13 size=-100\n"] {
+            let bad = try streamed(tarMember(Array("pax".utf8), Array(record.utf8), type: UInt8(ascii: "x")) + member + end)
+            XCTAssertTrue(bad.error?.description.contains("gives the next member the size") == true, "\(String(describing: bad.error))")
+        }
+    }
+
+    func testOddMemberNamesAreReadWithAWarningAndCutPaddingIsTruncation() throws {
+        let end = Data(count: 1024)
+        let nul = try streamed(tarMember(Array("r/a\0b.txt".utf8), Array("x".utf8)) + end)
+        XCTAssertEqual(nul.entries.first?.name, "r/a")
+        XCTAssertEqual(nul.entries.first?.warning, "the member name has bytes after a NUL byte; read as 'r/a'")
+        let latin1 = try streamed(tarMember([0x72, 0x2F, 0xE9, 0x2E, 0x74, 0x78, 0x74], Array("x".utf8)) + end)
+        XCTAssertTrue(latin1.entries.first?.warning?.contains("not UTF-8") == true)
+        XCTAssertNil(try streamed(tarMember(Array("r/plain.txt".utf8), Array("x".utf8)) + end).entries.first?.warning)
+        // A tar is whole blocks: a member whose padding is cut is read, and the cut reported after it.
+        let cut = try streamed(tarMember(Array("r/a.txt".utf8), Array("abc".utf8)).prefix(700))
+        XCTAssertEqual(cut.entries.count, 1)
+        XCTAssertTrue(cut.error?.description.contains("truncated at byte 700") == true, "\(String(describing: cut.error))")
+    }
+
+    func testGzipTrailingGarbageIsAnErrorButZeroPaddingIsNot() throws {
+        let member = Data([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])  // empty content
+        XCTAssertEqual(try Gzip.decompress(member + Data(count: 100)), Data())
+        XCTAssertThrowsError(try Gzip.decompress(member + Data("garbage".utf8))) { error in
+            XCTAssertTrue("\(error)".contains("7 bytes after the end of the gzip data"), "\(error)")
+        }
+    }
+
     func testTarSizesThatTrappedAreErrors() throws {
         // GNU base-256: a negative size (0xFF...) trapped on a reversed range; a huge one overflowed.
         for size in [[UInt8](repeating: 0xFF, count: 12), [0x80] + [UInt8](repeating: 0xFF, count: 11),

@@ -26,6 +26,36 @@ final class IsolateImportTests: XCTestCase {
         XCTAssertEqual(g.variants["3"]?.first?.variant.change, "p.Ser315Thr")
     }
 
+    func testHeaderOnlyTablesAndImpossibleCellsAreNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbcells-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A header alone imports nothing: an error, not "0 rows".
+        let header = "sample_id,gene,variant,effect,allele_fraction,position\n"
+        XCTAssertThrowsError(try GenotypeTable.read(try write(header, "h.csv", in: dir))) {
+            XCTAssertTrue("\($0)".hasSuffix("h.csv:1: the table has a header but no rows: nothing to import"), "\($0)")
+        }
+        XCTAssertThrowsError(try PhenotypeTable.read(try write("sample_id,drug,phenotype,method\n", "hp.csv", in: dir)))
+        let genotypes = try write(header + """
+            1,rpoB,p.Ser450Leu,missense_variant,0x1p-2,761155
+            2,rpoB,p.Ser450Leu,missense_variant,1,99999999999999999999999
+            3,rpoB,\(String(repeating: "p.Ser450Leu", count: 1000)),missense_variant,1,761155
+            4,rpoB,p.Ser450Leu,missense_variant,1,761155;761156
+            """, "g.csv", in: dir)
+        let g = try GenotypeTable.read(genotypes)
+        XCTAssertEqual(g.problems.map { $0.replacingOccurrences(of: genotypes, with: "g.csv") }, [
+            "g.csv:2: allele_fraction '0x1p-2' is not a decimal number in 0...1; row skipped",
+            "g.csv:3: position '99999999999999999999999' is not a position of H37Rv (1 to 4411532); row skipped",
+            "g.csv:4: variant is 11000 bytes, over the 10000-byte limit of a cell; row skipped",
+        ])
+        XCTAssertEqual(g.variants["4"]?.first?.position, "761155;761156")
+        let phenotypes = try write("sample_id,drug,phenotype,method\n1,RIF,R,WHO\n1,Aspirin,R,WHO\n", "p.csv", in: dir)
+        let p = try PhenotypeTable.read(phenotypes)
+        XCTAssertEqual(p.phenotypes["1"]?.keys.sorted(), ["Rifampicin"])
+        XCTAssertEqual(p.problems.count, 1)
+        XCTAssertTrue(p.problems[0].contains("p.csv:3: drug 'Aspirin' is not one Triage knows"), p.problems[0])
+    }
+
     func testImportIsIdempotentAndResolvesMethods() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbimport-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -116,6 +116,10 @@ final class VCFTests: XCTestCase {
         XCTAssertEqual(error("NC_000962.3\t5\t.\tC\tT\t.\t.\t.\tGT\t3\n"),
                        "s.vcf:5: GT '3' names allele 3, but the record has 1 ALT allele")
         XCTAssertEqual(error("NC_000962.3\t5\t.\tC\tT\t.\t.\t.\tGT:AD\t1:x\n"), "s.vcf:5: AD 'x' is not a list of depths (0 to 1000000000)")
+        // AD is one depth for REF and one per ALT; ALT alleles are distinct (AD and GT index them).
+        XCTAssertEqual(error("NC_000962.3\t5\t.\tC\tT\t.\t.\t.\tGT:AD\t1:1,2,3,4\n"), "s.vcf:5: sample 1's AD has 4 values; REF and 1 ALT allele need 2")
+        XCTAssertEqual(error("NC_000962.3\t5\t.\tC\tT,G,T\t.\t.\t.\tGT\t1\n"), "s.vcf:5: ALT lists allele T more than once (3 alleles, 2 distinct)")
+        XCTAssertEqual(error("NC_000962.3\t5\t.\tC\tT\t0x1p3\t.\t.\tGT\t1\n"), "s.vcf:5: QUAL '0x1p3' is not a number or '.'")
         XCTAssertThrowsError(try VCF.parse(Array("##fileformat=VCFv3.3\n".utf8), file: "s.vcf")) { error in
             XCTAssertEqual("\(error)", "s.vcf:1: VCFv3.3 is not supported; VCF 4.0 to 4.x is")
         }
@@ -128,6 +132,9 @@ final class VCFTests: XCTestCase {
         XCTAssertEqual(record.calls[0].genotype, [1])
         XCTAssertNil(record.calls[0].alleleDepths)
         XCTAssertNil(record.calls[0].depth)
+        // VarScan's AD is the ALT depth alone: not Number=R, so not used as allele depths.
+        let varscan = Self.header + "NC_000962.3\t5\t.\tC\tT\t.\t.\t.\tGT:AD\t1:7\n"
+        XCTAssertNil(try VCF.parse(Array(varscan.utf8), file: "s.vcf").records[0].calls[0].alleleDepths)
         let sites = "##fileformat=VCFv4.1\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nChromosome\t7\t.\tG\tA\t.\t.\t.\n"
         let file = try VCF.parse(Array(sites.utf8), file: "t.vcf")
         XCTAssertEqual(file.records[0].calls.count, 0)

@@ -74,6 +74,13 @@ final class SampleReaderTests: XCTestCase {
         XCTAssertThrowsError(try reader.samples(vcf: nan, file: "n.vcf")) { error in
             XCTAssertTrue("\(error)".hasPrefix("n.vcf:3: INFO AF"), "\(error)")
         }
+        // INFO AF is Number=A and decimal: 3 values for 1 ALT, or a hex float, are not allele fractions.
+        for (info, said) in [("AF=0.5,0.5,0.5", "INFO AF has 3 values for 1 ALT allele(s)"), ("AF=0x1p-2", "INFO AF '0x1p-2'")] {
+            let bad = vcf("", "NC_000962.3\t761155\t.\tC\tT\t.\t.\t\(info)\n", format: false)
+            XCTAssertThrowsError(try reader.samples(vcf: bad, file: "f.vcf")) { error in
+                XCTAssertTrue("\(error)".hasPrefix("f.vcf:3: \(said)"), "\(error)")
+            }
+        }
         let deep = vcf("", "NC_000962.3\t761155\t.\tC\tT\t.\tPASS\t.\tGT:AD\t1:1000000000,1000000000\n")
         XCTAssertEqual(try reader.samples(vcf: deep, file: "d.vcf")[0].variants.first?.alleleFraction ?? 0, 0.5, accuracy: 1e-12)
     }

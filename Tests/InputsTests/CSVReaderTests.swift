@@ -95,4 +95,24 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertNoThrow(try CSVReader(origin: "t.csv").forEachRow(in: Array("a,b\r\n".utf8), columns: ["b"]) { _ in rows += 1 })
         XCTAssertEqual(rows, 0, "a header alone has no rows")
     }
+
+    func testAColumnNamedTwiceIsAmbiguousWhenItIsAskedFor() throws {
+        let header = CSVHeader(names: ["text", "label", "Label"], file: "d.csv", line: 1)
+        XCTAssertEqual(try header.index(of: "text"), 0)
+        XCTAssertEqual(try header.index(of: "label"), 1, "an exact match is not ambiguous")
+        XCTAssertThrowsError(try CSVHeader(names: ["text", "label", "label"], file: "d.csv", line: 1).index(of: "label", option: "the label column")) {
+            XCTAssertEqual("\($0)", "d.csv:1: the header names column 'label' 2 times (columns 2, 3): which one is the label column is ambiguous; rename the others")
+        }
+        XCTAssertThrowsError(try header.index(of: "LABEL"), "two case-insensitive matches are ambiguous too")
+    }
+
+    func testDecimalNumbersOnly() {
+        XCTAssertEqual(DecimalNumber.parse("0.25"), 0.25)
+        XCTAssertEqual(DecimalNumber.parse("-1e-3"), -0.001)
+        XCTAssertEqual(DecimalNumber.parse(".5"), 0.5)
+        XCTAssertEqual(DecimalNumber.parse("3."), 3)
+        for text in ["0x1p-2", "nan", "NaN", "inf", "-infinity", "1e999", "", ".", "1e", "1,5", "+-1", "1 "] {
+            XCTAssertNil(DecimalNumber.parse(text), text)
+        }
+    }
 }

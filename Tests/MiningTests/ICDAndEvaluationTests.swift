@@ -31,6 +31,24 @@ final class ICDAndEvaluationTests: XCTestCase {
         XCTAssertEqual(c50.ancestors.map(\.code), ["C50.91", "C50.9", "C50", "C50-C50", "2"])
     }
 
+    func testANamelessDiagAndAHugeTitleRefuseTheFile() throws {
+        let folder = try TemporaryFolder("triage-icd10")
+        func parse(_ body: String) throws -> [ICD10.Entry] {
+            let path = folder.file("t.xml")
+            try ("<?xml version=\"1.0\"?>\n<ICD10CM.tabular><chapter><name>1</name><desc>c</desc><section id=\"A00-A09\"><desc>s</desc>"
+                 + body + "</section></chapter></ICD10CM.tabular>\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return try ICD10.parse(path: path)
+        }
+        XCTAssertEqual(try parse("<diag><name>A00</name><desc>Cholera</desc></diag>").count, 3)
+        // Skipping a diag without a name dropped the codes under it without a word.
+        XCTAssertThrowsError(try parse("<diag><desc>x</desc><diag><name>A00.1</name></diag></diag>")) { error in
+            XCTAssertTrue("\(error)".hasSuffix("t.xml:2: a diag element without a name (under A00-A09): the file is damaged"), "\(error)")
+        }
+        XCTAssertThrowsError(try parse("<diag><name>A00</name><desc>\(String(repeating: "x", count: 10_001))</desc></diag>")) { error in
+            XCTAssertTrue("\(error)".contains("the description of A00 is 10001 bytes"), "\(error)")
+        }
+    }
+
     func testWellFormedCodesAndRanges() throws {
         XCTAssertTrue(ICD10.isWellFormed("J18.9"))
         XCTAssertTrue(ICD10.isWellFormed("S22.31XA"))

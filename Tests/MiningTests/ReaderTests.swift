@@ -59,7 +59,7 @@ final class ReaderTests: XCTestCase {
             switch item {
             case .report(let r): reports.append(r)
             case .bad(let origin, let message): bad.append("\(origin): \(message)")
-            case .xml: XCTFail("no XML here")
+            case .xml, .note: XCTFail("no XML or note here")
             }
         }
         XCTAssertEqual(reports.map(\.externalId), ["1", "4"])
@@ -75,5 +75,38 @@ final class ReaderTests: XCTestCase {
             if case .bad(_, let message) = item { said.append(message) } else { XCTFail("\(item)") }
         }
         XCTAssertEqual(said, ["the file has a header but no rows"])
+    }
+
+    func testAnEmptyArchiveAndOddMemberNamesAreSaidAndADuplicateTextColumnIsRefused() throws {
+        let folder = try TemporaryFolder("triage-mining")
+        func items(_ path: String) throws -> [String] {
+            var said: [String] = []
+            try ReportReader(options: ReaderOptions()).read(path: path) { item in
+                switch item {
+                case .report(let r): said.append("report \(r.externalId)")
+                case .bad(let origin, let message): said.append("bad \(origin): \(message)")
+                case .note(let origin, let message): said.append("note \(origin): \(message)")
+                case .xml: said.append("xml")
+                }
+            }
+            return said
+        }
+        let empty = folder.file("empty.tar")
+        try Data(count: 1024).write(to: URL(fileURLWithPath: empty))
+        XCTAssertEqual(try items(empty), ["note \(empty): the archive holds no members: no reports in it"])
+        // A member name with bytes after its NUL: read (as tar readers do) and named in a note.
+        var header = [UInt8](repeating: 0, count: 512)
+        for (i, b) in Array("r/a\0b.txt".utf8).enumerated() { header[i] = b }
+        for (i, b) in Array("0000644\0".utf8).enumerated() { header[100 + i] = b }
+        for (i, b) in Array("00000000003\0".utf8).enumerated() { header[124 + i] = b }
+        header[156] = UInt8(ascii: "0")
+        for i in 148..<156 { header[i] = 0x20 }
+        for (i, b) in Array(String(format: "%06o\0 ", header.reduce(0) { $0 + Int($1) }).utf8).enumerated() { header[148 + i] = b }
+        let odd = folder.file("odd.tar")
+        try (Data(header) + Data("abc".utf8) + Data(count: 509 + 1024)).write(to: URL(fileURLWithPath: odd))
+        XCTAssertEqual(try items(odd), ["note \(odd):r/a: the member name has bytes after a NUL byte; read as 'r/a'", "report a"])
+        let csv = folder.file("twice.csv")
+        try "id,report,report\n1,a,b\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try items(csv), ["bad \(csv):1: the header names column 'report' 2 times (columns 2, 3): which one is the text column is ambiguous; rename the others"])
     }
 }

@@ -55,6 +55,18 @@ final class TextCorpusTests: XCTestCase {
         XCTAssertTrue(summary.skipped.contains { $0.hasPrefix("cases.csv:3: the label is empty") }, "\(summary.skipped)")
     }
 
+    func testTextsPastADocumentAndLabelsPastAClassNameAreSkipped() throws {
+        // As `mine` skips reports past 1 MiB; a label is a class name, not a text.
+        let text = String(repeating: "fever ", count: 200_000), label = String(repeating: "L", count: 1_001)
+        let summary = try TextCorpus.importCSV(try table("label,text\nflu,\(text)\n\(label),cough\ncold,sneezing\n"), options: options, into: corpus)
+        XCTAssertEqual(summary.inserted, 1)
+        XCTAssertEqual(summary.skipped, ["cases.csv:2: the text is 1199999 bytes, over the 1048576-byte limit of a document; row skipped",
+                                         "cases.csv:3: the label is 1001 bytes, over the 1000-byte limit of a class name; row skipped"])
+        XCTAssertThrowsError(try TextCorpus.importCSV(try table("label,text,label\nflu,fever,x\n"), options: options, into: corpus)) { error in
+            XCTAssertTrue("\(error)".contains("names column 'label' 2 times"), "\(error)")
+        }
+    }
+
     func testUnknownColumnsAndHeaderOnlyFilesAreClearErrors() throws {
         var bad = options
         bad.labelColumn = "diagnosis"

@@ -38,6 +38,8 @@ final class UntrustedModelTests: XCTestCase {
             ("width 0", { $0["width"] = 0 }), ("channels 0", { $0["channels"] = 0 }), ("width -1", { $0["width"] = -1 }),
             ("width -2^63", { $0["width"] = Int.min }), ("width 2^40", { $0["width"] = 1 << 40 }),
             ("height 0", { $0["height"] = 0 }), ("std 0", { $0["std"] = 0 }), ("zooms NaN", { $0["zooms"] = [1, 1e39] }),
+            // Overflowed to infinity and called every image one class.
+            ("calibration 1e38", { $0["calibration"] = [1e38, -1e38] }),
         ]
         for (name, change) in cases {
             let bad = folder.appendingPathComponent(name.replacingOccurrences(of: " ", with: "-"))
@@ -59,6 +61,18 @@ final class UntrustedModelTests: XCTestCase {
         XCTAssertThrowsError(try ImageClassifier.load(from: noLabels))
         try edit(noLabels.appendingPathComponent(ModelFile.configName)) { $0["labels"] = ["0", "0"] }
         XCTAssertThrowsError(try ImageClassifier.load(from: noLabels), "labels twice trapped in a dictionary")
+
+        // An outputs kind this version does not write is refused, not read as multi-class.
+        let outputs = folder.appendingPathComponent("outputs")
+        try FileManager.default.copyItem(at: good, to: outputs)
+        try edit(outputs.appendingPathComponent(ModelFile.configName)) { config in
+            var preprocessing = config["preprocessing"] as? [String: String] ?? [:]
+            preprocessing["outputs"] = "multilabel"
+            config["preprocessing"] = preprocessing
+        }
+        XCTAssertThrowsError(try ImageClassifier.load(from: outputs)) { error in
+            XCTAssertTrue("\(error)".contains("outputs 'multilabel' is neither multi-class nor multi-label"), "\(error)")
+        }
 
         // A layer whose size the weights file cannot hold is refused before it is allocated.
         let huge = folder.appendingPathComponent("huge")
@@ -97,6 +111,18 @@ final class UntrustedModelTests: XCTestCase {
             ("buckets Int.max", { _, _, preparation in preparation["buckets"] = Int.max }),
             ("maxNgramsPerWord Int.max", { _, _, preparation in preparation["maxNgramsPerWord"] = Int.max }),
             ("idCount Int.max", { _, network, _ in network["idCount"] = Int.max }),
+            // Read without a word before: [0, 3] as [3], [1, 1] counting every character twice.
+            ("ngramSizes [1, 1]", { _, _, preparation in preparation["ngramSizes"] = [1, 1] }),
+            ("ngramSizes [0, 3]", { _, _, preparation in preparation["ngramSizes"] = [0, 3] }),
+            ("calibrationPower 1e308", { top, _, _ in top["calibrationPower"] = 1e308 }),
+            ("labelSource 5000 bytes", { top, _, _ in top["labelSource"] = String(repeating: "x", count: 5000) }),
+            ("vocabulary NUL word", { _, _, preparation in
+                preparation["vocabulary"] = ["a\u{0}b"] + ((preparation["vocabulary"] as? [String]) ?? []).dropFirst() }),
+            ("vocabulary 100-byte word", { _, _, preparation in
+                preparation["vocabulary"] = [String(repeating: "w", count: 100)] + ((preparation["vocabulary"] as? [String]) ?? []).dropFirst() }),
+            ("scope threshold -1", { top, _, _ in
+                top["scope"] = ["familiarity": [0.5], "confidence": [0.5], "neighbourhood": [0.5], "joined": [0.5],
+                                "threshold": -1, "validationFlagged": 0, "bankSize": -1] }),
         ]
         for (name, change) in cases {
             var top = config
@@ -112,6 +138,13 @@ final class UntrustedModelTests: XCTestCase {
             XCTAssertThrowsError(try TextClassifier.load(from: bad.path), name) { error in
                 XCTAssertTrue("\(error)".contains(bad.path), "\(name): \(error)")
             }
+        }
+        // A tensor the configuration does not describe would be ignored: the file is not that model.
+        let extra = folder.appendingPathComponent("extra.safetensors")
+        try Safetensors.save(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("member9.extra", Tensor(shape: [1]))],
+                             metadata: metadata, to: extra)
+        XCTAssertThrowsError(try TextClassifier.load(from: extra.path)) { error in
+            XCTAssertTrue("\(error)".contains("tensor member9.extra is not part of the network"), "\(error)")
         }
     }
 

@@ -132,4 +132,49 @@ final class NumPyTests: XCTestCase {
         assertImageError(["m.npz[val_labels.npy]", "match 2 images"]) { _ = try MedMNIST.load(mismatched, split: "val") }
         assertImageError(["missing.npz", "no such file"]) { _ = try NPZFile(path: "/nonexistent/missing.npz") }
     }
+
+    /// Writes `bytes` to a temporary `.npz` and returns its path (removed by the caller).
+    func temporaryNPZ(_ bytes: Data) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("info-\(UUID().uuidString).npz").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testInfoChecksTheSplitsImportWouldRead() throws {
+        // `images info` describes as fine only what `images import` would read.
+        let images = try XCTUnwrap(NPYArray(uint8: [UInt8](repeating: 0, count: 8), shape: [2, 2, 2]))
+        var far = Data(count: 16)
+        far.withUnsafeMutableBytes { $0.storeBytes(of: Int64(1 << 40).littleEndian, toByteOffset: 8, as: Int64.self) }
+        let huge = try XCTUnwrap(NPYArray(dtype: .int64, shape: [2, 1], data: far))
+        let tooMany = try temporaryNPZ(NPZFile.archiveBytes([("train_images", images), ("train_labels", huge)]))
+        defer { try? FileManager.default.removeItem(atPath: tooMany) }
+        assertImageError(["[train_labels.npy]", "image 1", "class index 1099511627776 is past the 10000 classes"]) {
+            _ = try ImageDescription.of(tooMany)
+        }
+        let empty = try temporaryNPZ(NPZFile.archiveBytes([]))
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        assertImageError(["holds no arrays"]) { _ = try ImageDescription.of(empty) }
+        let labels = try XCTUnwrap(NPYArray(uint8: [0, 1], shape: [2, 1]))
+        let good = try temporaryNPZ(NPZFile.archiveBytes([("train_images", images), ("train_labels", labels)]))
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        XCTAssertEqual(try ImageDescription.of(good).arrays, ["train_images": [2, 2, 2], "train_labels": [2, 1]])
+    }
+
+    func testDuplicateAndEncryptedMembersAreRefusedAndPathNamesWarned() throws {
+        let a = try XCTUnwrap(NPYArray(uint8: [1, 2], shape: [2])), b = try XCTUnwrap(NPYArray(uint8: [3], shape: [1]))
+        // NumPy reads the last of two same-named members, a first-match reader the first: ambiguous.
+        assertImageError(["d.npz[x.npy]", "two members named x.npy"]) {
+            _ = try NPZFile(data: NPZFile.archiveBytes([("x", a), ("x", b)]), origin: "d.npz")
+        }
+        // The encryption flag set in the local header alone still means the bytes are encrypted.
+        var encrypted = NPZFile.archiveBytes([("x", a)])
+        encrypted[encrypted.startIndex + 6] |= 1
+        let npz = try NPZFile(data: encrypted, origin: "e.npz")
+        assertImageError(["e.npz[x.npy]", "encrypted"]) { _ = try npz.array("x") }
+        let paths = try temporaryNPZ(NPZFile.archiveBytes([("../../evil", a), ("/etc/x", b)]))
+        defer { try? FileManager.default.removeItem(atPath: paths) }
+        let description = try ImageDescription.of(paths)
+        XCTAssertEqual(description.warnings?.count, 1)
+        XCTAssertTrue(description.warnings?.first?.contains("../../evil.npy, /etc/x.npy") == true, "\(description.warnings ?? [])")
+    }
 }

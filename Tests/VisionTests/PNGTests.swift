@@ -35,6 +35,29 @@ final class PNGTests: XCTestCase {
                        .uint8(try XCTUnwrap(ImageBuffer(width: 2, height: 1, pixels: [7, 9]))))
     }
 
+    func testTwoBitPaletteExpands() throws {
+        // Four 2-bit indices in one byte: 0, 1, 2, 3.
+        let png = handBuiltPNG(width: 4, height: 1, bitDepth: 2, colorType: 3, rows: [[0b0001_1011]],
+                               palette: [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+        XCTAssertEqual(try PNGCodec.decode(png, origin: "p2.png"),
+                       .uint8(try XCTUnwrap(ImageBuffer(width: 4, height: 1, channels: 3, pixels: [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]))))
+    }
+
+    func testPaletteIndexPastThePaletteIsAnError() {
+        // libpng would expand index 5 of a one-colour palette to black without a word.
+        let png = handBuiltPNG(width: 2, height: 1, bitDepth: 8, colorType: 3, rows: [[0, 5]], palette: [9, 9, 9])
+        assertImageError(["pal.png", "pixel (1, 0) has palette index 5, past the 1 colours"]) { _ = try PNGCodec.decode(png, origin: "pal.png") }
+    }
+
+    func testImageDataPastThePixelsStopsEarly() {
+        // A 2 x 1 grey image needs 3 bytes of scanlines; 40,000 follow. libpng would inflate all of
+        // them at png_read_end (1 GiB in a bomb) and accept the image.
+        let png = handBuiltPNG(width: 2, height: 1, bitDepth: 8, colorType: 0, rows: [[UInt8](repeating: 7, count: 40_000)])
+        assertImageError(["bomb.png", "inflates past the 3 bytes its pixels need", "stopped after 16384"]) {
+            _ = try PNGCodec.decode(png, origin: "bomb.png")
+        }
+    }
+
     func testEncoderRoundTripsThroughLibpng() throws {
         let grey = try XCTUnwrap(ImageBuffer<UInt8>(width: 5, height: 4, pixels: (0..<20).map { UInt8($0 * 13) }))
         XCTAssertEqual(try PNGCodec.decode(try PNGCodec.encode(.uint8(grey)), origin: "r.png"), .uint8(grey))

@@ -93,7 +93,11 @@ extension Workspace {
                                emit: (ImageDescription) throws -> Void) rethrows -> Int {
         var bad = 0
         for file in files {
-            do { try emit(try ImageDescription.of(file)) } catch let error as ImageError {
+            do {
+                let description = try ImageDescription.of(file)
+                for warning in description.warnings ?? [] { context.warn(warning) }
+                try emit(description)
+            } catch let error as ImageError {
                 context.warn("\(error)")
                 bad += 1
             } catch {

@@ -104,10 +104,15 @@ extension Workspace {
                 }
                 let text = decoded.hasSuffix("\r") ? String(decoded.dropLast()) : decoded
                 if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                if let problem = TextCorpus.sizeProblem(text: text, label: "") {
+                    context.warn("\(name):\(line): \(problem); line skipped")
+                    skipped += 1
+                    continue
+                }
                 inputs.append((.row(line), text))
             }
             if inputs.isEmpty {
-                throw TriageError(.unusable, skipped > 0 ? "no line of the file is UTF-8 text" : "the file has no texts (no non-blank lines)", file: name)
+                throw TriageError(.unusable, skipped > 0 ? "no line of the file is a usable text (see the warnings)" : "the file has no texts (no non-blank lines)", file: name)
             }
             return inputs
         } catch {
