@@ -58,6 +58,24 @@ public struct LineageCall: Sendable, Codable, Hashable {
     public var mixed: Bool
     /// What the reader should know: mixed infection, too few sites, only ALT sites observable.
     public var warnings: [String]
+
+    /// A call; `Barcode.call` makes them.
+    public init(main: String? = nil, sublineage: String? = nil, fraction: Double? = nil, family: String? = nil,
+                spoligotype: String? = nil, rd: String? = nil, lineages: [LineageSupport] = [], sitesObserved: Int = 0,
+                heterozygousSites: Int = 0, medianDepth: Int? = nil, mixed: Bool = false, warnings: [String] = []) {
+        self.main = main
+        self.sublineage = sublineage
+        self.fraction = fraction
+        self.family = family
+        self.spoligotype = spoligotype
+        self.rd = rd
+        self.lineages = lineages
+        self.sitesObserved = sitesObserved
+        self.heterozygousSites = heterozygousSites
+        self.medianDepth = medianDepth
+        self.mixed = mixed
+        self.warnings = warnings
+    }
 }
 
 /// The lineage barcode (TB-Profiler's `barcode.bed`: chrom, start, end, lineage, allele, family,
