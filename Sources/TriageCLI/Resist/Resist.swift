@@ -23,7 +23,8 @@ struct Resist: JobCommand {
         allele_fraction, position; the WHO 2023 isolate format) and predicts one sample per \
         sample_id. With --json, one object per sample and line: {"sample": ID, "drugs": \
         {"Rifampicin": {"probability": P, "call": "R", "evidence": [...]}, ...}, \
-        "resistanceClass": ...}.
+        "resistanceClass": ..., "lineage": {"main": "lineage4", "sublineage": \
+        "lineage4.3.4.2", "fraction": F, "family": ..., "mixed": false, ...}}.
 
         --model DIR uses a model from `triage train resistance` instead: per drug its probability, \
         R at or above the threshold chosen on validation isolates, else S, and as evidence the \
