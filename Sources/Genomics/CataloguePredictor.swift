@@ -14,10 +14,13 @@ public struct Evidence: Sendable, Codable, Hashable {
     public var note: String?
     /// The change named against a nearby non-catalogue gene (fabG1 c.-15C>T), when there is one.
     public var alias: String?
+    /// The read depth at the variant, when the input gives it.
+    public var depth: Int?
 
     /// One piece of evidence.
     public init(gene: String, change: String, grading: String, alleleFraction: Double, note: String? = nil,
-                alias: String? = nil) {
+                alias: String? = nil, depth: Int? = nil) {
+        self.depth = depth
         self.gene = gene
         self.change = change
         self.grading = grading
@@ -54,6 +57,8 @@ public struct SamplePrediction: Sendable, Codable {
     public var resistanceClass: String
     /// Variants found in the catalogue's genes.
     public var variants: Int
+    /// The lineage from the barcode, when the input allows one (VCF, FASTA, reads).
+    public var lineage: LineageCall?
 
     /// A sample's prediction.
     public init(sample: String, drugs: [String: DrugCall], resistanceClass: String, variants: Int) {
@@ -120,7 +125,7 @@ public struct CataloguePredictor: Sendable {
             var items = (evidence[drug] ?? []).map { entry, item in
                 Evidence(gene: entry.gene, change: entry.change, grading: entry.grading.text,
                          alleleFraction: item.alleleFraction, note: epistasis(entry, lostFunction: lostFunction, abrogated: abrogated[drug] ?? []),
-                         alias: item.variant.alias)
+                         alias: item.variant.alias, depth: item.depth)
             }
             let gradings = (evidence[drug] ?? []).enumerated().filter { items[$0.offset].note == nil }.map(\.element.0.grading)
             let best = gradings.min()

@@ -7,12 +7,15 @@ public struct SampleVariant: Sendable, Hashable, Codable {
     public var alleleFraction: Double
     /// H37Rv position(s), `;`-separated, when known.
     public var position: String
+    /// The read depth at the site, when known (DP, else the sum of AD).
+    public var depth: Int?
 
     /// A variant seen in a sample.
-    public init(variant: GeneVariant, alleleFraction: Double = 1, position: String = "") {
+    public init(variant: GeneVariant, alleleFraction: Double = 1, position: String = "", depth: Int? = nil) {
         self.variant = variant
         self.alleleFraction = alleleFraction
         self.position = position
+        self.depth = depth
     }
 }
 

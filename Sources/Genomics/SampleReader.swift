@@ -10,6 +10,16 @@ public struct SampleInput: Sendable {
     public var variants: [SampleVariant]
     /// Remarks for the user (filtered records skipped, missing FORMAT fields, ...).
     public var notes: [String]
+    /// The lineage from the barcode, when the reader has one.
+    public var lineage: LineageCall?
+
+    /// A sample with its variants and notes.
+    public init(id: String, variants: [SampleVariant], notes: [String], lineage: LineageCall? = nil) {
+        self.id = id
+        self.variants = variants
+        self.notes = notes
+        self.lineage = lineage
+    }
 }
 
 /// Turns VCF and FASTA files into samples' gene-level variants on H37Rv.
@@ -18,11 +28,13 @@ public struct SampleReader: Sendable {
     public let annotator: VariantAnnotator
     /// Keep records whose FILTER is not PASS.
     public var includeFiltered = false
+    /// The lineage barcode: its sites are read too, and each sample gets a lineage call.
+    public var barcode: Barcode?
     /// The locus aligner, built on first use (only FASTA input needs it).
     private let aligner = LazyAligner()
     /// The catalogue genes with their upstream windows as merged, sorted intervals; a binary search
     /// over them stays in cache where a per-base table would not.
-    private let regions: [ClosedRange<Int>]
+    let regions: [ClosedRange<Int>]
 
     /// A reader naming variants with `annotator`.
     public init(annotator: VariantAnnotator) {
@@ -103,6 +115,9 @@ public struct SampleReader: Sendable {
                 input.variants.append(SampleVariant(variant: named, alleleFraction: 1, position: String(v.position)))
             }
         }
+        if let barcode {
+            input.lineage = barcode.call(barcode.observe(fasta: records, reference: annotator.reference.sequence))
+        }
         return input
     }
 
@@ -136,7 +151,8 @@ public struct SampleReader: Sendable {
                                                @escaping (VCFHeader, VCFRecord) throws -> Void) throws -> VCFFile) throws -> [SampleInput] {
         let sequence = annotator.reference.sequence
         var collector: VCFSamples?
-        let vcf = try parse({ pos in inRegion(pos) }, { pos, ref in Self.refProblem(pos: pos, ref: ref, sequence: sequence) },
+        let barcode = self.barcode
+        let vcf = try parse({ pos in inRegion(pos) || barcode?.contains(position: pos) == true }, { pos, ref in Self.refProblem(pos: pos, ref: ref, sequence: sequence) },
                             { header, record in
                                 if collector == nil { collector = try VCFSamples(reader: self, header: header, file: file) }
                                 try collector?.add(record)
@@ -200,6 +216,8 @@ struct VCFSamples {
     let file: String
     var inputs: [SampleInput]
     var filtered = 0, noGenotype = 0, symbolic = 0
+    /// Per sample, the barcode sites seen (site index -> counts).
+    var observations: [[Int: BarcodeObservation]]
 
     /// Samples named by the header (one sample, or none: named after the file); refuses another reference.
     init(reader: SampleReader, header: VCFHeader, file: String) throws {
@@ -208,6 +226,7 @@ struct VCFSamples {
         self.file = file
         let names = header.sampleNames.count <= 1 ? [SampleReader.sampleName(file)] : header.sampleNames
         inputs = names.map { SampleInput(id: $0, variants: [], notes: []) }
+        observations = Array(repeating: [:], count: inputs.count)
     }
 
     /// Adds the variants of one record.
@@ -223,7 +242,10 @@ struct VCFSamples {
             throw GenomicsError(file: file, line: record.line, problem)
         }
         if !record.passed && !reader.includeFiltered { filtered += 1; return }
-        for (index, alt) in record.alternates.enumerated() {
+        if let barcode = reader.barcode, barcode.contains(position: record.position) { observe(record, barcode: barcode) }
+        guard reader.inRegion(record.position) else { return }
+        // "." is no ALT allele (a site where the sample matches the reference), not a symbolic one.
+        for (index, alt) in record.alternates.enumerated() where alt != "." {
             guard alt.utf8.allSatisfy({ Bases.isNucleotide($0) }) else { symbolic += 1; continue }
             let named = annotator.annotate(position: record.position, ref: record.ref, alt: alt)
             if named.isEmpty { continue }
@@ -254,10 +276,34 @@ struct VCFSamples {
                         fraction = f
                     }
                 }
+                let depth = record.calls.isEmpty ? nil
+                    : record.calls[s].depth ?? record.calls[s].alleleDepths.map { $0.reduce(0, +) }
                 for variant in named {
                     inputs[s].variants.append(SampleVariant(variant: variant, alleleFraction: fraction,
-                                                            position: String(record.position)))
+                                                            position: String(record.position), depth: depth))
                 }
+            }
+        }
+    }
+
+    /// Counts each sample's reads (AD) or called copies (GT) of the alleles at a barcode site; a
+    /// sites-only VCF counts its ALT as present.
+    mutating func observe(_ record: VCFRecord, barcode: Barcode) {
+        let alleles = [record.ref] + record.alternates
+        guard alleles.allSatisfy({ $0.count == record.ref.count }) || record.ref.count == 1 else { return }
+        if record.calls.isEmpty {
+            let counts = [0] + record.alternates.map { $0 == "." ? 0 : 1 }
+            barcode.observe(position: record.position, alleles: alleles, counts: counts, isDepth: false, into: &observations[0])
+            return
+        }
+        for s in 0..<inputs.count {
+            let call = record.calls[s]
+            if let ad = call.alleleDepths, ad.reduce(0, +) > 0 {
+                barcode.observe(position: record.position, alleles: alleles, counts: ad, isDepth: true, into: &observations[s])
+            } else if !call.genotype.isEmpty {
+                var counts = Array(repeating: 0, count: alleles.count)
+                for case let a? in call.genotype where a < counts.count { counts[a] += 1 }
+                barcode.observe(position: record.position, alleles: alleles, counts: counts, isDepth: false, into: &observations[s])
             }
         }
     }
@@ -272,6 +318,7 @@ struct VCFSamples {
             if filtered > 0 { out[s].notes.append("\(filtered) record(s) not PASS were skipped (keep them by including filtered records)") }
             if noGenotype > 0 { out[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
             if symbolic > 0 { out[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
+            if let barcode = reader.barcode { out[s].lineage = barcode.call(observations[s], variantsOnly: true) }
         }
         return out
     }

@@ -132,6 +132,7 @@ struct API: Sendable {
         var options = ResistOptions(files: uploads.files.map(\.path))
         options.data.folder = self.options.tbData
         options.model = model?.file
+        options.reads.allowed = false
         let resist = options, workspace = workspace
         let (items, problems) = try await workers.run { () -> ([Data], [String]) in
             let problems = ProblemLog()

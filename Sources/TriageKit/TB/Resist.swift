@@ -14,9 +14,58 @@ public struct ResistOptions: Codable, Sendable {
     public var model: String?
     /// Keep VCF records whose FILTER is not PASS.
     public var includeFiltered = false
+    /// How FASTQ, BAM and CRAM files become variants.
+    public var reads = ReadsOptions()
 
     /// Options predicting `files` with the WHO 2023 catalogue.
     public init(files: [String] = []) { self.files = files }
+}
+
+/// Options of reads input (FASTQ, BAM, CRAM) to `resist`: minimap2, samtools and bcftools run as one pipe.
+public struct ReadsOptions: Codable, Sendable, Equatable {
+    /// Whether reads are accepted at all (the server refuses them: aligning is minutes of work per request).
+    public var allowed = true
+    /// Illumina (paired or single reads; minimap2 -x sr) or nanopore (minimap2 -x map-ont).
+    public var platform = ReadsPipeline.Platform.illumina
+    /// Threads for minimap2 and samtools sort (nil: every core).
+    public var threads: Int?
+    /// Sites covered by fewer reads are not called (TB-Profiler's default 10).
+    public var minimumDepth = 10
+    /// Where to write the called VCF for audit: a file (one reads sample) or a folder (SAMPLE.vcf in it).
+    public var keepVCF: String?
+
+    /// The defaults.
+    public init() {}
+}
+
+/// One input of `resist`: a VCF or FASTA file, or reads of one sample (one or two FASTQ files, a BAM or CRAM).
+enum ResistInput: Sendable {
+    case file(String)
+    case reads(ReadsInput)
+
+    /// Files grouped into inputs in order: FASTQ mates next to each other (x_1 / x_2, x_R1 / x_R2) are one sample.
+    static func group(_ files: [String], platform: ReadsPipeline.Platform) -> [ResistInput] {
+        var out: [ResistInput] = []
+        var i = 0
+        while i < files.count {
+            let file = files[i]
+            if ReadsInput.isFASTQ(file) {
+                if platform == .illumina, i + 1 < files.count, ReadsInput.isFASTQ(files[i + 1]),
+                   ReadsInput.areMates(file, files[i + 1]) {
+                    out.append(.reads(.fastq([file, files[i + 1]])))
+                    i += 2
+                    continue
+                }
+                out.append(.reads(.fastq([file])))
+            } else if ReadsInput.isAlignment(file) {
+                out.append(.reads(.alignment(file)))
+            } else {
+                out.append(.file(file))
+            }
+            i += 1
+        }
+        return out
+    }
 }
 
 /// One predicted sample as it streams out of `resist`.
@@ -59,6 +108,7 @@ extension Workspace {
         }
         var summary = ResistSummary(predictor: "catalogue \(predictor.catalogue.name)", samples: 0,
                                     files: options.files.count, badFiles: 0, badRows: 0)
+        let inputs = ResistInput.group(options.files, platform: options.reads.platform)
         if let genotypes = options.genotypes {
             let table: GenotypeTable
             do { table = try GenotypeTable.read(genotypes) } catch { throw TriageError(error) }
@@ -78,15 +128,20 @@ extension Workspace {
         // Name upstream changes only as far as the catalogue reaches: fewer records to annotate.
         var reader = SampleReader(annotator: VariantAnnotator(reference: reference, reach: predictor.catalogue.upstreamReach()))
         reader.includeFiltered = options.includeFiltered
+        reader.barcode = try barcode(data, context: context)
         let meter = ProgressMeter(context, stage: "resist", unit: "files")
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        // A reads sample keeps the cores busy by itself (minimap2 and samtools use --threads).
+        let hasReads = inputs.contains { if case .reads = $0 { true } else { false } }
+        let threads = hasReads ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let sampleReader = reader
-        try OrderedParallel.map(options.files, threads: threads, { file -> Result<[ResistItem], Error> in
+        let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
+        try OrderedParallel.map(inputs, threads: threads, { input -> Result<[ResistItem], Error> in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return Result {
-                try sampleReader.read(file).map { sample in
-                    let prediction = predictor.predict(sample: sample.id, variants: sample.variants)
+                try Self.samples(input, reader: sampleReader, options: options, readsSamples: readsSamples).map { sample in
+                    var prediction = predictor.predict(sample: sample.id, variants: sample.variants)
+                    prediction.lineage = sample.lineage
                     return ResistItem(prediction: prediction, notes: sample.notes,
                                       json: encodeJSON ? try encoder.encode(prediction) : nil)
                 }
@@ -99,11 +154,63 @@ extension Workspace {
                 summary.badFiles += 1
                 context.warn("\(TriageError(error))")
             }
-            if options.files.count > 256 { meter.update(done: index + 1, total: options.files.count) }
+            if inputs.count > 256 { meter.update(done: index + 1, total: inputs.count) }
         })
-        meter.finish(done: options.files.count, total: options.files.count)
+        meter.finish(done: inputs.count, total: inputs.count)
         if summary.badFiles > 0 { context.note("\(summary.badFiles) of \(options.files.count) file(s) could not be used") }
         return summary
+    }
+
+    /// The samples of one input: a VCF or FASTA file read as it is, or reads called first
+    /// (`ReadsPipeline`), their VCF then read the same way.
+    static func samples(_ input: ResistInput, reader: SampleReader, options: ResistOptions,
+                        readsSamples: Int) throws -> [SampleInput] {
+        switch input {
+        case .file(let file):
+            return try reader.read(file)
+        case .reads(let reads):
+            guard options.reads.allowed else {
+                throw TriageError(.unusable, "\(reads.files.joined(separator: ", ")): reads (FASTQ, BAM, CRAM) are not accepted here; call variants first and send the VCF")
+            }
+            let pipeline = ReadsPipeline(platform: options.reads.platform,
+                                         threads: options.reads.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                         minimumDepth: options.reads.minimumDepth, minimumFraction: options.data.minFraction)
+            let started = Date()
+            let vcf = try pipeline.call(reads, reader: reader)
+            let seconds = Date().timeIntervalSince(started)
+            let name = reads.sampleName
+            if let keep = options.reads.keepVCF {
+                var isFolder: ObjCBool = false
+                let path: String
+                if FileManager.default.fileExists(atPath: keep, isDirectory: &isFolder), isFolder.boolValue {
+                    path = keep + "/" + name + ".vcf"
+                } else if readsSamples > 1 {
+                    throw TriageError(.unusable, "--keep-vcf \(keep): \(readsSamples) reads samples need a folder to keep their VCFs in (SAMPLE.vcf each)")
+                } else {
+                    path = keep
+                }
+                do { try Data(vcf).write(to: URL(fileURLWithPath: path)) } catch {
+                    throw TriageError(.failed, "\(path): the called VCF could not be written (\(error.localizedDescription))")
+                }
+            }
+            var samples = try reader.samples(vcf: vcf, file: name)
+            let tools = reads.files.count == 1 && ReadsInput.isAlignment(reads.files[0]) ? "samtools, bcftools" : "minimap2, samtools, bcftools"
+            for s in samples.indices {
+                samples[s].notes.append("variants called from \(reads.files.count == 2 ? "paired reads" : reads.files.count == 1 && ReadsInput.isAlignment(reads.files[0]) ? "the alignment" : "reads") in \(String(format: "%.1f", seconds)) s (\(tools); depth >= \(options.reads.minimumDepth), allele fraction >= \(options.data.minFraction))")
+            }
+            return samples
+        }
+    }
+
+    /// The lineage barcode of `data`, read once per workspace; nil (with a note) when the folder has none.
+    func barcode(_ data: TBData, context: JobContext) throws -> Barcode? {
+        guard FileManager.default.fileExists(atPath: data.directory + "/barcode.bed") else {
+            context.note("no barcode.bed in \(data.directory): lineages are not called")
+            return nil
+        }
+        do { return try cachedValue("barcode|\(data.directory)") { try Barcode.load(data: data) } } catch {
+            throw TriageError(error)
+        }
     }
 
     /// The H37Rv reference of `data`, read once per workspace.
@@ -130,9 +237,11 @@ extension Workspace {
             do { reference = try self.reference(data) } catch { throw TriageError(error) }
             var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
             reader.includeFiltered = options.includeFiltered
-            for file in options.files {
+            let inputs = ResistInput.group(options.files, platform: options.reads.platform)
+            let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
+            for input in inputs {
                 do {
-                    for sample in try reader.read(file) {
+                    for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples) {
                         notes[sample.id, default: []] += sample.notes
                         samples.append((sample.id, sample.variants))
                     }
@@ -157,7 +266,9 @@ extension Workspace {
 public enum ResistanceReport {
     /// The report of one sample: class, then one line per drug with its call, probability and evidence.
     public static func detailed(_ p: SamplePrediction, predictor: String) -> String {
-        var out = "sample \(p.sample)    resistance class \(p.resistanceClass)    \(predictor)\n\n"
+        var out = "sample \(p.sample)    resistance class \(p.resistanceClass)    \(predictor)\n"
+        if let lineage = p.lineage { out += lineageLine(lineage) }
+        out += "\n"
         let drugs = Catalogue.reportOrder(p.drugs.keys)
         let width = max(drugs.map(\.count).max() ?? 4, 4)
         out += "drug".padded(width) + "  call  P     evidence (grading, allele fraction)\n"
@@ -172,6 +283,19 @@ public enum ResistanceReport {
         }
         out += "\n\(p.variants) variant(s) in the catalogue's genes\n"
         return out
+    }
+
+    /// The lineage in one line (and its warnings).
+    static func lineageLine(_ l: LineageCall) -> String {
+        guard let sub = l.sublineage else {
+            return "lineage not determined (\(l.sitesObserved) barcode site(s) observed)\n" + l.warnings.map { "  \($0)\n" }.joined()
+        }
+        var out = "lineage \(sub)"
+        if let main = l.main, main != sub { out += " (\(main))" }
+        if let f = l.fraction { out += String(format: ", support %.2f", f) }
+        let family = [l.family, l.spoligotype.map { "spoligotype \($0)" }, l.rd].compactMap { $0 }
+        if !family.isEmpty { out += "; " + family.joined(separator: ", ") }
+        return out + "\n" + l.warnings.map { "  \($0)\n" }.joined()
     }
 
     /// One line per sample: the resistance class and the call for each drug.

@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+@testable import Genomics
+import TestSupport
+
+final class ReadsPipelineTests: XCTestCase {
+    func testAMissingToolIsNamedWithItsPackage() {
+        let pipeline = ReadsPipeline(environment: ["PATH": "/nonexistent"])
+        XCTAssertThrowsError(try pipeline.locateTools()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("minimap2") && text.contains("bcftools"), text)
+            XCTAssertTrue(text.contains("apt install minimap2 samtools bcftools"), text)
+        }
+    }
+
+    func testInputsAreNamedAndPaired() {
+        XCTAssertTrue(ReadsInput.areMates("x/por5A.reduced_1.fastq.gz", "x/por5A.reduced_2.fastq.gz"))
+        XCTAssertTrue(ReadsInput.areMates("S1_R1_001.fq", "S1_R2_001.fq"))
+        XCTAssertFalse(ReadsInput.areMates("a_1.fastq", "b_2.fastq"))
+        XCTAssertEqual(ReadsInput.fastq(["d/por5A.reduced_1.fastq.gz", "d/por5A.reduced_2.fastq.gz"]).sampleName, "por5A.reduced")
+        XCTAssertEqual(ReadsInput.fastq(["run_1.fq"]).sampleName, "run_1")
+        XCTAssertEqual(ReadsInput.alignment("d/iso.cram").sampleName, "iso")
+        XCTAssertTrue(ReadsInput.isFASTQ("a.FQ.GZ") && ReadsInput.isAlignment("b.bam") && !ReadsInput.isFASTQ("c.vcf.gz"))
+    }
+
+    func testTheStreamFilterKeepsDeepVariantsAndBarcodeSites() {
+        var filter = VCFStreamFilter(minimumDepth: 10, minimumFraction: 0.1, keep: [300])
+        let lines = [
+            "##fileformat=VCFv4.2",
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts",
+            "NC_000962.3\t100\t.\tC\tT\t50\t.\t.\tDP:AD\t40:2,38",   // a variant
+            "NC_000962.3\t101\t.\tC\tT\t50\t.\t.\tDP:AD\t5:0,5",     // too shallow
+            "NC_000962.3\t102\t.\tC\tT\t3\t.\t.\tDP:AD\t40:39,1",    // noise
+            "NC_000962.3\t103\t.\tC\t.\t3\t.\t.\tDP:AD\t40:40",      // reference, not a barcode site
+            "NC_000962.3\t300\t.\tC\t.\t3\t.\t.\tDP:AD\t40:40",      // reference at a barcode site
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        let bytes = Array(text.utf8)
+        filter.add(Data(bytes[..<150]))
+        filter.add(Data(bytes[150...]))
+        let kept = String(decoding: filter.finish(), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(kept.count, 4)
+        XCTAssertTrue(kept[2].contains("\t100\t") && kept[3].contains("\t300\t"))
+    }
+
+    /// TB-Profiler's test reads (27,146 pairs of an MDR isolate) through minimap2, samtools and
+    /// bcftools; skipped where the tools or the reads are missing.
+    func testPor5AReadsGiveTheVCFsCallsAndLineage() throws {
+        let pipeline = ReadsPipeline(threads: 2)
+        do { _ = try pipeline.locateTools() } catch { throw XCTSkip("\(error)") }
+        let r1 = try TestPaths.shared("tb/reads/por5A.reduced_1.fastq.gz")
+        let r2 = try TestPaths.shared("tb/reads/por5A.reduced_2.fastq.gz")
+        var reader = SampleReader(annotator: VariantAnnotator(reference: try TestData.reference()))
+        reader.barcode = try Barcode.load(data: try TestData.tb())
+        let started = Date()
+        let vcf = try pipeline.call(.fastq([r1, r2]), reader: reader)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertLessThan(seconds, 60, "the reads took \(seconds) s")
+        let sample = try XCTUnwrap(try reader.samples(vcf: vcf, file: "por5A").first)
+        let names = Set(sample.variants.filter { $0.alleleFraction >= 0.25 }.map(\.variant.name))
+        for name in ["rpoB p.Ser450Leu", "inhA c.-777C>T", "pncA p.Val125Gly", "embB p.Met306Val"] {
+            XCTAssertTrue(names.contains(name), "\(name) not among \(names.sorted())")
+        }
+        XCTAssertEqual(sample.lineage?.sublineage, "lineage4.3.4.2")
+        XCTAssertEqual(sample.lineage?.main, "lineage4")
+        XCTAssertNotNil(sample.variants.first?.depth)
+    }
+}
