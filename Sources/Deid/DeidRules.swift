@@ -41,6 +41,8 @@ public struct DeidRules: Sendable {
     var cities: [UInt64: [[UInt64]]] = [:]
     var stateNames: [UInt64: [[UInt64]]] = [:]
     var stateCodes = Set<UInt64>()
+    /// The last word of every state's name (a ZIP code follows it).
+    var stateNameEnds = Set<UInt64>()
     /// Countries (one word): not identifiers under Safe Harbor, and not names.
     var countries = Set<UInt64>()
     /// Surrogate material: names and cities as written in the lexicons.
@@ -100,6 +102,7 @@ public struct DeidRules: Sendable {
             }
             let k = keys(parts[0])
             if let head = k.first { stateNames[head, default: []].append(k) }
+            if let last = k.last { stateNameEnds.insert(last) }
             stateCodes.insert(Tokens.key(parts[1]))
         }
         // Surrogates come from the most common names and cities (rare ones look made up).

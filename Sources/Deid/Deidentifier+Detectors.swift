@@ -413,9 +413,7 @@ extension Scan {
         if t.punct(j) == 0x2C { j -= 1 }
         guard j >= 0, t[j].kind == .word else { return false }
         if rules.stateCodes.contains(t[j].key), t[j].upper, t[j].end - t[j].start == 2 { return true }
-        // The last word of a state's name.
-        for (_, names) in rules.stateNames { for n in names where n.last == t[j].key { return true } }
-        return false
+        return rules.stateNameEnds.contains(t[j].key)  // the last word of a state's name
     }
 
     // MARK: - names from the lexicons
@@ -461,15 +459,14 @@ extension Scan {
 
     /// Names grow over the name words and initials next to them ("ROSE HOLLOWAY", "J. SMITH").
     mutating func extendNames() {
-        var tokenOf: [Int: Int] = [:]  // token start byte -> index
-        for k in 0..<t.count { tokenOf[t[k].start] = k }
+        guard spans.contains(where: { $0.type == .name }) else { return }
         var changed = true
         var rounds = 0
         while changed, rounds < 4 {
             changed = false
             rounds += 1
             for s in spans.indices where spans[s].type == .name {
-                guard var first = tokenOf[spans[s].start] else { continue }
+                guard var first = t.index(startingAt: spans[s].start) else { continue }
                 var last = first
                 while last + 1 < t.count, t[last + 1].start < spans[s].end { last += 1 }
                 // To the left: a first name or an initial.

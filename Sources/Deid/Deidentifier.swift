@@ -160,9 +160,7 @@ struct Scan {
                 if s < i, dot, e > i + 2 { rawSpan(s, e, .email); i = e; continue }
             }
             if (c == 0x68 || c == 0x48 || c == 0x77 || c == 0x57), i == 0 || !Tokens.isLetter(b[i - 1]) {
-                let lowered = b[i..<min(n, i + 8)].map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 32 : $0 }
-                if lowered.starts(with: Array("http://".utf8)) || lowered.starts(with: Array("https://".utf8))
-                    || lowered.starts(with: Array("www.".utf8)) {
+                if Scan.startsWith(b, at: i, "http://") || Scan.startsWith(b, at: i, "https://") || Scan.startsWith(b, at: i, "www.") {
                     var e = i
                     while e < n, b[e] > 0x20, b[e] != 0x3C, b[e] != 0x3E, b[e] != 0x22 { e += 1 }
                     while e > i, [0x2E, 0x2C, 0x29, 0x3B, 0x3A].contains(b[e - 1]) { e -= 1 }
@@ -185,6 +183,20 @@ struct Scan {
                 continue
             }
             k += 1
+        }
+    }
+
+    /// Whether `b[at...]` starts with the lower-case ASCII `prefix`, ignoring case (no allocation: this
+    /// runs at every "h" and "w" of a note).
+    static func startsWith(_ b: [UInt8], at: Int, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard at + count <= b.count else { return false }
+        return prefix.withUTF8Buffer { p in
+            for k in 0..<count {
+                let c = b[at + k]
+                if ((c >= 0x41 && c <= 0x5A) ? c + 32 : c) != p[k] { return false }
+            }
+            return true
         }
     }
 

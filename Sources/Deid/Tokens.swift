@@ -106,6 +106,16 @@ struct Tokens {
     }
 
     var count: Int { tokens.count }
+
+    /// The index of the token that starts at byte `start` (binary search; tokens are in order).
+    func index(startingAt start: Int) -> Int? {
+        var lo = 0, hi = tokens.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if tokens[mid].start < start { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < tokens.count && tokens[lo].start == start ? lo : nil
+    }
     subscript(i: Int) -> Token { tokens[i] }
 
     /// The byte at `i`'s start, if `i` is a punctuation token.

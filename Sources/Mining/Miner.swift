@@ -198,10 +198,15 @@ public final class Miner {
 
     /// A condition's attributes as the label's JSON (keys sorted, compact).
     static func json(_ attributes: MentionAttributes) -> String? {
+        (try? attributesEncoder.encode(attributes)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// One encoder for every label of a run (the writer is one thread), not one per label.
+    private static let attributesEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(attributes)).map { String(decoding: $0, as: UTF8.self) }
-    }
+        return encoder
+    }()
 
     static func work(_ item: WorkItem, labeler: ReportLabeling, maxBytes: Int, rewrite: (@Sendable (RawReport) -> RawReport)? = nil) -> Outcome {
         var report: RawReport
