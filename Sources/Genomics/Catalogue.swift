@@ -97,6 +97,11 @@ public final class Catalogue: Sendable {
         self.drugs = genes.keys.sorted()
     }
 
+    /// Every entry: named changes, then loss-of-function rules (the strongest per gene, effect and drug).
+    public var allEntries: [CatalogueEntry] {
+        byName.keys.sorted().flatMap { byName[$0] ?? [] } + byEffect.keys.sorted().flatMap { byEffect[$0] ?? [] }
+    }
+
     /// Per gene, the farthest upstream position any entry names (`c.-777C>T` -> 777).
     public func upstreamReach() -> [String: Int] {
         var reach: [String: Int] = [:]

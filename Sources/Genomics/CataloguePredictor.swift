@@ -59,6 +59,8 @@ public struct SamplePrediction: Sendable, Codable {
     public var variants: Int
     /// The lineage from the barcode, when the input allows one (VCF, FASTA, reads).
     public var lineage: LineageCall?
+    /// Coverage QC, for reads (a VCF does not say which bases were covered).
+    public var coverage: CoverageQC?
 
     /// A sample's prediction.
     public init(sample: String, drugs: [String: DrugCall], resistanceClass: String, variants: Int) {
@@ -67,6 +69,24 @@ public struct SamplePrediction: Sendable, Codable {
         self.resistanceClass = resistanceClass
         self.variants = variants
     }
+}
+
+extension SamplePrediction {
+    /// Takes in the reads' coverage: a drug called S while some of its graded sites are under the
+    /// depth floor becomes "not covered" (the reads cannot tell), and the class follows.
+    public mutating func apply(_ coverage: CoverageQC) {
+        self.coverage = coverage
+        let untold = Set(coverage.notCovered.map(\.drug))
+        for (drug, call) in drugs where call.call == "S" && untold.contains(drug) {
+            drugs[drug]?.call = DrugCall.notCovered
+        }
+        resistanceClass = CataloguePredictor.resistanceClass(drugs)
+    }
+}
+
+extension DrugCall {
+    /// The call of a drug the reads cannot tell: no resistance evidence, and graded sites under the depth floor.
+    public static let notCovered = "not covered"
 }
 
 /// Predicts resistance with a WHO-style catalogue: a drug is R when the sample carries a variant
@@ -161,9 +181,11 @@ public struct CataloguePredictor: Sendable {
         return comment.dropFirst(prefix.count).split(separator: " ").first.map { $0.lowercased() }
     }
 
-    /// The WHO 2021 resistance class from the calls.
+    /// The WHO 2021 resistance class from the calls; "Undetermined" when rifampicin (or, for an
+    /// otherwise sensitive sample, isoniazid) is not covered, as the class would then be a guess.
     public static func resistanceClass(_ drugs: [String: DrugCall]) -> String {
         func r(_ drug: String) -> Bool { drugs[drug]?.call == "R" }
+        func untold(_ drug: String) -> Bool { drugs[drug]?.call == DrugCall.notCovered }
         let rif = r("Rifampicin"), inh = r("Isoniazid")
         let fq = r("Levofloxacin") || r("Moxifloxacin")
         let groupA = r("Bedaquiline") || r("Linezolid")
@@ -171,7 +193,9 @@ public struct CataloguePredictor: Sendable {
             if fq { return groupA ? "XDR-TB" : "Pre-XDR-TB" }
             return inh ? "MDR-TB" : "RR-TB"
         }
+        if untold("Rifampicin") { return "Undetermined" }
         if inh { return "Hr-TB" }
-        return drugs.values.contains { $0.call == "R" } ? "Other" : "Sensitive"
+        if drugs.values.contains(where: { $0.call == "R" }) { return "Other" }
+        return untold("Isoniazid") ? "Undetermined" : "Sensitive"
     }
 }

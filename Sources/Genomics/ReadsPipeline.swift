@@ -113,8 +113,16 @@ public struct ReadsPipeline: Sendable {
         return found
     }
 
-    /// The VCF (bytes) of `input` on H37Rv over `reader`'s resistance loci and barcode sites.
-    public func call(_ input: ReadsInput, reader: SampleReader) throws -> [UInt8] {
+    /// What the pipeline gives for one sample: the filtered VCF and the depth over the resistance loci.
+    public struct Result: Sendable {
+        /// The VCF (bytes) over the resistance loci and barcode sites, filtered as the type describes.
+        public var vcf: [UInt8]
+        /// The read depth at every base of the loci (from every pileup record, filtered or not).
+        public var depth: DepthTrack
+    }
+
+    /// The VCF of `input` on H37Rv over `reader`'s resistance loci and barcode sites, and the depth over the loci.
+    public func call(_ input: ReadsInput, reader: SampleReader) throws -> Result {
         let tools = try locateTools()
         for file in input.files where !FileManager.default.isReadableFile(atPath: file) {
             throw GenomicsError(file: file, "cannot be read (no such file, or no permission)")
@@ -166,9 +174,10 @@ public struct ReadsPipeline: Sendable {
         stages.append([tools["bcftools"]!, "annotate", "-x", "FORMAT/GT,FORMAT/PL", "-Ov"])
 
         var filter = VCFStreamFilter(minimumDepth: minimumDepth, minimumFraction: minimumFraction,
-                                     keep: reader.barcode?.positions ?? [])
+                                     keep: reader.barcode?.positions ?? [], depth: DepthTrack(regions: reader.regions))
         try Self.stream(stages, folder: folder) { chunk in filter.add(chunk) }
-        return filter.finish()
+        let vcf = filter.finish()
+        return Result(vcf: vcf, depth: filter.depth)
     }
 
     /// The catalogue loci and the barcode sites as BED lines on `contig`.
@@ -279,18 +288,21 @@ public struct ReadsPipeline: Sendable {
 }
 
 /// Filters a VCF as it streams in: drops records with too few reads, and those with no ALT allele at
-/// the fraction floor unless their position is to be kept (the barcode sites).
+/// the fraction floor unless their position is to be kept (the barcode sites). Every record's depth,
+/// kept or not, goes into `depth` (the pileup has a record for every base a read covers).
 struct VCFStreamFilter {
     let minimumDepth: Int
     let minimumFraction: Double
     let keep: Set<Int>
+    private(set) var depth: DepthTrack
     private var pending: [UInt8] = []
     private var output: [UInt8] = []
 
-    init(minimumDepth: Int, minimumFraction: Double, keep: Set<Int>) {
+    init(minimumDepth: Int, minimumFraction: Double, keep: Set<Int>, depth: DepthTrack = DepthTrack(regions: [])) {
         self.minimumDepth = minimumDepth
         self.minimumFraction = minimumFraction
         self.keep = keep
+        self.depth = depth
     }
 
     /// Takes the next bytes of the VCF.
@@ -299,7 +311,7 @@ struct VCFStreamFilter {
         var start = 0
         while let end = pending[start...].firstIndex(of: 0x0A) {
             let line = pending[start..<end]
-            if Self.keeps(line, minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep) {
+            if Self.keeps(line, minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep, depth: &depth) {
                 output += line
                 output.append(0x0A)
             }
@@ -310,7 +322,8 @@ struct VCFStreamFilter {
 
     /// The kept VCF.
     mutating func finish() -> [UInt8] {
-        if !pending.isEmpty, Self.keeps(pending[...], minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep) {
+        if !pending.isEmpty, Self.keeps(pending[...], minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep,
+                                        depth: &depth) {
             output += pending
             output.append(0x0A)
         }
@@ -320,7 +333,8 @@ struct VCFStreamFilter {
 
     /// Whether a line stays: headers always; a record when its depth (FORMAT DP, else the sum of AD)
     /// reaches the floor and it has an ALT allele at the fraction floor or its position is kept.
-    static func keeps(_ line: ArraySlice<UInt8>, minimumDepth: Int, minimumFraction: Double, positions: Set<Int>) -> Bool {
+    static func keeps(_ line: ArraySlice<UInt8>, minimumDepth: Int, minimumFraction: Double, positions: Set<Int>,
+                      depth track: inout DepthTrack) -> Bool {
         guard let first = line.first, first != UInt8(ascii: "#") else { return true }
         let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
         guard fields.count >= 10, let position = Int(String(decoding: fields[1], as: UTF8.self)) else { return true }
@@ -332,6 +346,7 @@ struct VCFStreamFilter {
         }
         let ad = value("AD")?.split(separator: ",").map { Int($0) ?? 0 } ?? []
         let depth = value("DP").flatMap { Int($0) } ?? ad.reduce(0, +)
+        track.record(position, depth: depth)
         guard depth >= minimumDepth else { return false }
         if positions.contains(position) { return true }
         let total = ad.reduce(0, +)

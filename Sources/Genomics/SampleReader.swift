@@ -12,6 +12,8 @@ public struct SampleInput: Sendable {
     public var notes: [String]
     /// The lineage from the barcode, when the reader has one.
     public var lineage: LineageCall?
+    /// Coverage QC, for reads.
+    public var coverage: CoverageQC?
 
     /// A sample with its variants and notes.
     public init(id: String, variants: [SampleVariant], notes: [String], lineage: LineageCall? = nil) {

@@ -135,13 +135,15 @@ extension Workspace {
         let threads = hasReads ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let sampleReader = reader
         let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
+        let sites = readsSamples > 0 ? try catalogueSites(predictor.catalogue, reference: reference, data: data, options: options.data) : nil
         try OrderedParallel.map(inputs, threads: threads, { input -> Result<[ResistItem], Error> in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return Result {
-                try Self.samples(input, reader: sampleReader, options: options, readsSamples: readsSamples).map { sample in
+                try Self.samples(input, reader: sampleReader, options: options, readsSamples: readsSamples, sites: sites).map { sample in
                     var prediction = predictor.predict(sample: sample.id, variants: sample.variants)
                     prediction.lineage = sample.lineage
+                    if let coverage = sample.coverage { prediction.apply(coverage) }
                     return ResistItem(prediction: prediction, notes: sample.notes,
                                       json: encodeJSON ? try encoder.encode(prediction) : nil)
                 }
@@ -164,7 +166,7 @@ extension Workspace {
     /// The samples of one input: a VCF or FASTA file read as it is, or reads called first
     /// (`ReadsPipeline`), their VCF then read the same way.
     static func samples(_ input: ResistInput, reader: SampleReader, options: ResistOptions,
-                        readsSamples: Int) throws -> [SampleInput] {
+                        readsSamples: Int, sites: CatalogueSites?) throws -> [SampleInput] {
         switch input {
         case .file(let file):
             return try reader.read(file)
@@ -176,7 +178,8 @@ extension Workspace {
                                          threads: options.reads.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                          minimumDepth: options.reads.minimumDepth, minimumFraction: options.data.minFraction)
             let started = Date()
-            let vcf = try pipeline.call(reads, reader: reader)
+            let called = try pipeline.call(reads, reader: reader)
+            let vcf = called.vcf
             let seconds = Date().timeIntervalSince(started)
             let name = reads.sampleName
             if let keep = options.reads.keepVCF {
@@ -196,10 +199,34 @@ extension Workspace {
             var samples = try reader.samples(vcf: vcf, file: name)
             let tools = reads.files.count == 1 && ReadsInput.isAlignment(reads.files[0]) ? "samtools, bcftools" : "minimap2, samtools, bcftools"
             for s in samples.indices {
+                if let sites {
+                    samples[s] = Self.withCoverage(samples[s], depth: called.depth, genes: reader.annotator.reference.genes,
+                                                   sites: sites, minimumDepth: options.reads.minimumDepth)
+                }
                 samples[s].notes.append("variants called from \(reads.files.count == 2 ? "paired reads" : reads.files.count == 1 && ReadsInput.isAlignment(reads.files[0]) ? "the alignment" : "reads") in \(String(format: "%.1f", seconds)) s (\(tools); depth >= \(options.reads.minimumDepth), allele fraction >= \(options.data.minFraction))")
             }
             return samples
         }
+    }
+
+    /// A reads sample with its coverage QC; a gene without any read over 90% or more of its body
+    /// while the rest is covered is a deletion of the gene (a loss of function the catalogue grades).
+    static func withCoverage(_ sample: SampleInput, depth: DepthTrack, genes: [Gene], sites: CatalogueSites,
+                             minimumDepth: Int) -> SampleInput {
+        var sample = sample
+        let coverage = CoverageQC.assess(depth: depth, genes: genes, sites: sites, variants: sample.variants,
+                                         lineage: sample.lineage, minimumDepth: minimumDepth)
+        for gap in coverage.gaps where gap.fractionOfGene >= 0.9 {
+            sample.variants.append(SampleVariant(variant: GeneVariant(gene: gap.gene, change: "deletion", effect: "feature_ablation"),
+                                                 alleleFraction: 1, position: "\(gap.start)", depth: 0))
+        }
+        sample.coverage = coverage
+        return sample
+    }
+
+    /// The catalogue's graded sites on the reference, placed once per workspace.
+    func catalogueSites(_ catalogue: Catalogue, reference: Reference, data: TBData, options: TBDataOptions) throws -> CatalogueSites {
+        try cachedValue("sites|\(data.directory)|\(options.catalogue)") { CatalogueSites(catalogue: catalogue, reference: reference) }
     }
 
     /// The lineage barcode of `data`, read once per workspace; nil (with a note) when the folder has none.
@@ -226,6 +253,7 @@ extension Workspace {
         var summary = ResistSummary(predictor: "model \(path)", samples: 0, files: options.files.count, badFiles: 0, badRows: 0)
         var samples: [(String, [SampleVariant])] = []
         var notes: [String: [String]] = [:]
+        var coverage: [String: CoverageQC] = [:]
         if let genotypes = options.genotypes {
             let table: GenotypeTable
             do { table = try GenotypeTable.read(genotypes) } catch { throw TriageError(error) }
@@ -239,10 +267,16 @@ extension Workspace {
             reader.includeFiltered = options.includeFiltered
             let inputs = ResistInput.group(options.files, platform: options.reads.platform)
             let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
+            let sites = readsSamples > 0
+                ? try catalogueSites(try cachedValue("catalogue|\(data.directory)|\(options.data.catalogue)|\(options.data.minFraction)") {
+                    try options.data.predictor(data)
+                }.catalogue, reference: reference, data: data, options: options.data)
+                : nil
             for input in inputs {
                 do {
-                    for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples) {
+                    for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples, sites: sites) {
                         notes[sample.id, default: []] += sample.notes
+                        if let c = sample.coverage { coverage[sample.id] = c }
                         samples.append((sample.id, sample.variants))
                     }
                 } catch {
@@ -253,7 +287,8 @@ extension Workspace {
         }
         let predictions: [SamplePrediction]
         do { predictions = try modelCache.withResistance(path) { $0.predict(samples) } } catch { throw TriageError(error) }
-        for prediction in predictions {
+        for var prediction in predictions {
+            if let c = coverage[prediction.sample] { prediction.apply(c) }
             try emit(ResistItem(prediction: prediction, notes: notes[prediction.sample] ?? [], json: nil))
             summary.samples += 1
         }
@@ -271,17 +306,38 @@ public enum ResistanceReport {
         out += "\n"
         let drugs = Catalogue.reportOrder(p.drugs.keys)
         let width = max(drugs.map(\.count).max() ?? 4, 4)
-        out += "drug".padded(width) + "  call  P     evidence (grading, allele fraction)\n"
+        let callWidth = max(p.drugs.values.map(\.call.count).max() ?? 4, 4)
+        out += "drug".padded(width) + "  " + "call".padded(callWidth) + "  P     evidence (grading, allele fraction)\n"
         for drug in drugs {
             guard let call = p.drugs[drug] else { continue }
             let evidence = call.evidence.map { e in
                 "\(e.gene) \(e.change)" + (e.alias.map { " [\($0)]" } ?? "") + " (\(e.grading), \(String(format: "%.2f", e.alleleFraction)))"
                     + (e.note.map { " [\($0)]" } ?? "")
             }
-            out += drug.padded(width) + "  " + call.call.padded(4) + "  " + String(format: "%.2f", call.probability) + "  "
-                + (evidence.isEmpty ? "-" : evidence.joined(separator: "; ")) + "\n"
+            var shown = evidence.isEmpty ? "-" : evidence.joined(separator: "; ")
+            if call.call == DrugCall.notCovered, let untold = p.coverage?.notCovered.first(where: { $0.drug == drug }) {
+                shown = "\(untold.sites) graded site(s) under \(p.coverage?.minimumDepth ?? 0)x: "
+                    + untold.examples.prefix(3).joined(separator: "; ") + (untold.sites > 3 ? "; ..." : "")
+            }
+            out += drug.padded(width) + "  " + call.call.padded(callWidth) + "  " + String(format: "%.2f", call.probability) + "  "
+                + shown + "\n"
         }
         out += "\n\(p.variants) variant(s) in the catalogue's genes\n"
+        if let c = p.coverage { out += coverageLines(c) }
+        return out
+    }
+
+    /// The coverage QC in a few lines: overall depth, the worst loci, the warnings.
+    static func coverageLines(_ c: CoverageQC) -> String {
+        var out = String(format: "coverage: median %dx over the resistance loci, %.1f%% of their bases at %dx or more\n",
+                         c.medianDepth, c.fractionCovered * 100, c.minimumDepth)
+        let weak = c.loci.filter { $0.fractionCovered < 0.95 }.sorted { $0.fractionCovered < $1.fractionCovered }
+        if !weak.isEmpty {
+            out += "  loci under 95% covered: " + weak.prefix(8).map {
+                String(format: "%@ %.0f%% (median %dx)", $0.gene, $0.fractionCovered * 100, $0.medianDepth)
+            }.joined(separator: ", ") + (weak.count > 8 ? ", and \(weak.count - 8) more" : "") + "\n"
+        }
+        for warning in c.warnings { out += "  warning: \(warning)\n" }
         return out
     }
 

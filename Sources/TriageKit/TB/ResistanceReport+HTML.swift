@@ -21,7 +21,7 @@ extension ResistanceReport {
             h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11.5pt; margin: 4mm 0 1.5mm; border-bottom: 1px solid #999; }
             table { border-collapse: collapse; width: 100%; } th, td { text-align: left; vertical-align: top; padding: 1mm 1.5mm; border-bottom: 1px solid #ddd; }
             th { background: #f2f2f2; } dl { display: grid; grid-template-columns: max-content auto; gap: 0.5mm 4mm; margin: 0; } dt { font-weight: 600; } dd { margin: 0; }
-            .call { font-weight: 700; text-align: center; width: 9mm; } .R { background: #f8d0d0; } .U { background: #fbecc4; } .S { background: #dcefdc; }
+            .call { font-weight: 700; text-align: center; width: 9mm; } .R { background: #f8d0d0; } .U { background: #fbecc4; } .S { background: #dcefdc; } .NC { background: #dde3f0; }
             .class { font-size: 13pt; font-weight: 700; } .warn { color: #8a2a00; } .muted { color: #555; font-size: 9pt; }
             @media print { body { padding: 0; } th, .R, .U, .S { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
             </style></head><body>
@@ -56,8 +56,14 @@ extension ResistanceReport {
                     if let note = item.note { text += " (\(note))" }
                     return e(text)
                 }
-                out += "<tr><td>\(e(drug))</td><td class=\"call \(["R", "S", "U"].contains(call.call) ? call.call : "")\">\(e(call.call))</td>"
-                out += "<td>\(e(grading))</td><td>\(evidence.isEmpty ? "&ndash;" : evidence.joined(separator: "<br>"))</td></tr>\n"
+                var shown = evidence.isEmpty ? "&ndash;" : evidence.joined(separator: "<br>")
+                if call.call == DrugCall.notCovered, let c = p.coverage, let untold = c.notCovered.first(where: { $0.drug == drug }) {
+                    shown = e("\(untold.sites) graded site(s) under \(c.minimumDepth) reads: " + untold.examples.prefix(3).joined(separator: "; ")
+                              + (untold.sites > 3 ? "; ..." : ""))
+                }
+                let style = call.call == DrugCall.notCovered ? "NC" : ["R", "S", "U"].contains(call.call) ? call.call : ""
+                out += "<tr><td>\(e(drug))</td><td class=\"call \(style)\">\(e(call.call))</td>"
+                out += "<td>\(e(grading))</td><td>\(shown)</td></tr>\n"
             }
             out += "</table>\n<h2>Quality</h2>\n<dl>\n"
             out += "<dt>Variants</dt><dd>\(p.variants) in the catalogue's genes</dd>\n"
@@ -66,12 +72,24 @@ extension ResistanceReport {
                 if let depth = lineage.medianDepth { sites += "; median depth there \(depth) reads" }
                 out += "<dt>Barcode</dt><dd>\(e(sites))</dd>\n"
             }
+            if let c = p.coverage {
+                out += "<dt>Coverage</dt><dd>\(e(String(format: "median %d reads over the resistance loci; %.1f%% of their bases covered by %d or more", c.medianDepth, c.fractionCovered * 100, c.minimumDepth)))</dd>\n"
+                let weak = c.loci.filter { $0.fractionCovered < 0.95 }.sorted { $0.fractionCovered < $1.fractionCovered }
+                if !weak.isEmpty {
+                    let text = weak.prefix(12).map { String(format: "%@ %.0f%% (median %d)", $0.gene, $0.fractionCovered * 100, $0.medianDepth) }
+                        .joined(separator: ", ") + (weak.count > 12 ? ", and \(weak.count - 12) more" : "")
+                    out += "<dt>Loci under 95%</dt><dd>\(e(text))</dd>\n"
+                }
+                for warning in c.warnings { out += "<dt class=\"warn\">Warning</dt><dd class=\"warn\">\(e(warning))</dd>\n" }
+            }
             for note in notes { out += "<dt>Note</dt><dd>\(e(note))</dd>\n" }
             out += "</dl>\n<h2>Reading this report</h2>\n<p class=\"muted\">"
             out += "<b>R</b> (resistant): the sample carries a variant that the WHO catalogue grades as associated with resistance "
             out += "(group 1, or 2 interim). <b>U</b> (uncertain): it carries only variants of uncertain significance (group 3); "
             out += "phenotypic testing decides. <b>S</b> (susceptible): no variant associated with resistance was found; resistance "
-            out += "by a mechanism the catalogue does not list, or in a region the sequencing did not cover, is not excluded. "
+            out += "by a mechanism the catalogue does not list is not excluded. <b>not covered</b>: no variant associated with resistance "
+            out += "was found, but some positions where the catalogue lists one had too few reads to tell (reads input only); "
+            out += "the result is incomplete, not susceptible. "
             out += "The allele fraction is the share of reads carrying the variant: below about 0.75 a mixed population "
             out += "(heteroresistance or mixed infection) is likely. This is a genotypic prediction, to be read with the "
             out += "phenotypic and clinical findings.</p>\n</section>\n"
@@ -90,6 +108,7 @@ extension ResistanceReport {
         case "Hr-TB": return "isoniazid-resistant, rifampicin-susceptible"
         case "Other": return "resistant to drugs other than rifampicin and isoniazid"
         case "Sensitive": return "no resistance predicted"
+        case "Undetermined": return "rifampicin or isoniazid could not be told from the reads (not covered)"
         default: return ""
         }
     }
