@@ -50,9 +50,17 @@ struct Resist: JobCommand {
         reported as a possible mixed infection. A VCF shows only sites that differ from H37Rv \
         (itself lineage4.9); an H37Rv-like sample has no lineage from a VCF.
 
+        Coverage (reads): the depth of every base of the resistance loci; a drug with no \
+        resistance evidence whose graded catalogue positions have fewer than --depth reads (a named \
+        change: any of its bases; a loss-of-function rule: over 10% of the gene) is "not covered" \
+        instead of S, and the class is Undetermined when rifampicin is. Warnings name low depth, a \
+        sample that may not be M. tuberculosis complex, a mixed infection and possible large \
+        deletions (a gene without reads is called as its deletion).
+
         --report FILE.html writes a printable report, one page per sample: lineage, resistance \
         class, per drug the call with its WHO grading and evidence (allele fraction, depth), QC, \
-        the catalogue, and what R, S and U mean.
+        the catalogue, and what R, S, U and not covered mean. `triage tb collate` merges --json \
+        results into one CSV table.
 
         A file that cannot be used (not H37Rv, REF disagreeing with the reference, malformed) is \
         named with its line and skipped; the exit code is 1 if any was, unless --keep-going.

@@ -41,7 +41,8 @@ struct TBDataArguments: ParsableArguments {
         valueName: "name-or-file"))
     var catalogue = "who2023"
 
-    @Option(help: "Ignore variants seen in fewer than this fraction of reads (0...1).")
+    @Option(name: [.customLong("min-fraction"), .customLong("af")],
+            help: "Ignore variants seen in fewer than this fraction of reads (0...1; --af as in TB-Profiler).")
     var minFraction = 0.25
 
     func validate() throws {
