@@ -361,7 +361,11 @@ public enum ResistanceReport {
         var out = "sample".padded(idWidth) + "  class       " + drugs.map { Catalogue.abbreviation($0) }.joined(separator: " ") + "\n"
         for row in rows {
             out += row.sample.padded(idWidth) + "  " + row.resistanceClass.padded(10) + "  "
-                + drugs.map { (row.drugs[$0]?.call ?? "-").padded(3) }.joined(separator: " ") + "\n"
+                + drugs.map { (row.drugs[$0].map { $0.call == DrugCall.notCovered ? "NC" : $0.call } ?? "-").padded(3) }
+                .joined(separator: " ") + "\n"
+        }
+        if rows.contains(where: { $0.drugs.values.contains { $0.call == DrugCall.notCovered } }) {
+            out += "NC: not covered (too few reads at the drug's graded positions to tell)\n"
         }
         return out
     }
