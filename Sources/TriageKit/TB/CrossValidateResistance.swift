@@ -64,7 +64,8 @@ public struct TBCrossValidation: Codable, Sendable, TextReport {
             var any = false
             for a in architectures {
                 if let p = a.drugs.first(where: { $0.drug == drug })?.atTBProfilerSpecificity, let s = p.sensitivity.value {
-                    line += String(format: "%.3f (%.3f)", s, p.specificity.value ?? 0).padded(26)
+                    // The catalogue's four score levels may not reach the specificity at all.
+                    line += (p.threshold == nil ? "not reached" : String(format: "%.3f (%.3f)", s, p.specificity.value ?? 0)).padded(26)
                     any = true
                 } else {
                     line += "-".padded(26)
