@@ -70,15 +70,18 @@ public final class Catalogue: Sendable {
     let byEffect: [String: [CatalogueEntry]]
     /// The catalogue's genes per drug (any grading), for "a variant in a gene the drug depends on".
     public let genesByDrug: [String: Set<String>]
+    /// Per drug, the genes with at least one variant graded 1 or 2 (associated with resistance).
+    public let resistanceGenesByDrug: [String: Set<String>]
 
     /// A catalogue from its entries.
     public init(name: String, entries: [CatalogueEntry]) {
         self.name = name
         var byName: [String: [CatalogueEntry]] = [:]
         var byEffect: [String: [CatalogueEntry]] = [:]
-        var genes: [String: Set<String>] = [:]
+        var genes: [String: Set<String>] = [:], resistanceGenes: [String: Set<String>] = [:]
         for entry in entries {
             genes[entry.drug, default: []].insert(entry.gene)
+            if entry.grading.predictsResistance { resistanceGenes[entry.drug, default: []].insert(entry.gene) }
             if Catalogue.lossOfFunctionEffects.contains(entry.change) {
                 let key = "\(entry.gene) \(entry.change)"
                 // One rule per gene, effect and drug: keep the strongest grading.
@@ -94,6 +97,7 @@ public final class Catalogue: Sendable {
         self.byName = byName
         self.byEffect = byEffect
         self.genesByDrug = genes
+        self.resistanceGenesByDrug = resistanceGenes
         self.drugs = genes.keys.sorted()
     }
 

@@ -116,5 +116,22 @@ final class TBModelCLITests: XCTestCase {
                                           "--phenotypes", directory + "/p.csv", "--genotypes", directory + "/g.csv"])
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         XCTAssertTrue(evaluate.stdout.contains("test split"), evaluate.stdout)
+        // Five folds of the catalogue and wdnn: JSON on stdout, fold progress on stderr.
+        let folds = try TriageRun.run(["tb", "evaluate", "--folds", "5", "--arch", "catalogue,wdnn", "--epochs", "3", "--data", data,
+                                       "--json", "--phenotypes", directory + "/p.csv", "--genotypes", directory + "/g.csv"])
+        XCTAssertEqual(folds.status, 0, folds.stderr)
+        XCTAssertTrue(folds.stderr.contains("wdnn: fold 5/5"), folds.stderr)
+        let cv = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(folds.stdout.utf8)) as? [String: Any])
+        let architectures = try XCTUnwrap(cv["architectures"] as? [[String: Any]])
+        XCTAssertEqual(architectures.compactMap { $0["name"] as? String }, ["catalogue", "wdnn"])
+        for a in architectures {
+            let rif = try XCTUnwrap((a["drugs"] as? [[String: Any]])?.first { $0["drug"] as? String == "Rifampicin" })
+            XCTAssertEqual(rif["samples"] as? Int, 600)
+            XCTAssertGreaterThan(rif["auc"] as? Double ?? 0, 0.95)
+        }
+        let bad = try TriageRun.run(["tb", "evaluate", "--folds", "5", "--arch", "cnnx", "--data", data,
+                                     "--phenotypes", directory + "/p.csv", "--genotypes", directory + "/g.csv"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unknown architecture 'cnnx'"), bad.stderr)
     }
 }
