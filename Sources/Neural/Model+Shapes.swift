@@ -52,6 +52,10 @@ extension LayerConfig {
                 }
             }
             _ = try product(2, references.count, f)  // the output row
+            // The reference outputs a forward holds: at most 256 MB.
+            guard try product(bases, f) <= 1 << 26 else {
+                throw NeuralError.invalidConfig("editedSequenceConv would keep \(bases) x \(f) reference outputs, more than \(1 << 26)")
+            }
             return try product(f, k, 4) + f
         case let .dropout(rate):
             guard rate.isFinite, rate >= 0, rate < 1 else { throw NeuralError.invalidConfig("dropout rate \(rate) outside [0, 1)") }
