@@ -138,28 +138,8 @@ public final class ResistanceModel {
         trainer.shouldStop = stop.requested
         trainer.fit(trainSet, validation: .loss(validationSet), onEpoch: onEpoch, onProgress: onProgress)
         if trainer.stopped { throw TrainingStopped() }
-        // Thresholds on validation.
-        let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
-        for drug in drugs {
-            var points: [(Double, Bool)] = []
-            for p in validationPredictions {
-                if let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] {
-                    points.append((call.probability, measured.resistant))
-                }
-            }
-            model.thresholds[drug] = youdenThreshold(points)
-        }
-        let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
-        report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
-        report.testROC = drugs.compactMap { drug in
-            let pairs: [(Double, Bool)] = testPredictions.compactMap { p in
-                guard let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] else { return nil }
-                return (call.probability, measured.resistant)
-            }
-            let scores = pairs.map(\.0), resistant = pairs.map(\.1)
-            guard let auc = Metrics.rocAUC(scores: scores, labels: resistant) else { return nil }
-            return ModelCurves.ROC(name: drug, split: "test", auc: auc, points: Metrics.rocCurve(scores: scores, labels: resistant))
-        }
+        ResistanceTraining.calibrateAndTest(model, validation: validation, test: test, genotypes: genotypes,
+                                            phenotypes: phenotypes, report: &report)
         report.seconds = Date().timeIntervalSince(start)
         return (model, report)
     }
@@ -186,18 +166,8 @@ public final class ResistanceModel {
     /// Token inputs, targets and the mask of present phenotypes for `samples`.
     func dataset(_ samples: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable) -> TensorDataset {
         let rows = samples.map { tokens(genotypes.variants[$0] ?? []) }
-        let k = drugs.count
-        var targets = [Float](repeating: 0, count: samples.count * k), mask = targets
-        for (i, sample) in samples.enumerated() {
-            for (j, drug) in drugs.enumerated() {
-                if let measured = phenotypes.phenotypes[sample]?[drug] {
-                    targets[i * k + j] = measured.resistant ? 1 : 0
-                    mask[i * k + j] = 1
-                }
-            }
-        }
-        return TensorDataset(inputs: [Tensor.tokens(rows)], targets: Tensor(shape: [samples.count, k], values: targets),
-                             mask: Tensor(shape: [samples.count, k], values: mask))
+        let (targets, mask) = ResistanceTraining.targets(samples, drugs: drugs, phenotypes: phenotypes)
+        return TensorDataset(inputs: [Tensor.tokens(rows)], targets: targets, mask: mask)
     }
 
     /// Per drug probabilities, calls at the chosen thresholds, and the variants that drove each call:

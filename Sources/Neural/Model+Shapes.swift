@@ -39,6 +39,24 @@ extension LayerConfig {
         case let .pool1D(_, size, s): try sizes(size, s); return 0
         case let .pool2D(_, size, s): try pair(size, "size"); try pair(s, "stride"); return 0
         case .globalPool, .activation, .flatten: return 0
+        case let .editedSequenceConv(references, f, k):
+            try sizes(f, k)
+            guard !references.isEmpty, references.count <= 1 << 12 else {
+                throw NeuralError.invalidConfig("editedSequenceConv needs 1 to \(1 << 12) loci, not \(references.count)")
+            }
+            var bases = 0
+            for r in references {
+                bases += r.utf8.count
+                guard bases <= LayerConfig.maximumSize else {
+                    throw NeuralError.invalidConfig("editedSequenceConv loci hold more than \(LayerConfig.maximumSize) bases")
+                }
+            }
+            _ = try product(2, references.count, f)  // the output row
+            // The reference outputs a forward holds: at most 256 MB.
+            guard try product(bases, f) <= 1 << 26 else {
+                throw NeuralError.invalidConfig("editedSequenceConv would keep \(bases) x \(f) reference outputs, more than \(1 << 26)")
+            }
+            return try product(f, k, 4) + f
         case let .dropout(rate):
             guard rate.isFinite, rate >= 0, rate < 1 else { throw NeuralError.invalidConfig("dropout rate \(rate) outside [0, 1)") }
             return 0
@@ -118,6 +136,11 @@ extension LayerConfig {
         case let .lstm(i, h, sequences): try rank(3); try last(i); return sequences ? [x[0], x[1], h] : [x[0], h]
         case let .bidirectional(i, h, sequences): try rank(3); try last(i); return sequences ? [x[0], x[1], 2 * h] : [x[0], 2 * h]
         case .dropout, .activation: return x
+        case let .editedSequenceConv(references, f, _):
+            try rank(2)
+            let width = 2 * references.count * f
+            guard width <= LayerConfig.maximumSize else { throw fail("would give rows of \(width) values") }
+            return [x[0], width]
         case let .batchNorm(f, _, _): try rank(2, 3, 4); try last(f); return x
         case let .layerNorm(f, _): guard x.count >= 2 else { throw fail("reads (batch, ..., features), not \(x)") }; try last(f); return x
         case .flatten:
@@ -191,6 +214,7 @@ extension LayerConfig {
         case .layerNorm: return "layerNorm"
         case .activation: return "activation"
         case .flatten: return "flatten"
+        case .editedSequenceConv: return "editedSequenceConv"
         case .sequential: return "sequential"
         case .graph: return "graph"
         }

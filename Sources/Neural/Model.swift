@@ -16,6 +16,7 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
     case layerNorm(features: Int, epsilon: Float)
     case activation(kind: Activation.Kind)
     case flatten
+    case editedSequenceConv(references: [String], filters: Int, kernelSize: Int)
     case sequential(layers: [LayerConfig])
     case graph(nodes: [Graph.Node], output: String)
 
@@ -70,6 +71,13 @@ public indirect enum LayerConfig: Codable, Equatable, Sendable {
         case let .layerNorm(f, e): try positive(f); return LayerNorm(features: f, epsilon: e)
         case let .activation(k): return Activation(k)
         case .flatten: return Flatten()
+        case let .editedSequenceConv(references, f, k):
+            try positive(f, k)
+            let letters = Set("ACGTN".utf8)
+            guard references.allSatisfy({ $0.utf8.allSatisfy(letters.contains) }) else {
+                throw NeuralError.invalidConfig("editedSequenceConv references may hold only the bases A, C, G, T and N")
+            }
+            return EditedSequenceConv(references: references.map { Array($0.utf8) }, filters: f, kernelSize: k)
         case let .sequential(layers): return Sequential(try layers.map { try $0.makeLayer() })
         case let .graph(nodes, output): return try Graph(nodes: nodes, output: output)
         }

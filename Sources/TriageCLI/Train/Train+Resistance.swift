@@ -5,7 +5,7 @@ import TriageKit
 struct TrainResistance: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "resistance",
-        abstract: "Train a TB resistance model (wide & deep over variants, all drugs at once).",
+        abstract: "Train a TB resistance model (wide & deep over variants, or a sequence CNN; all drugs at once).",
         discussion: """
         Isolates are split by a stable hash of their sample id: 80% training, 10% validation \
         (early stopping, and each drug's threshold: largest sensitivity + specificity - 1), 10% \
@@ -14,11 +14,13 @@ struct TrainResistance: JobCommand {
         name seen in at least --min-count training isolates, a loss-of-function flag per gene, and \
         a "gene ?" token for changes the vocabulary does not know. The model is registered in the \
         corpus (when it was trained from files, only if a corpus is in use: --db, $TRIAGE_DB or an \
-        existing triage.sqlite).
+        existing triage.sqlite). --arch cnn reads instead the sequences of the genes the training \
+        isolates' variants name (with their promoters), H37Rv with each isolate's variants applied, \
+        through a 1D convolution max-pooled per gene; it needs H37Rv (--data).
         """)
 
-    /// The architectures `--arch` accepts (the sequence CNN is not built).
-    enum Architecture: String, ExpressibleByArgument, CaseIterable { case wdnn }
+    /// The architectures `--arch` accepts.
+    enum Architecture: String, ExpressibleByArgument, CaseIterable { case wdnn, cnn }
 
     @OptionGroup var corpus: CorpusOptions
     @Option(help: ArgumentHelp("Phenotype table (default: the corpus's isolates).", valueName: "csv"))
@@ -27,8 +29,11 @@ struct TrainResistance: JobCommand {
     var genotypes: String?
     @Option(help: ArgumentHelp("The model folder to write.", valueName: "dir"))
     var output: String
-    @Option(help: "Architecture: wdnn (wide & deep over variant tokens).")
+    @Option(help: "Architecture: wdnn (wide & deep over variant tokens) or cnn (a convolution over the loci's sequences).")
     var arch: Architecture = .wdnn
+    @Option(help: ArgumentHelp("TB data folder with H37Rv, for --arch cnn (default: $TRIAGE_TB_DATA, data/tb, ../shared/data/tb).",
+                               valueName: "dir"))
+    var data: String?
     @Option(help: "Maximum epochs (early stopping on validation loss, patience 3).")
     var epochs = 20
     @Option(help: "Keep variants seen in at least this many training isolates.")
@@ -54,6 +59,8 @@ struct TrainResistance: JobCommand {
         options.minCount = minCount
         options.minFraction = minFraction
         options.seed = seed
+        options.arch = arch.rawValue
+        options.data = data
         try Console.shared.print(try corpus.workspace.trainResistance(options, context: Console.shared.context()), json: json)
     }
 }

@@ -28,9 +28,9 @@ public final class ModelCache: @unchecked Sendable {
         try pool(path) { try ImageClassifier.load(from: URL(fileURLWithPath: path)) }.with(body)
     }
 
-    /// Runs `body` with a copy of the TB resistance model in folder `path`.
-    public func withResistance<T>(_ path: String, _ body: (ResistanceModel) throws -> T) throws -> T {
-        try pool(path) { try ResistanceModel.load(from: URL(fileURLWithPath: path)) }.with(body)
+    /// Runs `body` with a copy of the TB resistance model in folder `path` (wide & deep or CNN, as its config says).
+    public func withResistance<T>(_ path: String, _ body: (ResistancePredictor) throws -> T) throws -> T {
+        try pool(path) { try ResistanceTraining.load(from: URL(fileURLWithPath: path)) }.with(body)
     }
 
     /// The pool of `path` as it is on disk now (a changed file gets a new pool).

@@ -133,8 +133,8 @@ extension Workspace {
         let predictions: [SamplePrediction]
         if let model = options.model {
             // The model's held-out isolates; the catalogue on the same isolates for comparison.
-            let learned: ResistanceModel
-            do { learned = try ResistanceModel.load(from: URL(fileURLWithPath: model)) } catch { throw TriageError(error) }
+            let learned: ResistancePredictor
+            do { learned = try ResistanceTraining.load(from: URL(fileURLWithPath: model)) } catch { throw TriageError(error) }
             let test = genotypes.samples.filter { ResistanceModel.split($0) == "test" }
             predictions = learned.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
             result.catalogue = "model \(model) (test split, \(test.count) isolates)"

@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Genomics
 import Models
+import Neural
 import Statistics
 
 /// Options of `train resistance`.
@@ -18,6 +19,14 @@ public struct TrainResistanceOptions: Codable, Sendable {
     public var minFraction = 0.25
     /// Seed of the weights and shuffling.
     public var seed: UInt64 = 1
+    /// The architecture: `wdnn` (wide & deep over variant tokens) or `cnn` (a convolution over the
+    /// loci's sequences with the variants applied).
+    public var arch = "wdnn"
+    /// The TB data folder with H37Rv for `cnn` (nil: `$TRIAGE_TB_DATA`, else data/tb, else ../shared/data/tb).
+    public var data: String?
+
+    /// The architectures `arch` may name.
+    public static let architectures = ["wdnn", "cnn"]
 
     /// Options training on the corpus's isolates into `output`.
     public init(output: String) { self.output = output }
@@ -38,9 +47,12 @@ public struct TrainResistanceResult: Codable, Sendable, TextReport {
 }
 
 extension Workspace {
-    /// Trains the multitask TB resistance model (wide & deep over variant tokens), saves it with its
-    /// test metrics and registers it.
+    /// Trains the multitask TB resistance model (wide & deep over variant tokens, or the sequence CNN),
+    /// saves it with its test metrics and registers it.
     public func trainResistance(_ options: TrainResistanceOptions, context given: JobContext = .silent) throws -> TrainResistanceResult {
+        guard TrainResistanceOptions.architectures.contains(options.arch) else {
+            throw TriageError(.unusable, "architecture '\(options.arch)' is not one of \(TrainResistanceOptions.architectures.joined(separator: ", "))")
+        }
         let log = EpochLog()
         let context = log.recording(given)
         let (genotypes, phenotypes) = try TBDataOptions.isolateTables(phenotypes: options.phenotypes, genotypes: options.genotypes,
@@ -54,20 +66,36 @@ extension Workspace {
         }
         let meter = ProgressMeter(context, stage: "training", unit: "isolates", interval: 1)
         let started = Date()
-        let (model, report): (ResistanceModel, ResistanceModel.Report)
+        let model: ResistancePredictor, report: ResistanceModel.Report
+        let onEpoch: (Trainer.Epoch) -> Void = { e in
+            context.events(.epoch(EpochProgress(member: 1, members: 1, epoch: e.epoch, epochs: options.epochs, loss: e.trainLoss,
+                                                validation: e.metrics, examplesPerSecond: e.samplesPerSecond,
+                                                elapsed: Date().timeIntervalSince(started), best: e.isBest)))
+            if e.stopsEarly {
+                context.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
+            }
+        }
+        let onProgress: (Trainer.Progress) -> Void = { p in meter.update(done: p.done, total: p.total) }
         do {
-            (model, report) = try ResistanceModel.train(
-                genotypes: genotypes, phenotypes: phenotypes, minimumFraction: options.minFraction, minimumCount: options.minCount,
-                epochs: options.epochs, seed: options.seed, stop: context.stop,
-                onEpoch: { e in
-                    context.events(.epoch(EpochProgress(member: 1, members: 1, epoch: e.epoch, epochs: options.epochs, loss: e.trainLoss,
-                                                        validation: e.metrics, examplesPerSecond: e.samplesPerSecond,
-                                                        elapsed: Date().timeIntervalSince(started), best: e.isBest)))
-                    if e.stopsEarly {
-                        context.note("early stop: no better validation loss for \(e.epoch - e.bestEpoch) epochs; keeping epoch \(e.bestEpoch)")
-                    }
-                },
-                onProgress: { p in meter.update(done: p.done, total: p.total) })
+            if options.arch == "cnn" {
+                let reference = try self.reference(try TBDataOptions(folder: options.data).locate())
+                let cnn: SequenceResistanceModel
+                (cnn, report) = try SequenceResistanceModel.train(
+                    genotypes: genotypes, phenotypes: phenotypes, reference: reference, minimumFraction: options.minFraction,
+                    epochs: options.epochs, seed: options.seed, stop: context.stop, onEpoch: onEpoch, onProgress: onProgress)
+                let placed = cnn.placed(genotypes)
+                context.note("\(cnn.loci.count) loci, \(cnn.loci.reduce(0) { $0 + $1.sequence.count }) bases; "
+                             + "\(placed.placed) of \(placed.total) variants in them placed on the sequence")
+                model = cnn
+            } else {
+                let wdnn: ResistanceModel
+                (wdnn, report) = try ResistanceModel.train(
+                    genotypes: genotypes, phenotypes: phenotypes, minimumFraction: options.minFraction, minimumCount: options.minCount,
+                    epochs: options.epochs, seed: options.seed, stop: context.stop, onEpoch: onEpoch, onProgress: onProgress)
+                model = wdnn
+            }
+        } catch let error as TriageError {
+            throw error
         } catch {
             throw TriageError(error, kind: .failed)
         }
@@ -75,16 +103,19 @@ extension Workspace {
         var metrics: [String: Double] = ["seconds": report.seconds, "features": Double(report.features)]
         for m in report.testMetrics { if let auc = m.auc { metrics["auc." + m.drug] = auc } }
         let url = URL(fileURLWithPath: options.output)
-        do { try model.save(to: url, metrics: metrics) } catch { throw TriageError(error) }
+        do {
+            if let cnn = model as? SequenceResistanceModel { try cnn.save(to: url, metrics: metrics) }
+            else if let wdnn = model as? ResistanceModel { try wdnn.save(to: url, metrics: metrics) }
+        } catch { throw TriageError(error) }
         // Trained from files alone, the model is registered only where a corpus is in use.
         if options.phenotypes == nil || hasCorpus {
             try register(RegisteredModel(
             name: url.lastPathComponent, kind: .resistance, task: "tb-resistance", file: url.standardizedFileURL.path,
             metrics: metrics,
             training: TrainingData(source: options.phenotypes.map { "isolates of \($0)" } ?? "the corpus's isolates",
-                                   architecture: "wdnn", trainExamples: report.train, validationExamples: report.validation,
+                                   architecture: options.arch, trainExamples: report.train, validationExamples: report.validation,
                                    testExamples: report.test, labels: model.drugs,
-                                   settings: ["epochs": "\(options.epochs)", "minCount": "\(options.minCount)",
+                                   settings: ["arch": options.arch, "epochs": "\(options.epochs)", "minCount": "\(options.minCount)",
                                               "minFraction": "\(options.minFraction)", "seed": "\(options.seed)"]),
             curves: log.curves(roc: report.testROC)))
         } else {

@@ -1,0 +1,76 @@
+import Corpus
+import Foundation
+import Genomics
+import Neural
+import Statistics
+
+/// A trained TB resistance model of any architecture: per drug probabilities, calls and evidence.
+public protocol ResistancePredictor: AnyObject {
+    /// The drugs, in output order.
+    var drugs: [String] { get }
+    /// Per drug, the probability at or above which the call is R.
+    var thresholds: [String: Double] { get set }
+    /// Predictions for isolates given by their variants.
+    func predict(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction]
+}
+
+extension ResistanceModel: ResistancePredictor {}
+
+/// What every resistance architecture shares around its own network: targets with the mask of
+/// measured phenotypes, thresholds chosen on validation, metrics on the test split.
+public enum ResistanceTraining {
+    /// (N, K) targets and the (N, K) mask of present phenotypes for `samples`.
+    public static func targets(_ samples: [String], drugs: [String], phenotypes: PhenotypeTable) -> (Tensor, Tensor) {
+        let k = drugs.count
+        var targets = [Float](repeating: 0, count: samples.count * k), mask = targets
+        for (i, sample) in samples.enumerated() {
+            for (j, drug) in drugs.enumerated() {
+                if let measured = phenotypes.phenotypes[sample]?[drug] {
+                    targets[i * k + j] = measured.resistant ? 1 : 0
+                    mask[i * k + j] = 1
+                }
+            }
+        }
+        return (Tensor(shape: [samples.count, k], values: targets), Tensor(shape: [samples.count, k], values: mask))
+    }
+
+    /// Sets each drug's threshold to the largest Youden J on `validation`, then measures `test`
+    /// into `report` (metrics and ROC curves).
+    public static func calibrateAndTest(_ model: ResistancePredictor, validation: [String], test: [String],
+                                        genotypes: GenotypeTable, phenotypes: PhenotypeTable,
+                                        report: inout ResistanceModel.Report) {
+        let drugs = model.drugs
+        let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
+        for drug in drugs {
+            var points: [(Double, Bool)] = []
+            for p in validationPredictions {
+                if let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] {
+                    points.append((call.probability, measured.resistant))
+                }
+            }
+            model.thresholds[drug] = ResistanceModel.youdenThreshold(points)
+        }
+        let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
+        report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
+        report.testROC = drugs.compactMap { drug in
+            let pairs: [(Double, Bool)] = testPredictions.compactMap { p in
+                guard let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] else { return nil }
+                return (call.probability, measured.resistant)
+            }
+            let scores = pairs.map(\.0), resistant = pairs.map(\.1)
+            guard let auc = Metrics.rocAUC(scores: scores, labels: resistant) else { return nil }
+            return ModelCurves.ROC(name: drug, split: "test", auc: auc, points: Metrics.rocCurve(scores: scores, labels: resistant))
+        }
+    }
+
+    /// Loads a resistance model folder of either architecture (the config's `arch` decides).
+    public static func load(from directory: URL) throws -> ResistancePredictor {
+        let config = directory.appendingPathComponent(ModelFile.configName)
+        if let data = FileManager.default.contents(atPath: config.path),
+           let file = try? JSONDecoder().decode(ModelFile.self, from: data),
+           file.preprocessing["arch"] == SequenceResistanceModel.arch {
+            return try SequenceResistanceModel.load(from: directory)
+        }
+        return try ResistanceModel.load(from: directory)
+    }
+}
