@@ -16,13 +16,23 @@ public enum ResistanceArchitecture: String, Sendable, Codable, CaseIterable {
     case wdnnPerDrug = "wdnn-per-drug"
     /// One wdnn per drug on its catalogue genes plus its own catalogue-call feature.
     case wdnnPerDrugCatalogue = "wdnn-per-drug+catalogue"
+    /// The sequence CNN over the loci of the training variants' genes (`SequenceResistanceModel`); needs H37Rv.
+    case cnn
 
     /// A fit over `genotypes` and `phenotypes` (the held-out fold's phenotypes must not be read:
     /// the fit only reads the isolates it is given).
     public func fit(genotypes: GenotypeTable, phenotypes: PhenotypeTable, predictor: CataloguePredictor,
-                    settings: ResistanceModel.Settings, stop: StopCondition = .never) -> ResistanceCrossValidation.Fit {
+                    settings: ResistanceModel.Settings, reference: Reference? = nil,
+                    stop: StopCondition = .never) -> ResistanceCrossValidation.Fit {
         let drugs = settings.drugs ?? phenotypes.drugs
         switch self {
+        case .cnn:
+            return { train, validation in
+                guard let reference else { throw GenomicsError("the cnn architecture needs the H37Rv reference") }
+                let model = try SequenceResistanceModel.fit(train: train, validation: validation, genotypes: genotypes,
+                                                            phenotypes: phenotypes, reference: reference, settings: settings, stop: stop)
+                return { samples in model.scores(samples) }
+            }
         case .catalogue:
             return { _, _ in { samples in samples.map { predictor.predict(sample: $0.0, variants: $0.1) } } }
         case .wdnn, .wdnnPerDrug:

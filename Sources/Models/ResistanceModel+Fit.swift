@@ -27,7 +27,9 @@ extension ResistanceModel {
     /// Trains on `train`, stops early on `validation`'s loss, and chooses each drug's threshold on
     /// `validation` (largest Youden J); no other isolate is read. The network is `train`'s.
     public static func fit(train: [String], validation: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable,
-                           settings: Settings = Settings(), stop: StopCondition = .never) throws -> ResistanceModel {
+                           settings: Settings = Settings(), stop: StopCondition = .never,
+                           onEpoch: (Trainer.Epoch) -> Void = { _ in },
+                           onProgress: ((Trainer.Progress) -> Void)? = nil) throws -> ResistanceModel {
         var counts: [String: Int] = [:]
         for sample in train {
             var seen = Set<String>()
@@ -43,7 +45,6 @@ extension ResistanceModel {
             throw GenomicsError(file: nil, "no training isolate has a phenotype for \(wanted.joined(separator: ", "))")
         }
         WeightSeed.reset(to: settings.seed)
-        // The network of `train` (kept in step with it by hand: see ResistanceModel.train).
         let g = Graph()
         let input = g.input("variants")
         let wide = g.add(Sequential([Embedding(vocabularySize: vocabulary.count, dimension: drugs.count, paddingIndex: 0),
@@ -60,19 +61,13 @@ extension ResistanceModel {
         trainer.shouldStop = stop.requested
         let trainSet = model.dataset(train, genotypes: genotypes, phenotypes: phenotypes)
         if validation.isEmpty {
-            trainer.fit(trainSet)
+            trainer.fit(trainSet, onEpoch: onEpoch, onProgress: onProgress)
         } else {
-            trainer.fit(trainSet, validation: .loss(model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)))
+            trainer.fit(trainSet, validation: .loss(model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)),
+                        onEpoch: onEpoch, onProgress: onProgress)
         }
         if trainer.stopped { throw TrainingStopped() }
-        let probabilities = model.probabilitiesOf(validation.map { model.tokens(genotypes.variants[$0] ?? []) })
-        for (j, drug) in drugs.enumerated() {
-            var points: [(Double, Bool)] = []
-            for (i, sample) in validation.enumerated() {
-                if let measured = phenotypes.phenotypes[sample]?[drug] { points.append((probabilities[i * drugs.count + j], measured.resistant)) }
-            }
-            model.thresholds[drug] = youdenThreshold(points)
-        }
+        ResistanceTraining.chooseThresholds(model, validation: validation, genotypes: genotypes, phenotypes: phenotypes)
         return model
     }
 
@@ -80,17 +75,8 @@ extension ResistanceModel {
     /// cost of one forward pass instead of one per variant.
     public func scores(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
         guard !samples.isEmpty else { return [] }
-        let probabilities = probabilitiesOf(samples.map { tokens($0.1) })
-        let k = drugs.count
-        return samples.enumerated().map { i, item in
-            var calls: [String: DrugCall] = [:]
-            for (j, drug) in drugs.enumerated() {
-                let p = probabilities[i * k + j]
-                calls[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S", evidence: [])
-            }
-            return SamplePrediction(sample: item.0, drugs: calls, resistanceClass: CataloguePredictor.resistanceClass(calls),
-                                    variants: item.1.count)
-        }
+        return ResistanceTraining.calls(samples, probabilities: probabilitiesOf(samples.map { tokens($0.1) }), drugs: drugs,
+                                        thresholds: thresholds)
     }
 
     /// The gene name of a drug's catalogue-call pseudo-variants (`catalogue:Amikacin`).

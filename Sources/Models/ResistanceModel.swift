@@ -108,38 +108,15 @@ public final class ResistanceModel {
         let bySplit = Dictionary(grouping: samples, by: split)
         let train = bySplit["train"] ?? [], validation = bySplit["validation"] ?? [], test = bySplit["test"] ?? []
         report.train = train.count; report.validation = validation.count; report.test = test.count
-        // Vocabulary from the training isolates only.
-        var counts: [String: Int] = [:]
-        for sample in train {
-            var seen = Set<String>()
-            for v in genotypes.variants[sample] ?? [] where v.alleleFraction >= minimumFraction {
-                for name in features(v) where seen.insert(name).inserted { counts[name, default: 0] += 1 }
-            }
-        }
-        let vocabulary = ["<pad>", "<isolate>"] + counts.filter { $0.value >= minimumCount }.map(\.key).sorted()
-        report.features = vocabulary.count
-        let drugs = phenotypes.drugs.filter { drug in train.contains { phenotypes.phenotypes[$0]?[drug] != nil } }
-        WeightSeed.reset(to: seed)
-        let g = Graph()
-        let input = g.input("variants")
-        let wide = g.add(Sequential([Embedding(vocabularySize: vocabulary.count, dimension: drugs.count, paddingIndex: 0),
-                                     GlobalPool(.max)]), input, name: "wide")
-        let deep = g.add(Sequential([Embedding(vocabularySize: vocabulary.count, dimension: embedding, paddingIndex: 0),
-                                     GlobalPool(.average),
-                                     Dense(inputSize: embedding, outputSize: 64), Activation(.relu), Dropout(rate: 0.2),
-                                     Dense(inputSize: 64, outputSize: drugs.count)]), input, name: "deep")
-        g.output(g.sum([wide, deep], name: "logits"))
-        let model = ResistanceModel(vocabulary: vocabulary, drugs: drugs, thresholds: [:],
-                                    minimumFraction: minimumFraction, network: g)
-        let trainSet = model.dataset(train, genotypes: genotypes, phenotypes: phenotypes)
-        let validationSet = model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)
-        let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
-                              options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: patience))
-        trainer.shouldStop = stop.requested
-        trainer.fit(trainSet, validation: .loss(validationSet), onEpoch: onEpoch, onProgress: onProgress)
-        if trainer.stopped { throw TrainingStopped() }
-        ResistanceTraining.calibrateAndTest(model, validation: validation, test: test, genotypes: genotypes,
-                                            phenotypes: phenotypes, report: &report)
+        var settings = Settings()
+        settings.minimumFraction = minimumFraction
+        settings.minimumCount = minimumCount
+        settings.epochs = epochs
+        settings.seed = seed
+        let model = try fit(train: train, validation: validation, genotypes: genotypes, phenotypes: phenotypes,
+                            settings: settings, stop: stop, onEpoch: onEpoch, onProgress: onProgress)
+        report.features = model.vocabulary.count
+        ResistanceTraining.measure(model, test: test, genotypes: genotypes, phenotypes: phenotypes, report: &report)
         report.seconds = Date().timeIntervalSince(start)
         return (model, report)
     }

@@ -10,8 +10,10 @@ public protocol ResistancePredictor: AnyObject {
     var drugs: [String] { get }
     /// Per drug, the probability at or above which the call is R.
     var thresholds: [String: Double] { get set }
-    /// Predictions for isolates given by their variants.
+    /// Predictions for isolates given by their variants, with evidence.
     func predict(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction]
+    /// Probabilities and calls only (no evidence): one forward pass instead of one per variant.
+    func scores(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction]
 }
 
 extension ResistanceModel: ResistancePredictor {}
@@ -39,18 +41,30 @@ public enum ResistanceTraining {
     public static func calibrateAndTest(_ model: ResistancePredictor, validation: [String], test: [String],
                                         genotypes: GenotypeTable, phenotypes: PhenotypeTable,
                                         report: inout ResistanceModel.Report) {
-        let drugs = model.drugs
-        let validationPredictions = model.predict(validation.map { ($0, genotypes.variants[$0] ?? []) })
-        for drug in drugs {
+        chooseThresholds(model, validation: validation, genotypes: genotypes, phenotypes: phenotypes)
+        measure(model, test: test, genotypes: genotypes, phenotypes: phenotypes, report: &report)
+    }
+
+    /// Sets each drug's threshold to the largest Youden J on `validation` (0.5 where it has no phenotype).
+    public static func chooseThresholds(_ model: ResistancePredictor, validation: [String], genotypes: GenotypeTable,
+                                        phenotypes: PhenotypeTable) {
+        let predictions = model.scores(validation.map { ($0, genotypes.variants[$0] ?? []) })
+        for drug in model.drugs {
             var points: [(Double, Bool)] = []
-            for p in validationPredictions {
+            for p in predictions {
                 if let measured = phenotypes.phenotypes[p.sample]?[drug], let call = p.drugs[drug] {
                     points.append((call.probability, measured.resistant))
                 }
             }
             model.thresholds[drug] = ResistanceModel.youdenThreshold(points)
         }
-        let testPredictions = model.predict(test.map { ($0, genotypes.variants[$0] ?? []) })
+    }
+
+    /// Measures `test` into `report`: per drug metrics and ROC curves.
+    public static func measure(_ model: ResistancePredictor, test: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable,
+                               report: inout ResistanceModel.Report) {
+        let drugs = model.drugs
+        let testPredictions = model.scores(test.map { ($0, genotypes.variants[$0] ?? []) })
         report.testMetrics = DrugEvaluation.evaluate(predictions: testPredictions, phenotypes: phenotypes, drugs: drugs)
         report.testROC = drugs.compactMap { drug in
             let pairs: [(Double, Bool)] = testPredictions.compactMap { p in
@@ -60,6 +74,21 @@ public enum ResistanceTraining {
             let scores = pairs.map(\.0), resistant = pairs.map(\.1)
             guard let auc = Metrics.rocAUC(scores: scores, labels: resistant) else { return nil }
             return ModelCurves.ROC(name: drug, split: "test", auc: auc, points: Metrics.rocCurve(scores: scores, labels: resistant))
+        }
+    }
+
+    /// Predictions from (samples x drugs) probabilities: R at or above each drug's threshold, no evidence.
+    public static func calls(_ samples: [(String, [SampleVariant])], probabilities: [Double], drugs: [String],
+                             thresholds: [String: Double]) -> [SamplePrediction] {
+        let k = drugs.count
+        return samples.enumerated().map { i, item in
+            var calls: [String: DrugCall] = [:]
+            for (j, drug) in drugs.enumerated() where i * k + j < probabilities.count {
+                let p = probabilities[i * k + j]
+                calls[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S", evidence: [])
+            }
+            return SamplePrediction(sample: item.0, drugs: calls, resistanceClass: CataloguePredictor.resistanceClass(calls),
+                                    variants: item.1.count)
         }
     }
 

@@ -101,6 +101,28 @@ public final class SequenceResistanceModel: ResistancePredictor {
         let bySplit = Dictionary(grouping: samples, by: ResistanceModel.split)
         let train = bySplit["train"] ?? [], validation = bySplit["validation"] ?? [], test = bySplit["test"] ?? []
         report.train = train.count; report.validation = validation.count; report.test = test.count
+        var settings = ResistanceModel.Settings()
+        settings.minimumFraction = minimumFraction
+        settings.epochs = epochs
+        settings.seed = seed
+        let model = try fit(train: train, validation: validation, genotypes: genotypes, phenotypes: phenotypes, reference: reference,
+                            settings: settings, filters: filters, kernelSize: kernelSize, upstream: upstream,
+                            stop: stop, onEpoch: onEpoch, onProgress: onProgress)
+        report.features = model.convolution.outputSize
+        ResistanceTraining.measure(model, test: test, genotypes: genotypes, phenotypes: phenotypes, report: &report)
+        report.seconds = Date().timeIntervalSince(start)
+        return (model, report)
+    }
+
+    /// Trains on `train`, stops early on `validation`'s loss and chooses each drug's threshold there;
+    /// no other isolate is read (what cross-validation needs). `settings.drugs` limits the outputs;
+    /// `settings.genes` and `minimumCount` do not apply (the loci are the training variants' genes).
+    public static func fit(train: [String], validation: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable,
+                           reference: Reference, settings: ResistanceModel.Settings = .init(),
+                           filters: Int = 32, kernelSize: Int = 12, upstream: Int = 200,
+                           stop: StopCondition = .never, onEpoch: (Trainer.Epoch) -> Void = { _ in },
+                           onProgress: ((Trainer.Progress) -> Void)? = nil) throws -> SequenceResistanceModel {
+        let minimumFraction = settings.minimumFraction
         // Loci from the training isolates only.
         var reachUp: [String: Int] = [:], reachDown: [String: Int] = [:]
         for sample in train {
@@ -121,30 +143,42 @@ public final class SequenceResistanceModel: ResistancePredictor {
         guard !loci.isEmpty else {
             throw GenomicsError("none of the genes of the training isolates' variants is a gene of the reference: no locus to read")
         }
-        let drugs = phenotypes.drugs.filter { drug in train.contains { phenotypes.phenotypes[$0]?[drug] != nil } }
-        WeightSeed.reset(to: seed)
+        let wanted = settings.drugs ?? phenotypes.drugs
+        let drugs = wanted.filter { drug in train.contains { phenotypes.phenotypes[$0]?[drug] != nil } }
+        guard !drugs.isEmpty else {
+            throw GenomicsError(file: nil, "no training isolate has a phenotype for \(wanted.joined(separator: ", "))")
+        }
+        WeightSeed.reset(to: settings.seed)
         let convolution = EditedSequenceConv(references: loci.map(\.sequence), filters: filters, kernelSize: kernelSize)
         let network = Sequential([convolution, Activation(.relu), Dropout(rate: 0.2),
                                   Dense(inputSize: convolution.outputSize, outputSize: 64), Activation(.relu), Dropout(rate: 0.2),
                                   Dense(inputSize: 64, outputSize: drugs.count)])
         let model = SequenceResistanceModel(loci: loci, drugs: drugs, thresholds: [:], minimumFraction: minimumFraction,
                                             network: network, convolution: convolution)
-        report.features = convolution.outputSize
         func dataset(_ samples: [String]) -> EditDataset {
             let (targets, mask) = ResistanceTraining.targets(samples, drugs: drugs, phenotypes: phenotypes)
             return EditDataset(rows: samples.map { model.edits(genotypes.variants[$0] ?? []).map(\.edit) },
                                targets: targets, mask: mask, convolution: convolution)
         }
-        let trainSet = dataset(train), validationSet = dataset(validation)
         let trainer = Trainer(model: network, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
-                              options: .init(epochs: epochs, batchSize: 128, seed: seed, patience: ResistanceModel.patience))
+                              options: .init(epochs: settings.epochs, batchSize: 128, seed: settings.seed,
+                                             patience: ResistanceModel.patience))
         trainer.shouldStop = stop.requested
-        trainer.fit(trainSet, validation: .loss(validationSet), onEpoch: onEpoch, onProgress: onProgress)
+        if validation.isEmpty {
+            trainer.fit(dataset(train), onEpoch: onEpoch, onProgress: onProgress)
+        } else {
+            trainer.fit(dataset(train), validation: .loss(dataset(validation)), onEpoch: onEpoch, onProgress: onProgress)
+        }
         if trainer.stopped { throw TrainingStopped() }
-        ResistanceTraining.calibrateAndTest(model, validation: validation, test: test, genotypes: genotypes,
-                                            phenotypes: phenotypes, report: &report)
-        report.seconds = Date().timeIntervalSince(start)
-        return (model, report)
+        ResistanceTraining.chooseThresholds(model, validation: validation, genotypes: genotypes, phenotypes: phenotypes)
+        return model
+    }
+
+    /// Probabilities and calls only, without the evidence's one pass per variant.
+    public func scores(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
+        guard !samples.isEmpty else { return [] }
+        return ResistanceTraining.calls(samples, probabilities: probabilitiesOf(samples.map { edits($0.1).map(\.edit) }),
+                                        drugs: drugs, thresholds: thresholds)
     }
 
     /// How many of the isolates' variants (at or above the allele fraction, in a locus) have names

@@ -117,8 +117,10 @@ extension Workspace {
         var done = 0
         for architecture in architectures {
             let start = Date()
+            let reference: Reference?
+            do { reference = architecture == .cnn ? try self.reference(data) : nil } catch { throw TriageError(error) }
             let fit = architecture.fit(genotypes: genotypes, phenotypes: phenotypes, predictor: predictor, settings: settings,
-                                       stop: context.stop)
+                                       reference: reference, stop: context.stop)
             let run: ResistanceCrossValidation.Result
             do {
                 run = try ResistanceCrossValidation.run(samples: samples, genotypes: genotypes, folds: options.folds, fit: fit) { fold in
