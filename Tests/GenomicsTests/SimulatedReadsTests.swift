@@ -47,13 +47,15 @@ final class SimulatedReadsTests: XCTestCase {
         // 60 reads at 0.3: the binomial's 99.9% range is about 0.12-0.50.
         let observed = fraction[Self.minor] ?? 0
         XCTAssertTrue((0.12...0.5).contains(observed), "\(Self.minor) at \(observed), planted at 0.3")
+        XCTAssertEqual(sample.variants.first { $0.variant.name == Self.minor }?.depth ?? 0, 60, accuracy: 25)
         // Nothing else reaches the predictor's floor: sequencing errors stay below it.
         let genes = Set((Self.planted + [Self.minor]).map { String($0.split(separator: " ")[0]) })
         let others = sample.variants.filter { $0.alleleFraction >= 0.25 && genes.contains($0.variant.gene)
             && !(Self.planted + [Self.minor]).contains($0.variant.name) && !Self.isSynonymOfPlanted($0, in: sample.variants) }
         XCTAssertEqual(others.map(\.variant.name), [])
 
-        let predictor = CataloguePredictor(catalogue: try Catalogue.load("who2023", data: data))
+        // TB-Profiler's floor for reads (0.1), so the minor variant counts whatever fraction its ~60 reads show.
+        let predictor = CataloguePredictor(catalogue: try Catalogue.load("who2023", data: data), minimumFraction: 0.1)
         let prediction = predictor.predict(sample: sample.id, variants: sample.variants)
         for drug in ["Rifampicin", "Isoniazid", "Pyrazinamide", "Levofloxacin", "Moxifloxacin"] {
             XCTAssertEqual(prediction.drugs[drug]?.call, "R", drug)
