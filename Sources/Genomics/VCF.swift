@@ -342,6 +342,9 @@ public enum VCF {
                         throw GenomicsError(file: file, line: number, "sample \(s + 1)'s AD has \(count) values; REF and \(alternates.count) "
                                             + "ALT allele\(alternates.count == 1 ? "" : "s") need \(alternates.count + 1)")
                     }
+                    // ALT "." is no allele (a site matching REF, as `bcftools call -A` writes the barcode
+                    // sites of reads): its one AD value is REF's depth, and the "." allele has no reads.
+                    if depths.count == 1, alternates == ["."] { depths.append(0) }
                     // Fewer values is not Number=R (VarScan's AD holds the ALT depth alone, with RD for
                     // REF): which allele each depth belongs to is unknown, so AD is not used.
                     call.alleleDepths = depths.count == alternates.count + 1 ? depths : nil

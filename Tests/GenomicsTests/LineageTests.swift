@@ -90,6 +90,39 @@ final class LineageTests: XCTestCase {
         XCTAssertFalse(lineage.mixed)
     }
 
+    /// Reads of an H37Rv-like strain: bcftools writes every barcode site, those matching H37Rv with
+    /// ALT "." and one AD value (REF's reads). They are observed, so one sequencing error at a site
+    /// of another lineage does not make that lineage (before the fix: La1.1 from 1 read in 39).
+    func testReferenceLikeSitesOfReadsAreObserved() throws {
+        let reference = try TestData.reference()
+        var reader = SampleReader(annotator: VariantAnnotator(reference: reference))
+        let barcode = try Barcode.load(data: try TestData.tb())
+        reader.barcode = barcode
+        let error = try XCTUnwrap(barcode.sites.first { $0.lineage == "La1.1" }).position
+        var vcf = """
+            ##fileformat=VCFv4.2
+            ##contig=<ID=NC_000962.3,length=4411532>
+            ##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">
+            ##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">
+            #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tsim
+
+            """
+        for position in barcode.positions.sorted() {
+            let ref = String(UnicodeScalar(reference.sequence[position - 1]))
+            if position == error {
+                let alt = barcode.sites.first { $0.position == position }!.alleles.first!
+                vcf += "NC_000962.3\t\(position)\t.\t\(ref)\t\(String(UnicodeScalar(alt)))\t30\t.\t.\tDP:AD\t39:38,1\n"
+            } else {
+                vcf += "NC_000962.3\t\(position)\t.\t\(ref)\t.\t280\t.\t.\tDP:AD\t40:40\n"
+            }
+        }
+        let lineage = try XCTUnwrap(try reader.samples(vcf: Array(vcf.utf8), file: "sim.vcf").first?.lineage)
+        XCTAssertEqual(lineage.sitesObserved, barcode.sites.count)
+        XCTAssertEqual(lineage.main, "lineage4")
+        XCTAssertEqual(lineage.sublineage, "lineage4.9")
+        XCTAssertFalse(lineage.lineages.contains { $0.lineage.hasPrefix("La1") }, "\(lineage.lineages)")
+    }
+
     func testAnAssemblyIsReadOnBothStrands() throws {
         let reference = try TestData.reference().sequence
         let data = try TestData.tb()

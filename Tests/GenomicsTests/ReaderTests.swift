@@ -135,6 +135,9 @@ final class VCFTests: XCTestCase {
         // VarScan's AD is the ALT depth alone: not Number=R, so not used as allele depths.
         let varscan = Self.header + "NC_000962.3\t5\t.\tC\tT\t.\t.\t.\tGT:AD\t1:7\n"
         XCTAssertNil(try VCF.parse(Array(varscan.utf8), file: "s.vcf").records[0].calls[0].alleleDepths)
+        // ALT "." (no allele: bcftools call -A at a site matching REF): AD's one value is REF's reads.
+        let reference = Self.header + "NC_000962.3\t5\t.\tC\t.\t.\t.\t.\tDP:AD\t40:40\n"
+        XCTAssertEqual(try VCF.parse(Array(reference.utf8), file: "s.vcf").records[0].calls[0].alleleDepths, [40, 0])
         let sites = "##fileformat=VCFv4.1\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nChromosome\t7\t.\tG\tA\t.\t.\t.\n"
         let file = try VCF.parse(Array(sites.utf8), file: "t.vcf")
         XCTAssertEqual(file.records[0].calls.count, 0)
