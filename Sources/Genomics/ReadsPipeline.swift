@@ -122,7 +122,10 @@ public struct ReadsPipeline: Sendable {
     }
 
     /// The VCF of `input` on H37Rv over `reader`'s resistance loci and barcode sites, and the depth over the loci.
-    public func call(_ input: ReadsInput, reader: SampleReader) throws -> Result {
+    /// `progress` hears, about once a second, how many bytes of the first input file the first tool
+    /// has read and the file's size (Linux: from /proc; nothing elsewhere).
+    public func call(_ input: ReadsInput, reader: SampleReader,
+                     progress: ((_ read: Int, _ size: Int) -> Void)? = nil) throws -> Result {
         let tools = try locateTools()
         for file in input.files where !FileManager.default.isReadableFile(atPath: file) {
             throw GenomicsError(file: file, "cannot be read (no such file, or no permission)")
@@ -175,7 +178,10 @@ public struct ReadsPipeline: Sendable {
 
         var filter = VCFStreamFilter(minimumDepth: minimumDepth, minimumFraction: minimumFraction,
                                      keep: reader.barcode?.positions ?? [], depth: DepthTrack(regions: reader.regions))
-        try Self.stream(stages, folder: folder) { chunk in filter.add(chunk) }
+        let watched = input.files.first.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        try Self.stream(stages, folder: folder, watch: watched.flatMap { file in progress.map { (file, $0) } }) { chunk in
+            filter.add(chunk)
+        }
         let vcf = filter.finish()
         return Result(vcf: vcf, depth: filter.depth)
     }
@@ -231,7 +237,8 @@ public struct ReadsPipeline: Sendable {
 
     /// Runs `stages` as one pipe (each reads the previous one's output), handing the last one's
     /// output to `consume` as it arrives; an error names the first stage that failed, with its messages.
-    static func stream(_ stages: [[String]], folder: String, consume: (Data) throws -> Void) throws {
+    static func stream(_ stages: [[String]], folder: String, watch: (file: String, report: (Int, Int) -> Void)? = nil,
+                       consume: (Data) throws -> Void) throws {
         var processes: [Process] = []
         var logs: [String] = []
         var input: Any = FileHandle.nullDevice
@@ -259,6 +266,9 @@ public struct ReadsPipeline: Sendable {
             last = pipe
         }
         var failure: Error?
+        let watcher = watch.flatMap { w in processes.first.map { InputWatcher(pid: $0.processIdentifier, file: w.file, report: w.report) } }
+        watcher?.start()
+        defer { watcher?.stop() }
         if let reader = last?.fileHandleForReading {
             do {
                 while let chunk = try reader.read(upToCount: 1 << 16), !chunk.isEmpty { try consume(chunk) }
@@ -284,6 +294,69 @@ public struct ReadsPipeline: Sendable {
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").suffix(4)
         return lines.isEmpty ? "no message" : lines.joined(separator: " | ")
+    }
+}
+
+/// Reports, about once a second on its own thread, how far a process has read a file: the `pos` of
+/// the process's descriptor open on it (`/proc/PID/fdinfo`), against the file's size. Once the process
+/// has closed the file, the whole file counts as read. Quiet where /proc is missing.
+final class InputWatcher: @unchecked Sendable {
+    let pid: Int32
+    let file: String
+    let size: Int
+    let report: (Int, Int) -> Void
+    private let lock = NSLock()
+    private var stopped = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(pid: Int32, file: String, report: @escaping (Int, Int) -> Void) {
+        self.pid = pid
+        self.file = file
+        self.size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        self.report = report
+    }
+
+    func start() {
+        guard size > 0, FileManager.default.fileExists(atPath: "/proc/\(pid)/fd") else { finished.signal(); return }
+        Thread.detachNewThread { [self] in
+            var seen = false
+            while !isStopped {
+                Thread.sleep(forTimeInterval: 1)
+                if isStopped { break }
+                if let position = Self.position(pid: pid, file: file) {
+                    seen = true
+                    report(min(position, size), size)
+                } else if seen {
+                    report(size, size)
+                    break
+                }
+            }
+            finished.signal()
+        }
+    }
+
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    /// Stops the thread and waits for it, so that no report comes after the caller has moved on.
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        finished.wait()
+    }
+
+    /// The read offset of `pid`'s descriptor open on `file`, if it has one.
+    static func position(pid: Int32, file: String) -> Int? {
+        let folder = "/proc/\(pid)/fd"
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        for fd in descriptors {
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + fd)) == file,
+                  let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8) else { continue }
+            for line in info.split(separator: "\n") where line.hasPrefix("pos:") {
+                return Int(line.dropFirst(4).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return nil
     }
 }
 

@@ -140,7 +140,8 @@ extension Workspace {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return Result {
-                try Self.samples(input, reader: sampleReader, options: options, readsSamples: readsSamples, sites: sites).map { sample in
+                try Self.samples(input, reader: sampleReader, options: options, readsSamples: readsSamples, sites: sites,
+                                 context: context).map { sample in
                     var prediction = predictor.predict(sample: sample.id, variants: sample.variants)
                     prediction.lineage = sample.lineage
                     if let coverage = sample.coverage { prediction.apply(coverage) }
@@ -166,7 +167,7 @@ extension Workspace {
     /// The samples of one input: a VCF or FASTA file read as it is, or reads called first
     /// (`ReadsPipeline`), their VCF then read the same way.
     static func samples(_ input: ResistInput, reader: SampleReader, options: ResistOptions,
-                        readsSamples: Int, sites: CatalogueSites?) throws -> [SampleInput] {
+                        readsSamples: Int, sites: CatalogueSites?, context: JobContext = .silent) throws -> [SampleInput] {
         switch input {
         case .file(let file):
             return try reader.read(file)
@@ -178,7 +179,10 @@ extension Workspace {
                                          threads: options.reads.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                          minimumDepth: options.reads.minimumDepth, minimumFraction: options.data.minFraction)
             let started = Date()
-            let called = try pipeline.call(reads, reader: reader)
+            let meter = ProgressMeter(context, stage: "reads \(reads.sampleName)", unit: "MB read", interval: 5)
+            let called = try pipeline.call(reads, reader: reader) { read, size in
+                meter.update(done: read >> 20, total: max(1, size >> 20))
+            }
             let vcf = called.vcf
             let seconds = Date().timeIntervalSince(started)
             let name = reads.sampleName
@@ -274,7 +278,8 @@ extension Workspace {
                 : nil
             for input in inputs {
                 do {
-                    for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples, sites: sites) {
+                    for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples, sites: sites,
+                                                     context: context) {
                         notes[sample.id, default: []] += sample.notes
                         if let c = sample.coverage { coverage[sample.id] = c }
                         samples.append((sample.id, sample.variants))
