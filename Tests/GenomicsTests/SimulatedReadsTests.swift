@@ -37,8 +37,8 @@ final class SimulatedReadsTests: XCTestCase {
 
         var reader = SampleReader(annotator: VariantAnnotator(reference: try TestData.reference()))
         reader.barcode = try Barcode.load(data: data)
-        let vcf = try pipeline.call(.fastq([folder.file("sim_1.fastq.gz"), folder.file("sim_2.fastq.gz")]), reader: reader)
-        let sample = try XCTUnwrap(try reader.samples(vcf: vcf, file: "sim").first)
+        let called = try pipeline.call(.fastq([folder.file("sim_1.fastq.gz"), folder.file("sim_2.fastq.gz")]), reader: reader)
+        let sample = try XCTUnwrap(try reader.samples(vcf: called.vcf, file: "sim").first)
         var fraction: [String: Double] = [:]
         for v in sample.variants { fraction[v.variant.name] = max(fraction[v.variant.name] ?? 0, v.alleleFraction) }
         for name in Self.planted {
