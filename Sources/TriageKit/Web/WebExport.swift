@@ -76,7 +76,7 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
                                     100 * (c.accuracyQuantised - c.accuracyFloat32), 100 * c.topAgreement, c.maxProbabilityChange))
             }
         }
-        return lines.joined(separator: "\n")
+        return lines.joined(separator: "\n") + "\n"
     }
 }
 

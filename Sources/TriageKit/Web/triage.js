@@ -419,6 +419,8 @@ function softmax(logits) {
 
 // MARK: - Weights
 
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Decodes an IEEE 754 half-precision value. */
 function halfToFloat(h) {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1F, m = h & 0x3FF;
@@ -451,7 +453,8 @@ function readTensors(spec, buffer) {
     }
     const out = new Float32Array(count);
     if (dtype === "float32") {
-      for (let j = 0; j < count; j++) out[j] = view.getFloat32(t.offset + 4 * j, true);
+      if (littleEndian) out.set(new Float32Array(buffer, t.offset, count));
+      else for (let j = 0; j < count; j++) out[j] = view.getFloat32(t.offset + 4 * j, true);
     } else if (dtype === "float16") {
       for (let j = 0; j < count; j++) out[j] = halfToFloat(view.getUint16(t.offset + 2 * j, true));
     } else {
