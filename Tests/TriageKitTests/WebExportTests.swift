@@ -112,6 +112,7 @@ final class WebExportTests: XCTestCase {
         let preparation = cnn.preparation
         let fixtures: [String: Any] = [
             "web": web,
+            "exported": summary.models.map(\.folder),
             "models": models,
             "preparation": Self.tricky.map { text -> [String: Any] in
                 let e = preparation.encode(text)
