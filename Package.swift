@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Inputs", "Statistics"], exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
-        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Deid", "Genomics", "Vision"]),
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Deid", "Genomics", "Vision"],
+                // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time).
+                resources: [.embedInCode("Web/triage.js"), .embedInCode("Web/index.html")]),
         .target(name: "TriageServer", dependencies: [
             "TriageKit", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
