@@ -238,36 +238,12 @@ public final class ResistanceModel {
             throw GenomicsError(file: directory.appendingPathComponent(vocabularyName).path,
                                 "the vocabulary is empty: the model would read no variant")
         }
-        guard !file.labels.isEmpty, Set(file.labels).count == file.labels.count else {
-            throw GenomicsError(file: config, "the model must name its drugs, each once")
-        }
         for node in graphNodes(file.architecture) {
             if case let .embedding(rows, _, _) = node, rows != vocabulary.count {
                 throw GenomicsError(file: config, "the network's embedding has \(rows) rows for a vocabulary of \(vocabulary.count)")
             }
         }
-        do {
-            let output = try file.architecture.outputShape(for: [1, 4])
-            guard output == [1, file.labels.count] else {
-                throw GenomicsError(file: config, "the network gives outputs of shape \(output) for \(file.labels.count) drugs")
-            }
-        } catch let error as NeuralError {
-            throw GenomicsError(file: config, "the network cannot read variant lists: \(error)")
-        }
-        let thresholds: [String: Double]
-        do {
-            thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
-        } catch { throw GenomicsError(file: config, "the thresholds are not a JSON object of numbers") }
-        guard thresholds.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
-            throw GenomicsError(file: config, "a threshold is outside [0, 1]")
-        }
-        let minimumFraction = try file.preprocessing["minFraction"].map { text -> Double in
-            guard let value = Double(text) else { throw GenomicsError(file: config, "minFraction '\(text)' is not a number") }
-            return value
-        } ?? 0.25
-        guard minimumFraction.isFinite, minimumFraction >= 0, minimumFraction <= 1 else {
-            throw GenomicsError(file: config, "minFraction \(minimumFraction) is outside [0, 1]")
-        }
+        let (thresholds, minimumFraction) = try ResistanceTraining.checkedSettings(file, config: config, reads: "variant lists")
         return ResistanceModel(vocabulary: vocabulary, drugs: file.labels,
                                thresholds: thresholds, minimumFraction: minimumFraction,
                                network: graph)

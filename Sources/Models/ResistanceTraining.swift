@@ -92,6 +92,38 @@ public enum ResistanceTraining {
         }
     }
 
+    /// What every resistance model file must hold beyond its network, checked: drugs named once each,
+    /// a network giving one output per drug (`reads` says what it reads, for the message), thresholds
+    /// in [0, 1], and the allele-fraction floor in [0, 1] (0.25 when absent).
+    static func checkedSettings(_ file: ModelFile, config: String, reads: String) throws -> (thresholds: [String: Double], minimumFraction: Double) {
+        guard !file.labels.isEmpty, Set(file.labels).count == file.labels.count else {
+            throw GenomicsError(file: config, "the model must name its drugs, each once")
+        }
+        do {
+            let output = try file.architecture.outputShape(for: [1, 4])
+            guard output == [1, file.labels.count] else {
+                throw GenomicsError(file: config, "the network gives outputs of shape \(output) for \(file.labels.count) drugs")
+            }
+        } catch let error as NeuralError {
+            throw GenomicsError(file: config, "the network cannot read \(reads): \(error)")
+        }
+        let thresholds: [String: Double]
+        do {
+            thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
+        } catch { throw GenomicsError(file: config, "the thresholds are not a JSON object of numbers") }
+        guard thresholds.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+            throw GenomicsError(file: config, "a threshold is outside [0, 1]")
+        }
+        let minimumFraction = try file.preprocessing["minFraction"].map { text -> Double in
+            guard let value = Double(text) else { throw GenomicsError(file: config, "minFraction '\(text)' is not a number") }
+            return value
+        } ?? 0.25
+        guard minimumFraction.isFinite, minimumFraction >= 0, minimumFraction <= 1 else {
+            throw GenomicsError(file: config, "minFraction \(minimumFraction) is outside [0, 1]")
+        }
+        return (thresholds, minimumFraction)
+    }
+
     /// Loads a resistance model folder of either architecture (the config's `arch` decides).
     public static func load(from directory: URL) throws -> ResistancePredictor {
         let config = directory.appendingPathComponent(ModelFile.configName)

@@ -293,28 +293,7 @@ public final class SequenceResistanceModel: ResistancePredictor {
             loci.append(GeneLocus(gene: info.gene, upstream: info.upstream, length: info.length, downstream: info.downstream,
                                   isRNA: info.rna, sequence: codes.map { Array("ACGTN".utf8)[Int(min($0, 4))] }))
         }
-        guard !file.labels.isEmpty, Set(file.labels).count == file.labels.count else {
-            throw GenomicsError(file: config, "the model must name its drugs, each once")
-        }
-        do {
-            let output = try file.architecture.outputShape(for: [1, 4])
-            guard output == [1, file.labels.count] else {
-                throw GenomicsError(file: config, "the network gives outputs of shape \(output) for \(file.labels.count) drugs")
-            }
-        } catch let error as NeuralError {
-            throw GenomicsError(file: config, "the network cannot read edited sequences: \(error)")
-        }
-        let thresholds: [String: Double]
-        do {
-            thresholds = try JSONDecoder().decode([String: Double].self, from: Data((file.preprocessing["thresholds"] ?? "{}").utf8))
-        } catch { throw GenomicsError(file: config, "the thresholds are not a JSON object of numbers") }
-        guard thresholds.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
-            throw GenomicsError(file: config, "a threshold is outside [0, 1]")
-        }
-        guard let minimumFraction = Double(file.preprocessing["minFraction"] ?? "0.25"), minimumFraction.isFinite,
-              minimumFraction >= 0, minimumFraction <= 1 else {
-            throw GenomicsError(file: config, "minFraction must be a number in [0, 1]")
-        }
+        let (thresholds, minimumFraction) = try ResistanceTraining.checkedSettings(file, config: config, reads: "edited sequences")
         return SequenceResistanceModel(loci: loci, drugs: file.labels, thresholds: thresholds, minimumFraction: minimumFraction,
                                        network: network, convolution: convolution)
     }
