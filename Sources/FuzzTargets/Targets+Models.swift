@@ -112,7 +112,7 @@ let modelTargets: [FuzzTarget] = [
         _ = try? Workspace().predictImages(PredictImagesOptions(model: folder, files: imageFiles)) { _ in }
     },
     FuzzTarget(name: "resistance-model-config", maxLength: 32 << 10,
-               summary: "a TB resistance model's config.json %% vocabulary.txt (ResistanceModel.load, then `resist --model`)",
+               summary: "a TB resistance model's config.json %% vocabulary.txt (either architecture's load, then `resist --model`)",
                mutation: .json) { data in
         let files = parts(data, count: 2)
         let folder = Scratch.emptyFolder("resistance-model")
@@ -120,10 +120,10 @@ let modelTargets: [FuzzTarget] = [
         _ = FileManager.default.createFile(atPath: folder + "/vocabulary.txt",
                                        contents: files.count > 1 ? files[1] : Data(defaultVocabulary.utf8))
         guard writeWeights(folder: folder) else {
-            _ = try? ResistanceModel.load(from: URL(fileURLWithPath: folder))
+            _ = try? ResistanceTraining.load(from: URL(fileURLWithPath: folder))
             return
         }
-        if let model = try? ResistanceModel.load(from: URL(fileURLWithPath: folder)),
+        if let model = try? ResistanceTraining.load(from: URL(fileURLWithPath: folder)),
            let table = try? GenotypeTable.read(Scratch.file("genotypes-sample.csv", Data(resistanceGenotypes.utf8))) {
             _ = model.predict(table.samples.map { ($0, table.variants[$0] ?? []) })
         }
