@@ -51,6 +51,15 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var grading: Grading
     /// The catalogue's comment (may state an epistasis rule).
     public var comment: String
+
+    /// An entry.
+    public init(gene: String, change: String, drug: String, grading: Grading, comment: String) {
+        self.gene = gene
+        self.change = change
+        self.drug = drug
+        self.grading = grading
+        self.comment = comment
+    }
 }
 
 /// A mutation catalogue: gene-level variant names to per-drug gradings, plus loss-of-function rules.
@@ -104,6 +113,19 @@ public final class Catalogue: Sendable {
     /// Every entry: named changes, then loss-of-function rules (the strongest per gene, effect and drug).
     public var allEntries: [CatalogueEntry] {
         byName.keys.sorted().flatMap { byName[$0] ?? [] } + byEffect.keys.sorted().flatMap { byEffect[$0] ?? [] }
+    }
+
+    /// The entries a prediction can use (grades 1-3, and any entry whose comment states a rule) in
+    /// TB-Profiler's CSV form, which `load` reads back: what a model folder keeps of its catalogue.
+    public func csv() -> String {
+        func cell(_ s: String) -> String {
+            s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var out = "Gene,Mutation,drug,confidence,comment\n"
+        for e in allEntries where e.grading <= .uncertain || !e.comment.isEmpty {
+            out += [e.gene, e.change, e.drug, e.grading.text, e.comment].map(cell).joined(separator: ",") + "\n"
+        }
+        return out
     }
 
     /// Per gene, the farthest upstream position any entry names (`c.-777C>T` -> 777).

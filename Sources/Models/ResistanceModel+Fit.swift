@@ -20,6 +20,8 @@ extension ResistanceModel {
         public var genes: Set<String>?
         /// When set, only these drugs are outputs.
         public var drugs: [String]?
+        /// When set, the model reads the catalogue's calls as features ("wdnn+catalogue").
+        public var catalogue: CataloguePredictor?
         /// The defaults.
         public init() {}
     }
@@ -33,7 +35,9 @@ extension ResistanceModel {
         var counts: [String: Int] = [:]
         for sample in train {
             var seen = Set<String>()
-            for v in genotypes.variants[sample] ?? [] where v.alleleFraction >= settings.minimumFraction {
+            var variants = genotypes.variants[sample] ?? []
+            if let catalogue = settings.catalogue { variants = withCatalogueCalls(variants, sample: sample, predictor: catalogue) }
+            for v in variants where v.alleleFraction >= settings.minimumFraction {
                 if let genes = settings.genes, !genes.contains(v.variant.gene) { continue }
                 for name in features(v) where seen.insert(name).inserted { counts[name, default: 0] += 1 }
             }
@@ -55,7 +59,7 @@ extension ResistanceModel {
                                      Dense(inputSize: 64, outputSize: drugs.count)]), input, name: "deep")
         g.output(g.sum([wide, deep], name: "logits"))
         let model = ResistanceModel(vocabulary: vocabulary, drugs: drugs, thresholds: [:],
-                                    minimumFraction: settings.minimumFraction, network: g)
+                                    minimumFraction: settings.minimumFraction, network: g, catalogue: settings.catalogue)
         let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
                               options: .init(epochs: settings.epochs, batchSize: 128, seed: settings.seed, patience: patience))
         trainer.shouldStop = stop.requested
@@ -75,7 +79,7 @@ extension ResistanceModel {
     /// cost of one forward pass instead of one per variant.
     public func scores(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
         guard !samples.isEmpty else { return [] }
-        return ResistanceTraining.calls(samples, probabilities: probabilitiesOf(samples.map { tokens($0.1) }), drugs: drugs,
+        return ResistanceTraining.calls(samples, probabilities: probabilitiesOf(samples.map { tokens(inputs($0.1, sample: $0.0)) }), drugs: drugs,
                                         thresholds: thresholds)
     }
 

@@ -26,10 +26,15 @@ public final class ResistanceModel {
     public let minimumFraction: Double
     /// The network: (B, T) token ids -> (B, K) logits.
     public let network: Graph
+    /// When set, each drug the catalogue calls R or U adds a feature (`catalogue:<drug> R`): what the
+    /// catalogue knows of variants too rare for the vocabulary reaches the model ("wdnn+catalogue").
+    public let catalogue: CataloguePredictor?
 
     static let embedding = 32
 
-    init(vocabulary: [String], drugs: [String], thresholds: [String: Double], minimumFraction: Double, network: Graph) {
+    init(vocabulary: [String], drugs: [String], thresholds: [String: Double], minimumFraction: Double, network: Graph,
+         catalogue: CataloguePredictor? = nil) {
+        self.catalogue = catalogue
         self.vocabulary = vocabulary
         var index: [String: Int32] = [:]
         for (i, token) in vocabulary.enumerated() { index[token] = Int32(i) }
@@ -99,7 +104,8 @@ public final class ResistanceModel {
     /// on the test split. `onEpoch` hears of every epoch, `onProgress` of every step; `stop`,
     /// asked after every step, ends training with `TrainingStopped`.
     public static func train(genotypes: GenotypeTable, phenotypes: PhenotypeTable, minimumFraction: Double = 0.25,
-                             minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1, stop: StopCondition = .never,
+                             minimumCount: Int = 3, epochs: Int = 20, seed: UInt64 = 1, catalogue: CataloguePredictor? = nil,
+                             stop: StopCondition = .never,
                              onEpoch: (Trainer.Epoch) -> Void = { _ in },
                              onProgress: ((Trainer.Progress) -> Void)? = nil) throws -> (ResistanceModel, Report) {
         let start = Date()
@@ -113,6 +119,7 @@ public final class ResistanceModel {
         settings.minimumCount = minimumCount
         settings.epochs = epochs
         settings.seed = seed
+        settings.catalogue = catalogue
         let model = try fit(train: train, validation: validation, genotypes: genotypes, phenotypes: phenotypes,
                             settings: settings, stop: stop, onEpoch: onEpoch, onProgress: onProgress)
         report.features = model.vocabulary.count
@@ -142,7 +149,7 @@ public final class ResistanceModel {
 
     /// Token inputs, targets and the mask of present phenotypes for `samples`.
     func dataset(_ samples: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable) -> TensorDataset {
-        let rows = samples.map { tokens(genotypes.variants[$0] ?? []) }
+        let rows = samples.map { tokens(inputs(genotypes.variants[$0] ?? [], sample: $0)) }
         let (targets, mask) = ResistanceTraining.targets(samples, drugs: drugs, phenotypes: phenotypes)
         return TensorDataset(inputs: [Tensor.tokens(rows)], targets: targets, mask: mask)
     }
@@ -151,6 +158,7 @@ public final class ResistanceModel {
     /// those whose removal lowers the drug's probability most (occlusion, up to 3, each > 0.01).
     public func predict(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
         guard !samples.isEmpty else { return [] }
+        if catalogue != nil { return predictLeavingOutVariants(samples) }
         let rows = samples.map { tokens($0.1) }
         let k = drugs.count
         // One row per isolate, then one per isolate and left-out variant.
@@ -195,6 +203,50 @@ public final class ResistanceModel {
         return out
     }
 
+    /// An isolate's variants as the network reads them: with the catalogue's calls when the model has a catalogue.
+    func inputs(_ variants: [SampleVariant], sample: String) -> [SampleVariant] {
+        guard let catalogue else { return variants }
+        return Self.withCatalogueCalls(variants, sample: sample, predictor: catalogue)
+    }
+
+    /// `predict` for a model with a catalogue: each variant is left out with the catalogue calls it
+    /// made (so the evidence names the variant, not the catalogue feature it raised).
+    func predictLeavingOutVariants(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
+        let k = drugs.count
+        var all = samples.map { tokens(inputs($0.1, sample: $0.0)) }
+        var leftOut: [(row: Int, variant: Int)] = []
+        for (i, (sample, variants)) in samples.enumerated() {
+            for v in variants.indices where variants[v].alleleFraction >= minimumFraction {
+                var without = variants
+                without.remove(at: v)
+                all.append(tokens(inputs(without, sample: sample)))
+                leftOut.append((i, v))
+            }
+        }
+        let probabilities = probabilitiesOf(all)
+        var drops: [[(Int, Double)]] = Array(repeating: [], count: samples.count * k)
+        for (n, item) in leftOut.enumerated() {
+            for j in 0..<k {
+                let drop = probabilities[item.row * k + j] - probabilities[(samples.count + n) * k + j]
+                if drop > 0.01 { drops[item.row * k + j].append((item.variant, drop)) }
+            }
+        }
+        return samples.enumerated().map { i, item in
+            let (sample, variants) = item
+            var calls: [String: DrugCall] = [:]
+            for (j, drug) in drugs.enumerated() {
+                let p = probabilities[i * k + j]
+                let evidence = drops[i * k + j].sorted { $0.1 > $1.1 }.prefix(3).map { v, drop in
+                    Evidence(gene: variants[v].variant.gene, change: variants[v].variant.change,
+                             grading: String(format: "model: -%.2f without it", drop), alleleFraction: variants[v].alleleFraction)
+                }
+                calls[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S", evidence: Array(evidence))
+            }
+            return SamplePrediction(sample: sample, drugs: calls, resistanceClass: CataloguePredictor.resistanceClass(calls),
+                                    variants: variants.count)
+        }
+    }
+
     /// Sigmoid of the network's logits for token rows: (rows, K) flattened.
     func probabilitiesOf(_ rows: [[Int32]]) -> [Double] {
         let k = drugs.count
@@ -209,10 +261,15 @@ public final class ResistanceModel {
         try ModelFile.replacingFolder(directory) { folder in
             try vocabulary.joined(separator: "\n").write(to: folder.appendingPathComponent("vocabulary.txt"),
                                                          atomically: true, encoding: .utf8)
-            try ModelFile.save(network, to: folder, labels: drugs,
-                               preprocessing: ["task": "tb-resistance", "vocabulary": "vocabulary.txt",
-                                               "thresholds": thresholdJSON, "minFraction": String(minimumFraction)],
-                               metrics: metrics)
+            var preprocessing = ["task": "tb-resistance", "vocabulary": "vocabulary.txt",
+                                 "thresholds": thresholdJSON, "minFraction": String(minimumFraction)]
+            if let catalogue {
+                try catalogue.catalogue.csv().write(to: folder.appendingPathComponent("catalogue.csv"), atomically: true, encoding: .utf8)
+                preprocessing["catalogue"] = "catalogue.csv"
+                preprocessing["catalogueName"] = catalogue.catalogue.name
+                preprocessing["catalogueMinFraction"] = String(catalogue.minimumFraction)
+            }
+            try ModelFile.save(network, to: folder, labels: drugs, preprocessing: preprocessing, metrics: metrics)
         }
     }
 
@@ -244,9 +301,26 @@ public final class ResistanceModel {
             }
         }
         let (thresholds, minimumFraction) = try ResistanceTraining.checkedSettings(file, config: config, reads: "variant lists")
+        var catalogue: CataloguePredictor?
+        if let name = file.preprocessing["catalogue"] {
+            guard InputFile.isPlainName(name) else {
+                throw GenomicsError(file: config, "the catalogue '\(name)' must be a file name inside the model folder")
+            }
+            guard let floor = Double(file.preprocessing["catalogueMinFraction"] ?? "0.25"), floor.isFinite, floor >= 0, floor <= 1 else {
+                throw GenomicsError(file: config, "catalogueMinFraction must be a number in [0, 1]")
+            }
+            let path = directory.appendingPathComponent(name).path
+            guard (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).flatMap({ $0 }).map({ $0 <= 1 << 26 }) ?? false else {
+                throw GenomicsError(file: path, "the model's catalogue is missing or over 64 MB")
+            }
+            let loaded = try Catalogue.load(path, data: nil)
+            catalogue = CataloguePredictor(catalogue: Catalogue(name: file.preprocessing["catalogueName"] ?? loaded.name,
+                                                                entries: loaded.allEntries),
+                                           minimumFraction: floor)
+        }
         return ResistanceModel(vocabulary: vocabulary, drugs: file.labels,
                                thresholds: thresholds, minimumFraction: minimumFraction,
-                               network: graph)
+                               network: graph, catalogue: catalogue)
     }
 
     /// The layer configurations of a network, nested ones included.

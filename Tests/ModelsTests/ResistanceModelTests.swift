@@ -50,6 +50,47 @@ final class ResistanceModelTests: XCTestCase {
         XCTAssertEqual(b.drugs["Rifampicin"]?.evidence.first?.change, "p.Ser450Leu")
     }
 
+    /// A variant the catalogue grades but too rare for the vocabulary (two training isolates) still
+    /// counts through the catalogue's call; the model folder keeps its catalogue, and a config that
+    /// names a catalogue outside the folder is refused.
+    func testTheCatalogueCarriesVariantsTooRareForTheVocabulary() throws {
+        var (genotypes, phenotypes) = tables(count: 1_500)
+        let rare = SampleVariant(variant: GeneVariant(gene: "rpoC", change: "p.Val483Gly", effect: "missense_variant"))
+        let trainIds = genotypes.samples.filter { ResistanceModel.split($0) == "train" }
+        for id in trainIds.prefix(2) {
+            genotypes.variants[id] = [rare]
+            phenotypes.phenotypes[id]?["Rifampicin"] = .init(resistant: true, method: "WHO")
+        }
+        let catalogue = CataloguePredictor(catalogue: Catalogue(name: "test", entries: [
+            CatalogueEntry(gene: "rpoB", change: "p.Ser450Leu", drug: "Rifampicin", grading: .associated, comment: ""),
+            CatalogueEntry(gene: "rpoC", change: "p.Val483Gly", drug: "Rifampicin", grading: .associated, comment: ""),
+        ]))
+        let (plain, _) = try ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8)
+        let (model, _) = try ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, epochs: 8, catalogue: catalogue)
+        XCTAssertFalse(model.vocabulary.contains("rpoC p.Val483Gly"), "too rare for the vocabulary")
+        let sample = [("x", [rare])]
+        XCTAssertEqual(plain.predict(sample)[0].drugs["Rifampicin"]?.call, "S")
+        let call = try XCTUnwrap(model.predict(sample)[0].drugs["Rifampicin"])
+        XCTAssertEqual(call.call, "R")
+        XCTAssertEqual(call.evidence.first?.gene, "rpoC", "the evidence names the variant, not the catalogue feature")
+        XCTAssertEqual(model.scores(sample)[0].drugs["Rifampicin"]?.probability ?? -1, call.probability, accuracy: 1e-9)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resistance-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory, metrics: [:])
+        let loaded = try ResistanceModel.load(from: directory)
+        XCTAssertEqual(loaded.catalogue?.catalogue.name, "test")
+        XCTAssertEqual(loaded.catalogue?.catalogue.allEntries.count, 2)
+        XCTAssertEqual(loaded.predict(sample)[0].drugs["Rifampicin"]?.probability ?? -1, call.probability, accuracy: 1e-6)
+        let config = directory.appendingPathComponent(ModelFile.configName)
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"catalogue.csv\"", with: "\"..\\/..\\/etc\\/passwd\"")
+            .write(to: config, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResistanceModel.load(from: directory)) { error in
+            XCTAssertTrue("\(error)".contains("inside the model folder"), "\(error)")
+        }
+    }
+
     func testSplitIsStableAndAboutTenPercentTest() {
         let ids = (0..<5_000).map { "iso\($0)" }
         let test = ids.filter { ResistanceModel.split($0) == "test" }.count

@@ -14,13 +14,17 @@ struct TrainResistance: JobCommand {
         name seen in at least --min-count training isolates, a loss-of-function flag per gene, and \
         a "gene ?" token for changes the vocabulary does not know. The model is registered in the \
         corpus (when it was trained from files, only if a corpus is in use: --db, $TRIAGE_DB or an \
-        existing triage.sqlite). --arch cnn reads instead the sequences of the genes the training \
-        isolates' variants name (with their promoters), H37Rv with each isolate's variants applied, \
-        through a 1D convolution max-pooled per gene; it needs H37Rv (--data).
+        existing triage.sqlite). The default --arch wdnn+catalogue adds, per drug the WHO 2023 \
+        catalogue calls R or U, one feature (the model folder keeps the catalogue it read); --arch \
+        wdnn reads the variants only. --arch cnn reads instead the sequences of the genes the \
+        training isolates' variants name (with their promoters), H37Rv with each isolate's variants \
+        applied, through a 1D convolution max-pooled per gene; it needs H37Rv (--data).
         """)
 
     /// The architectures `--arch` accepts.
-    enum Architecture: String, ExpressibleByArgument, CaseIterable { case wdnn, cnn }
+    enum Architecture: String, ExpressibleByArgument, CaseIterable {
+        case wdnnCatalogue = "wdnn+catalogue", wdnn, cnn
+    }
 
     @OptionGroup var corpus: CorpusOptions
     @Option(help: ArgumentHelp("Phenotype table (default: the corpus's isolates).", valueName: "csv"))
@@ -29,9 +33,9 @@ struct TrainResistance: JobCommand {
     var genotypes: String?
     @Option(help: ArgumentHelp("The model folder to write.", valueName: "dir"))
     var output: String
-    @Option(help: "Architecture: wdnn (wide & deep over variant tokens) or cnn (a convolution over the loci's sequences).")
-    var arch: Architecture = .wdnn
-    @Option(help: ArgumentHelp("TB data folder with H37Rv, for --arch cnn (default: $TRIAGE_TB_DATA, data/tb, ../shared/data/tb).",
+    @Option(help: "Architecture: wdnn+catalogue (variant tokens and the catalogue's calls), wdnn (variant tokens) or cnn (a convolution over the loci's sequences).")
+    var arch: Architecture = .wdnnCatalogue
+    @Option(help: ArgumentHelp("TB data folder with H37Rv and the catalogue (default: $TRIAGE_TB_DATA, data/tb, ../shared/data/tb).",
                                valueName: "dir"))
     var data: String?
     @Option(help: "Maximum epochs (early stopping on validation loss, patience 3).")
