@@ -35,28 +35,21 @@ public enum ResistanceArchitecture: String, Sendable, Codable, CaseIterable {
             }
         case .catalogue:
             return { _, _ in { samples in samples.map { predictor.predict(sample: $0.0, variants: $0.1) } } }
-        case .wdnn, .wdnnPerDrug:
-            return Self.fitModels(genotypes: genotypes, phenotypes: phenotypes, settings: settings, stop: stop,
-                                  groups: self == .wdnn ? [(drugs, nil)] : drugs.map { ([$0], predictor.catalogue.resistanceGenesByDrug[$0] ?? []) },
-                                  augment: nil)
-        case .wdnnCatalogue, .wdnnPerDrugCatalogue:
-            var augmented = genotypes
-            for sample in genotypes.samples {
-                augmented.variants[sample] = ResistanceModel.withCatalogueCalls(genotypes.variants[sample] ?? [], sample: sample,
-                                                                                predictor: predictor)
+        case .wdnn, .wdnnPerDrug, .wdnnCatalogue, .wdnnPerDrugCatalogue:
+            var settings = settings
+            let withCatalogue = self == .wdnnCatalogue || self == .wdnnPerDrugCatalogue
+            if withCatalogue { settings.catalogue = predictor }
+            let groups: [([String], Set<String>?)] = self == .wdnn || self == .wdnnCatalogue ? [(drugs, nil)] : drugs.map {
+                let genes = predictor.catalogue.resistanceGenesByDrug[$0] ?? []
+                return ([$0], withCatalogue ? genes.union([ResistanceModel.catalogueGene($0)]) : genes)
             }
-            let groups: [([String], Set<String>?)] = self == .wdnnCatalogue ? [(drugs, nil)] : drugs.map {
-                ([$0], (predictor.catalogue.resistanceGenesByDrug[$0] ?? []).union([ResistanceModel.catalogueGene($0)]))
-            }
-            return Self.fitModels(genotypes: augmented, phenotypes: phenotypes, settings: settings, stop: stop, groups: groups,
-                                  augment: { ResistanceModel.withCatalogueCalls($1, sample: $0, predictor: predictor) })
+            return Self.fitModels(genotypes: genotypes, phenotypes: phenotypes, settings: settings, stop: stop, groups: groups)
         }
     }
 
     /// One model per group of drugs (each with its gene filter), predictions merged per isolate.
     static func fitModels(genotypes: GenotypeTable, phenotypes: PhenotypeTable, settings: ResistanceModel.Settings,
-                          stop: StopCondition, groups: [([String], Set<String>?)],
-                          augment: ((String, [SampleVariant]) -> [SampleVariant])?) -> ResistanceCrossValidation.Fit {
+                          stop: StopCondition, groups: [([String], Set<String>?)]) -> ResistanceCrossValidation.Fit {
         return { train, validation in
             var models: [ResistanceModel] = []
             for (drugs, genes) in groups {
@@ -69,10 +62,9 @@ public enum ResistanceArchitecture: String, Sendable, Codable, CaseIterable {
                                                       phenotypes: phenotypes, settings: s, stop: stop))
             }
             return { samples in
-                let inputs = augment.map { f in samples.map { ($0.0, f($0.0, $0.1)) } } ?? samples
                 var merged = samples.map { SamplePrediction(sample: $0.0, drugs: [:], resistanceClass: "", variants: $0.1.count) }
                 for model in models {
-                    for (i, p) in model.scores(inputs).enumerated() { merged[i].drugs.merge(p.drugs) { a, _ in a } }
+                    for (i, p) in model.scores(samples).enumerated() { merged[i].drugs.merge(p.drugs) { a, _ in a } }
                 }
                 for i in merged.indices { merged[i].resistanceClass = CataloguePredictor.resistanceClass(merged[i].drugs) }
                 return merged
