@@ -32,12 +32,17 @@ extension ResistanceModel {
                            settings: Settings = Settings(), stop: StopCondition = .never,
                            onEpoch: (Trainer.Epoch) -> Void = { _ in },
                            onProgress: ((Trainer.Progress) -> Void)? = nil) throws -> ResistanceModel {
+        // The catalogue's calls, once per training and validation isolate (they cost more than the network).
+        var inputs = genotypes
+        if let catalogue = settings.catalogue {
+            for sample in train + validation {
+                inputs.variants[sample] = withCatalogueCalls(genotypes.variants[sample] ?? [], sample: sample, predictor: catalogue)
+            }
+        }
         var counts: [String: Int] = [:]
         for sample in train {
             var seen = Set<String>()
-            var variants = genotypes.variants[sample] ?? []
-            if let catalogue = settings.catalogue { variants = withCatalogueCalls(variants, sample: sample, predictor: catalogue) }
-            for v in variants where v.alleleFraction >= settings.minimumFraction {
+            for v in inputs.variants[sample] ?? [] where v.alleleFraction >= settings.minimumFraction {
                 if let genes = settings.genes, !genes.contains(v.variant.gene) { continue }
                 for name in features(v) where seen.insert(name).inserted { counts[name, default: 0] += 1 }
             }
@@ -63,11 +68,11 @@ extension ResistanceModel {
         let trainer = Trainer(model: g, loss: BinaryCrossEntropy(), optimizer: Adam(learningRate: 3e-3),
                               options: .init(epochs: settings.epochs, batchSize: 128, seed: settings.seed, patience: patience))
         trainer.shouldStop = stop.requested
-        let trainSet = model.dataset(train, genotypes: genotypes, phenotypes: phenotypes)
+        let trainSet = model.dataset(train, genotypes: inputs, phenotypes: phenotypes, prepared: true)
         if validation.isEmpty {
             trainer.fit(trainSet, onEpoch: onEpoch, onProgress: onProgress)
         } else {
-            trainer.fit(trainSet, validation: .loss(model.dataset(validation, genotypes: genotypes, phenotypes: phenotypes)),
+            trainer.fit(trainSet, validation: .loss(model.dataset(validation, genotypes: inputs, phenotypes: phenotypes, prepared: true)),
                         onEpoch: onEpoch, onProgress: onProgress)
         }
         if trainer.stopped { throw TrainingStopped() }

@@ -148,8 +148,9 @@ public final class ResistanceModel {
     }
 
     /// Token inputs, targets and the mask of present phenotypes for `samples`.
-    func dataset(_ samples: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable) -> TensorDataset {
-        let rows = samples.map { tokens(inputs(genotypes.variants[$0] ?? [], sample: $0)) }
+    /// `prepared`: the table already holds the catalogue's calls (`inputs`), as `fit` makes it.
+    func dataset(_ samples: [String], genotypes: GenotypeTable, phenotypes: PhenotypeTable, prepared: Bool = false) -> TensorDataset {
+        let rows = samples.map { tokens(prepared ? genotypes.variants[$0] ?? [] : inputs(genotypes.variants[$0] ?? [], sample: $0)) }
         let (targets, mask) = ResistanceTraining.targets(samples, drugs: drugs, phenotypes: phenotypes)
         return TensorDataset(inputs: [Tensor.tokens(rows)], targets: targets, mask: mask)
     }
