@@ -213,7 +213,6 @@ public final class ResistanceModel {
     /// `predict` for a model with a catalogue: each variant is left out with the catalogue calls it
     /// made (so the evidence names the variant, not the catalogue feature it raised).
     func predictLeavingOutVariants(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
-        let k = drugs.count
         var all = samples.map { tokens(inputs($0.1, sample: $0.0)) }
         var leftOut: [(row: Int, variant: Int)] = []
         for (i, (sample, variants)) in samples.enumerated() {
@@ -224,28 +223,8 @@ public final class ResistanceModel {
                 leftOut.append((i, v))
             }
         }
-        let probabilities = probabilitiesOf(all)
-        var drops: [[(Int, Double)]] = Array(repeating: [], count: samples.count * k)
-        for (n, item) in leftOut.enumerated() {
-            for j in 0..<k {
-                let drop = probabilities[item.row * k + j] - probabilities[(samples.count + n) * k + j]
-                if drop > 0.01 { drops[item.row * k + j].append((item.variant, drop)) }
-            }
-        }
-        return samples.enumerated().map { i, item in
-            let (sample, variants) = item
-            var calls: [String: DrugCall] = [:]
-            for (j, drug) in drugs.enumerated() {
-                let p = probabilities[i * k + j]
-                let evidence = drops[i * k + j].sorted { $0.1 > $1.1 }.prefix(3).map { v, drop in
-                    Evidence(gene: variants[v].variant.gene, change: variants[v].variant.change,
-                             grading: String(format: "model: -%.2f without it", drop), alleleFraction: variants[v].alleleFraction)
-                }
-                calls[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S", evidence: Array(evidence))
-            }
-            return SamplePrediction(sample: sample, drugs: calls, resistanceClass: CataloguePredictor.resistanceClass(calls),
-                                    variants: variants.count)
-        }
+        return ResistanceTraining.occlusion(samples, probabilities: probabilitiesOf(all), leftOut: leftOut, drugs: drugs,
+                                            thresholds: thresholds, wording: "without it")
     }
 
     /// Sigmoid of the network's logits for token rows: (rows, K) flattened.

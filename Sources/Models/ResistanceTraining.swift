@@ -77,6 +77,32 @@ public enum ResistanceTraining {
         }
     }
 
+    /// Predictions with occlusion evidence: `probabilities` holds one row per sample, then one per
+    /// entry of `leftOut` (the sample's row without that variant); per drug the evidence is the up to
+    /// 3 variants whose absence lowers the probability most (each by more than 0.01), `wording` naming
+    /// what their absence means ("without it", "as in H37Rv").
+    public static func occlusion(_ samples: [(String, [SampleVariant])], probabilities: [Double], leftOut: [(row: Int, variant: Int)],
+                                 drugs: [String], thresholds: [String: Double], wording: String) -> [SamplePrediction] {
+        let k = drugs.count
+        var drops: [[(Int, Double)]] = Array(repeating: [], count: samples.count * k)
+        for (n, item) in leftOut.enumerated() where (samples.count + n + 1) * k <= probabilities.count {
+            for j in 0..<k {
+                let drop = probabilities[item.row * k + j] - probabilities[(samples.count + n) * k + j]
+                if drop > 0.01 { drops[item.row * k + j].append((item.variant, drop)) }
+            }
+        }
+        var out = calls(samples, probabilities: probabilities, drugs: drugs, thresholds: thresholds)
+        for (i, (_, variants)) in samples.enumerated() {
+            for (j, drug) in drugs.enumerated() {
+                out[i].drugs[drug]?.evidence = drops[i * k + j].sorted { $0.1 > $1.1 }.prefix(3).map { v, drop in
+                    Evidence(gene: variants[v].variant.gene, change: variants[v].variant.change,
+                             grading: String(format: "model: -%.2f %@", drop, wording), alleleFraction: variants[v].alleleFraction)
+                }
+            }
+        }
+        return out
+    }
+
     /// Predictions from (samples x drugs) probabilities: R at or above each drug's threshold, no evidence.
     public static func calls(_ samples: [(String, [SampleVariant])], probabilities: [Double], drugs: [String],
                              thresholds: [String: Double]) -> [SamplePrediction] {

@@ -196,7 +196,6 @@ public final class SequenceResistanceModel: ResistancePredictor {
     /// those whose reversion to H37Rv lowers the drug's probability most (occlusion, up to 3, each > 0.01).
     public func predict(_ samples: [(String, [SampleVariant])]) -> [SamplePrediction] {
         guard !samples.isEmpty else { return [] }
-        let k = drugs.count
         let placed = samples.map { edits($0.1) }
         var rows = placed.map { $0.map(\.edit) }
         var reverted: [(row: Int, variant: Int)] = []
@@ -208,29 +207,8 @@ public final class SequenceResistanceModel: ResistancePredictor {
                 reverted.append((i, item.variant))
             }
         }
-        let probabilities = probabilitiesOf(rows)
-        var drops: [[(Int, Double)]] = Array(repeating: [], count: samples.count * k)
-        for (n, item) in reverted.enumerated() {
-            let r = samples.count + n
-            for j in 0..<k {
-                let drop = probabilities[item.row * k + j] - probabilities[r * k + j]
-                if drop > 0.01 { drops[item.row * k + j].append((item.variant, drop)) }
-            }
-        }
-        return samples.enumerated().map { i, sample in
-            let (name, variants) = sample
-            var calls: [String: DrugCall] = [:]
-            for (j, drug) in drugs.enumerated() {
-                let p = probabilities[i * k + j]
-                let evidence = drops[i * k + j].sorted { $0.1 > $1.1 }.prefix(3).map { v, drop in
-                    Evidence(gene: variants[v].variant.gene, change: variants[v].variant.change,
-                             grading: String(format: "model: -%.2f as in H37Rv", drop), alleleFraction: variants[v].alleleFraction)
-                }
-                calls[drug] = DrugCall(probability: p, call: p >= (thresholds[drug] ?? 0.5) ? "R" : "S", evidence: Array(evidence))
-            }
-            return SamplePrediction(sample: name, drugs: calls, resistanceClass: CataloguePredictor.resistanceClass(calls),
-                                    variants: variants.count)
-        }
+        return ResistanceTraining.occlusion(samples, probabilities: probabilitiesOf(rows), leftOut: reverted, drugs: drugs,
+                                            thresholds: thresholds, wording: "as in H37Rv")
     }
 
     /// Sigmoid of the network's logits for edit rows: (rows, K) flattened.
