@@ -9,6 +9,8 @@ public struct BarcodeSite: Sendable, Hashable {
     public var lineage: String
     /// The marking base(s), upper-case (an IUPAC code becomes its bases).
     public var alleles: Set<UInt8>
+    /// The scheme the site belongs to: "tbdb" (TB-Profiler's barcode) or "coll2014" (Coll et al. 2014).
+    public var scheme = Barcode.tbdb
 }
 
 /// What the barcode file says about a lineage besides its SNPs (TB-Profiler's columns 6-8).
@@ -58,6 +60,8 @@ public struct LineageCall: Sendable, Codable, Hashable {
     public var mixed: Bool
     /// What the reader should know: mixed infection, too few sites, only ALT sites observable.
     public var warnings: [String]
+    /// The sub-lineage by the Coll et al. 2014 scheme (62 SNPs), and its support, when its sites were read.
+    public var coll2014: String?, coll2014Fraction: Double?
 
     /// A call; `Barcode.call` makes them.
     public init(main: String? = nil, sublineage: String? = nil, fraction: Double? = nil, family: String? = nil,
@@ -111,10 +115,52 @@ public struct Barcode: Sendable {
         self.byPosition = byPosition
     }
 
-    /// Reads `barcode.bed` of the TB data folder.
+    /// The two schemes' names.
+    public static let tbdb = "tbdb", coll2014 = "coll2014"
+
+    /// Reads `barcode.bed` of the TB data folder, and `lineage_coll2014.tsv` beside it when present.
     public static func load(data: TBData) throws -> Barcode {
         let path = try data.file("barcode.bed")
-        return try parse(try InputFile.bytes(path), file: path)
+        let barcode = try parse(try InputFile.bytes(path), file: path)
+        guard let coll = data.optionalFile("lineage_coll2014.tsv") else { return barcode }
+        let extra = try parseColl2014(try InputFile.bytes(coll), file: coll)
+        var info = barcode.info
+        for site in extra where info[site.lineage] == nil { info[site.lineage] = LineageInfo() }
+        return Barcode(sites: barcode.sites + extra, info: info)
+    }
+
+    /// Parses the Coll 2014 scheme as TB-Profiler ships it (lineage, position, REF/ALT, tag; tab-separated,
+    /// `#` comments). The marking allele is ALT, except for lineages marked `**` (lineage4, lineage4.9:
+    /// H37Rv's own lineages), which REF marks; the marks are dropped from the name.
+    public static func parseColl2014(_ bytes: [UInt8], file: String) throws -> [BarcodeSite] {
+        var sites: [BarcodeSite] = []
+        for (index, raw) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let change = f.count >= 3 ? f[2].split(separator: "/").map { $0.uppercased() } : []
+            guard f.count >= 3, let position = Int(f[1]), position >= 1, change.count == 2,
+                  change.allSatisfy({ $0.count == 1 && "ACGT".contains($0) }) else {
+                throw GenomicsError(file: file, line: index + 1, "a Coll 2014 line needs lineage, position and REF/ALT (one base each), tab-separated")
+            }
+            let own = f[0].hasSuffix("*")
+            let name = String(f[0].reversed().drop { $0 == "*" }.reversed())
+            guard !name.isEmpty else { throw GenomicsError(file: file, line: index + 1, "the lineage name is empty") }
+            sites.append(BarcodeSite(position: position, lineage: name, alleles: Set(change[own ? 0 : 1].utf8), scheme: coll2014))
+        }
+        return sites
+    }
+
+    /// The lineage call of a sample by TB-Profiler's barcode, with the Coll 2014 sub-lineage beside it
+    /// when the barcode holds that scheme's sites.
+    public func lineage(_ observations: [Int: BarcodeObservation], variantsOnly: Bool = false) -> LineageCall {
+        var call = self.call(observations, variantsOnly: variantsOnly, scheme: Self.tbdb)
+        if sites.contains(where: { $0.scheme == Self.coll2014 }) {
+            let coll = self.call(observations, variantsOnly: variantsOnly, scheme: Self.coll2014)
+            call.coll2014 = coll.sublineage
+            call.coll2014Fraction = coll.fraction
+        }
+        return call
     }
 
     /// Parses a barcode BED; every error names the line.
@@ -218,7 +264,8 @@ public struct Barcode: Sendable {
 
     /// The lineage call from a sample's observations (site index -> counts); `variantsOnly` says the
     /// input lists only sites that differ from H37Rv (a VCF), which the warnings mention.
-    public func call(_ observations: [Int: BarcodeObservation], variantsOnly: Bool = false) -> LineageCall {
+    public func call(_ all: [Int: BarcodeObservation], variantsOnly: Bool = false, scheme: String = Barcode.tbdb) -> LineageCall {
+        let observations = all.filter { $0.key < sites.count && sites[$0.key].scheme == scheme }
         var byLineage: [String: [BarcodeObservation]] = [:]
         for (i, o) in observations where o.total > 0 { byLineage[sites[i].lineage, default: []].append(o) }
         var supported: [String: LineageSupport] = [:]

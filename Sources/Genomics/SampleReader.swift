@@ -118,7 +118,7 @@ public struct SampleReader: Sendable {
             }
         }
         if let barcode {
-            input.lineage = barcode.call(barcode.observe(fasta: records, reference: annotator.reference.sequence))
+            input.lineage = barcode.lineage(barcode.observe(fasta: records, reference: annotator.reference.sequence))
         }
         return input
     }
@@ -320,7 +320,7 @@ struct VCFSamples {
             if filtered > 0 { out[s].notes.append("\(filtered) record(s) not PASS were skipped (keep them by including filtered records)") }
             if noGenotype > 0 { out[s].notes.append("\(noGenotype) call(s) without a genotype (./.) were skipped") }
             if symbolic > 0 { out[s].notes.append("\(symbolic) symbolic ALT allele(s) (<DEL>, *) were skipped") }
-            if let barcode = reader.barcode { out[s].lineage = barcode.call(observations[s], variantsOnly: true) }
+            if let barcode = reader.barcode { out[s].lineage = barcode.lineage(observations[s], variantsOnly: true) }
         }
         return out
     }

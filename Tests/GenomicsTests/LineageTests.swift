@@ -81,13 +81,30 @@ final class LineageTests: XCTestCase {
         let vcf = try TestPaths.shared("tb/reads/por5A1.vcf.gz")
         var reader = SampleReader(annotator: VariantAnnotator(reference: try TestData.reference()))
         reader.barcode = try Barcode.load(data: data)
-        XCTAssertEqual(reader.barcode?.sites.count, 1111)
+        XCTAssertEqual(reader.barcode?.sites.filter { $0.scheme == Barcode.tbdb }.count, 1111)
+        XCTAssertEqual(reader.barcode?.sites.filter { $0.scheme == Barcode.coll2014 }.count, 62)
         let samples = try reader.read(vcf)
         let lineage = try XCTUnwrap(samples.first?.lineage)
         XCTAssertEqual(lineage.main, "lineage4")
         XCTAssertEqual(lineage.sublineage, "lineage4.3.4.2")
         XCTAssertEqual(lineage.family, "Euro-American (LAM)")
         XCTAssertFalse(lineage.mixed)
+        // The Coll 2014 scheme, called apart from the barcode, agrees.
+        XCTAssertEqual(lineage.coll2014, "lineage4.3.4.2")
+        XCTAssertEqual(lineage.coll2014Fraction, 1)
+        XCTAssertEqual(lineage.sitesObserved, 36, "the barcode's own count, without the Coll sites")
+    }
+
+    /// The Coll 2014 file: ALT marks a lineage, except for H37Rv's own (lineage4**), which REF marks.
+    func testColl2014SitesMarkTheirAlleles() throws {
+        let text = "#lineage\tposition\tallele_change\ttag\nlineage4**\t931123\tT/C\tcoll2014\nlineage1\t615938\tG/A\tcoll2014\n"
+        let sites = try Barcode.parseColl2014(Array(text.utf8), file: "c.tsv")
+        XCTAssertEqual(sites.map(\.lineage), ["lineage4", "lineage1"])
+        XCTAssertEqual(sites.map(\.alleles), [Set("T".utf8), Set("A".utf8)])
+        XCTAssertEqual(sites.map(\.scheme), [Barcode.coll2014, Barcode.coll2014])
+        XCTAssertThrowsError(try Barcode.parseColl2014(Array("lineage1\t615938\tGA\tx\n".utf8), file: "c.tsv")) { error in
+            XCTAssertTrue("\(error)".contains("c.tsv:1"), "\(error)")
+        }
     }
 
     /// Reads of an H37Rv-like strain: bcftools writes every barcode site, those matching H37Rv with
@@ -117,9 +134,10 @@ final class LineageTests: XCTestCase {
             }
         }
         let lineage = try XCTUnwrap(try reader.samples(vcf: Array(vcf.utf8), file: "sim.vcf").first?.lineage)
-        XCTAssertEqual(lineage.sitesObserved, barcode.sites.count)
+        XCTAssertEqual(lineage.sitesObserved, barcode.sites.filter { $0.scheme == Barcode.tbdb }.count)
         XCTAssertEqual(lineage.main, "lineage4")
         XCTAssertEqual(lineage.sublineage, "lineage4.9")
+        XCTAssertEqual(lineage.coll2014, "lineage4.9")
         XCTAssertFalse(lineage.lineages.contains { $0.lineage.hasPrefix("La1") }, "\(lineage.lineages)")
     }
 

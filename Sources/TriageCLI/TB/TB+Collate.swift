@@ -9,7 +9,7 @@ extension TB {
             commandName: "collate",
             abstract: "Merge `resist --json` results into one CSV table, one row per sample (like tb-profiler collate).",
             discussion: """
-            Columns: sample, resistance_class, main_lineage, sublineage, lineage_support, family, \
+            Columns: sample, resistance_class, main_lineage, sublineage, lineage_support, coll2014, family, \
             median_depth, fraction_covered, qc_warnings, variants, then per drug its call (R, U, S, \
             not covered) and evidence. A sample met twice keeps its later result; lines that are not \
             results are named (file:line) and skipped. Cells a spreadsheet would run as formulas get a \

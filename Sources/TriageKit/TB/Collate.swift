@@ -77,13 +77,14 @@ extension ResistanceReport {
     /// (report order) the call and its evidence. Cells a spreadsheet would run as formulas are neutralised.
     public static func csv(_ rows: [SamplePrediction]) -> String {
         let drugs = Catalogue.reportOrder(Set(rows.flatMap(\.drugs.keys)))
-        var header = ["sample", "resistance_class", "main_lineage", "sublineage", "lineage_support", "family",
+        var header = ["sample", "resistance_class", "main_lineage", "sublineage", "lineage_support", "coll2014", "family",
                       "median_depth", "fraction_covered", "qc_warnings", "variants"]
         for drug in drugs { header += [drug, drug + "_evidence"] }
         var out = header.map(LabelTable.quote).joined(separator: ",") + "\n"
         for p in rows {
             var cells = [p.sample, p.resistanceClass, p.lineage?.main ?? "", p.lineage?.sublineage ?? "",
                          p.lineage?.fraction.map { String(format: "%.3f", $0) } ?? "",
+                         p.lineage?.coll2014 ?? "",
                          p.lineage?.family ?? "",
                          p.coverage.map { "\($0.medianDepth)" } ?? "",
                          p.coverage.map { String(format: "%.4f", $0.fractionCovered) } ?? "",

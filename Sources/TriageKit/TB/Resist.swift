@@ -356,6 +356,7 @@ public enum ResistanceReport {
         if let f = l.fraction { out += String(format: ", support %.2f", f) }
         let family = [l.family, l.spoligotype.map { "spoligotype \($0)" }, l.rd].compactMap { $0 }
         if !family.isEmpty { out += "; " + family.joined(separator: ", ") }
+        if let coll = l.coll2014 { out += "; Coll 2014: \(coll)" }
         return out + "\n" + l.warnings.map { "  \($0)\n" }.joined()
     }
 

@@ -41,6 +41,9 @@ extension ResistanceReport {
                 out += "<dt>Lineage</dt><dd>\(e(text))</dd>\n"
                 let family = [lineage.family, lineage.spoligotype.map { "spoligotype \($0)" }, lineage.rd].compactMap { $0 }
                 if !family.isEmpty { out += "<dt>Family</dt><dd>\(e(family.joined(separator: "; ")))</dd>\n" }
+                if let coll = lineage.coll2014 {
+                    out += "<dt>Coll 2014 scheme</dt><dd>\(e(coll + (lineage.coll2014Fraction.map { String(format: ", support %.2f", $0) } ?? "")))</dd>\n"
+                }
                 for warning in lineage.warnings { out += "<dt class=\"warn\">Note</dt><dd class=\"warn\">\(e(warning))</dd>\n" }
             }
             out += "</dl>\n<h2>Drugs</h2>\n<table>\n<tr><th>Drug</th><th>Call</th><th>WHO confidence grading</th><th>Evidence (variant, allele fraction, depth)</th></tr>\n"
