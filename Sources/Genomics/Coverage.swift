@@ -112,8 +112,10 @@ public struct CoverageQC: Codable, Sendable, Equatable {
         var loci: [Locus] = []
         var gaps: [Gap] = []
         var covered = 0
-        for gene in genes.sorted(by: { $0.start < $1.start }) {
-            let d = depth.depths(gene.start...gene.end)
+        let ordered = genes.sorted(by: { $0.start < $1.start })
+        // Each gene's depths, read once for its locus line and again (from here) for its gaps.
+        let geneDepths = ordered.map { depth.depths($0.start...$0.end) }
+        for (gene, d) in zip(ordered, geneDepths) {
             all += d
             let good = d.filter { $0 >= minimumDepth }.count
             covered += good
@@ -123,9 +125,9 @@ public struct CoverageQC: Codable, Sendable, Equatable {
         let overall = median(all)
         // A gap means something only where the rest is covered: a shallow run has gaps everywhere.
         if overall >= 2 * minimumDepth {
-            for gene in genes.sorted(by: { $0.start < $1.start }) {
+            for (gene, d) in zip(ordered, geneDepths) {
                 var run = 0
-                for (i, value) in depth.depths(gene.start...gene.end).enumerated() {
+                for (i, value) in d.enumerated() {
                     if value == 0 { run += 1 }
                     let endsHere = value != 0 || i == gene.length - 1
                     if endsHere && run >= shortestGap {
@@ -230,37 +232,23 @@ public struct CatalogueSites: Sendable {
     static func geneCoordinates(_ change: String, gene: Gene) -> ClosedRange<Int>? {
         let bytes = Array(change.utf8)
         guard bytes.count > 2, bytes[1] == UInt8(ascii: ".") else { return nil }
-        let kind = bytes[0]
-        var i = 2
-        /// The next coordinate: optional letters (an amino acid), then an optional sign and digits.
-        func coordinate() -> Int? {
-            while i < bytes.count, (bytes[i] >= 65 && bytes[i] <= 90) || (bytes[i] >= 97 && bytes[i] <= 122) { i += 1 }
-            var sign = 1, downstream = false
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { sign = -1; i += 1 }
-            if i < bytes.count, bytes[i] == UInt8(ascii: "*") { downstream = true; i += 1 }
-            var value = 0, digits = 0
-            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, digits < 9 {
-                value = value * 10 + Int(bytes[i] - 48)
-                i += 1
-                digits += 1
+        var r = HGVSReader(bytes: bytes, at: 2)
+        switch bytes[0] {
+        case UInt8(ascii: "p"):
+            guard r.aminoAcid() != nil, let first = r.number(), first >= 1 else { return nil }
+            var last = first
+            if r.take("_") {
+                guard r.aminoAcid() != nil, let n = r.number(), n >= first else { return nil }
+                last = n
             }
-            // No digits, or more than a genome has: not a coordinate.
-            guard digits > 0, !(i < bytes.count && bytes[i] >= 48 && bytes[i] <= 57) else { return nil }
-            if downstream { return gene.length + value }
-            // HGVS has no position 0: c.-1 is the base before c.1, which is gene coordinate 0.
-            return sign < 0 ? 1 - value : value
-        }
-        guard let first = coordinate() else { return nil }
-        var last = first
-        if i < bytes.count, bytes[i] == UInt8(ascii: "_") {
-            i += 1
-            if let second = coordinate() { last = second }
-        }
-        if kind == UInt8(ascii: "p") {
-            guard first >= 1, last >= first else { return nil }
             return (3 * first - 2)...(3 * last)
+        case UInt8(ascii: "c"), UInt8(ascii: "n"):
+            guard let first = r.position(length: gene.length) else { return nil }
+            var last = first
+            if r.take("_"), let second = r.position(length: gene.length) { last = second }
+            return min(first, last)...max(first, last)
+        default:
+            return nil
         }
-        guard kind == UInt8(ascii: "c") || kind == UInt8(ascii: "n") else { return nil }
-        return min(first, last)...max(first, last)
     }
 }

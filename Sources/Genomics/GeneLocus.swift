@@ -236,12 +236,13 @@ struct HGVSReader {
         return true
     }
 
-    /// A decimal number of at most 7 digits.
+    /// A decimal number of at most 7 digits (a longer one is no coordinate of a 4.4 Mb genome: nil).
     mutating func number() -> Int? {
         var value = 0, digits = 0
         while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39, digits < 7 {
             value = value * 10 + Int(bytes[at] - 0x30); at += 1; digits += 1
         }
+        if at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 { return nil }
         return digits > 0 ? value : nil
     }
 
