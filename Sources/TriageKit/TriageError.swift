@@ -54,3 +54,19 @@ public struct TriageError: LocatedError, Sendable, Codable, Equatable {
         }
     }
 }
+
+extension DecodingError {
+    /// The error in a sentence: which field, and what was wrong with it (for API answers and skipped lines).
+    public var sentence: String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }
+            return keys.isEmpty ? "" : " at '\(keys.joined(separator: "."))'"
+        }
+        switch self {
+        case .dataCorrupted(let c): return "not valid JSON\(path(c))"
+        case .keyNotFound(let key, let c): return "the field '\(key.stringValue)' is missing\(path(c))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "a field has the wrong type\(path(c))"
+        @unknown default: return "\(self)"
+        }
+    }
+}

@@ -34,7 +34,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let status: HTTPResponse.Status = error.kind == .notFound ? .notFound : error.kind == .conflict ? .conflict : .unprocessableContent
             return APIError(status, error.description).response()
         } catch let error as DecodingError {
-            return APIError(.badRequest, "the request body is not the JSON this endpoint takes: \(APIError.describe(error))").response()
+            return APIError(.badRequest, "the request body is not the JSON this endpoint takes: \(error.sentence)").response()
         } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, "the request body is over the upload limit").response()
         } catch let error as HTTPError {
@@ -99,20 +99,6 @@ struct APIError: Error {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// A decoding error in a sentence: which field, and what was wrong with it.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }
-            return keys.isEmpty ? "" : " at '\(keys.joined(separator: "."))'"
-        }
-        switch error {
-        case .dataCorrupted(let c): return "not valid JSON\(path(c))"
-        case .keyNotFound(let key, let c): return "the field '\(key.stringValue)' is missing\(path(c))"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "a field has the wrong type\(path(c))"
-        @unknown default: return "\(error)"
-        }
     }
 }
 

@@ -39,7 +39,7 @@ extension Workspace {
             let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
             if first == UInt8(ascii: "[") {
                 do { try decoder.decode([SamplePrediction].self, from: Data(bytes)).forEach(add) } catch {
-                    out.problems.append("\(file): not a JSON array of `resist --json` results (\(Self.decodingReason(error)))")
+                    out.problems.append("\(file): not a JSON array of `resist --json` results (\((error as? DecodingError)?.sentence ?? "\(error)"))")
                 }
                 continue
             }
@@ -48,7 +48,7 @@ extension Workspace {
                 line += 1
                 guard slice.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { continue }
                 do { add(try decoder.decode(SamplePrediction.self, from: Data(slice))) } catch {
-                    out.problems.append("\(file):\(line): not a `resist --json` result (\(Self.decodingReason(error)))")
+                    out.problems.append("\(file):\(line): not a `resist --json` result (\((error as? DecodingError)?.sentence ?? "\(error)"))")
                 }
             }
         }
@@ -58,17 +58,6 @@ extension Workspace {
             context.note("\(out.repeated.count) sample(s) met more than once; the later result is kept (first: \(out.repeated[0]))")
         }
         return out
-    }
-
-    /// A decoding error in a phrase.
-    static func decodingReason(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "no \"\(key.stringValue)\""
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        case DecodingError.dataCorrupted: return "not JSON"
-        default: return "\(error)"
-        }
     }
 }
 

@@ -103,9 +103,7 @@ extension Workspace {
         if let model = options.model { return try resistWithModel(model, options: options, data: data, context: context, emit: emit) }
         // The reference loads on another core while the catalogue loads here.
         let referenceLoad = options.genotypes == nil ? Background { try self.reference(data) } : nil
-        let predictor = try cachedValue("catalogue|\(data.directory)|\(options.data.catalogue)|\(options.data.minFraction)") {
-            try options.data.predictor(data)
-        }
+        let predictor = try cataloguePredictor(data, options: options.data)
         var summary = ResistSummary(predictor: "catalogue \(predictor.catalogue.name)", samples: 0,
                                     files: options.files.count, badFiles: 0, badRows: 0)
         let inputs = ResistInput.group(options.files, platform: options.reads.platform)
@@ -135,7 +133,7 @@ extension Workspace {
         let threads = hasReads ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let sampleReader = reader
         let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
-        let sites = readsSamples > 0 ? try catalogueSites(predictor.catalogue, reference: reference, data: data, options: options.data) : nil
+        let sites = readsSamples > 0 ? try catalogueSites(reference: reference, data: data, options: options.data) : nil
         try OrderedParallel.map(inputs, threads: threads, { input -> Result<[ResistItem], Error> in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -228,9 +226,15 @@ extension Workspace {
         return sample
     }
 
+    /// The catalogue predictor of `options`, loaded once per workspace.
+    func cataloguePredictor(_ data: TBData, options: TBDataOptions) throws -> CataloguePredictor {
+        try cachedValue("catalogue|\(data.directory)|\(options.catalogue)|\(options.minFraction)") { try options.predictor(data) }
+    }
+
     /// The catalogue's graded sites on the reference, placed once per workspace.
-    func catalogueSites(_ catalogue: Catalogue, reference: Reference, data: TBData, options: TBDataOptions) throws -> CatalogueSites {
-        try cachedValue("sites|\(data.directory)|\(options.catalogue)") { CatalogueSites(catalogue: catalogue, reference: reference) }
+    func catalogueSites(reference: Reference, data: TBData, options: TBDataOptions) throws -> CatalogueSites {
+        let catalogue = try cataloguePredictor(data, options: options).catalogue
+        return try cachedValue("sites|\(data.directory)|\(options.catalogue)") { CatalogueSites(catalogue: catalogue, reference: reference) }
     }
 
     /// The lineage barcode of `data`, read once per workspace; nil (with a note) when the folder has none.
@@ -271,11 +275,7 @@ extension Workspace {
             reader.includeFiltered = options.includeFiltered
             let inputs = ResistInput.group(options.files, platform: options.reads.platform)
             let readsSamples = inputs.filter { if case .reads = $0 { true } else { false } }.count
-            let sites = readsSamples > 0
-                ? try catalogueSites(try cachedValue("catalogue|\(data.directory)|\(options.data.catalogue)|\(options.data.minFraction)") {
-                    try options.data.predictor(data)
-                }.catalogue, reference: reference, data: data, options: options.data)
-                : nil
+            let sites = readsSamples > 0 ? try catalogueSites(reference: reference, data: data, options: options.data) : nil
             for input in inputs {
                 do {
                     for sample in try Self.samples(input, reader: reader, options: options, readsSamples: readsSamples, sites: sites,
