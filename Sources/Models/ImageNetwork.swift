@@ -117,16 +117,24 @@ public enum ImageNetwork {
     /// The number of blocks `--freeze` can stop (the head is never frozen).
     public static let blockCount = 4
 
-    /// Freezes the parameters of blocks 1...`blocks`; returns how many parameter tensors were frozen.
+    /// Freezes blocks 1...`blocks`: their parameters stop learning and their BatchNorm layers keep
+    /// normalising with (and stop updating) the running statistics of the model they came from.
+    /// Returns how many parameter tensors were frozen.
     @discardableResult
     public static func freeze(_ graph: Graph, blocks: Int) -> Int {
         guard blocks > 0 else { return 0 }
+        func inFrozenBlock(_ name: String) -> Bool {
+            guard name.hasPrefix("b"), let dot = name.firstIndex(of: "."), let block = Int(name.dropFirst().prefix(upTo: dot))
+            else { return false }
+            return block <= blocks
+        }
         var frozen = 0
-        for (name, parameter) in graph.namedParameters {
-            guard name.hasPrefix("b"), let dot = name.firstIndex(of: "."), let block = Int(name.dropFirst().prefix(upTo: dot)),
-                  block <= blocks else { continue }
+        for (name, parameter) in graph.namedParameters where inFrozenBlock(name) {
             parameter.frozen = true
             frozen += 1
+        }
+        for (name, layer) in graph.namedLayers where inFrozenBlock(name) {
+            (layer as? BatchNorm)?.frozenStatistics = true
         }
         return frozen
     }

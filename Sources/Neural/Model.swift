@@ -288,6 +288,11 @@ public final class Graph: Layer {
         return outputs[i]
     }
 
+    /// Every layer node's name and layer, in graph order.
+    public var namedLayers: [(String, Layer)] {
+        zip(nodes, layers).compactMap { n, l in l.map { (n.name, $0) } }
+    }
+
     public func layer(named name: String) -> Layer? {
         nodes.firstIndex(where: { $0.name == name }).flatMap { layers[$0] }
     }

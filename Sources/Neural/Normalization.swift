@@ -2,7 +2,9 @@
 /// BatchNorm1d on (B, C) and BatchNorm2d on (B, H, W, C). Layout: (..., C) -> (..., C).
 ///
 /// Training uses the batch's mean and biased variance and updates running statistics with the
-/// unbiased variance (as PyTorch); inference uses the running statistics.
+/// unbiased variance (as PyTorch); inference uses the running statistics. With `frozenStatistics`
+/// (a frozen block of a fine-tuned network) training uses and keeps the running statistics too, so
+/// the layer is the fixed affine map inference uses (PyTorch's `eval()` on a frozen module).
 public final class BatchNorm: Layer {
     /// Channels C.
     public let features: Int
@@ -15,6 +17,8 @@ public final class BatchNorm: Layer {
     /// Running mean and variance (C), saved with the weights.
     public let runningMean: Parameter, runningVariance: Parameter
     public var needsInputGradient = true
+    /// Training normalises with the running statistics and leaves them unchanged.
+    public var frozenStatistics = false
     private var input = Tensor()
     private let output = Tensor(), xHat = Tensor(), invStd = Tensor(), dInput = Tensor()
     private let mean = Tensor(), sumDy = Tensor(), sumDyXHat = Tensor()
@@ -39,13 +43,14 @@ public final class BatchNorm: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         require(x.shape.last == features, "BatchNorm expects last axis \(features), got \(x.shape).")
         input = x
-        trained = training
+        let batchStatistics = training && !frozenStatistics
+        trained = batchStatistics
         let c = features, n = x.count / c
         output.resize(x.shape); output.lengths = x.lengths
         xHat.resize(x.shape); invStd.resize([c])
         let xp = x.pointer, inv = invStd.pointer
         mean.resize([c])
-        if training {
+        if batchStatistics {
             let count = Double(Swift.max(n, 1))
             let sums = BatchNorm.columnSums(n, c) { row, acc in Vec.axpy(1, xp + row * c, acc, c) }
             for j in 0..<c { mean.pointer[j] = Float(sums[j] / count) }
@@ -142,6 +147,8 @@ public final class LayerNorm: Layer {
     /// Scale gamma (C) and shift beta (C).
     public let weight: Parameter, bias: Parameter
     public var needsInputGradient = true
+    /// Training normalises with the running statistics and leaves them unchanged.
+    public var frozenStatistics = false
     private var input = Tensor()
     private let output = Tensor(), xHat = Tensor(), invStd = Tensor(), dInput = Tensor(), scaled = Tensor()
 

@@ -97,6 +97,27 @@ final class ImageModelTests: XCTestCase {
         XCTAssertGreaterThan(tunedReport.transferredTensors, 10)
         XCTAssertGreaterThan(tunedReport.frozenTensors, 10)
         XCTAssertEqual(tuned.model.namedParameters.first { $0.0 == "b1.conv.weight" }?.1.value.array, frozenBefore)
+
+        // Freezing the first two blocks keeps their weights and their BatchNorm running statistics
+        // exactly; the later blocks' weights and statistics move.
+        var partial = fine
+        partial.freeze = 2
+        partial.learningRate = 2e-2
+        let (half, _) = try ImageTrainer.train(data, options: partial)
+        let before = Dictionary(uniqueKeysWithValues: (loaded.model.namedParameters + loaded.model.namedBuffers).map { ($0.0, $0.1.value.array) })
+        var frozenChecked = 0, moved = Set<String>()
+        for (name, tensor) in half.model.namedParameters + half.model.namedBuffers {
+            guard let old = before[name] else { continue }
+            if name.hasPrefix("b1.") || name.hasPrefix("b2.") {
+                XCTAssertEqual(tensor.value.array, old, "\(name) changed although its block is frozen")
+                frozenChecked += 1
+            } else if tensor.value.array != old {
+                moved.insert(name)
+            }
+        }
+        XCTAssertGreaterThanOrEqual(frozenChecked, 12, "the frozen blocks' weights and statistics were compared")
+        XCTAssertTrue(moved.contains("b3.abn.running_mean"), "an unfrozen block's statistics move: \(moved.sorted())")
+        XCTAssertTrue(moved.contains("b3.aconv.weight"))
         assertThrowsImageModelError { _ = try ImageClassifier.load(from: URL(fileURLWithPath: "/no/such/model")) }
     }
 

@@ -73,7 +73,7 @@ struct TrainImage: JobCommand {
     var seed: UInt64 = 1
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from this trained image model (same --arch and --width).", valueName: "model"))
     var initModel: String?
-    @Option(help: "With --init: freeze the first N blocks (1 = the stem; 4 = everything but the head).")
+    @Option(help: "With --init: freeze the first N blocks, weights and BatchNorm statistics (1 = the stem; 4 = everything but the head).")
     var freeze = 0
     @Option(help: "Threads for BLAS and the element-wise loops.")
     var threads = 2
