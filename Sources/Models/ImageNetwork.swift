@@ -114,6 +114,13 @@ public enum ImageNetwork {
         return g
     }
 
+    /// The architecture and width of a network `build` made (nil for any other network).
+    public static func configuration(of model: Layer) -> ImageNetworkConfiguration? {
+        guard let graph = model as? Graph, let stem = graph.layer(named: "b1.conv") as? Conv2D else { return nil }
+        let architecture: ImageArchitecture = graph.layer(named: "b2.aconv") != nil ? .resnet : .small
+        return ImageNetworkConfiguration(architecture: architecture, width: stem.filters, inputChannels: stem.inputChannels)
+    }
+
     /// The number of blocks `--freeze` can stop (the head is never frozen).
     public static let blockCount = 4
 

@@ -4,7 +4,7 @@ import Neural
 import Vision
 
 /// Settings of `triage train image`.
-public struct ImageTrainingOptions: Codable, Sendable {
+public struct ImageTrainingOptions: Codable, Sendable, Equatable {
     /// Architecture, width and dropout (channels and outputs are set from the data).
     public var network = ImageNetworkConfiguration()
     /// Passes over the training images (at most; early stopping may end sooner).
@@ -40,6 +40,22 @@ public struct ImageTrainingOptions: Codable, Sendable {
 
     /// Default options.
     public init() {}
+
+    /// "arch small, width 32, dropout 0.2, epochs 100 (patience 30), ..." : every setting, as the flags name them.
+    public var summary: String {
+        var parts = ["arch \(network.architecture.rawValue)", "width \(network.width)", "dropout \(network.dropout)",
+                     "epochs \(epochs)" + (patience.map { " (patience \($0))" } ?? " (no early stop)"),
+                     "batch size \(batchSize)", "learning rate \(learningRate)", "weight decay \(weightDecay)",
+                     "augment \(augmentation.list)", "zooms " + zooms.map { $0 == $0.rounded() ? String(Int($0)) : "\($0)" }.joined(separator: ","),
+                     "size " + (size.map(String.init) ?? "the images' usual width")]
+        if balanced { parts.append("balanced") }
+        if flipAveraging { parts.append("flip averaging") }
+        if calibrate { parts.append("calibrate") }
+        parts.append("ensemble \(ensemble)")
+        parts.append("seed \(seed)")
+        if let initModel { parts.append("init \(initModel.path)" + (freeze > 0 ? ", freeze \(freeze)" : "")) }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// What one epoch of image training measured.
@@ -86,12 +102,16 @@ public struct ImageTrainingReport: Codable, Sendable {
     public var seconds: Double
     public var transferredTensors: Int
     public var frozenTensors: Int
+    /// The recipe the settings came from ("few images", "many images"), when the caller chose by one.
+    public var recipe: String?
+    /// The settings it trained with.
+    public var settings: ImageTrainingOptions?
     /// ROC curves on the test split (validation when there is none), for the model card (not in the JSON).
     public var roc: [ModelCurves.ROC] = []
 
     enum CodingKeys: String, CodingKey {
         case task, labels, multiLabel, trainImages, validationImages, testImages, epochs, bestEpochs, validation, test,
-             seconds, transferredTensors, frozenTensors
+             seconds, transferredTensors, frozenTensors, recipe, settings
     }
 }
 
@@ -261,7 +281,8 @@ public enum ImageTrainer {
             task: data.task, labels: labels, multiLabel: multiLabel, trainImages: train.bases.count,
             validationImages: validation.bases.count, testImages: test.bases.count, epochs: history,
             bestEpochs: bestEpochs, validation: validationMetrics, test: testMetrics,
-            seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen, roc: roc)
+            seconds: Date().timeIntervalSince(started), transferredTensors: transferred, frozenTensors: frozen,
+            settings: options, roc: roc)
         return (classifier, report)
     }
 

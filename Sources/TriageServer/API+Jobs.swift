@@ -115,8 +115,8 @@ extension API {
             guard let task = body.task else { throw APIError(.badRequest, "an image model learns a task (task)") }
             var o = TrainImageOptions(task: task, output: output)
             o.threads = 1
-            if let epochs = body.epochs { o.settings.epochs = epochs }
-            if let seed = body.seed { o.settings.seed = seed }
+            o.choices.epochs = body.epochs
+            o.choices.seed = body.seed
             return .trainImage(o)
         case "train-resistance":
             var o = TrainResistanceOptions(output: output)

@@ -32,7 +32,9 @@ struct TrainResistance: JobCommand {
     @Option(help: ArgumentHelp("Genotype table (default: the corpus's isolates).", valueName: "csv"))
     var genotypes: String?
     @Option(help: ArgumentHelp("The model folder to write.", valueName: "dir"))
-    var output: String
+    var output: String?
+    @Flag(help: "Print the recipe these settings stand for, every setting and the ones changed from it, then stop.")
+    var recipe = false
     @Option(help: "Architecture: wdnn+catalogue (variant tokens and the catalogue's calls), wdnn (variant tokens) or cnn (a convolution over the loci's sequences).")
     var arch: Architecture = .wdnnCatalogue
     @Option(help: ArgumentHelp("TB data folder with H37Rv and the catalogue (default: $TRIAGE_TB_DATA, data/tb, ../shared/data/tb).",
@@ -53,10 +55,11 @@ struct TrainResistance: JobCommand {
         if (phenotypes == nil) != (genotypes == nil) {
             throw ValidationError("give both --phenotypes and --genotypes, or neither to use the corpus's isolates.")
         }
+        if !recipe && output == nil { throw ValidationError("Missing expected argument '--output <dir>' (or ask for --recipe).") }
     }
 
     func execute() throws {
-        var options = TrainResistanceOptions(output: output)
+        var options = TrainResistanceOptions(output: output ?? "")
         options.phenotypes = phenotypes
         options.genotypes = genotypes
         options.epochs = epochs
@@ -65,6 +68,10 @@ struct TrainResistance: JobCommand {
         options.seed = seed
         options.arch = arch.rawValue
         options.data = data
+        if recipe {
+            try Console.shared.print(try corpus.workspace.resistanceRecipe(options), json: json)
+            return
+        }
         try Console.shared.print(try corpus.workspace.trainResistance(options, context: Console.shared.context()), json: json)
     }
 }

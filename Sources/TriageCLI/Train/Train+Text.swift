@@ -37,7 +37,9 @@ struct TrainText: JobCommand {
     @Option(help: "Seed of the split, weights, batches and dropout.")
     var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Where to write the model (a .safetensors file).", valueName: "model"))
-    var output: String
+    var output: String?
+    @Flag(help: "Print the recipe these settings stand for, every setting and the ones changed from it, then stop.")
+    var recipe = false
     @Option(help: "Ensemble members trained with different seeds (probabilities averaged).")
     var members = 3
     @Option(help: "Texts per training step.")
@@ -94,12 +96,14 @@ struct TrainText: JobCommand {
             throw ValidationError("--buckets must be between 1 and 4194304 and --min-count at least 1.")
         }
         guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1), e.g. 0.002.") }
+        if recipe { return }
+        guard let output else { throw ValidationError("Missing expected argument '--output <model>' (or ask for --recipe).") }
         guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output must name a file, e.g. models/vignettes.safetensors.") }
     }
 
     func execute() throws {
         let labels: TextLabels = task.map { .task($0) } ?? .rules(scheme: scheme ?? "", observation: observation)
-        var options = TrainTextOptions(labels: labels, output: output)
+        var options = TrainTextOptions(labels: labels, output: output ?? "")
         options.name = name
         var s = TextTrainer.Settings()
         s.architecture = arch
@@ -122,6 +126,10 @@ struct TrainText: JobCommand {
         s.preparation.buckets = buckets
         s.preparation.minCount = minCount
         options.settings = s
+        if recipe {
+            try Console.shared.print(try corpus.workspace.textRecipe(options), json: json)
+            return
+        }
         try Console.shared.print(try corpus.workspace.trainText(options, context: Console.shared.context(quiet: quiet)), json: json)
     }
 }

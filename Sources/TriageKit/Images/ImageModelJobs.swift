@@ -11,22 +11,42 @@ public struct TrainImageOptions: Codable, Sendable {
     public var task: String
     /// The model folder to write (config.json + weights.safetensors).
     public var output: String
-    /// The training settings.
-    public var settings = ImageTrainingOptions()
+    /// The settings chosen by the caller; the others come from the recipe for the task (`ImageRecipe`).
+    public var choices = ImageTrainingChoices()
     /// Threads for BLAS and the element-wise loops.
     public var threads = 2
 
-    /// Options training `task` into `output` with the default settings.
+    /// Options training `task` into `output` with the recipe's settings.
     public init(task: String, output: String) {
         self.task = task
         self.output = output
     }
 }
 
-extension ImageTrainingReport: TextReport {
-    /// The split sizes, the kept epochs, validation and test AUC / ACC.
+/// What `train image --recipe` prints: the task's profile, the recipe chosen for it and every setting.
+public struct ImageRecipeReport: Codable, Sendable, TextReport {
+    public var task: String
+    public var profile: ImageTaskProfile
+    /// The recipe's name and why it was chosen.
+    public var recipe: String, reason: String
+    /// The settings training would use: the recipe's, with the given ones in their place.
+    public var settings: ImageTrainingOptions
+    /// The settings given explicitly (flag names).
+    public var given: [String]
+
+    /// The profile, the recipe and its reason, then the settings.
     public var text: String {
-        var out = "trained on \(trainImages) images (val \(validationImages), test \(testImages)) "
+        "task \(task): \(profile.trainingImages) training images, " + (profile.multiLabel ? "\(profile.classes) labels" : "\(profile.classes) classes")
+            + ", \(profile.usualWidth) px\n" + "recipe: \(recipe) (\(reason))\n" + "settings: \(settings.summary)\n"
+            + (given.isEmpty ? "" : "given: \(given.joined(separator: ", "))\n")
+    }
+}
+
+extension ImageTrainingReport: TextReport {
+    /// The recipe, the split sizes, the kept epochs, validation and test AUC / ACC.
+    public var text: String {
+        var out = recipe.map { "recipe: \($0)\n" } ?? ""
+        out += "trained on \(trainImages) images (val \(validationImages), test \(testImages)) "
             + String(format: "in %.1fs; kept epoch(s) %@ of %d run\n", seconds, bestEpochs.map(String.init).joined(separator: ", "), epochs.count)
         out += validation.summaryLine("validation") + "\n"
         if let test { out += test.summaryLine("test") + "\n" }
@@ -124,16 +144,20 @@ extension Workspace {
         BLAS.threads = options.threads
         Parallel.threads = options.threads
         let store = try corpus()
-        let settings = options.settings
         let classifier: ImageClassifier, report: ImageTrainingReport
+        var settings = ImageTrainingOptions()
         do {
             let data = try ImageTaskData.load(corpus: store, task: options.task)
             for problem in data.unreadable { context.warn("skipped: \(problem)") }
             context.note("task \(options.task): \(data.images.count) images, labels \(data.observations.joined(separator: ", "))"
                          + (data.isMultiClass ? " (multi-class)" : " (multi-label)"))
+            let chosen = try imageRecipe(options, data: data)
+            settings = chosen.settings
+            context.note("recipe: \(chosen.recipe) (\(chosen.reason)); \(settings.summary)")
             let started = Date()
             var member = 1
-            (classifier, report) = try ImageTrainer.train(data, options: settings, stop: context.stop) { event in
+            var trained: ImageTrainingReport
+            (classifier, trained) = try ImageTrainer.train(data, options: settings, stop: context.stop) { event in
                 switch event {
                 case let .member(m, of: count):
                     member = m
@@ -157,11 +181,13 @@ extension Workspace {
                     context.note("calibration skipped: the validation images do not support a fit")
                 }
             }
+            trained.recipe = chosen.recipe
+            report = trained
             try classifier.save(to: URL(fileURLWithPath: options.output))
         } catch {
             throw TriageError(error)
         }
-        let s = options.settings
+        let s = settings
         try register(RegisteredModel(
             name: URL(fileURLWithPath: options.output).lastPathComponent, kind: .image, task: options.task,
             file: URL(fileURLWithPath: options.output).standardizedFileURL.path, metrics: classifier.metrics,
@@ -169,9 +195,33 @@ extension Workspace {
                                    trainExamples: report.trainImages, validationExamples: report.validationImages,
                                    testExamples: report.testImages, labels: report.labels,
                                    settings: ["epochs": "\(s.epochs)", "ensemble": "\(s.ensemble)", "seed": "\(s.seed)",
-                                              "width": "\(s.network.width)", "batchSize": "\(s.batchSize)"]),
+                                              "width": "\(s.network.width)", "batchSize": "\(s.batchSize)",
+                                              "recipe": report.recipe ?? "", "settings": s.summary]),
             curves: log.curves(roc: report.roc)))
         return report
+    }
+
+    /// The recipe `train image` would use for `options.task` and the settings it would train with.
+    public func imageRecipe(_ options: TrainImageOptions) throws -> ImageRecipeReport {
+        do {
+            return try imageRecipe(options, data: try ImageTaskData.load(corpus: try corpus(), task: options.task))
+        } catch {
+            throw TriageError(error)
+        }
+    }
+
+    /// The recipe for `data` with `options.choices` in place of its own settings.
+    func imageRecipe(_ options: TrainImageOptions, data: ImageTaskData) throws -> ImageRecipeReport {
+        let profile = ImageTaskProfile(data)
+        let recipe = ImageRecipe.choose(for: profile)
+        var initial: ImageNetworkConfiguration?
+        if let initModel = options.choices.initModel {
+            let start = try ImageClassifier.load(from: initModel)
+            initial = ImageNetwork.configuration(of: start.model)
+        }
+        let settings = options.choices.applied(to: recipe.settings, initial: initial)
+        return ImageRecipeReport(task: options.task, profile: profile, recipe: recipe.name, reason: recipe.reason,
+                                 settings: settings, given: options.choices.given)
     }
 
     /// Accuracy, AUC and a per-class table of an image model (MedMNIST's definitions), and the ROC curve when asked.
