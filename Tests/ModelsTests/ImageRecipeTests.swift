@@ -18,7 +18,7 @@ final class ImageRecipeTests: XCTestCase {
         XCTAssertTrue(breast.settings.balanced && breast.settings.flipAveraging && breast.settings.calibrate)
         XCTAssertNil(breast.settings.size)
 
-        // PneumoniaMNIST's shape: 4,708 + 524, two classes.
+        // PneumoniaMNIST's shape here: 3,882 + 524, two classes.
         let pneumonia = ImageRecipe.choose(for: ImageTaskProfile(trainingImages: 5_232, classes: 2, multiLabel: false, usualWidth: 28))
         XCTAssertEqual(pneumonia.name, "many images")
         XCTAssertEqual(pneumonia.settings.network.architecture, .resnet)
@@ -26,8 +26,8 @@ final class ImageRecipeTests: XCTestCase {
         XCTAssertEqual(pneumonia.settings.epochs, 10)
         XCTAssertEqual(pneumonia.settings.ensemble, 1)
         XCTAssertEqual(pneumonia.settings.augmentation.list, "flip,rotate,crop,contrast")
-        XCTAssertTrue(pneumonia.settings.flipAveraging && pneumonia.settings.calibrate)
-        XCTAssertFalse(pneumonia.settings.balanced)
+        XCTAssertTrue(pneumonia.settings.flipAveraging && pneumonia.settings.balanced)
+        XCTAssertFalse(pneumonia.settings.calibrate)
 
         // Several labels: no Platt scaling (it is for two classes); large images are trained at 64 px;
         // a very large set trains fewer epochs.

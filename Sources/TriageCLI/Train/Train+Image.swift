@@ -34,9 +34,9 @@ struct TrainImage: JobCommand {
 
         Settings not given come from a recipe chosen from the task alone (never its test images): \
         under 2,000 training images, an ensemble of five small networks trained long with flips, \
-        crops and class weights; from 2,000, one residual network of width 16 with every \
-        augmentation; both with flip averaging and, for two classes, Platt scaling. `--recipe` \
-        prints the choice and every setting; each flag overrides its part.
+        crops, class weights and, for two classes, Platt scaling; from 2,000, one residual network \
+        of width 16 with every augmentation and class weights; both with flip averaging. \
+        `--recipe` prints the choice and every setting; each flag overrides its part.
         """)
 
     @OptionGroup var corpus: CorpusOptions
@@ -71,7 +71,7 @@ struct TrainImage: JobCommand {
     @Flag(inversion: .prefixedNo, help: """
         Binary tasks: fit Platt scaling (a slope and an intercept on the log-odds) on the validation images; \
         saved with the model, so predictions and ACC at 0.5 use calibrated probabilities (AUC unchanged). \
-        Default: on for two classes.
+        Default: the recipe's.
         """)
     var calibrate: Bool?
     @Option(help: "Train N networks (seeds seed, seed+1000, ...) and average their logits in one model. Default: the recipe's.")
