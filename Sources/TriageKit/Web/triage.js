@@ -29,6 +29,21 @@ class TriageModelError extends Error {
 
 function fail(message) { throw new TriageModelError(message); }
 
+/** Checks that `list` holds `least` or more (at most 100,000) distinct names (`what` in the error). */
+function distinctNames(list, least, what) {
+  if (!Array.isArray(list) || list.length < least || list.length > 100000
+      || !list.every((c) => typeof c === "string" && c.length <= 4096) || new Set(list).size !== list.length) {
+    fail(`${what} must be ${least} or more distinct names`);
+  }
+}
+
+/** object[name], which must be an integer in lo...hi (`where` names the object in the error). */
+function integerField(object, name, lo, hi, where) {
+  const v = object[name];
+  if (!Number.isInteger(v) || v < lo || v > hi) fail(`${where}.${name} must be an integer in ${lo}...${hi}`);
+  return v;
+}
+
 // MARK: - Text preparation (TextPreparation.swift)
 
 const PADDING_ID = 0;
@@ -545,15 +560,8 @@ class TextMember {
 /** A text classifier: preparation, classes, members whose softmaxes are averaged, calibration. */
 class TextModel {
   constructor(config, buffer) {
-    const int = (object, name, lo, hi, where) => {
-      const v = object[name];
-      if (!Number.isInteger(v) || v < lo || v > hi) fail(`${where}.${name} must be an integer in ${lo}...${hi}`);
-      return v;
-    };
-    if (!Array.isArray(config.classes) || config.classes.length < 2 || config.classes.length > 100000
-        || !config.classes.every((c) => typeof c === "string" && c.length <= 4096) || new Set(config.classes).size !== config.classes.length) {
-      fail("classes must be 2 or more distinct names");
-    }
+    const int = integerField;
+    distinctNames(config.classes, 2, "classes");
     const n = config.network;
     if (n === null || typeof n !== "object") fail("network must be an object");
     if (!["cnn", "lstm", "bilstm"].includes(n.architecture)) {
@@ -917,15 +925,8 @@ function applyActivation(a, y) {
 /** An image classifier: preprocessing, the network, flip averaging, calibration, labels. */
 class ImageModel {
   constructor(config, buffer) {
-    const int = (object, name, lo, hi, where) => {
-      const v = object[name];
-      if (!Number.isInteger(v) || v < lo || v > hi) fail(`${where}.${name} must be an integer in ${lo}...${hi}`);
-      return v;
-    };
-    if (!Array.isArray(config.labels) || config.labels.length < 1 || config.labels.length > 100000
-        || !config.labels.every((c) => typeof c === "string" && c.length <= 4096) || new Set(config.labels).size !== config.labels.length) {
-      fail("labels must be 1 or more distinct names");
-    }
+    const int = integerField;
+    distinctNames(config.labels, 1, "labels");
     if (!["multi-class", "multi-label"].includes(config.outputs)) fail("outputs must be multi-class or multi-label");
     const p = config.preprocessing;
     if (p === null || typeof p !== "object") fail("preprocessing must be an object");
