@@ -113,7 +113,8 @@ test("images are read as documented: RGBA drops alpha, channels may be left out,
     [{ width: 2, height: 2, channels: 3, data: new Uint8Array(5) }, /needs 12 samples/],
     [{ width: 2, height: 2, channels: 5, data: new Uint8Array(20) }, /1, 2, 3 or 4 channels/],
     [{ width: 1, height: 1, channels: 1, data: [NaN] }, /not a finite number/],
-    [{ width: 1, height: 1, channels: 1, data: "x" }, /channels|typed array/],
+    [{ width: 1, height: 1, channels: 1, data: "x" }, /must be a Uint8Array/],
+    [{ width: 1, height: 1, channels: 1, data: new Int16Array(1) }, /must be a Uint8Array/],
     [null, /must be an object/],
   ];
   for (const [input, message] of bad) assert.throws(() => model.predictImage(input), (e) => e instanceof runtime.TriageModelError && message.test(e.message), String(message));

@@ -677,7 +677,10 @@ function imageSamples(image) {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 16384 || height > 16384) {
     fail("an image's width and height must be integers in 1...16384");
   }
-  if (data === null || typeof data !== "object" || !Number.isInteger(data.length)) fail("an image's data must be a typed array of samples");
+  const types = [Uint8Array, Uint8ClampedArray, Uint16Array, Float32Array, Float64Array, Array];
+  if (data === null || typeof data !== "object" || !types.some((T) => data instanceof T)) {
+    fail("an image's data must be a Uint8Array, Uint8ClampedArray, Uint16Array, Float32Array, Float64Array or array of samples");
+  }
   const pixels = width * height;
   const channels = image.channels ?? data.length / pixels;
   if (![1, 2, 3, 4].includes(channels)) fail(`an image has 1, 2, 3 or 4 channels, not ${String(channels).slice(0, 20)}`);
