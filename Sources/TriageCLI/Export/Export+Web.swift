@@ -10,14 +10,15 @@ struct ExportWeb: JobCommand {
         commandName: "web",
         abstract: "Write a static folder that runs text and image models in any browser or node, offline.",
         discussion: """
-        The folder holds index.html (a vignette page: open it from disk, no server and no network \
-        needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
+        The folder holds index.html (a vignette page, or an image picker for image models: open it \
+        from disk, no server and no network needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
         `const m = await loadModel("FOLDER/MODEL")`, then `m.score(text, {top: 5})` gives \
         [{label, probability}] best first, and for an image model \
         `m.predictImage({width, height, channels, data})` gives {label: probability}, in node or a \
         browser), models.js (the models for the page opened from disk) and per model a folder \
         with model.json and weights.bin. With float32 weights the runtime's probabilities equal \
-        `triage score`'s and `triage predict image`'s to 1e-5 relative. --quantize float16 halves \
+        `triage score`'s and `triage predict image`'s to 1e-5 relative (small probabilities of a \
+        calibrated image model to 1e-6 absolute). --quantize float16 halves \
         the weights, int8 quarters them; --check FILE (a CSV of labelled texts, or for image \
         models a MedMNIST .npz and its --split) then reports the accuracy of float32 and of the \
         quantised weights on it. Not TB resistance models in this version.
