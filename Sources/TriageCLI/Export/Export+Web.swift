@@ -1,4 +1,5 @@
 import ArgumentParser
+import Corpus
 import TriageKit
 
 extension WebQuantization: ExpressibleByArgument {}
@@ -7,29 +8,35 @@ extension WebQuantization: ExpressibleByArgument {}
 struct ExportWeb: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
-        abstract: "Write a static folder that runs text models in any browser or node, offline.",
+        abstract: "Write a static folder that runs text and image models in any browser or node, offline.",
         discussion: """
-        The folder holds index.html (a vignette page: open it from disk, no server and no network \
-        needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
+        The folder holds index.html (a vignette page, or an image picker for image models: open it \
+        from disk, no server and no network needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
         `const m = await loadModel("FOLDER/MODEL")`, then `m.score(text, {top: 5})` gives \
-        [{label, probability}] best first, in node or a browser), models.js (the models for the \
-        page opened from disk) and per model a folder with model.json and weights.bin. With \
-        float32 weights the runtime's probabilities equal `triage score`'s to 1e-5 relative. \
-        --quantize float16 halves the weights, int8 quarters them; --check FILE (a CSV of labelled \
-        texts) then reports the accuracy of float32 and of the quantised weights on it. Text \
-        models only in this version (not image or TB resistance models).
+        [{label, probability}] best first, and for an image model \
+        `m.predictImage({width, height, channels, data})` gives {label: probability}, in node or a \
+        browser), models.js (the models for the page opened from disk) and per model a folder \
+        with model.json and weights.bin. With float32 weights the runtime's probabilities equal \
+        `triage score`'s and `triage predict image`'s to 1e-5 relative (small probabilities of a \
+        calibrated image model to 1e-6 absolute). --quantize float16 halves \
+        the weights, int8 quarters them; --check FILE (a CSV of labelled texts, or for image \
+        models a MedMNIST .npz and its --split) then reports the accuracy of float32 and of the \
+        quantised weights on it. Not TB resistance models in this version.
 
         Example: triage export web --model models/s2d.safetensors --output s2d-offline --quantize int8 --check data/s2d_test.csv
+        Example: triage export web --model models/pneumonia --output pneumonia-offline --quantize int8 --check pneumoniamnist.npz --split val
         """)
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("A text model (file or registered name); repeat for several.", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("A text or image model (file, folder or registered name); repeat for several.", valueName: "model"))
     var models: [String] = []
     @Option(help: ArgumentHelp("The folder to write (files of the same names are replaced).", valueName: "dir"))
     var output: String
     @Option(help: ArgumentHelp("How the weights are stored: none (float32), float16 or int8.", valueName: "kind"))
     var quantize: WebQuantization = .none
-    @Option(help: ArgumentHelp("With --quantize: a CSV of labelled texts to compare the accuracy of float32 and quantised weights on.", valueName: "file"))
+    @Option(help: ArgumentHelp("With --quantize: a CSV of labelled texts, or a MedMNIST .npz for image models, to compare the accuracy of float32 and quantised weights on.", valueName: "file"))
     var check: String?
+    @Option(help: ArgumentHelp("The split of an .npz --check.", valueName: "split"))
+    var split: ImageSplit = .test
     @Option(help: ArgumentHelp("The --check CSV's text column.", valueName: "column"))
     var textColumn = "text"
     @Option(help: ArgumentHelp("The --check CSV's label column.", valueName: "column"))
@@ -48,6 +55,7 @@ struct ExportWeb: JobCommand {
         var options = ExportWebOptions(models: models, output: output)
         options.quantize = quantize
         options.check = check
+        options.checkSplit = split
         options.textColumn = textColumn
         options.labelColumn = labelColumn
         let console = Console.shared

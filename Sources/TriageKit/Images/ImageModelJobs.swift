@@ -227,31 +227,8 @@ extension Workspace {
     /// Accuracy, AUC and a per-class table of an image model (MedMNIST's definitions), and the ROC curve when asked.
     public func evaluateImages(_ options: EvaluateImageOptions) throws -> ImageEvaluationResult {
         let classifier: ImageClassifier
-        var images: [AnyImage] = [], truth: [[Int?]] = []
-        let split: ImageSplit
-        do {
-            classifier = try ImageClassifier.load(from: URL(fileURLWithPath: options.model))
-            switch options.images {
-            case let .npz(path, s):
-                split = s
-                let set = try MedMNIST.load(try NPZFile(path: path), split: s.rawValue)
-                truth = set.labels.map { values in
-                    set.isMultiLabel ? values.map { Optional($0) } : classifier.labels.map { Int($0) == values[0] ? 1 : 0 }
-                }
-                images = set.images.map { AnyImage.uint8($0) }
-            case let .task(task, s):
-                split = s
-                let data = try ImageTaskData.load(corpus: try corpus(), task: task)
-                let column = classifier.labels.map { data.observations.firstIndex(of: $0) }
-                for image in data.images where image.split == s {
-                    images.append(image.image)
-                    truth.append(column.map { $0.flatMap { image.labels.indices.contains($0) ? image.labels[$0] : nil } })
-                }
-                guard !images.isEmpty else { throw TriageError(.unusable, "task \(task) has no \(s.rawValue) images") }
-            }
-        } catch {
-            throw TriageError(error)
-        }
+        do { classifier = try ImageClassifier.load(from: URL(fileURLWithPath: options.model)) } catch { throw TriageError(error) }
+        let (images, truth, split) = try labelledImages(options.images, for: classifier)
         let probabilities = classifier.probabilities(images)
         let metrics = classifier.multiLabel
             ? ImageMetrics.multiLabel(probabilities: probabilities, truth: truth, labels: classifier.labels)
@@ -271,6 +248,35 @@ extension Workspace {
             }
         }
         return ImageEvaluationResult(metrics: metrics, split: split.rawValue, roc: options.roc)
+    }
+
+    /// The images of `source` and their 0/1 label rows in the classifier's output order (one-hot
+    /// for a multi-class task, nil = missing).
+    func labelledImages(_ source: LabelledImageSource, for classifier: ImageClassifier) throws
+        -> (images: [AnyImage], truth: [[Int?]], split: ImageSplit) {
+        var images: [AnyImage] = [], truth: [[Int?]] = []
+        do {
+            switch source {
+            case let .npz(path, s):
+                let set = try MedMNIST.load(try NPZFile(path: path), split: s.rawValue)
+                truth = set.labels.map { values in
+                    set.isMultiLabel ? values.map { Optional($0) } : classifier.labels.map { Int($0) == values[0] ? 1 : 0 }
+                }
+                images = set.images.map { AnyImage.uint8($0) }
+                return (images, truth, s)
+            case let .task(task, s):
+                let data = try ImageTaskData.load(corpus: try corpus(), task: task)
+                let column = classifier.labels.map { data.observations.firstIndex(of: $0) }
+                for image in data.images where image.split == s {
+                    images.append(image.image)
+                    truth.append(column.map { $0.flatMap { image.labels.indices.contains($0) ? image.labels[$0] : nil } })
+                }
+                guard !images.isEmpty else { throw TriageError(.unusable, "task \(task) has no \(s.rawValue) images") }
+                return (images, truth, s)
+            }
+        } catch {
+            throw TriageError(error)
+        }
     }
 
     /// Class probabilities of image files or of a `.npz` split; `emit` receives them in input

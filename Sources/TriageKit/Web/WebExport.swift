@@ -16,16 +16,19 @@ public enum WebQuantization: String, Codable, Sendable, CaseIterable {
 
 /// Options of `export web`: models, the folder to write, and how weights are stored.
 public struct ExportWebOptions: Codable, Sendable {
-    /// Model files, folders or registered names (text models in this version).
+    /// Model files, folders or registered names (text and image models).
     public var models: [String]
     /// The folder to write (created; files of the same names are replaced).
     public var output: String
     /// How the weights are stored.
     public var quantize: WebQuantization = .none
-    /// A CSV of labelled texts on which a quantised export's accuracy is compared with float32's.
+    /// A CSV of labelled texts (text models) or a MedMNIST .npz (image models) on which a
+    /// quantised export's accuracy is compared with float32's.
     public var check: String?
     /// Its text and label columns.
     public var textColumn = "text", labelColumn = "label"
+    /// The split of an .npz check file.
+    public var checkSplit: ImageSplit = .test
 
     /// Options exporting `models` to `output`.
     public init(models: [String], output: String) {
@@ -46,13 +49,14 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         /// Bytes of its weights file.
         public var weightBytes: Int
         /// With a quantised export and a check file: accuracy of float32 and of the export on its
-        /// labelled texts, the share of texts whose top class is unchanged, and the largest change
-        /// of a probability.
+        /// labelled texts (or images), the share whose top class (image labels: every decision at
+        /// 0.5) is unchanged, and the largest change of a probability.
         public var check: QuantisationCheck?
     }
 
-    /// A quantised export measured against float32 on labelled texts.
+    /// A quantised export measured against float32 on labelled texts (or images).
     public struct QuantisationCheck: Codable, Sendable {
+        /// Texts, or images for an image model.
         public var texts: Int
         public var accuracyFloat32: Double
         public var accuracyQuantised: Double
@@ -71,8 +75,8 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
             lines.append("  \(m.folder)/: \(m.kind) model of task \(m.task), \(m.classes) classes, "
                          + "weights \(m.weightBytes) bytes (\(quantize.rawValue == "none" ? "float32" : quantize.rawValue))")
             if let c = m.check {
-                lines.append(String(format: "    on %d labelled texts: accuracy %.2f%% float32, %.2f%% %@ (%+.2f points); same top class %.2f%%; largest probability change %.2g",
-                                    c.texts, 100 * c.accuracyFloat32, 100 * c.accuracyQuantised, quantize.rawValue,
+                lines.append(String(format: "    on %d labelled %@: accuracy %.2f%% float32, %.2f%% %@ (%+.2f points); same top class %.2f%%; largest probability change %.2g",
+                                    c.texts, m.kind == "image" ? "images" : "texts", 100 * c.accuracyFloat32, 100 * c.accuracyQuantised, quantize.rawValue,
                                     100 * (c.accuracyQuantised - c.accuracyFloat32), 100 * c.topAgreement, c.maxProbabilityChange))
             }
         }
@@ -99,24 +103,38 @@ extension Workspace {
     /// index.html, triage.js (the runtime), models.js (the models for the page from disk) and per
     /// model a folder with model.json and its weights.
     public func exportWeb(_ options: ExportWebOptions, context: JobContext = .silent) throws -> ExportWebSummary {
-        guard !options.models.isEmpty else { throw TriageError(.unusable, "no model to export: give --model M (a model written by `triage train text`)") }
+        guard !options.models.isEmpty else {
+            throw TriageError(.unusable, "no model to export: give --model M (a model written by `triage train text` or `triage train image`)")
+        }
         let output = URL(fileURLWithPath: options.output)
         var exported: [ExportWebSummary.Model] = []
         var bundles: [String] = []
         var folders = Set<String>()
         for path in options.models {
             let model = try resolveModel(path)
-            guard model.kind == .text else {
-                throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models "
-                                  + "(written by `triage train text`) in this version, not image or resistance models")
+            guard model.kind == .text || model.kind == .image else {
+                throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models and image models "
+                                  + "(written by `triage train text` or `triage train image`) in this version, not resistance models")
             }
-            let classifier: TextClassifier
-            do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
             var folder = WebExport.folderName(model.name)
             var n = 2
             while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
             folders.insert(folder)
             context.note("exporting \(model.name) to \(folder)/")
+            if model.kind == .image {
+                let (written, summary) = try exportWebImage(model, folder: folder, options: options, context: context)
+                try WebExport.write(written.config, to: output.appendingPathComponent(folder).appendingPathComponent("model.json"))
+                try WebExport.write(written.weights, to: output.appendingPathComponent(folder).appendingPathComponent(WebExport.weightsName))
+                bundles.append(WebExport.bundle(folder: folder, written))
+                exported.append(summary)
+                continue
+            }
+            let classifier: TextClassifier
+            do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
+            if let check = options.check, WebExport.isImageCheck(check), options.quantize != .none {
+                throw TriageError(.unusable, "--check \(check) is an .npz of images, and \(path) is a text model: "
+                                  + "export it separately with a CSV of labelled texts as --check")
+            }
             let written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
             var summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
                                                  classes: classifier.classes.count, weightBytes: written.weights.count, check: nil)
@@ -126,8 +144,7 @@ extension Workspace {
             let dir = output.appendingPathComponent(folder)
             try WebExport.write(written.config, to: dir.appendingPathComponent("model.json"))
             try WebExport.write(written.weights, to: dir.appendingPathComponent(WebExport.weightsName))
-            bundles.append("{\"folder\":" + TextScoring.quoted(folder) + ",\"config\":" + String(decoding: written.config, as: UTF8.self)
-                           + ",\"weights\":\"" + written.weights.base64EncodedString() + "\"}")
+            bundles.append(WebExport.bundle(folder: folder, written))
             exported.append(summary)
         }
         let core = WebAssets.runtimeCore
@@ -191,6 +208,12 @@ extension Workspace {
 enum WebExport {
     static let weightsName = "weights.bin"
 
+    /// One model of models.js: its folder, model.json and weights (base64).
+    static func bundle(folder: String, _ written: (config: Data, weights: Data)) -> String {
+        "{\"folder\":" + TextScoring.quoted(folder) + ",\"config\":" + String(decoding: written.config, as: UTF8.self)
+            + ",\"weights\":\"" + written.weights.base64EncodedString() + "\"}"
+    }
+
     /// A folder name from a model name: letters, digits, '-', '_' and '.' (not leading), at most 64.
     static func folderName(_ name: String) -> String {
         let cleaned = String(name.unicodeScalars.map { u -> Character in
@@ -211,25 +234,8 @@ enum WebExport {
             for (tensorName, parameter) in network.namedParameters {
                 let t = parameter.value
                 let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
-                var entry: [String: JSONValue] = [
-                    "name": .string("member\(m).\(tensorName)"),
-                    "shape": .array(t.shape.map { .number(Double($0)) }),
-                    "offset": .number(Double(weights.count)),
-                ]
-                let rowLength = t.shape.last ?? t.count
-                switch quantize {
-                case .none:
-                    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { weights.append(contentsOf: $0) } }
-                case .float16:
-                    while weights.count % 2 != 0 { weights.append(0) }
-                    entry["offset"] = .number(Double(weights.count))
-                    for v in values { withUnsafeBytes(of: halfBits(v).littleEndian) { weights.append(contentsOf: $0) } }
-                case .int8:
-                    let (codes, scales) = int8(values, rowLength: rowLength)
-                    weights.append(contentsOf: codes.map { UInt8(bitPattern: $0) })
-                    entry["scales"] = .array(scales.map { .number(Double($0)) })
-                }
-                tensors.append(.object(entry))
+                tensors.append(.object(appendTensor("member\(m).\(tensorName)", shape: t.shape, values: values, as: quantize,
+                                                    rowLength: t.shape.last ?? t.count, to: &weights)))
             }
         }
         let encoder = JSONEncoder()
@@ -256,6 +262,29 @@ enum WebExport {
             "weights": .object(["file": .string(weightsName), "dtype": .string(quantize == .none ? "float32" : quantize.rawValue), "tensors": .array(tensors)]),
         ]
         return (try encoder.encode(JSONValue.object(config)), weights)
+    }
+
+    /// Appends a tensor's values stored as `quantize` (int8: one scale per row of `rowLength`
+    /// values) to `weights`, aligned for its type; returns its entry of model.json's tensor list.
+    static func appendTensor(_ name: String, shape: [Int], values: [Float], as quantize: WebQuantization, rowLength: Int,
+                             to weights: inout Data) -> [String: JSONValue] {
+        while weights.count % (quantize == .none ? 4 : quantize == .float16 ? 2 : 1) != 0 { weights.append(0) }
+        var entry: [String: JSONValue] = [
+            "name": .string(name),
+            "shape": .array(shape.map { .number(Double($0)) }),
+            "offset": .number(Double(weights.count)),
+        ]
+        switch quantize {
+        case .none:
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { weights.append(contentsOf: $0) } }
+        case .float16:
+            for v in values { withUnsafeBytes(of: halfBits(v).littleEndian) { weights.append(contentsOf: $0) } }
+        case .int8:
+            let (codes, scales) = int8(values, rowLength: rowLength)
+            weights.append(contentsOf: codes.map { UInt8(bitPattern: $0) })
+            entry["scales"] = .array(scales.map { .number(Double($0)) })
+        }
+        return entry
     }
 
     /// IEEE half-precision bits of `v`, rounded to nearest even (Float16's conversion).

@@ -6,6 +6,8 @@
 //   import { loadModel } from "./triage.js";
 //   const m = await loadModel("s2d");            // a model folder: a path in node, a URL in a browser
 //   m.score("fever, cough and chest pain", { top: 5 });   // [{label, probability}, ...] best first
+//   const x = await loadModel("pneumonia");      // an image model (`triage train image`)
+//   x.predictImage({ width: 28, height: 28, channels: 1, data: bytes });   // {label: probability}
 //
 // Everything here mirrors the Swift engine (Sources/Models/TextPreparation.swift, TextNetwork.swift,
 // TextClassifier.swift and the Neural layers they use) and is checked against it to 1e-5 relative by
@@ -18,7 +20,7 @@
 // Nothing in this file may contain the closing tag of a script element: index.html inlines it.
 
 const FORMAT = "triage-web-model/1";
-const SUPPORTED_KINDS = ["text"];
+const SUPPORTED_KINDS = ["text", "image"];
 
 /** A model folder or file that cannot be used, with a message that says why. */
 class TriageModelError extends Error {
@@ -26,6 +28,21 @@ class TriageModelError extends Error {
 }
 
 function fail(message) { throw new TriageModelError(message); }
+
+/** Checks that `list` holds `least` or more (at most 100,000) distinct names (`what` in the error). */
+function distinctNames(list, least, what) {
+  if (!Array.isArray(list) || list.length < least || list.length > 100000
+      || !list.every((c) => typeof c === "string" && c.length <= 4096) || new Set(list).size !== list.length) {
+    fail(`${what} must be ${least} or more distinct names`);
+  }
+}
+
+/** object[name], which must be an integer in lo...hi (`where` names the object in the error). */
+function integerField(object, name, lo, hi, where) {
+  const v = object[name];
+  if (!Number.isInteger(v) || v < lo || v > hi) fail(`${where}.${name} must be an integer in ${lo}...${hi}`);
+  return v;
+}
 
 // MARK: - Text preparation (TextPreparation.swift)
 
@@ -435,9 +452,8 @@ function halfToFloat(h) {
  */
 function readTensors(spec, buffer) {
   if (spec === null || typeof spec !== "object" || !Array.isArray(spec.tensors)) fail("weights.tensors must be a list");
-  const dtype = spec.dtype;
-  if (!["float32", "float16", "int8"].includes(dtype)) fail(`weights.dtype "${String(dtype).slice(0, 20)}" is not float32, float16 or int8`);
-  const size = dtype === "float32" ? 4 : dtype === "float16" ? 2 : 1;
+  const dtypes = ["float32", "float16", "int8"];
+  if (!dtypes.includes(spec.dtype)) fail(`weights.dtype "${String(spec.dtype).slice(0, 20)}" is not float32, float16 or int8`);
   const bytes = buffer.byteLength;
   const view = new DataView(buffer);
   const tensors = new Map();
@@ -448,6 +464,10 @@ function readTensors(spec, buffer) {
       fail(`tensor ${name}: its shape must be 1 to 4 positive sizes`);
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
+    // A tensor may be stored otherwise than the file's dtype (image models keep vectors float32).
+    const dtype = t.dtype ?? spec.dtype;
+    if (!dtypes.includes(dtype)) fail(`tensor ${name}: dtype "${String(dtype).slice(0, 20)}" is not float32, float16 or int8`);
+    const size = dtype === "float32" ? 4 : dtype === "float16" ? 2 : 1;
     if (!Number.isInteger(t.offset) || t.offset < 0 || t.offset % size !== 0 || count > 1 << 28 || t.offset + count * size > bytes) {
       fail(`tensor ${name}: ${count} values at byte ${t.offset} do not fit in the ${bytes}-byte weights file (truncated or another model's?)`);
     }
@@ -458,8 +478,9 @@ function readTensors(spec, buffer) {
     } else if (dtype === "float16") {
       for (let j = 0; j < count; j++) out[j] = halfToFloat(view.getUint16(t.offset + 2 * j, true));
     } else {
-      // int8: one scale per row (the last axis is a row).
-      const rowLength = t.shape[t.shape.length - 1], rows = count / rowLength;
+      // int8: one scale per row (the last axis, unless the tensor says rowLength).
+      const rowLength = t.rowLength ?? t.shape[t.shape.length - 1], rows = count / rowLength;
+      if (!Number.isInteger(rowLength) || rowLength < 1 || !Number.isInteger(rows)) fail(`tensor ${name}: rowLength must divide its ${count} values`);
       if (!Array.isArray(t.scales) || t.scales.length !== rows || !t.scales.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0)) {
         fail(`tensor ${name}: an int8 tensor needs one finite scale per row (${rows})`);
       }
@@ -539,15 +560,8 @@ class TextMember {
 /** A text classifier: preparation, classes, members whose softmaxes are averaged, calibration. */
 class TextModel {
   constructor(config, buffer) {
-    const int = (object, name, lo, hi, where) => {
-      const v = object[name];
-      if (!Number.isInteger(v) || v < lo || v > hi) fail(`${where}.${name} must be an integer in ${lo}...${hi}`);
-      return v;
-    };
-    if (!Array.isArray(config.classes) || config.classes.length < 2 || config.classes.length > 100000
-        || !config.classes.every((c) => typeof c === "string" && c.length <= 4096) || new Set(config.classes).size !== config.classes.length) {
-      fail("classes must be 2 or more distinct names");
-    }
+    const int = integerField;
+    distinctNames(config.classes, 2, "classes");
     const n = config.network;
     if (n === null || typeof n !== "object") fail("network must be an object");
     if (!["cnn", "lstm", "bilstm"].includes(n.architecture)) {
@@ -627,6 +641,518 @@ class TextModel {
   }
 }
 
+// MARK: - Image models (ImageClassifier.swift, ImagePreprocessing, Sources/Vision, ImageNetwork.swift)
+//
+// An image model is the Swift network as a list of nodes (conv2d, batchnorm, activation, pool2d,
+// globalpool, dense, sum, concat) run one image at a time, after the preprocessing Swift applies:
+// samples scaled to [0, 1], channels matched (colour to grey by ITU-R 601 luma, grey to colour by
+// copying), a box filter and bilinear resize to the model's size, the zoom levels stacked as
+// channels, standardisation; then flip averaging, Platt calibration and softmax or sigmoids.
+// The preprocessing repeats Swift's float32 arithmetic step by step (Math.fround), so the network
+// reads the same input bits; the network sums in float64 over float32 weights and activations.
+//
+// Legend: H height, W width, C channels, F filters, KH KW kernel, P output pixels, K outputs.
+// Every image and activation is (H, W, C) row-major with interleaved channels, as Swift's
+// ImageBuffer and Tensor; a conv2d weight is (F, KH, KW, C), a dense weight (K, C).
+
+const f32 = Math.fround;
+
+/** `v`, which must be a finite number (`what` names it in the error). */
+function finite(v, what) {
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(`${what} must be a finite number`);
+  return v;
+}
+
+/**
+ * The samples of an image given to predictImage, as float32 values in [0, 1], (H, W, C):
+ * `{width, height, channels, data}` where data is a Uint8Array or Uint8ClampedArray (0-255), a
+ * Uint16Array (0-65535), or a Float32Array, Float64Array or plain array of values in [0, 1];
+ * channels is 1 (grey), 2 (grey and alpha), 3 (RGB) or 4 (RGBA), and may be left out when it is
+ * data.length / (width height) (a canvas's ImageData is RGBA). Alpha is dropped, as Swift's PNG
+ * reader drops it.
+ */
+function imageSamples(image) {
+  if (image === null || typeof image !== "object") fail("an image must be an object {width, height, channels, data}");
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 16384 || height > 16384) {
+    fail("an image's width and height must be integers in 1...16384");
+  }
+  const types = [Uint8Array, Uint8ClampedArray, Uint16Array, Float32Array, Float64Array, Array];
+  if (data === null || typeof data !== "object" || !types.some((T) => data instanceof T)) {
+    fail("an image's data must be a Uint8Array, Uint8ClampedArray, Uint16Array, Float32Array, Float64Array or array of samples");
+  }
+  const pixels = width * height;
+  const channels = image.channels ?? data.length / pixels;
+  if (![1, 2, 3, 4].includes(channels)) fail(`an image has 1, 2, 3 or 4 channels, not ${String(channels).slice(0, 20)}`);
+  if (data.length !== pixels * channels) fail(`a ${width}x${height} image of ${channels} channels needs ${pixels * channels} samples, not ${data.length}`);
+  const integer = data instanceof Uint8Array || data instanceof Uint8ClampedArray ? 255 : data instanceof Uint16Array ? 65535 : 0;
+  const kept = channels === 2 ? 1 : channels === 4 ? 3 : channels;
+  const out = new Float32Array(pixels * kept);
+  // ImageBuffer.normalized(): each sample times Float(1 / fullScale), in float32.
+  const scale = f32(1 / integer);
+  for (let i = 0; i < pixels; i++) {
+    for (let c = 0; c < kept; c++) {
+      const v = data[i * channels + c];
+      if (integer) out[i * kept + c] = f32(v * scale);
+      else {
+        if (typeof v !== "number" || !Number.isFinite(v)) fail(`sample ${i * channels + c} of the image is not a finite number`);
+        out[i * kept + c] = v;
+      }
+    }
+  }
+  return { width, height, channels: kept, pixels: out };
+}
+
+/** ImageBuffer.grey(): ITU-R 601 luma of RGB (float32 steps), the channel mean otherwise. */
+function greyImage(x) {
+  if (x.channels === 1) return x;
+  const n = x.width * x.height, c = x.channels, p = x.pixels, out = new Float32Array(n);
+  const r = f32(0.299), g = f32(0.587), b = f32(0.114);
+  for (let i = 0; i < n; i++) {
+    if (c === 3) out[i] = f32(f32(f32(r * p[3 * i]) + f32(g * p[3 * i + 1])) + f32(b * p[3 * i + 2]));
+    else { let s = 0; for (let k = 0; k < c; k++) s = f32(s + p[i * c + k]); out[i] = f32(s / c); }
+  }
+  return { width: x.width, height: x.height, channels: 1, pixels: out };
+}
+
+/** ImageBuffer.boxShrunk: the means of fx x fy blocks (edge blocks use the pixels they have). */
+function boxShrunk(x, fx, fy) {
+  const w = Math.ceil(x.width / fx), h = Math.ceil(x.height / fy), c = x.channels, p = x.pixels;
+  const out = new Float32Array(w * h * c);
+  for (let y = 0; y < h; y++) {
+    for (let xo = 0; xo < w; xo++) {
+      for (let k = 0; k < c; k++) {
+        let sum = 0, n = 0;
+        for (let yy = y * fy; yy < Math.min((y + 1) * fy, x.height); yy++) {
+          for (let xx = xo * fx; xx < Math.min((xo + 1) * fx, x.width); xx++) { sum = f32(sum + p[(yy * x.width + xx) * c + k]); n++; }
+        }
+        out[(y * w + xo) * c + k] = f32(sum / Math.max(n, 1));
+      }
+    }
+  }
+  return { width: w, height: h, channels: c, pixels: out };
+}
+
+/** ImageBuffer.resized: a box filter when shrinking by 2 or more, then bilinear with pixel centres aligned. */
+function resizedImage(x, w, h) {
+  if (w === x.width && h === x.height) return x;
+  let s = x;
+  const fx = Math.max(Math.floor(s.width / w), 1), fy = Math.max(Math.floor(s.height / h), 1);
+  if (fx > 1 || fy > 1) s = boxShrunk(s, fx, fy);
+  const c = s.channels, p = s.pixels, sw = s.width, sh = s.height;
+  const sx = f32(sw / w), sy = f32(sh / h);
+  const out = new Float32Array(w * h * c);
+  let o = 0;
+  for (let y = 0; y < h; y++) {
+    const fyPos = Math.max(f32(f32((y + 0.5) * sy) - 0.5), 0);
+    const y0 = Math.min(Math.trunc(fyPos), sh - 1), y1 = Math.min(y0 + 1, sh - 1);
+    const ty = f32(fyPos - y0), uy = f32(1 - ty);
+    for (let xo = 0; xo < w; xo++) {
+      const fxPos = Math.max(f32(f32((xo + 0.5) * sx) - 0.5), 0);
+      const x0 = Math.min(Math.trunc(fxPos), sw - 1), x1 = Math.min(x0 + 1, sw - 1);
+      const tx = f32(fxPos - x0), ux = f32(1 - tx);
+      for (let k = 0; k < c; k++) {
+        const top = f32(f32(p[(y0 * sw + x0) * c + k] * ux) + f32(p[(y0 * sw + x1) * c + k] * tx));
+        const bottom = f32(f32(p[(y1 * sw + x0) * c + k] * ux) + f32(p[(y1 * sw + x1) * c + k] * tx));
+        out[o++] = f32(f32(top * uy) + f32(bottom * ty));
+      }
+    }
+  }
+  return { width: w, height: h, channels: c, pixels: out };
+}
+
+/** ImageBuffer.flippedHorizontally. */
+function flippedImage(x) {
+  const { width: w, height: h, channels: c, pixels: p } = x, out = new Float32Array(p.length);
+  for (let y = 0; y < h; y++) for (let xo = 0; xo < w; xo++) for (let k = 0; k < c; k++) out[(y * w + xo) * c + k] = p[(y * w + w - 1 - xo) * c + k];
+  return { width: w, height: h, channels: c, pixels: out };
+}
+
+/** ImageBuffer.zoomed: the central width/zoom x height/zoom region, resized back to the image's size. */
+function zoomedImage(x, zoom) {
+  const z = Math.max(zoom, 1);
+  const cw = Math.max(Math.round(f32(x.width / z)), 1), ch = Math.max(Math.round(f32(x.height / z)), 1);
+  if (cw === x.width && ch === x.height) return x;
+  // centerCropped: the crop starts at (size - crop) / 2 (integer division) and lies inside the image.
+  const left = Math.trunc((x.width - cw) / 2), top = Math.trunc((x.height - ch) / 2), c = x.channels;
+  const crop = new Float32Array(cw * ch * c);
+  for (let y = 0; y < ch; y++) crop.set(x.pixels.subarray(((top + y) * x.width + left) * c, ((top + y) * x.width + left + cw) * c), y * cw * c);
+  return resizedImage({ width: cw, height: ch, channels: c, pixels: crop }, x.width, x.height);
+}
+
+/** The network's layers, one image at a time; `shape` is [H, W, C] or [C]. */
+const imageLayers = {
+  /** Conv2D: (H, W, C) -> (H', W', F) by im2col (P, KH KW C) and a product with the (F, KH KW C) weight, 2 pixels x 4 filters at a time. */
+  conv2d(node, x, shape) {
+    const [ih, iw, c] = shape, { kh, kw, sh, sw, f } = node;
+    const gy = paddingGeometry(node.padding, ih, kh, sh), gx = paddingGeometry(node.padding, iw, kw, sw);
+    const oh = gy.out, ow = gx.out, pixels = oh * ow, kc = kh * kw * c;
+    const cols = scratch(node, "cols", pixels * kc);
+    let d = 0;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let i = 0; i < kh; i++) {
+          const py = oy * sh + i - gy.padLeft;
+          for (let j = 0; j < kw; j++) {
+            const px = ox * sw + j - gx.padLeft;
+            if (py < 0 || py >= ih || px < 0 || px >= iw) { for (let k = 0; k < c; k++) cols[d++] = 0; continue; }
+            const s = (py * iw + px) * c;
+            for (let k = 0; k < c; k++) cols[d++] = x[s + k];
+          }
+        }
+      }
+    }
+    const out = scratch(node, "out", pixels * f), w = node.weight, b = node.bias;
+    let p = 0;
+    for (; p + 2 <= pixels; p += 2) {
+      const a0 = p * kc, a1 = a0 + kc;
+      let fi = 0;
+      for (; fi + 4 <= f; fi += 4) {
+        const w0 = fi * kc, w1 = w0 + kc, w2 = w1 + kc, w3 = w2 + kc;
+        let s00 = b[fi], s01 = b[fi + 1], s02 = b[fi + 2], s03 = b[fi + 3];
+        let s10 = s00, s11 = s01, s12 = s02, s13 = s03;
+        for (let k = 0; k < kc; k++) {
+          const u = cols[a0 + k], v = cols[a1 + k];
+          const x0 = w[w0 + k], x1 = w[w1 + k], x2 = w[w2 + k], x3 = w[w3 + k];
+          s00 += u * x0; s01 += u * x1; s02 += u * x2; s03 += u * x3;
+          s10 += v * x0; s11 += v * x1; s12 += v * x2; s13 += v * x3;
+        }
+        const o0 = p * f + fi, o1 = o0 + f;
+        out[o0] = s00; out[o0 + 1] = s01; out[o0 + 2] = s02; out[o0 + 3] = s03;
+        out[o1] = s10; out[o1 + 1] = s11; out[o1 + 2] = s12; out[o1 + 3] = s13;
+      }
+      for (; fi < f; fi++) {
+        const w0 = fi * kc;
+        let s0 = b[fi], s1 = b[fi];
+        for (let k = 0; k < kc; k++) { s0 += cols[a0 + k] * w[w0 + k]; s1 += cols[a1 + k] * w[w0 + k]; }
+        out[p * f + fi] = s0; out[(p + 1) * f + fi] = s1;
+      }
+    }
+    for (; p < pixels; p++) {
+      const a0 = p * kc;
+      for (let fi = 0; fi < f; fi++) {
+        const w0 = fi * kc;
+        let s0 = b[fi];
+        for (let k = 0; k < kc; k++) s0 += cols[a0 + k] * w[w0 + k];
+        out[p * f + fi] = s0;
+      }
+    }
+    if (node.activation) applyActivation(node.activation, out);
+    return [out, [oh, ow, f]];
+  },
+
+  /** BatchNorm in inference form: (x - running mean) / sqrt(running variance + epsilon) * gamma + beta, per channel. */
+  batchnorm(node, x, shape) {
+    const c = node.features, out = scratch(node, "out", x.length), scale = node.scale, shift = node.shift;
+    for (let i = 0; i < x.length; i += c) for (let k = 0; k < c; k++) out[i + k] = x[i + k] * scale[k] + shift[k];
+    return [out, shape];
+  },
+
+  activation(node, x, shape) {
+    const out = scratch(node, "out", x.length);
+    out.set(x);
+    applyActivation(node.activation, out);
+    return [out, shape];
+  },
+
+  /** Pool2D (windows inside the image only): (H, W, C) -> (H', W', C). */
+  pool2d(node, x, shape) {
+    const [ih, iw, c] = shape, [kh, kw] = node.size, [sh, sw] = node.stride;
+    const oh = ih >= kh ? Math.floor((ih - kh) / sh) + 1 : 0, ow = iw >= kw ? Math.floor((iw - kw) / sw) + 1 : 0;
+    const out = scratch(node, "out", oh * ow * c), isMax = node.mode === "max", scale = 1 / (kh * kw);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const o = (oy * ow + ox) * c;
+        for (let k = 0; k < c; k++) {
+          let v = isMax ? -Infinity : 0;
+          for (let i = 0; i < kh; i++) {
+            for (let j = 0; j < kw; j++) {
+              const s = x[((oy * sh + i) * iw + ox * sw + j) * c + k];
+              if (isMax) { if (s > v) v = s; } else v += s;
+            }
+          }
+          out[o + k] = isMax ? v : v * scale;
+        }
+      }
+    }
+    return [out, [oh, ow, c]];
+  },
+
+  /** GlobalPool: (H, W, C) -> (C), the mean or the maximum of each channel. */
+  globalpool(node, x, shape) {
+    const c = shape[shape.length - 1], n = x.length / c, out = scratch(node, "out", c), isMax = node.mode === "max";
+    for (let k = 0; k < c; k++) {
+      let v = isMax ? -Infinity : 0;
+      for (let i = 0; i < n; i++) { const s = x[i * c + k]; if (isMax) { if (s > v) v = s; } else v += s; }
+      out[k] = isMax ? v : v / n;
+    }
+    return [out, [c]];
+  },
+
+  /** Dense: (C) -> (K), y = W x + b. */
+  dense(node, x, shape) {
+    const ci = node.inputSize, k = node.outputSize, w = node.weight, b = node.bias, out = scratch(node, "out", x.length / ci * k);
+    for (let r = 0; r < x.length / ci; r++) {
+      for (let o = 0; o < k; o++) {
+        let s = b ? b[o] : 0;
+        const wo = o * ci, xo = r * ci;
+        for (let i = 0; i < ci; i++) s += w[wo + i] * x[xo + i];
+        out[r * k + o] = s;
+      }
+    }
+    return [out, shape.slice(0, -1).concat([k])];
+  },
+};
+
+/** Padding.geometry with dilation 1: the output size and the zeros before the first input. */
+function paddingGeometry(padding, l, k, s) {
+  if (padding === "valid") return { out: l >= k ? Math.floor((l - k) / s) + 1 : 0, padLeft: 0 };
+  const out = Math.ceil(l / s);
+  return { out, padLeft: Math.floor(Math.max((out - 1) * s + k - l, 0) / 2) };
+}
+
+/** A node's reusable buffer of `n` float32 values (predictions run one at a time). */
+function scratch(node, key, n) {
+  const buffers = node.buffers ?? (node.buffers = {});
+  if (!buffers[key] || buffers[key].length !== n) buffers[key] = new Float32Array(n);
+  return buffers[key];
+}
+
+function applyActivation(a, y) {
+  if (a === "relu") { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0; }
+  else if (a === "tanh") { for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]); }
+  else if (a === "sigmoid") { for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i])); }
+  else { const slope = a.leakyRelu; for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= slope; }
+}
+
+/** An image classifier: preprocessing, the network, flip averaging, calibration, labels. */
+class ImageModel {
+  constructor(config, buffer) {
+    const int = integerField;
+    distinctNames(config.labels, 1, "labels");
+    if (!["multi-class", "multi-label"].includes(config.outputs)) fail("outputs must be multi-class or multi-label");
+    const p = config.preprocessing;
+    if (p === null || typeof p !== "object") fail("preprocessing must be an object");
+    int(p, "width", 1, 4096, "preprocessing"); int(p, "height", 1, 4096, "preprocessing");
+    if (p.channels !== 1 && p.channels !== 3) fail("preprocessing.channels must be 1 or 3");
+    if (!Array.isArray(p.zooms) || p.zooms.length < 1 || p.zooms.length > 8 || !p.zooms.every((z) => typeof z === "number" && z > 0 && z <= 64)) {
+      fail("preprocessing.zooms must be 1 to 8 levels in (0, 64]");
+    }
+    finite(p.mean, "preprocessing.mean");
+    if (!(finite(p.std, "preprocessing.std") > 0)) fail("preprocessing.std must be positive");
+    const calibration = p.calibration ?? null;
+    if (calibration !== null && (!Array.isArray(calibration) || calibration.length !== 2 || !calibration.every((v) => typeof v === "number" && Math.abs(v) <= 1e6)
+        || !(calibration[0] > 0) || config.outputs !== "multi-class" || config.labels.length !== 2)) {
+      fail("preprocessing.calibration must be [positive slope, intercept] of a two-class model");
+    }
+    this.kind = "image";
+    this.name = String(config.name ?? "");
+    this.task = String(config.task ?? "");
+    this.labels = config.labels.slice();
+    this.classes = this.labels;
+    this.multiLabel = config.outputs === "multi-label";
+    this.preprocessing = {
+      width: p.width, height: p.height, channels: p.channels, zooms: p.zooms.map(f32), mean: f32(p.mean),
+      inverseStd: f32(1 / f32(Math.max(f32(p.std), f32(1e-6)))), flipAveraging: p.flipAveraging === true, calibration: calibration && calibration.map(f32),
+    };
+    this.metrics = config.metrics ?? {};
+    this.nodes = this.checkedGraph(config.graph, readTensors(config.weights, buffer));
+  }
+
+  /** The graph's nodes with their weights, checked: shapes follow from the input size, as Swift's loader checks. */
+  checkedGraph(graph, tensors) {
+    if (graph === null || typeof graph !== "object" || !Array.isArray(graph.nodes) || graph.nodes.length > 10000) fail("graph.nodes must be a list");
+    const pre = this.preprocessing;
+    const shapes = new Map([[String(graph.input), [pre.height, pre.width, pre.channels * pre.zooms.length]]]);
+    const take = (name, shape) => {
+      const t = tensors.get(name);
+      if (!t) fail(`the weights lack ${name} (file truncated or from another version)`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) fail(`${name} has shape [${t.shape}], the network needs [${shape}]`);
+      tensors.delete(name);
+      return t.data;
+    };
+    const nodes = [];
+    for (const [i, n] of graph.nodes.entries()) {
+      if (n === null || typeof n !== "object" || typeof n.name !== "string" || !Array.isArray(n.inputs) || n.inputs.length < 1) {
+        fail(`graph.nodes[${i}] needs a name and inputs`);
+      }
+      const name = n.name.slice(0, 80);
+      if (shapes.has(name)) fail(`graph node ${name} is defined twice`);
+      const inputs = n.inputs.map((from) => { if (!shapes.has(from)) fail(`graph node ${name} reads ${String(from).slice(0, 80)}, which is not an earlier node`); return from; });
+      const shape = shapes.get(inputs[0]), node = { name, op: n.op, inputs, inputShape: shape };
+      const image = () => { if (shape.length !== 3) fail(`graph node ${name} needs an image (H, W, C), gets [${shape}]`); };
+      const size = (v, what) => { if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= 1 && x <= 64)) fail(`${name}.${what} must be two integers in 1...64`); return v; };
+      const activation = (a) => {
+        if (a === "relu" || a === "tanh" || a === "sigmoid") return a;
+        if (a !== null && typeof a === "object" && typeof a.leakyRelu === "number" && Number.isFinite(a.leakyRelu)) return { leakyRelu: a.leakyRelu };
+        fail(`graph node ${name}: activation ${JSON.stringify(a).slice(0, 40)} is not one this runtime runs (relu, tanh, sigmoid, leakyRelu)`);
+      };
+      let out;
+      switch (n.op) {
+        case "conv2d": {
+          image();
+          if (n.inputChannels !== shape[2] || !Number.isInteger(n.filters) || n.filters < 1 || n.filters > 4096) fail(`conv2d ${name} must read ${shape[2]} channels into 1...4096 filters`);
+          if (n.padding !== "same" && n.padding !== "valid") fail(`conv2d ${name}: padding must be same or valid`);
+          [node.kh, node.kw] = size(n.kernel, "kernel"); [node.sh, node.sw] = size(n.stride, "stride");
+          node.f = n.filters; node.padding = n.padding;
+          node.activation = n.activation == null ? null : activation(n.activation);
+          node.weight = take(`${name}.weight`, [n.filters, node.kh, node.kw, shape[2]]);
+          node.bias = take(`${name}.bias`, [n.filters]);
+          const gy = paddingGeometry(n.padding, shape[0], node.kh, node.sh), gx = paddingGeometry(n.padding, shape[1], node.kw, node.sw);
+          out = [gy.out, gx.out, n.filters];
+          break;
+        }
+        case "batchnorm": {
+          const c = shape[shape.length - 1];
+          if (n.features !== c) fail(`batchnorm ${name} normalises ${String(n.features).slice(0, 12)} features; its input has ${c}`);
+          const epsilon = finite(n.epsilon, `${name}.epsilon`);
+          const gamma = take(`${name}.weight`, [c]), beta = take(`${name}.bias`, [c]);
+          const mean = take(`${name}.running_mean`, [c]), variance = take(`${name}.running_var`, [c]);
+          node.features = c; node.scale = new Float64Array(c); node.shift = new Float64Array(c);
+          for (let k = 0; k < c; k++) {
+            // Swift's 1 / sqrt(var + epsilon) in float32, then (x - mean) inv gamma + beta as x scale + shift.
+            const inv = f32(1 / f32(Math.sqrt(f32(variance[k] + f32(epsilon)))));
+            if (!Number.isFinite(inv)) fail(`batchnorm ${name}: a running variance plus epsilon is not positive`);
+            node.scale[k] = inv * gamma[k]; node.shift[k] = beta[k] - mean[k] * inv * gamma[k];
+          }
+          out = shape;
+          break;
+        }
+        case "activation": node.activation = activation(n.activation); out = shape; break;
+        case "pool2d": {
+          image();
+          if (n.mode !== "max" && n.mode !== "average") fail(`pool2d ${name}: mode must be max or average`);
+          node.mode = n.mode; node.size = size(n.size, "size"); node.stride = size(n.stride, "stride");
+          out = [shape[0] >= node.size[0] ? Math.floor((shape[0] - node.size[0]) / node.stride[0]) + 1 : 0,
+            shape[1] >= node.size[1] ? Math.floor((shape[1] - node.size[1]) / node.stride[1]) + 1 : 0, shape[2]];
+          break;
+        }
+        case "globalpool":
+          if (n.mode !== "max" && n.mode !== "average") fail(`globalpool ${name}: mode must be max or average`);
+          node.mode = n.mode; out = [shape[shape.length - 1]];
+          break;
+        case "dense": {
+          const c = shape[shape.length - 1];
+          if (n.inputSize !== c || !Number.isInteger(n.outputSize) || n.outputSize < 1 || n.outputSize > 100000) fail(`dense ${name} must read ${c} features into 1...100000 outputs`);
+          node.inputSize = c; node.outputSize = n.outputSize;
+          node.weight = take(`${name}.weight`, [n.outputSize, c]);
+          node.bias = n.bias === false ? null : take(`${name}.bias`, [n.outputSize]);
+          out = shape.slice(0, -1).concat([n.outputSize]);
+          break;
+        }
+        case "sum":
+          if (!inputs.every((from) => String(shapes.get(from)) === String(shape))) fail(`sum ${name} adds shapes ${inputs.map((from) => `[${shapes.get(from)}]`).join(", ")}`);
+          out = shape;
+          break;
+        case "concat": {
+          const lead = String(shape.slice(0, -1));
+          if (!inputs.every((from) => String(shapes.get(from).slice(0, -1)) === lead)) fail(`concat ${name} joins shapes that differ before the last axis`);
+          node.widths = inputs.map((from) => shapes.get(from)[shapes.get(from).length - 1]);
+          out = shape.slice(0, -1).concat([node.widths.reduce((a, b) => a + b, 0)]);
+          break;
+        }
+        default: fail(`graph node ${name}: op ${String(n.op).slice(0, 20)} is not one this runtime runs`);
+      }
+      if (out.some((d) => d < 1)) fail(`graph node ${name} leaves nothing of a ${pre.width}x${pre.height} image`);
+      if (out.reduce((a, b) => a * b, 1) > 1 << 26) fail(`graph node ${name} would hold more than 2^26 values`);
+      node.shape = out;
+      shapes.set(name, out);
+      nodes.push(node);
+    }
+    if (tensors.size > 0) fail(`tensor ${[...tensors.keys()][0]} is not part of the network the configuration describes`);
+    this.input = String(graph.input);
+    this.output = String(graph.output);
+    const last = shapes.get(this.output);
+    if (!last || last.length !== 1 || last[0] !== this.labels.length) fail(`the graph's output ${this.output.slice(0, 80)} must give one value per label (${this.labels.length})`);
+    return nodes;
+  }
+
+  /** The model input of an image at model size in [0, 1] (ImagePreprocessing.finish): zoom stack, then standardised. */
+  finish(base) {
+    const p = this.preprocessing, c = base.channels, levels = p.zooms.map((z) => zoomedImage(base, z)), total = c * levels.length;
+    const n = base.width * base.height, out = new Float32Array(n * total);
+    levels.forEach((level, k) => {
+      for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) out[i * total + k * c + ch] = f32(f32(level.pixels[i * c + ch] - p.mean) * p.inverseStd);
+    });
+    return out;
+  }
+
+  /** The image at model size and channels in [0, 1] (ImagePreprocessing.base). */
+  base(image) {
+    const p = this.preprocessing;
+    let x = imageSamples(image);
+    if (x.channels !== p.channels) {
+      const grey = greyImage(x);
+      if (p.channels === 1) x = grey;
+      else {
+        const out = new Float32Array(grey.pixels.length * p.channels);
+        for (let i = 0; i < grey.pixels.length; i++) for (let k = 0; k < p.channels; k++) out[i * p.channels + k] = grey.pixels[i];
+        x = { width: grey.width, height: grey.height, channels: p.channels, pixels: out };
+      }
+    }
+    return resizedImage(x, p.width, p.height);
+  }
+
+  /** The network's outputs (K) for one model input. */
+  logits(input) {
+    const values = new Map([[this.input, input]]);
+    for (const node of this.nodes) {
+      const x = values.get(node.inputs[0]), shape = node.inputShape;
+      let y;
+      if (node.op === "sum") {
+        y = scratch(node, "out", x.length);
+        y.set(x);
+        for (const from of node.inputs.slice(1)) { const z = values.get(from); for (let i = 0; i < y.length; i++) y[i] += z[i]; }
+      } else if (node.op === "concat") {
+        y = scratch(node, "out", node.shape.reduce((a, b) => a * b, 1));
+        const total = node.shape[node.shape.length - 1], rows = y.length / total;
+        let at = 0;
+        node.inputs.forEach((from, j) => {
+          const z = values.get(from), w = node.widths[j];
+          for (let r = 0; r < rows; r++) for (let i = 0; i < w; i++) y[r * total + at + i] = z[r * w + i];
+          at += w;
+        });
+      } else {
+        y = imageLayers[node.op](node, x, shape)[0];
+      }
+      values.set(node.name, y);
+    }
+    return Float64Array.from(values.get(this.output));
+  }
+
+  /** Softmax over classes or a sigmoid per label, of one base image. */
+  raw(base) {
+    const z = this.logits(this.finish(base));
+    return this.multiLabel ? z.map((v) => 1 / (1 + Math.exp(-v))) : softmax(z);
+  }
+
+  /** Probabilities (Float64Array, in label order) of one image, as ImageClassifier.probabilities gives them. */
+  probabilities(image) {
+    const base = this.base(image), p = this.preprocessing;
+    let out = this.raw(base);
+    if (p.flipAveraging) {
+      const mirrored = this.raw(flippedImage(base));
+      out = out.map((v, k) => (v + mirrored[k]) / 2);
+    }
+    if (p.calibration && !this.multiLabel && out.length === 2) {
+      // ImageClassifier.calibrated: sigmoid(slope logit(p) + intercept), p clamped to [1e-7, 1 - 1e-7],
+      // in Swift's float32 steps: the other class, 1 - p in float32, keeps Swift's rounding.
+      const lo = f32(1e-7), hi = f32(1 - lo), q = Math.min(Math.max(f32(out[1]), lo), hi);
+      const logit = f32(Math.log(f32(q / f32(1 - q))));
+      const c = f32(1 / f32(1 + f32(Math.exp(-f32(f32(p.calibration[0] * logit) + p.calibration[1])))));
+      out = Float64Array.from([f32(1 - c), c]);
+    }
+    return out;
+  }
+
+  /** {label: probability} of one image `{width, height, channels, data}` (see imageSamples). */
+  predictImage(image) {
+    const p = this.probabilities(image), out = {};
+    this.labels.forEach((label, k) => { out[label] = p[k]; });
+    return out;
+  }
+}
+
 // MARK: - Loading
 
 /** A model from its parsed model.json and the bytes of its weights file (an ArrayBuffer). */
@@ -637,7 +1163,7 @@ function modelFromData(config, weights) {
     fail(`a ${String(config.kind).slice(0, 20)} model is not supported by this runtime (supported: ${SUPPORTED_KINDS.join(", ")})`);
   }
   if (!(weights instanceof ArrayBuffer)) fail("the weights must be an ArrayBuffer");
-  return new TextModel(config, weights);
+  return config.kind === "image" ? new ImageModel(config, weights) : new TextModel(config, weights);
 }
 
 /** Bytes of base64 text (the offline page's embedded weights). */
@@ -690,3 +1216,4 @@ async function loadModel(dir) {
 
 // MARK: - Exports (the offline page's worker runs everything above this line as a classic script)
 export { loadModel, modelFromData, base64Bytes, TriageModelError, TextPreparation, UnicodeTables, tokensOf, ngramBucket, SUPPORTED_KINDS };
+export { ImageModel, imageSamples };

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""The exported page's image model in headless Chromium with the network off, opened from disk
+(file://): each PNG picked in the file input as a user would (decoded by Chromium's own decoder),
+the worker's time per image and its probabilities against `triage predict image --json` on the same
+files. Prints console errors.
+    image_page.py WEB_FOLDER MODEL_INDEX CLI.jsonl PNG...
+"""
+import json
+import sys
+
+from offline_page import open_offline
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+web, index, cli_file, pngs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+cli = [json.loads(line) for line in open(cli_file) if line.strip()]
+driver = open_offline(web)
+try:
+    Select(driver.find_element(By.ID, "model")).select_by_value(index)
+    Select(driver.find_element(By.ID, "top")).select_by_visible_text("10")
+    times, worst = [], 0.0
+    for i, png in enumerate(pngs):
+        driver.execute_script("document.getElementById('output').replaceChildren();")
+        driver.find_element(By.ID, "file").send_keys(png)
+        WebDriverWait(driver, 30, 0.005).until(lambda d: d.find_elements(By.ID, "timing"))
+        times.append(float(driver.find_element(By.ID, "timing").get_attribute("data-ms")))
+        shown = {li.get_attribute("data-label"): float(li.get_attribute("data-probability"))
+                 for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
+        expected = cli[i]["probabilities"]
+        assert set(shown) == set(expected), (shown, expected)
+        worst = max(worst, max(abs(shown[k] - v) / max(abs(v), 1e-12) for k, v in expected.items()))
+    ordered = sorted(times)
+    print(f"chromium: {len(times)} PNG images picked in the page; per image (in the worker) median {ordered[len(ordered) // 2]:.2f} ms, "
+          f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; "
+          f"worst relative difference from `triage predict image` {worst:.2e}")
+    for entry in driver.get_log("browser"):
+        print("chromium console:", entry)
+finally:
+    driver.quit()
