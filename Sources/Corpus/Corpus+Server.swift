@@ -99,6 +99,9 @@ extension Corpus {
         return scheme.lowercased()
     }
 
+    /// True when `location` is a server URL (SCHEME://...), not a file path.
+    public static func isServerURL(_ location: String) -> Bool { urlScheme(location) != nil }
+
     /// Opens the corpus at `location`: a server URL of a registered backend (postgres://...), else an
     /// SQLite file path.
     public static func at(_ location: String) throws -> Corpus {

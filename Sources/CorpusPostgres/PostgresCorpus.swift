@@ -68,8 +68,15 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
         let connection = try checkout()
         let session = Session(connection, location: location, logger: logger)
         do {
-            // A read is one snapshot (as an SQLite read transaction is).
-            try session.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", [])
+            // A read is one snapshot (as an SQLite read transaction is). Writes take turns, as SQLite's one
+            // writer does (a transaction-scoped advisory lock of the schema): two miners of overlapping
+            // inputs would otherwise lock the same new rows in opposite orders and deadlock.
+            if readOnly {
+                try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            } else {
+                try session.execute("BEGIN", [])
+                try session.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.writerLock), hashtext(current_schema()))", [])
+            }
             let result = try body(session)
             try session.execute("COMMIT", [])
             checkin(connection)
@@ -94,6 +101,11 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
         try transaction(readOnly: false) { try $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", []) }
         close()
     }
+
+    /// The first key of the writers' advisory lock (the second is the schema's hash); the migrations
+    /// lock `migrationLock`.
+    static let writerLock: Int32 = 74_617_261
+    static let migrationLock: Int32 = 74_617_262
 
     /// An idle connection, or a new one.
     private func checkout() throws -> PostgresConnection {
@@ -143,7 +155,7 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
     /// lock: workers starting together wait for the first to migrate).
     private func migrate() throws {
         try transaction(readOnly: false) { connection in
-            try connection.execute("SELECT pg_advisory_xact_lock(7461726167)", [])
+            try connection.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.migrationLock), 0)", [])
             try connection.execute("""
                 CREATE TABLE IF NOT EXISTS corpus_migrations (identifier text PRIMARY KEY, appliedat timestamptz NOT NULL DEFAULT now())
                 """, [])
@@ -230,25 +242,27 @@ final class Session: CorpusServerConnection {
 
     /// `sql` with its `?` placeholders (outside quotes) numbered `$1`, `$2`, ...
     static func numbered(_ sql: String) -> String {
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 16)
+        // On UTF-8 bytes: a batch's statement has tens of thousands of placeholders.
+        var out: [UInt8] = []
+        out.reserveCapacity(sql.utf8.count * 2)
         var n = 0
-        var quote: Character?
-        for c in sql {
-            if let q = quote {
-                if c == q { quote = nil }
+        var quote: UInt8 = 0
+        for c in sql.utf8 {
+            if quote != 0 {
+                if c == quote { quote = 0 }
                 out.append(c)
-            } else if c == "'" || c == "\"" {
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
                 quote = c
                 out.append(c)
-            } else if c == "?" {
+            } else if c == UInt8(ascii: "?") {
                 n += 1
-                out += "$\(n)"
+                out.append(UInt8(ascii: "$"))
+                out.append(contentsOf: String(n).utf8)
             } else {
                 out.append(c)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// What went wrong, in the server's words when it answered (PSQLError's description hides them).
