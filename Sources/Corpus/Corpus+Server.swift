@@ -118,7 +118,7 @@ extension Corpus {
     }
 
     /// Why a query failed on a server corpus: it has no server form yet.
-    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mining and labels export are); use an SQLite corpus for it"
+    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export and corpus info are); use an SQLite corpus for it"
 
     /// Runs `body` in a server transaction, with the session's batched writes sent before it commits.
     func serverTransaction<T>(readOnly: Bool, _ body: (ServerSession) throws -> T) throws -> T {
@@ -185,6 +185,17 @@ final class ServerSession {
 
     /// Rows per multi-row statement: PostgreSQL takes at most 65,535 parameters in one.
     static let rowsPerStatement = 2_000
+    /// Labels per statement (one JSON parameter; bounds the message to a few megabytes).
+    static let labelsPerStatement = 10_000
+
+    /// A label as an object of the JSON array a batch sends (short keys; an absent key is NULL).
+    private struct LabelRow: Encodable {
+        var d: Int64, s: String, o: String, v: Int, src: String
+        var es: Int?, ee: Int?, ev: String?, r: String?, rv: String?
+        var rd: String
+        var la: Double?
+        var a: String?
+    }
 
     /// Sends the queued writes.
     func flush() throws {
@@ -192,26 +203,28 @@ final class ServerSession {
             let pending = labels.compactMap { $0 }
             labels.removeAll(keepingCapacity: true)
             labelIndex.removeAll(keepingCapacity: true)
-            for start in stride(from: 0, to: pending.count, by: Self.rowsPerStatement) {
-                let chunk = pending[start..<min(start + Self.rowsPerStatement, pending.count)]
-                var arguments: [CorpusValue] = []
-                arguments.reserveCapacity(chunk.count * 13)
-                for l in chunk {
-                    arguments += [.integer(l.documentId), .text(l.scheme), .text(l.observation), .integer(Int64(l.value.rawValue)),
-                                  .text(l.source.rawValue), l.evidenceStart.map { .integer(Int64($0)) } ?? .null,
-                                  l.evidenceEnd.map { .integer(Int64($0)) } ?? .null, l.evidence.map { .text($0) } ?? .null,
-                                  l.ruleId.map { .text($0) } ?? .null, l.ruleSetVersion.map { .text($0) } ?? .null,
-                                  .text(l.reader), l.labelledAt.map { .date($0) } ?? .null, l.attributes.map { .text($0) } ?? .null]
+            // One JSON parameter per statement, not 13 per label: the client encodes one string (JSONEncoder),
+            // the server unpacks it (json_to_recordset).
+            let encoder = JSONEncoder()
+            for start in stride(from: 0, to: pending.count, by: Self.labelsPerStatement) {
+                let chunk = pending[start..<min(start + Self.labelsPerStatement, pending.count)]
+                let rows = chunk.map { l in
+                    LabelRow(d: l.documentId, s: l.scheme, o: l.observation, v: l.value.rawValue, src: l.source.rawValue,
+                             es: l.evidenceStart, ee: l.evidenceEnd, ev: l.evidence, r: l.ruleId, rv: l.ruleSetVersion,
+                             rd: l.reader, la: l.labelledAt?.timeIntervalSince1970, a: l.attributes)
                 }
+                let json = String(decoding: try encoder.encode(rows), as: UTF8.self)
                 try connection.execute("""
                     INSERT INTO label (documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence,
                                        ruleid, rulesetversion, reader, labelledat, attributes)
-                    VALUES \(Self.placeholders(rows: chunk.count, columns: 13))
+                    SELECT d, s, o, v, src, es, ee, ev, r, rv, rd, to_timestamp(la), a
+                    FROM json_to_recordset(?::json) AS x(d bigint, s text, o text, v integer, src text, es integer, ee integer,
+                                                         ev text, r text, rv text, rd text, la double precision, a text)
                     ON CONFLICT (documentid, scheme, observation, source, reader) DO UPDATE SET
                         value = excluded.value, evidencestart = excluded.evidencestart, evidenceend = excluded.evidenceend,
                         evidence = excluded.evidence, ruleid = excluded.ruleid, rulesetversion = excluded.rulesetversion,
                         labelledat = excluded.labelledat, attributes = excluded.attributes
-                    """, arguments)
+                    """, [.text(json)])
             }
         }
         if !imageLinks.isEmpty {
