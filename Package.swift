@@ -8,7 +8,7 @@ import PackageDescription
 // Neural <- EngineBench (the engine's throughput and sgemm benchmarks, `triage bench`);
 // CZlib <- Archives (gzip, tar, zip over bytes) <- Inputs (files or stdin, gzip or plain; CSV/TSV);
 // CLibXML2, CPNG: one importing file each in Mining, Vision; Inputs <- Deid (de-identification of notes);
-// Corpus (the only GRDB user), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
+// Corpus (the only GRDB user; CorpusPostgres, the only PostgresNIO user, is its server backend), Inputs <- Mining, Genomics, Vision <- Models <- TriageKit (the application API)
 // <- TriageServer (`triage serve` on Hummingbird: pages and JSON API) <- TriageCLI (executable `triage`);
 // FuzzTargets (a fuzz target per parser and loader) <- TriageFuzz (libFuzzer, only with TRIAGE_FUZZ=1)
 // and FuzzRegressionTests; TestSupport serves every test target.
@@ -24,6 +24,8 @@ let package = Package(
         // The web server of `triage serve` (its own target, so the rest builds without it).
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // The PostgreSQL corpus backend (`--db postgres://...`): its own target, CorpusPostgres.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -43,13 +45,15 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "EngineBench", dependencies: ["Neural"], exclude: ["README.md"]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The corpus on a PostgreSQL server (the only PostgresNIO user), registered with Corpus by TriageKit.
+        .target(name: "CorpusPostgres", dependencies: ["Corpus", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Inputs", "Statistics"]),
         // De-identification of notes (rules and lexicons in corpora/deid): names, dates, numbers, places.
         .target(name: "Deid", dependencies: ["Inputs"], exclude: ["README.md"]),
         .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Inputs", "Statistics"], exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
-        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "Inputs", "Mining", "Deid", "Genomics", "Vision"],
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "CorpusPostgres", "Inputs", "Mining", "Deid", "Genomics", "Vision"],
                 // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time).
                 resources: [.embedInCode("Web/triage.js"), .embedInCode("Web/index.html")]),
         .target(name: "TriageServer", dependencies: [
@@ -64,14 +68,14 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "TestSupport"]),
         .testTarget(name: "InputsTests", dependencies: ["Inputs", "TestSupport"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "TestSupport"]),
-        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "TestSupport"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "CorpusPostgres", "TestSupport"]),
         .testTarget(name: "MiningTests", dependencies: ["Mining", "Inputs", "TestSupport"]),
         .testTarget(name: "DeidTests", dependencies: ["Deid", "Inputs", "TestSupport"]),
         .testTarget(name: "GenomicsTests", dependencies: ["Genomics", "Archives", "TestSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "Corpus", "TestSupport"], exclude: ["Help"]),
-        .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "TestSupport"]),
+        .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "CorpusPostgres", "TestSupport"]),
         .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "TestSupport",
                                                              .product(name: "Hummingbird", package: "hummingbird")]),
         // The fuzz targets (one per parser and loader): run by the libFuzzer binary of tools/fuzz, and

@@ -58,6 +58,12 @@ extension Corpus.Reader {
     /// The ids of the codes (not chapters or sections) of `system`, by code.
     public func codeIds(system: String) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
+        if let server {
+            for row in try server.query("SELECT id, code FROM code WHERE system = ? AND kind = 'code'", [.text(system)]) {
+                ids[try row.text(1)] = try row.integer(0)
+            }
+            return ids
+        }
         let rows = try Row.fetchCursor(db, sql: "SELECT id, code FROM code WHERE system = ? AND kind = 'code'", arguments: [system])
         while let row = try rows.next() { ids[row["code"]] = row["id"] }
         return ids
@@ -70,7 +76,8 @@ extension Corpus.Reader {
 
     /// How many entries of `system` are imported.
     public func codeCount(system: String) throws -> Int {
-        try Code.filter(Code.Columns.system == system).fetchCount(db)
+        if let server { return Int(try server.query("SELECT COUNT(*) FROM code WHERE system = ?", [.text(system)]).first?.integer(0) ?? 0) }
+        return try Code.filter(Code.Columns.system == system).fetchCount(db)
     }
 }
 
@@ -86,6 +93,7 @@ extension Corpus.Writer {
 
     /// Attaches code `codeId` to document `documentId` (once).
     public func link(documentId: Int64, codeId: Int64) throws {
+        if let server { return server.link(documentId: documentId, codeId: codeId) }  // batched
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentCode (documentId, codeId) VALUES (?, ?)")
             .execute(arguments: [documentId, codeId])
     }

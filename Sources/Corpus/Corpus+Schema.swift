@@ -7,6 +7,9 @@ extension Corpus {
         "isolate", "variant", "phenotype", "model", "documentImage", "job",
     ]
 
+    /// The names of the migrations, in order (a server backend applies the same ones).
+    public static var migrationNames: [String] { migrator.migrations }
+
     /// The schema. A shipped migration is never edited: add a new one below it.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -1,24 +1,29 @@
 import Foundation
 import GRDB
 
-/// The SQLite corpus every Triage command reads and writes.
+/// The corpus every Triage command reads and writes: an SQLite file (the embedded default) or a
+/// database on a server (`--db postgres://...`, through a backend registered with `register`).
 ///
-/// One file (default `triage.sqlite` in the working directory, overridden by
+/// SQLite: one file (default `triage.sqlite` in the working directory, overridden by
 /// `--db` or `TRIAGE_DB`), WAL journal, foreign keys on, schema by named
 /// migrations in `Corpus+Schema.swift`. The rest of Triage reaches the tables only
 /// through `read` and `write`, whose `Reader` and `Writer` carry one typed query per
-/// need; each table's queries sit beside its record (`Document.swift`, `Label.swift`, ...).
-/// No other module imports GRDB.
+/// need; each table's queries sit beside its record (`Document.swift`, `Label.swift`, ...),
+/// with their server form beside the SQLite one where a server backend supports them
+/// (`Corpus+Server.swift`). No other module imports GRDB.
 public final class Corpus: Sendable {
     /// The environment variable that names the database when `--db` is absent.
     public static let environmentVariable = "TRIAGE_DB"
     /// The database file used when neither `--db` nor `TRIAGE_DB` says otherwise.
     public static let defaultPath = "triage.sqlite"
 
-    /// The path this corpus was opened at.
+    /// The path this corpus was opened at (a server corpus: its URL without a password).
     public let path: String
-    /// The GRDB pool (WAL): one writer, concurrent readers. Internal: modules use `read` and `write`.
-    let pool: DatabasePool
+    /// The GRDB pool (WAL) of an SQLite corpus: one writer, concurrent readers; nil on a server.
+    /// Internal: modules use `read` and `write`.
+    let pool: DatabasePool?
+    /// The server database of a server corpus; nil for SQLite.
+    let server: (any CorpusServer)?
 
     /// Which database path to use: an explicit path, else `TRIAGE_DB`, else `triage.sqlite`.
     public static func resolvePath(_ explicit: String?,
@@ -65,7 +70,17 @@ public final class Corpus: Sendable {
             if fd >= 0 { close(fd) }
         }
         pool = try Corpus.openAndMigrate(path: path)
+        server = nil
     }
+
+    /// A corpus on a database server (opened and migrated by its backend).
+    public init(server: any CorpusServer) {
+        path = server.location
+        pool = nil
+        self.server = server
+    }
+
+    deinit { server?.close() }
 
     /// Called once per wait, after a second of waiting for another process that writes the corpus
     /// (the CLI prints it on stderr), so that a user sees why nothing moves.
@@ -119,6 +134,7 @@ public final class Corpus: Sendable {
 
     /// Runs `body` on a consistent snapshot of the corpus.
     public func read<T>(_ body: (Reader) throws -> T) throws -> T {
+        guard let pool else { return try serverTransaction(readOnly: true) { try body(Reader(server: $0)) } }
         do {
             return try pool.read { db in try body(Reader(db)) }
         } catch let error as DatabaseError {
@@ -128,6 +144,7 @@ public final class Corpus: Sendable {
 
     /// Runs `body` in one write transaction: everything it writes lands, or nothing does.
     public func write<T>(_ body: (Writer) throws -> T) throws -> T {
+        guard let pool else { return try serverTransaction(readOnly: false) { try body(Writer(server: $0)) } }
         do {
             return try pool.write { db in try body(Writer(db)) }
         } catch let error as DatabaseError {
@@ -138,7 +155,8 @@ public final class Corpus: Sendable {
     /// What SQLite's `PRAGMA integrity_check` finds wrong (empty when the file is sound), and the
     /// rows whose foreign keys point nowhere.
     public func integrityProblems() throws -> [String] {
-        try read { reader in
+        if server != nil { return [] }  // the server checks its constraints on every write
+        return try read { reader in
             let integrity = try String.fetchAll(reader.db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
             let keys = try Row.fetchAll(reader.db, sql: "PRAGMA foreign_key_check").map { row in
                 "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) points to a missing \(row[2] as String? ?? "?") row"
@@ -151,15 +169,31 @@ public final class Corpus: Sendable {
     public func tableCounts() throws -> [(table: String, rows: Int)] {
         try read { reader in
             try Corpus.tables.map { table in
-                (table, try Int.fetchOne(reader.db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0)
+                if let server = reader.server {
+                    return (table, Int(try server.query("SELECT COUNT(*) FROM \(table)", []).first?.integer(0) ?? 0))
+                }
+                return (table, try Int.fetchOne(reader.db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0)
             }
         }
     }
 
     /// Read access inside `Corpus.read` (and `Corpus.write`): the typed queries of every table.
     public class Reader {
-        let db: Database
-        init(_ db: Database) { self.db = db }
+        /// The SQLite connection (nil on a server).
+        let sqlite: Database?
+        /// The server connection and its pending batched writes (nil on SQLite).
+        let server: ServerSession?
+        init(_ db: Database) { sqlite = db; server = nil }
+        init(server: ServerSession) { sqlite = nil; self.server = server }
+
+        /// The SQLite connection; on a server corpus, an error saying that this query has no server
+        /// form yet.
+        var db: Database {
+            get throws {
+                if let sqlite { return sqlite }
+                throw CorpusError(path: server?.location ?? "?", Corpus.notOnServer)
+            }
+        }
     }
 
     /// Write access inside `Corpus.write`: the typed writes of every table, and every read.

@@ -40,8 +40,13 @@ public struct Document: Codable, Sendable, FetchableRecord, MutablePersistableRe
 /// A time stamp for rows, formatted for the database once (a batch of thousands of rows shares one).
 public struct CorpusTimestamp: Sendable {
     let value: DatabaseValue
+    /// The same time for a server backend.
+    let date: Date
     /// Now, or `date`.
-    public init(_ date: Date = Date()) { value = date.databaseValue }
+    public init(_ date: Date = Date()) {
+        value = date.databaseValue
+        self.date = date
+    }
 }
 
 /// A document's id and content hash: what an import needs to know whether to write it again.
@@ -51,10 +56,41 @@ public struct StoredDocument: Sendable, Equatable {
     public var kind: DocumentKind
 }
 
+/// A document to insert unless its source already has its external id (`insertDocumentsIfAbsent`).
+public struct NewDocument: Sendable {
+    public var source: String
+    public var externalId: String
+    public var kind: DocumentKind
+    public var text: String
+    public var contentHash: String
+
+    public init(source: String, externalId: String, kind: DocumentKind, text: String, contentHash: String) {
+        self.source = source
+        self.externalId = externalId
+        self.kind = kind
+        self.text = text
+        self.contentHash = contentHash
+    }
+}
+
+extension StoredDocument {
+    /// A stored document from a server row of id, content hash and kind.
+    init(serverRow row: CorpusRow, from column: Int = 0) throws {
+        self.init(id: try row.integer(column), contentHash: try row.text(column + 1),
+                  kind: DocumentKind(rawValue: try row.text(column + 2)) ?? .report)
+    }
+}
+
 extension Corpus.Reader {
     /// The documents of `source` by external id.
     public func storedDocuments(source: String) throws -> [String: StoredDocument] {
         var out: [String: StoredDocument] = [:]
+        if let server {
+            for row in try server.query("SELECT externalid, id, contenthash, kind FROM document WHERE source = ?", [.text(source)]) {
+                out[try row.text(0)] = try StoredDocument(serverRow: row, from: 1)
+            }
+            return out
+        }
         let rows = try Row.fetchCursor(db, sql: "SELECT id, externalId, contentHash, kind FROM document WHERE source = ?",
                                        arguments: [source])
         while let row = try rows.next() {
@@ -67,6 +103,13 @@ extension Corpus.Reader {
     /// The texts of every document (of `source`, when given) by external id.
     public func documentTexts(source: String?) throws -> [String: String] {
         var texts: [String: String] = [:]
+        if let server {
+            for row in try server.query("SELECT externalid, text FROM document" + (source == nil ? "" : " WHERE source = ?"),
+                                        source.map { [.text($0)] } ?? []) {
+                texts[try row.text(0)] = try row.text(1)
+            }
+            return texts
+        }
         let rows = try Row.fetchCursor(db, sql: "SELECT externalId, text FROM document" + (source == nil ? "" : " WHERE source = ?"),
                                        arguments: source.map { [$0] } ?? [])
         while let row = try rows.next() { texts[row[0]] = row[1] }
@@ -102,11 +145,15 @@ extension Corpus.Writer {
     /// same input at the same time); returns the new id, or the stored document.
     public func insertDocumentIfAbsent(source: String, externalId: String, kind: DocumentKind, text: String,
                                        contentHash: String, importedAt: CorpusTimestamp) throws -> (id: Int64, existing: StoredDocument?) {
+        if server != nil {
+            let document = NewDocument(source: source, externalId: externalId, kind: kind, text: text, contentHash: contentHash)
+            return try insertDocumentsIfAbsent([document], importedAt: importedAt)[0]
+        }
         try db.cachedStatement(sql: """
             INSERT INTO document (source, externalId, kind, text, contentHash, importedAt) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (source, externalId) DO NOTHING
             """).execute(arguments: [source, externalId, kind.rawValue, text, contentHash, importedAt.value])
-        if db.changesCount > 0 { return (db.lastInsertedRowID, nil) }
+        if try db.changesCount > 0 { return (try db.lastInsertedRowID, nil) }
         let statement = try db.cachedStatement(sql: "SELECT id, contentHash, kind FROM document WHERE source = ? AND externalId = ?")
         guard let row = try Row.fetchOne(statement, arguments: [source, externalId]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "document \(externalId) of \(source) was neither inserted nor found")
@@ -115,19 +162,103 @@ extension Corpus.Writer {
         return (stored.id, stored)
     }
 
+    /// `insertDocumentIfAbsent` for each of `documents`, in order (on a server, in a few multi-row
+    /// statements): the new id of each, or the stored document.
+    public func insertDocumentsIfAbsent(_ documents: [NewDocument], importedAt: CorpusTimestamp) throws -> [(id: Int64, existing: StoredDocument?)] {
+        guard let server else {
+            return try documents.map {
+                try insertDocumentIfAbsent(source: $0.source, externalId: $0.externalId, kind: $0.kind, text: $0.text,
+                                           contentHash: $0.contentHash, importedAt: importedAt)
+            }
+        }
+        var results: [(id: Int64, existing: StoredDocument?)] = []
+        results.reserveCapacity(documents.count)
+        let rowsPerStatement = ServerSession.rowsPerStatement / 4
+        for start in stride(from: 0, to: documents.count, by: rowsPerStatement) {
+            let chunk = documents[start..<min(start + rowsPerStatement, documents.count)]
+            // The stored ones first (so that, as in SQLite, a run that finds them uses no new ids), then the
+            // others in one statement; a row another process stores meanwhile is not returned, and is found after.
+            var found = try storedDocuments(Array(chunk), on: server)
+            var fresh: [NewDocument] = []
+            var planned = Set<Key>()
+            for d in chunk {
+                let key = Key(source: d.source, externalId: d.externalId)
+                if found[key] == nil, planned.insert(key).inserted { fresh.append(d) }
+            }
+            var inserted: [Key: Int64] = [:]
+            if !fresh.isEmpty {
+                var arguments: [CorpusValue] = []
+                arguments.reserveCapacity(fresh.count * 6)
+                for d in fresh {
+                    arguments += [.text(d.source), .text(d.externalId), .text(d.kind.rawValue), .text(d.text), .text(d.contentHash), .date(importedAt.date)]
+                }
+                for row in try server.query("""
+                    INSERT INTO document (source, externalid, kind, text, contenthash, importedat)
+                    VALUES \(ServerSession.placeholders(rows: fresh.count, columns: 6))
+                    ON CONFLICT (source, externalid) DO NOTHING RETURNING id, source, externalid
+                    """, arguments) {
+                    inserted[Key(source: try row.text(1), externalId: try row.text(2))] = try row.integer(0)
+                }
+                let raced = fresh.filter { inserted[Key(source: $0.source, externalId: $0.externalId)] == nil }
+                if !raced.isEmpty { found.merge(try storedDocuments(raced, on: server)) { a, _ in a } }
+            }
+            for d in chunk {
+                let key = Key(source: d.source, externalId: d.externalId)
+                if let id = inserted.removeValue(forKey: key) {
+                    results.append((id, nil))
+                    found[key] = StoredDocument(id: id, contentHash: d.contentHash, kind: d.kind)  // a repeat in the chunk finds it
+                } else if let stored = found[key] {
+                    results.append((stored.id, stored))
+                } else {
+                    throw CorpusError(path: server.location, "document \(d.externalId) of \(d.source) was neither inserted nor found")
+                }
+            }
+        }
+        return results
+    }
+
+    /// A document's source and external id.
+    private struct Key: Hashable { var source: String, externalId: String }
+
+    /// The stored documents among `documents`, by source and external id.
+    private func storedDocuments(_ documents: [NewDocument], on server: ServerSession) throws -> [Key: StoredDocument] {
+        var found: [Key: StoredDocument] = [:]
+        guard !documents.isEmpty else { return found }
+        let conditions = Array(repeating: "(source = ? AND externalid = ?)", count: documents.count).joined(separator: " OR ")
+        for row in try server.query("SELECT source, externalid, id, contenthash, kind FROM document WHERE \(conditions)",
+                                    documents.flatMap { [CorpusValue.text($0.source), .text($0.externalId)] }) {
+            found[Key(source: try row.text(0), externalId: try row.text(1))] = try StoredDocument(serverRow: row, from: 2)
+        }
+        return found
+    }
+
     /// Keeps the text of document `id` before de-identification (replacing any kept before).
     public func keepOriginal(documentId: Int64, text: String) throws {
+        if let server {
+            try server.execute("INSERT INTO documentoriginal (documentid, text) VALUES (?, ?) ON CONFLICT (documentid) DO UPDATE SET text = excluded.text",
+                               [.integer(documentId), .text(text)])
+            return
+        }
         try db.cachedStatement(sql: "INSERT INTO documentOriginal (documentId, text) VALUES (?, ?) ON CONFLICT (documentId) DO UPDATE SET text = excluded.text")
             .execute(arguments: [documentId, text])
     }
 
     /// Forgets the kept original of document `id` (its text is stored de-identified only).
     public func dropOriginal(documentId: Int64) throws {
+        if let server {
+            try server.execute("DELETE FROM documentoriginal WHERE documentid = ?", [.integer(documentId)])
+            return
+        }
         try db.cachedStatement(sql: "DELETE FROM documentOriginal WHERE documentId = ?").execute(arguments: [documentId])
     }
 
     /// Replaces the text (and kind) of document `id`.
     public func updateDocument(id: Int64, kind: DocumentKind, text: String, contentHash: String, importedAt: CorpusTimestamp) throws {
+        if let server {
+            try server.execute("UPDATE document SET text = ?, contenthash = ?, kind = ?, importedat = ? WHERE id = ?",
+                               [.text(text), .text(contentHash), .text(kind.rawValue), .date(importedAt.date), .integer(id)])
+            return
+        }
         try db.cachedStatement(sql: "UPDATE document SET text = ?, contentHash = ?, kind = ?, importedAt = ? WHERE id = ?")
             .execute(arguments: [text, contentHash, kind.rawValue, importedAt.value, id])
     }

@@ -120,7 +120,7 @@ extension Corpus.Writer {
         }
         var record = image
         try record.insert(db)
-        return (record.id ?? db.lastInsertedRowID, true)
+        return (try record.id ?? db.lastInsertedRowID, true)
     }
 
     /// Writes `label`, replacing the image's label of the same task and observation.
@@ -139,6 +139,7 @@ extension Corpus.Writer {
 
     /// Records that document `documentId` names image `imageRef` (once).
     public func link(documentId: Int64, imageRef: String) throws {
+        if let server { return server.link(documentId: documentId, imageRef: imageRef) }  // batched
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentImage (documentId, imageRef) VALUES (?, ?)")
             .execute(arguments: [documentId, imageRef])
     }

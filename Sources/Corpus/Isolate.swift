@@ -86,7 +86,7 @@ extension Corpus.Writer {
     /// Inserts an isolate; returns its id.
     public func insertIsolate(sampleId: String, source: String) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO isolate (sampleId, source) VALUES (?, ?)").execute(arguments: [sampleId, source])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID
     }
 
     /// Replaces the variants of isolate `isolateId` by `variants` (a change listed twice keeps

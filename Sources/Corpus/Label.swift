@@ -81,9 +81,17 @@ extension Corpus.Reader {
             WHERE l.scheme = ? AND l.source = ?
             """
         var arguments: StatementArguments = [scheme, source.rawValue]
-        if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
-        if let reader { sql += " AND l.reader = ?"; arguments += [reader] }
+        var values: [CorpusValue] = [.text(scheme), .text(source.rawValue)]  // the same, for a server
+        if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource]; values.append(.text(documentSource)) }
+        if let reader { sql += " AND l.reader = ?"; arguments += [reader]; values.append(.text(reader)) }
         sql += source == .human && reader == nil ? " ORDER BY d.id, l.labelledAt IS NOT NULL, l.labelledAt, l.id" : " ORDER BY d.id"
+        if let server {
+            for row in try server.query(sql, values) {
+                guard let value = LabelValue(rawValue: Int(try row.integer(3))) else { continue }
+                try body(try row.integer(0), try row.text(1), try row.text(2), value)
+            }
+            return
+        }
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             guard let value = LabelValue(rawValue: row[3]) else { continue }
@@ -105,8 +113,18 @@ extension Corpus.Reader {
             """
         var arguments: StatementArguments = [scheme]
         if let documentSource { sql += " AND d.source = ?"; arguments += [documentSource] }
-        sql += " ORDER BY d.id, l.evidenceStart"
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let values: [CorpusValue] = [.text(scheme)] + (documentSource.map { [.text($0)] } ?? [])
+        // SQLite puts NULLs first; PostgreSQL is told to. The label id orders labels of one start.
+        if let server {
+            for row in try server.query(sql + " ORDER BY d.id, l.evidenceStart NULLS FIRST, l.id", values) {
+                guard let value = LabelValue(rawValue: Int(try row.integer(3))) else { continue }
+                try body(ConditionRow(documentSource: try row.text(0), externalId: try row.text(1), code: try row.text(2), value: value,
+                                      evidence: try row.optionalText(4), evidenceStart: try row.optionalInteger(5).map(Int.init),
+                                      evidenceEnd: try row.optionalInteger(6).map(Int.init), attributes: try row.optionalText(7)))
+            }
+            return
+        }
+        let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY d.id, l.evidenceStart, l.id", arguments: arguments)
         while let row = try cursor.next() {
             guard let value = LabelValue(rawValue: row[3]) else { continue }
             try body(ConditionRow(documentSource: row[0], externalId: row[1], code: row[2], value: value, evidence: row[4],
@@ -117,10 +135,15 @@ extension Corpus.Reader {
     /// The documents of `source` that carry rule labels of `scheme` mined with rule set `version`.
     public func documentsLabelled(source: String, scheme: String, ruleSetVersion version: String) throws -> Set<Int64> {
         var ids = Set<Int64>()
-        let cursor = try Int64.fetchCursor(db, sql: """
+        let sql = """
             SELECT DISTINCT l.documentId FROM label l JOIN document d ON d.id = l.documentId
             WHERE d.source = ? AND l.scheme = ? AND l.source = 'rules' AND l.ruleSetVersion = ?
-            """, arguments: [source, scheme, version])
+            """
+        if let server {
+            for row in try server.query(sql, [.text(source), .text(scheme), .text(version)]) { ids.insert(try row.integer(0)) }
+            return ids
+        }
+        let cursor = try Int64.fetchCursor(db, sql: sql, arguments: [source, scheme, version])
         while let id = try cursor.next() { ids.insert(id) }
         return ids
     }
@@ -141,7 +164,11 @@ extension Corpus.Reader {
 
     /// The schemes (or tasks) that have labels from `source`, sorted.
     public func labelSchemes(source: LabelSource) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT scheme FROM label WHERE source = ? ORDER BY scheme", arguments: [source.rawValue])
+        if let server {
+            return try server.query("SELECT scheme FROM label WHERE source = ? GROUP BY scheme ORDER BY scheme COLLATE \"C\"", [.text(source.rawValue)])
+                .map { try $0.text(0) }
+        }
+        return try String.fetchAll(db, sql: "SELECT DISTINCT scheme FROM label WHERE source = ? ORDER BY scheme", arguments: [source.rawValue])
     }
 
     /// The condition of `labels(documentId:scheme:source:)`. `+scheme`, `+source`: without them
@@ -159,6 +186,7 @@ extension Corpus.Reader {
 extension Corpus.Writer {
     /// Writes `label`, replacing the label of the same document, scheme, observation, source and reader.
     public func replace(_ label: Label) throws {
+        if let server { return server.replace(label) }  // batched: sent with the next statement or the commit
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO label (documentId, scheme, observation, value, source, evidenceStart, evidenceEnd, evidence,
                                           ruleId, ruleSetVersion, reader, labelledAt, attributes)
@@ -177,6 +205,12 @@ extension Corpus.Writer {
     /// Deletes what mining wrote for a document and `scheme`: its rule, MeSH and ICD labels of the
     /// scheme, and its raw MeSH tags (scheme `mesh`). Human and model labels stay.
     public func deleteMinedLabels(documentId: Int64, scheme: String) throws {
+        if let server {
+            try server.execute("""
+                DELETE FROM label WHERE documentid = ? AND ((scheme = ? AND source IN ('rules', 'mesh', 'icd')) OR scheme = 'mesh')
+                """, [.integer(documentId), .text(scheme)])
+            return
+        }
         try db.cachedStatement(sql: """
             DELETE FROM label WHERE documentId = ? AND ((scheme = ? AND source IN ('rules', 'mesh', 'icd')) OR scheme = 'mesh')
             """).execute(arguments: [documentId, scheme])

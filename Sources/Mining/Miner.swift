@@ -269,15 +269,18 @@ public final class Miner {
         let schemeName = scheme.name, version = scheme.version
         var counters = summary
         try corpus.write { writer in
+            // The new documents first, in one call (a few multi-row statements on a server). Another process
+            // may have stored one since this batch was planned: then it counts as found.
+            let fresh = toWrite.filter { $0.existing == nil }.map {
+                NewDocument(source: source, externalId: $0.0.externalId, kind: $0.0.kind, text: $0.0.text, contentHash: $0.hash)
+            }
+            var inserted = try writer.insertDocumentsIfAbsent(fresh, importedAt: now)[...]
             for (report, labels, existing, hash) in toWrite {
                 var id: Int64 = 0
                 var stored = existing
-                if stored == nil {
-                    // Another process may have stored it since this batch was planned: then it counts as found.
-                    let inserted = try writer.insertDocumentIfAbsent(source: source, externalId: report.externalId, kind: report.kind,
-                                                                     text: report.text, contentHash: hash, importedAt: now)
-                    id = inserted.id
-                    stored = inserted.existing
+                if stored == nil, let first = inserted.popFirst() {
+                    id = first.id
+                    stored = first.existing
                     if stored == nil { counters.inserted += 1 }
                 }
                 if let existing = stored {

@@ -1,4 +1,5 @@
 import Corpus
+import CorpusPostgres
 import Foundation
 import Mining
 
@@ -16,7 +17,7 @@ public enum TriageKit {
 /// Where a job's corpus is and the shared state of front ends: the corpus is opened on first use,
 /// so jobs that do not need it (resist, score) never create `triage.sqlite`.
 public final class Workspace: @unchecked Sendable {
-    /// The corpus path: explicit, else `$TRIAGE_DB`, else `triage.sqlite`.
+    /// The corpus path (or postgres:// URL): explicit, else `$TRIAGE_DB`, else `triage.sqlite`.
     public let corpusPath: String
     /// True when the path was chosen (`--db`, `$TRIAGE_DB`, an open corpus), not the default.
     public let corpusChosen: Bool
@@ -74,13 +75,17 @@ public final class Workspace: @unchecked Sendable {
         return value
     }
 
-    /// The corpus, opened (and migrated) on first use.
+    /// The server backends `--db` URLs may name, registered with Corpus once per process.
+    private static let backends: Void = PostgresCorpus.register()
+
+    /// The corpus, opened (and migrated) on first use: an SQLite file, or a postgres:// URL.
     public func corpus() throws -> Corpus {
         lock.lock()
         defer { lock.unlock() }
         if let opened { return opened }
         do {
-            let corpus = try Corpus(path: corpusPath)
+            Workspace.backends
+            let corpus = try Corpus.at(corpusPath)
             opened = corpus
             return corpus
         } catch {

@@ -23,11 +23,11 @@ final class CorpusTests: XCTestCase {
         let counts = try corpus.tableCounts()
         XCTAssertEqual(counts.map(\.table), Corpus.tables)
         XCTAssertTrue(counts.allSatisfy { $0.rows == 0 })
-        let applied = try corpus.pool.read { try Corpus.migrator.appliedMigrations($0) }
+        let applied = try corpus.pool!.read { try Corpus.migrator.appliedMigrations($0) }
         XCTAssertEqual(applied.count, Corpus.migrator.migrations.count)
         // Opening again applies nothing new and keeps the data.
         _ = try Corpus(path: corpus.path)
-        try corpus.pool.read { db in
+        try corpus.pool!.read { db in
             XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), 1)
         }
@@ -35,7 +35,7 @@ final class CorpusTests: XCTestCase {
 
     func testDeletingADocumentCascadesToItsLabelsAndCodes() throws {
         let corpus = try fresh()
-        try corpus.pool.write { db in
+        try corpus.pool!.write { db in
             var doc = Document(source: "openi", externalId: "CXR1", kind: .report, text: "No acute disease.")
             try doc.insert(db)
             var label = Label(documentId: doc.id!, scheme: "chestxray14", observation: "normal",
@@ -54,7 +54,7 @@ final class CorpusTests: XCTestCase {
 
     func testUniqueKeysMakeImportsIdempotent() throws {
         let corpus = try fresh()
-        try corpus.pool.write { db in
+        try corpus.pool!.write { db in
             var doc = Document(source: "openi", externalId: "CXR1", kind: .report, text: "a")
             try doc.insert(db)
             var twin = Document(source: "openi", externalId: "CXR1", kind: .report, text: "b")
@@ -74,7 +74,7 @@ final class CorpusTests: XCTestCase {
 
     func testSchemaRefusesValuesOutsideTheConventions() throws {
         let corpus = try fresh()
-        try corpus.pool.write { db in
+        try corpus.pool!.write { db in
             var doc = Document(source: "x", externalId: "1", kind: .note, text: "t")
             try doc.insert(db)
             XCTAssertThrowsError(try db.execute(sql: """

@@ -18,7 +18,7 @@ final class MinerTests: XCTestCase {
     }
 
     func count(_ corpus: Corpus, _ sql: String) throws -> Int {
-        try corpus.pool.read { try Int.fetchOne($0, sql: sql) ?? 0 }
+        try corpus.pool!.read { try Int.fetchOne($0, sql: sql) ?? 0 }
     }
 
     func testIdempotentAndRelabelsChangedReports() throws {
@@ -38,7 +38,7 @@ final class MinerTests: XCTestCase {
         try "FINDINGS: No pleural effusion. Left pneumothorax.".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         s = try mine([dir], corpus: corpus)
         XCTAssertEqual([s.inserted, s.updated, s.unchanged], [0, 1, 2])
-        let values = try corpus.pool.read { db in
+        let values = try corpus.pool!.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT observation, value FROM label JOIN document d ON d.id = documentId
                 WHERE d.externalId = 'a' AND label.source = 'rules' ORDER BY observation
@@ -180,7 +180,7 @@ final class MinerTests: XCTestCase {
         XCTAssertEqual(s.reports, 4)
         XCTAssertEqual(s.bad, 1)
         XCTAssertTrue(warnings.contains { $0.contains("XYZ.1") }, "\(warnings)")
-        let icd = try corpus.pool.read { db in
+        let icd = try corpus.pool!.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.externalId, l.observation, l.evidence FROM label l JOIN document d ON d.id = l.documentId
                 WHERE l.source = 'icd' ORDER BY d.externalId, l.observation

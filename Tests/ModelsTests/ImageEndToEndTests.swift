@@ -60,7 +60,7 @@ final class ImageEndToEndTests: XCTestCase {
         readerOptions.textColumn = "text"
         let mined = try miner.mine(paths: [reports.path], reader: ReportReader(options: readerOptions), source: "e2e")
         XCTAssertEqual(mined.reports, 240)
-        let values = try corpus.pool.read { db in
+        let values = try corpus.pool!.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.externalId, l.value FROM label l JOIN document d ON d.id = l.documentId
                 WHERE l.scheme = 'chexpert' AND l.observation = 'Cardiomegaly' AND l.source = 'rules'

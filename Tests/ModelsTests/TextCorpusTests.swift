@@ -39,7 +39,7 @@ final class TextCorpusTests: XCTestCase {
         XCTAssertEqual(examples.map(\.label), ["flu", "allergy"])
         XCTAssertEqual(examples.map(\.text), ["fever and dry cough", "runny\nnose"])
         XCTAssertTrue(skipped.isEmpty)
-        let counts = try corpus.pool.read { db in
+        let counts = try corpus.pool!.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM label WHERE source = 'human' AND scheme = 'demo'") ?? 0)
         }
@@ -86,7 +86,7 @@ final class TextCorpusTests: XCTestCase {
     }
 
     func testRuleLabelsGiveABinaryOrOneOfManyTask() throws {
-        try corpus.pool.write { db in
+        try corpus.pool!.write { db in
             for (n, labels) in [[("Edema", 1)], [("Edema", 0)], [("Edema", -1)], [("Edema", 1), ("Effusion", 1)]].enumerated() {
                 var d = Document(source: "reports", externalId: "r\(n)", kind: .report, text: "report \(n)")
                 try d.insert(db)

@@ -91,3 +91,19 @@ public func assertClose<T: BinaryFloatingPoint>(_ actual: T, _ expected: T, rtol
                                                 _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
     assertClose([actual], [expected], rtol: rtol, atol: atol, message, file: file, line: line)
 }
+
+/// The PostgreSQL server of the backend tests: `TRIAGE_TEST_POSTGRES` (tools/test starts one with
+/// tools/postgres and sets it); without it those tests skip.
+public enum TestPostgres {
+    /// The environment variable with the server's URL.
+    public static let variable = "TRIAGE_TEST_POSTGRES"
+
+    /// A URL of a fresh schema on the test server (each test its own), or an `XCTSkip`.
+    public static func freshURL() throws -> String {
+        guard let base = ProcessInfo.processInfo.environment[variable], !base.isEmpty else {
+            throw XCTSkip("\(variable) is not set: no PostgreSQL server for the backend tests (tools/test starts one with tools/postgres)")
+        }
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return base + (base.contains("?") ? "&" : "?") + "schema=" + name
+    }
+}

@@ -7,7 +7,7 @@ import TestSupport
 
 final class ImageImporterTests: XCTestCase {
     func count(_ corpus: Corpus, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
-        try corpus.pool.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? -1 }
+        try corpus.pool!.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? -1 }
     }
 
     func testRealBreastMNISTImportIsIdempotent() throws {
@@ -29,7 +29,7 @@ final class ImageImporterTests: XCTestCase {
             WHERE i.split = 'test' AND l.observation = '1' AND l.value = 1
             """), 114)
         XCTAssertEqual(try count(corpus, "SELECT COUNT(*) FROM imageLabel WHERE observation = '0' AND value = 1"), 780 - 399 - 57 - 114)
-        let first784 = try corpus.pool.read { try Data.fetchOne($0, sql: "SELECT pixels FROM image WHERE location LIKE '%#train/0'") }
+        let first784 = try corpus.pool!.read { try Data.fetchOne($0, sql: "SELECT pixels FROM image WHERE location LIKE '%#train/0'") }
         XCTAssertEqual(first784?.reduce(0) { $0 + Int($1) }, 79_609)
     }
 
@@ -58,7 +58,7 @@ final class ImageImporterTests: XCTestCase {
         try FileManager.default.createDirectory(at: train, withIntermediateDirectories: true)
         let corpus = try Corpus(path: folder.appendingPathComponent("c.sqlite").path)
         let mined: [(String, Int?)] = [("R1", 1), ("R2", 0), ("R3", -1), ("R4", nil), ("R6", 1), ("R7", -1)]
-        try corpus.pool.write { db in
+        try corpus.pool!.write { db in
             for (id, value) in mined {
                 var doc = Document(source: "test", externalId: id, kind: .report, text: "report \(id)")
                 try doc.insert(db)
@@ -98,7 +98,7 @@ final class ImageImporterTests: XCTestCase {
             return try ImageImporter(corpus: corpus, options: options).run([folder.path])
         }
         func label(_ stem: String) throws -> Int? {
-            try corpus.pool.read {
+            try corpus.pool!.read {
                 try Int.fetchOne($0, sql: """
                     SELECT l.value FROM imageLabel l JOIN image i ON i.id = l.imageId
                     WHERE i.location LIKE ? AND l.task = 'chexpert' AND l.observation = 'Effusion'

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Corpus
 import Dispatch
 import Foundation
 import TriageKit
@@ -56,6 +57,9 @@ struct Serve: JobCommand {
     }
 
     func execute() throws {
+        if Corpus.isServerURL(Corpus.resolvePath(corpus.db)) {
+            throw TriageError(.unusable, "triage serve on a PostgreSQL corpus is not available yet (issue 19); give it an SQLite corpus file")
+        }
         var options = ServerOptions()
         options.corpusPath = corpus.db
         options.models = models

@@ -1,0 +1,323 @@
+import Corpus
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The corpus on a PostgreSQL server (`--db postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`): the
+/// only module that imports PostgresNIO.
+///
+/// Synchronous over postgres-nio: the connections live on one event loop thread of this backend's own,
+/// and a caller (never that thread) waits for each statement's future, so a caller blocking cannot
+/// starve the loop that answers it. Connections are kept for reuse; one transaction holds one.
+/// `?schema=NAME` in the URL keeps the corpus in its own schema (created if needed). No TLS yet.
+public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
+    /// Makes `postgres://` and `postgresql://` URLs open a PostgreSQL corpus (`Corpus.at`).
+    public static func register() {
+        Corpus.register(scheme: "postgres", open)
+        Corpus.register(scheme: "postgresql", open)
+    }
+
+    /// Opens (and migrates) the database at `url`.
+    @Sendable public static func open(_ url: String) throws -> any CorpusServer { try PostgresCorpus(url: url) }
+
+    public let location: String
+    /// The schema the tables live in, when the URL names one.
+    public let schema: String?
+    private let configuration: PostgresConnection.Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let logger = Logger(label: "triage.corpus.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    private let lock = NSLock()
+    private var idle: [PostgresConnection] = []
+    private var nextConnectionId = 0
+    private var closed = false
+
+    /// Opens the database at `url` and brings its schema up to date.
+    public init(url: String) throws {
+        let parsed = try PostgresURL(url)
+        location = parsed.location
+        schema = parsed.schema
+        configuration = parsed.configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try migrate()
+        } catch {
+            close()
+            if let error = error as? CorpusError { throw CorpusError(path: location, opening: true, error.reason) }
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        lock.lock()
+        let connections = idle
+        idle = []
+        let wasClosed = closed
+        closed = true
+        lock.unlock()
+        if wasClosed { return }
+        for connection in connections { try? connection.close().wait() }
+        try? group.syncShutdownGracefully()
+    }
+
+    @discardableResult
+    public func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
+        let connection = try checkout()
+        let session = Session(connection, location: location, logger: logger)
+        do {
+            // A read is one snapshot (as an SQLite read transaction is). Writes take turns, as SQLite's one
+            // writer does (a transaction-scoped advisory lock of the schema): two miners of overlapping
+            // inputs would otherwise lock the same new rows in opposite orders and deadlock.
+            if readOnly {
+                try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            } else {
+                try session.execute("BEGIN", [])
+                try session.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.writerLock), hashtext(current_schema()))", [])
+            }
+            let result = try body(session)
+            try session.execute("COMMIT", [])
+            checkin(connection)
+            return result
+        } catch {
+            if !connection.isClosed, (try? session.execute("ROLLBACK", [])) != nil {
+                checkin(connection)
+            } else {
+                _ = try? connection.close().wait()
+            }
+            throw error
+        }
+    }
+
+    /// `sql` with its `?` placeholders (outside quotes) numbered `$1`, `$2`, ... as PostgreSQL wants them.
+    public static func numbered(_ sql: String) -> String { Session.numbered(sql) }
+
+    /// Deletes the schema of the URL (`?schema=NAME`) with every table in it, and closes the
+    /// connections: what a test or a benchmark run leaves behind.
+    public func dropSchema() throws {
+        guard let schema else { throw CorpusError(path: location, "the URL names no schema (?schema=NAME) to drop") }
+        try transaction(readOnly: false) { try $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", []) }
+        close()
+    }
+
+    /// The first key of the writers' advisory lock (the second is the schema's hash); the migrations
+    /// lock `migrationLock`.
+    static let writerLock: Int32 = 74_617_261
+    static let migrationLock: Int32 = 74_617_262
+
+    /// An idle connection, or a new one.
+    private func checkout() throws -> PostgresConnection {
+        lock.lock()
+        if closed {
+            lock.unlock()
+            throw CorpusError(path: location, "the connection to the server was closed")
+        }
+        while let connection = idle.popLast() {
+            if !connection.isClosed { lock.unlock(); return connection }
+        }
+        nextConnectionId += 1
+        let id = nextConnectionId
+        lock.unlock()
+        do {
+            let connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            if let schema {
+                let session = Session(connection, location: location, logger: logger)
+                do {
+                    try session.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", [])
+                } catch {
+                    // Two connections creating it at once: the loser finds it made.
+                    if try session.query("SELECT 1 FROM pg_namespace WHERE nspname = ?", [.text(schema)]).isEmpty { throw error }
+                }
+                try session.execute("SET search_path TO \(schema)", [])
+            }
+            return connection
+        } catch let error as CorpusError {
+            throw error
+        } catch {
+            throw CorpusError(path: location, opening: true, "cannot connect: \(Session.describe(error))")
+        }
+    }
+
+    private func checkin(_ connection: PostgresConnection) {
+        lock.lock()
+        if closed {
+            lock.unlock()
+            _ = try? connection.close().wait()
+            return
+        }
+        idle.append(connection)
+        lock.unlock()
+    }
+
+    /// Applies the migrations the database lacks, in one transaction, one opener at a time (an advisory
+    /// lock: workers starting together wait for the first to migrate).
+    private func migrate() throws {
+        try transaction(readOnly: false) { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.migrationLock), 0)", [])
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS corpus_migrations (identifier text PRIMARY KEY, appliedat timestamptz NOT NULL DEFAULT now())
+                """, [])
+            let applied = Set(try connection.query("SELECT identifier FROM corpus_migrations", []).map { try $0.text(0) })
+            let known = Set(PostgresSchema.migrations.map(\.name))
+            if let unknown = applied.subtracting(known).sorted().first {
+                throw CorpusError(path: location, opening: true,
+                                  "the database has migration \"\(unknown)\", which this version of triage does not know: it was made by a newer one")
+            }
+            for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements { try connection.execute(statement, []) }
+                try connection.execute("INSERT INTO corpus_migrations (identifier) VALUES (?)", [.text(migration.name)])
+            }
+        }
+    }
+}
+
+/// One connection inside a transaction: statements with `?` placeholders, numbered for PostgreSQL.
+final class Session: CorpusServerConnection {
+    let connection: PostgresConnection
+    let location: String
+    let logger: Logger
+
+    init(_ connection: PostgresConnection, location: String, logger: Logger) {
+        self.connection = connection
+        self.location = location
+        self.logger = logger
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [CorpusValue]) throws -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    func query(_ sql: String, _ arguments: [CorpusValue]) throws -> [CorpusRow] {
+        let result = try run(sql, arguments)
+        var rows: [CorpusRow] = []
+        rows.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            var values: [CorpusValue] = []
+            for cell in row { values.append(try value(cell)) }
+            rows.append(CorpusRow(values, location: location))
+        }
+        return rows
+    }
+
+    /// Sends one statement and waits for all its rows (on the caller's thread, never the loop's).
+    private func run(_ sql: String, _ arguments: [CorpusValue]) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null: binds.appendNull()
+            case .integer(let v): binds.append(v)
+            case .real(let v): binds.append(v)
+            case .text(let v): binds.append(v)
+            case .blob(let v): binds.append(ByteBuffer(bytes: v))
+            case .date(let v): binds.append(v)
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: Session.numbered(sql), binds: binds)
+        do {
+            return try connection.query(query, logger: logger).wait()
+        } catch {
+            throw CorpusError(path: location, Session.describe(error))
+        }
+    }
+
+    /// A cell as a corpus value, by its PostgreSQL type.
+    private func value(_ cell: PostgresCell) throws -> CorpusValue {
+        guard cell.bytes != nil else { return .null }
+        do {
+            switch cell.dataType {
+            case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+            case .float4, .float8: return .real(try cell.decode(Double.self))
+            case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+            case .bytea: return .blob(Array(try cell.decode(ByteBuffer.self).readableBytesView))
+            case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
+            default: return .text(try cell.decode(String.self))
+            }
+        } catch {
+            throw CorpusError(path: location, "cannot read a value of type \(cell.dataType) in column \(cell.columnName): \(error)")
+        }
+    }
+
+    /// `sql` with its `?` placeholders (outside quotes) numbered `$1`, `$2`, ...
+    static func numbered(_ sql: String) -> String {
+        // On UTF-8 bytes: a batch's statement has tens of thousands of placeholders.
+        var out: [UInt8] = []
+        out.reserveCapacity(sql.utf8.count * 2)
+        var n = 0
+        var quote: UInt8 = 0
+        for c in sql.utf8 {
+            if quote != 0 {
+                if c == quote { quote = 0 }
+                out.append(c)
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                quote = c
+                out.append(c)
+            } else if c == UInt8(ascii: "?") {
+                n += 1
+                out.append(UInt8(ascii: "$"))
+                out.append(contentsOf: String(n).utf8)
+            } else {
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// What went wrong, in the server's words when it answered (PSQLError's description hides them).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo, let message = info[.message] {
+            var text = message
+            if let detail = info[.detail] { text += " (\(detail))" }
+            if let state = info[.sqlState] { text += " [SQLSTATE \(state)]" }
+            return text
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}
+
+/// A postgres:// URL, read into a connection configuration.
+struct PostgresURL {
+    var configuration: PostgresConnection.Configuration
+    /// The URL without its password.
+    var location: String
+    var schema: String?
+
+    init(_ url: String) throws {
+        let bad = { (why: String) in CorpusError(path: "postgres://...", opening: true, "not a usable PostgreSQL URL: \(why) (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)") }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              scheme == "postgres" || scheme == "postgresql" else { throw bad("it does not parse as a URL") }
+        guard let host = components.host, !host.isEmpty else { throw bad("it names no host") }
+        let user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = components.password.flatMap { $0.removingPercentEncoding }
+        let port = components.port ?? 5432
+        guard (1...65_535).contains(port) else { throw bad("the port \(port) is out of range") }
+        var database = String(components.path.drop(while: { $0 == "/" }))
+        database = database.removingPercentEncoding ?? database
+        if database.isEmpty { database = user }
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "schema":
+                let name = item.value ?? ""
+                guard let first = name.first, first.isASCII, first.isLetter || first == "_",
+                      name.count <= 63, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+                    throw bad("the schema must be lowercase letters, digits and _ (at most 63), not \"\(name)\"")
+                }
+                schema = name
+            case "sslmode":
+                // TLS is not wired yet: a server on this machine or a private network only.
+                guard item.value == "disable" else { throw bad("only sslmode=disable is supported so far (no TLS yet)") }
+            default:
+                throw bad("unknown parameter \(item.name) (schema, sslmode)")
+            }
+        }
+        configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
+                                                         database: database, tls: .disable)
+        var shown = "\(scheme)://\(user)@\(host):\(port)/\(database)"
+        if let schema { shown += "?schema=\(schema)" }
+        location = shown
+    }
+}

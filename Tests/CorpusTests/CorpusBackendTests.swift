@@ -1,0 +1,243 @@
+import CorpusPostgres
+import Foundation
+import XCTest
+@testable import Corpus
+import TestSupport
+
+/// The corpus API on both backends: every scenario runs on SQLite, then on PostgreSQL when
+/// `TRIAGE_TEST_POSTGRES` names a server (tools/test starts one), and the two give the same answers.
+final class CorpusBackendTests: XCTestCase {
+    /// A fresh corpus of each backend: SQLite in a temporary folder, PostgreSQL in a schema of its own.
+    func eachBackend(_ body: (String, Corpus) throws -> Void) throws {
+        let folder = try TemporaryFolder("triage-backends")
+        defer { folder.remove() }
+        try body("sqlite", try folder.corpus())
+        guard let url = try? TestPostgres.freshURL() else { return }
+        let server = try PostgresCorpus(url: url)
+        defer { try? server.dropSchema() }
+        try body("postgres", Corpus(server: server))
+    }
+
+    func testThePostgreSQLServerOfTheBackendTestsIsThere() throws {
+        let url = try TestPostgres.freshURL()
+        let server = try PostgresCorpus(url: url)
+        defer { try? server.dropSchema() }
+        XCTAssertTrue(server.location.hasPrefix("postgres://"), server.location)
+        XCTAssertFalse(server.location.contains("@@"), server.location)
+    }
+
+    func testBothBackendsHaveTheSameNamedMigrationsAndEveryTable() throws {
+        XCTAssertEqual(PostgresCorpus.migrationNames, Corpus.migrationNames)
+        try eachBackend { name, corpus in
+            let counts = try corpus.tableCounts()
+            XCTAssertEqual(counts.map(\.table), Corpus.tables, name)
+            XCTAssertTrue(counts.allSatisfy { $0.rows == 0 }, name)
+            XCTAssertEqual(try corpus.integrityProblems(), [], name)
+        }
+    }
+
+    func testMigratingAgainAppliesNothingAndKeepsTheData() throws {
+        let url = try TestPostgres.freshURL()
+        let first = try PostgresCorpus(url: url)
+        defer { try? first.dropSchema() }
+        _ = try Corpus(server: first).write {
+            try $0.insertDocumentIfAbsent(source: "s", externalId: "1", kind: .note, text: "a", contentHash: "h", importedAt: CorpusTimestamp())
+        }
+        let again = Corpus(server: try PostgresCorpus(url: url))
+        XCTAssertEqual(try again.read { try $0.storedDocuments(source: "s") }.count, 1)
+    }
+
+    func testInsertingDocumentsIfAbsentGivesNewIdsOrTheStoredDocument() throws {
+        var transcripts: [String: [String]] = [:]
+        try eachBackend { name, corpus in
+            var lines: [String] = []
+            let now = CorpusTimestamp()
+            let batch = [NewDocument(source: "s", externalId: "A", kind: .report, text: "alpha", contentHash: "ha"),
+                         NewDocument(source: "s", externalId: "B", kind: .note, text: "beta", contentHash: "hb"),
+                         NewDocument(source: "t", externalId: "A", kind: .vignette, text: "other source", contentHash: "hc"),
+                         NewDocument(source: "s", externalId: "A", kind: .report, text: "alpha 2", contentHash: "ha2")]
+            let first = try corpus.write { try $0.insertDocumentsIfAbsent(batch, importedAt: now) }
+            lines += first.map { "\($0.id) \($0.existing.map { "\($0.id) \($0.contentHash) \($0.kind)" } ?? "new")" }
+            let second = try corpus.write {
+                try $0.insertDocumentIfAbsent(source: "s", externalId: "B", kind: .report, text: "b", contentHash: "x", importedAt: now)
+            }
+            lines.append("\(second.id) \(second.existing?.contentHash ?? "new")")
+            try corpus.write { try $0.updateDocument(id: second.id, kind: .report, text: "beta 2", contentHash: "hb2", importedAt: now) }
+            let stored = try corpus.read { try $0.storedDocuments(source: "s") }
+            lines += stored.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.id) \($0.value.contentHash) \($0.value.kind)" }
+            let texts = try corpus.read { try $0.documentTexts(source: "s") }
+            lines += texts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            transcripts[name] = lines
+        }
+        XCTAssertEqual(transcripts["sqlite"], [
+            "1 new", "2 new", "3 new", "1 1 ha report",
+            "2 hb", "A 1 ha report", "B 2 hb2 report", "A: alpha", "B: beta 2",
+        ])
+        if let postgres = transcripts["postgres"] { XCTAssertEqual(postgres, transcripts["sqlite"]) }
+    }
+
+    /// Mining's writes: labels replaced (the latest of one key wins, in a transaction and across them),
+    /// mined labels deleted while human ones stay, links, originals; read back in document order.
+    func testLabelWritesAndReadsAgreeOnBothBackends() throws {
+        var transcripts: [String: [String]] = [:]
+        try eachBackend { name, corpus in
+            var lines: [String] = []
+            let now = CorpusTimestamp()
+            let ids = try corpus.write { writer -> [Int64] in
+                let ids = try writer.insertDocumentsIfAbsent(["r1", "r2", "r3"].map {
+                    NewDocument(source: "openi", externalId: $0, kind: .report, text: "text of \($0)", contentHash: $0)
+                }, importedAt: now).map(\.id)
+                try writer.replace(Label(documentId: ids[1], scheme: "cx", observation: "Edema", value: .negative, source: .rules,
+                                         evidenceStart: 0, evidenceEnd: 4, evidence: "text", ruleId: "e1", ruleSetVersion: "v1"))
+                try writer.replace(Label(documentId: ids[0], scheme: "cx", observation: "Edema", value: .positive, source: .rules,
+                                         ruleSetVersion: "v1", attributes: "{\"negated\":false}"))
+                try writer.replace(Label(documentId: ids[0], scheme: "cx", observation: "Mass", value: .uncertain, source: .rules, ruleSetVersion: "v1"))
+                // The same key again in the same transaction: the later one wins.
+                try writer.replace(Label(documentId: ids[1], scheme: "cx", observation: "Edema", value: .positive, source: .rules, ruleSetVersion: "v1"))
+                try writer.replace(Label(documentId: ids[2], scheme: "cx", observation: "Edema", value: .negative, source: .rules, ruleSetVersion: "v0"))
+                try writer.replace(Label(documentId: ids[0], scheme: "mesh", observation: "Lung/hypoinflation", value: .positive, source: .mesh, evidence: "major"))
+                try writer.replace(Label(documentId: ids[0], scheme: "cx", observation: "Edema", value: .negative, source: .human, reader: "ann",
+                                         labelledAt: Date(timeIntervalSince1970: 1_700_000_000)))
+                try writer.link(documentId: ids[0], imageRef: "CXR1_IM-1")
+                try writer.link(documentId: ids[0], imageRef: "CXR1_IM-1")
+                try writer.link(documentId: ids[0], imageRef: "CXR1_IM-2")
+                try writer.keepOriginal(documentId: ids[1], text: "before")
+                try writer.keepOriginal(documentId: ids[1], text: "before, again")
+                try writer.keepOriginal(documentId: ids[2], text: "dropped")
+                try writer.dropOriginal(documentId: ids[2])
+                return ids
+            }
+            func dump(_ title: String) throws {
+                lines.append(title)
+                try corpus.read { reader in
+                    for source in [LabelSource.rules, .mesh, .human] {
+                        for scheme in ["cx", "mesh"] {
+                            // In document order; the order of one document's labels is not part of the API.
+                            var group: [(Int64, String)] = []
+                            try reader.forEachLabel(scheme: scheme, source: source) { id, externalId, observation, value in
+                                group.append((id, "\(source.rawValue) \(scheme) \(id) \(externalId) \(observation) \(value.rawValue)"))
+                            }
+                            XCTAssertEqual(group.map(\.0), group.map(\.0).sorted(), name)
+                            lines += group.map(\.1).sorted()
+                        }
+                    }
+                    try reader.forEachCondition(scheme: "cx") { row in
+                        lines.append("condition \(row.externalId) \(row.code) \(row.value.rawValue) \(row.evidence ?? "-") \(row.evidenceStart ?? -1) \(row.attributes ?? "-")")
+                    }
+                    lines.append("labelled v1: \(try reader.documentsLabelled(source: "openi", scheme: "cx", ruleSetVersion: "v1").sorted())")
+                    lines.append("schemes: \(try reader.labelSchemes(source: .rules)) \(try reader.labelSchemes(source: .human))")
+                }
+                lines += try corpus.tableCounts().map { "\($0.table) \($0.rows)" }
+            }
+            try dump("first")
+            try corpus.write { writer in
+                try writer.deleteMinedLabels(documentId: ids[0], scheme: "cx")
+                try writer.replace(Label(documentId: ids[0], scheme: "cx", observation: "Mass", value: .negative, source: .rules, ruleSetVersion: "v2"))
+                try writer.replace(Label(documentId: ids[1], scheme: "cx", observation: "Edema", value: .uncertain, source: .rules, ruleSetVersion: "v1"))
+            }
+            try dump("after relabelling r1")
+            transcripts[name] = lines
+        }
+        let sqlite = try XCTUnwrap(transcripts["sqlite"])
+        XCTAssertTrue(sqlite.contains("rules cx 2 r2 Edema 1"), "\(sqlite)")
+        XCTAssertTrue(sqlite.contains("human cx 1 r1 Edema 0"), "\(sqlite)")
+        XCTAssertTrue(sqlite.contains("documentImage 2"), "\(sqlite)")
+        let after = try XCTUnwrap(sqlite.firstIndex(of: "after relabelling r1"))
+        XCTAssertTrue(sqlite[..<after].contains("rules cx 1 r1 Edema 1"), "\(sqlite)")
+        XCTAssertFalse(sqlite[after...].contains("rules cx 1 r1 Edema 1"), "the relabelling deleted it: \(sqlite)")
+        XCTAssertTrue(sqlite[after...].contains("human cx 1 r1 Edema 0"), "human labels stay: \(sqlite)")
+        if let postgres = transcripts["postgres"] {
+            XCTAssertEqual(postgres.count, sqlite.count)
+            for (p, s) in zip(postgres, sqlite) { XCTAssertEqual(p, s) }
+        }
+    }
+
+    func testAWriteThatThrowsStoresNothing() throws {
+        struct Stop: Error {}
+        try eachBackend { name, corpus in
+            XCTAssertThrowsError(try corpus.write { writer in
+                let id = try writer.insertDocumentIfAbsent(source: "s", externalId: "1", kind: .note, text: "a", contentHash: "h",
+                                                           importedAt: CorpusTimestamp()).id
+                try writer.replace(Label(documentId: id, scheme: "cx", observation: "o", value: .positive, source: .rules))
+                try writer.link(documentId: id, imageRef: "i")
+                throw Stop()
+            }) { XCTAssertTrue($0 is Stop, "\(name): the body's own error comes back: \($0)") }
+            XCTAssertTrue(try corpus.tableCounts().allSatisfy { $0.rows == 0 }, name)
+        }
+    }
+
+    func testConstraintViolationsAreCorpusErrorsAndRollBack() throws {
+        try eachBackend { name, corpus in
+            XCTAssertThrowsError(try corpus.write { writer in
+                let id = try writer.insertDocumentIfAbsent(source: "s", externalId: "1", kind: .note, text: "a", contentHash: "h",
+                                                           importedAt: CorpusTimestamp()).id
+                // A reader on a rules label breaks a CHECK constraint (found when the batch is sent).
+                try writer.replace(Label(documentId: id, scheme: "cx", observation: "o", value: .positive, source: .rules, reader: "ann"))
+            }) { error in
+                XCTAssertTrue(error is CorpusError, "\(name): \(error)")
+                XCTAssertTrue("\(error)".lowercased().contains("check"), "\(name): \(error)")
+            }
+            XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 0, name)
+        }
+    }
+
+    func testConcurrentWritersOfTheSameDocumentsStoreEachOnce() throws {
+        try eachBackend { name, corpus in
+            let documents = (0..<200).map { NewDocument(source: "s", externalId: "d\($0)", kind: .report, text: "t\($0)", contentHash: "h\($0)") }
+            let results = NSLock()
+            nonisolated(unsafe) var ids: [[Int64]] = []
+            nonisolated(unsafe) var failures: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 4) { k in
+                do {
+                    // Each writer in its own order, in batches of 50.
+                    let mine = k % 2 == 0 ? documents : documents.reversed()
+                    var got: [String: Int64] = [:]
+                    for start in stride(from: 0, to: mine.count, by: 50) {
+                        let batch = Array(mine[start..<start + 50])
+                        let out = try corpus.write { try $0.insertDocumentsIfAbsent(batch, importedAt: CorpusTimestamp()) }
+                        for (d, r) in zip(batch, out) { got[d.externalId] = r.id }
+                    }
+                    results.lock(); ids.append(documents.map { got[$0.externalId] ?? -1 }); results.unlock()
+                } catch {
+                    results.lock(); failures.append("\(error)"); results.unlock()
+                }
+            }
+            XCTAssertEqual(failures, [], name)
+            XCTAssertEqual(Set(ids).count, 1, "\(name): every writer sees the same id for each document")
+            XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 200, name)
+        }
+    }
+
+    func testBadURLsAndUnreachableServersGiveClearErrors() throws {
+        for (url, expected) in [("postgres://", "names no host"), ("postgres://u@h:99999/db", "port"),
+                                ("postgres://u@h/db?schema=Bad-Name", "schema"), ("postgres://u@h/db?sslmode=require", "sslmode"),
+                                ("postgres://u@h/db?colour=red", "unknown parameter colour")] {
+            XCTAssertThrowsError(try PostgresCorpus(url: url)) { error in
+                XCTAssertTrue(error is CorpusError, "\(url): \(error)")
+                XCTAssertTrue("\(error)".contains(expected), "\(url): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try PostgresCorpus(url: "postgres://someone:secret@127.0.0.1:1/db")) { error in
+            XCTAssertTrue("\(error)".contains("cannot connect"), "\(error)")
+            XCTAssertFalse("\(error)".contains("secret"), "the password is never shown: \(error)")
+        }
+        XCTAssertThrowsError(try Corpus.at("mysql://u@h/db")) { error in
+            XCTAssertTrue("\(error)".contains("no corpus backend for mysql://"), "\(error)")
+        }
+    }
+
+    func testAnOperationWithoutAServerFormSaysSo() throws {
+        let url = try TestPostgres.freshURL()
+        let server = try PostgresCorpus(url: url)
+        defer { try? server.dropSchema() }
+        let corpus = Corpus(server: server)
+        XCTAssertThrowsError(try corpus.read { try $0.reviewDocuments(ReviewFilter(scheme: "cx", reader: "ann"), offset: 0, limit: 10) }) { error in
+            XCTAssertTrue("\(error)".contains("not available on a PostgreSQL corpus yet"), "\(error)")
+        }
+    }
+
+    func testPlaceholdersAreNumberedOutsideQuotesOnly() {
+        XCTAssertEqual(PostgresCorpus.numbered("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)"),
+                       "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)")
+    }
+}
