@@ -46,8 +46,9 @@ int triage_jpeg_decode(const unsigned char *data, size_t size, unsigned char *ou
         snprintf(info->message, sizeof(info->message), "JPEG frame type SOF%d (arithmetic or hierarchical coding) is not supported", sof - 0xC0);
         return 0;
     }
+    // 8-bit samples may sit in 16 bits allocated (they are widened); wider ones need 16.
     int need = precision > 8 ? 2 : 1;
-    if (bytesPerSample != need) {
+    if (bytesPerSample < need || bytesPerSample > 2) {
         snprintf(info->message, sizeof(info->message), "the JPEG stream has %d-bit samples but the header allocates %d bits",
                  precision, bytesPerSample * 8);
         return 0;

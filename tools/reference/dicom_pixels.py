@@ -7,7 +7,9 @@ from every DICOM file of ../shared/data/images/dicom, or why it refuses it.
     .venv-dicom/bin/python tools/reference/dicom_pixels.py [DIR]
 
 rewrites the lines between the BEGIN/END GENERATED markers of Tests/VisionTests/DICOMGoldens.swift
-(with `--print`, prints them instead).
+(with `--print`, prints them instead). With `--differences DUMP`, it compares instead the values
+Triage wrote (`TRIAGE_DICOM_DUMP=DUMP swift test --filter DICOMParityTests`: one DUMP/NAME.i64 of
+int64 per file) with pydicom's pylibjpeg decoding of each lossy JPEG file, as a Markdown table.
 
 One line per file: name, "decoded" or "refused", then for a decoded file the array's shape
 (frames, rows, columns, samples), pydicom's photometric interpretation after decoding, the sum, two
@@ -33,7 +35,10 @@ from pydicom.pixels import pixel_array
 
 warnings.simplefilter("ignore")
 HERE = os.path.dirname(os.path.abspath(__file__))
-ARGS = [a for a in sys.argv[1:] if a != "--print"]
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+DUMP = sys.argv[sys.argv.index("--differences") + 1] if "--differences" in sys.argv else None
+if DUMP:
+    ARGS.remove(DUMP)
 DIR = ARGS[0] if ARGS else os.path.join(HERE, "..", "..", "..", "shared", "data", "images", "dicom")
 K = np.uint64(0x9E3779B97F4A7C15)
 
@@ -120,7 +125,27 @@ def lines():
             yield "\t".join(fields)
 
 
+def differences():
+    print("| file | photometric | samples that differ | largest difference |")
+    print("| --- | --- | --- | --- |")
+    for name in sorted(os.listdir(DIR)):
+        ds = pydicom.dcmread(os.path.join(DIR, name), force=True)
+        syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
+        ours = os.path.join(DUMP, name + ".i64")
+        if syntax not in LOSSY_JPEG or not os.path.exists(ours):
+            continue
+        try:
+            ref = pixel_array(ds, decoding_plugin="pylibjpeg").reshape(-1).astype(np.int64)
+        except Exception:  # noqa: BLE001
+            continue
+        diff = np.abs(np.fromfile(ours, dtype="<i8") - ref)
+        print(f"| `{name}` | {ds.PhotometricInterpretation} | {int((diff > 0).sum()):,} of {diff.size:,} | {int(diff.max())} |")
+
+
 def main():
+    if DUMP:
+        differences()
+        return
     out = [f'        "{line}",'.replace("\t", "\\t") for line in lines()]
     if "--print" in sys.argv:
         print("\n".join(out))
