@@ -94,7 +94,9 @@ struct DICOMPixels: Sendable {
         case .native:
             return (try nativeFrame(index), 0, false)
         case .rle:
-            return (try rleFrame(compressed[index], frame: index), 0, false)
+            var out = try rleFrame(compressed[index], frame: index)
+            if photometric == "YBR_FULL" && samples == 3 && bytesPerSample == 1 { DICOMPixels.ybrToRGB(&out) }
+            return (out, 0, false)
         case .codec(let kind):
             let stream = compressed[index]
             let size = samplesPerFrame * bytesPerSample
