@@ -36,6 +36,12 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // The DICOM codecs over Debian's libraries (libjpeg-turbo, GDCM's IJG builds for 12-bit and lossless
+        // JPEG, CharLS, OpenJPEG): C files, one per library, imported by Vision's DICOMCodecs.swift only.
+        .target(name: "CDICOMCodecs", path: "Sources/CDICOMCodecs", linkerSettings: [
+            .linkedLibrary("jpeg"), .linkedLibrary("gdcmjpeg8"), .linkedLibrary("gdcmjpeg12"), .linkedLibrary("gdcmjpeg16"),
+            .linkedLibrary("charls"), .linkedLibrary("openjp2"),
+        ]),
         .target(name: "Statistics", exclude: ["README.md"]),
         .target(name: "Archives", dependencies: ["CZlib"]),
         .target(name: "Inputs", dependencies: ["Archives"], exclude: ["README.md"]),
@@ -51,7 +57,7 @@ let package = Package(
         // De-identification of notes (rules and lexicons in corpora/deid): names, dates, numbers, places.
         .target(name: "Deid", dependencies: ["Inputs"], exclude: ["README.md"]),
         .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Inputs", "Statistics"], exclude: ["README.md"]),
-        .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG"]),
+        .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG", "CDICOMCodecs"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
         .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "CorpusPostgres", "Inputs", "Mining", "Deid", "Genomics", "Vision"],
                 // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time).

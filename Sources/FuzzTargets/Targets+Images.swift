@@ -51,8 +51,9 @@ let imageTargets: [FuzzTarget] = [
         image(data, file: "fuzz.pgm") { try NetPBM.decode($0, origin: "fuzz.pgm") }
     },
     FuzzTarget(name: "dicom", maxLength: 128 << 10,
-               summary: "DICOM Part 10 and raw (DICOMImage.read, windowing, `images info`)") { data in
+               summary: "DICOM Part 10 and raw (DICOMImage.read, every transfer syntax and codec, frames, windowing, `images info`)") { data in
         if let dicom = try? DICOMImage.read(data, origin: "fuzz.dcm") {
+            for frame in 0..<min(dicom.frames, 8) { _ = try? dicom.frame(frame) }
             _ = dicom.windowed()
             _ = dicom.windowed(center: 40, width: 400)
             _ = dicom.windowed(center: 0, width: 0)

@@ -1,13 +1,17 @@
+import Archives
 import Foundation
 
-/// A monochrome image read from a DICOM Part 10 file.
+/// An image read from a DICOM Part 10 file: every frame, monochrome or colour.
 ///
-/// Uncompressed little-endian transfer syntaxes only (implicit VR
-/// 1.2.840.10008.1.2 and explicit VR 1.2.840.10008.1.2.1); compressed and
-/// big-endian ones are refused with a message naming them. Pixel values are
-/// mapped through the rescale slope and intercept (modality units, e.g. HU);
-/// `windowed()` applies the VOI window (PS3.3 C.11.2.1.2.1) and MONOCHROME1
-/// inversion. Multi-frame files give their first frame.
+/// Transfer syntaxes: implicit and explicit VR little endian, explicit VR big endian, deflated
+/// explicit VR, RLE Lossless, JPEG baseline and extended (8 and 12 bits), JPEG lossless (process
+/// 14), JPEG-LS and JPEG 2000 (`DICOMCodecs`); the video ones (MPEG, H.264, HEVC) and HTJ2K are
+/// refused by name, as is a file without Pixel Data (RT plan, structured report, waveform). Frames
+/// decode on demand (`frame(_:)`, `storedValues(frame:)`); `values` is the first. Stored values
+/// equal pydicom's `pixel_array` (tools/reference/dicom_pixels.py, DICOMParityTests); monochrome
+/// frames map through the Modality LUT (rescale slope and intercept, or a Modality LUT Sequence)
+/// to modality units (e.g. HU); `windowed()` applies the VOI window (PS3.3 C.11.2.1.2.1) and
+/// MONOCHROME1 inversion.
 public struct DICOMImage: Sendable {
     /// Transfer syntax UID (0002,0010).
     public let transferSyntax: String
@@ -15,8 +19,10 @@ public struct DICOMImage: Sendable {
     public let rows: Int, columns: Int
     /// Number of Frames (0028,0008); 1 when absent.
     public let frames: Int
-    /// Photometric Interpretation (0028,0004): MONOCHROME1 or MONOCHROME2.
+    /// Photometric Interpretation (0028,0004) as the file has it.
     public let photometric: String
+    /// Samples per Pixel (0028,0002): 1, or 3 for colour.
+    public let samplesPerPixel: Int
     /// Bits Allocated (0028,0100) and Bits Stored (0028,0101).
     public let bitsAllocated: Int, bitsStored: Int
     /// Pixel Representation (0028,0103) is 1: samples are two's complement.
@@ -27,10 +33,19 @@ public struct DICOMImage: Sendable {
     public let windowCenter: Double?, windowWidth: Double?
     /// Study Instance UID (0020,000D), Accession Number (0008,0050), Patient ID (0010,0020), Modality (0008,0060).
     public let studyInstanceUID: String?, accessionNumber: String?, patientID: String?, modality: String?
-    /// The first frame in modality units (stored value * slope + intercept), one channel.
+    /// The first frame: modality units (monochrome, one channel) or RGB samples (colour and palette, three).
     public let values: ImageBuffer<Float>
 
-    /// The names of transfer syntaxes this reader refuses, for the message that says so.
+    let pixels: DICOMPixels
+    /// The Modality LUT Sequence's first item: first stored value mapped, and the table.
+    let modalityLUT: (first: Int, table: [Int])?
+    /// The Red, Green and Blue Palette Color LUTs (PALETTE COLOR): first index mapped, bits, tables.
+    let palette: (first: Int, bits: Int, tables: [[Int]])?
+
+    /// The photometric interpretation of decoded frames: YBR (full, 422, RCT, ICT) arrives as RGB.
+    public var decodedPhotometric: String { pixels.decodedPhotometric }
+
+    /// The names of transfer syntaxes, for messages.
     public static let transferSyntaxNames: [String: String] = [
         "1.2.840.10008.1.2": "Implicit VR Little Endian",
         "1.2.840.10008.1.2.1": "Explicit VR Little Endian",
@@ -52,10 +67,78 @@ public struct DICOMImage: Sendable {
     ]
     static let implicitLittle = "1.2.840.10008.1.2"
     static let explicitLittle = "1.2.840.10008.1.2.1"
+    static let deflated = "1.2.840.10008.1.2.1.99"
+    static let explicitBig = "1.2.840.10008.1.2.2"
+    static let rle = "1.2.840.10008.1.2.5"
 
-    /// The first frame windowed to [0, 1] (the file's window, or the given one, else the value range),
-    /// inverted for MONOCHROME1 so that bright is always dense.
+    /// How a transfer syntax's Pixel Data is encoded; nil when it is not supported.
+    static func encoding(of syntax: String) -> DICOMPixels.Encoding? {
+        switch syntax {
+        case implicitLittle, explicitLittle, deflated, explicitBig: return .native
+        case rle: return .rle
+        case "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70": return .codec(.jpeg)
+        case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": return .codec(.jpegLS)
+        case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91": return .codec(.jpeg2000)
+        default: return nil
+        }
+    }
+
+    /// Frame `index` (0-based) as stored values: `rows * columns * samplesPerPixel` of them, `(H, W, S)`,
+    /// sign-extended from Bits Stored (a JPEG 2000 or JPEG-LS stream's precision) as pydicom does.
+    public func storedValues(frame index: Int) throws -> [Int64] {
+        let decoded = try pixels.decode(frame: index)
+        let bpp = pixels.bytesPerSample
+        var bits = bitsStored
+        if decoded.precision > 0, samplesPerPixel == 1 {
+            if case .codec(.jpeg2000) = pixels.encoding, decoded.isSigned != signed { bits = decoded.precision }
+            if case .codec(.jpegLS) = pixels.encoding, signed { bits = decoded.precision }
+        }
+        bits = min(max(bits, 1), bitsAllocated)
+        let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
+        let signBit: UInt64 = 1 << UInt64(bits - 1)
+        let count = decoded.samples.count / bpp
+        var out = [Int64](repeating: 0, count: count)
+        decoded.samples.withUnsafeBufferPointer { s in
+            for i in 0..<count {
+                var raw: UInt64 = 0
+                for b in 0..<bpp { raw |= UInt64(s[i * bpp + b]) << (8 * UInt64(b)) }
+                raw &= mask
+                out[i] = signed && raw & signBit != 0 ? Int64(raw) - Int64(mask) - 1 : Int64(raw)
+            }
+        }
+        return out
+    }
+
+    /// Frame `index` (0-based) for display: monochrome in modality units (one channel), colour as RGB
+    /// samples, palette colour through its palette (three channels).
+    public func frame(_ index: Int) throws -> ImageBuffer<Float> {
+        let stored = try storedValues(frame: index)
+        if let palette {
+            var out = [Float](repeating: 0, count: stored.count * 3)
+            for (i, v) in stored.enumerated() {
+                for c in 0..<3 {
+                    let table = palette.tables[c]
+                    out[3 * i + c] = Float(table[min(max(Int(v) - palette.first, 0), table.count - 1)])
+                }
+            }
+            return ImageBuffer(unchecked: columns, rows, 3, out)
+        }
+        if samplesPerPixel != 1 { return ImageBuffer(unchecked: columns, rows, samplesPerPixel, stored.map { Float($0) }) }
+        if let lut = modalityLUT {
+            return ImageBuffer(unchecked: columns, rows, 1, stored.map { Float(lut.table[min(max(Int($0) - lut.first, 0), lut.table.count - 1)]) })
+        }
+        return ImageBuffer(unchecked: columns, rows, 1, stored.map { Float(Double($0) * rescaleSlope + rescaleIntercept) })
+    }
+
+    /// The first frame scaled to [0, 1]. Monochrome: windowed (the file's window, or the given one,
+    /// else the value range) and inverted for MONOCHROME1 so that bright is always dense. Colour:
+    /// RGB divided by its largest possible value.
     public func windowed(center: Double? = nil, width: Double? = nil) -> ImageBuffer<Float> {
+        if values.channels != 1 {
+            let bits = palette?.bits ?? bitsStored
+            let scale = Float(1) / Float((1 << UInt64(min(max(bits, 1), 32))) - 1)
+            return values.floats(scale: scale)
+        }
         var c = center ?? windowCenter, w = width ?? windowWidth
         if c == nil || w == nil {
             let lo = Double(values.pixels.min() ?? 0), hi = Double(values.pixels.max() ?? 1)
@@ -86,9 +169,9 @@ public struct DICOMImage: Sendable {
         data.count >= 132 && data[data.startIndex + 128..<data.startIndex + 132].elementsEqual("DICM".utf8)
     }
 
-    /// Parses DICOM Part 10 bytes; `origin` names the file in errors.
+    /// Parses DICOM Part 10 bytes and decodes the first frame; `origin` names the file in errors.
     public static func read(_ data: Data, origin: String) throws -> DICOMImage {
-        let bytes = [UInt8](data)
+        var bytes = [UInt8](data)
         guard looksLikeDICOM(data) else {
             throw ImageError(file: origin, position: "byte 128", "not a DICOM Part 10 file (no \"DICM\" after the 128-byte preamble)")
         }
@@ -102,27 +185,48 @@ public struct DICOMImage: Sendable {
         guard let syntax, !syntax.isEmpty else {
             throw ImageError(file: origin, position: "byte 132", "no Transfer Syntax UID (0002,0010) in the file meta information")
         }
-        guard syntax == implicitLittle || syntax == explicitLittle else {
+        guard let encoding = encoding(of: syntax) else {
             let name = transferSyntaxNames[syntax].map { " (\($0))" } ?? ""
-            throw ImageError(file: origin, "transfer syntax \(syntax)\(name) is not supported: only uncompressed little endian "
-                             + "(\(implicitLittle) implicit VR, \(explicitLittle) explicit VR) is; decompress it first, "
-                             + "e.g. `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`")
+            throw ImageError(file: origin, "transfer syntax \(syntax)\(name) is not supported: Triage decodes uncompressed, deflated, "
+                             + "RLE, JPEG, JPEG-LS and JPEG 2000 images; convert it first, e.g. `gdcmconv --raw IN OUT`")
         }
-        parser.explicit = syntax == explicitLittle
+        if syntax == deflated {
+            // The data set after the file meta information is one raw DEFLATE stream (PS3.5 A.5).
+            let body = Data(bytes[parser.position...])
+            let inflated: Data
+            do { inflated = try Inflate.decompress(body, format: .raw) } catch {
+                throw ImageError(file: origin, position: "byte \(parser.position)", "the deflated data set cannot be inflated: \(error)")
+            }
+            bytes = Array(bytes[..<parser.position]) + [UInt8](inflated)
+            parser = DICOMParser(bytes: bytes, origin: origin, position: parser.position, explicit: true)
+        }
+        parser.explicit = syntax != implicitLittle
+        parser.bigEndian = syntax == explicitBig
+        // Some writers encode the data set in implicit VR under an explicit transfer syntax (or the
+        // reverse): the first element tells, as pydicom reads it.
+        if parser.position + 6 <= bytes.count {
+            let vr = bytes[(parser.position + 4)..<(parser.position + 6)]
+            let looksExplicit = vr.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+            if looksExplicit != parser.explicit && !parser.bigEndian { parser.explicit = looksExplicit }
+        }
         var tags: [UInt32: [UInt8]] = [:]
-        var pixelData: [UInt8]?
+        var pixelData: DICOMParser.Element?
         while parser.position < bytes.count {
             // Trailing padding shorter than a tag ends the data set.
             if bytes.count - parser.position < 8 { break }
             let element = try parser.next()
-            if element.tag == 0x7FE0_0010 { pixelData = element.value; break }
+            if element.tag == DICOMParser.pixelData { pixelData = element; break }
             if element.tag >> 16 == 0x0008 || element.tag >> 16 == 0x0010 || element.tag >> 16 == 0x0020
                 || element.tag >> 16 == 0x0028 {
                 tags[element.tag] = element.value
             }
         }
+        let big = parser.bigEndian
+        func number(_ v: [UInt8], at i: Int) -> Int {
+            big ? Int(v[2 * i]) << 8 | Int(v[2 * i + 1]) : Int(v[2 * i]) | Int(v[2 * i + 1]) << 8
+        }
         func us(_ tag: UInt32, _ name: String, default value: Int? = nil) throws -> Int {
-            if let v = tags[tag], v.count >= 2 { return Int(v[0]) | Int(v[1]) << 8 }
+            if let v = tags[tag], v.count >= 2 { return number(v, at: 0) }
             if let value { return value }
             throw ImageError(file: origin, "missing \(name) (\(DICOMParser.tagName(tag)))")
         }
@@ -139,161 +243,147 @@ public struct DICOMImage: Sendable {
         func text(_ tag: UInt32) -> String? {
             tags[tag].flatMap(DICOMParser.string).flatMap { $0.isEmpty ? nil : $0 }
         }
+        guard let pixelData else {
+            let what = text(0x0008_0060).map { " (Modality \($0))" } ?? ""
+            throw ImageError(file: origin, "no Pixel Data (7FE0,0010): not an image\(what)")
+        }
         let rows = try us(0x0028_0010, "Rows"), columns = try us(0x0028_0011, "Columns")
         let samples = try us(0x0028_0002, "Samples per Pixel", default: 1)
-        let photometric = text(0x0028_0004) ?? "MONOCHROME2"
+        let photometric = text(0x0028_0004) ?? (samples == 3 ? "RGB" : "MONOCHROME2")
         let allocated = try us(0x0028_0100, "Bits Allocated")
         let stored = try us(0x0028_0101, "Bits Stored", default: allocated)
         let signed = try us(0x0028_0103, "Pixel Representation", default: 0) == 1
-        let frames = Int(text(0x0028_0008) ?? "1") ?? 1
-        guard samples == 1, photometric == "MONOCHROME1" || photometric == "MONOCHROME2" else {
+        let planar = try samples > 1 && us(0x0028_0006, "Planar Configuration", default: 0) == 1
+        var frames = 1
+        if let value = text(0x0028_0008) {
+            guard let n = Int(value.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 1 << 20 else {
+                throw ImageError(file: origin, "Number of Frames (0028,0008) is \(value.debugDescription), not a number of frames")
+            }
+            frames = n
+        }
+        let monochrome = photometric == "MONOCHROME1" || photometric == "MONOCHROME2"
+        let colour = ["RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT"].contains(photometric)
+        guard (samples == 1 && (monochrome || photometric == "PALETTE COLOR")) || (samples == 3 && colour) else {
             throw ImageError(file: origin, "photometric interpretation \(photometric) with \(samples) samples per pixel "
-                             + "is not supported (monochrome only: MONOCHROME1 or MONOCHROME2)")
+                             + "is not supported (MONOCHROME1/2 or PALETTE COLOR with 1 sample; RGB or YBR with 3)")
         }
         guard rows > 0, columns > 0 else { throw ImageError(file: origin, "image size \(columns) x \(rows) is empty") }
-        guard allocated == 8 || allocated == 16 || allocated == 32 else {
-            throw ImageError(file: origin, "Bits Allocated \(allocated) is not supported (8, 16 or 32)")
+        guard allocated == 1 || allocated == 8 || allocated == 16 || allocated == 32 else {
+            throw ImageError(file: origin, "Bits Allocated \(allocated) is not supported (1, 8, 16 or 32)")
         }
         guard stored >= 1 && stored <= allocated else {
             throw ImageError(file: origin, "Bits Stored \(stored) does not fit Bits Allocated \(allocated)")
         }
-        guard let pixelData else { throw ImageError(file: origin, "no Pixel Data (7FE0,0010)") }
-        let bytesPerSample = allocated / 8
-        let needed = rows * columns * bytesPerSample
-        guard pixelData.count >= needed else {
-            throw ImageError(file: origin, "truncated Pixel Data: \(columns) x \(rows) at \(allocated) bits needs \(needed) bytes, found \(pixelData.count)")
+        guard allocated != 1 || (samples == 1 && monochrome) else {
+            throw ImageError(file: origin, "1-bit Pixel Data is only read for monochrome images")
         }
-        let slope = try ds(0x0028_1053) ?? 1, intercept = try ds(0x0028_1052) ?? 0
-        let mask: UInt32 = stored == 32 ? .max : (1 << UInt32(stored)) - 1
-        let signBit: UInt32 = 1 << UInt32(stored - 1)
-        var values = [Float](repeating: 0, count: rows * columns)
-        for i in 0..<(rows * columns) {
-            let p = i * bytesPerSample
-            var raw: UInt32 = 0
-            for b in 0..<bytesPerSample { raw |= UInt32(pixelData[p + b]) << (8 * UInt32(b)) }
-            raw &= mask
-            let v: Double = signed && raw & signBit != 0 ? Double(Int64(raw) - Int64(mask) - 1) : Double(raw)
-            values[i] = Float(v * slope + intercept)
+        var compressed: [[UInt8]] = []
+        var native: [UInt8] = []
+        if case .native = encoding {
+            guard parser.pixelItems == nil else {
+                throw ImageError(file: origin, "Pixel Data is encapsulated (compressed) although transfer syntax \(syntax) is uncompressed")
+            }
+            native = pixelData.value
+        } else {
+            guard let items = parser.pixelItems else {
+                throw ImageError(file: origin, "Pixel Data is not encapsulated although transfer syntax \(syntax) is compressed")
+            }
+            var jpegFamily = true
+            if case .rle = encoding { jpegFamily = false }
+            compressed = try DICOMPixels.frames(items: items, frames: frames, jpegFamily: jpegFamily, origin: origin)
         }
-        return DICOMImage(
-            transferSyntax: syntax, rows: rows, columns: columns, frames: max(frames, 1), photometric: photometric,
-            bitsAllocated: allocated, bitsStored: stored, signed: signed,
-            rescaleSlope: slope, rescaleIntercept: intercept,
+        let pixels = DICOMPixels(origin: origin, encoding: encoding, rows: rows, columns: columns, samples: samples, frames: frames,
+                                 bitsAllocated: allocated, photometric: photometric, planar: planar, bigEndian: big,
+                                 vr: pixelData.vr, native: native, compressed: compressed)
+        if case .native = encoding {
+            let (frameBits, overflow) = pixels.nativeFrameBits.multipliedReportingOverflow(by: frames)
+            let needed = (frameBits + 7) / 8
+            guard !overflow, native.count >= needed else {
+                throw ImageError(file: origin, "truncated Pixel Data: \(frames) frame(s) of \(columns) x \(rows) x \(samples) at \(allocated) bits "
+                                 + "need \(overflow ? "more than \(Int.max)" : "\(needed)") bytes, found \(native.count)")
+            }
+        }
+        var image = DICOMImage(
+            transferSyntax: syntax, rows: rows, columns: columns, frames: frames, photometric: photometric,
+            samplesPerPixel: samples, bitsAllocated: allocated, bitsStored: stored, signed: signed,
+            rescaleSlope: try ds(0x0028_1053) ?? 1, rescaleIntercept: try ds(0x0028_1052) ?? 0,
             windowCenter: try ds(0x0028_1050), windowWidth: try ds(0x0028_1051),
             studyInstanceUID: text(0x0020_000D), accessionNumber: text(0x0008_0050),
             patientID: text(0x0010_0020), modality: text(0x0008_0060),
-            values: ImageBuffer(unchecked: columns, rows, 1, values))
-    }
-}
-
-/// Walks DICOM data elements, little endian, explicit or implicit VR.
-struct DICOMParser {
-    struct Element { let tag: UInt32; let value: [UInt8] }
-    let bytes: [UInt8]
-    let origin: String
-    var position: Int
-    var explicit: Bool
-    var depth = 0
-
-    static let longVRs: Set<String> = ["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"]
-    static let undefinedLength: UInt32 = 0xFFFF_FFFF
-
-    func fail(_ reason: String, at: Int? = nil) -> ImageError {
-        ImageError(file: origin, position: "byte \(at ?? position)", reason)
+            values: ImageBuffer(width: 1, height: 1), pixels: pixels,
+            modalityLUT: monochrome ? try modalityLUT(parser.modalityLUTItems, parser: parser) : nil,
+            palette: photometric == "PALETTE COLOR" ? try palette(tags, bigEndian: big, origin: origin) : nil)
+        image = DICOMImage(copying: image, values: try image.frame(0))
+        return image
     }
 
-    func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
-    func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) | UInt32(u16(at + 2)) << 16 }
+    init(transferSyntax: String, rows: Int, columns: Int, frames: Int, photometric: String, samplesPerPixel: Int,
+         bitsAllocated: Int, bitsStored: Int, signed: Bool, rescaleSlope: Double, rescaleIntercept: Double,
+         windowCenter: Double?, windowWidth: Double?, studyInstanceUID: String?, accessionNumber: String?,
+         patientID: String?, modality: String?, values: ImageBuffer<Float>, pixels: DICOMPixels,
+         modalityLUT: (first: Int, table: [Int])?, palette: (first: Int, bits: Int, tables: [[Int]])?) {
+        self.transferSyntax = transferSyntax; self.rows = rows; self.columns = columns; self.frames = frames
+        self.photometric = photometric; self.samplesPerPixel = samplesPerPixel
+        self.bitsAllocated = bitsAllocated; self.bitsStored = bitsStored; self.signed = signed
+        self.rescaleSlope = rescaleSlope; self.rescaleIntercept = rescaleIntercept
+        self.windowCenter = windowCenter; self.windowWidth = windowWidth
+        self.studyInstanceUID = studyInstanceUID; self.accessionNumber = accessionNumber
+        self.patientID = patientID; self.modality = modality; self.values = values; self.pixels = pixels
+        self.modalityLUT = modalityLUT; self.palette = palette
+    }
 
-    func peekGroup() -> UInt16 { u16(position) }
+    init(copying o: DICOMImage, values: ImageBuffer<Float>) {
+        self.init(transferSyntax: o.transferSyntax, rows: o.rows, columns: o.columns, frames: o.frames, photometric: o.photometric,
+                  samplesPerPixel: o.samplesPerPixel, bitsAllocated: o.bitsAllocated, bitsStored: o.bitsStored, signed: o.signed,
+                  rescaleSlope: o.rescaleSlope, rescaleIntercept: o.rescaleIntercept, windowCenter: o.windowCenter,
+                  windowWidth: o.windowWidth, studyInstanceUID: o.studyInstanceUID, accessionNumber: o.accessionNumber,
+                  patientID: o.patientID, modality: o.modality, values: values, pixels: o.pixels,
+                  modalityLUT: o.modalityLUT, palette: o.palette)
+    }
 
-    /// Reads one element; sequences and undefined-length values are skipped and returned empty.
-    mutating func next() throws -> Element {
-        let start = position
-        guard position + 8 <= bytes.count else { throw fail("truncated: a data element header runs past the end of the file") }
-        let tag = UInt32(u16(position)) << 16 | UInt32(u16(position + 2))
-        position += 4
-        var vr = ""
-        var length: UInt32
-        let isItemTag = tag >> 16 == 0xFFFE
-        if explicit && !isItemTag {
-            vr = String(decoding: bytes[position..<(position + 2)], as: UTF8.self)
-            guard vr.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-                throw fail("bad value representation \(vr.debugDescription) of \(DICOMParser.tagName(tag)) (is the transfer syntax right?)", at: start)
-            }
-            if DICOMParser.longVRs.contains(vr) {
-                guard position + 8 <= bytes.count else { throw fail("truncated element header of \(DICOMParser.tagName(tag))", at: start) }
-                length = u32(position + 4)
-                position += 8
-            } else {
-                length = UInt32(u16(position + 2))
-                position += 4
-            }
+    /// A LUT Descriptor (entries, first value mapped, bits per entry; PS3.3 C.11.1.1) and its data as numbers.
+    static func lut(descriptor d: [UInt8], data: [UInt8], bigEndian: Bool, name: String, origin: String) throws -> (first: Int, bits: Int, table: [Int]) {
+        guard d.count >= 6 else { throw ImageError(file: origin, "the \(name) LUT Descriptor has \(d.count) bytes, not 6") }
+        func word(_ v: [UInt8], _ i: Int) -> Int { bigEndian ? Int(v[2 * i]) << 8 | Int(v[2 * i + 1]) : Int(v[2 * i]) | Int(v[2 * i + 1]) << 8 }
+        let entries = word(d, 0) == 0 ? 65536 : word(d, 0)
+        var first = word(d, 1)
+        if first >= 0x8000 && first > entries { first -= 0x10000 }  // SS: a negative first value
+        let bits = word(d, 2)
+        let table: [Int]
+        if data.count >= 2 * entries {
+            table = (0..<entries).map { word(data, $0) }
+        } else if bits <= 8 && data.count >= entries {
+            table = (0..<entries).map { Int(data[$0]) }
         } else {
-            length = u32(position)
-            position += 4
+            throw ImageError(file: origin, "the \(name) LUT Data has \(data.count) bytes; its descriptor says \(entries) entries of \(bits) bits")
         }
-        if length == DICOMParser.undefinedLength {
-            if tag == 0x7FE0_0010 {
-                throw fail("Pixel Data is encapsulated (compressed) although the transfer syntax is uncompressed", at: start)
-            }
-            // A sequence of undefined length (SQ, UN, or any tag in implicit VR).
-            let wasExplicit = explicit
-            if vr == "UN" { explicit = false }  // PS3.5 6.2.2: UN of undefined length is implicit VR inside
-            try skipItems(until: 0xFFFE_E0DD)
-            explicit = wasExplicit
-            return Element(tag: tag, value: [])
-        }
-        let end = position + Int(length)
-        guard end <= bytes.count else {
-            throw fail("truncated: \(DICOMParser.tagName(tag)) claims \(length) bytes, only \(bytes.count - position) remain", at: start)
-        }
-        let value = vr == "SQ" ? [] : Array(bytes[position..<end])
-        position = end
-        return Element(tag: tag, value: value)
+        return (first, bits, table)
     }
 
-    /// Skips elements and items until the delimiter `tag` (sequence or item delimitation), consuming it.
-    mutating func skipItems(until delimiter: UInt32) throws {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= 64 else { throw fail("sequences nested more than 64 deep (a corrupt file?)") }
-        while true {
-            guard position + 8 <= bytes.count else {
-                throw fail("truncated: a sequence of undefined length has no delimiter before the end of the file")
+    static func palette(_ tags: [UInt32: [UInt8]], bigEndian: Bool, origin: String) throws -> (first: Int, bits: Int, tables: [[Int]]) {
+        var tables: [[Int]] = [], first = 0, bits = 16
+        for (i, name) in ["Red", "Green", "Blue"].enumerated() {
+            let descriptor = UInt32(0x0028_1101 + i), data = UInt32(0x0028_1201 + i)
+            guard let d = tags[descriptor], let v = tags[data] else {
+                throw ImageError(file: origin, "PALETTE COLOR without the \(name) Palette Color LUT Descriptor and Data "
+                                 + "\(DICOMParser.tagName(descriptor)), \(DICOMParser.tagName(data)) (segmented palettes are not read)")
             }
-            let tag = UInt32(u16(position)) << 16 | UInt32(u16(position + 2))
-            if tag == delimiter { position += 8; return }
-            if tag == 0xFFFE_E000 {
-                let length = u32(position + 4)
-                position += 8
-                if length == DICOMParser.undefinedLength {
-                    try skipItems(until: 0xFFFE_E00D)
-                } else {
-                    guard position + Int(length) <= bytes.count else { throw fail("truncated sequence item") }
-                    position += Int(length)
-                }
-            } else {
-                _ = try next()
-            }
+            let lut = try lut(descriptor: d, data: v, bigEndian: bigEndian, name: "\(name) Palette Color", origin: origin)
+            tables.append(lut.table); first = lut.first; bits = lut.bits
         }
+        return (first, bits, tables)
     }
 
-    /// A value's text without the padding DICOM adds (trailing spaces or NUL).
-    static func string(_ value: [UInt8]) -> String? {
-        var end = value.count
-        while end > 0 && (value[end - 1] == 0 || value[end - 1] == 0x20) { end -= 1 }
-        var start = 0
-        while start < end && value[start] == 0x20 { start += 1 }
-        return String(decoding: value[start..<end], as: UTF8.self)
-    }
-
-    /// "(GGGG,EEEE)" for a tag.
-    static func tagName(_ tag: UInt32) -> String {
-        func hex(_ v: UInt32) -> String {
-            let s = String(v, radix: 16, uppercase: true)
-            return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    static func modalityLUT(_ items: [[UInt8]]?, parser: DICOMParser) throws -> (first: Int, table: [Int])? {
+        guard let item = items?.first else { return nil }
+        var sub = DICOMParser(bytes: item, origin: parser.origin, position: 0, explicit: parser.explicit, bigEndian: parser.bigEndian)
+        var found: [UInt32: [UInt8]] = [:]
+        while sub.position + 8 <= item.count {
+            let element = try sub.next()
+            found[element.tag] = element.value
         }
-        return "(\(hex(tag >> 16)),\(hex(tag & 0xFFFF)))"
+        guard let d = found[0x0028_3002], let data = found[0x0028_3006] else { return nil }
+        let lut = try lut(descriptor: d, data: data, bigEndian: parser.bigEndian, name: "Modality", origin: parser.origin)
+        return (lut.first, lut.table)
     }
 }

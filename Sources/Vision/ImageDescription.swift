@@ -12,6 +12,8 @@ public struct ImageDescription: Codable, Sendable, Equatable {
     /// For `.npz`: each array's shape.
     public var arrays: [String: [Int]]?
     public var transferSyntax: String?, windowCenter: Double?, windowWidth: Double?
+    /// DICOM: Number of Frames (the value range is the first frame's) and Photometric Interpretation.
+    public var frames: Int?, photometric: String?
     public var rescaleSlope: Double?, rescaleIntercept: Double?, accessionNumber: String?, studyInstanceUID: String?
     /// What is odd but readable in the file, each naming it (shown as warnings).
     public var warnings: [String]?
@@ -55,7 +57,8 @@ public struct ImageDescription: Codable, Sendable, Equatable {
             d.rescaleIntercept = dicom.rescaleIntercept
             d.accessionNumber = dicom.accessionNumber
             d.studyInstanceUID = dicom.studyInstanceUID
-            (d.width, d.height, d.channels, d.bitDepth) = (dicom.columns, dicom.rows, 1, dicom.bitsStored)
+            (d.frames, d.photometric) = (dicom.frames, dicom.photometric)
+            (d.width, d.height, d.channels, d.bitDepth) = (dicom.columns, dicom.rows, dicom.values.channels, dicom.bitsStored)
             (d.min, d.max) = (dicom.values.pixels.min(), dicom.values.pixels.max())
             return d
         }

@@ -96,6 +96,14 @@ struct DICOMBuilder {
     }
     mutating func add(_ group: Int, _ element: Int, us: Int) { add(group, element, "US", DICOMBuilder.le16(us)) }
 
+    /// Encapsulated Pixel Data (undefined length): these items (the Basic Offset Table first), then the delimiter.
+    mutating func addEncapsulated(_ items: [[UInt8]]) {
+        body += DICOMBuilder.le16(0x7FE0) + DICOMBuilder.le16(0x0010)
+        body += explicit ? Array("OB".utf8) + [0, 0, 0xFF, 0xFF, 0xFF, 0xFF] : [0xFF, 0xFF, 0xFF, 0xFF]
+        for item in items { body += DICOMBuilder.le16(0xFFFE) + DICOMBuilder.le16(0xE000) + DICOMBuilder.le32(item.count) + item }
+        body += DICOMBuilder.le16(0xFFFE) + DICOMBuilder.le16(0xE0DD) + [0, 0, 0, 0]
+    }
+
     /// A sequence of undefined length with one item of undefined length holding one element.
     mutating func addUndefinedSequence(_ group: Int, _ element: Int) {
         body += DICOMBuilder.le16(group) + DICOMBuilder.le16(element)

@@ -49,6 +49,8 @@ extension ImageDescription: TextReport {
         }
         var line = "\(file): \(format) \(width ?? 0)x\(height ?? 0), \(channels ?? 0) channel(s), \(bitDepth ?? 0)-bit"
         if let lo = min, let hi = max { line += ", values \(lo)...\(hi)" }
+        if let frames, frames > 1 { line += ", \(frames) frames" }
+        if let photometric { line += ", \(photometric)" }
         if let syntax = transferSyntax { line += ", transfer syntax \(syntax)" }
         return line + "\n"
     }
