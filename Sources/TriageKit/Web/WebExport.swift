@@ -106,7 +106,7 @@ extension Workspace {
         var folders = Set<String>()
         for path in options.models {
             let model = try resolveModel(path)
-            guard model.kind == .text else {
+            guard WebExport.kinds.contains(model.kind) else {
                 throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models "
                                   + "(written by `triage train text`) in this version, not image or resistance models")
             }
@@ -188,7 +188,9 @@ extension Workspace {
 }
 
 /// The files of one exported model.
-enum WebExport {
+public enum WebExport {
+    /// The kinds of model `export web` writes (`triage serve` lists the others as not exportable).
+    public static let kinds: Set<RegisteredModel.Kind> = [.text]
     static let weightsName = "weights.bin"
 
     /// A folder name from a model name: letters, digits, '-', '_' and '.' (not leading), at most 64.
