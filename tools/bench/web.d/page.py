@@ -20,9 +20,9 @@ served = where.startswith("http://") or where.startswith("https://")
 url = where if served else "file://" + where + "/index.html"
 label = "served " + where if served else "file://"
 options = webdriver.ChromeOptions()
-# A proxy that refuses everything as well as the offline switch: any request from the page fails.
+# A proxy that refuses everything but loopback (the server), as well as the offline switch.
 for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
+                 "--proxy-server=http://127.0.0.1:9"]:
     options.add_argument(argument)
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
