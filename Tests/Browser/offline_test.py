@@ -5,7 +5,8 @@ chromium-driver and python3-selenium), on the text model the pages test trained 
 (a) `triage export web` of it to a folder; index.html opened from disk (file://) with the network
     off (DevTools offline emulation, and a proxy that refuses all but loopback); the page must get ready,
     score a vignette and show the probabilities `triage score --json` prints for it (to its 6
-    digits, and the page's 3), fetch nothing but files of the folder, and log no console error;
+    digits, and the page's 3) and the words `--explain` names, fetch nothing but files of the
+    folder, and log no console error;
 (b) the same page as `triage serve` serves it at /offline/: loaded from the server, then the network
     cut before scoring; and the folder the page offers as a zip (/api/offline.zip), unpacked and
     opened from disk offline.
@@ -42,10 +43,13 @@ def check(name, ok, detail=""):
 
 
 def cli_scores(model_file, text, top):
-    """`triage score --json` of one text: [(label, probability)] as printed (6 significant digits)."""
-    out = subprocess.run([triage, "score", text, "--model", model_file, "--top", str(top), "--json"],
+    """`triage score --json --explain` of one text: [(label, probability)] and [(word, effect)] as
+    printed (6 significant digits)."""
+    out = subprocess.run([triage, "score", text, "--model", model_file, "--top", str(top), "--json", "--explain"],
                          capture_output=True, text=True, check=True).stdout
-    return [(p["label"], p["probability"]) for p in json.loads(out.splitlines()[0])["predictions"]]
+    result = json.loads(out.splitlines()[0])
+    return ([(p["label"], p["probability"]) for p in result["predictions"]],
+            [(w["word"], w["effect"]) for w in result.get("explanation", [])])
 
 
 options = webdriver.ChromeOptions()
@@ -107,7 +111,7 @@ def score_and_compare(where, model_file, shot_name):
     wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#predictions li") or driver.find_elements(By.CSS_SELECTOR, "#output .error"), 30)
     shown = [(li.get_attribute("data-label"), float(li.get_attribute("data-probability")), li.text)
              for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")]
-    expected = cli_scores(model_file, TEXT, 5)
+    expected, explanation = cli_scores(model_file, TEXT, 5)
     check(f"{where}: five classes in the CLI's order", [s[0] for s in shown] == [e[0] for e in expected], (shown, expected))
     worst = max((abs(s[1] - e[1]) / max(e[1], 1e-12) for s, e in zip(shown, expected)), default=1)
     # The CLI prints 6 significant digits: the page's probability rounds to them (within half a unit
@@ -116,6 +120,10 @@ def score_and_compare(where, model_file, shot_name):
           len(shown) == 5 and all(abs(s[1] - e[1]) <= 6e-6 * max(e[1], 1e-3) for s, e in zip(shown, expected)), (shown, expected))
     check(f"{where}: the page shows each probability as the CLI's to 3 decimals",
           [s[2] for s in shown] == [f"{e[0]} {e[1]:.3f}" for e in expected], ([s[2] for s in shown], expected))
+    words = [(w.get_attribute("data-word"), float(w.get_attribute("data-effect"))) for w in driver.find_elements(By.CSS_SELECTOR, "#explanation .word")]
+    check(f"{where}: the words that moved the first class, and their effects, are `triage score --explain`'s",
+          len(words) == len(explanation) > 0 and all(a[0] == b[0] and abs(a[1] - b[1]) <= 1e-5 for a, b in zip(words, explanation)),
+          (words, explanation))
     driver.save_screenshot(os.path.join(shots, shot_name + ".png"))
     image_step(where, exported_kinds())
 

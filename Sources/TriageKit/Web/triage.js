@@ -614,6 +614,32 @@ class TextModel {
       .map((i) => ({ label: this.classes[i], probability: p[i] }));
   }
 
+  /**
+   * The words that moved class `classIndex` most, by occlusion (TextClassifier.explain): each
+   * distinct word is removed (every occurrence) and the drop of that class's probability is its
+   * effect (positive: it supported the class). Best first, at most `top`; [] for a text without words.
+   */
+  explain(text, classIndex, top = 5) {
+    const e = this.preparation.encode(text);
+    if (e.tokens.length === 0 || !Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.classes.length) return [];
+    const s = this.preparation.idsPerPosition;
+    const words = [], slots = new Map();
+    const wordAt = e.tokens.map((token) => {
+      if (!slots.has(token)) { slots.set(token, words.length); words.push(token); }
+      return slots.get(token);
+    });
+    const base = this.probabilitiesOfEncoded(e)[classIndex];
+    const effects = words.map((word, w) => {
+      const kept = [];
+      wordAt.forEach((x, t) => { if (x !== w) kept.push(t); });
+      // Every word removed: one padding position, as the engine packs an empty text.
+      const ids = new Int32Array(Math.max(1, kept.length) * s);
+      kept.forEach((t, i) => ids.set(e.ids.subarray(t * s, (t + 1) * s), i * s));
+      return { word, effect: base - this.probabilitiesOfEncoded({ tokens: kept, ids })[classIndex] };
+    });
+    return effects.sort((a, b) => b.effect - a.effect).slice(0, Math.max(1, Math.floor(Number(top)) || 5));
+  }
+
   /** What `triage score` would warn about a text (few known words, text cut), or null. */
   warning(text) {
     const e = this.preparation.encode(text);
