@@ -41,11 +41,11 @@ final class WebExportTests: XCTestCase {
         "i have had wheeze for three days", "my doctor says itching since last week", "jaundice and feel tired",
     ]
 
-    func train(_ arch: TextArchitecture, members: Int, ngrams: [Int], maxTokens: Int = 256) throws -> TextClassifier {
+    func train(_ arch: TextArchitecture, members: Int, ngrams: [Int], maxTokens: Int = 256, validationFraction: Double = 0) throws -> TextClassifier {
         var s = TextTrainer.Settings()
         s.architecture = arch
         s.epochs = 4
-        s.validationFraction = 0
+        s.validationFraction = validationFraction
         s.members = members
         s.dimension = 12
         s.filters = 8

@@ -209,9 +209,12 @@ public enum WebExport {
         let c = classifier.configuration
         var weights = Data()
         var tensors: [JSONValue] = []
+        let hasScope = classifier.configuration.scope != nil && classifier.scopeBanks.count == classifier.networks.count
+            && classifier.scopeBanks.allSatisfy { $0.count > 0 }
         for (m, network) in classifier.networks.enumerated() {
-            for (tensorName, parameter) in network.namedParameters {
-                let t = parameter.value
+            // The network's weights, then its scope bank (unit features of training cases) when the model has a scope.
+            let bank = hasScope ? [("scope.bank", classifier.scopeBanks[m])] : []
+            for (tensorName, t) in network.namedParameters.map({ ($0.0, $0.1.value) }) + bank {
                 let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
                 var entry: [String: JSONValue] = [
                     "name": .string("member\(m).\(tensorName)"),
@@ -255,9 +258,23 @@ public enum WebExport {
             "network": try JSONDecoder().decode(JSONValue.self, from: encoder.encode(c.network)),
             "preparation": preparation,
             "unicode": try JSONDecoder().decode(JSONValue.self, from: encoder.encode(TextUnicodeTables.current)),
+            "scope": hasScope ? scope(classifier) : .null,
             "weights": .object(["file": .string(weightsName), "dtype": .string(quantize == .none ? "float32" : quantize.rawValue), "tensors": .array(tensors)]),
         ]
         return (try encoder.encode(JSONValue.object(config)), weights)
+    }
+
+    /// What the runtime needs to judge a text's scope as `TextClassifier.probabilitiesAndScope`
+    /// does (the validation texts' sorted views, their joined p-values, the threshold) and the
+    /// sentence `triage score` prints for a case out of scope.
+    static func scope(_ classifier: TextClassifier) -> JSONValue {
+        guard let scope = classifier.configuration.scope else { return .null }
+        let numbers = { (values: [Double]) in JSONValue.array(values.map { .number($0) }) }
+        return .object([
+            "familiarity": numbers(scope.familiarity.map(Double.init)), "confidence": numbers(scope.confidence.map(Double.init)),
+            "neighbourhood": numbers(scope.neighbourhood.map(Double.init)), "joined": numbers(scope.joined),
+            "threshold": .number(scope.threshold), "notice": .string(TextScoring.outOfScopeNotice(classes: classifier.classes)),
+        ])
     }
 
     /// IEEE half-precision bits of `v`, rounded to nearest even (Float16's conversion).
