@@ -5,7 +5,8 @@ chromium-driver and python3-selenium), on the text model the pages test trained 
 (a) `triage export web` of it to a folder; index.html opened from disk (file://) with the network
     off (DevTools offline emulation, and a proxy that refuses all but loopback); the page must get ready,
     score a vignette and show the probabilities `triage score --json` prints for it (to its 6
-    digits, and the page's 3) and the words `--explain` names, fetch nothing but files of the
+    digits, and the page's 3), the words `--explain` names and its scope judgement (a Kawasaki
+    case is out of scope, with the sentence the CLI prints), fetch nothing but files of the
     folder, and log no console error;
 (b) the same page as `triage serve` serves it at /offline/: loaded from the server, then the network
     cut before scoring; and the folder the page offers as a zip (/api/offline.zip), unpacked and
@@ -34,6 +35,9 @@ base, triage, corpus, work, shots, data = sys.argv[1:7]
 os.makedirs(shots, exist_ok=True)
 failures = []
 TEXT = "I have had a high fever with chills and sweating every other day, a bad headache and I keep vomiting"
+KAWASAKI = ("A six-year old boy has a high fever that has lasted for three days. He has extremely red eyes and a rash on "
+            "the main part of his body in addition to a swollen and red strawberry tongue. Remaining symptoms include "
+            "swollen lymph nodes in the neck and Irritability")
 
 
 def check(name, ok, detail=""):
@@ -49,7 +53,8 @@ def cli_scores(model_file, text, top):
                          capture_output=True, text=True, check=True).stdout
     result = json.loads(out.splitlines()[0])
     return ([(p["label"], p["probability"]) for p in result["predictions"]],
-            [(w["word"], w["effect"]) for w in result.get("explanation", [])])
+            [(w["word"], w["effect"]) for w in result.get("explanation", [])],
+            (result.get("inScope"), result.get("scopeScore")))
 
 
 options = webdriver.ChromeOptions()
@@ -111,7 +116,7 @@ def score_and_compare(where, model_file, shot_name):
     wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#predictions li") or driver.find_elements(By.CSS_SELECTOR, "#output .error"), 30)
     shown = [(li.get_attribute("data-label"), float(li.get_attribute("data-probability")), li.text)
              for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")]
-    expected, explanation = cli_scores(model_file, TEXT, 5)
+    expected, explanation, scope = cli_scores(model_file, TEXT, 5)
     check(f"{where}: five classes in the CLI's order", [s[0] for s in shown] == [e[0] for e in expected], (shown, expected))
     worst = max((abs(s[1] - e[1]) / max(e[1], 1e-12) for s, e in zip(shown, expected)), default=1)
     # The CLI prints 6 significant digits: the page's probability rounds to them (within half a unit
@@ -124,8 +129,31 @@ def score_and_compare(where, model_file, shot_name):
     check(f"{where}: the words that moved the first class, and their effects, are `triage score --explain`'s",
           len(words) == len(explanation) > 0 and all(a[0] == b[0] and abs(a[1] - b[1]) <= 1e-5 for a, b in zip(words, explanation)),
           (words, explanation))
+    check_scope(where, TEXT, scope)
     driver.save_screenshot(os.path.join(shots, shot_name + ".png"))
+    # A case unlike the training cases (Kawasaki disease) leads with the sentence `triage score` prints.
+    box.clear()
+    box.send_keys(KAWASAKI)
+    driver.execute_script("document.getElementById('output').replaceChildren()")
+    driver.find_element(By.ID, "score").click()
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#scope-score, #output .error"), 30)
+    _, _, unlike = cli_scores(model_file, KAWASAKI, 5)
+    check_scope(where + ", a case unlike the training cases", KAWASAKI, unlike)
+    notice = " ".join(e.text for e in driver.find_elements(By.ID, "scope-notice"))
+    check(f"{where}: an out-of-scope case is said to be unlike the training cases, first",
+          unlike[0] is False and notice.startswith("This case is unlike the cases of the 24 diagnoses"), (unlike, notice))
+    driver.save_screenshot(os.path.join(shots, shot_name + "-out-of-scope.png"))
     image_step(where, exported_kinds())
+
+
+def check_scope(where, text, cli):
+    """The page's scope judgement of `text` against `triage score --json`'s (inScope, scopeScore)."""
+    element = driver.find_elements(By.ID, "scope-score")
+    shown = (element[0].get_attribute("data-in-scope") == "true", float(element[0].get_attribute("data-score"))) if element else None
+    # The score to the CLI's 6 digits, unless the text ties with a validation text's value (see
+    # export_web_explain_scope_test.mjs); a vignette's in-scope call the same.
+    check(f"{where}: the scope judgement is `triage score`'s ({cli})", shown is not None and shown[0] == cli[0]
+          and abs(shown[1] - cli[1]) <= 1e-5, (shown, cli))
 
 
 def fetched():
