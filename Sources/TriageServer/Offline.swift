@@ -31,7 +31,7 @@ struct Offline: Sendable {
             headers[.contentType] = "text/html; charset=utf-8"
             return Response(status: .notFound, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Data(html.utf8))))
         }
-        let page = bundle.page(notice: Offline.notice(bundle: bundle, served: served))
+        let page = bundle.page(notice: Offline.notice(served: served))
         var response = Pages.response(page, type: "text/html; charset=utf-8")
         // The page's own policy (its inline script by hash, its worker from a blob); the
         // middleware keeps it instead of the pages' policy.
@@ -72,7 +72,7 @@ struct Offline: Sendable {
 
     /// What the served page shows above the exported one: the way back, the downloads, the models
     /// the page leaves out. (Links only: the page's policy allows no other inline script or style.)
-    static func notice(bundle: WebBundle, served: [RegisteredModel]) -> String {
+    static func notice(served: [RegisteredModel]) -> String {
         // (Typed: GRDB's SQL literal would otherwise take the interpolation.)
         let downloads = WebQuantization.allCases.map { q -> String in
             let label = q == .none ? "float32" : q.rawValue

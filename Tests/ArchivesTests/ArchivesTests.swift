@@ -271,7 +271,7 @@ final class ArchivesTests: XCTestCase {
         let path = folder.file("written.zip")
         try writer.finished().write(to: URL(fileURLWithPath: path))
         var checked = 0
-        if let python = Self.executable("python3") {
+        if let python = TestProgram.find("python3") {
             // testzip() reads every member and checks its CRC; the names, sizes and bytes must match.
             let script = """
             import hashlib, json, sys, zipfile
@@ -279,7 +279,7 @@ final class ArchivesTests: XCTestCase {
             assert z.testzip() is None
             print(json.dumps([[i.filename, i.file_size, hashlib.sha1(z.read(i)).hexdigest(), i.date_time[0]] for i in z.infolist()]))
             """
-            let (status, output) = try Self.run(python, ["-c", script, path])
+            let (status, output) = try TestProgram.run(python, ["-c", script, path])
             XCTAssertEqual(status, 0, output)
             let listed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]])
             XCTAssertEqual(listed.map { $0[0] as? String }, Self.writerMembers().map(\.0))
@@ -287,8 +287,8 @@ final class ArchivesTests: XCTestCase {
             XCTAssertEqual(listed.first?[3] as? Int, 2026, "the date is the one given")
             checked += 1
         }
-        if let unzip = Self.executable("unzip") {
-            let (status, output) = try Self.run(unzip, ["-t", path])
+        if let unzip = TestProgram.find("unzip") {
+            let (status, output) = try TestProgram.run(unzip, ["-t", path])
             XCTAssertEqual(status, 0, output)
             XCTAssertTrue(output.contains("No errors detected"), output)
             checked += 1
@@ -325,26 +325,5 @@ final class ArchivesTests: XCTestCase {
             if level > 0 { XCTAssertLessThan(packed.count, text.count / 20) }
         }
         XCTAssertEqual(try Inflate.decompress(try Deflate.compress(Data()), format: .raw, maximumSize: 0).count, 0)
-    }
-
-    static func executable(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
