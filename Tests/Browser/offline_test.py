@@ -89,7 +89,9 @@ def exported_kinds():
 
 
 def image_step(where, kinds):
-    """Predicts an image with each image model the export lists (the hook for image export)."""
+    """The hook for image export: with an image model in the export, the step that predicts
+    DATA/image.png on the page (and compares with the CLI) belongs here; until it is written it
+    fails, naming what to add. With text models alone it says it had nothing to do."""
     images = [folder for folder, kind in kinds if kind == "image"]
     if not images:
         print(f"--   {where}: no image model in the export; image step not run", flush=True)
