@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Genomics", dependencies: ["Corpus", "Archives", "Inputs", "Statistics"], exclude: ["README.md"]),
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG", "CDICOMCodecs"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
-        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "CorpusPostgres", "Inputs", "Mining", "Deid", "Genomics", "Vision"],
+        .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "CorpusPostgres", "Inputs", "Mining", "Deid", "Genomics", "Vision", "Archives"],
                 // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time).
                 resources: [.embedInCode("Web/triage.js"), .embedInCode("Web/index.html")]),
         .target(name: "TriageServer", dependencies: [
@@ -81,8 +81,8 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "Corpus", "TestSupport"], exclude: ["Help"]),
-        .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "CorpusPostgres", "TestSupport"]),
-        .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "TestSupport",
+        .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "CorpusPostgres", "Archives", "TestSupport"]),
+        .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "Archives", "TestSupport",
                                                              .product(name: "Hummingbird", package: "hummingbird")]),
         // The fuzz targets (one per parser and loader): run by the libFuzzer binary of tools/fuzz, and
         // by FuzzRegressionTests on every committed crasher and seed.

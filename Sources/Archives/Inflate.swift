@@ -21,7 +21,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The one door to zlib: inflate gzip, zlib and raw DEFLATE streams.
+/// The one door to zlib (with `Deflate` below): inflate gzip, zlib and raw DEFLATE streams.
 public enum Inflate {
     /// The container around the DEFLATE stream.
     public enum Format: Sendable {
@@ -127,6 +127,46 @@ public enum Inflate {
             }
             return UInt32(truncatingIfNeeded: crc)
         }
+    }
+}
+
+/// The other half of the door to zlib: raw DEFLATE (RFC 1951), as zip archives store members.
+public enum Deflate {
+    /// `data` compressed as one raw DEFLATE stream at `level` (0 none ... 9 smallest; 6 is zlib's default).
+    public static func compress(_ data: Data, level: Int32 = 6) throws -> Data {
+        var stream = z_stream()
+        // windowBits -15: raw DEFLATE, no zlib header or trailer; memLevel 8 is zlib's default.
+        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ArchiveError("zlib could not start deflating")
+        }
+        defer { deflateEnd(&stream) }
+        var output = Data()
+        let chunk = 1 << 18
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            let base = input.bindMemory(to: UInt8.self).baseAddress
+            var offset = 0
+            while true {
+                // zlib takes 32-bit lengths: feed at most 1 GiB at a time.
+                if stream.avail_in == 0, offset < input.count, let base {
+                    let n = min(input.count - offset, 1 << 30)
+                    stream.next_in = UnsafeMutablePointer(mutating: base + offset)
+                    stream.avail_in = uInt(n)
+                    offset += n
+                }
+                let flush = offset == input.count ? Z_FINISH : Z_NO_FLUSH
+                let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(chunk)
+                    return deflate(&stream, flush)
+                }
+                output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
+                if status == Z_STREAM_END { return }
+                guard status == Z_OK || status == Z_BUF_ERROR else { throw ArchiveError("zlib could not deflate (code \(status))") }
+            }
+        }
+        return output
     }
 }
 

@@ -4,12 +4,15 @@ import NIOCore
 import TriageKit
 
 /// Headers on every response: a strict Content-Security-Policy (scripts and styles only from this
-/// server, no inline script), no MIME sniffing, no framing, no referrer to other sites.
+/// server, no inline script), no MIME sniffing, no framing, no referrer to other sites. A response
+/// that sets its own policy keeps it (the offline page allows its inline script by hash).
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         // same-origin, not no-referrer: with no-referrer a form POST carries `Origin: null`, which the

@@ -82,7 +82,7 @@ struct Pages: Sendable {
         let title = Pages.navigation.first { $0.0 == name }?.1 ?? "Home"
         let nav = Pages.navigation.map { path, label in
             "<a href=\"/\(path)\"\(path == name ? " class=\"active\" aria-current=\"page\"" : "")>\(label)</a>"
-        }.joined()
+        }.joined() + "<a href=\"/offline/\" title=\"The vignette page that runs in the browser, and its download for use without the server\">Offline</a>"
         let html = String(decoding: layout.data, as: UTF8.self)
             .replacingOccurrences(of: "{{title}}", with: Markup.escape(title))
             .replacingOccurrences(of: "{{page}}", with: name)

@@ -40,6 +40,7 @@ public enum TriageServer {
         let workers = WorkerPool(count: options.workers)
         let api = API(workspace: workspace, models: models, workers: workers, jobs: jobs, options: options)
         let pages = try Pages(models: models, workspace: workspace, options: options)
+        let offline = Offline(models: models, bundles: WebBundleCache(workspace: workspace), workers: workers)
         let sessions = SessionStore()
 
         let router = Router()
@@ -65,6 +66,7 @@ public enum TriageServer {
         router.post("api/review/labels") { request, _ in try await api.saveReview(request) }
         router.get("api/review/agreement") { request, _ in try await api.reviewAgreement(request) }
         router.get("api/review/export") { request, _ in try await api.exportLabels(request) }
+        router.get("api/offline.zip") { request, _ in try await offline.download(request) }
         router.get("api/jobs") { request, _ in try await api.listJobs(request) }
         router.post("api/jobs") { request, _ in try await api.submitJob(request) }
         router.get("api/jobs/:id") { _, context in try await api.job(try context.parameters.require("id")) }
@@ -77,6 +79,12 @@ public enum TriageServer {
             router.get(RouterPath(stringLiteral: name)) { request, _ in
                 try await pages.page(name, request: request, sessions: sessions, workers: workers)
             }
+        }
+        router.get("offline") { request, _ in try await offline.page(request) }
+        // (One parameter name per position: the router refuses two names for one segment.)
+        router.get("offline/:part") { _, context in try await offline.file(try context.parameters.require("part")) }
+        router.get("offline/:part/:file") { _, context in
+            try await offline.file(try context.parameters.require("part") + "/" + context.parameters.require("file"))
         }
         router.get("assets/:name") { _, context in try pages.asset(context.parameters.require("name")) }
         router.get("login") { request, _ in pages.loginPage(failed: request.queryFields["failed"] != nil) }

@@ -236,4 +236,94 @@ final class ArchivesTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("over the limit"), "\(error)")
         }
     }
+
+    // MARK: - ZipWriter
+
+    /// Members that exercise the writer: text that deflates, random bytes that do not (stored), an
+    /// empty file, a UTF-8 name, a folder.
+    static func writerMembers() -> [(String, Data)] {
+        // (A fixed linear congruential sequence: the same bytes at every call.)
+        var state: UInt32 = 12345
+        let noise = Data((0..<5000).map { _ in state = state &* 1_103_515_245 &+ 12345; return UInt8(truncatingIfNeeded: state >> 16) })
+        return [("index.html", Data(String(repeating: "<p>fever and cough</p>\n", count: 400).utf8)),
+                ("s2d/weights.bin", noise), ("empty.txt", Data()), ("fièvre/modèle.json", Data("{\"a\": 1}".utf8))]
+    }
+
+    func testZipWriterRoundTripsThroughTheReaderWithDeflatedAndStoredMembers() throws {
+        var writer = ZipWriter(modified: Date(timeIntervalSince1970: 1_796_000_000))
+        for (name, data) in Self.writerMembers() { try writer.add(name, data) }
+        let zip = try ZipArchive(data: try writer.finished(), origin: "written.zip")
+        XCTAssertEqual(zip.entries.map(\.name), Self.writerMembers().map(\.0))
+        for (name, data) in Self.writerMembers() { XCTAssertEqual(try zip.contents(named: name), data, name) }
+        XCTAssertEqual(zip.entry(named: "index.html")?.method, 8, "text is deflated")
+        XCTAssertLessThan(zip.entry(named: "index.html")?.compressedSize ?? .max, 1000)
+        XCTAssertEqual(zip.entry(named: "s2d/weights.bin")?.method, 0, "random bytes are stored")
+        XCTAssertEqual(ZipWriter(modified: Date()).count, 0)
+        XCTAssertEqual(try ZipArchive(data: try ZipWriter().finished()).entries.count, 0, "an empty archive is valid")
+    }
+
+    /// Python's zipfile and Info-ZIP's unzip read the archive too (each skipped when absent).
+    func testZipWriterOutputPassesPythonZipfileAndUnzip() throws {
+        let folder = try TemporaryFolder("archives-zip")
+        defer { folder.remove() }
+        var writer = ZipWriter(modified: Date(timeIntervalSince1970: 1_796_000_000))
+        for (name, data) in Self.writerMembers() { try writer.add(name, data) }
+        let path = folder.file("written.zip")
+        try writer.finished().write(to: URL(fileURLWithPath: path))
+        var checked = 0
+        if let python = TestProgram.find("python3") {
+            // testzip() reads every member and checks its CRC; the names, sizes and bytes must match.
+            let script = """
+            import hashlib, json, sys, zipfile
+            z = zipfile.ZipFile(sys.argv[1])
+            assert z.testzip() is None
+            print(json.dumps([[i.filename, i.file_size, hashlib.sha1(z.read(i)).hexdigest(), i.date_time[0]] for i in z.infolist()]))
+            """
+            let (status, output) = try TestProgram.run(python, ["-c", script, path])
+            XCTAssertEqual(status, 0, output)
+            let listed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]])
+            XCTAssertEqual(listed.map { $0[0] as? String }, Self.writerMembers().map(\.0))
+            XCTAssertEqual(listed.map { $0[1] as? Int }, Self.writerMembers().map(\.1.count))
+            XCTAssertEqual(listed.first?[3] as? Int, 2026, "the date is the one given")
+            checked += 1
+        }
+        if let unzip = TestProgram.find("unzip") {
+            let (status, output) = try TestProgram.run(unzip, ["-t", path])
+            XCTAssertEqual(status, 0, output)
+            XCTAssertTrue(output.contains("No errors detected"), output)
+            checked += 1
+        }
+        if checked == 0 { throw XCTSkip("neither python3 nor unzip is installed") }
+    }
+
+    func testZipWriterRefusesUnsafeNamesDuplicatesAndArchivesPastItsLimit() throws {
+        var writer = ZipWriter(modified: Date())
+        for bad in ["", "/etc/passwd", "../up", "a/../../b", "a//b", "dir/", "a\\b", "./a", "nul\0"] {
+            XCTAssertThrowsError(try writer.add(bad, Data("x".utf8)), bad) { error in
+                XCTAssertTrue("\(error)".contains("is not a member name"), "\(error)")
+            }
+        }
+        try writer.add("a.txt", Data("x".utf8))
+        XCTAssertThrowsError(try writer.add("a.txt", Data("y".utf8))) { XCTAssertTrue("\($0)".contains("added twice"), "\($0)") }
+        // The 4 GiB limit, scaled down: a member at the limit, then an archive that would pass it.
+        var small = ZipWriter(modified: Date(), limit: 1000)
+        XCTAssertThrowsError(try small.add("big.bin", Data(count: 1000))) { XCTAssertTrue("\($0)".contains("without zip64"), "\($0)") }
+        var random = SystemRandomNumberGenerator()
+        try small.add("one.bin", Data((0..<600).map { _ in UInt8.random(in: 0...255, using: &random) }))
+        XCTAssertThrowsError(try small.add("two.bin", Data((0..<600).map { _ in UInt8.random(in: 0...255, using: &random) }))) {
+            XCTAssertTrue("\($0)".contains("past 1000 bytes"), "\($0)")
+        }
+        XCTAssertEqual(small.count, 1, "a refused member leaves the archive as it was")
+        XCTAssertEqual(try ZipArchive(data: try small.finished()).entries.map(\.name), ["one.bin"])
+    }
+
+    func testDeflateRoundTripsThroughInflate() throws {
+        let text = Data(String(repeating: "no pneumothorax. ", count: 10_000).utf8)
+        for level: Int32 in [0, 1, 6, 9] {
+            let packed = try Deflate.compress(text, level: level)
+            XCTAssertEqual(try Inflate.decompress(packed, format: .raw), text, "level \(level)")
+            if level > 0 { XCTAssertLessThan(packed.count, text.count / 20) }
+        }
+        XCTAssertEqual(try Inflate.decompress(try Deflate.compress(Data()), format: .raw, maximumSize: 0).count, 0)
+    }
 }

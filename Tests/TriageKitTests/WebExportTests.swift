@@ -41,11 +41,11 @@ final class WebExportTests: XCTestCase {
         "i have had wheeze for three days", "my doctor says itching since last week", "jaundice and feel tired",
     ]
 
-    func train(_ arch: TextArchitecture, members: Int, ngrams: [Int], maxTokens: Int = 256) throws -> TextClassifier {
+    func train(_ arch: TextArchitecture, members: Int, ngrams: [Int], maxTokens: Int = 256, validationFraction: Double = 0) throws -> TextClassifier {
         var s = TextTrainer.Settings()
         s.architecture = arch
         s.epochs = 4
-        s.validationFraction = 0
+        s.validationFraction = validationFraction
         s.members = members
         s.dimension = 12
         s.filters = 8
@@ -150,25 +150,9 @@ final class WebExportTests: XCTestCase {
     }
 
     /// The node binary on PATH, if any.
-    static func node() -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = "\(dir)/node"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func node() -> String? { TestProgram.find("node") }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try TestProgram.run(executable, arguments, environment: environment)
     }
 }

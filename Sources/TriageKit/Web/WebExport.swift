@@ -112,7 +112,7 @@ extension Workspace {
         var folders = Set<String>()
         for path in options.models {
             let model = try resolveModel(path)
-            guard model.kind == .text || model.kind == .image else {
+            guard WebExport.kinds.contains(model.kind) else {
                 throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models and image models "
                                   + "(written by `triage train text` or `triage train image`) in this version, not resistance models")
             }
@@ -205,7 +205,9 @@ extension Workspace {
 }
 
 /// The files of one exported model.
-enum WebExport {
+public enum WebExport {
+    /// The kinds of model `export web` writes (`triage serve` lists the others as not exportable).
+    public static let kinds: Set<RegisteredModel.Kind> = [.text, .image]
     static let weightsName = "weights.bin"
 
     /// One model of models.js: its folder, model.json and weights (base64).
@@ -230,9 +232,12 @@ enum WebExport {
         let c = classifier.configuration
         var weights = Data()
         var tensors: [JSONValue] = []
+        let hasScope = classifier.configuration.scope != nil && classifier.scopeBanks.count == classifier.networks.count
+            && classifier.scopeBanks.allSatisfy { $0.count > 0 }
         for (m, network) in classifier.networks.enumerated() {
-            for (tensorName, parameter) in network.namedParameters {
-                let t = parameter.value
+            // The network's weights, then its scope bank (unit features of training cases) when the model has a scope.
+            let bank = hasScope ? [("scope.bank", classifier.scopeBanks[m])] : []
+            for (tensorName, t) in network.namedParameters.map({ ($0.0, $0.1.value) }) + bank {
                 let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
                 tensors.append(.object(appendTensor("member\(m).\(tensorName)", shape: t.shape, values: values, as: quantize,
                                                     rowLength: t.shape.last ?? t.count, to: &weights)))
@@ -259,6 +264,7 @@ enum WebExport {
             "network": try JSONDecoder().decode(JSONValue.self, from: encoder.encode(c.network)),
             "preparation": preparation,
             "unicode": try JSONDecoder().decode(JSONValue.self, from: encoder.encode(TextUnicodeTables.current)),
+            "scope": hasScope ? scope(classifier) : .null,
             "weights": .object(["file": .string(weightsName), "dtype": .string(quantize == .none ? "float32" : quantize.rawValue), "tensors": .array(tensors)]),
         ]
         return (try encoder.encode(JSONValue.object(config)), weights)
@@ -285,6 +291,19 @@ enum WebExport {
             entry["scales"] = .array(scales.map { .number(Double($0)) })
         }
         return entry
+    }
+
+    /// What the runtime needs to judge a text's scope as `TextClassifier.probabilitiesAndScope`
+    /// does (the validation texts' sorted views, their joined p-values, the threshold) and the
+    /// sentence `triage score` prints for a case out of scope.
+    static func scope(_ classifier: TextClassifier) -> JSONValue {
+        guard let scope = classifier.configuration.scope else { return .null }
+        let numbers = { (values: [Double]) in JSONValue.array(values.map { .number($0) }) }
+        return .object([
+            "familiarity": numbers(scope.familiarity.map(Double.init)), "confidence": numbers(scope.confidence.map(Double.init)),
+            "neighbourhood": numbers(scope.neighbourhood.map(Double.init)), "joined": numbers(scope.joined),
+            "threshold": .number(scope.threshold), "notice": .string(TextScoring.outOfScopeNotice(classes: classifier.classes)),
+        ])
     }
 
     /// IEEE half-precision bits of `v`, rounded to nearest even (Float16's conversion).

@@ -500,7 +500,7 @@ function readTensors(spec, buffer) {
 
 /** One ensemble member's network: its weights by role, checked against the configuration. */
 class TextMember {
-  constructor(network, tensors, m) {
+  constructor(network, tensors, m, scoped) {
     const take = (name, shape) => {
       const key = `member${m}.${name}`;
       const t = tensors.get(key);
@@ -526,10 +526,39 @@ class TextMember {
       this.backwardLSTM = { ih: take("body.0.backward.weight_ih", [4 * h, d]), hh: take("body.0.backward.weight_hh", [4 * h, h]), bias: take("body.0.backward.bias", [4 * h]) };
       this.classifier = { weight: take("body.2.weight", [c, 2 * h]), bias: take("body.2.bias", [c]), width: 2 * h };
     }
+    if (scoped) {
+      // The scope bank (N, width): unit features of training cases, for the neighbourhood view.
+      const key = `member${m}.scope.bank`, t = tensors.get(key);
+      if (!t) fail(`the weights lack ${key}, which the model's scope needs`);
+      if (t.shape.length !== 2 || t.shape[1] !== this.classifier.width) fail(`${key} has shape [${t.shape}], the scope needs [rows, ${this.classifier.width}]`);
+      tensors.delete(key);
+      this.bank = { rows: t.shape[0], data: t.data };
+    }
   }
 
   /** Logits (C) of one encoded text of `steps` tokens (at least 1). */
-  logits(ids, steps, s) {
+  logits(ids, steps, s) { return this.forward(ids, steps, s).logits; }
+
+  /**
+   * The cosine similarity of `features` (what the classifier reads) to the nearest case of the
+   * scope bank, whose rows are unit vectors (TextClassifier.nearestSimilarity).
+   */
+  nearest(features) {
+    const f = features.length, { rows, data } = this.bank;
+    let norm = 0;
+    for (let j = 0; j < f; j++) norm += features[j] * features[j];
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    let best = -Infinity;
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let j = 0, o = r * f; j < f; j++) dot += data[o + j] * features[j];
+      if (dot > best) best = dot;
+    }
+    return best * scale;
+  }
+
+  /** Logits (C) and features (the classifier's input) of one encoded text of `steps` tokens (at least 1). */
+  forward(ids, steps, s) {
     const n = this.network, d = n.dimension;
     const x = bagEmbedding(this.table, n.idCount, d, ids, s, steps);
     let features;
@@ -553,7 +582,70 @@ class TextMember {
         features.set(lstmLast(x, steps, d, b.ih, b.hh, b.bias, n.hiddenSize, true), n.hiddenSize);
       }
     }
-    return dense(features, this.classifier.width, this.classifier.weight, this.classifier.bias, n.classes);
+    return { logits: dense(features, this.classifier.width, this.classifier.weight, this.classifier.bias, n.classes), features };
+  }
+}
+
+/**
+ * How like the model's training cases a text is (TextClassifier+Scope.swift): three views
+ * (familiarity, confidence, neighbourhood), each an in-scope p-value among the validation texts'
+ * values, joined by Fisher's method, then placed among the validation texts' joined values.
+ */
+class TextScope {
+  constructor(json) {
+    if (json === null || typeof json !== "object") fail("scope must be an object");
+    const sorted = (name, lo, hi) => {
+      const v = json[name];
+      if (!Array.isArray(v) || v.length < 1 || v.length > 1000000
+          || !v.every((x, i) => typeof x === "number" && x >= lo && x <= hi && (i === 0 || x >= v[i - 1]))) {
+        fail(`scope.${name} must be a sorted list of numbers in ${lo}...${hi}`);
+      }
+      return Float64Array.from(v);
+    };
+    this.familiarity = sorted("familiarity", 0, 1);
+    this.confidence = sorted("confidence", 0, 1);
+    this.neighbourhood = sorted("neighbourhood", -1.01, 1.01);  // cosine similarities, rounded
+    this.joined = sorted("joined", 0, 1);
+    if (typeof json.threshold !== "number" || !(json.threshold >= 0 && json.threshold <= 1)) fail("scope.threshold must be a number in 0...1");
+    this.threshold = json.threshold;
+    this.notice = typeof json.notice === "string" ? json.notice.slice(0, 10000) : "";
+  }
+
+  /** The score of a text's views, in [0, 1]: higher is more like the training cases. */
+  score(views) { return TextScope.place(this.fisher(views), this.joined); }
+
+  /** The three views' in-scope p-values joined by Fisher's method. */
+  fisher(views) {
+    const p = [TextScope.cdf(this.familiarity, views.familiarity), TextScope.cdf(this.confidence, views.confidence),
+               TextScope.cdf(this.neighbourhood, views.neighbourhood)];
+    return TextScope.chiSquareSurvival(-2 * p.reduce((a, x) => a + Math.log(x), 0), p.length);
+  }
+
+  /** The share of `sorted` at or below `value`, kept off 0 and 1; compared in float32, as stored. */
+  static cdf(sorted, value) {
+    const v = Math.fround(value);
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] <= v) lo = mid + 1; else hi = mid; }
+    return (lo + 0.5) / (sorted.length + 1);
+  }
+
+  /** P(X > x) for X chi-square with 2k degrees of freedom. */
+  static chiSquareSurvival(x, k) {
+    if (!(x > 0)) return 1;
+    const half = x / 2;
+    let term = 1, sum = 1;
+    for (let i = 1; i < Math.max(k, 1); i++) { term *= half / i; sum += term; }
+    return Math.min(1, Math.exp(-half) * sum);
+  }
+
+  /** Where `value` falls among `sorted` values of [0, 1]: i / (n + 1) at the i-th, linear between. */
+  static place(value, sorted) {
+    const n = sorted.length;
+    let lo = 0, hi = n;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < value) lo = mid + 1; else hi = mid; }
+    const below = lo === 0 ? 0 : sorted[lo - 1], above = lo === n ? 1 : sorted[lo];
+    const fraction = above > below ? (value - below) / (above - below) : 0;
+    return Math.min(1, Math.max(0, (lo + Math.min(1, Math.max(0, fraction))) / (n + 1)));
   }
 }
 
@@ -582,8 +674,9 @@ class TextModel {
       fail("the configuration is inconsistent (vocabulary or classes do not match the network)");
     }
     const tensors = readTensors(config.weights, buffer);
+    this.scope = config.scope == null ? null : new TextScope(config.scope);
     this.members = [];
-    for (let m = 0; m < members; m++) this.members.push(new TextMember(n, tensors, m));
+    for (let m = 0; m < members; m++) this.members.push(new TextMember(n, tensors, m, this.scope !== null));
     if (tensors.size > 0) fail(`tensor ${[...tensors.keys()][0]} is not part of the network the configuration describes`);
     this.kind = "text";
     this.name = String(config.name ?? "");
@@ -626,6 +719,53 @@ class TextModel {
       .sort((a, b) => (p[a] !== p[b] ? p[b] - p[a] : a - b))
       .slice(0, top)
       .map((i) => ({ label: this.classes[i], probability: p[i] }));
+  }
+
+  /**
+   * The words that moved class `classIndex` most, by occlusion (TextClassifier.explain): each
+   * distinct word is removed (every occurrence) and the drop of that class's probability is its
+   * effect (positive: it supported the class). Best first, at most `top`; [] for a text without words.
+   */
+  explain(text, classIndex, top = 5) {
+    const e = this.preparation.encode(text);
+    if (e.tokens.length === 0 || !Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.classes.length) return [];
+    const s = this.preparation.idsPerPosition;
+    const words = [], slots = new Map();
+    const wordAt = e.tokens.map((token) => {
+      if (!slots.has(token)) { slots.set(token, words.length); words.push(token); }
+      return slots.get(token);
+    });
+    const base = this.probabilitiesOfEncoded(e)[classIndex];
+    const effects = words.map((word, w) => {
+      const kept = [];
+      wordAt.forEach((x, t) => { if (x !== w) kept.push(t); });
+      // Every word removed: one padding position, as the engine packs an empty text.
+      const ids = new Int32Array(Math.max(1, kept.length) * s);
+      kept.forEach((t, i) => ids.set(e.ids.subarray(t * s, (t + 1) * s), i * s));
+      return { word, effect: base - this.probabilitiesOfEncoded({ tokens: kept, ids })[classIndex] };
+    });
+    return effects.sort((a, b) => b.effect - a.effect).slice(0, Math.max(1, Math.floor(Number(top)) || 5));
+  }
+
+  /**
+   * Whether a text is like the cases the model was trained on, as `triage score` judges it
+   * (TextClassifier.probabilitiesAndScope): {score, inScope, views}, score in [0, 1], higher more
+   * like them; null for a model without a scope or a text without words.
+   */
+  judgeScope(text) {
+    if (this.scope === null) return null;
+    const e = this.preparation.encode(text);
+    if (e.tokens.length === 0) return null;
+    let confidence = 0, neighbourhood = 0;
+    for (const member of this.members) {
+      const { logits, features } = member.forward(e.ids, e.tokens.length, this.preparation.idsPerPosition);
+      // Each member's own top softmax probability (before averaging and calibration).
+      confidence += softmax(logits).reduce((a, b) => Math.max(a, b), 0) / this.members.length;
+      neighbourhood += member.nearest(features) / this.members.length;
+    }
+    const views = { familiarity: e.knownWords / e.tokens.length, confidence, neighbourhood };
+    const score = this.scope.score(views);
+    return { score, inScope: score >= this.scope.threshold, views };
   }
 
   /** What `triage score` would warn about a text (few known words, text cut), or null. */
