@@ -12,8 +12,9 @@ chromium-driver and python3-selenium), on the text model the pages test trained 
     cut before scoring; and the folder the page offers as a zip (/api/offline.zip), unpacked and
     opened from disk offline.
 
-Image models: when an export lists one, `image_step` runs for it (and fails, naming what to add,
-until the offline page predicts images); with text models alone it reports that it had nothing to do.
+Image models: when an export lists one (the served page and the download carry the pages test's
+PneumoniaMNIST model), `image_step` picks a PNG in the page's file input and compares the shown
+probabilities with `triage predict image --json`; with text models alone it says it had nothing to do.
 
 Run by tools/test-browser after pages_test.py:
     offline_test.py BASE_URL TRIAGE CORPUS WORK SCREENSHOTS DATA
@@ -89,15 +90,32 @@ def exported_kinds():
 
 
 def image_step(where, kinds):
-    """The hook for image export: with an image model in the export, the step that predicts
-    DATA/image.png on the page (and compares with the CLI) belongs here; until it is written it
-    fails, naming what to add. With text models alone it says it had nothing to do."""
-    images = [folder for folder, kind in kinds if kind == "image"]
+    """With an image model in the export: picks DATA/image.png in the page's file input, as a user
+    would (decoded by Chromium's own PNG decoder, in the worker, the network off), and compares every
+    probability shown with `triage predict image --json` on the same file (within 1e-5 relative).
+    With text models alone it says it had nothing to do."""
+    images = [(i, folder) for i, (folder, kind) in enumerate(kinds) if kind == "image"]
     if not images:
         print(f"--   {where}: no image model in the export; image step not run", flush=True)
         return
-    check(f"{where}: the page predicts {os.path.join(data, 'image.png')} with image models {images}", False,
-          "the export lists image models: write image_step for the page's image form (compare with `triage predict image`)")
+    index, folder = images[0]
+    png = os.path.join(data, "image.png")
+    with urllib.request.urlopen(base + "/api/models/" + folder, timeout=20) as response:
+        image_model = json.load(response)["file"]
+    out = subprocess.run([triage, "predict", "image", "--model", image_model, png, "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    expected = json.loads(out.splitlines()[0])["probabilities"]
+    Select(driver.find_element(By.ID, "model")).select_by_value(str(index))
+    driver.execute_script("document.getElementById('output').replaceChildren(); document.getElementById('top').value = '10';")
+    driver.find_element(By.ID, "file").send_keys(png)
+    wait(lambda: driver.find_elements(By.ID, "timing") or driver.find_elements(By.CSS_SELECTOR, "#output .error"), 30)
+    shown = {li.get_attribute("data-label"): float(li.get_attribute("data-probability"))
+             for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
+    check(f"{where}: the image model {folder} shows every label `predict image` gives", set(shown) == set(expected), (shown, expected))
+    worst = max((abs(shown[k] - v) / max(abs(v), 1e-12) for k, v in expected.items() if k in shown), default=float("inf"))
+    check(f"{where}: image probabilities equal `triage predict image --json` within 1e-5 relative", worst <= 1e-5,
+          f"worst {worst:.2e}: page {shown}, CLI {expected}")
+    driver.save_screenshot(os.path.join(shots, "offline-image-" + where.replace(" ", "-").replace("/", "").replace(",", "") + ".png"))
 
 
 def score_and_compare(where, model_file, shot_name):
