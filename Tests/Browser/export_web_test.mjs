@@ -63,7 +63,7 @@ test("a hostile or damaged model folder is refused with a message, never a crash
   const folder = path.join(fixtures.web, fixtures.models[0].folder);
   const cases = [
     [(c) => { c.format = "keras"; }, /not a Triage web model/],
-    [(c) => { c.kind = "image"; }, /not supported by this runtime \(supported: text\)/],
+    [(c) => { c.kind = "image"; }, /not supported by this runtime \(supported: text/],
     [(c) => { c.network.dimension = 1e9; }, /network.dimension/],
     [(c) => { c.network.architecture = "transformer"; }, /architecture/],
     [(c) => { c.preparation.buckets = -1; }, /buckets/],

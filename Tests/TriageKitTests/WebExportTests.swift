@@ -130,13 +130,13 @@ final class WebExportTests: XCTestCase {
     }
 
     func testAModelKindTheRuntimeDoesNotRunIsRefusedNamingWhatIs() throws {
-        let dir = folder.file("resistance")
+        let dir = folder.file("image")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let file = ModelFile(architecture: .dense(inputSize: 1, outputSize: 1, bias: true), preprocessing: ["task": "tb-resistance"])
+        let file = ModelFile(architecture: .dense(inputSize: 1, outputSize: 1, bias: true), preprocessing: ["task": "chest-xray"])
         try JSONEncoder().encode(file).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent(ModelFile.configName)))
         XCTAssertThrowsError(try Workspace().exportWeb(ExportWebOptions(models: [dir], output: folder.file("web")))) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("resistance model") && message.contains("supports text models"), message)
+            XCTAssertTrue(message.contains("image model") && message.contains("supports text models"), message)
         }
         XCTAssertThrowsError(try Workspace().exportWeb(ExportWebOptions(models: [folder.file("missing")], output: folder.file("web")))) { error in
             XCTAssertTrue("\(error)".contains("no model file or registered model"), "\(error)")

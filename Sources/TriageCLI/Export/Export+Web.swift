@@ -7,7 +7,7 @@ extension WebQuantization: ExpressibleByArgument {}
 struct ExportWeb: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
-        abstract: "Write a static folder that runs text models in any browser or node, offline.",
+        abstract: "Write a static folder that runs text and TB resistance models in any browser or node, offline.",
         discussion: """
         The folder holds index.html (a vignette page: open it from disk, no server and no network \
         needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
@@ -16,13 +16,19 @@ struct ExportWeb: JobCommand {
         page opened from disk) and per model a folder with model.json and weights.bin. With \
         float32 weights the runtime's probabilities equal `triage score`'s to 1e-5 relative. \
         --quantize float16 halves the weights, int8 quarters them; --check FILE (a CSV of labelled \
-        texts) then reports the accuracy of float32 and of the quantised weights on it. Text \
-        models only in this version (not image or TB resistance models).
+        texts) then reports the accuracy of float32 and of the quantised weights on it.
+
+        A TB resistance model (`triage train resistance`, wdnn+catalogue or wdnn; not --arch cnn) \
+        is exported with the reference facts naming variants needs, from --data: H37Rv (2 bits a \
+        base, in weights.bin), the catalogue genes and the annotated genes near them; its catalogue \
+        travels in model.json. `m.resist(vcfText, {file})` then gives the objects `triage resist \
+        --model MODEL --json` prints, and the page has a TB tab: pick a .vcf or .vcf.gz. Image \
+        models are not exported in this version.
 
         Example: triage export web --model models/s2d.safetensors --output s2d-offline --quantize int8 --check data/s2d_test.csv
         """)
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("A text model (file or registered name); repeat for several.", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("A text or TB resistance model (file, folder or registered name); repeat for several.", valueName: "model"))
     var models: [String] = []
     @Option(help: ArgumentHelp("The folder to write (files of the same names are replaced).", valueName: "dir"))
     var output: String
@@ -34,6 +40,10 @@ struct ExportWeb: JobCommand {
     var textColumn = "text"
     @Option(help: ArgumentHelp("The --check CSV's label column.", valueName: "column"))
     var labelColumn = "label"
+    @Option(help: ArgumentHelp(
+        "TB resistance models: the folder with H37Rv.fa.gz, gene_locations.csv and genome.gff.gz (default: $TRIAGE_TB_DATA, else data/tb, else ../shared/data/tb).",
+        valueName: "dir"))
+    var data: String?
     @Flag(help: "Print what was written as one JSON object.")
     var json = false
     @OptionGroup var corpus: CorpusOptions
@@ -50,6 +60,7 @@ struct ExportWeb: JobCommand {
         options.check = check
         options.textColumn = textColumn
         options.labelColumn = labelColumn
+        options.tbData = data
         let console = Console.shared
         try console.print(try corpus.workspace.exportWeb(options, context: console.context()), json: json)
     }

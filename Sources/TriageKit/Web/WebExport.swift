@@ -26,6 +26,9 @@ public struct ExportWebOptions: Codable, Sendable {
     public var check: String?
     /// Its text and label columns.
     public var textColumn = "text", labelColumn = "label"
+    /// TB resistance models: the TB data folder whose H37Rv and annotation are exported with them
+    /// (nil: `$TRIAGE_TB_DATA`, else data/tb, else ../shared/data/tb).
+    public var tbData: String?
 
     /// Options exporting `models` to `output`.
     public init(models: [String], output: String) {
@@ -49,6 +52,8 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         /// labelled texts, the share of texts whose top class is unchanged, and the largest change
         /// of a probability.
         public var check: QuantisationCheck?
+        /// A TB resistance model: what its folder holds besides the network (WebExport+TB.swift).
+        public var tb: TBExportContents? = nil
     }
 
     /// A quantised export measured against float32 on labelled texts.
@@ -70,6 +75,7 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         for m in models {
             lines.append("  \(m.folder)/: \(m.kind) model of task \(m.task), \(m.classes) classes, "
                          + "weights \(m.weightBytes) bytes (\(quantize.rawValue == "none" ? "float32" : quantize.rawValue))")
+            if let tb = m.tb { lines.append("    " + tb.text) }
             if let c = m.check {
                 lines.append(String(format: "    on %d labelled texts: accuracy %.2f%% float32, %.2f%% %@ (%+.2f points); same top class %.2f%%; largest probability change %.2g",
                                     c.texts, 100 * c.accuracyFloat32, 100 * c.accuracyQuantised, quantize.rawValue,
@@ -106,22 +112,28 @@ extension Workspace {
         var folders = Set<String>()
         for path in options.models {
             let model = try resolveModel(path)
-            guard model.kind == .text else {
+            guard model.kind == .text || model.kind == .resistance else {
                 throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models "
-                                  + "(written by `triage train text`) in this version, not image or resistance models")
+                                  + "(written by `triage train text`) and TB resistance models (`triage train resistance`) in this version, not image models")
             }
-            let classifier: TextClassifier
-            do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
             var folder = WebExport.folderName(model.name)
             var n = 2
             while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
             folders.insert(folder)
             context.note("exporting \(model.name) to \(folder)/")
-            let written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
-            var summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
+            let written: (config: Data, weights: Data)
+            var summary: ExportWebSummary.Model
+            if model.kind == .resistance {
+                (written, summary) = try exportResistance(model, folder: folder, options: options, context: context)
+            } else {
+                let classifier: TextClassifier
+                do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
+                written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
+                summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
                                                  classes: classifier.classes.count, weightBytes: written.weights.count, check: nil)
-            if options.quantize != .none, let check = options.check {
-                summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
+                if options.quantize != .none, let check = options.check {
+                    summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
+                }
             }
             let dir = output.appendingPathComponent(folder)
             try WebExport.write(written.config, to: dir.appendingPathComponent("model.json"))
@@ -205,33 +217,11 @@ enum WebExport {
     /// model.json and the weights of a text classifier.
     static func text(_ classifier: TextClassifier, name: String, quantize: WebQuantization) throws -> (config: Data, weights: Data) {
         let c = classifier.configuration
-        var weights = Data()
-        var tensors: [JSONValue] = []
+        var named: [(String, Tensor)] = []
         for (m, network) in classifier.networks.enumerated() {
-            for (tensorName, parameter) in network.namedParameters {
-                let t = parameter.value
-                let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
-                var entry: [String: JSONValue] = [
-                    "name": .string("member\(m).\(tensorName)"),
-                    "shape": .array(t.shape.map { .number(Double($0)) }),
-                    "offset": .number(Double(weights.count)),
-                ]
-                let rowLength = t.shape.last ?? t.count
-                switch quantize {
-                case .none:
-                    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { weights.append(contentsOf: $0) } }
-                case .float16:
-                    while weights.count % 2 != 0 { weights.append(0) }
-                    entry["offset"] = .number(Double(weights.count))
-                    for v in values { withUnsafeBytes(of: halfBits(v).littleEndian) { weights.append(contentsOf: $0) } }
-                case .int8:
-                    let (codes, scales) = int8(values, rowLength: rowLength)
-                    weights.append(contentsOf: codes.map { UInt8(bitPattern: $0) })
-                    entry["scales"] = .array(scales.map { .number(Double($0)) })
-                }
-                tensors.append(.object(entry))
-            }
+            for (tensorName, parameter) in network.namedParameters { named.append(("member\(m).\(tensorName)", parameter.value)) }
         }
+        let (weights, tensors) = tensorFile(named, quantize: quantize)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var preparation = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(c.preparation))
@@ -256,6 +246,36 @@ enum WebExport {
             "weights": .object(["file": .string(weightsName), "dtype": .string(quantize == .none ? "float32" : quantize.rawValue), "tensors": .array(tensors)]),
         ]
         return (try encoder.encode(JSONValue.object(config)), weights)
+    }
+
+    /// The weights file of named tensors stored as `quantize` says, and model.json's list of them
+    /// (name, shape, byte offset; per-row scales for int8).
+    static func tensorFile(_ named: [(String, Tensor)], quantize: WebQuantization) -> (weights: Data, tensors: [JSONValue]) {
+        var weights = Data()
+        var tensors: [JSONValue] = []
+        for (name, t) in named {
+            let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
+            var entry: [String: JSONValue] = [
+                "name": .string(name),
+                "shape": .array(t.shape.map { .number(Double($0)) }),
+                "offset": .number(Double(weights.count)),
+            ]
+            let rowLength = t.shape.last ?? t.count
+            switch quantize {
+            case .none:
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { weights.append(contentsOf: $0) } }
+            case .float16:
+                while weights.count % 2 != 0 { weights.append(0) }
+                entry["offset"] = .number(Double(weights.count))
+                for v in values { withUnsafeBytes(of: halfBits(v).littleEndian) { weights.append(contentsOf: $0) } }
+            case .int8:
+                let (codes, scales) = int8(values, rowLength: rowLength)
+                weights.append(contentsOf: codes.map { UInt8(bitPattern: $0) })
+                entry["scales"] = .array(scales.map { .number(Double($0)) })
+            }
+            tensors.append(.object(entry))
+        }
+        return (weights, tensors)
     }
 
     /// IEEE half-precision bits of `v`, rounded to nearest even (Float16's conversion).
