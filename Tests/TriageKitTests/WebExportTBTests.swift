@@ -340,7 +340,6 @@ final class WebExportTBTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: fixtures).write(to: URL(fileURLWithPath: fixturesPath))
         let test = TestPaths.project("Tests/Browser/export_web_tb_test.mjs")
         let (status, output) = try WebExportTests.run(node, ["--test", "--test-reporter=spec", test], environment: ["TRIAGE_WEB_TB_FIXTURES": fixturesPath])
-        print(output); try? FileManager.default.removeItem(atPath: "/tmp/web-tb-fx"); try? FileManager.default.copyItem(atPath: folder.path, toPath: "/tmp/web-tb-fx")
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("worst relative difference"), output)
         XCTAssertFalse(output.contains("# skipped 1") || output.contains("# skip 1"), output)

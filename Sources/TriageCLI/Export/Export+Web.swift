@@ -20,9 +20,9 @@ struct ExportWeb: JobCommand {
 
         A TB resistance model (`triage train resistance`, wdnn+catalogue or wdnn; not --arch cnn) \
         is exported with the reference facts naming variants needs, from --data: H37Rv (2 bits a \
-        base, in weights.bin), the catalogue genes and the annotated genes near them; its catalogue \
+        base, in weights.bin), the catalogue genes and the other annotated genes; its catalogue \
         travels in model.json. `m.resist(vcfText, {file})` then gives the objects `triage resist \
-        --model MODEL --json` prints, and the page has a TB tab: pick a .vcf or .vcf.gz. Image \
+        --model MODEL --json` prints, and the page has a TB section: pick a .vcf or .vcf.gz. Image \
         models are not exported in this version.
 
         Example: triage export web --model models/s2d.safetensors --output s2d-offline --quantize int8 --check data/s2d_test.csv
