@@ -120,13 +120,19 @@ final class WebExportTests: XCTestCase {
             },
             "ngrams": ["fièvre", "wheeze", "x", "患者", "😀", String(repeating: "é", count: 30)].map { ["word": $0, "ids": preparation.ngramIds(of: $0).map(Int.init)] },
         ]
-        let fixturesPath = folder.file("fixtures.json")
-        try JSONSerialization.data(withJSONObject: fixtures).write(to: URL(fileURLWithPath: fixturesPath))
-        let test = TestPaths.project("Tests/Browser/export_web_test.mjs")
-        let (status, output) = try Self.run(node, ["--test", "--test-reporter=spec", test], environment: ["TRIAGE_WEB_FIXTURES": fixturesPath])
-        XCTAssertEqual(status, 0, output)
-        XCTAssertTrue(output.contains("worst relative difference"), output)
-        XCTAssertFalse(output.contains("# skipped 1") || output.contains("# skip 1"), output)
+        try Self.runNodeTest(node, "Tests/Browser/export_web_test.mjs", fixtures: fixtures, at: folder.file("fixtures.json"),
+                             variable: "TRIAGE_WEB_FIXTURES")
+    }
+
+    /// Writes `fixtures` as JSON at `path` and runs the node test `test` (a project path) on them
+    /// (`variable` names the file); it must pass, run every test and report its worst difference.
+    static func runNodeTest(_ node: String, _ test: String, fixtures: [String: Any], at path: String, variable: String,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        try JSONSerialization.data(withJSONObject: fixtures).write(to: URL(fileURLWithPath: path))
+        let (status, output) = try run(node, ["--test", "--test-reporter=spec", TestPaths.project(test)], environment: [variable: path])
+        XCTAssertEqual(status, 0, output, file: file, line: line)
+        XCTAssertTrue(output.contains("worst relative difference"), output, file: file, line: line)
+        XCTAssertFalse(output.contains("# skipped 1") || output.contains("# skip 1"), output, file: file, line: line)
     }
 
     func testAModelKindTheRuntimeDoesNotRunIsRefusedNamingWhatIs() throws {

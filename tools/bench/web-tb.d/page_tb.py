@@ -12,8 +12,8 @@ import sys
 import tempfile
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web.d"))
+from offline_chromium import offline_driver  # noqa: E402
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -22,13 +22,7 @@ scratch = tempfile.mkdtemp()
 gz = os.path.join(scratch, os.path.basename(vcf) + ".gz")
 with open(vcf, "rb") as f, gzip.open(gz, "wb") as g:
     shutil.copyfileobj(f, g)
-options = webdriver.ChromeOptions()
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+driver = offline_driver()
 try:
     started = time.time()
     driver.get("file://" + os.path.abspath(web) + "/index.html")

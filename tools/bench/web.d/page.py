@@ -8,20 +8,12 @@ import json
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from offline_chromium import offline_driver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 web, texts = sys.argv[1], json.load(open(sys.argv[2]))
-options = webdriver.ChromeOptions()
-# A proxy that refuses everything as well as the offline switch: any request from the page fails.
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+driver = offline_driver()
 try:
     started = time.time()
     driver.get("file://" + web + "/index.html")
