@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""The WHO 2023 isolate genotype table as the runtime's samples (JSON), read as GenotypeTable.read
-reads it (rows with an empty variant list the sample; `frameshift` is `frameshift_variant`).
-    genotypes.py GENOTYPES.csv.gz OUT.json
+"""The first ISOLATES isolates of the WHO 2023 genotype table: their rows (OUT.csv.gz, for `triage
+resist --genotypes`) and the runtime's samples (OUT.json), read as GenotypeTable.read reads them
+(a row with an empty variant lists the sample; `frameshift` is `frameshift_variant`).
+    genotypes.py GENOTYPES.csv.gz ISOLATES OUT
 """
 import csv
 import gzip
 import json
 import sys
 
+source, wanted, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 samples = {}
-with gzip.open(sys.argv[1], "rt", newline="") as f:
-    for row in csv.DictReader(f):
+with gzip.open(source, "rt", newline="") as f, gzip.open(out + ".csv.gz", "wt", newline="") as subset:
+    reader = csv.DictReader(f)
+    writer = csv.DictWriter(subset, fieldnames=reader.fieldnames)
+    writer.writeheader()
+    for row in reader:
+        if row["sample_id"] not in samples and len(samples) >= wanted:
+            continue
+        writer.writerow(row)
         variants = samples.setdefault(row["sample_id"], [])
         if not row["variant"]:
             continue
@@ -18,5 +26,5 @@ with gzip.open(sys.argv[1], "rt", newline="") as f:
         fraction = float(row["allele_fraction"]) if row["allele_fraction"] else 1.0
         variants.append({"variant": {"gene": row["gene"], "change": row["variant"], "effect": effect, "synonyms": [], "alias": None},
                          "alleleFraction": fraction, "position": row["position"], "depth": None})
-json.dump([{"id": k, "variants": v} for k, v in samples.items()], open(sys.argv[2], "w"))
+json.dump([{"id": k, "variants": v} for k, v in samples.items()], open(out + ".json", "w"))
 print(f"{len(samples)} isolates from the genotype table")
