@@ -271,6 +271,10 @@ final class WebExportTBTests: XCTestCase {
                                                           epochs: 6, seed: 3, catalogue: predictor)
         let (plain, _) = try ResistanceModel.train(genotypes: genotypes, phenotypes: phenotypes, minimumFraction: 0.25, minimumCount: 3,
                                                   epochs: 6, seed: 4)
+        // Thresholds on a probability that isolates reach (an isolate without variants): Swift calls
+        // them R (p >= threshold), and the runtime must too though its sums differ in the last bits.
+        let empty = plain.scores([("empty", [])])[0]
+        for drug in plain.drugs { plain.thresholds[drug] = empty.drugs[drug]?.probability ?? 0.5 }
         let modelDirs = [folder.file("tb-wdnn-catalogue"), folder.file("tb-wdnn")]
         try withCatalogue.save(to: URL(fileURLWithPath: modelDirs[0]), metrics: [:])
         try plain.save(to: URL(fileURLWithPath: modelDirs[1]), metrics: [:])
