@@ -16,7 +16,7 @@ public enum WebQuantization: String, Codable, Sendable, CaseIterable {
 
 /// Options of `export web`: models, the folder to write, and how weights are stored.
 public struct ExportWebOptions: Codable, Sendable {
-    /// Model files, folders or registered names (text models in this version).
+    /// Model files, folders or registered names (text and TB resistance models in this version).
     public var models: [String]
     /// The folder to write (created; files of the same names are replaced).
     public var output: String
