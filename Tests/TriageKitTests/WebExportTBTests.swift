@@ -185,6 +185,7 @@ final class WebExportTBTests: XCTestCase {
         return [
             ("empty", ""),
             ("not-vcf", "hello\n"),
+            ("byte-order-mark", "\u{FEFF}" + header + ok),
             ("old-version", "##fileformat=VCFv3.3\n"),
             ("header-only", header),
             ("no-columns", "##fileformat=VCFv4.2\n"),

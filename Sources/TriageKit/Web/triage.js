@@ -1060,9 +1060,10 @@ function vcfLines(input) {
   else {
     const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
     if (!(bytes instanceof Uint8Array)) fail("a VCF must be given as text, a Uint8Array or an ArrayBuffer");
-    try { text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); } catch {
+    // ignoreBOM keeps a byte-order mark, which Swift's reader does not skip either.
+    try { text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes); } catch {
       // Line by line: a kept record that is not UTF-8 is refused, as Swift refuses it.
-      const lossy = new TextDecoder("utf-8"), strict = new TextDecoder("utf-8", { fatal: true });
+      const lossy = new TextDecoder("utf-8", { ignoreBOM: true }), strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
       const lines = [];
       invalid = new Set();
       let start = 0;
