@@ -33,12 +33,14 @@ extension WebExportTests {
         // The model file changes (a new training written over it): the bundle is made again.
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: path)
         XCTAssertNotEqual(try cache.bundle(of: [described], quantize: .none).created, bundle.created)
-        // Only kinds `export web` writes go in; none of them is an error that says so.
-        let image = RegisteredModel(name: "xray", kind: .image, task: "x", file: folder.file("xray"), metrics: [:],
-                                    training: TrainingData(source: "", architecture: "", trainExamples: 0, labels: []))
-        XCTAssertEqual(try cache.bundle(of: [image, described], quantize: .none).summary.models.map(\.folder), ["s2d"])
-        XCTAssertThrowsError(try cache.bundle(of: [image], quantize: .none)) { error in
-            XCTAssertTrue("\(error)".contains("no text model is served"), "\(error)")
+        // A served model whose file is gone is an error naming it; no model at all is one that says so.
+        let gone = RegisteredModel(name: "xray", kind: .image, task: "x", file: folder.file("xray"), metrics: [:],
+                                   training: TrainingData(source: "", architecture: "", trainExamples: 0, labels: []))
+        XCTAssertThrowsError(try cache.bundle(of: [gone, described], quantize: .none)) { error in
+            XCTAssertTrue("\(error)".contains("xray"), "\(error)")
+        }
+        XCTAssertThrowsError(try cache.bundle(of: [], quantize: .none)) { error in
+            XCTAssertTrue("\(error)".contains("no model is served"), "\(error)")
         }
     }
 

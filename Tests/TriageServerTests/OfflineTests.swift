@@ -5,13 +5,13 @@ import TriageKit
 import TriageServer
 import XCTest
 
-/// /offline/ and /api/offline.zip: the files `triage export web` writes for the served text models.
+/// /offline/ and /api/offline.zip: the files `triage export web` writes for the served models.
 extension ServerTests {
-    /// A direct `export web` of the suite's text model, file by file.
+    /// A direct `export web` of the suite's models in the server's order (the --model one first), file by file.
     func directExport(_ quantize: WebQuantization = .none) throws -> [String: Data] {
         let output = Self.folder.file("direct-\(quantize.rawValue)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: output) }
-        var options = ExportWebOptions(models: [Self.textModel], output: output)
+        var options = ExportWebOptions(models: [Self.imageModel, Self.textModel], output: output)
         options.quantize = quantize
         _ = try Workspace(corpusPath: Self.folder.file("c.sqlite")).exportWeb(options)
         var files: [String: Data] = [:]
@@ -29,7 +29,8 @@ extension ServerTests {
         let server = try await LiveServer(try options())
         defer { Task { await server.stop() } }
         let direct = try directExport()
-        XCTAssertEqual(Set(direct.keys), ["index.html", "triage.js", "models.js", "toy/model.json", "toy/weights.bin"])
+        XCTAssertEqual(Set(direct.keys), ["index.html", "triage.js", "models.js", "toy/model.json", "toy/weights.bin",
+                                          "squares/model.json", "squares/weights.bin"])
 
         let bare = try await server.call("/offline", contentType: nil)
         XCTAssertEqual(bare.status, 301, "to /offline/, where the page's relative links resolve")
@@ -40,10 +41,9 @@ extension ServerTests {
         let html = String(decoding: page.body, as: UTF8.self)
         // The exported page, with the server's notice as the body's first paragraphs.
         let notice = try XCTUnwrap(html.range(of: "\n<p class=\"note\" id=\"served\">"))
-        let end = try XCTUnwrap(html.range(of: "</p>\n<p class=\"note\" id=\"not-exportable\">", range: notice.upperBound..<html.endIndex))
-        let after = try XCTUnwrap(html.range(of: "</p>", range: end.upperBound..<html.endIndex))
+        let after = try XCTUnwrap(html.range(of: "</p>", range: notice.upperBound..<html.endIndex))
         XCTAssertEqual(String(html[..<notice.lowerBound] + html[after.upperBound...]), String(decoding: direct["index.html"]!, as: UTF8.self))
-        XCTAssertTrue(html[end.upperBound..<after.lowerBound].contains("squares (image)"), "the image model is listed as not exportable")
+        XCTAssertFalse(html.contains("not-exportable"), "every served kind is exportable")
         XCTAssertTrue(html.contains("<a href=\"/api/offline.zip?quantize=int8\" download>int8</a>"), String(html[notice.lowerBound..<after.upperBound]))
         // Its policy allows its inline script by hash and its blob worker, and nothing from elsewhere.
         let policy = try XCTUnwrap(page.headers["content-security-policy"])
@@ -54,7 +54,7 @@ extension ServerTests {
         XCTAssertEqual(home.headers["content-security-policy"]?.contains("sha256"), false, "the other pages keep the strict policy")
         XCTAssertTrue(String(decoding: home.body, as: UTF8.self).contains("href=\"/offline/\""), "the navigation links the offline page")
 
-        for path in ["models.js", "triage.js", "toy/model.json", "toy/weights.bin"] {
+        for path in ["models.js", "triage.js", "toy/model.json", "toy/weights.bin", "squares/model.json", "squares/weights.bin"] {
             let file = try await server.call("/offline/" + path, contentType: nil)
             XCTAssertEqual(file.status, 200, path)
             XCTAssertEqual(file.body, direct[path], "\(path) is the exported file")
@@ -106,15 +106,16 @@ extension ServerTests {
         XCTAssertNoThrow(try ZipArchive(data: bearer.body))
     }
 
-    func testWithoutATextModelTheOfflinePageSaysSo() async throws {
+    func testWithoutAModelTheOfflinePageSaysSo() async throws {
         var options = try options()
         options.corpusPath = Self.folder.file("empty.sqlite")
+        options.models = []
         let server = try await LiveServer(options)
         defer { Task { await server.stop() } }
         let page = try await server.call("/offline/", contentType: nil)
         XCTAssertEqual(page.status, 404)
         XCTAssertTrue(page.headers["content-type"]?.hasPrefix("text/html") ?? false)
-        XCTAssertTrue(String(decoding: page.body, as: UTF8.self).contains("no text model is served"))
+        XCTAssertTrue(String(decoding: page.body, as: UTF8.self).contains("no model is served"))
         let (status, _) = try await server.json("/api/offline.zip")
         XCTAssertEqual(status, 404)
     }

@@ -8,7 +8,7 @@ extension WebQuantization: ExpressibleByArgument {}
 struct ExportWeb: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
-        abstract: "Write a static folder that runs text and image models in any browser or node, offline.",
+        abstract: "Write a static folder that runs text, image and TB resistance models in any browser or node, offline.",
         discussion: """
         The folder holds index.html (a vignette page, or an image picker for image models: open it \
         from disk, no server and no network needed; the model runs in a Web Worker), triage.js (the runtime, a JavaScript module: \
@@ -21,13 +21,19 @@ struct ExportWeb: JobCommand {
         calibrated image model to 1e-6 absolute). --quantize float16 halves \
         the weights, int8 quarters them; --check FILE (a CSV of labelled texts, or for image \
         models a MedMNIST .npz and its --split) then reports the accuracy of float32 and of the \
-        quantised weights on it. Not TB resistance models in this version.
+        quantised weights on it.
+
+        A TB resistance model (`triage train resistance`, wdnn+catalogue or wdnn; not --arch cnn) \
+        is exported with the reference facts naming variants needs, from --data: H37Rv (2 bits a \
+        base, in weights.bin), the catalogue genes and the other annotated genes; its catalogue \
+        travels in model.json. `m.resist(vcfText, {file})` then gives the objects `triage resist \
+        --model MODEL --json` prints, and the page has a TB section: pick a .vcf or .vcf.gz.
 
         Example: triage export web --model models/s2d.safetensors --output s2d-offline --quantize int8 --check data/s2d_test.csv
         Example: triage export web --model models/pneumonia --output pneumonia-offline --quantize int8 --check pneumoniamnist.npz --split val
         """)
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("A text or image model (file, folder or registered name); repeat for several.", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("A text, image or TB resistance model (file, folder or registered name); repeat for several.", valueName: "model"))
     var models: [String] = []
     @Option(help: ArgumentHelp("The folder to write (files of the same names are replaced).", valueName: "dir"))
     var output: String
@@ -41,6 +47,10 @@ struct ExportWeb: JobCommand {
     var textColumn = "text"
     @Option(help: ArgumentHelp("The --check CSV's label column.", valueName: "column"))
     var labelColumn = "label"
+    @Option(help: ArgumentHelp(
+        "TB resistance models: the folder with H37Rv.fa.gz, gene_locations.csv and genome.gff.gz (default: $TRIAGE_TB_DATA, else data/tb, else ../shared/data/tb).",
+        valueName: "dir"))
+    var data: String?
     @Flag(help: "Print what was written as one JSON object.")
     var json = false
     @OptionGroup var corpus: CorpusOptions
@@ -58,6 +68,7 @@ struct ExportWeb: JobCommand {
         options.checkSplit = split
         options.textColumn = textColumn
         options.labelColumn = labelColumn
+        options.tbData = data
         let console = Console.shared
         try console.print(try corpus.workspace.exportWeb(options, context: console.context()), json: json)
     }

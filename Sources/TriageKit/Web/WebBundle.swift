@@ -105,8 +105,7 @@ public final class WebBundleCache: @unchecked Sendable {
     public func bundle(of models: [RegisteredModel], quantize: WebQuantization) throws -> WebBundle {
         let exportable = models.filter { WebExport.kinds.contains($0.kind) }
         guard !exportable.isEmpty else {
-            let kinds = WebExport.kinds.map(\.rawValue).sorted().joined(separator: " or ")
-            throw TriageError(.notFound, "no \(kinds) model is served, and only those run offline: train one, or start the server with --model")
+            throw TriageError(.notFound, "no model is served, so none runs offline: train one, or start the server with --model")
         }
         let key = exportable.map { "\($0.name)\u{0}\($0.file)\u{0}\(WebBundleCache.stamp($0.file))" }
         lock.lock()

@@ -16,7 +16,7 @@ public enum WebQuantization: String, Codable, Sendable, CaseIterable {
 
 /// Options of `export web`: models, the folder to write, and how weights are stored.
 public struct ExportWebOptions: Codable, Sendable {
-    /// Model files, folders or registered names (text and image models).
+    /// Model files, folders or registered names (text, image and TB resistance models).
     public var models: [String]
     /// The folder to write (created; files of the same names are replaced).
     public var output: String
@@ -29,6 +29,9 @@ public struct ExportWebOptions: Codable, Sendable {
     public var textColumn = "text", labelColumn = "label"
     /// The split of an .npz check file.
     public var checkSplit: ImageSplit = .test
+    /// TB resistance models: the TB data folder whose H37Rv and annotation are exported with them
+    /// (nil: `$TRIAGE_TB_DATA`, else data/tb, else ../shared/data/tb).
+    public var tbData: String?
 
     /// Options exporting `models` to `output`.
     public init(models: [String], output: String) {
@@ -52,6 +55,8 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         /// labelled texts (or images), the share whose top class (image labels: every decision at
         /// 0.5) is unchanged, and the largest change of a probability.
         public var check: QuantisationCheck?
+        /// A TB resistance model: what its folder holds besides the network (WebExport+TB.swift).
+        public var tb: TBExportContents? = nil
     }
 
     /// A quantised export measured against float32 on labelled texts (or images).
@@ -74,6 +79,7 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         for m in models {
             lines.append("  \(m.folder)/: \(m.kind) model of task \(m.task), \(m.classes) classes, "
                          + "weights \(m.weightBytes) bytes (\(quantize.rawValue == "none" ? "float32" : quantize.rawValue))")
+            if let tb = m.tb { lines.append("    " + tb.text) }
             if let c = m.check {
                 lines.append(String(format: "    on %d labelled %@: accuracy %.2f%% float32, %.2f%% %@ (%+.2f points); same top class %.2f%%; largest probability change %.2g",
                                     c.texts, m.kind == "image" ? "images" : "texts", 100 * c.accuracyFloat32, 100 * c.accuracyQuantised, quantize.rawValue,
@@ -113,33 +119,33 @@ extension Workspace {
         for path in options.models {
             let model = try resolveModel(path)
             guard WebExport.kinds.contains(model.kind) else {
-                throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text models and image models "
-                                  + "(written by `triage train text` or `triage train image`) in this version, not resistance models")
+                throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text, image and TB resistance models "
+                                  + "(written by `triage train text`, `triage train image` or `triage train resistance`)")
             }
             var folder = WebExport.folderName(model.name)
             var n = 2
             while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
             folders.insert(folder)
             context.note("exporting \(model.name) to \(folder)/")
+            let written: (config: Data, weights: Data)
+            var summary: ExportWebSummary.Model
             if model.kind == .image {
-                let (written, summary) = try exportWebImage(model, folder: folder, options: options, context: context)
-                try WebExport.write(written.config, to: output.appendingPathComponent(folder).appendingPathComponent("model.json"))
-                try WebExport.write(written.weights, to: output.appendingPathComponent(folder).appendingPathComponent(WebExport.weightsName))
-                bundles.append(WebExport.bundle(folder: folder, written))
-                exported.append(summary)
-                continue
-            }
-            let classifier: TextClassifier
-            do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
-            if let check = options.check, WebExport.isImageCheck(check), options.quantize != .none {
-                throw TriageError(.unusable, "--check \(check) is an .npz of images, and \(path) is a text model: "
-                                  + "export it separately with a CSV of labelled texts as --check")
-            }
-            let written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
-            var summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
+                (written, summary) = try exportWebImage(model, folder: folder, options: options, context: context)
+            } else if model.kind == .resistance {
+                (written, summary) = try exportResistance(model, folder: folder, options: options, context: context)
+            } else {
+                let classifier: TextClassifier
+                do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
+                if let check = options.check, WebExport.isImageCheck(check), options.quantize != .none {
+                    throw TriageError(.unusable, "--check \(check) is an .npz of images, and \(path) is a text model: "
+                                      + "export it separately with a CSV of labelled texts as --check")
+                }
+                written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
+                summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
                                                  classes: classifier.classes.count, weightBytes: written.weights.count, check: nil)
-            if options.quantize != .none, let check = options.check {
-                summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
+                if options.quantize != .none, let check = options.check {
+                    summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
+                }
             }
             let dir = output.appendingPathComponent(folder)
             try WebExport.write(written.config, to: dir.appendingPathComponent("model.json"))
@@ -207,7 +213,7 @@ extension Workspace {
 /// The files of one exported model.
 public enum WebExport {
     /// The kinds of model `export web` writes (`triage serve` lists the others as not exportable).
-    public static let kinds: Set<RegisteredModel.Kind> = [.text, .image]
+    public static let kinds: Set<RegisteredModel.Kind> = [.text, .image, .resistance]
     static let weightsName = "weights.bin"
 
     /// One model of models.js: its folder, model.json and weights (base64).
@@ -230,19 +236,15 @@ public enum WebExport {
     /// model.json and the weights of a text classifier.
     static func text(_ classifier: TextClassifier, name: String, quantize: WebQuantization) throws -> (config: Data, weights: Data) {
         let c = classifier.configuration
-        var weights = Data()
-        var tensors: [JSONValue] = []
         let hasScope = classifier.configuration.scope != nil && classifier.scopeBanks.count == classifier.networks.count
             && classifier.scopeBanks.allSatisfy { $0.count > 0 }
+        var named: [(String, Tensor)] = []
         for (m, network) in classifier.networks.enumerated() {
-            // The network's weights, then its scope bank (unit features of training cases) when the model has a scope.
-            let bank = hasScope ? [("scope.bank", classifier.scopeBanks[m])] : []
-            for (tensorName, t) in network.namedParameters.map({ ($0.0, $0.1.value) }) + bank {
-                let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
-                tensors.append(.object(appendTensor("member\(m).\(tensorName)", shape: t.shape, values: values, as: quantize,
-                                                    rowLength: t.shape.last ?? t.count, to: &weights)))
-            }
+            for (tensorName, parameter) in network.namedParameters { named.append(("member\(m).\(tensorName)", parameter.value)) }
+            // Then its scope bank (unit features of training cases) when the model has a scope.
+            if hasScope { named.append(("member\(m).scope.bank", classifier.scopeBanks[m])) }
         }
+        let (weights, tensors) = tensorFile(named, quantize: quantize)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var preparation = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(c.preparation))
@@ -304,6 +306,19 @@ public enum WebExport {
             "neighbourhood": numbers(scope.neighbourhood.map(Double.init)), "joined": numbers(scope.joined),
             "threshold": .number(scope.threshold), "notice": .string(TextScoring.outOfScopeNotice(classes: classifier.classes)),
         ])
+    }
+
+    /// The weights file of named tensors stored as `quantize` says, and model.json's list of them
+    /// (name, shape, byte offset; per-row scales for int8).
+    static func tensorFile(_ named: [(String, Tensor)], quantize: WebQuantization) -> (weights: Data, tensors: [JSONValue]) {
+        var weights = Data()
+        var tensors: [JSONValue] = []
+        for (name, t) in named {
+            let values = Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
+            tensors.append(.object(appendTensor(name, shape: t.shape, values: values, as: quantize,
+                                                rowLength: t.shape.last ?? t.count, to: &weights)))
+        }
+        return (weights, tensors)
     }
 
     /// IEEE half-precision bits of `v`, rounded to nearest even (Float16's conversion).

@@ -8,6 +8,8 @@
 //   m.score("fever, cough and chest pain", { top: 5 });   // [{label, probability}, ...] best first
 //   const x = await loadModel("pneumonia");      // an image model (`triage train image`)
 //   x.predictImage({ width: 28, height: 28, channels: 1, data: bytes });   // {label: probability}
+//   const tb = await loadModel("tb");            // a TB resistance model
+//   tb.resist(vcfText, { file: "x.vcf" });       // what `triage resist --model M --json` prints, one object per sample
 //
 // Everything here mirrors the Swift engine (Sources/Models/TextPreparation.swift, TextNetwork.swift,
 // TextClassifier.swift and the Neural layers they use) and is checked against it to 1e-5 relative by
@@ -20,7 +22,7 @@
 // Nothing in this file may contain the closing tag of a script element: index.html inlines it.
 
 const FORMAT = "triage-web-model/1";
-const SUPPORTED_KINDS = ["text", "image"];
+const SUPPORTED_KINDS = ["text", "image", "tb-resistance"];
 
 /** A model folder or file that cannot be used, with a message that says why. */
 class TriageModelError extends Error {
@@ -1293,6 +1295,1061 @@ class ImageModel {
   }
 }
 
+// MARK: - TB resistance (Sources/Genomics: VCF.swift, SampleReader.swift, VariantAnnotator.swift,
+// Catalogue.swift, CataloguePredictor.swift; Sources/Models/ResistanceModel.swift, ResistanceTraining.swift)
+//
+// `m.resist(vcf, {file})` reads a VCF on H37Rv as `triage resist --model M --json` does and gives
+// the same objects: the same records kept and refused (with the same messages, naming file and
+// line), the same gene-level names, the catalogue's calls as features (wdnn+catalogue), the wide &
+// deep network, thresholds and occlusion evidence. Bases are char codes (A 65, C 67, G 71, T 84).
+//
+// One departure: Swift compares float32 probabilities with thresholds that are themselves the
+// probabilities of validation isolates, so an isolate with the same tokens sits exactly on the
+// threshold. Sums here run in float64 and may land a rounding error below it: a logit within
+// 2e-5 (relative, at least 2e-5) under the threshold's logit counts as reaching it.
+
+const TB_KIND = "tb-resistance";
+
+/** A VCF that cannot be used: `file:line: reason`, as Swift's GenomicsError says it. */
+class TriageInputError extends Error {
+  constructor(file, line, reason) {
+    super(file != null && line != null ? `${file}:${line}: ${reason}` : file != null ? `${file}: ${reason}` : line != null ? `line ${line}: ${reason}` : reason);
+    this.name = "TriageInputError";
+    this.file = file; this.line = line; this.reason = reason;
+  }
+}
+
+const B_A = 65, B_C = 67, B_G = 71, B_T = 84, B_N = 78, B_STOP = 42;
+const COMPLEMENT = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) t[i] = i;
+  for (const [a, b] of [["A", "T"], ["C", "G"], ["R", "Y"], ["K", "M"], ["S", "S"], ["W", "W"], ["B", "V"], ["D", "H"], ["N", "N"]]) {
+    t[a.charCodeAt(0)] = b.charCodeAt(0); t[b.charCodeAt(0)] = a.charCodeAt(0);
+  }
+  return t;
+})();
+const CODON_TABLE = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG";
+const AMINO_NAMES = { A: "Ala", R: "Arg", N: "Asn", D: "Asp", C: "Cys", Q: "Gln", E: "Glu", G: "Gly", H: "His", I: "Ile", L: "Leu", K: "Lys",
+  M: "Met", F: "Phe", P: "Pro", S: "Ser", T: "Thr", W: "Trp", Y: "Tyr", V: "Val", "*": "*", X: "Xaa" };
+const LOSS_OF_FUNCTION = new Set(["frameshift_variant", "stop_gained", "start_lost", "feature_ablation"]);
+
+function baseCode(b) { return b === B_T ? 0 : b === B_C ? 1 : b === B_A ? 2 : b === B_G ? 3 : -1; }
+/** GeneticCode.translate of one codon: a one-letter char code ('X' 88 when a base is ambiguous). */
+function translateCodon(a, b, c) {
+  const x = baseCode(a), y = baseCode(b), z = baseCode(c);
+  return x < 0 || y < 0 || z < 0 ? 88 : CODON_TABLE.charCodeAt(16 * x + 4 * y + z);
+}
+function translateBases(bases, toStop) {
+  const out = [];
+  for (let i = 0; i + 2 < bases.length; i += 3) {
+    const aa = translateCodon(bases[i], bases[i + 1], bases[i + 2]);
+    out.push(aa);
+    if (toStop && aa === B_STOP) break;
+  }
+  return out;
+}
+function isStartCodon(a, b, c) {
+  if (b === B_T && c === B_G) return a === B_T || a === B_C || a === B_A || a === B_G;
+  return a === B_A && b === B_T && (c === B_T || c === B_C || c === B_A);
+}
+function aminoName(aa) { return AMINO_NAMES[String.fromCharCode(aa)] ?? "Xaa"; }
+function aminoNames(aas) { return aas.map(aminoName).join(""); }
+function isNucleotide(b) { return b === 65 || b === 67 || b === 71 || b === 84 || b === 78 || b === 97 || b === 99 || b === 103 || b === 116 || b === 110; }
+function codes(text) { const out = new Array(text.length); for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i); return out; }
+function basesText(bases) {
+  let s = "";
+  for (let i = 0; i < bases.length; i += 4096) s += String.fromCharCode(...bases.slice(i, i + 4096));
+  return s;
+}
+function sameBases(a, b) { if (a.length !== b.length) return false; for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false; return true; }
+function reverseComplement(bases) { const out = new Array(bases.length); for (let i = 0; i < bases.length; i++) out[i] = COMPLEMENT[bases[bases.length - 1 - i]]; return out; }
+/** Swift's Int(String): an optional sign and decimal digits. */
+function swiftInt(text) { return /^[+-]?[0-9]+$/.test(text) ? Number(text) : null; }
+/** DecimalNumber.parse: a plain decimal number (sign, digits, point, exponent), finite. */
+function decimalNumber(text) {
+  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text)) return null;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : null;
+}
+/** Lines.integer: up to 18 decimal digits, nothing else. */
+function plainInteger(text) { return text.length > 0 && text.length <= 18 && /^[0-9]+$/.test(text) ? Number(text) : null; }
+function isASCII(text) { return /^[\x00-\x7f]*$/.test(text); }
+
+/** A gene of the reference (Reference.swift): 1-based start <= end, strand +1 or -1. */
+class TBGene {
+  constructor(row, what) {
+    if (!Array.isArray(row) || row.length < 5 || typeof row[0] !== "string" || !Number.isInteger(row[1]) || !Number.isInteger(row[2])
+        || row[1] > row[2] || (row[3] !== 1 && row[3] !== -1) || typeof row[4] !== "boolean") {
+      fail(`${what} must be [name, start, end, strand, isRNA] with start <= end and strand 1 or -1`);
+    }
+    [this.name, this.start, this.end, this.strand, this.isRNA] = row;
+    this.length = this.end - this.start + 1;
+  }
+  local(g) { return this.strand >= 0 ? g - this.start + 1 : this.end - g + 1; }
+  genomic(t) { return this.strand >= 0 ? this.start + t - 1 : this.end - t + 1; }
+  label(t) { return t <= 0 ? `-${1 - t}` : t > this.length ? `*${t - this.length}` : `${t}`; }
+}
+
+/** VariantAnnotator.swift: names a VCF allele in the catalogue genes' HGVS grammar. */
+class TBAnnotator {
+  constructor(reference, genome) {
+    this.genome = genome;                       // Uint8Array of char codes, genome[0] is position 1
+    this.length = genome.length;
+    this.upstreamWindow = reference.upstreamWindow;
+    this.longDeletion = reference.longDeletion;
+    this.genes = reference.genes.map((g, i) => new TBGene(g, `reference.genes[${i}]`));
+    this.genes.forEach((g, i) => {
+      const w = reference.genes[i][5];
+      if (!Number.isInteger(w) || w < 0 || w > 100000) fail(`reference.genes[${i}] lacks its upstream window`);
+      g.window = w;
+    });
+    this.genes.sort((a, b) => a.start - b.start);
+    this.windows = this.genes.map((g) => (g.strand >= 0 ? { lo: g.start - g.window, hi: g.end, gene: g } : { lo: g.start, hi: g.end + g.window, gene: g }))
+      .sort((a, b) => a.lo - b.lo);
+    this.maxWindow = this.windows.reduce((m, w) => Math.max(m, w.hi - w.lo + 1), 0);
+    this.aliasGenes = reference.aliasGenes.map((g, i) => new TBGene(g, `reference.aliasGenes[${i}]`)).sort((a, b) => a.start - b.start);
+    this.longestAlias = this.aliasGenes.reduce((m, g) => Math.max(m, g.length), 0);
+  }
+
+  genesOverlapping(lo, hi) {
+    let left = 0, right = this.windows.length;
+    const from = lo - this.maxWindow;
+    while (left < right) { const mid = (left + right) >> 1; if (this.windows[mid].lo < from) left = mid + 1; else right = mid; }
+    const found = [];
+    for (let i = left; i < this.windows.length && this.windows[i].lo <= hi; i++) if (this.windows[i].hi >= lo) found.push(this.windows[i].gene);
+    return found;
+  }
+
+  /** The gene-level names of one ALT allele at `position` (REF already checked against H37Rv). */
+  annotate(position, ref, alt) {
+    let r = codes(ref), a = codes(alt), pos = position;
+    while (r.length > 0 && a.length > 0 && r[r.length - 1] === a[a.length - 1]) { r.pop(); a.pop(); }
+    let prefix = 0;
+    while (prefix < r.length && prefix < a.length && r[prefix] === a[prefix]) prefix++;
+    if (prefix > 0) { r = r.slice(prefix); a = a.slice(prefix); pos += prefix; }
+    if (r.length === 0 && a.length === 0) return [];
+    const lo = r.length === 0 ? pos - 1 : pos, hi = r.length === 0 ? pos : pos + r.length - 1;
+    let candidates = this.genesOverlapping(lo, hi);
+    const length = this.length;
+    if (candidates.length === 0 && hi > length - this.upstreamWindow) {
+      pos -= length;
+      candidates = this.genesOverlapping(lo - length, hi - length);
+    }
+    if (candidates.length === 0) return [];
+    const [first, last] = pos < 1 ? [lo - length, hi - length] : [lo, hi];
+    const inside = candidates.filter((g) => g.start <= last && g.end >= first && !(r.length === 0 && (g.end === first || g.start === last)));
+    const chosen = inside.length === 0 ? candidates : inside;
+    const names = [];
+    for (const gene of chosen) names.push(...this.name(gene, pos, r, a));
+    if (inside.length === 0) {
+      const other = this.aliasGene(first, last);
+      if (other) {
+        const n = this.name(other, pos, r, a)[0];
+        const alias = n ? `${n.gene} ${n.change}` : null;
+        for (const v of names) v.alias = alias;
+      }
+    }
+    return names;
+  }
+
+  aliasGene(lo, hi) {
+    let best = null, bestScore = Infinity;
+    let left = 0, right = this.aliasGenes.length;
+    while (left < right) { const mid = (left + right) >> 1; if (this.aliasGenes[mid].start < lo - this.longestAlias - 100) left = mid + 1; else right = mid; }
+    for (let i = left; i < this.aliasGenes.length; i++) {
+      const gene = this.aliasGenes[i];
+      if (gene.start > hi + 100) break;
+      const inside = gene.start <= hi && gene.end >= lo;
+      const distance = gene.strand >= 0 ? gene.start - hi : lo - gene.end;
+      if (inside || (distance > 0 && distance <= 100)) {
+        const score = inside ? 0 : distance;
+        if (score < bestScore) { best = gene; bestScore = score; }
+      }
+    }
+    return best;
+  }
+
+  geneBase(gene, t) {
+    let g = gene.genomic(t);
+    const length = this.length;
+    if (g < 1) g += length; else if (g > length) g -= length;
+    if (g < 1 || g > length) return B_N;
+    const base = this.genome[g - 1];
+    return gene.strand >= 0 ? base : COMPLEMENT[base];
+  }
+  geneBases(gene, from, to) { const out = []; for (let t = from; t <= to; t++) out.push(this.geneBase(gene, t)); return out; }
+
+  name(gene, position, ref, alt) {
+    const minus = gene.strand < 0;
+    const r = minus ? reverseComplement(ref) : ref, a = minus ? reverseComplement(alt) : alt;
+    if (r.length === 0) return this.insertion(gene, minus ? gene.local(position) : gene.local(position - 1), a);
+    const t0 = minus ? gene.local(position + ref.length - 1) : gene.local(position);
+    const t1 = t0 + r.length - 1;
+    if (a.length === 0) return this.deletion(gene, t0, t1);
+    if (r.length === a.length) return this.substitution(gene, t0, r, a);
+    return this.delins(gene, t0, t1, a);
+  }
+
+  prefix(gene) { return gene.isRNA ? "n." : "c."; }
+  nucleotideEffect(gene, t0, t1) {
+    if (t1 <= 0) return "upstream_gene_variant";
+    if (t0 > gene.length) return "downstream_gene_variant";
+    return gene.isRNA ? "non_coding_transcript_exon_variant" : "coding_sequence_variant";
+  }
+  range(gene, t0, t1) { return t0 === t1 ? gene.label(t0) : `${gene.label(t0)}_${gene.label(t1)}`; }
+
+  substitution(gene, t0, ref, alt) {
+    const names = [];
+    const t1 = t0 + ref.length - 1;
+    const handled = new Set();
+    for (let k = 0; k < ref.length; k++) {
+      if (ref[k] === alt[k]) continue;
+      const t = t0 + k;
+      if (!gene.isRNA && t >= 1 && t <= gene.length) {
+        const codon = Math.floor((t - 1) / 3);
+        if (handled.has(codon)) continue;
+        handled.add(codon);
+        names.push(...this.codonChange(gene, codon, t0, ref, alt));
+      } else {
+        const effect = t <= 0 ? "upstream_gene_variant" : t > gene.length ? "downstream_gene_variant" : "non_coding_transcript_exon_variant";
+        names.push(tbVariant(gene.name, `${this.prefix(gene)}${gene.label(t)}${String.fromCharCode(ref[k])}>${String.fromCharCode(alt[k])}`, effect));
+      }
+    }
+    if (ref.length > 1 && names.length > 0) {
+      names[0].synonyms.push(`${this.prefix(gene)}${this.range(gene, t0, t1)}del${basesText(ref)}ins${basesText(alt)}`);
+    }
+    return names;
+  }
+
+  codonChange(gene, codon, t0, ref, alt) {
+    const first = codon * 3 + 1;
+    const refCodon = [0, 0, 0], altCodon = [0, 0, 0];
+    for (let j = 0; j < 3; j++) {
+      const t = first + j;
+      refCodon[j] = this.geneBase(gene, t);
+      const k = t - t0;
+      altCodon[j] = k >= 0 && k < alt.length ? alt[k] : refCodon[j];
+    }
+    const number = codon + 1, isStart = codon === 0;
+    const refAA = isStart ? 77 : translateCodon(...refCodon);
+    const altAA = isStart && isStartCodon(...altCodon) ? 77 : translateCodon(...altCodon);
+    if (refAA === altAA) {
+      const names = [];
+      for (let j = 0; j < 3; j++) {
+        if (refCodon[j] === altCodon[j]) continue;
+        names.push(tbVariant(gene.name, `c.${first + j}${String.fromCharCode(refCodon[j])}>${String.fromCharCode(altCodon[j])}`,
+          refAA === B_STOP ? "stop_retained_variant" : "synonymous_variant"));
+      }
+      return names;
+    }
+    if (isStart) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+    if (refAA === B_STOP) return [tbVariant(gene.name, `p.Ter${number}${aminoName(altAA)}ext*?`, "stop_lost")];
+    if (altAA === B_STOP) return [tbVariant(gene.name, `p.${aminoName(refAA)}${number}*`, "stop_gained")];
+    return [tbVariant(gene.name, `p.${aminoName(refAA)}${number}${aminoName(altAA)}`, "missense_variant")];
+  }
+
+  deletion(gene, t0, t1) {
+    if (t0 <= 1 && t1 >= gene.length) return [tbVariant(gene.name, "deletion", "feature_ablation")];
+    if (!gene.isRNA && t1 >= 1 && t0 <= gene.length) {
+      if (t0 <= 3) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+      if (t1 > gene.length - 3) {
+        const stop = Math.floor(gene.length / 3);
+        if (t0 > gene.length - 3) return [tbVariant(gene.name, `p.Ter${stop}ext*?`, "stop_lost")];
+        const codon = Math.floor((t0 - 1) / 3);
+        const first = translateCodon(this.geneBase(gene, codon * 3 + 1), this.geneBase(gene, codon * 3 + 2), this.geneBase(gene, codon * 3 + 3));
+        if ((t1 - t0 + 1) % 3 !== 0) return [tbVariant(gene.name, `p.${aminoName(first)}${codon + 1}fs`, "frameshift_variant")];
+        return [tbVariant(gene.name, `p.${aminoName(first)}${codon + 1}_Ter${stop}del`, "feature_ablation")];
+      }
+      let a = t0, b = t1;
+      while (b + 1 <= gene.length + 3 && this.geneBase(gene, b + 1) === this.geneBase(gene, a)) { a++; b++; }
+      let lo = t0, hi = t1;
+      while (lo - 1 >= 4 && this.geneBase(gene, lo - 1) === this.geneBase(gene, hi)) { lo--; hi--; }
+      return this.codingIndel(gene, a, b, [], lo);
+    }
+    let lo = t0, hi = t1;
+    while (this.geneBase(gene, lo - 1) === this.geneBase(gene, hi) && hi - 1 >= t0 - this.upstreamWindow) { lo--; hi--; }
+    let a = t0, b = t1;
+    while (this.geneBase(gene, b + 1) === this.geneBase(gene, a) && b + 1 <= gene.length + this.upstreamWindow) { a++; b++; }
+    const named = (x, y) => {
+      const deleted = this.geneBases(gene, x, y);
+      return `${this.prefix(gene)}${this.range(gene, x, y)}del${deleted.length > this.longDeletion ? "" : basesText(deleted)}`;
+    };
+    const primary = named(a, b);
+    const others = [...new Set([named(lo, hi), named(t0, t1)].filter((n) => n !== primary))].sort(compareStrings);
+    return [tbVariant(gene.name, primary, this.nucleotideEffect(gene, a, b), others)];
+  }
+
+  insertion(gene, after, inserted) {
+    if (!gene.isRNA && after >= 0 && after < 3) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+    let at = after;
+    const seq = inserted.slice();
+    const shiftLimit = !gene.isRNA && after >= 1 && after < gene.length ? gene.length - 1 : gene.length + this.upstreamWindow;
+    while (seq.length > 0 && this.geneBase(gene, at + 1) === seq[0] && at + 1 <= shiftLimit) { seq.push(seq.shift()); at++; }
+    let left = after;
+    const leftSeq = inserted.slice();
+    if (!gene.isRNA && at >= 1 && at < gene.length) {
+      while (leftSeq.length > 0 && this.geneBase(gene, left) === leftSeq[leftSeq.length - 1] && left - 1 >= 3) { leftSeq.unshift(leftSeq.pop()); left--; }
+      return this.codingIndel(gene, at + 1, at, seq, left + 1);
+    }
+    while (leftSeq.length > 0 && this.geneBase(gene, left) === leftSeq[leftSeq.length - 1] && left - 1 >= after - this.upstreamWindow) {
+      leftSeq.unshift(leftSeq.pop()); left--;
+    }
+    const names = (x, bases) => {
+      const n = bases.length, list = [], text = basesText(bases);
+      if (sameBases(this.geneBases(gene, x - n + 1, x), bases)) list.push(`${this.prefix(gene)}${this.range(gene, x - n + 1, x)}dup${text}`);
+      if (sameBases(this.geneBases(gene, x + 1, x + n), bases)) list.push(`${this.prefix(gene)}${this.range(gene, x + 1, x + n)}dup${text}`);
+      list.push(`${this.prefix(gene)}${gene.label(x)}_${gene.label(x + 1)}ins${text}`);
+      return list;
+    };
+    const all = [...names(at, seq), ...names(left, leftSeq)];
+    const asWritten = names(after, inserted);
+    const primary = all[0];
+    const synonyms = [];
+    for (const n of [...all.slice(1), ...asWritten]) if (n !== primary && !synonyms.includes(n)) synonyms.push(n);
+    return [tbVariant(gene.name, primary, this.nucleotideEffect(gene, at, at + 1), synonyms)];
+  }
+
+  delins(gene, t0, t1, inserted) {
+    if (t0 <= 1 && t1 >= gene.length) return [tbVariant(gene.name, "deletion", "feature_ablation")];
+    if (!gene.isRNA && t1 >= 1 && t0 <= gene.length) {
+      if (t0 <= 3) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+      return this.codingIndel(gene, t0, t1, inserted);
+    }
+    const deleted = this.geneBases(gene, t0, t1);
+    return [tbVariant(gene.name, `${this.prefix(gene)}${this.range(gene, t0, t1)}del${basesText(deleted)}ins${basesText(inserted)}`,
+      this.nucleotideEffect(gene, t0, t1))];
+  }
+
+  codingIndel(gene, t0, t1, inserted, leftmost = null) {
+    if (t0 <= 1 && t1 >= 1) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+    if (t0 < 1) return [];
+    const cdsEnd = gene.length + 3000;
+    const refBases = this.geneBases(gene, 1, cdsEnd);
+    const altBases = refBases.slice(0, t0 - 1).concat(inserted, t1 < cdsEnd ? refBases.slice(t1) : []);
+    const refProtein = translateBases(refBases.slice(0, gene.length), false);
+    const altProtein = translateBases(altBases, true);
+    const change = (inserted.length - (t1 - t0 + 1)) % 3 !== 0;
+    let p = 0;
+    while (p < refProtein.length && p < altProtein.length && refProtein[p] === altProtein[p]) p++;
+    if (change) {
+      let fivePrime = null;
+      if (leftmost !== null && leftmost >= 1 && Math.floor((leftmost - 1) / 3) < refProtein.length) {
+        const codon = Math.floor((leftmost - 1) / 3), aa = refProtein[codon];
+        fivePrime = aa === B_STOP ? `p.Ter${codon + 1}ext*?` : `p.${aminoName(aa)}${codon + 1}fs`;
+      }
+      if (p >= refProtein.length) return fivePrime !== null ? [tbVariant(gene.name, fivePrime, "frameshift_variant")] : [];
+      if (p === 0) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+      const aa = refProtein[p];
+      if (aa === B_STOP) return [tbVariant(gene.name, `p.Ter${p + 1}ext*?`, "stop_lost")];
+      const name = `p.${aminoName(aa)}${p + 1}fs`;
+      return [tbVariant(gene.name, name, "frameshift_variant", fivePrime === null || fivePrime === name ? [] : [fivePrime])];
+    }
+    if (p >= refProtein.length) return [];
+    if (p === 0) return [tbVariant(gene.name, "p.Met1?", "start_lost")];
+    const rc = refProtein.length, ac = altProtein.length;
+    let s = 0;
+    while (s < rc - p && s < ac - p && refProtein[rc - 1 - s] === altProtein[ac - 1 - s]) s++;
+    let s5 = 0;
+    while (s5 < rc && s5 < ac && refProtein[rc - 1 - s5] === altProtein[ac - 1 - s5]) s5++;
+    let p5 = 0;
+    while (p5 < rc - s5 && p5 < ac - s5 && refProtein[p5] === altProtein[p5]) p5++;
+    const names = proteinNames(refProtein, altProtein, p, s);
+    if (names.length === 0) {
+      const ref = basesText(this.geneBases(gene, t0, t1));
+      return [tbVariant(gene.name, inserted.length === 0 ? `c.${this.range(gene, t0, t1)}del${ref}` : `c.${this.range(gene, t0, t1)}del${ref}ins${basesText(inserted)}`,
+        "synonymous_variant")];
+    }
+    if ((p5 !== p || s5 !== s) && p5 > 0) {
+      for (const other of proteinNames(refProtein, altProtein, p5, s5)) if (!names.some((n) => n[0] === other[0])) names.push(other);
+    }
+    return [tbVariant(gene.name, names[0][0], names[0][1], names.slice(1).map((n) => n[0]))];
+  }
+}
+
+/** Names and effects of a protein change where `p` residues lead and `s` trail unchanged (VariantAnnotator.proteinNames). */
+function proteinNames(ref, alt, p, s) {
+  const deleted = ref.slice(p, ref.length - s), added = alt.slice(p, alt.length - s);
+  const aa = (i) => `${aminoName(ref[i])}${i + 1}`;
+  if (deleted.length === 0 && added.length === 0) return [];
+  if (added.length === 0) {
+    if (deleted[deleted.length - 1] === B_STOP && deleted.length === 1) return [[`p.Ter${p + 1}ext*?`, "stop_lost"]];
+    const name = deleted.length === 1 ? `p.${aa(p)}del` : `p.${aa(p)}_${aa(p + deleted.length - 1)}del`;
+    return [[name, deleted[deleted.length - 1] === B_STOP ? "feature_ablation" : "inframe_deletion"]];
+  }
+  if (deleted.length === 0) {
+    const n = added.length;
+    const insertion = [`p.${aa(p - 1)}_${aa(p)}ins${aminoNames(added)}`, "inframe_insertion"];
+    if (p - n >= 0 && sameBases(ref.slice(p - n, p), added)) {
+      return [[n === 1 ? `p.${aa(p - 1)}dup` : `p.${aa(p - n)}_${aa(p - 1)}dup`, "inframe_insertion"], insertion];
+    }
+    if (added.includes(B_STOP)) return [[`p.${aa(p)}*`, "stop_gained"]];
+    return [insertion];
+  }
+  if (added[added.length - 1] === B_STOP && added.length === 1) return [[`p.${aa(p)}*`, "stop_gained"]];
+  if (deleted.length === 1 && added.length === 1) return [[`p.${aa(p)}${aminoName(added[0])}`, "missense_variant"]];
+  const span = deleted.length === 1 ? aa(p) : `${aa(p)}_${aa(p + deleted.length - 1)}`;
+  const effect = deleted[deleted.length - 1] === B_STOP ? "feature_ablation" : added.length < deleted.length ? "inframe_deletion" : "inframe_insertion";
+  return [[`p.${span}delins${aminoNames(added)}`, effect]];
+}
+
+function tbVariant(gene, change, effect, synonyms = []) { return { gene, change, effect, synonyms, alias: null }; }
+/** Swift's String order for the ASCII names compared here. */
+function compareStrings(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+/** SampleReader.sampleName: the file name without folders and .gz / .vcf / ... extensions. */
+function tbSampleName(path) {
+  let name = String(path).split("/").pop();
+  for (const ext of [".gz", ".vcf", ".bcf", ".fasta", ".fa", ".fna", ".fas", ".txt"]) {
+    if (name.toLowerCase().endsWith(ext)) name = name.slice(0, name.length - ext.length);
+  }
+  return name === "" ? String(path) : name;
+}
+
+/** A ##contig / ##FILTER value (VCF.structuredValue). */
+function structuredValue(text, key) {
+  const open = text.indexOf("<"), close = text.lastIndexOf(">");
+  if (open < 0 || close < 0 || open >= close) return null;
+  for (const part of text.slice(open + 1, close).split(",")) {
+    if (part === "") continue;
+    const s = part.replace(/^=+/, "");
+    const eq = s.indexOf("=");
+    if (eq < 0 || eq === s.length - 1) continue;
+    if (s.slice(0, eq) === key) return s.slice(eq + 1);
+  }
+  return null;
+}
+
+/** The lines of a VCF given as text or bytes (Uint8Array / ArrayBuffer): strings, and which were not UTF-8. */
+function vcfLines(input) {
+  let text, invalid = null;
+  if (typeof input === "string") text = input;
+  else {
+    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+    if (!(bytes instanceof Uint8Array)) fail("a VCF must be given as text, a Uint8Array or an ArrayBuffer");
+    // ignoreBOM keeps a byte-order mark, which Swift's reader does not skip either.
+    try { text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes); } catch {
+      // Line by line: a kept record that is not UTF-8 is refused, as Swift refuses it.
+      const lossy = new TextDecoder("utf-8", { ignoreBOM: true }), strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+      const lines = [];
+      invalid = new Set();
+      let start = 0;
+      while (start < bytes.length) {
+        let end = bytes.indexOf(10, start);
+        if (end < 0) end = bytes.length;
+        const slice = bytes.subarray(start, end);
+        try { lines.push(strict.decode(slice)); } catch { invalid.add(lines.length); lines.push(lossy.decode(slice)); }
+        start = end + 1;
+      }
+      return { lines: lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)), invalid };
+    }
+  }
+  const lines = text.split("\n");
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  for (let i = 0; i < lines.length; i++) if (lines[i].endsWith("\r")) lines[i] = lines[i].slice(0, -1);
+  return { lines, invalid };
+}
+
+/** The reference facts of an export and what reading a VCF against it needs (Reference, SampleReader). */
+class TBReader {
+  constructor(reference, genome) {
+    this.annotator = new TBAnnotator(reference, genome);
+    this.genome = genome;
+    this.contigNames = new Set(reference.contigNames);
+    this.accession = reference.accession;
+    this.genomeLength = reference.genomeLength;
+    // The catalogue genes with their upstream windows as merged, sorted intervals (circular chromosome).
+    const length = genome.length, spans = [];
+    for (const g of this.annotator.genes) {
+      const lo = g.strand >= 0 ? g.start - g.window : g.start, hi = g.strand >= 0 ? g.end : g.end + g.window;
+      if (lo < 1) { spans.push([lo + length, length]); spans.push([1, hi]); }
+      else if (hi > length) { spans.push([lo, length]); spans.push([1, hi - length]); }
+      else spans.push([lo, hi]);
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    this.regions = [];
+    for (const s of spans) {
+      const last = this.regions[this.regions.length - 1];
+      if (last && s[0] <= last[1] + 1) last[1] = Math.max(last[1], s[1]); else this.regions.push([s[0], s[1]]);
+    }
+  }
+
+  inRegion(position) {
+    const r = this.regions;
+    let left = 0, right = r.length;
+    while (left < right) { const mid = (left + right) >> 1; if (r[mid][1] < position) left = mid + 1; else right = mid; }
+    return left < r.length && r[left][0] <= position;
+  }
+
+  /** SampleReader.refProblem: a sentence when REF disagrees with H37Rv at `pos`, else null. */
+  refProblem(pos, ref) {
+    const bytes = isASCII(ref) ? codes(ref) : Array.from(utf8Encoder.encode(ref));
+    const sequence = this.genome;
+    if (pos + bytes.length - 1 > sequence.length) {
+      return `POS ${pos} with REF ${ref} runs past the end of H37Rv (${sequence.length} bp): the VCF is on another reference`;
+    }
+    for (let i = 0; i < bytes.length; i++) {
+      let b = bytes[i];
+      if (b >= 0x61) b -= 0x20;
+      const r = sequence[pos - 1 + i];
+      if (b !== r && b !== B_N && r !== B_N) {
+        const actual = basesText(Array.from(sequence.subarray(pos - 1, pos - 1 + bytes.length)));
+        return `REF ${ref} at POS ${pos} disagrees with H37Rv, which has ${actual} there: the VCF is on another reference or is corrupt`;
+      }
+    }
+    return null;
+  }
+
+  checkContigs(header, file) {
+    if (header.contigs.length === 0) return;
+    const match = header.contigs.find((c) => this.contigNames.has(c.id));
+    if (match) {
+      if (match.length !== null && match.length !== this.genomeLength) {
+        throw new TriageInputError(file, match.line, `contig ${match.id} has length ${match.length}; H37Rv ${this.accession} has ${this.genomeLength}: the VCF is on another reference`);
+      }
+      return;
+    }
+    const listed = header.contigs.slice(0, 5).map((c) => (c.length !== null ? `${c.id} (${c.length} bp)` : c.id));
+    throw new TriageInputError(file, header.contigs[0].line,
+      `the VCF is on another reference (contigs ${listed.join(", ")}); call variants against H37Rv ${this.accession} (${this.genomeLength} bp)`);
+  }
+
+  /**
+   * The samples of a VCF (SampleReader.samples + VCFSamples): per sample its id, its variants in
+   * the catalogue genes ({variant: {gene, change, effect, synonyms, alias}, alleleFraction, position,
+   * depth}) and notes. Throws TriageInputError where Swift refuses the file.
+   */
+  samples(input, file, includeFiltered = false) {
+    if (typeof input === "string" ? input.startsWith(">") : (input instanceof ArrayBuffer ? new Uint8Array(input) : input)[0] === 0x3E) {
+      throw new TriageInputError(file, null, "a FASTA file: the offline runtime reads VCF only (`triage resist` reads FASTA)");
+    }
+    const { lines, invalid } = vcfLines(input);
+    const header = { fileFormat: "", contigs: [], sampleNames: [] };
+    let sawColumns = false, skipped = 0, kept = 0, collector = null;
+    for (let i = 0; i < lines.length; i++) {
+      const number = i + 1, line = lines[i];
+      if (number === 1) {
+        if (!line.startsWith("##fileformat=VCFv4")) {
+          if (line.startsWith("##fileformat=")) throw new TriageInputError(file, 1, `${line.slice(13)} is not supported; VCF 4.0 to 4.x is`);
+          throw new TriageInputError(file, 1, "not a VCF file: the first line must be ##fileformat=VCFv4.x");
+        }
+        header.fileFormat = line.slice(13);
+        continue;
+      }
+      if (line.length === 0) continue;
+      if (line.charCodeAt(0) === 0x23) {
+        if (sawColumns) throw new TriageInputError(file, number, "a header line after the #CHROM line");
+        if (line.startsWith("##contig=<")) {
+          const id = structuredValue(line, "ID");
+          if (id === null || id === "") throw new TriageInputError(file, number, "a ##contig line without ID");
+          let length = null;
+          const value = structuredValue(line, "length");
+          if (value !== null) {
+            const parsed = swiftInt(value);
+            if (parsed === null || !(parsed > 0) || parsed > Number.MAX_SAFE_INTEGER) throw new TriageInputError(file, number, `contig ${id} has length '${value}', not a positive integer`);
+            length = parsed;
+          }
+          header.contigs.push({ id, length, line: number });
+        } else if (line.startsWith("#CHROM")) {
+          const columns = line.split("\t");
+          const expected = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"];
+          if (columns.length < 8 || expected.some((c, k) => columns[k] !== c)) {
+            throw new TriageInputError(file, number, "the column line must be tab-separated #CHROM POS ID REF ALT QUAL FILTER INFO [FORMAT samples...]");
+          }
+          if (columns.length > 8) {
+            if (columns[8] !== "FORMAT") throw new TriageInputError(file, number, `the ninth column must be FORMAT, not '${columns[8]}'`);
+            header.sampleNames = columns.slice(9);
+          }
+          sawColumns = true;
+        }
+        continue;
+      }
+      if (!sawColumns) throw new TriageInputError(file, number, "a data line before the #CHROM header line");
+      // Fast path: POS and REF of records outside the catalogue's regions, checked on every fourth.
+      const tab1 = indexOrEnd(line, 0), tab2 = indexOrEnd(line, tab1 + 1), tab3 = indexOrEnd(line, tab2 + 1), tab4 = indexOrEnd(line, tab3 + 1);
+      if (tab4 < line.length) {
+        const pos = plainInteger(line.slice(tab1 + 1, tab2));
+        if (pos !== null && pos > 0 && !this.inRegion(pos)) {
+          skipped++;
+          if ((skipped & 3) === 1) {
+            const problem = this.refProblem(pos, line.slice(tab3 + 1, tab4));
+            if (problem !== null) throw new TriageInputError(file, number, problem);
+          }
+          continue;
+        }
+      }
+      const record = vcfRecord(line, number, header.sampleNames.length, file, invalid !== null && invalid.has(i));
+      kept++;
+      if (collector === null) collector = new TBSamples(this, header, file, includeFiltered);
+      collector.add(record);
+    }
+    if (header.fileFormat === "") throw new TriageInputError(file, null, "the file is empty, not a VCF file");
+    if (!sawColumns) throw new TriageInputError(file, null, "no #CHROM header line: the VCF header is incomplete");
+    return (collector ?? new TBSamples(this, header, file, includeFiltered)).finish(kept === 0 && skipped === 0);
+  }
+}
+
+function indexOrEnd(line, from) { const i = line.indexOf("\t", from); return i < 0 ? line.length : i; }
+
+const MAXIMUM_DEPTH = 1000000000;
+
+/** VCF.record: one data line, checked as Swift checks it. */
+function vcfRecord(line, number, samples, file, notUTF8) {
+  const error = (reason) => new TriageInputError(file, number, reason);
+  if (notUTF8 || line.includes("\0")) throw error("the line is not UTF-8 text (invalid bytes or a NUL byte)");
+  const fields = line.split("\t");
+  if (fields.length < 8) throw error(`${fields.length} tab-separated columns; a VCF data line has at least 8`);
+  const expectedFields = samples > 0 ? 9 + samples : 8;
+  if (fields.length !== expectedFields && !(samples === 0 && fields.length === 8)) {
+    throw error(`${fields.length} columns where the header promises ${expectedFields} (${samples} sample${samples === 1 ? "" : "s"})`);
+  }
+  const position = plainInteger(fields[1]);
+  if (position === null || position <= 0) throw error(`POS '${fields[1]}' is not a positive integer`);
+  const ref = fields[3].toUpperCase();
+  if (ref.length === 0 || !Array.from(ref).every((c) => c.length === 1 && isNucleotide(c.charCodeAt(0)))) {
+    throw error(`REF '${fields[3]}' is not a run of A, C, G, T, N`);
+  }
+  const alternates = fields[4].split(",").map((a) => (a.startsWith("<") ? a : a.toUpperCase()));
+  if (alternates.some((a) => a === "")) throw error(`an empty ALT allele (ALT '${fields[4]}')`);
+  if (alternates.length > 1) {
+    const distinct = new Set(alternates);
+    if (distinct.size < alternates.length) {
+      const repeated = alternates.find((a, k) => alternates.indexOf(a) !== k) ?? "";
+      throw error(`ALT lists allele ${repeated.slice(0, 40)} more than once (${alternates.length} alleles, ${distinct.size} distinct)`);
+    }
+  }
+  if (fields[5] !== "." && decimalNumber(fields[5]) === null) throw error(`QUAL '${fields[5]}' is not a number or '.'`);
+  const filters = fields[6] === "." ? [] : fields[6].split(";").filter((f) => f !== "");
+  const calls = [];
+  if (samples > 0) {
+    const keys = fields[8].split(":").filter((k) => k !== "");
+    const gt = keys.indexOf("GT"), ad = keys.indexOf("AD"), dp = keys.indexOf("DP");
+    for (let s = 0; s < samples; s++) {
+      const values = fields[9 + s].split(":");
+      if (values.length > Math.max(keys.length, 1)) throw error(`sample ${s + 1} has ${values.length} values for ${keys.length} FORMAT keys`);
+      const call = { genotype: [], alleleDepths: null, depth: null };
+      if (gt >= 0 && gt < values.length) call.genotype = vcfGenotype(values[gt], alternates.length, error);
+      if (ad >= 0 && ad < values.length && values[ad] !== ".") {
+        const depths = [];
+        for (const part of values[ad].split(",")) {
+          if (part === ".") { depths.push(0); continue; }
+          const d = swiftInt(part);
+          if (d === null || d < 0 || d > MAXIMUM_DEPTH) throw error(`AD '${values[ad]}' is not a list of depths (0 to ${MAXIMUM_DEPTH})`);
+          depths.push(d);
+          if (depths.length > alternates.length + 1) break;
+        }
+        if (depths.length > alternates.length + 1) {
+          const count = values[ad].split(",").length;
+          throw error(`sample ${s + 1}'s AD has ${count} values; REF and ${alternates.length} ALT allele${alternates.length === 1 ? "" : "s"} need ${alternates.length + 1}`);
+        }
+        if (depths.length === 1 && alternates.length === 1 && alternates[0] === ".") depths.push(0);
+        call.alleleDepths = depths.length === alternates.length + 1 ? depths : null;
+      }
+      if (dp >= 0 && dp < values.length && values[dp] !== ".") {
+        const d = swiftInt(values[dp]);
+        if (d === null || d < 0 || d > MAXIMUM_DEPTH) throw error(`DP '${values[dp]}' is not a depth (0 to ${MAXIMUM_DEPTH})`);
+        call.depth = d;
+      }
+      calls.push(call);
+    }
+  }
+  return { line: number, chrom: fields[0], position, ref, alternates, filters, info: fields[7], calls,
+    passed: filters.length === 0 || (filters.length === 1 && filters[0] === "PASS") };
+}
+
+/** VCF.genotype: allele indices (null for '.'), [] without a genotype. */
+function vcfGenotype(text, alleles, error) {
+  if (text === "." || text === "") return [];
+  const out = [];
+  for (const part of text.split(/[/|]/)) {
+    if (part === "") continue;
+    if (part === ".") { out.push(null); continue; }
+    const index = swiftInt(part);
+    if (index === null || index < 0 || index > alleles) {
+      throw error(`GT '${text}' names allele ${part}, but the record has ${alleles} ALT allele${alleles === 1 ? "" : "s"}`);
+    }
+    out.push(index);
+  }
+  return out;
+}
+
+/** VCFCall.alleleFraction: the share of AD for ALT `alt` (1-based), or null. */
+function callFraction(call, alt) {
+  const ad = call.alleleDepths;
+  if (ad === null || alt >= ad.length) return null;
+  const total = ad.reduce((a, b) => a + b, 0);
+  return total > 0 ? ad[alt] / total : null;
+}
+
+/** The value of an INFO key (null when absent, "" for a flag). */
+function infoValue(info, key) {
+  for (const field of info.split(";")) {
+    if (field === "") continue;
+    const eq = field.indexOf("=");
+    if (eq >= 0) { if (field.slice(0, eq) === key) return field.slice(eq + 1); } else if (field === key) return "";
+  }
+  return null;
+}
+
+/** VCFSamples: the samples of a VCF built record by record. */
+class TBSamples {
+  constructor(reader, header, file, includeFiltered) {
+    reader.checkContigs(header, file);
+    this.reader = reader; this.file = file; this.includeFiltered = includeFiltered;
+    const names = header.sampleNames.length <= 1 ? [tbSampleName(file)] : header.sampleNames;
+    this.inputs = names.map((id) => ({ id, variants: [], notes: [] }));
+    this.filtered = 0; this.noGenotype = 0; this.symbolic = 0;
+  }
+
+  add(record) {
+    const reader = this.reader, file = this.file;
+    if (!reader.contigNames.has(record.chrom)) {
+      throw new TriageInputError(file, record.line, `CHROM '${record.chrom}' is not H37Rv (${reader.accession}); the VCF is on another reference`);
+    }
+    const problem = reader.refProblem(record.position, record.ref);
+    if (problem !== null) throw new TriageInputError(file, record.line, problem);
+    if (!record.passed && !this.includeFiltered) { this.filtered++; return; }
+    if (!reader.inRegion(record.position)) return;
+    record.alternates.forEach((alt, index) => {
+      if (alt === ".") return;
+      if (!Array.from(alt).every((c) => c.length === 1 && isNucleotide(c.charCodeAt(0)))) { this.symbolic++; return; }
+      const named = reader.annotator.annotate(record.position, record.ref, alt);
+      if (named.length === 0) return;
+      const allele = index + 1;
+      for (let s = 0; s < this.inputs.length; s++) {
+        let fraction = 1;
+        if (record.calls.length > 0) {
+          const call = record.calls[s];
+          if (call.genotype.length > 0) {
+            if (call.genotype.every((g) => g === null)) { this.noGenotype++; continue; }
+            if (!call.genotype.includes(allele)) continue;
+            const copies = call.genotype.filter((g) => g === allele).length;
+            fraction = callFraction(call, allele) ?? copies / call.genotype.length;
+          } else {
+            const f = callFraction(call, allele);
+            if (f !== null) { fraction = f; if (fraction === 0) continue; }
+          }
+        } else {
+          const af = infoValue(record.info, "AF");
+          if (af !== null) {
+            const values = af.split(",");
+            if (values.length !== record.alternates.length) {
+              throw new TriageInputError(file, record.line, `INFO AF has ${values.length} values for ${record.alternates.length} ALT allele(s)`);
+            }
+            if (values[index] !== ".") {
+              const f = decimalNumber(values[index]);
+              if (f === null || f < 0 || f > 1) throw new TriageInputError(file, record.line, `INFO AF '${values[index]}' is not an allele fraction between 0 and 1`);
+              fraction = f;
+            }
+          }
+        }
+        const call = record.calls[s];
+        const depth = record.calls.length === 0 ? null : call.depth ?? (call.alleleDepths === null ? null : call.alleleDepths.reduce((a, b) => a + b, 0));
+        for (const variant of named) {
+          this.inputs[s].variants.push({ variant: { ...variant, synonyms: variant.synonyms.slice() }, alleleFraction: fraction, position: String(record.position), depth });
+        }
+      }
+    });
+  }
+
+  finish(headerOnly) {
+    if (headerOnly) {
+      throw new TriageInputError(this.file, null, "the VCF has a header but no data lines: no variant was called, so resistance cannot be told from susceptibility (was the calling step empty?)");
+    }
+    for (const input of this.inputs) {
+      if (this.filtered > 0) input.notes.push(`${this.filtered} record(s) not PASS were skipped (keep them by including filtered records)`);
+      if (this.noGenotype > 0) input.notes.push(`${this.noGenotype} call(s) without a genotype (./.) were skipped`);
+      if (this.symbolic > 0) input.notes.push(`${this.symbolic} symbolic ALT allele(s) (<DEL>, *) were skipped`);
+    }
+    return this.inputs;
+  }
+}
+
+/** Catalogue.swift + CataloguePredictor.swift: the WHO-style calls the model reads as features. */
+class TBCatalogue {
+  constructor(json) {
+    if (json === null || typeof json !== "object" || !Array.isArray(json.entries) || json.entries.length > 1 << 20) fail("catalogue.entries must be a list");
+    if (typeof json.minFraction !== "number" || !(json.minFraction >= 0 && json.minFraction <= 1)) fail("catalogue.minFraction must be a number in [0, 1]");
+    this.name = String(json.name ?? "");
+    this.minimumFraction = json.minFraction;
+    this.byName = new Map(); this.byEffect = new Map();
+    const drugs = new Set();
+    json.entries.forEach((e, i) => {
+      if (!Array.isArray(e) || e.length !== 5 || !e.every((x, k) => (k === 3 ? Number.isInteger(x) && x >= 1 && x <= 5 : typeof x === "string"))) {
+        fail(`catalogue.entries[${i}] must be [gene, change, drug, grading 1-5, comment]`);
+      }
+      const entry = { gene: e[0], change: e[1], drug: e[2], grading: e[3], comment: e[4] };
+      drugs.add(entry.drug);
+      const key = `${entry.gene} ${entry.change}`;
+      if (LOSS_OF_FUNCTION.has(entry.change)) {
+        const list = this.byEffect.get(key) ?? [];
+        const k = list.findIndex((x) => x.drug === entry.drug);
+        if (k >= 0) { if (entry.grading < list[k].grading) list[k] = entry; } else list.push(entry);
+        this.byEffect.set(key, list);
+      } else {
+        const list = this.byName.get(key) ?? [];
+        list.push(entry);
+        this.byName.set(key, list);
+      }
+    });
+    this.drugs = [...drugs].sort(compareStrings);
+  }
+
+  entries(gene, change, effect) {
+    const found = (this.byName.get(`${gene} ${change}`) ?? []).slice();
+    const normalized = effect === "frameshift" ? "frameshift_variant" : effect;
+    if (LOSS_OF_FUNCTION.has(normalized)) {
+      for (const rule of this.byEffect.get(`${gene} ${normalized}`) ?? []) if (!found.some((x) => x.drug === rule.drug)) found.push(rule);
+    }
+    return found;
+  }
+
+  /** Per drug R, U or S (CataloguePredictor.predict without its evidence list). */
+  calls(variants) {
+    const evidence = new Map(), lostFunction = new Set(), abrogated = new Map();
+    for (const item of variants) {
+      if (!(item.alleleFraction >= this.minimumFraction)) continue;
+      const v = item.variant;
+      if (LOSS_OF_FUNCTION.has(v.effect === "frameshift" ? "frameshift_variant" : v.effect)) lostFunction.add(v.gene.toLowerCase());
+      let entries = this.entries(v.gene, v.change, v.effect);
+      if (entries.length === 0) {
+        for (const synonym of v.synonyms) { entries = this.entries(v.gene, synonym, v.effect); if (entries.length > 0) break; }
+      }
+      for (const entry of entries) {
+        const gene = abrogatedGene(entry.comment);
+        if (gene !== null) { if (!abrogated.has(entry.drug)) abrogated.set(entry.drug, new Set()); abrogated.get(entry.drug).add(gene); }
+        if (entry.grading <= 3) { if (!evidence.has(entry.drug)) evidence.set(entry.drug, []); evidence.get(entry.drug).push(entry); }
+      }
+    }
+    const out = new Map();
+    for (const drug of this.drugs) {
+      let best = null;
+      for (const entry of evidence.get(drug) ?? []) {
+        if (epistasis(entry, lostFunction, abrogated.get(drug) ?? new Set()) !== null) continue;
+        if (best === null || entry.grading < best) best = entry.grading;
+      }
+      out.set(drug, best === null ? "S" : best <= 2 ? "R" : "U");
+    }
+    return out;
+  }
+}
+
+function epistasis(entry, lostFunction, abrogated) {
+  if (entry.grading > 2) return null;
+  const prefix = "Can only confer resistance if genetically linked to a functional ";
+  if (entry.comment.startsWith(prefix)) {
+    const partner = entry.comment.slice(prefix.length).trim();
+    if (lostFunction.has(partner.toLowerCase())) return `cancelled: ${partner} has lost its function`;
+  }
+  if (abrogated.has(entry.gene.toLowerCase()) && !LOSS_OF_FUNCTION.has(entry.change)) return `cancelled: a loss of function of ${entry.gene} abrogates it`;
+  return null;
+}
+
+function abrogatedGene(comment) {
+  const prefix = "Abrogates effect of genetically linked AwR and AwRI ";
+  if (!comment.startsWith(prefix)) return null;
+  const word = comment.slice(prefix.length).split(" ").find((w) => w !== "");
+  return word === undefined ? null : word.toLowerCase();
+}
+
+/** CataloguePredictor.resistanceClass: the WHO 2021 class from the calls. */
+function resistanceClass(drugs) {
+  const r = (d) => drugs[d]?.call === "R";
+  const untold = (d) => drugs[d]?.call === "not covered";
+  const rif = r("Rifampicin"), inh = r("Isoniazid"), fq = r("Levofloxacin") || r("Moxifloxacin"), groupA = r("Bedaquiline") || r("Linezolid");
+  if (rif) return fq ? (groupA ? "XDR-TB" : "Pre-XDR-TB") : inh ? "MDR-TB" : "RR-TB";
+  if (untold("Rifampicin")) return "Undetermined";
+  if (inh) return "Hr-TB";
+  if (Object.values(drugs).some((c) => c.call === "R")) return "Other";
+  return untold("Isoniazid") ? "Undetermined" : "Sensitive";
+}
+
+/** A learned TB resistance model (ResistanceModel.swift, wdnn or wdnn+catalogue) with the reference it reads VCFs on. */
+class TBResistanceModel {
+  constructor(config, buffer) {
+    if (!Array.isArray(config.drugs) || config.drugs.length < 1 || config.drugs.length > 64 || !config.drugs.every((d) => typeof d === "string")
+        || new Set(config.drugs).size !== config.drugs.length) fail("drugs must be 1 to 64 distinct names");
+    if (!Array.isArray(config.vocabulary) || config.vocabulary.length < 2 || config.vocabulary.length > 1 << 22 || !config.vocabulary.every((w) => typeof w === "string")) {
+      fail("vocabulary must be a list of at least 2 tokens");
+    }
+    const t = config.thresholds;
+    if (t === null || typeof t !== "object" || !Object.values(t).every((x) => typeof x === "number" && x >= 0 && x <= 1)) fail("thresholds must map drugs to numbers in [0, 1]");
+    if (typeof config.minFraction !== "number" || !(config.minFraction >= 0 && config.minFraction <= 1)) fail("minFraction must be a number in [0, 1]");
+    const n = config.network;
+    const k = config.drugs.length, v = config.vocabulary.length;
+    if (n === null || typeof n !== "object" || n.vocabulary !== v || n.drugs !== k || !Number.isInteger(n.embedding) || n.embedding < 1 || n.embedding > 4096
+        || !Number.isInteger(n.hidden) || n.hidden < 1 || n.hidden > 4096) {
+      fail("network must give the vocabulary and drug counts of the model and embedding and hidden sizes of 1...4096");
+    }
+    const tensors = readTensors(config.weights, buffer);
+    const take = (name, shape) => {
+      const x = tensors.get(name);
+      if (!x) fail(`the weights lack ${name} (file truncated or from another version)`);
+      if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) fail(`${name} has shape [${x.shape}], the network needs [${shape}]`);
+      tensors.delete(name);
+      return x.data;
+    };
+    const d = n.embedding, h = n.hidden;
+    this.wide = take("wide.0.weight", [v, k]);
+    this.embedding = take("deep.0.weight", [v, d]);
+    this.hiddenWeight = take("deep.2.weight", [h, d]); this.hiddenBias = take("deep.2.bias", [h]);
+    this.outputWeight = take("deep.5.weight", [k, h]); this.outputBias = take("deep.5.bias", [k]);
+    if (tensors.size > 0) fail(`tensor ${[...tensors.keys()][0]} is not part of the wide & deep network`);
+    this.d = d; this.h = h;
+    const ref = config.reference;
+    if (ref === null || typeof ref !== "object" || !Array.isArray(ref.genes) || ref.genes.length < 1 || !Array.isArray(ref.aliasGenes)
+        || !Array.isArray(ref.contigNames) || typeof ref.accession !== "string" || !Number.isInteger(ref.genomeLength)
+        || !Number.isInteger(ref.upstreamWindow) || ref.upstreamWindow < 0 || ref.upstreamWindow > 100000 || !Number.isInteger(ref.longDeletion)) {
+      fail("reference must hold the genes, alias genes, contig names, accession, genome length and naming windows");
+    }
+    const seq = ref.sequence;
+    if (seq === null || typeof seq !== "object" || seq.encoding !== "2bit-ACGT" || !Number.isInteger(seq.bases) || seq.bases < 1 || seq.bases > 1 << 28
+        || !Number.isInteger(seq.offset) || seq.offset < 0 || seq.offset + Math.ceil(seq.bases / 4) > buffer.byteLength) {
+      fail("reference.sequence must be 2-bit ACGT bases inside the weights file (truncated or another model's?)");
+    }
+    const packed = new Uint8Array(buffer, seq.offset, Math.ceil(seq.bases / 4));
+    const genome = new Uint8Array(seq.bases), letters = [B_A, B_C, B_G, B_T];
+    for (let i = 0; i < seq.bases; i++) genome[i] = letters[(packed[i >> 2] >> ((i & 3) * 2)) & 3];
+    this.reader = new TBReader(ref, genome);
+    this.catalogue = config.catalogue == null ? null : new TBCatalogue(config.catalogue);
+    this.kind = TB_KIND;
+    this.name = String(config.name ?? "");
+    this.task = "tb-resistance";
+    this.architecture = String(config.architecture ?? (this.catalogue ? "wdnn+catalogue" : "wdnn"));
+    this.drugs = config.drugs.slice();
+    this.classes = this.drugs;
+    this.thresholds = { ...t };
+    this.minimumFraction = config.minFraction;
+    this.vocabulary = config.vocabulary;
+    this.index = new Map();
+    config.vocabulary.forEach((w, i) => this.index.set(w, i));
+  }
+
+  /** ResistanceModel.features: the token names of one variant. */
+  static features(v) {
+    const names = [`${v.variant.gene} ${v.variant.change}`];
+    const effect = v.variant.effect === "frameshift" ? "frameshift_variant" : v.variant.effect;
+    if (LOSS_OF_FUNCTION.has(effect)) names.push(`${v.variant.gene} LoF`);
+    if (!v.variant.effect.startsWith("synonymous")) names.push(`${v.variant.gene} ?`);
+    return names;
+  }
+
+  /** ResistanceModel.tokens: token ids of an isolate's variants (1 first: the isolate itself). */
+  tokens(variants) {
+    const ids = [1], seen = new Set([1]);
+    for (const v of variants) {
+      if (!(v.alleleFraction >= this.minimumFraction)) continue;
+      const names = TBResistanceModel.features(v);
+      const known = this.index.get(names[0]);
+      names.forEach((name, k) => {
+        if (k === names.length - 1 && name.endsWith(" ?") && known !== undefined) return;
+        if (k === 0 && known === undefined) return;
+        const id = this.index.get(name);
+        if (id !== undefined && !seen.has(id)) { seen.add(id); ids.push(id); }
+      });
+    }
+    return ids;
+  }
+
+  /** The variants the network reads: with a `catalogue:<drug> R|U` pseudo-variant per drug the catalogue calls. */
+  inputs(variants) {
+    if (this.catalogue === null) return variants;
+    const out = variants.slice();
+    for (const [drug, call] of [...this.catalogue.calls(variants)].sort((a, b) => compareStrings(a[0], b[0]))) {
+      if (call !== "S") out.push({ variant: { gene: `catalogue:${drug}`, change: call, effect: "catalogue_call", synonyms: [], alias: null }, alleleFraction: 1, position: "", depth: null });
+    }
+    return out;
+  }
+
+  /** Logits (K) of one token row: max-pooled wide scores plus the deep part (embedding mean, dense, ReLU, dense). */
+  logits(ids) {
+    const k = this.drugs.length, d = this.d, h = this.h;
+    const out = new Float64Array(k), mean = new Float64Array(d);
+    for (let j = 0; j < k; j++) out[j] = this.wide[ids[0] * k + j];
+    for (const id of ids) {
+      for (let j = 0; j < k; j++) { const w = this.wide[id * k + j]; if (w > out[j]) out[j] = w; }
+      for (let c = 0; c < d; c++) mean[c] += this.embedding[id * d + c];
+    }
+    for (let c = 0; c < d; c++) mean[c] /= ids.length;
+    const hidden = relu(dense(mean, d, this.hiddenWeight, this.hiddenBias, h));
+    const deep = dense(hidden, h, this.outputWeight, this.outputBias, k);
+    for (let j = 0; j < k; j++) out[j] += deep[j];
+    return out;
+  }
+
+  /** Whether a logit reaches a drug's threshold (a probability; see the departure noted above). */
+  reaches(logit, drug) {
+    const t = this.thresholds[drug] ?? 0.5;
+    if (t <= 0) return true;
+    if (t >= 1) return sigmoid(logit) >= 1;
+    const tl = Math.log(t / (1 - t));
+    return logit >= tl - 2e-5 * Math.max(1, Math.abs(tl));
+  }
+
+  /** Predictions for samples [{id, variants}] as `triage resist --model --json` prints them. */
+  predict(samples) {
+    const k = this.drugs.length;
+    const rows = samples.map((s) => this.tokens(this.inputs(s.variants)));
+    const left = [];
+    samples.forEach((s, i) => {
+      s.variants.forEach((v, j) => {
+        if (!(v.alleleFraction >= this.minimumFraction)) return;
+        if (this.catalogue !== null) left.push({ row: i, variant: j, ids: this.tokens(this.inputs(s.variants.filter((_, x) => x !== j))) });
+      });
+    });
+    // A model without a catalogue leaves out tokens, not variants (ResistanceModel.predict).
+    const tokenLeft = [];
+    if (this.catalogue === null) {
+      rows.forEach((row, i) => { for (let t = 1; t < row.length; t++) tokenLeft.push({ row: i, token: row[t], ids: row.filter((_, x) => x !== t) }); });
+    }
+    const logitsOf = rows.map((r) => this.logits(r));
+    const out = [];
+    samples.forEach((s, i) => {
+      const drops = Array.from({ length: k }, () => []);
+      const base = logitsOf[i];
+      if (this.catalogue !== null) {
+        for (const item of left) {
+          if (item.row !== i) continue;
+          const l = this.logits(item.ids);
+          for (let j = 0; j < k; j++) {
+            const drop = sigmoid(base[j]) - sigmoid(l[j]);
+            if (drop > 0.01) { const v = s.variants[item.variant]; drops[j].push({ drop, gene: v.variant.gene, change: v.variant.change, alleleFraction: v.alleleFraction }); }
+          }
+        }
+      } else {
+        for (const item of tokenLeft) {
+          if (item.row !== i) continue;
+          const l = this.logits(item.ids);
+          for (let j = 0; j < k; j++) {
+            const drop = sigmoid(base[j]) - sigmoid(l[j]);
+            if (drop > 0.01) {
+              const name = this.vocabulary[item.token], cut = name.indexOf(" ");
+              drops[j].push({ drop, gene: cut < 0 ? name : name.slice(0, cut), change: cut < 0 ? "" : name.slice(cut).trim(), alleleFraction: 1 });
+            }
+          }
+        }
+      }
+      const calls = {};
+      for (const j of this.drugs.map((_, x) => x).sort((a, b) => compareStrings(this.drugs[a], this.drugs[b]))) {
+        const drug = this.drugs[j];
+        const evidence = drops[j].slice().sort((a, b) => b.drop - a.drop).slice(0, 3).map((e) => ({
+          alleleFraction: e.alleleFraction, change: e.change, gene: e.gene, grading: `model: -${e.drop.toFixed(2)} without it`,
+        }));
+        calls[drug] = { call: this.reaches(base[j], drug) ? "R" : "S", evidence, probability: sigmoid(base[j]) };
+      }
+      out.push({ drugs: calls, resistanceClass: resistanceClass(calls), sample: s.id, variants: s.variants.length });
+    });
+    return out;
+  }
+
+  /** The samples of a VCF as the model reads them: id, variants, notes (what `resist` prints on stderr). */
+  readVCF(vcf, options = {}) {
+    return this.reader.samples(vcf, String(options.file ?? "sample.vcf"), Boolean(options.includeFiltered));
+  }
+
+  /** `triage resist --model M --json` of one VCF (text or bytes): one object per sample. */
+  resist(vcf, options = {}) { return this.predict(this.readVCF(vcf, options)); }
+}
+
 // MARK: - Loading
 
 /** A model from its parsed model.json and the bytes of its weights file (an ArrayBuffer). */
@@ -1303,7 +2360,9 @@ function modelFromData(config, weights) {
     fail(`a ${String(config.kind).slice(0, 20)} model is not supported by this runtime (supported: ${SUPPORTED_KINDS.join(", ")})`);
   }
   if (!(weights instanceof ArrayBuffer)) fail("the weights must be an ArrayBuffer");
-  return config.kind === "image" ? new ImageModel(config, weights) : new TextModel(config, weights);
+  if (config.kind === "image") return new ImageModel(config, weights);
+  if (config.kind === TB_KIND) return new TBResistanceModel(config, weights);
+  return new TextModel(config, weights);
 }
 
 /** Bytes of base64 text (the offline page's embedded weights). */
@@ -1355,5 +2414,6 @@ async function loadModel(dir) {
 }
 
 // MARK: - Exports (the offline page's worker runs everything above this line as a classic script)
-export { loadModel, modelFromData, base64Bytes, TriageModelError, TextPreparation, UnicodeTables, tokensOf, ngramBucket, SUPPORTED_KINDS };
+export { loadModel, modelFromData, base64Bytes, TriageModelError, TextPreparation, UnicodeTables, tokensOf, ngramBucket, SUPPORTED_KINDS,
+  TriageInputError, TBResistanceModel };
 export { ImageModel, imageSamples };
