@@ -101,15 +101,14 @@ final class ConditionLexiconTests: XCTestCase {
         XCTAssertThrowsError(try ConditionLexicon.readSources(folder.file("bad.tsv"))) { XCTAssertTrue("\($0)".contains(":1"), "\($0)") }
     }
 
-    func testTheCompiledLexiconMatchesAsTheBuiltOneAndLoadsFast() throws {
+    func testTheCompiledLexiconMatchesAsTheBuiltOne() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let lexicon = try fullLexicon()
         let path = folder.file("lexicon.bin")
         try lexicon.writeCompiled(to: path)
-        let started = Date()
+        // (How fast it loads is a benchmark's question, not a test's: no timed assertion here.)
         let loaded = try ConditionLexicon.readCompiled(path, rules: lexicon.rules)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a debug build reads 63,000 terms in well under the time to derive them")
         XCTAssertEqual(loaded.termCount, lexicon.termCount)
         XCTAssertEqual(loaded.source(of: "E11.9")?.billable, true)
         XCTAssertEqual(loaded.source(of: "E11")?.billable, false)
