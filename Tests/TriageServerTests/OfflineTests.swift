@@ -44,6 +44,7 @@ extension ServerTests {
         let after = try XCTUnwrap(html.range(of: "</p>", range: notice.upperBound..<html.endIndex))
         XCTAssertEqual(String(html[..<notice.lowerBound] + html[after.upperBound...]), String(decoding: direct["index.html"]!, as: UTF8.self))
         XCTAssertFalse(html.contains("not-exportable"), "every served kind is exportable")
+        XCTAssertFalse(html.contains(" style=\""), "a style attribute would be blocked by the page's policy (hashes cover elements only)")
         XCTAssertTrue(html.contains("<a href=\"/api/offline.zip?quantize=int8\" download>int8</a>"), String(html[notice.lowerBound..<after.upperBound]))
         // Its policy allows its inline script by hash and its blob worker, and nothing from elsewhere.
         let policy = try XCTUnwrap(page.headers["content-security-policy"])
