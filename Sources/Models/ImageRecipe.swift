@@ -9,7 +9,8 @@ public struct ImageTaskProfile: Codable, Sendable, Equatable {
     public var classes: Int
     /// Independent labels per image rather than one class.
     public var multiLabel: Bool
-    /// The most common image width outside the test split.
+    /// The most common image width outside the test split (the smaller on a tie; 28 without images):
+    /// the input size `train image` uses unless told otherwise.
     public var usualWidth: Int
 
     /// Two classes, one per image.

@@ -136,9 +136,7 @@ public enum ImageTrainer {
         guard !labels.isEmpty else { throw ImageModelError("task \(data.task) has no observations") }
         // Channels: grey unless every image is colour.
         let channels = data.images.allSatisfy { $0.image.channels == 3 } ? 3 : 1
-        var widths: [Int: Int] = [:]
-        for image in data.images where image.split != .test { widths[image.image.width, default: 0] += 1 }
-        let size = options.size ?? widths.max { $0.value < $1.value }?.key ?? 28
+        let size = options.size ?? ImageTaskProfile(data).usualWidth
         guard size >= 8 && size <= 512 else {
             throw ImageModelError("image size \(size) is outside 8...512; set the input size (8 to 512 pixels)")
         }
