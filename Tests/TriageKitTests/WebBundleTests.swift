@@ -55,7 +55,8 @@ extension WebExportTests {
         let policy = WebBundle.contentSecurityPolicy(for: Data(html.utf8))
         XCTAssertTrue(policy.contains("'sha256-\(Data(SHA256.digest(Data("run()".utf8))).base64EncodedString())'"), policy)
         XCTAssertTrue(policy.contains("style-src 'self' 'sha256-"), policy)
-        XCTAssertTrue(policy.contains("worker-src blob:") && !policy.contains("unsafe"), policy)
+        XCTAssertTrue(policy.contains("worker-src blob:") && policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), policy)
+        XCTAssertFalse(policy.contains("'unsafe-"), "no unsafe-inline or unsafe-eval: \(policy)")
     }
 
     func testSHA256GivesTheFIPSExampleDigests() {
