@@ -199,6 +199,20 @@ final class WebExportImageTests: XCTestCase {
         XCTAssertFalse(output.contains("# skipped") && !output.contains("# skipped 0"), output)
     }
 
+    /// triage.js embeds the WebAssembly kernel as base64: it must be what tools/build-wasm makes
+    /// of Sources/TriageKit/Web/wasm/kernels.c now (the build is reproducible), so the source in the
+    /// repository is the code that runs. Skipped without the toolchain's clang.
+    func testTheEmbeddedWebAssemblyKernelIsARebuildOfItsSource() throws {
+        guard let swift = TestProgram.find("swift") else { throw XCTSkip("swift is not on PATH: its clang builds the kernel") }
+        let clang = URL(fileURLWithPath: swift).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("clang").path
+        guard FileManager.default.isExecutableFile(atPath: clang), let bash = TestProgram.find("bash") else {
+            throw XCTSkip("no clang beside \(swift): the WebAssembly kernel cannot be rebuilt here")
+        }
+        let (status, output) = try TestProgram.run(bash, [TestPaths.project("tools/build-wasm"), "--check"], environment: ["CLANG": clang])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("holds the rebuilt kernel"), output)
+    }
+
     func testALayerTheRuntimeDoesNotRunIsRefusedNamingIt() throws {
         let g = Graph()
         let x = g.add(Conv2D(inputChannels: 1, filters: 2, kernelSize: (3, 3), padding: .same), g.input("image"), name: "conv")

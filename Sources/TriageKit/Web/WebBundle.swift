@@ -123,8 +123,17 @@ public final class WebBundleCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let cached = bundles[quantize], cached.key == key { return cached.bundle }
-        let bundle = try workspace.exportWebBundle(models: models.map(\.file), quantize: quantize, tbData: tbData)
-        bundle.summary.leftOut.forEach(leftOut)
+        var bundle = try workspace.exportWebBundle(models: models.map(\.file), quantize: quantize, tbData: tbData)
+        // Left-out models by the names they are served under.
+        var summary = bundle.summary
+        for i in summary.leftOut.indices {
+            if let served = models.first(where: { $0.file == summary.leftOut[i].given }) {
+                summary.leftOut[i].name = served.name
+                summary.leftOut[i].kind = served.kind.rawValue
+            }
+        }
+        bundle = WebBundle(files: bundle.files, summary: summary, created: bundle.created)
+        summary.leftOut.forEach(leftOut)
         bundles[quantize] = (key, bundle)
         return bundle
     }

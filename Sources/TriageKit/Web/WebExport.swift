@@ -75,7 +75,9 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
 
     /// A model `leaveOutUnexportable` left out.
     public struct LeftOut: Codable, Sendable {
-        /// The model's name (or the path given) and kind.
+        /// The model as it was given (a file, folder or registered name).
+        public var given: String
+        /// Its name (the given one when it could not be read) and kind.
         public var name: String, kind: String
         /// Why it cannot be exported (the error `export web` would have stopped with).
         public var reason: String
@@ -149,7 +151,7 @@ extension Workspace {
                 var n = 2
                 while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
             } catch where options.leaveOutUnexportable {
-                leftOut.append(.init(name: path, kind: "unknown", reason: "\(TriageError(error))"))
+                leftOut.append(.init(given: path, name: path, kind: "unknown", reason: "\(TriageError(error))"))
                 continue
             }
             context.note("exporting \(model.name) to \(folder)/")
@@ -158,7 +160,7 @@ extension Workspace {
             } catch where options.leaveOutUnexportable {
                 let reason = "\(TriageError(error))"
                 context.warn("left out \(model.name): \(reason)")
-                leftOut.append(.init(name: model.name, kind: model.kind.rawValue, reason: reason))
+                leftOut.append(.init(given: path, name: model.name, kind: model.kind.rawValue, reason: reason))
                 continue
             }
             folders.insert(folder)
