@@ -60,7 +60,9 @@ let package = Package(
         .target(name: "Vision", dependencies: ["Corpus", "Archives", "Inputs", "CPNG", "CDICOMCodecs"]),
         .target(name: "Models", dependencies: ["Neural", "Statistics", "Corpus", "Inputs", "Mining", "Genomics", "Vision"]),
         .target(name: "TriageKit", dependencies: ["Models", "Neural", "Statistics", "Corpus", "CorpusPostgres", "Inputs", "Mining", "Deid", "Genomics", "Vision", "Archives"],
-                // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time).
+                // The offline runtime and page of `export web`, compiled into the binary (no bundle to find at run time);
+                // Web/wasm is the C source of the runtime's WebAssembly kernel, built by tools/build-wasm into triage.js.
+                exclude: ["Web/wasm"],
                 resources: [.embedInCode("Web/triage.js"), .embedInCode("Web/index.html")]),
         .target(name: "TriageServer", dependencies: [
             "TriageKit", .product(name: "Hummingbird", package: "hummingbird"),
@@ -82,7 +84,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Statistics", "Inputs", "TestSupport"]),
         .testTarget(name: "TriageCLITests", dependencies: ["TriageCLI", "Corpus", "TestSupport"], exclude: ["Help"]),
         .testTarget(name: "TriageKitTests", dependencies: ["TriageKit", "CorpusPostgres", "Archives", "TestSupport"]),
-        .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "Archives", "TestSupport",
+        .testTarget(name: "TriageServerTests", dependencies: ["TriageServer", "TriageKit", "Models", "Genomics", "Archives", "TestSupport",
                                                              .product(name: "Hummingbird", package: "hummingbird")]),
         // The fuzz targets (one per parser and loader): run by the libFuzzer binary of tools/fuzz, and
         // by FuzzRegressionTests on every committed crasher and seed.

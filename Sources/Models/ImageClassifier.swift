@@ -22,8 +22,9 @@ public struct ImagePreprocessing: Codable, Sendable, Equatable {
     public var flipAveraging: Bool
     /// Binary tasks: Platt scaling fitted on the validation images (`triage train image
     /// --calibrate`), [slope, intercept] on the log-odds of the last class: p' = sigmoid(slope
-    /// logit(p) + intercept). The slope is positive, so ranks and AUC are kept; ACC at 0.5 then
-    /// uses the calibrated probabilities.
+    /// logit(p) + intercept), logit(p) taken from the logits in float64 (`ImageClassifier.logOdds`).
+    /// The slope is positive, so ranks and AUC are kept; ACC at 0.5 then uses the calibrated
+    /// probabilities.
     public var calibration: [Float]?
 
     /// A preprocessing description.
@@ -191,36 +192,63 @@ public final class ImageClassifier {
 
     /// Probabilities of images already at model size in [0, 1] (`ImagePreprocessing.base`).
     public func probabilities(bases: [ImageBuffer<Float>], batchSize: Int = 256) -> [[Float]] {
+        if let c = preprocessing.calibration, c.count == 2, !multiLabel, labels.count == 2 {
+            return logOdds(bases: bases, batchSize: batchSize).map { Self.calibrated(logOdds: $0, slope: c[0], intercept: c[1]) }
+        }
         var out = raw(bases, batchSize: batchSize)
         if preprocessing.flipAveraging {
             let mirrored = raw(bases.map { $0.flippedHorizontally() }, batchSize: batchSize)
             for i in out.indices { for k in out[i].indices { out[i][k] = (out[i][k] + mirrored[i][k]) / 2 } }
         }
-        if let c = preprocessing.calibration, c.count == 2, !multiLabel {
-            for i in out.indices where out[i].count == 2 {
-                let p = Self.calibrated(out[i][1], slope: c[0], intercept: c[1])
-                out[i] = [1 - p, p]
-            }
-        }
         return out
     }
 
-    static func logit(_ p: Float) -> Float { let c = Swift.min(Swift.max(p, 1e-7), 1 - 1e-7); return logf(c / (1 - c)) }
+    /// A two-class model's log-odds of the last class per image, before calibration: those of its
+    /// softmax, averaged with the mirror image's in probability under flip averaging. What Platt
+    /// scaling is fitted on and applied to (`calibrated(logOdds:slope:intercept:)`).
+    func logOdds(bases: [ImageBuffer<Float>], batchSize: Int = 256) -> [Double] {
+        let plain = logits(bases, batchSize: batchSize)
+        let mirrored = preprocessing.flipAveraging ? logits(bases.map { $0.flippedHorizontally() }, batchSize: batchSize) : []
+        return plain.indices.map { i in
+            Self.logOdds(differences: ([plain[i]] + (mirrored.isEmpty ? [] : [mirrored[i]])).map { Double($0[1]) - Double($0[0]) })
+        }
+    }
 
-    /// sigmoid(slope logit(p) + intercept).
-    static func calibrated(_ p: Float, slope: Float, intercept: Float) -> Float {
-        1 / (1 + expf(-(slope * logit(p) + intercept)))
+    /// The bound of the log-odds calibration reads: those of p = 1 - 1e-7 (and -bound, p = 1e-7).
+    static let logOddsBound = log((1 - 1e-7) / 1e-7)
+
+    /// The log-odds of the mean of sigmoid(d) over views (d = logit of the last class minus the
+    /// other's, one per view), clamped to +-`logOddsBound`. In float64 from the logits, the mean
+    /// of sigmoid(-d) taken as it is rather than as 1 - p: a probability rounded to float32 before
+    /// its log-odds (steps of 6e-8 near 1) moved the small calibrated probability by up to 2e-4
+    /// relative near p = 0.99.
+    static func logOdds(differences d: [Double]) -> Double {
+        let p = d.reduce(0.0) { $0 + 1 / (1 + exp(-$1)) }, q = d.reduce(0.0) { $0 + 1 / (1 + exp($1)) }
+        let x = log(p) - log(q)
+        return x.isNaN ? x : min(max(x, -logOddsBound), logOddsBound)
+    }
+
+    /// The log-odds of a probability, clamped as `logOdds(differences:)` clamps.
+    static func logOdds(probability p: Double) -> Double {
+        min(max(log(p) - log1p(-p), -logOddsBound), logOddsBound)
+    }
+
+    /// Platt scaling of log-odds x: [1 - p, p] with p = sigmoid(slope x + intercept), each side
+    /// computed as its own sigmoid in float64 so the small one keeps its relative precision.
+    static func calibrated(logOdds x: Double, slope: Float, intercept: Float) -> [Float] {
+        let z = Double(slope) * x + Double(intercept)
+        return [Float(1 / (1 + exp(z))), Float(1 / (1 + exp(-z)))]
     }
 
     /// Platt scaling (Platt 1999): the slope and intercept of a logistic regression of the labels
-    /// on logit(p), by Newton's method, with Platt's smoothed targets ((N+ + 1) / (N+ + 2) and
+    /// on the log-odds x (`logOdds(bases:)`), by Newton's method, with Platt's smoothed targets ((N+ + 1) / (N+ + 2) and
     /// 1 / (N- + 2)) so a separable set keeps finite values. Nil when the fit does not give a
     /// positive slope (probabilities unrelated to the labels), one past `maximumCalibration`, or a class is missing.
-    public static func fitPlatt(probabilities: [Float], positives: [Bool]) -> (slope: Float, intercept: Float)? {
+    public static func fitPlatt(logOdds x: [Double], positives: [Bool]) -> (slope: Float, intercept: Float)? {
         let nPos = Double(positives.filter { $0 }.count), nNeg = Double(positives.count) - nPos
-        guard nPos > 0, nNeg > 0 else { return nil }
+        guard nPos > 0, nNeg > 0, x.count == positives.count else { return nil }
         let hi = (nPos + 1) / (nPos + 2), lo = 1 / (nNeg + 2)
-        let x = probabilities.map { Double(logit($0)) }, t = positives.map { $0 ? hi : lo }
+        let t = positives.map { $0 ? hi : lo }
         func loss(_ a: Double, _ b: Double) -> Double {  // the cross-entropy, computed without overflow
             zip(x, t).reduce(0.0) { sum, pair in
                 let z = a * pair.0 + b
@@ -253,30 +281,46 @@ public final class ImageClassifier {
         return (Float(a), Float(b))
     }
 
+    /// Softmax over classes, or a sigmoid per label, of each image's logits (float32, as the engine gives them).
     func raw(_ bases: [ImageBuffer<Float>], batchSize: Int) -> [[Float]] {
-        let p = preprocessing
-        let per = p.width * p.height * p.inputChannels
-        let input = Tensor(), probs = Tensor()
+        let probs = Tensor()
         var out: [[Float]] = []
         out.reserveCapacity(bases.count)
+        forEachBatch(bases, batchSize: batchSize) { logits, rows, k in
+            if multiLabel {
+                for r in 0..<rows { out.append((0..<k).map { 1 / (1 + expf(-logits.pointer[r * k + $0])) }) }
+            } else {
+                softmax(logits, into: probs)
+                for r in 0..<rows { out.append(Array(UnsafeBufferPointer(start: probs.pointer + r * k, count: k))) }
+            }
+        }
+        return out
+    }
+
+    /// The network's logits (K per image), in input order.
+    func logits(_ bases: [ImageBuffer<Float>], batchSize: Int) -> [[Float]] {
+        var out: [[Float]] = []
+        out.reserveCapacity(bases.count)
+        forEachBatch(bases, batchSize: batchSize) { logits, rows, k in
+            for r in 0..<rows { out.append(Array(UnsafeBufferPointer(start: logits.pointer + r * k, count: k))) }
+        }
+        return out
+    }
+
+    /// Runs the network on `batchSize` images at a time: `body(logits (rows, K), rows, K)` per batch, in order.
+    private func forEachBatch(_ bases: [ImageBuffer<Float>], batchSize: Int, _ body: (Tensor, Int, Int) -> Void) {
+        let p = preprocessing
+        let per = p.width * p.height * p.inputChannels
+        let input = Tensor()
         var start = 0
         while start < bases.count {
-            let end = min(start + batchSize, bases.count)
+            let end = min(start + max(1, batchSize), bases.count)
             input.resize([end - start, p.height, p.width, p.inputChannels])
             for i in start..<end { p.finish(bases[i], into: input.pointer + (i - start) * per) }
             let logits = model.forward(input, training: false)
-            let k = logits.shape.last ?? 1
-            if multiLabel {
-                for r in 0..<(end - start) {
-                    out.append((0..<k).map { 1 / (1 + expf(-logits.pointer[r * k + $0])) })
-                }
-            } else {
-                softmax(logits, into: probs)
-                for r in 0..<(end - start) { out.append(Array(UnsafeBufferPointer(start: probs.pointer + r * k, count: k))) }
-            }
+            body(logits, end - start, logits.shape.last ?? 1)
             start = end
         }
-        return out
     }
 
     /// Metrics of the model on labelled images (class ids for multi-class models; 0/1/nil rows for multi-label).

@@ -252,8 +252,8 @@ public enum ImageTrainer {
             progress(.calibrationSkipped(.notBinary(labels: multiLabel ? "several labels" : "\(labels.count) classes")))
         }
         if options.calibrate && !multiLabel && labels.count == 2 {
-            let p = classifier.probabilities(bases: validation.bases).map { $0[1] }
-            let fit = ImageClassifier.fitPlatt(probabilities: p, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
+            let x = classifier.logOdds(bases: validation.bases)
+            let fit = ImageClassifier.fitPlatt(logOdds: x, positives: validation.labels.map { $0.firstIndex(of: 1) == 1 })
             if let fit {
                 classifier.preprocessing.calibration = [fit.slope, fit.intercept]
                 progress(.calibrated(slope: fit.slope, intercept: fit.intercept))

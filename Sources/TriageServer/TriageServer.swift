@@ -40,7 +40,13 @@ public enum TriageServer {
         let workers = WorkerPool(count: options.workers)
         let api = API(workspace: workspace, models: models, workers: workers, jobs: jobs, options: options)
         let pages = try Pages(models: models, workspace: workspace, options: options)
-        let offline = Offline(models: models, bundles: WebBundleCache(workspace: workspace), workers: workers)
+        var logger = Logger(label: "triage-serve")
+        // Request bodies may hold patient data: nothing of a request is logged, only server faults
+        // and what an operator must know (a served model the offline page leaves out).
+        logger.logLevel = .notice
+        let offline = Offline(models: models, bundles: WebBundleCache(workspace: workspace, tbData: options.tbData) { [logger] left in
+            logger.warning("/offline leaves out \(left.name) (\(left.kind)): \(left.reason)")
+        }, workers: workers)
         let sessions = SessionStore()
 
         let router = Router()
@@ -97,9 +103,6 @@ public enum TriageServer {
             "\(method) /" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
         }.sorted()
 
-        var logger = Logger(label: "triage-serve")
-        // Request bodies may hold patient data: nothing of a request is logged, only server faults.
-        logger.logLevel = .notice
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "triage/\(TriageKit.version)"),

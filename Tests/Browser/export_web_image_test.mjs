@@ -50,15 +50,23 @@ test("the model input equals Swift's preprocessing (channels, resizing, zoom sta
 });
 
 for (const fixture of fixtures.models) {
-  test(`${fixture.folder}: probabilities equal the Swift engine's within ${fixture.tolerance} relative`, { skip }, async () => {
+  test(`${fixture.folder}: probabilities equal the Swift engine's within ${fixture.tolerance} relative, with the WebAssembly kernel and without`, { skip }, async () => {
     const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder));
+    assert.equal(model.kernel, "wasm-simd", "node 20 runs WebAssembly SIMD");
     const worst = worstDifference(model, fixture.probabilities);
+    const scalar = await runtime.loadModel(path.join(fixtures.web, fixture.folder), { wasm: false });
+    assert.equal(scalar.kernel, "js");
+    const worstScalar = worstDifference(scalar, fixture.probabilities);
+    console.log(`# ${fixture.folder}: scalar JavaScript kernel, worst relative difference ${worstScalar.toExponential(2)}`);
+    assert.ok(worstScalar <= fixture.tolerance, `scalar kernel: worst relative difference ${worstScalar}`);
     // The images must tell apart: a model that gives every image the same answer would prove little.
     const first = fixture.probabilities[0];
     const spread = Math.max(...fixture.probabilities.flatMap((p) => p.map((v, k) => Math.abs(v - first[k]))));
+    // (Or, for a confident model, in their logarithms: 1e-8 and 1e-3 differ though both are near 0.)
+    const logSpread = Math.max(...fixture.probabilities.flatMap((p) => p.map((v, k) => Math.abs(Math.log(Math.max(v, 1e-30)) - Math.log(Math.max(first[k], 1e-30))))));
     console.log(`# ${fixture.folder}: ${fixtures.images.length} images, worst relative difference ${worst.toExponential(2)}; probabilities spread over ${spread.toFixed(3)}`);
     assert.ok(worst <= fixture.tolerance, `worst relative difference ${worst}`);
-    assert.ok(spread > 0.02, `the images' probabilities differ by at most ${spread}`);
+    assert.ok(spread > 0.02 || logSpread > 1, `the images' probabilities differ by at most ${spread} (their logarithms by ${logSpread})`);
     const named = model.predictImage(image(fixtures.images[0]));
     assert.deepEqual(Object.keys(named), fixture.labels);
     fixture.labels.forEach((label, k) => assert.equal(named[label], model.probabilities(image(fixtures.images[0]))[k]));
@@ -81,9 +89,42 @@ for (const fixture of fixtures.quantised) {
   });
 }
 
+test("calibrated models: every probability, the smallest included, equals Swift's within 1e-5 relative; a float32-rounded p would not", { skip }, async () => {
+  const calibrated = fixtures.models.filter((m) => m.calibrated);
+  assert.ok(calibrated.length >= 2, "the fixtures hold calibrated models");
+  let smallest = 1, oldWorst = 0, lowest = Infinity, highest = -Infinity;
+  for (const fixture of calibrated) {
+    const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder));
+    const c = model.preprocessing.calibration, f32 = Math.fround;
+    fixtures.images.forEach((f, i) => {
+      const p = model.probabilities(image(f)), q = fixture.probabilities[i];
+      for (let k = 0; k < 2; k++) {
+        assert.ok(relative(p[k], q[k]) <= 1e-5, `${fixture.folder}, image ${i}, class ${k}: ${p[k]} against Swift's ${q[k]}`);
+        smallest = Math.min(smallest, q[k]);
+      }
+      // What the runtime and Swift did before: the views' mean probability rounded to float32,
+      // then its float32 log-odds. It must miss by more than 1e-5 somewhere, or this test proves nothing.
+      const base = model.base(image(f));
+      const views = [model.logits(model.finish(base))];
+      if (model.preprocessing.flipAveraging) views.push(model.logits(model.finish(runtime.flippedImage(base))));
+      const mean = views.map((z) => model.raw(z)[1]).reduce((a, b) => a + b, 0) / views.length;
+      lowest = Math.min(lowest, Math.log(mean / (1 - mean))); highest = Math.max(highest, Math.log(mean / (1 - mean)));
+      const lo = f32(1e-7), hi = f32(1 - lo), r = Math.min(Math.max(f32(mean), lo), hi);
+      const x = f32(Math.log(f32(r / f32(1 - r))));
+      const old1 = f32(1 / f32(1 + f32(Math.exp(-f32(f32(c[0] * x) + c[1])))));
+      oldWorst = Math.max(oldWorst, relative(f32(1 - old1), q[0]), relative(old1, q[1]));
+    });
+  }
+  console.log(`# calibrated: log-odds from ${lowest.toFixed(2)} to ${highest.toFixed(2)}, smallest probability ${smallest.toExponential(2)}; `
+    + `a float32-rounded p (the old code) would give a worst relative difference of ${oldWorst.toExponential(2)}`);
+  assert.ok(smallest < 0.01, `the smallest calibrated probability is ${smallest}: the fixtures do not reach the tails`);
+  assert.ok(oldWorst > 1e-5, `the old float32 calibration is within ${oldWorst} of Swift's: the test cannot tell`);
+});
+
 test("the test can fail: a kernel read transposed, or an image read mirrored, moves the probabilities", { skip }, async () => {
   const fixture = fixtures.models[1];
-  const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder));
+  // The scalar kernel reads node.weight as it is (the WebAssembly one holds a copy made at load).
+  const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder), { wasm: false });
   const conv = model.nodes.find((n) => n.op === "conv2d" && n.kh === 3);
   const w = conv.weight, original = Float32Array.from(w), c = w.length / (conv.f * 9);
   for (let f = 0; f < conv.f; f++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < c; k++) {
@@ -100,6 +141,27 @@ test("the test can fail: a kernel read transposed, or an image read mirrored, mo
   const p = plain.probabilities(mirrored), q = fixtures.models[0].probabilities[0];
   const moved = Math.max(...Array.from(p, (v, k) => relative(v, q[k])));
   assert.ok(moved > 1e-3, `a mirrored image moved the probabilities by only ${moved}`);
+});
+
+test("the WebAssembly kernel equals the scalar one on sizes that leave remainders (pixels not a multiple of 4)", { skip }, async () => {
+  for (const fixture of fixtures.models.slice(0, 2)) {
+    // The same network on a 13x11 input: 143, 30 and 6 pixels after the pools.
+    const dir = hostileCopy(path.join(fixtures.web, fixture.folder), (c) => { c.preprocessing.width = 13; c.preprocessing.height = 11; });
+    try {
+      const simd = await runtime.loadModel(dir), scalar = await runtime.loadModel(dir, { wasm: false });
+      assert.equal(simd.kernel, "wasm-simd");
+      let worst = 0;
+      for (const f of fixtures.images) {
+        const x = simd.finish(simd.base(image(f)));
+        const a = simd.logits(x), b = scalar.logits(x);
+        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(b[k])));
+      }
+      console.log(`# ${fixture.folder} at 13x11: logits of the two kernels within ${worst.toExponential(2)}`);
+      assert.ok(worst <= 1e-5, `the kernels' logits differ by ${worst}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });
 
 test("images are read as documented: RGBA drops alpha, channels may be left out, bad images are refused", { skip }, async () => {

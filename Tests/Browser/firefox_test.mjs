@@ -3,7 +3,7 @@
 // the Chromium test, on the same server (whose corpus then holds the models and reports that test
 // made): each page's main action is performed and what the page shows is checked.
 //   node --experimental-websocket firefox_test.mjs WS_URL BASE_URL SCREENSHOTS DATA
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [wsURL, base, shots, data] = process.argv.slice(2);
@@ -130,6 +130,32 @@ try {
   await open("/jobs");
   check("jobs: the jobs are listed", await until(`() => document.querySelectorAll("#jobs-result .job").length >= 3`, 10));
   await shot("jobs");
+
+  // The offline page (/offline/, issue 14): the runtime in a Firefox worker under the page's own
+  // policy. The image model's Conv2D must run in the WebAssembly SIMD kernel, and image.png picked as
+  // a user would must get every probability within 1e-5 relative of the server's (Swift's) answer.
+  await open("/offline/");
+  check("offline: the page gets ready", await until(`() => document.body.dataset.ready === "true" || document.getElementById("status").className === "error"`, 60)
+    && await page(`() => JSON.stringify(document.body.dataset.ready === "true")`), await page(`() => JSON.stringify(document.getElementById("status").textContent)`));
+  const offlineModels = await page(`() => JSON.stringify(self.TRIAGE_OFFLINE.models.map((m) => [m.folder, m.config.kind]))`);
+  const kernels = await page(`() => JSON.stringify((document.body.dataset.kernels || "").split(","))`);
+  const imageIndex = offlineModels.findIndex(([, kind]) => kind === "image");
+  check("offline: the served image model is in the page", imageIndex >= 0, offlineModels);
+  if (imageIndex >= 0) {
+    check("offline: the image model runs the WebAssembly SIMD kernel", kernels[imageIndex] === "wasm-simd", kernels);
+    await page(fill, "#model", String(imageIndex));
+    await page(fill, "#top", "10");
+    await setFile("#file", "image.png");
+    const shown = await until(`() => { const p = {}; for (const li of document.querySelectorAll("#predictions li")) p[li.dataset.label] = Number(li.dataset.probability); return Object.keys(p).length && document.getElementById("timing") ? p : null; }`, 30);
+    const form = new FormData();
+    form.append("model", offlineModels[imageIndex][0]);
+    form.append("file", new Blob([readFileSync(join(data, "image.png"))], { type: "image/png" }), "image.png");
+    const expected = (await (await fetch(base + "/api/images/predict", { method: "POST", body: form })).json()).probabilities;
+    const worst = shown && expected ? Math.max(...Object.entries(expected).map(([k, v]) => Math.abs((shown[k] ?? Infinity) - v) / Math.max(Math.abs(v), 1e-12))) : Infinity;
+    check("offline: image probabilities equal the server's within 1e-5 relative", worst <= 1e-5 && Object.keys(shown).length === Object.keys(expected).length,
+      { worst, shown, expected });
+    await shot("offline-image");
+  }
 
   const errors = consoleErrors.filter((e) => !/favicon/.test(e));
   check("no console error", errors.length === 0, errors);

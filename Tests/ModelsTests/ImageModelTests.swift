@@ -126,17 +126,17 @@ final class ImageModelTests: XCTestCase {
         // keeps the order, and its log-loss on the same points is lower than the raw one.
         let p: [Float] = [0.1, 0.3, 0.5, 0.6, 0.7, 0.65, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]
         let y = [false, false, false, false, false, true, true, true, true, true, true, true]
-        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(probabilities: p, positives: y))
+        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(logOdds: p.map { ImageClassifier.logOdds(probability: Double($0)) }, positives: y))
         XCTAssertGreaterThan(fit.slope, 0)
         XCTAssertGreaterThan(1 / (1 + expf(fit.intercept / fit.slope)), 0.6, "0.5 after calibration is above 0.6 before")
-        let q = p.map { ImageClassifier.calibrated($0, slope: fit.slope, intercept: fit.intercept) }
+        let q = p.map { ImageClassifier.calibrated(logOdds: ImageClassifier.logOdds(probability: Double($0)), slope: fit.slope, intercept: fit.intercept)[1] }
         for (i, j) in zip(p.indices, p.indices.dropFirst()) where p[i] < p[j] { XCTAssertLessThan(q[i], q[j]) }
         func logLoss(_ r: [Float]) -> Double {
             zip(r, y).reduce(0.0) { $0 - log(Double($1.1 ? $1.0 : 1 - $1.0)) } / Double(r.count)
         }
         XCTAssertLessThan(logLoss(q), logLoss(p))
-        XCTAssertNil(ImageClassifier.fitPlatt(probabilities: [0.2, 0.8], positives: [true, true]), "one class")
-        XCTAssertNil(ImageClassifier.fitPlatt(probabilities: [0.1, 0.2, 0.8, 0.9], positives: [true, true, false, false]),
+        XCTAssertNil(ImageClassifier.fitPlatt(logOdds: [-1.4, 1.4], positives: [true, true]), "one class")
+        XCTAssertNil(ImageClassifier.fitPlatt(logOdds: [-2.2, -1.4, 1.4, 2.2], positives: [true, true, false, false]),
                      "anti-correlated: no positive slope")
 
         var options = ImageTrainingOptions()
@@ -161,6 +161,35 @@ final class ImageModelTests: XCTestCase {
         }
     }
 
+    /// Calibration reads the log-odds from the logits in float64: near p = 0.99 the small
+    /// calibrated probability keeps its relative precision, where the old path (p rounded to
+    /// float32, then its float32 log-odds) moved it by more than 1e-5 relative.
+    func testCalibrationKeepsSmallProbabilitiesPrecise() {
+        let slope: Float = 1.7, intercept: Float = 0.8
+        var oldWorst = 0.0
+        for step in 0..<200 {
+            // The logits of an image and its mirror image: differences from 3 to 9.
+            let a = Float(3 + 0.03 * Double(step)), b = a + Float(step % 7) * 0.1
+            let x = ImageClassifier.logOdds(differences: [Double(a), Double(b)])
+            // The reference: the mean probability and its complement in float64, each as its own sum.
+            let p = (1 / (1 + exp(-Double(a))) + 1 / (1 + exp(-Double(b)))) / 2, q = (1 / (1 + exp(Double(a))) + 1 / (1 + exp(Double(b)))) / 2
+            XCTAssertEqual(x, log(p / q), accuracy: 1e-12 * abs(log(p / q)))
+            let z = Double(slope) * log(p / q) + Double(intercept), small = 1 / (1 + exp(z))
+            let c = ImageClassifier.calibrated(logOdds: x, slope: slope, intercept: intercept)
+            XCTAssertEqual(Double(c[0]), small, accuracy: 1e-7 * small, "step \(step)")
+            XCTAssertEqual(Double(c[1]), 1 - small, accuracy: 1e-7)
+            // The old path: float32 softmaxes averaged, then logit(p) in float32.
+            let pa = 1 / (1 + expf(-a)), pb = 1 / (1 + expf(-b)), mean = (pa + pb) / 2
+            let clamped = min(max(mean, 1e-7), 1 - 1e-7), old = 1 / (1 + expf(-(slope * logf(clamped / (1 - clamped)) + intercept)))
+            oldWorst = max(oldWorst, abs(Double(1 - old) - small) / small)
+        }
+        XCTAssertGreaterThan(oldWorst, 1e-5, "the old float32 path is what this test guards against")
+        // Clamped to the log-odds of 1e-7 and 1 - 1e-7, as before; infinite logits stay finite.
+        XCTAssertEqual(ImageClassifier.logOdds(differences: [1000]), ImageClassifier.logOddsBound)
+        XCTAssertEqual(ImageClassifier.logOdds(differences: [-.infinity, -.infinity]), -ImageClassifier.logOddsBound)
+        XCTAssertEqual(ImageClassifier.logOddsBound, log(0.9999999 / 1e-7), accuracy: 1e-9)
+    }
+
     /// A real case: the validation probabilities of a BreastMNIST ensemble (log-odds up to 12),
     /// where a plain Newton step overshoots. The fit must converge and lower the log-loss.
     func testPlattCalibrationConvergesOnConfidentProbabilities() throws {
@@ -175,9 +204,9 @@ final class ImageModelTests: XCTestCase {
             0.170169, 0.999077, 0.1723, 0.033592, 0.999701, 0.979421, 0.998143]
         let y = "011011111110110111010111011101011011111111110010101111111110111011001110100111".map { $0 == "1" }
         XCTAssertEqual(p.count, y.count)
-        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(probabilities: p, positives: y))
+        let fit = try XCTUnwrap(ImageClassifier.fitPlatt(logOdds: p.map { ImageClassifier.logOdds(probability: Double($0)) }, positives: y))
         XCTAssertGreaterThan(fit.slope, 0)
-        let q = p.map { ImageClassifier.calibrated($0, slope: fit.slope, intercept: fit.intercept) }
+        let q = p.map { ImageClassifier.calibrated(logOdds: ImageClassifier.logOdds(probability: Double($0)), slope: fit.slope, intercept: fit.intercept)[1] }
         func logLoss(_ r: [Float]) -> Double {
             zip(r, y).reduce(0.0) { $0 - log(Double(max(min($1.1 ? $1.0 : 1 - $1.0, 1), 1e-7))) } / Double(r.count)
         }

@@ -33,11 +33,18 @@ extension WebExportTests {
         // The model file changes (a new training written over it): the bundle is made again.
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: path)
         XCTAssertNotEqual(try cache.bundle(of: [described], quantize: .none).created, bundle.created)
-        // A served model whose file is gone is an error naming it; no model at all is one that says so.
+        // A served model whose file is gone is left out, named with the reason, and the others are
+        // served; when none can be exported, the error names each; no model at all is one that says so.
         let gone = RegisteredModel(name: "xray", kind: .image, task: "x", file: folder.file("xray"), metrics: [:],
                                    training: TrainingData(source: "", architecture: "", trainExamples: 0, labels: []))
-        XCTAssertThrowsError(try cache.bundle(of: [gone, described], quantize: .none)) { error in
-            XCTAssertTrue("\(error)".contains("xray"), "\(error)")
+        let partial = try cache.bundle(of: [gone, described], quantize: .none)
+        XCTAssertEqual(partial.summary.models.map(\.folder), ["s2d"])
+        XCTAssertEqual(partial.summary.leftOut.map(\.name), ["xray"], "named as served")
+        XCTAssertEqual(partial.summary.leftOut.map(\.kind), ["image"])
+        XCTAssertTrue(partial.summary.leftOut.first?.reason.contains("xray") ?? false, "\(partial.summary.leftOut)")
+        XCTAssertTrue(partial.summary.text.contains("left out xray (image): "), partial.summary.text)
+        XCTAssertThrowsError(try cache.bundle(of: [gone], quantize: .none)) { error in
+            XCTAssertTrue("\(error)".contains("no model could be exported") && "\(error)".contains("xray"), "\(error)")
         }
         XCTAssertThrowsError(try cache.bundle(of: [], quantize: .none)) { error in
             XCTAssertTrue("\(error)".contains("no model is served"), "\(error)")
@@ -55,7 +62,8 @@ extension WebExportTests {
         let policy = WebBundle.contentSecurityPolicy(for: Data(html.utf8))
         XCTAssertTrue(policy.contains("'sha256-\(Data(SHA256.digest(Data("run()".utf8))).base64EncodedString())'"), policy)
         XCTAssertTrue(policy.contains("style-src 'self' 'sha256-"), policy)
-        XCTAssertTrue(policy.contains("worker-src blob:") && !policy.contains("unsafe"), policy)
+        XCTAssertTrue(policy.contains("worker-src blob:") && policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), policy)
+        XCTAssertFalse(policy.contains("'unsafe-"), "no unsafe-inline or unsafe-eval: \(policy)")
     }
 
     func testSHA256GivesTheFIPSExampleDigests() {

@@ -88,6 +88,17 @@ final class WebExportImageTests: XCTestCase {
         return ImageClassifier(model: graph, preprocessing: p, labels: labels, multiLabel: multiLabel, task: "toy")
     }
 
+    /// The classifier with its head's weights doubled and the last class's bias raised by 15: the
+    /// fixture images' log-odds fall between about 4 and 10, where the last class's probability is
+    /// 0.98 to 0.99995 and a float32 p has few steps left before 1.
+    static func confident(_ classifier: ImageClassifier) -> ImageClassifier {
+        for (name, parameter) in classifier.model.namedParameters {
+            if name.hasSuffix("head.dense.weight") { for i in 0..<parameter.value.count { parameter.value.pointer[i] *= 2 } }
+            if name.hasSuffix("head.dense.bias") { parameter.value.pointer[1] += 15 }
+        }
+        return classifier
+    }
+
     /// The image as the runtime receives it in the fixtures.
     static func json(_ image: AnyImage) -> [String: Any] {
         switch image {
@@ -105,6 +116,10 @@ final class WebExportImageTests: XCTestCase {
             ("resnet-colour", Self.classifier(.resnet, channels: 3, zooms: [1], labels: ["normal", "pneumonia"], flip: true, calibration: [1.4, -0.3])),
             ("ensemble", Self.classifier(.resnet, channels: 1, zooms: [1, 2], labels: ["0", "1"], width: 28, height: 28, flip: true, members: 2)),
             ("multilabel", Self.classifier(.small, channels: 1, zooms: [1], labels: ["w", "x", "y", "z"], multiLabel: true, flip: true)),
+            // Confident and calibrated: probabilities near 0 and 1, where a float32-rounded p's
+            // log-odds moved the small calibrated probability by up to 2e-4 relative.
+            ("resnet-confident", Self.confident(Self.classifier(.resnet, channels: 1, zooms: [1], labels: ["negative", "positive"], flip: true,
+                                                                calibration: [1.7, 0.8]))),
         ]
         var paths: [String] = []
         for (name, model) in models {
@@ -115,13 +130,13 @@ final class WebExportImageTests: XCTestCase {
         let web = folder.file("web")
         let summary = try Workspace().exportWeb(ExportWebOptions(models: paths, output: web))
         XCTAssertEqual(summary.models.map(\.folder), models.map(\.0))
-        XCTAssertEqual(summary.models.map(\.kind), ["image", "image", "image", "image"])
+        XCTAssertEqual(summary.models.map(\.kind), Array(repeating: "image", count: models.count))
         var fixtures: [[String: Any]] = []
         for (name, model) in models {
             // The saved model, as `triage predict image` loads it.
             let loaded = try ImageClassifier.load(from: URL(fileURLWithPath: folder.file(name)))
             fixtures.append(["folder": name, "tolerance": 1e-5, "probabilities": loaded.probabilities(Self.images).map { $0.map(Double.init) },
-                             "labels": model.labels])
+                             "labels": model.labels, "calibrated": model.preprocessing.calibration != nil])
         }
         // The preprocessing alone: the model input Swift builds from each image.
         let first = models[0].1.preprocessing
@@ -182,6 +197,20 @@ final class WebExportImageTests: XCTestCase {
         for line in output.split(separator: "\n") where line.hasPrefix("# ") && line.contains("difference") { print(line) }
         XCTAssertTrue(output.contains("worst relative difference"), output)
         XCTAssertFalse(output.contains("# skipped") && !output.contains("# skipped 0"), output)
+    }
+
+    /// triage.js embeds the WebAssembly kernel as base64: it must be what tools/build-wasm makes
+    /// of Sources/TriageKit/Web/wasm/kernels.c now (the build is reproducible), so the source in the
+    /// repository is the code that runs. Skipped without the toolchain's clang.
+    func testTheEmbeddedWebAssemblyKernelIsARebuildOfItsSource() throws {
+        guard let swift = TestProgram.find("swift") else { throw XCTSkip("swift is not on PATH: its clang builds the kernel") }
+        let clang = URL(fileURLWithPath: swift).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("clang").path
+        guard FileManager.default.isExecutableFile(atPath: clang), let bash = TestProgram.find("bash") else {
+            throw XCTSkip("no clang beside \(swift): the WebAssembly kernel cannot be rebuilt here")
+        }
+        let (status, output) = try TestProgram.run(bash, [TestPaths.project("tools/build-wasm"), "--check"], environment: ["CLANG": clang])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("holds the rebuilt kernel"), output)
     }
 
     func testALayerTheRuntimeDoesNotRunIsRefusedNamingIt() throws {

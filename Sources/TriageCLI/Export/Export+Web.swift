@@ -17,8 +17,9 @@ struct ExportWeb: JobCommand {
         `m.predictImage({width, height, channels, data})` gives {label: probability}, in node or a \
         browser), models.js (the models for the page opened from disk) and per model a folder \
         with model.json and weights.bin. With float32 weights the runtime's probabilities equal \
-        `triage score`'s and `triage predict image`'s to 1e-5 relative (small probabilities of a \
-        calibrated image model to 1e-6 absolute). --quantize float16 halves \
+        `triage score`'s and `triage predict image`'s to 1e-5 relative, the smallest included. \
+        An image model's convolutions run in a WebAssembly SIMD kernel built into triage.js (scalar \
+        JavaScript where WebAssembly is not allowed). --quantize float16 halves \
         the weights, int8 quarters them; --check FILE (a CSV of labelled texts, or for image \
         models a MedMNIST .npz and its --split) then reports the accuracy of float32 and of the \
         quantised weights on it.

@@ -38,13 +38,14 @@ public struct WebBundle: Sendable {
 
     /// The Content-Security-Policy under which `html` (the page) runs as it does from disk: scripts
     /// and styles from the server or inline ones with exactly these contents (by SHA-256), a worker
-    /// made from a blob, nothing fetched from elsewhere, no framing.
+    /// made from a blob that may compile WebAssembly (the runtime's own kernel, embedded in it:
+    /// 'wasm-unsafe-eval' allows compiling, not `eval` of text), nothing fetched from elsewhere, no framing.
     public static func contentSecurityPolicy(for html: Data) -> String {
         let text = String(decoding: html, as: UTF8.self)
         func hashes(_ tag: String) -> String {
             inlineContents(of: tag, in: text).map { " 'sha256-\(Data(SHA256.digest(Data($0.utf8))).base64EncodedString())'" }.joined()
         }
-        return "default-src 'self'; script-src 'self'\(hashes("script")); style-src 'self'\(hashes("style")); worker-src blob:; "
+        return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'\(hashes("script")); style-src 'self'\(hashes("style")); worker-src blob:; "
             + "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     }
 
@@ -68,11 +69,15 @@ public struct WebBundle: Sendable {
 
 extension Workspace {
     /// `exportWeb` of `models` into a temporary folder, read back into memory; the folder is removed.
-    public func exportWebBundle(models: [String], quantize: WebQuantization, context: JobContext = .silent) throws -> WebBundle {
+    /// A model that cannot be exported is left out, named in the summary (`leaveOutUnexportable`).
+    public func exportWebBundle(models: [String], quantize: WebQuantization, tbData: String? = nil,
+                                context: JobContext = .silent) throws -> WebBundle {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-offline-\(RandomID.make())")
         defer { try? FileManager.default.removeItem(at: folder) }
         var options = ExportWebOptions(models: models, output: folder.path)
         options.quantize = quantize
+        options.tbData = tbData
+        options.leaveOutUnexportable = true
         let created = Date()
         let summary = try exportWeb(options, context: context)
         var files: [String: Data] = [:]
@@ -95,23 +100,40 @@ extension Workspace {
 /// made at a time: requests that need the same one wait for it instead of each making it.
 public final class WebBundleCache: @unchecked Sendable {
     private let workspace: Workspace
+    private let tbData: String?
+    private let leftOut: @Sendable (ExportWebSummary.LeftOut) -> Void
     private let lock = NSLock()
     private var bundles: [WebQuantization: (key: [String], bundle: WebBundle)] = [:]
 
-    /// A cache exporting through `workspace`.
-    public init(workspace: Workspace) { self.workspace = workspace }
+    /// A cache exporting through `workspace`, TB resistance models with the reference data in
+    /// `tbData` (nil: where `export web` looks); `leftOut` hears of each model a new bundle leaves out.
+    public init(workspace: Workspace, tbData: String? = nil, leftOut: @escaping @Sendable (ExportWebSummary.LeftOut) -> Void = { _ in }) {
+        self.workspace = workspace
+        self.tbData = tbData
+        self.leftOut = leftOut
+    }
 
-    /// The bundle of the models among `models` whose kind `export web` writes, in their order.
+    /// The bundle of `models`, in their order, without those that cannot be exported (its summary
+    /// names them and why).
     public func bundle(of models: [RegisteredModel], quantize: WebQuantization) throws -> WebBundle {
-        let exportable = models.filter { WebExport.kinds.contains($0.kind) }
-        guard !exportable.isEmpty else {
+        guard !models.isEmpty else {
             throw TriageError(.notFound, "no model is served, so none runs offline: train one, or start the server with --model")
         }
-        let key = exportable.map { "\($0.name)\u{0}\($0.file)\u{0}\(WebBundleCache.stamp($0.file))" }
+        let key = models.map { "\($0.name)\u{0}\($0.file)\u{0}\(WebBundleCache.stamp($0.file))" }
         lock.lock()
         defer { lock.unlock() }
         if let cached = bundles[quantize], cached.key == key { return cached.bundle }
-        let bundle = try workspace.exportWebBundle(models: exportable.map(\.file), quantize: quantize)
+        var bundle = try workspace.exportWebBundle(models: models.map(\.file), quantize: quantize, tbData: tbData)
+        // Left-out models by the names they are served under.
+        var summary = bundle.summary
+        for i in summary.leftOut.indices {
+            if let served = models.first(where: { $0.file == summary.leftOut[i].given }) {
+                summary.leftOut[i].name = served.name
+                summary.leftOut[i].kind = served.kind.rawValue
+            }
+        }
+        bundle = WebBundle(files: bundle.files, summary: summary, created: bundle.created)
+        summary.leftOut.forEach(leftOut)
         bundles[quantize] = (key, bundle)
         return bundle
     }

@@ -32,6 +32,10 @@ public struct ExportWebOptions: Codable, Sendable {
     /// TB resistance models: the TB data folder whose H37Rv and annotation are exported with them
     /// (nil: `$TRIAGE_TB_DATA`, else data/tb, else ../shared/data/tb).
     public var tbData: String?
+    /// A model that cannot be exported (a TB resistance model without its reference data, a
+    /// damaged file) is left out and named in the summary with the reason, instead of failing the
+    /// whole export; the export fails only when every model is left out (what `triage serve` does).
+    public var leaveOutUnexportable = false
 
     /// Options exporting `models` to `output`.
     public init(models: [String], output: String) {
@@ -69,10 +73,30 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
         public var maxProbabilityChange: Double
     }
 
+    /// A model `leaveOutUnexportable` left out.
+    public struct LeftOut: Codable, Sendable {
+        /// The model as it was given (a file, folder or registered name).
+        public var given: String
+        /// Its name (the given one when it could not be read) and kind.
+        public var name: String, kind: String
+        /// Why it cannot be exported (the error `export web` would have stopped with).
+        public var reason: String
+    }
+
     /// The folder written.
     public var output: String
     public var quantize: WebQuantization
     public var models: [Model]
+    /// Models left out (only with `leaveOutUnexportable`).
+    public var leftOut: [LeftOut]
+
+    /// A summary of the folder written.
+    public init(output: String, quantize: WebQuantization, models: [Model], leftOut: [LeftOut] = []) {
+        self.output = output
+        self.quantize = quantize
+        self.models = models
+        self.leftOut = leftOut
+    }
 
     public var text: String {
         var lines = ["wrote \(output): index.html (open it from disk, offline), triage.js, models.js"]
@@ -86,6 +110,7 @@ public struct ExportWebSummary: Codable, Sendable, TextReport {
                                     100 * (c.accuracyQuantised - c.accuracyFloat32), 100 * c.topAgreement, c.maxProbabilityChange))
             }
         }
+        for m in leftOut { lines.append("  left out \(m.name) (\(m.kind)): \(m.reason)") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -116,42 +141,37 @@ extension Workspace {
         var exported: [ExportWebSummary.Model] = []
         var bundles: [String] = []
         var folders = Set<String>()
+        var leftOut: [ExportWebSummary.LeftOut] = []
         for path in options.models {
-            let model = try resolveModel(path)
-            guard WebExport.kinds.contains(model.kind) else {
-                throw TriageError(.unusable, "\(path) is a \(model.kind.rawValue) model; `export web` supports text, image and TB resistance models "
-                                  + "(written by `triage train text`, `triage train image` or `triage train resistance`)")
+            let model: RegisteredModel, written: (config: Data, weights: Data), summary: ExportWebSummary.Model
+            var folder = ""
+            do {
+                model = try resolveModel(path)
+                folder = WebExport.folderName(model.name)
+                var n = 2
+                while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
+            } catch where options.leaveOutUnexportable {
+                leftOut.append(.init(given: path, name: path, kind: "unknown", reason: "\(TriageError(error))"))
+                continue
             }
-            var folder = WebExport.folderName(model.name)
-            var n = 2
-            while folders.contains(folder) { folder = WebExport.folderName(model.name) + "-\(n)"; n += 1 }
-            folders.insert(folder)
             context.note("exporting \(model.name) to \(folder)/")
-            let written: (config: Data, weights: Data)
-            var summary: ExportWebSummary.Model
-            if model.kind == .image {
-                (written, summary) = try exportWebImage(model, folder: folder, options: options, context: context)
-            } else if model.kind == .resistance {
-                (written, summary) = try exportResistance(model, folder: folder, options: options, context: context)
-            } else {
-                let classifier: TextClassifier
-                do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
-                if let check = options.check, WebExport.isImageCheck(check), options.quantize != .none {
-                    throw TriageError(.unusable, "--check \(check) is an .npz of images, and \(path) is a text model: "
-                                      + "export it separately with a CSV of labelled texts as --check")
-                }
-                written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
-                summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
-                                                 classes: classifier.classes.count, weightBytes: written.weights.count, check: nil)
-                if options.quantize != .none, let check = options.check {
-                    summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
-                }
+            do {
+                (written, summary) = try exportWebModel(model, path: path, folder: folder, options: options, context: context)
+            } catch where options.leaveOutUnexportable {
+                let reason = "\(TriageError(error))"
+                context.warn("left out \(model.name): \(reason)")
+                leftOut.append(.init(given: path, name: model.name, kind: model.kind.rawValue, reason: reason))
+                continue
             }
+            folders.insert(folder)
             let dir = output.appendingPathComponent(folder)
             try WebExport.write(written.config, to: dir.appendingPathComponent("model.json"))
             try WebExport.write(written.weights, to: dir.appendingPathComponent(WebExport.weightsName))
             bundles.append(WebExport.bundle(folder: folder, written))
             exported.append(summary)
+        }
+        if exported.isEmpty, !leftOut.isEmpty {
+            throw TriageError(.unusable, "no model could be exported: " + leftOut.map { "\($0.name): \($0.reason)" }.joined(separator: "; "))
         }
         let core = WebAssets.runtimeCore
         guard !core.lowercased().contains("</script") else {
@@ -163,7 +183,32 @@ extension Workspace {
         let models = "// The models for index.html opened from disk (a page on file:// cannot fetch model.json).\n"
             + "self.TRIAGE_OFFLINE = {\"models\":[" + bundles.joined(separator: ",") + "]};\n"
         try WebExport.write(Data(models.utf8), to: output.appendingPathComponent("models.js"))
-        return ExportWebSummary(output: output.path, quantize: options.quantize, models: exported)
+        return ExportWebSummary(output: output.path, quantize: options.quantize, models: exported, leftOut: leftOut)
+    }
+
+    /// model.json and the weights of one model, by its kind.
+    private func exportWebModel(_ model: RegisteredModel, path: String, folder: String, options: ExportWebOptions,
+                                context: JobContext) throws -> ((config: Data, weights: Data), ExportWebSummary.Model) {
+        switch model.kind {
+        case .image:
+            return try exportWebImage(model, folder: folder, options: options, context: context)
+        case .resistance:
+            return try exportResistance(model, folder: folder, options: options, context: context)
+        case .text:
+            let classifier: TextClassifier
+            do { classifier = try TextClassifier.load(from: model.file) } catch { throw TriageError(error) }
+            if let check = options.check, WebExport.isImageCheck(check), options.quantize != .none {
+                throw TriageError(.unusable, "--check \(check) is an .npz of images, and \(path) is a text model: "
+                                  + "export it separately with a CSV of labelled texts as --check")
+            }
+            let written = try WebExport.text(classifier, name: model.name, quantize: options.quantize)
+            var summary = ExportWebSummary.Model(folder: folder, kind: "text", task: classifier.configuration.task,
+                                                 classes: classifier.classes.count, weightBytes: written.weights.count, check: nil)
+            if options.quantize != .none, let check = options.check {
+                summary.check = try quantisationCheck(classifier, quantize: options.quantize, options: options, file: check, context: context)
+            }
+            return (written, summary)
+        }
     }
 
     /// A model file or folder, or a name registered in the corpus.
@@ -212,8 +257,6 @@ extension Workspace {
 
 /// The files of one exported model.
 public enum WebExport {
-    /// The kinds of model `export web` writes (`triage serve` lists the others as not exportable).
-    public static let kinds: Set<RegisteredModel.Kind> = [.text, .image, .resistance]
     static let weightsName = "weights.bin"
 
     /// One model of models.js: its folder, model.json and weights (base64).

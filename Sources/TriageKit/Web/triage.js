@@ -929,7 +929,8 @@ const imageLayers = {
     const [ih, iw, c] = shape, { kh, kw, sh, sw, f } = node;
     const gy = paddingGeometry(node.padding, ih, kh, sh), gx = paddingGeometry(node.padding, iw, kw, sw);
     const oh = gy.out, ow = gx.out, pixels = oh * ow, kc = kh * kw * c;
-    const cols = scratch(node, "cols", pixels * kc);
+    const wasm = node.wasm, heap = wasm ? new Float32Array(wasm.memory.buffer) : null;
+    const cols = wasm ? heap.subarray(wasm.cols / 4, wasm.cols / 4 + pixels * kc) : scratch(node, "cols", pixels * kc);
     let d = 0;
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
@@ -945,6 +946,12 @@ const imageLayers = {
       }
     }
     const out = scratch(node, "out", pixels * f), w = node.weight, b = node.bias;
+    if (wasm) {
+      wasm.gemm(wasm.cols, wasm.weight, wasm.bias, wasm.out, pixels, kc, f);
+      out.set(heap.subarray(wasm.out / 4, wasm.out / 4 + pixels * f));
+      if (node.activation) applyActivation(node.activation, out);
+      return [out, [oh, ow, f]];
+    }
     let p = 0;
     for (; p + 2 <= pixels; p += 2) {
       const a0 = p * kc, a1 = a0 + kc;
@@ -1046,6 +1053,52 @@ const imageLayers = {
   },
 };
 
+/** The WebAssembly module of wasm/kernels.c (Conv2D's product with 128-bit SIMD), as base64. */
+// BEGIN GENERATED wasm kernel (tools/build-wasm; tools/build-wasm --check compares it with a rebuild)
+const WASM_KERNEL = "AGFzbQEAAAABCwFgB39/f39/f38AAwIBAAQFAXABAQEFAwEAAgYPAn8BQYCIBAt/AEGAiAQLBx8DBm1lbW9yeQIABGdlbW0AAAtfX2hlYXBfYmFzZQMBCqQiAaEiBiZ/CHsBfwZ7An8BfUEAIQcCQCAEQQRIDQAgBUEEdCEIIAVBAXEhCSAFQX9qIQpBACAFQf7///8HcSILayEMIAAgBUEMbCINaiEOIAAgBUEDdCIPaiEQIAAgBUECdCIRaiESIAMgBkEEdCITaiEUIAIgBkECdCIVaiEWIAZBCEghFyADIBVqIhghGSADIRogAyAGQQN0IhtqIhwhHSADIAZBDGwiHmoiHyEgIAAhIUEAISJBBCEjQQAhBwNAIAchJCAjIQcgAyAkIAZsQQJ0aiElQQAhJgJAIBcNACAlIB5qIScgJSAbaiEoICUgFWohKUEAISNBCCEqIAEhKwNAICohJiACICNBAnQiLGoiI/0AABAhLSAj/QAAACEuAkACQCAFQQFODQAgLSEvIC4hMCAtITEgLiEyIC0hMyAuITQMAQsgKyEqICEhIyAFITUgLiE0IC0hMyAuITIgLSExIC4hMCAtIS8DQCAvICpBEGr9AAAAIjYgIyANav0JAgAiN/3mAf3kASEvIDEgNiAjIA9q/QkCACI4/eYB/eQBITEgMyA2ICMgEWr9CQIAIjn95gH95AEhMyAuICr9AAAAIjogI/0JAgAiO/3mAf3kASEuIDAgOiA3/eYB/eQBITAgMiA6IDj95gH95AEhMiA0IDogOf3mAf3kASE0IC0gNiA7/eYB/eQBIS0gKiAVaiEqICNBBGohIyA1QX9qIjUNAAsLICUgLGoiIyAt/QsAECAjIC79CwAAICkgLGoiIyAz/QsAECAjIDT9CwAAICggLGoiIyAx/QsAECAjIDL9CwAAICcgLGoiIyAv/QsAECAjIDD9CwAAICtBIGohKyAmISMgJkEIaiIqIAZMDQALCwJAAkACQAJAICZBBHIiIyAGTA0AICYhLAwBCwJAIAVBAEoNACAmQQJ0ISMgGSE1IBohKyAdIScgICEoIAIhKQNAICsgI2ogKSAjaiIq/QAAAP0LAAAgNSAjaiAq/QAAAP0LAAAgJyAjaiAq/QAAAP0LAAAgKCAjaiAq/QAAAP0LAAAgNUEQaiE1ICtBEGohKyAnQRBqIScgKEEQaiEoIClBEGohKSAmQQhqISogJkEEaiIsISYgKiAGTA0ACyAsIAZODQMMAgsgASAmQQJ0aiErA0AgIyEsICUgJkECdCIjaiEmIAIgI2oiJ/0AAAAhNiAhISMgKyEqIAUhNQNAIDYgKv0AAAAgI/0JAgD95gH95AEhNiAjQQRqISMgKiAVaiEqIDVBf2oiNQ0ACyAmIDb9CwAAICf9AAAAITYgEiEjICshKiAFITUDQCA2ICr9AAAAICP9CQIA/eYB/eQBITYgI0EEaiEjICogFWohKiA1QX9qIjUNAAsgJiAVaiA2/QsAACAn/QAAACE2IBAhIyArISogBSE1A0AgNiAq/QAAACAj/QkCAP3mAf3kASE2ICNBBGohIyAqIBVqISogNUF/aiI1DQALICYgG2ogNv0LAAAgJ/0AAAAhNiAOISMgKyEqIAUhNQNAIDYgKv0AAAAgI/0JAgD95gH95AEhNiAjQQRqISMgKiAVaiEqIDVBf2oiNQ0ACyAmIB5qIDb9CwAAICtBEGohKyAsISYgLEEEaiIjIAZMDQALCyAsIAZODQEgBUEATA0AIAAgJCAFbEECdGoiKSANaiEkICkgD2ohPCABICxBAnRqISsgKSARaiE9A0AgAiAsQQJ0IihqIicqAgAhPgJAAkAgCg0AQQAhNQwBC0EAITUgKyEjICEhKgNAICpBBGoqAgAgIyAVaioCAJQgKioCACAjKgIAlCA+kpIhPiAjIBtqISMgKkEIaiEqIAsgNUECaiI1Rw0ACwsgJSAoaiEmIAEgKGohKAJAIAlFDQAgKSA1QQJ0aioCACAoIDUgBmxBAnRqKgIAlCA+kiE+CyAmID44AgAgJyoCACE+AkACQCAKDQBBACEjDAELQQAhNSASISMgKyEqA0AgI0EEaioCACAqIBVqKgIAlCAjKgIAICoqAgCUID6SkiE+ICNBCGohIyAqIBtqISogDCA1QX5qIjVHDQALQQAgNWshIwsCQCAJRQ0AID0gI0ECdGoqAgAgKCAjIAZsQQJ0aioCAJQgPpIhPgsgJiAVaiA+OAIAICcqAgAhPgJAAkAgCg0AQQAhIwwBC0EAITUgECEjICshKgNAICNBBGoqAgAgKiAVaioCAJQgIyoCACAqKgIAlCA+kpIhPiAjQQhqISMgKiAbaiEqIAwgNUF+aiI1Rw0AC0EAIDVrISMLAkAgCUUNACA8ICNBAnRqKgIAICggIyAGbEECdGoqAgCUID6SIT4LICYgG2ogPjgCACAnKgIAIT4CQAJAIAoNAEEAISMMAQtBACE1IA4hIyArISoDQCAjQQRqKgIAICogFWoqAgCUICMqAgAgKioCAJQgPpKSIT4gI0EIaiEjICogG2ohKiAMIDVBfmoiNUcNAAtBACA1ayEjCwJAIAlFDQAgJCAjQQJ0aioCACAoICMgBmxBAnRqKgIAlCA+kiE+CyAmIB5qID44AgAgK0EEaiErICxBAWoiLCAGRg0CDAALCwJAIAYgLGsiPEEYSQ0AIAMgEyAibCIqaiAsQQJ0IiNqIicgHCAqaiImSSAYICpqIjUgI2oiKCA1SXENACAnIB8gKmoiK0kgJiAjaiIpIDVJcQ0AICcgFCAqaiIqSSArICNqIiQgNUlxDQAgJyAWSSACICNqIicgNUlxDQAgKCArSSApICZJcQ0AICggKkkgJCAmSXENACAoIBZJICcgJklxDQAgKSAqSSAkICtJcQ0AICkgFkkgJyArSXENACAkIBZJICcgKklxDQAgLCA8QXxxIilqISwgAiEqIBkhNSAdISYgICErIBohJyApISgDQCAnICNqICogI2r9AAIAIjb9CwIAIDUgI2ogNv0LAgAgJiAjaiA2/QsCACArICNqIDb9CwIAICpBEGohKiA1QRBqITUgJkEQaiEmICtBEGohKyAnQRBqIScgKEF8aiIoDQALIDwgKUYNAQsgLEEBaiEjAkAgBiAsa0EBcUUNACAlICxBAnQiNWoiKiACIDVqIjUqAgAiPjgCACAqIBVqID44AgAgKiAbaiA1KgIAIj44AgAgKiAeaiA+OAIAICMhLAsgBiAjRg0AICxBAnQhIyAGICxrISUgAiEqICAhNSAdISYgGiEsIBkhKwNAICwgI2oiKCAqICNqIicqAgAiPjgCACArICNqIikgPjgCACAmICNqIiQgJyoCACI+OAIAIDUgI2oiPCA+OAIAIChBBGogJ0EEaiInKgIAIj44AgAgKUEEaiA+OAIAICRBBGogJyoCACI+OAIAIDxBBGogPjgCACAqQQhqISogNUEIaiE1ICZBCGohJiAsQQhqISwgK0EIaiErICVBfmoiJQ0ACwsgDiAIaiEOIBAgCGohECASIAhqIRIgGSATaiEZIBogE2ohGiAdIBNqIR0gICATaiEgICEgCGohISAiQQFqISIgB0EEaiIjIARMDQALCwJAIAQgB0wNAAJAIAZBA0oNACAGQQFIDQECQCAFQQBKDQAgBCAHayEjIAZBAnQhKiADIAcgBmxBAnRqIRUgBkEBRiEbA0AgFSACKgIAOAIAAkAgGw0AIBVBBGogAioCBDgCACAGQQJGDQAgFUEIaiACKgIIOAIACyAVICpqIRUgI0F/aiIjDQAMAwsLIAZBAnQhGyAGQQN0ITUgBUECdCErIAVBAXEhJiABQQhqISUgAUEEaiEnIAVBf2ohLEEAIAVB/v///wdxIgxrIQ0gACAHIAVsQQJ0aiEPA0AgByAGbEECdCERIAcgBWxBAnQhCyACKgIAIT5BACEqAkAgLEUNACABIRUgDyEjA0AgI0EEaioCACAVIBtqKgIAlCAjKgIAIBUqAgCUID6SkiE+IBUgNWohFSAjQQhqISMgDCAqQQJqIipHDQALCyADIBFqIREgACALaiELAkAgJkUNACALICpBAnRqKgIAIAEgKiAGbEECdGoqAgCUID6SIT4LIBEgPjgCAAJAIAZBAUYNACACKgIEIT4CQAJAICwNAEEAIRUMAQtBACEqIA8hFSAnISMDQCAVQQRqKgIAICMgG2oqAgCUIBUqAgAgIyoCAJQgPpKSIT4gFUEIaiEVICMgNWohIyANICpBfmoiKkcNAAtBACAqayEVCwJAICZFDQAgCyAVQQJ0aioCACAnIBUgBmxBAnRqKgIAlCA+kiE+CyARID44AgQgBkECRg0AIAIqAgghPgJAAkAgLA0AQQAhFQwBC0EAISogDyEVICUhIwNAIBVBBGoqAgAgIyAbaioCAJQgFSoCACAjKgIAlCA+kpIhPiAVQQhqIRUgIyA1aiEjIA0gKkF+aiIqRw0AC0EAICprIRULAkAgJkUNACALIBVBAnRqKgIAICUgFSAGbEECdGoqAgCUID6SIT4LIBEgPjgCCAsgDyAraiEPIAdBAWoiByAERw0ADAILCwJAIAVBAUgNACABQRBqIgkgBkECdCIbaiEKIAZBA3QhDSAFQQJ0ISEgBUEBcSEnQQAgBUH+////B3FrIQ8gACAHIAVsQQJ0aiErA0AgAyAHIAZsQQJ0aiEsIAAgByAFbEECdGohJSAJIRUgCiEjIAEhC0EEISpBACEmA0AgKiERICMhNSAVIQwgAiAmQQJ0IiZq/QAAACE2ICshFSALISMgBSEqA0AgNiAj/QAAACAV/QkCAP3mAf3kASE2IBVBBGohFSAjIBtqISMgKkF/aiIqDQALICwgJmogNv0LAAAgDEEQaiEVIDVBEGohIyALQRBqIQsgESEmIBFBBGoiKiAGTA0ACwJAIBEgBk4NAANAIAIgEUECdCILaioCACE+QQAhFQJAIAVBAUYNAEEAIRUgKyEjQQAhKgNAICNBBGoqAgAgNSAVaioCAJQgIyoCACAMIBVqKgIAlCA+kpIhPiAjQQhqISMgFSANaiEVIA8gKkF+aiIqRw0AC0EAICprIRULAkAgJ0UNACAlIBVBAnRqKgIAIAEgC2ogFSAGbEECdGoqAgCUID6SIT4LICwgC2ogPjgCACAMQQRqIQwgNUEEaiE1IBFBAWoiESAGSA0ACwsgKyAhaiErIAdBAWoiByAERw0ADAILCyAGIAZB/P///wdxIhVBAXIiIyAGICNKGyIjIBVrIiwgI0EDcSInayElICNB/P///wdxIBVrIQkgBkECdCERIAZBfGoiFUECdkEBaiIjQQNxIQ8gByAGbEECdCADaiIMIAJrISsgI0H8////B3EiC0ECdEEEciEmQQAhDSAVQQxJIQUDQEEEIRtBACEqIAshNSAMIRUgAiEjAkAgBQ0AA0AgFSAj/QAAAP0LAAAgFUEQaiAjQRBq/QAAAP0LAAAgFUEgaiAjQSBq/QAAAP0LAAAgFUEwaiAjQTBq/QAAAP0LAAAgFUHAAGohFSAjQcAAaiEjIDVBfGoiNQ0ACyAmQXxqISogJiEbCwJAIA9FDQAgAyAHIAZsQQJ0aiE1IA8hFQNAIDUgKkECdCIjaiACICNq/QAAAP0LAAAgGyIjQQRqIRsgIyEqIBVBf2oiFQ0ACyAbQXxqISoLAkAgKiAGTg0AAkAgLEEESQ0AICsgESANbGpBEEkNACAqQQJ0IRUgKiAlaiEqIAkhIwNAIAwgFWogAiAVav0AAgD9CwIAIBVBEGohFSAjQXxqIiMNAAsgJ0UNAQsgKkECdCEVA0AgDCAVaiACIBVqKgIAOAIAIBVBBGohFSAqQQFqIiogBkgNAAsLIAwgEWohDCANQQFqIQ0gB0EBaiIHIARHDQALCws=";
+// END GENERATED
+
+/**
+ * Moves every Conv2D's product into one instance of the WebAssembly kernel (wasm/kernels.c): each
+ * node's weight transposed to (KH KW C, F) and its bias in the module's memory, and one region for
+ * the im2col columns and one for the product, shared by the nodes (they run one after another and
+ * the product is copied out). False, and nothing changed, where WebAssembly SIMD cannot run (an old
+ * browser, a page policy without 'wasm-unsafe-eval'): the scalar product then runs.
+ */
+function attachWasmKernel(nodes) {
+  const convs = nodes.filter((n) => n.op === "conv2d");
+  if (convs.length === 0 || typeof WebAssembly !== "object") return false;
+  let instance;
+  try {
+    const bytes = base64Bytes(WASM_KERNEL);
+    if (!WebAssembly.validate(bytes)) return false;
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  } catch {
+    return false;
+  }
+  const { memory, gemm, __heap_base: heapBase } = instance.exports;
+  let top = Math.ceil(heapBase.value / 16) * 16;
+  const take = (floats) => { const at = top; top += Math.ceil(floats / 4) * 16; return at; };
+  let cols = 0, product = 0;
+  for (const n of convs) {
+    const [ih, iw, c] = n.inputShape, kc = n.kh * n.kw * c;
+    const pixels = paddingGeometry(n.padding, ih, n.kh, n.sh).out * paddingGeometry(n.padding, iw, n.kw, n.sw).out;
+    cols = Math.max(cols, pixels * kc); product = Math.max(product, pixels * n.f);
+    n.wasm = { weight: take(kc * n.f), bias: take(n.f) };
+  }
+  const colsAt = take(cols), outAt = take(product);
+  const pages = Math.ceil(top / 65536) - memory.buffer.byteLength / 65536;
+  try { if (pages > 0) memory.grow(pages); } catch { for (const n of convs) delete n.wasm; return false; }
+  const heap = new Float32Array(memory.buffer);
+  for (const n of convs) {
+    const kc = n.kh * n.kw * n.inputShape[2], w = n.weight, at = n.wasm.weight / 4;
+    for (let fi = 0; fi < n.f; fi++) for (let k = 0; k < kc; k++) heap[at + k * n.f + fi] = w[fi * kc + k];
+    heap.set(n.bias, n.wasm.bias / 4);
+    Object.assign(n.wasm, { memory, gemm, cols: colsAt, out: outAt });
+  }
+  return true;
+}
+
 /** Padding.geometry with dilation 1: the output size and the zeros before the first input. */
 function paddingGeometry(padding, l, k, s) {
   if (padding === "valid") return { out: l >= k ? Math.floor((l - k) / s) + 1 : 0, padLeft: 0 };
@@ -1069,7 +1122,7 @@ function applyActivation(a, y) {
 
 /** An image classifier: preprocessing, the network, flip averaging, calibration, labels. */
 class ImageModel {
-  constructor(config, buffer) {
+  constructor(config, buffer, options = {}) {
     const int = integerField;
     distinctNames(config.labels, 1, "labels");
     if (!["multi-class", "multi-label"].includes(config.outputs)) fail("outputs must be multi-class or multi-label");
@@ -1099,6 +1152,8 @@ class ImageModel {
     };
     this.metrics = config.metrics ?? {};
     this.nodes = this.checkedGraph(config.graph, readTensors(config.weights, buffer));
+    /** "wasm-simd" when Conv2D runs in the WebAssembly kernel, "js" when in scalar JavaScript. */
+    this.kernel = options.wasm === false ? "js" : (attachWasmKernel(this.nodes) ? "wasm-simd" : "js");
   }
 
   /** The graph's nodes with their weights, checked: shapes follow from the input size, as Swift's loader checks. */
@@ -1262,27 +1317,30 @@ class ImageModel {
     return Float64Array.from(values.get(this.output));
   }
 
-  /** Softmax over classes or a sigmoid per label, of one base image. */
-  raw(base) {
-    const z = this.logits(this.finish(base));
+  /** Softmax over classes or a sigmoid per label, of one network's logits. */
+  raw(z) {
     return this.multiLabel ? z.map((v) => 1 / (1 + Math.exp(-v))) : softmax(z);
   }
 
   /** Probabilities (Float64Array, in label order) of one image, as ImageClassifier.probabilities gives them. */
   probabilities(image) {
     const base = this.base(image), p = this.preprocessing;
-    let out = this.raw(base);
-    if (p.flipAveraging) {
-      const mirrored = this.raw(flippedImage(base));
-      out = out.map((v, k) => (v + mirrored[k]) / 2);
+    const views = [this.logits(this.finish(base))];
+    if (p.flipAveraging) views.push(this.logits(this.finish(flippedImage(base))));
+    if (p.calibration && !this.multiLabel && this.labels.length === 2) {
+      // ImageClassifier.logOdds and calibrated: the log-odds of the views' mean probability from
+      // the logits in float64 (the mean of sigmoid(-d) kept as it is, not 1 - p), clamped to those
+      // of 1e-7; then each side of sigmoid(slope x + intercept) on its own, rounded as Swift's Float.
+      const d = views.map((z) => z[1] - z[0]);
+      const x = Math.log(d.reduce((a, v) => a + 1 / (1 + Math.exp(-v)), 0)) - Math.log(d.reduce((a, v) => a + 1 / (1 + Math.exp(v)), 0));
+      const bound = Math.log((1 - 1e-7) / 1e-7), clamped = Number.isNaN(x) ? x : Math.min(Math.max(x, -bound), bound);
+      const s = p.calibration[0] * clamped + p.calibration[1];
+      return Float64Array.from([f32(1 / (1 + Math.exp(s))), f32(1 / (1 + Math.exp(-s)))]);
     }
-    if (p.calibration && !this.multiLabel && out.length === 2) {
-      // ImageClassifier.calibrated: sigmoid(slope logit(p) + intercept), p clamped to [1e-7, 1 - 1e-7],
-      // in Swift's float32 steps: the other class, 1 - p in float32, keeps Swift's rounding.
-      const lo = f32(1e-7), hi = f32(1 - lo), q = Math.min(Math.max(f32(out[1]), lo), hi);
-      const logit = f32(Math.log(f32(q / f32(1 - q))));
-      const c = f32(1 / f32(1 + f32(Math.exp(-f32(f32(p.calibration[0] * logit) + p.calibration[1])))));
-      out = Float64Array.from([f32(1 - c), c]);
+    const out = this.raw(views[0]);
+    if (views.length === 2) {
+      const mirrored = this.raw(views[1]);
+      return out.map((v, k) => (v + mirrored[k]) / 2);
     }
     return out;
   }
@@ -2353,14 +2411,14 @@ class TBResistanceModel {
 // MARK: - Loading
 
 /** A model from its parsed model.json and the bytes of its weights file (an ArrayBuffer). */
-function modelFromData(config, weights) {
+function modelFromData(config, weights, options = {}) {
   if (config === null || typeof config !== "object" || Array.isArray(config)) fail("model.json must hold an object");
   if (config.format !== FORMAT) fail(`model.json is "${String(config.format).slice(0, 40)}", not a Triage web model (${FORMAT}); export one with \`triage export web\``);
   if (!SUPPORTED_KINDS.includes(config.kind)) {
     fail(`a ${String(config.kind).slice(0, 20)} model is not supported by this runtime (supported: ${SUPPORTED_KINDS.join(", ")})`);
   }
   if (!(weights instanceof ArrayBuffer)) fail("the weights must be an ArrayBuffer");
-  if (config.kind === "image") return new ImageModel(config, weights);
+  if (config.kind === "image") return new ImageModel(config, weights, options);
   if (config.kind === TB_KIND) return new TBResistanceModel(config, weights);
   return new TextModel(config, weights);
 }
@@ -2400,7 +2458,7 @@ async function readModelFile(dir, name, asText) {
 }
 
 /** Loads the model in folder `dir` (model.json and its weights). */
-async function loadModel(dir) {
+async function loadModel(dir, options = {}) {
   let config;
   try { config = JSON.parse(await readModelFile(dir, "model.json", true)); } catch (error) {
     if (error instanceof TriageModelError) throw error;
@@ -2410,10 +2468,10 @@ async function loadModel(dir) {
       || typeof config.weights.file !== "string" || !/^[A-Za-z0-9._-]{1,100}$/.test(config.weights.file) || config.weights.file.startsWith(".")) {
     fail(`${dir}/model.json does not name its weights file (a plain file name in the folder)`);
   }
-  return modelFromData(config, await readModelFile(dir, config.weights.file, false));
+  return modelFromData(config, await readModelFile(dir, config.weights.file, false), options);
 }
 
 // MARK: - Exports (the offline page's worker runs everything above this line as a classic script)
 export { loadModel, modelFromData, base64Bytes, TriageModelError, TextPreparation, UnicodeTables, tokensOf, ngramBucket, SUPPORTED_KINDS,
   TriageInputError, TBResistanceModel };
-export { ImageModel, imageSamples };
+export { ImageModel, imageSamples, flippedImage };

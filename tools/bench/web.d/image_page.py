@@ -30,7 +30,8 @@ try:
         assert set(shown) == set(expected), (shown, expected)
         worst = max(worst, max(abs(shown[k] - v) / max(abs(v), 1e-12) for k, v in expected.items()))
     ordered = sorted(times)
-    print(f"chromium: {len(times)} PNG images picked in the page; per image (in the worker) median {ordered[len(ordered) // 2]:.2f} ms, "
+    kernel = driver.execute_script("return (document.body.dataset.kernels || '').split(',')[arguments[0]]", int(index))
+    print(f"chromium: {len(times)} PNG images picked in the page, Conv2D kernel {kernel}; per image (in the worker) median {ordered[len(ordered) // 2]:.2f} ms, "
           f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; "
           f"worst relative difference from `triage predict image` {worst:.2e}")
     for entry in driver.get_log("browser"):

@@ -1,7 +1,7 @@
 // An exported image model against `triage predict image --json` on one .npz split, in node: the
 // largest relative difference of a probability, top-1 agreement, accuracy on the split's labels,
-// and the time per image after 20 warm-up images: wall and CPU (on a loaded machine the CPU time
-// bounds what a quiet one takes).
+// and the time per image after 20 warm-up images with the WebAssembly kernel and with the scalar
+// one: wall and CPU (on a loaded machine the CPU time bounds what a quiet one takes).
 //   node image_parity.mjs WEB_FOLDER MODEL_FOLDER SPLIT (npz_split.py's OUT) CLI.jsonl
 import fs from "node:fs";
 import path from "node:path";
@@ -33,11 +33,17 @@ for (let i = 0; i < n; i++) {
   if (argmax(p) === argmax(q)) sameTop++;
   if (!m.multiLabel && m.labels[argmax(p)] === String(labels[i][0])) right++;
 }
-for (let i = 0; i < 20; i++) m.probabilities(image(i % n));
-const t1 = performance.now(), c1 = process.cpuUsage(), rounds = Math.max(1, Math.ceil(400 / n));
-for (let r = 0; r < rounds; r++) for (let i = 0; i < n; i++) m.predictImage(image(i));
-const per = (performance.now() - t1) / (rounds * n), cpu = process.cpuUsage(c1), cpuPer = (cpu.user + cpu.system) / 1000 / (rounds * n);
+/** Per image after 20 warm-up images: wall and CPU milliseconds. */
+function timed(model) {
+  for (let i = 0; i < 20; i++) model.probabilities(image(i % n));
+  const t1 = performance.now(), c1 = process.cpuUsage(), rounds = Math.max(1, Math.ceil(400 / n));
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < n; i++) model.predictImage(image(i));
+  const cpu = process.cpuUsage(c1);
+  return `${((performance.now() - t1) / (rounds * n)).toFixed(2)} ms (${((cpu.user + cpu.system) / 1000 / (rounds * n)).toFixed(2)} ms CPU)`;
+}
+const scalar = await loadModel(path.join(web, model), { wasm: false });
 console.log(`node ${model}: ${n} images; against the CLI: worst relative difference ${worst.toExponential(2)} (at ${worstAt.toPrecision(2)}), `
   + `${worstAbove.toExponential(2)} on probabilities >= 0.01, `
   + `worst absolute ${worstAbsolute.toExponential(2)}, same top class ${sameTop}/${n}; accuracy ${(100 * right / n).toFixed(2)}%; `
-  + `${per.toFixed(2)} ms (${cpuPer.toFixed(2)} ms CPU) per image${m.preprocessing.flipAveraging ? " (with its mirror image)" : ""}; loadModel ${load.toFixed(0)} ms`);
+  + `per image${m.preprocessing.flipAveraging ? " (with its mirror image)" : ""}: ${timed(m)} with the ${m.kernel} kernel, `
+  + `${timed(scalar)} with the scalar one; loadModel ${load.toFixed(0)} ms`);

@@ -11,8 +11,7 @@ import json
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from offline_chromium import offline_driver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -20,13 +19,8 @@ where, texts = sys.argv[1], json.load(open(sys.argv[2]))
 served = where.startswith("http://") or where.startswith("https://")
 url = where if served else "file://" + where + "/index.html"
 label = "served " + where if served else "file://"
-options = webdriver.ChromeOptions()
-# A proxy that refuses everything but loopback (the server), as well as the offline switch.
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--proxy-server=http://127.0.0.1:9"]:
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+# Loopback allowed (the server); the page from disk gets the offline switch on every load below.
+driver = offline_driver(allow_loopback=True)
 
 
 def offline(on):
