@@ -103,9 +103,10 @@ public final class Corpus: Sendable {
     }
 
     /// Opens the pool and applies the migrations. Two processes opening a new corpus at once race
-    /// to switch it to WAL and to migrate it: the loser sees "database is locked" or "table already
-    /// exists". Both are transient, so the open is retried (for up to a minute) and then finds the
-    /// schema the winner wrote.
+    /// to switch it to WAL and to migrate it: the loser sees "database is locked", "table already
+    /// exists", or (for a migration that creates nothing) a duplicate row in `grdb_migrations`. Each
+    /// migration is one transaction, so the loser's attempt wrote nothing; the open is retried (for
+    /// up to a minute) and then finds the schema the winner wrote.
     private static func openAndMigrate(path: String) throws -> DatabasePool {
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -116,20 +117,35 @@ public final class Corpus: Sendable {
         let deadline = Date().addingTimeInterval(60)
         var attempt = 0
         while true {
+            var opened: DatabasePool?, appliedBefore = 0
             do {
                 let pool = try DatabasePool(path: path, configuration: config)
+                opened = pool
+                appliedBefore = appliedMigrationCount(pool)
                 try Corpus.migrator.migrate(pool)
                 return pool
             } catch let error as DatabaseError {
                 attempt += 1
                 let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-                let raced = error.resultCode == .SQLITE_ERROR && attempt < 5
+                // A migration that failed while another process applied migrations ("already exists",
+                // "duplicate column", a duplicate migration row) lost a race; any other failure is real.
+                let raced = (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT)
+                    && (opened.map(appliedMigrationCount) ?? 0) > appliedBefore
                 guard busy || raced, Date() < deadline else {
                     throw CorpusError(path: path, opening: true, error.message ?? "\(error)")
                 }
                 usleep(useconds_t(20_000 * min(attempt, 25)))
             }
         }
+    }
+
+    /// How many migrations the database at `pool` records as applied (0 before the first). Asked on
+    /// the writer's connection, the one that migrates: a reader opened before a migration would keep
+    /// the old schema in its caches.
+    private static func appliedMigrationCount(_ pool: DatabasePool) -> Int {
+        (try? pool.writeWithoutTransaction { db in
+            try db.tableExists("grdb_migrations") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0 : 0
+        }) ?? 0
     }
 
     /// Runs `body` on a consistent snapshot of the corpus.
