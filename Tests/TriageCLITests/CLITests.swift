@@ -52,7 +52,7 @@ final class CLITests: XCTestCase {
         let run = try TriageRun.run(["--help"])
         XCTAssertEqual(run.status, 0)
         for group in ["mine", "labels", "codes", "import", "train", "score", "resist", "tb",
-                      "images", "predict", "evaluate", "corpus", "bench"] {
+                      "images", "predict", "evaluate", "corpus", "bench", "worker", "jobs"] {
             XCTAssertTrue(run.stdout.range(of: "\n  \(group) ") != nil, "--help does not list \(group):\n\(run.stdout)")
         }
         XCTAssertTrue(run.stdout.contains("USAGE: triage <subcommand>"))

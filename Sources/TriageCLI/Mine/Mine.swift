@@ -63,7 +63,8 @@ struct Mine: JobCommand {
     var deidRules: String?
     @Flag(help: "Record the inputs as shards in the corpus's work queue for `triage worker` instead of mining them (PostgreSQL corpus).")
     var enqueue = false
-    @Option(help: "With --enqueue: work items per shard.") var shardSize: Int?
+    @Option(help: ArgumentHelp("With --enqueue: work items per shard (default: \(Mine.defaultShardSize)).", valueName: "items"))
+    var shardSize: Int?
     @Flag(help: "Exit 0 even if some inputs were bad (they are still warned about and counted).") var keepGoing = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false

@@ -8,7 +8,7 @@ import Vision
 /// The `--db` option every command that touches the corpus shares.
 struct CorpusOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The corpus: an SQLite file (default: $TRIAGE_DB, else triage.sqlite in the working directory), or a PostgreSQL URL postgres://USER@HOST:PORT/DATABASE (so far for mine, labels export, corpus info, worker and jobs).",
+        "The corpus: an SQLite file (default: $TRIAGE_DB, else triage.sqlite in the working directory), or a PostgreSQL URL postgres://USER@HOST:PORT/DATABASE (so far for mine, labels export and corpus info).",
         valueName: "path"))
     var db: String?
 
