@@ -137,6 +137,42 @@ public enum OpenISample {
     }
 }
 
+/// Runs the built `triage` binary the way a user does and captures what it prints.
+public struct TriageRun {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+
+    /// The `triage` binary of this build.
+    public static var binary: URL {
+        // On Linux the test bundle sits beside the products in the build folder.
+        Bundle.main.bundleURL.appendingPathComponent("triage")
+    }
+
+    /// Runs `triage arguments` (without `TRIAGE_DB`, with `environment` added) to the end.
+    public static func run(_ arguments: [String], environment: [String: String] = [:],
+                    directory: String? = nil) throws -> TriageRun {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TRIAGE_DB")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return TriageRun(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
 /// Programs some tests run beside the Swift code (node, python3, unzip), when they are installed.
 public enum TestProgram {
     /// The executable `name` on PATH, if any.

@@ -14,31 +14,10 @@ final class WorkerQueueTests: XCTestCase {
     override func setUpWithError() throws { folder = try TemporaryFolder("triage-queue") }
     override func tearDown() { folder.remove() }
 
-    /// The `triage` binary beside the test bundle.
-    static var binary: String { Bundle.main.bundleURL.appendingPathComponent("triage").path }
-
-    /// Runs `triage arguments` to the end: status, stdout, stderr.
-    func triage(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "TRIAGE_DB")
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
     /// Starts a worker whose stdout and stderr go to files of the test folder.
     func startWorker(_ name: String, url: String) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = TriageRun.binary
         process.arguments = ["worker", "--db", url, "--until-empty", "--jobs", "1", "--stale-after", "2", "--name", name, "--json"]
         _ = FileManager.default.createFile(atPath: folder.file("\(name).out"), contents: nil)
         _ = FileManager.default.createFile(atPath: folder.file("\(name).err"), contents: nil)
@@ -64,15 +43,15 @@ final class WorkerQueueTests: XCTestCase {
         var out: [String] = []
         for format in ["csv", "jsonl"] {
             for source in ["rules", "mesh"] {
-                let run = try triage(["labels", "export", "--scheme", "chestxray14", "--rules", TestPaths.rules,
+                let run = try TriageRun.run(["labels", "export", "--scheme", "chestxray14", "--rules", TestPaths.rules,
                                       "--format", format, "--source", source, "--db", db])
-                XCTAssertEqual(run.status, 0, run.err)
-                out.append(run.out)
+                XCTAssertEqual(run.status, 0, run.stderr)
+                out.append(run.stdout)
             }
         }
-        let info = try triage(["corpus", "info", "--json", "--db", db])
-        XCTAssertEqual(info.status, 0, info.err)
-        out.append(info.out.replacingOccurrences(of: db, with: "DB"))
+        let info = try TriageRun.run(["corpus", "info", "--json", "--db", db])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        out.append(info.stdout.replacingOccurrences(of: db, with: "DB"))
         return out
     }
 
@@ -83,19 +62,19 @@ final class WorkerQueueTests: XCTestCase {
         let mine = ["mine", tgz, "--scheme", "chestxray14", "--rules", TestPaths.rules, "--quiet"]
 
         let sqlite = folder.file("one.sqlite")
-        let single = try triage(mine + ["--db", sqlite])
-        XCTAssertEqual(single.status, 0, single.err)
+        let single = try TriageRun.run(mine + ["--db", sqlite])
+        XCTAssertEqual(single.status, 0, single.stderr)
 
-        let enqueued = try triage(mine + ["--db", url, "--enqueue", "--shard-size", "100", "--json"])
-        XCTAssertEqual(enqueued.status, 0, enqueued.err)
+        let enqueued = try TriageRun.run(mine + ["--db", url, "--enqueue", "--shard-size", "100", "--json"])
+        XCTAssertEqual(enqueued.status, 0, enqueued.stderr)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let first = try decoder.decode(EnqueueResult.self, from: Data(enqueued.out.utf8))
+        let first = try decoder.decode(EnqueueResult.self, from: Data(enqueued.stdout.utf8))
         XCTAssertEqual(first.inputs.map(\.items), [1_200])
         XCTAssertEqual(first.inputs.map(\.added), [12])
-        let again = try triage(mine + ["--db", url, "--enqueue", "--shard-size", "100"])
-        XCTAssertEqual(again.status, 0, again.err)
-        XCTAssertTrue(again.out.contains("already queued (12 shards: 12 queued); nothing added"), again.out)
+        let again = try TriageRun.run(mine + ["--db", url, "--enqueue", "--shard-size", "100"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("already queued (12 shards: 12 queued); nothing added"), again.stdout)
 
         // Three workers; the first is frozen (SIGSTOP) while the queue shows it holding a shard, and
         // killed there: its shard's transaction never commits.
@@ -121,9 +100,9 @@ final class WorkerQueueTests: XCTestCase {
         // The dead worker's shard went back to the queue and a survivor mined it again.
         XCTAssertTrue((read("w2.err") + read("w3.err")).contains("attempt 2"), read("w2.err") + read("w3.err"))
 
-        let status = try triage(["jobs", "status", "--db", url, "--json"])
-        XCTAssertEqual(status.status, 0, status.err)
-        let queue = try decoder.decode(QueueStatus.self, from: Data(status.out.utf8))
+        let status = try TriageRun.run(["jobs", "status", "--db", url, "--json"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        let queue = try decoder.decode(QueueStatus.self, from: Data(status.stdout.utf8))
         XCTAssertEqual(queue.counts.shards, ["done": 12])
         XCTAssertEqual(queue.counts.items, ["done": 1_200])
         XCTAssertEqual(queue.counts.reports, 1_200)
