@@ -221,6 +221,40 @@ extension Corpus {
             }
         }
 
+        migrator.registerMigration("Create shard") { db in
+            // The work queue of `mine --enqueue` and `triage worker`. Workers claim shards with row locks
+            // (FOR UPDATE SKIP LOCKED), so the queue runs on PostgreSQL only; the table is here too so
+            // that both backends share one list of migrations.
+            try db.create(table: "shard") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("input", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("scheme", .text).notNull()
+                t.column("options", .jsonText).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("ruleSetVersion", .text).notNull()
+                t.column("firstItem", .integer).notNull().check { $0 >= 0 }
+                t.column("itemCount", .integer).notNull().check { $0 > 0 }
+                t.column("firstDocumentId", .integer).notNull()
+                t.column("state", .text).notNull().defaults(to: "queued")
+                    .check { ["queued", "running", "done", "failed"].contains($0) }
+                t.column("worker", .text)
+                t.column("claim", .text)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("reports", .integer)
+                t.column("labels", .integer)
+                t.column("bad", .integer)
+                t.column("warnings", .text)
+                t.column("error", .text)
+                t.column("createdAt", .datetime).notNull().defaults(sql: "CURRENT_TIMESTAMP")
+                t.column("claimedAt", .datetime)
+                t.column("heartbeatAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.uniqueKey(["input", "source", "scheme", "firstItem"])
+            }
+            try db.create(index: "shard_on_state", on: "shard", columns: ["state", "id"])
+        }
+
         return migrator
     }
 }

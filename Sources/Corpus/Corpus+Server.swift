@@ -50,6 +50,13 @@ public struct CorpusRow: Sendable {
         if column < values.count, case .null = values[column] { return nil }
         return try text(column)
     }
+
+    /// The date in `column`, nil when it is NULL.
+    public func optionalDate(_ column: Int) throws -> Date? {
+        if column < values.count, case .null = values[column] { return nil }
+        guard column < values.count, case .date(let v) = values[column] else { throw mismatch(column, "a date") }
+        return v
+    }
 }
 
 /// A corpus on a database server (`--db postgres://...`): the driver a server backend provides.
@@ -62,6 +69,9 @@ public protocol CorpusServer: AnyObject, Sendable {
     /// Runs `body` in one transaction on one connection: a consistent snapshot when `readOnly`,
     /// else everything it writes lands (when it returns) or nothing does (when it throws).
     func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T
+    /// Runs `body` in one read-write transaction that does not take the writers' turn: the work
+    /// queue's short bookkeeping (claims, heartbeats), which must not wait behind a mining batch.
+    func queueTransaction<T>(_ body: (any CorpusServerConnection) throws -> T) throws -> T
     /// Closes the connections (the corpus is going away).
     func close()
 }
@@ -118,7 +128,7 @@ extension Corpus {
     }
 
     /// Why a query failed on a server corpus: it has no server form yet.
-    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export and corpus info are); use an SQLite corpus for it"
+    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export, corpus info, worker and jobs are); use an SQLite corpus for it"
 
     /// Runs `body` in a server transaction, with the session's batched writes sent before it commits.
     func serverTransaction<T>(readOnly: Bool, _ body: (ServerSession) throws -> T) throws -> T {

@@ -63,13 +63,16 @@ public struct NewDocument: Sendable {
     public var kind: DocumentKind
     public var text: String
     public var contentHash: String
+    /// The id to store it with on a server (reserved by the work queue); nil (and always on SQLite): the next free one.
+    public var id: Int64?
 
-    public init(source: String, externalId: String, kind: DocumentKind, text: String, contentHash: String) {
+    public init(source: String, externalId: String, kind: DocumentKind, text: String, contentHash: String, id: Int64? = nil) {
         self.source = source
         self.externalId = externalId
         self.kind = kind
         self.text = text
         self.contentHash = contentHash
+        self.id = id
     }
 }
 
@@ -186,19 +189,24 @@ extension Corpus.Writer {
                 if found[key] == nil, planned.insert(key).inserted { fresh.append(d) }
             }
             var inserted: [Key: Int64] = [:]
-            if !fresh.isEmpty {
+            // Documents with reserved ids and the others, in one statement each.
+            for group in [fresh.filter { $0.id != nil }, fresh.filter { $0.id == nil }] where !group.isEmpty {
+                let withIds = group[0].id != nil
                 var arguments: [CorpusValue] = []
-                arguments.reserveCapacity(fresh.count * 6)
-                for d in fresh {
+                arguments.reserveCapacity(group.count * 7)
+                for d in group {
+                    if let id = d.id { arguments.append(.integer(id)) }
                     arguments += [.text(d.source), .text(d.externalId), .text(d.kind.rawValue), .text(d.text), .text(d.contentHash), .date(importedAt.date)]
                 }
                 for row in try server.query("""
-                    INSERT INTO document (source, externalid, kind, text, contenthash, importedat)
-                    VALUES \(ServerSession.placeholders(rows: fresh.count, columns: 6))
+                    INSERT INTO document (\(withIds ? "id, " : "")source, externalid, kind, text, contenthash, importedat)
+                    VALUES \(ServerSession.placeholders(rows: group.count, columns: withIds ? 7 : 6))
                     ON CONFLICT (source, externalid) DO NOTHING RETURNING id, source, externalid
                     """, arguments) {
                     inserted[Key(source: try row.text(1), externalId: try row.text(2))] = try row.integer(0)
                 }
+            }
+            if !fresh.isEmpty {
                 let raced = fresh.filter { inserted[Key(source: $0.source, externalId: $0.externalId)] == nil }
                 if !raced.isEmpty { found.merge(try storedDocuments(raced, on: server)) { a, _ in a } }
             }

@@ -65,17 +65,31 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
 
     @discardableResult
     public func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
+        try transaction(readOnly ? .read : .write, body)
+    }
+
+    public func queueTransaction<T>(_ body: (any CorpusServerConnection) throws -> T) throws -> T {
+        try transaction(.queue, body)
+    }
+
+    /// A read (one snapshot), a write (in the writers' turn) or the queue's bookkeeping (no turn).
+    private enum Kind { case read, write, queue }
+
+    private func transaction<T>(_ kind: Kind, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
         let connection = try checkout()
         let session = Session(connection, location: location, logger: logger)
         do {
             // A read is one snapshot (as an SQLite read transaction is). Writes take turns, as SQLite's one
             // writer does (a transaction-scoped advisory lock of the schema): two miners of overlapping
             // inputs would otherwise lock the same new rows in opposite orders and deadlock.
-            if readOnly {
+            switch kind {
+            case .read:
                 try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
-            } else {
+            case .write:
                 try session.execute("BEGIN", [])
                 try session.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.writerLock), hashtext(current_schema()))", [])
+            case .queue:
+                try session.execute("BEGIN", [])
             }
             let result = try body(session)
             try session.execute("COMMIT", [])

@@ -1,6 +1,7 @@
 import Corpus
 import Dispatch
 import Foundation
+import Inputs
 
 /// What a mining run did.
 public struct MiningSummary: Sendable, Codable {
@@ -113,6 +114,63 @@ public final class Miner {
         summary.cpuSeconds = Miner.cpuTime() - cpuStarted
         return summary
     }
+
+    /// Mines the items `items` (0-based, in the order `reader` reads them) of `path` as ONE batch,
+    /// written in one transaction that also runs `complete` with this shard's counts: the documents,
+    /// the labels and what `complete` writes (the shard marked done) land together or not at all.
+    /// A path that cannot be read, or that holds fewer items than `items` ends at, throws.
+    /// With `firstDocumentId`, a new document gets the id `firstDocumentId + k` for the shard's k-th
+    /// item (ids the queue reserved in input order, so that documents sort as one process stores them).
+    public func mineShard(path: String, items: Range<Int>, reader: ReportReader, source: String, firstDocumentId: Int64?,
+                          complete: @escaping (Corpus.Writer, MiningSummary) throws -> Void) throws -> MiningSummary {
+        let started = Date()
+        let cpuStarted = Miner.cpuTime()
+        summary = MiningSummary()
+        inFlight = nil
+        seenIds = []
+        var selected: [WorkItem] = []
+        selected.reserveCapacity(items.count)
+        var index = 0
+        do {
+            try reader.read(path: path) { item in
+                if index >= items.upperBound { throw Stopped() }
+                if index >= items.lowerBound { selected.append(item) }
+                index += 1
+            }
+        } catch is Stopped {}
+        guard index >= items.upperBound else {
+            throw ShardError(path: path, "holds \(index) items, not the \(items.upperBound) this shard (items \(items.lowerBound)-\(items.upperBound - 1)) was cut from: it changed since it was enqueued; enqueue it again")
+        }
+        let state = try loadState(source: source)
+        var completed = false
+        completeInTransaction = { writer, counters in
+            try complete(writer, counters)
+            completed = true
+        }
+        self.firstDocumentId = firstDocumentId
+        defer { completeInTransaction = nil; self.firstDocumentId = nil }
+        try process(selected, source: source, state: state)
+        try flush()
+        // Nothing to write (every report unchanged or bad): the shard is still marked in a transaction.
+        if !completed { try corpus.write { try complete($0, summary) } }
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.cpuSeconds = Miner.cpuTime() - cpuStarted
+        return summary
+    }
+
+    /// Why a shard cannot be mined.
+    public struct ShardError: LocatedError {
+        public let path: String, reason: String
+        init(path: String, _ reason: String) { self.path = path; self.reason = reason }
+        public var errorFile: String? { path }
+        public var errorLine: Int? { nil }
+    }
+
+    /// The id of the first item's document when the batch's new documents get reserved ids (`mineShard`).
+    private var firstDocumentId: Int64?
+
+    /// Run at the end of a batch's write transaction with the counts so far (`mineShard`).
+    private var completeInTransaction: ((Corpus.Writer, MiningSummary) throws -> Void)?
 
     /// User + system CPU seconds of this process so far.
     static func cpuTime() -> Double {
@@ -233,8 +291,8 @@ public final class Miner {
     }
 
     private func write(_ outcomes: [Outcome], source: String, state: SourceState) throws {
-        var toWrite: [(RawReport, [MinedLabel], existing: StoredDocument?, hash: String)] = []
-        for outcome in outcomes {
+        var toWrite: [(RawReport, [MinedLabel], existing: StoredDocument?, hash: String, index: Int)] = []
+        for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .bad(let message):
                 summary.bad += 1
@@ -258,7 +316,7 @@ public final class Miner {
                     summary.unchanged += 1
                     continue
                 }
-                toWrite.append((report, labels, existing, hash))
+                toWrite.append((report, labels, existing, hash, index))
             }
         }
         if toWrite.isEmpty { return }
@@ -271,11 +329,13 @@ public final class Miner {
         try corpus.write { writer in
             // The new documents first, in one call (a few multi-row statements on a server). Another process
             // may have stored one since this batch was planned: then it counts as found.
-            let fresh = toWrite.filter { $0.existing == nil }.map {
-                NewDocument(source: source, externalId: $0.0.externalId, kind: $0.0.kind, text: $0.0.text, contentHash: $0.hash)
+            let firstId = self.firstDocumentId
+            let fresh = toWrite.filter { $0.existing == nil }.map { item in
+                NewDocument(source: source, externalId: item.0.externalId, kind: item.0.kind, text: item.0.text, contentHash: item.hash,
+                            id: firstId.map { $0 + Int64(item.index) })
             }
             var inserted = try writer.insertDocumentsIfAbsent(fresh, importedAt: now)[...]
-            for (report, labels, existing, hash) in toWrite {
+            for (report, labels, existing, hash, _) in toWrite {
                 var id: Int64 = 0
                 var stored = existing
                 if stored == nil, let first = inserted.popFirst() {
@@ -360,6 +420,7 @@ public final class Miner {
                                              source: .icd, evidence: code, ruleId: ruleId))
                 }
             }
+            try self.completeInTransaction?(writer, counters)
         }
         summary = counters
     }

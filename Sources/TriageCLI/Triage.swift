@@ -15,7 +15,7 @@ struct Triage: ParsableCommand {
         subcommands: [
             Mine.self, Labels.self, Codes.self, Import.self, Train.self, Score.self,
             Resist.self, TB.self, Images.self, Predict.self, Evaluate.self, DeidCommand.self, Context.self,
-            CorpusGroup.self, ModelsGroup.self, Export.self, Serve.self, Bench.self,
+            CorpusGroup.self, ModelsGroup.self, Export.self, Serve.self, Bench.self, Worker.self, Jobs.self,
         ]
     )
 }

@@ -36,6 +36,66 @@ final class CorpusBackendTests: XCTestCase {
         }
     }
 
+    func testTheQueueClaimsEachShardOnceTakesBackStaleOnesAndRollsBackALostClaim() throws {
+        let url = try TestPostgres.freshURL()
+        let server = try PostgresCorpus(url: url)
+        defer { try? server.dropSchema() }
+        let corpus = Corpus(server: server)
+        let input = QueuedInput(input: "/data/a.tgz", source: "a.tgz", scheme: "chestxray14", options: "{}", fingerprint: "10:1.000",
+                                ruleSetVersion: "v1", shards: [NewShard(firstItem: 0, itemCount: 5), NewShard(firstItem: 5, itemCount: 5),
+                                                               NewShard(firstItem: 10, itemCount: 2)])
+        XCTAssertEqual(try corpus.enqueue(input), .added(3))
+        XCTAssertEqual(try corpus.enqueue(input), .alreadyQueued(shards: 3, states: ["queued": 3]))
+
+        // Two claims take two shards; each shard's reserved document ids follow the items.
+        let a = try XCTUnwrap(try corpus.claimShard(worker: "w1", staleAfter: 60))
+        let b = try XCTUnwrap(try corpus.claimShard(worker: "w2", staleAfter: 60))
+        XCTAssertEqual([a.firstItem, b.firstItem], [0, 5])
+        XCTAssertEqual(b.firstDocumentId - a.firstDocumentId, 5)
+        XCTAssertTrue(try corpus.heartbeat(a))
+
+        // w1's heartbeat is older than the limit: w3 takes its shard back (a new claim, attempt 2) ...
+        usleep(20_000)
+        let again = try XCTUnwrap(try corpus.claimShard(worker: "w3", staleAfter: 0.005))
+        XCTAssertEqual(again.id, a.id)
+        XCTAssertEqual(again.attempts, 2)
+        XCTAssertFalse(try corpus.heartbeat(a))
+        // ... so w1's transaction, with the document it wrote, rolls back.
+        let document = NewDocument(source: "a.tgz", externalId: "1", kind: .report, text: "t", contentHash: "h", id: a.firstDocumentId)
+        XCTAssertThrowsError(try corpus.write { writer in
+            _ = try writer.insertDocumentsIfAbsent([document], importedAt: CorpusTimestamp())
+            try writer.completeShard(a, ShardOutcome(reports: 1, labels: 0, bad: 0, warnings: nil))
+        }) { XCTAssertTrue($0 is ShardClaimLost, "\($0)") }
+        XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "a.tgz") }.count, 0)
+        // w3 commits it with the reserved id.
+        let stored = try corpus.write { writer in
+            let ids = try writer.insertDocumentsIfAbsent([document], importedAt: CorpusTimestamp())
+            try writer.completeShard(again, ShardOutcome(reports: 1, labels: 0, bad: 0, warnings: nil))
+            return ids
+        }
+        XCTAssertEqual(stored.map(\.id), [a.firstDocumentId])
+        try corpus.failShard(b, error: "/data/a.tgz: changed since it was enqueued")
+        var counts = try corpus.shardQueueCounts(staleAfter: 60)
+        XCTAssertEqual(counts.shards, ["done": 1, "failed": 1, "queued": 1])
+        XCTAssertEqual(counts.items, ["done": 5, "failed": 5, "queued": 2])
+        XCTAssertEqual(counts.failures.map(\.error), ["/data/a.tgz: changed since it was enqueued"])
+        XCTAssertEqual(try corpus.retryFailedShards(), 1)
+        counts = try corpus.shardQueueCounts(staleAfter: 60)
+        XCTAssertEqual(counts.shards, ["done": 1, "queued": 2])
+        // A plain insert after the reservation gets an id past the reserved ones.
+        let later = try corpus.write {
+            try $0.insertDocumentsIfAbsent([NewDocument(source: "b", externalId: "1", kind: .report, text: "t", contentHash: "h")],
+                                           importedAt: CorpusTimestamp())
+        }
+        XCTAssertGreaterThanOrEqual(later[0].id, a.firstDocumentId + 12)
+        // SQLite has no queue.
+        let folder = try TemporaryFolder("triage-queue")
+        defer { folder.remove() }
+        XCTAssertThrowsError(try folder.corpus().claimShard(worker: "w", staleAfter: 1)) {
+            XCTAssertTrue("\($0)".contains("the work queue needs a PostgreSQL corpus"), "\($0)")
+        }
+    }
+
     func testMigratingAgainAppliesNothingAndKeepsTheData() throws {
         let url = try TestPostgres.freshURL()
         let first = try PostgresCorpus(url: url)

@@ -108,6 +108,71 @@ public enum TestPostgres {
     }
 }
 
+/// Open-i-style reports (XML) for mining tests: findings and impressions the rules label positive,
+/// negative and uncertain, MeSH tags (one term twice), image references, an empty report.
+public enum OpenISample {
+    /// Writes `count` reports as `1.xml` ... into `directory` (created); `changed` reports get other findings.
+    public static func write(_ count: Int, to directory: String, changed: Set<Int> = []) throws {
+        let findings = ["Right lower lobe consolidation.", "No pleural effusion or pneumothorax.",
+                        "Heart size is enlarged. Possible small left effusion.", "Lungs are clear.",
+                        "Mild pulmonary edema. No focal consolidation.", ""]
+        let impressions = ["Pneumonia.", "No acute disease.", "Cardiomegaly.", "Normal chest.", "Edema, cannot exclude atelectasis.", ""]
+        let mesh = ["<major>normal</major>", "<major>Cardiomegaly/mild</major><minor>Cardiomegaly</minor>",
+                    "<major>Pulmonary Edema</major><automatic>edema</automatic>", "<major>Pneumonia/right</major>", ""]
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for i in 1...count {
+            let text = changed.contains(i) ? "Large right pleural effusion." : findings[i % findings.count]
+            let xml = """
+                <?xml version="1.0" encoding="utf-8"?>
+                <eCitation><uId id="CXR\(i)"/><MedlineCitation><Article><Abstract>
+                <AbstractText Label="FINDINGS">\(text)</AbstractText>
+                <AbstractText Label="IMPRESSION">\(impressions[(i / 2) % impressions.count])</AbstractText>
+                </Abstract></Article></MedlineCitation>
+                <MeSH>\(mesh[i % mesh.count])</MeSH>
+                <parentImage id="CXR\(i)_IM-\(i)-1001"></parentImage><parentImage id="CXR\(i)_IM-\(i)-2001"></parentImage>
+                </eCitation>
+                """
+            try xml.write(toFile: "\(directory)/\(i).xml", atomically: true, encoding: .utf8)
+        }
+    }
+}
+
+/// Runs the built `triage` binary the way a user does and captures what it prints.
+public struct TriageRun {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+
+    /// The `triage` binary of this build.
+    public static var binary: URL {
+        // On Linux the test bundle sits beside the products in the build folder.
+        Bundle.main.bundleURL.appendingPathComponent("triage")
+    }
+
+    /// Runs `triage arguments` (without `TRIAGE_DB`, with `environment` added) to the end.
+    public static func run(_ arguments: [String], environment: [String: String] = [:],
+                    directory: String? = nil) throws -> TriageRun {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TRIAGE_DB")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return TriageRun(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
 /// Programs some tests run beside the Swift code (node, python3, unzip), when they are installed.
 public enum TestProgram {
     /// The executable `name` on PATH, if any.

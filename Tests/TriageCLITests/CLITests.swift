@@ -2,40 +2,6 @@ import Foundation
 import XCTest
 import TestSupport
 
-/// Runs the built `triage` binary the way a user does and captures what it prints.
-struct TriageRun {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-
-    static var binary: URL {
-        // On Linux the test bundle sits beside the products in the build folder.
-        Bundle.main.bundleURL.appendingPathComponent("triage")
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:],
-                    directory: String? = nil) throws -> TriageRun {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "TRIAGE_DB")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return TriageRun(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
-
 final class CLITests: XCTestCase {
     var directory: String!
 
@@ -52,7 +18,7 @@ final class CLITests: XCTestCase {
         let run = try TriageRun.run(["--help"])
         XCTAssertEqual(run.status, 0)
         for group in ["mine", "labels", "codes", "import", "train", "score", "resist", "tb",
-                      "images", "predict", "evaluate", "corpus", "bench"] {
+                      "images", "predict", "evaluate", "corpus", "bench", "worker", "jobs"] {
             XCTAssertTrue(run.stdout.range(of: "\n  \(group) ") != nil, "--help does not list \(group):\n\(run.stdout)")
         }
         XCTAssertTrue(run.stdout.contains("USAGE: triage <subcommand>"))

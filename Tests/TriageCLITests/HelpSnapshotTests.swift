@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every command's `--help` is documentation: each is compared with its snapshot in `Help/`,

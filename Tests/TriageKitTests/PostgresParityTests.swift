@@ -13,31 +13,10 @@ final class PostgresParityTests: XCTestCase {
     override func setUpWithError() throws { folder = try TemporaryFolder("triage-parity") }
     override func tearDown() { folder.remove() }
 
-    /// A folder of Open-i-style reports (XML): findings and impressions the rules label positive,
-    /// negative and uncertain, MeSH tags (one term twice), image references, an empty report.
+    /// A folder of Open-i-style reports (`OpenISample`).
     func archive(_ count: Int, changed: Set<Int> = []) throws -> String {
-        let findings = ["Right lower lobe consolidation.", "No pleural effusion or pneumothorax.",
-                        "Heart size is enlarged. Possible small left effusion.", "Lungs are clear.",
-                        "Mild pulmonary edema. No focal consolidation.", ""]
-        let impressions = ["Pneumonia.", "No acute disease.", "Cardiomegaly.", "Normal chest.", "Edema, cannot exclude atelectasis.", ""]
-        let mesh = ["<major>normal</major>", "<major>Cardiomegaly/mild</major><minor>Cardiomegaly</minor>",
-                    "<major>Pulmonary Edema</major><automatic>edema</automatic>", "<major>Pneumonia/right</major>", ""]
         let directory = folder.file("openi")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for i in 1...count {
-            let text = changed.contains(i) ? "Large right pleural effusion." : findings[i % findings.count]
-            let xml = """
-                <?xml version="1.0" encoding="utf-8"?>
-                <eCitation><uId id="CXR\(i)"/><MedlineCitation><Article><Abstract>
-                <AbstractText Label="FINDINGS">\(text)</AbstractText>
-                <AbstractText Label="IMPRESSION">\(impressions[(i / 2) % impressions.count])</AbstractText>
-                </Abstract></Article></MedlineCitation>
-                <MeSH>\(mesh[i % mesh.count])</MeSH>
-                <parentImage id="CXR\(i)_IM-\(i)-1001"></parentImage><parentImage id="CXR\(i)_IM-\(i)-2001"></parentImage>
-                </eCitation>
-                """
-            try xml.write(toFile: "\(directory)/\(i).xml", atomically: true, encoding: .utf8)
-        }
+        try OpenISample.write(count, to: directory, changed: changed)
         return directory
     }
 

@@ -25,11 +25,19 @@ struct Mine: JobCommand {
         it, 0 negated or someone else's, -1 uncertain or hypothetical). --deid de-identifies every \
         note before it is labelled and stored.
 
+        --enqueue (a PostgreSQL corpus) mines nothing: it splits the inputs into shards of \
+        --shard-size work items (archive members, CSV rows, files of a folder) and records them \
+        in the corpus's queue, for `triage worker` processes on any machine that sees the inputs \
+        at the same absolute paths. Enqueueing an input again adds nothing.
+
         Example: triage mine NLMCXR_reports.tgz --scheme chestxray14
         """)
 
     @OptionGroup var corpus: CorpusOptions
     @OptionGroup var scheme: SchemeOptions
+
+    /// Work items per shard when --shard-size is not given: a few seconds of one worker's mining.
+    static let defaultShardSize = 500
 
     @Argument(help: ArgumentHelp("Directories, files or archives to mine.", valueName: "path"))
     var paths: [String]
@@ -53,6 +61,10 @@ struct Mine: JobCommand {
     var keepOriginal = false
     @Option(help: ArgumentHelp("The de-identification rules folder (default: $TRIAGE_DEID, else corpora/deid).", valueName: "dir"))
     var deidRules: String?
+    @Flag(help: "Record the inputs as shards in the corpus's work queue for `triage worker` instead of mining them (PostgreSQL corpus).")
+    var enqueue = false
+    @Option(help: ArgumentHelp("With --enqueue: work items per shard (default: \(Mine.defaultShardSize)).", valueName: "items"))
+    var shardSize: Int?
     @Flag(help: "Exit 0 even if some inputs were bad (they are still warned about and counted).") var keepGoing = false
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -62,6 +74,8 @@ struct Mine: JobCommand {
         guard maxReportBytes >= 1 else { throw ValidationError("--max-report-bytes must be positive.") }
         if keepOriginal && !deid { throw ValidationError("--keep-original applies only with --deid.") }
         if deidRules != nil && !deid { throw ValidationError("--deid-rules applies only with --deid.") }
+        if shardSize != nil && !enqueue { throw ValidationError("--shard-size applies only with --enqueue.") }
+        if let shardSize, shardSize < 1 { throw ValidationError("--shard-size must be at least 1.") }
     }
 
     func execute() throws {
@@ -81,6 +95,12 @@ struct Mine: JobCommand {
         options.deid = deid
         options.keepOriginal = keepOriginal
         options.deidRules = deidRules
+        if enqueue {
+            let result = try corpus.workspace.enqueue(options, shardSize: shardSize ?? Mine.defaultShardSize,
+                                                      context: Console.shared.context(quiet: quiet))
+            try Console.shared.print(result, json: json)
+            return
+        }
         // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
         signal(SIGINT) { _ in
             mineInterrupted = true

@@ -58,14 +58,22 @@ extension Workspace {
     public func mine(_ options: MineOptions, context: JobContext = .silent) throws -> MineResult {
         if let jobs = options.jobs, jobs < 1 { throw TriageError(.unusable, "jobs must be at least 1") }
         guard options.maxReportBytes >= 1 else { throw TriageError(.unusable, "the report size limit must be positive") }
+        let made = try makeMiner(options, context: context)
+        let summary = try run(made.miner, options, reader: readerOptions(options), context: context)
+        return MineResult(summary: summary, jobs: made.miner.jobs, ruleSetVersion: made.version, labels: made.labels)
+    }
+
+    /// The miner of `options`: the scheme's rules and mappings (or the conditions lexicon), and
+    /// de-identification when asked; with the rule set's version and the scheme's labels.
+    func makeMiner(_ options: MineOptions, context: JobContext) throws -> (miner: Miner, version: String, labels: [String]) {
         if options.rules.scheme == MiningScheme.conditionsName {
-            return try mineConditions(options, context: context)
+            let made = try conditionsMiner(options, context: context)
+            try prepare(made.miner, options)
+            return (made.miner, made.version, [])
         }
         let rules = try options.rules.load()
         let folder = try options.rules.rulesFolder()
-        let store = try corpus()
-        let reader = readerOptions(options)
-        let miner = Miner(rules: rules, sections: options.sections, corpus: store,
+        let miner = Miner(rules: rules, sections: options.sections, corpus: try corpus(),
                           jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         miner.maxReportBytes = options.maxReportBytes
         do {
@@ -78,8 +86,8 @@ extension Workspace {
         } catch {
             throw TriageError(error)
         }
-        let summary = try run(miner, options, reader: reader, context: context)
-        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: rules.version, labels: rules.labels)
+        try prepare(miner, options)
+        return (miner, rules.version, rules.labels)
     }
 
     /// The reader options of a mining run.
@@ -94,8 +102,8 @@ extension Workspace {
         return reader
     }
 
-    /// De-identification (when asked), progress, cancellation and the run itself, for any scheme.
-    func run(_ miner: Miner, _ options: MineOptions, reader: ReaderOptions, context: JobContext) throws -> MiningSummary {
+    /// De-identification, when asked: every report is rewritten before it is labelled.
+    func prepare(_ miner: Miner, _ options: MineOptions) throws {
         if options.keepOriginal, !options.deid {
             throw TriageError(.unusable, "keeping the original text only applies to de-identified mining (--deid)")
         }
@@ -110,6 +118,10 @@ extension Workspace {
                 return out
             }
         }
+    }
+
+    /// Progress, cancellation and the run itself, for any scheme.
+    func run(_ miner: Miner, _ options: MineOptions, reader: ReaderOptions, context: JobContext) throws -> MiningSummary {
         miner.warn = { context.warn($0) }
         let meter = ProgressMeter(context, stage: "mining", unit: "reports", interval: 0.5)
         miner.progress = { meter.update(done: $0, total: nil) }
@@ -127,8 +139,7 @@ extension Workspace {
 
     /// `mine --scheme conditions`: the ICD-10-CM condition lexicon (the corpus's codes, else the
     /// tabular list of `tools/fetch-data`) with the notes' ConText rules (corpora/rules/notes-context.txt).
-    func mineConditions(_ options: MineOptions, context: JobContext) throws -> MineResult {
-        if let jobs = options.jobs, jobs < 1 { throw TriageError(.unusable, "jobs must be at least 1") }
+    func conditionsMiner(_ options: MineOptions, context: JobContext) throws -> (miner: Miner, version: String) {
         let folder = try options.rules.rulesFolder()
         let contextRules: ContextRuleSet
         do { contextRules = try ContextRuleSet.load(rulesFolder: folder) } catch { throw TriageError(error) }
@@ -141,7 +152,6 @@ extension Workspace {
         let miner = Miner(scheme: .conditions(lexicon: lexicon, context: contextRules, version: version), corpus: try corpus(),
                           jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         miner.maxReportBytes = options.maxReportBytes
-        let summary = try run(miner, options, reader: readerOptions(options), context: context)
-        return MineResult(summary: summary, jobs: miner.jobs, ruleSetVersion: version, labels: [])
+        return (miner, version)
     }
 }
