@@ -128,11 +128,10 @@ enum Vec {
     }
 
     /// C (m, n) += A (m, k) B (k, n), row-major with strides, on the calling thread, for the
-    /// LSTM's small per-step products, by whichever ran faster on them (one core, best of 50
-    /// runs, a C micro-benchmark of each kernel on this project's machine): the AVX-512 kernel up to k = 256 (108 against OpenBLAS
-    /// SkylakeX's 99 GFLOP/s on 32 x 512 x 128; past 256 OpenBLAS's packing pays off: 102 against 87
-    /// on 32 x 128 x 512); the AVX2 kernel at any k on an AVX2 CPU (77-79 against OpenBLAS Haswell's
-    /// 61-65 on both shapes); else OpenBLAS.
+    /// LSTM's small per-step products (`tools/bench/engine.d/kernels.c` times the choices): the
+    /// AVX-512 kernel up to k = 256 (no packing; past 256 OpenBLAS's packing pays off or ties);
+    /// on an AVX2 CPU the AVX2 kernel at any k (72-86 GFLOP/s on one core against OpenBLAS
+    /// Haswell's 40-77 on these shapes); else OpenBLAS.
     @inline(__always)
     static func gemmAccumulate(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                c: UnsafeMutablePointer<Float>, ldc: Int) {
