@@ -56,8 +56,8 @@ public final class Conv1D: Layer {
     private var windows: UnsafePointer<Float>?, windowsLength = 0
 
     /// The kernel the products use when the shapes allow (`KernelSelection.convolution` when
-    /// built); tests and benchmarks set it to compare paths. At most `KernelSelection.supportedConvolutionKernel`.
-    public var kernel = KernelSelection.convolution
+    /// built); tests set it to compare paths, never above `KernelSelection.supportedConvolutionKernel`.
+    var kernel = KernelSelection.convolution
 
     /// Whether this layer reads its windows in place (see the type's documentation).
     var isDirect: Bool {

@@ -77,8 +77,8 @@ public final class Conv2D: Layer {
     }
 
     /// The kernel the products use when the shapes allow (`KernelSelection.convolution` when
-    /// built); tests and benchmarks set it to compare paths. At most `KernelSelection.supportedConvolutionKernel`.
-    public var kernel = KernelSelection.convolution
+    /// built); tests set it to compare paths, never above `KernelSelection.supportedConvolutionKernel`.
+    var kernel = KernelSelection.convolution
 
     /// Whether the windows are gathered a block of pixels at a time (in cache) and multiplied by
     /// the unpacked kernel, instead of one im2col buffer for the batch and OpenBLAS.
