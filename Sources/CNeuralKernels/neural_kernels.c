@@ -128,6 +128,17 @@ void nk_maxpool2d_backward(const float *restrict dy, const float *restrict arg, 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+// Calls kernel(R, ...) for the rest (< 6) rows of a column block, R a constant so it unrolls.
+#define GEMM_ROW_TAIL(kernel, rest, k, a, lda, b, ldb, c, ldc) \
+    switch (rest) { \
+    case 5: kernel(5, k, a, lda, b, ldb, c, ldc); break; \
+    case 4: kernel(4, k, a, lda, b, ldb, c, ldc); break; \
+    case 3: kernel(3, k, a, lda, b, ldb, c, ldc); break; \
+    case 2: kernel(2, k, a, lda, b, ldb, c, ldc); break; \
+    case 1: kernel(1, k, a, lda, b, ldb, c, ldc); break; \
+    default: break; \
+    }
+
 // R rows (at most 6) x 32 columns of C in 2R AVX-512 registers; B's 32-column panel is reused by
 // every block of rows (it stays in L1/L2), A is read one broadcast scalar at a time. Inlined with a
 // constant R, the loops unroll and the accumulators stay in registers.
@@ -154,46 +165,96 @@ static void gemm_accumulate_avx512(long m, long n, long k, const float *A, long 
     for (; j + 32 <= n; j += 32) {
         long i = 0;
         for (; i + 6 <= m; i += 6) gemm_rows_avx512(6, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc);
-        const float *a = A + i * lda, *b = B + j;
-        float *c = C + i * ldc + j;
-        switch (m - i) {
-        case 5: gemm_rows_avx512(5, k, a, lda, b, ldb, c, ldc); break;
-        case 4: gemm_rows_avx512(4, k, a, lda, b, ldb, c, ldc); break;
-        case 3: gemm_rows_avx512(3, k, a, lda, b, ldb, c, ldc); break;
-        case 2: gemm_rows_avx512(2, k, a, lda, b, ldb, c, ldc); break;
-        case 1: gemm_rows_avx512(1, k, a, lda, b, ldb, c, ldc); break;
-        default: break;
-        }
+        GEMM_ROW_TAIL(gemm_rows_avx512, m - i, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc)
     }
     for (; j < n; j++) {
         for (long i = 0; i < m; i++) {
             float s = C[i * ldc + j];
-            for (long p = 0; p < k; p++) s += A[i * lda + p] * B[p * ldb + j];
+            for (long p = 0; p < k; p++) s = __builtin_fmaf(A[i * lda + p], B[p * ldb + j], s);
             C[i * ldc + j] = s;
         }
     }
 }
 
-int nk_gemm_available(void) {
-    static int support = -1;  // -1 unknown, 0 no, 1 yes; every thread computes the same value
-    int s = __atomic_load_n(&support, __ATOMIC_RELAXED);
+// The AVX2 + FMA version of the same kernel: R rows (at most 6) x 16 columns of C in 2R 256-bit
+// registers (12 accumulators, 2 B vectors and the broadcast: 15 of the 16 registers).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void gemm_rows_avx2(const int R, long k, const float *A, long lda, const float *B, long ldb,
+                                  float *C, long ldc) {
+    __m256 c0[6], c1[6];
+    for (int r = 0; r < R; r++) { c0[r] = _mm256_loadu_ps(C + r * ldc); c1[r] = _mm256_loadu_ps(C + r * ldc + 8); }
+    for (long p = 0; p < k; p++) {
+        __m256 b0 = _mm256_loadu_ps(B + p * ldb), b1 = _mm256_loadu_ps(B + p * ldb + 8);
+        for (int r = 0; r < R; r++) {
+            __m256 av = _mm256_broadcast_ss(A + r * lda + p);
+            c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) { _mm256_storeu_ps(C + r * ldc, c0[r]); _mm256_storeu_ps(C + r * ldc + 8, c1[r]); }
+}
+
+// R rows x 8 columns: the last 8 columns when n is not a multiple of 16.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void gemm_rows8_avx2(const int R, long k, const float *A, long lda, const float *B, long ldb,
+                                   float *C, long ldc) {
+    __m256 c0[6];
+    for (int r = 0; r < R; r++) c0[r] = _mm256_loadu_ps(C + r * ldc);
+    for (long p = 0; p < k; p++) {
+        __m256 b0 = _mm256_loadu_ps(B + p * ldb);
+        for (int r = 0; r < R; r++) c0[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(A + r * lda + p), b0, c0[r]);
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(C + r * ldc, c0[r]);
+}
+
+__attribute__((target("avx2,fma")))
+static void gemm_accumulate_avx2(long m, long n, long k, const float *A, long lda, const float *B, long ldb,
+                                 float *C, long ldc) {
+    long j = 0;
+    for (; j + 16 <= n; j += 16) {
+        long i = 0;
+        for (; i + 6 <= m; i += 6) gemm_rows_avx2(6, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc);
+        GEMM_ROW_TAIL(gemm_rows_avx2, m - i, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc)
+    }
+    if (j + 8 <= n) {
+        long i = 0;
+        for (; i + 6 <= m; i += 6) gemm_rows8_avx2(6, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc);
+        GEMM_ROW_TAIL(gemm_rows8_avx2, m - i, k, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc)
+        j += 8;
+    }
+    for (; j < n; j++) {
+        for (long i = 0; i < m; i++) {
+            float s = C[i * ldc + j];
+            for (long p = 0; p < k; p++) s = __builtin_fmaf(A[i * lda + p], B[p * ldb + j], s);
+            C[i * ldc + j] = s;
+        }
+    }
+}
+
+int nk_gemm_level(void) {
+    static int level = -1;  // -1 unknown; every thread computes the same value
+    int s = __atomic_load_n(&level, __ATOMIC_RELAXED);
     if (s < 0) {
-        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&support, s, __ATOMIC_RELAXED);
+        s = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+        __atomic_store_n(&level, s, __ATOMIC_RELAXED);
     }
     return s;
 }
 
-int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
-    if (!nk_gemm_available()) return 0;
-    gemm_accumulate_avx512(m, n, k, a, lda, b, ldb, c, ldc);
+int nk_gemm_accumulate_level(int level, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                             float *c, long ldc) {
+    if (level <= 0 || level > nk_gemm_level()) return 0;
+    if (level == 2) gemm_accumulate_avx512(m, n, k, a, lda, b, ldb, c, ldc);
+    else gemm_accumulate_avx2(m, n, k, a, lda, b, ldb, c, ldc);
     return 1;
 }
 #else
-int nk_gemm_available(void) { return 0; }
+int nk_gemm_level(void) { return 0; }
 
-int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
+int nk_gemm_accumulate_level(int level, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                             float *c, long ldc) {
+    (void)level; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
     return 0;
 }
+
 #endif

@@ -23,6 +23,11 @@ public enum EngineBenchmark {
         public var gemmGflops: Double
         /// The OpenBLAS kernel family that ran.
         public var kernel: String
+        /// The convolution kernel the model's convolutions used (`ConvolutionKernel`; im2col, avx2, avx512).
+        public var convolutionKernel: String
+        /// The machine's sgemm peak measured in the same process on the same threads (a 1024^3
+        /// product on OpenBLAS's threads, best of 5; see `GemmBenchmark`), 0 when not measured.
+        public var sgemmPeakGflops: Double
     }
 
     /// The benchmark names, in report order.
@@ -98,9 +103,13 @@ public enum EngineBenchmark {
         }
     }
 
+    /// The machine's sgemm peak on `BLAS.threads` threads, to print beside each model's GEMM rate.
+    public static func sgemmPeak() -> Double { GemmBenchmark.run(size: 1024, repeats: 5).gflops }
+
     /// Trains benchmark `name` for `warmup` + `steps` steps with Adam(1e-3); batch k holds
-    /// examples k*B ..< (k+1)*B of the synthetic pool (cycling); `seed` seeds the weights. Nil for an unknown name.
-    public static func run(_ name: String, steps: Int, warmup: Int = 3, seed: UInt64 = 1) -> Result? {
+    /// examples k*B ..< (k+1)*B of the synthetic pool (cycling); `seed` seeds the weights;
+    /// `peakGflops` (from `sgemmPeak`) is copied into the result. Nil for an unknown name.
+    public static func run(_ name: String, steps: Int, warmup: Int = 3, seed: UInt64 = 1, peakGflops: Double = 0) -> Result? {
         guard let (model, x, y, b, flops) = setup(name, seed: seed) else { return nil }
         let loss = SoftmaxCrossEntropy(), optimizer = Adam(learningRate: 1e-3)
         let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, options: .init(shuffle: false))
@@ -118,7 +127,8 @@ public enum EngineBenchmark {
         let last = Swift.min(poolSize / b, losses.count)
         return Result(samplesPerSecond: rate, loss: losses.suffix(last).reduce(0, +) / Double(last),
                       steps: steps, gemmFlopsPerStep: flops, gemmGflops: flops * Double(steps) / seconds / 1e9,
-                      kernel: BLAS.coreName)
+                      kernel: BLAS.coreName, convolutionKernel: KernelSelection.convolution.rawValue,
+                      sgemmPeakGflops: peakGflops)
     }
 
     /// Wall time of each phase of a training step of benchmark `name`, averaged over `steps`

@@ -22,10 +22,10 @@ public enum Padding: String, Codable, Sendable {
 /// 1D convolution over sequences (cross-correlation, as PyTorch). Layout: (B, L, C) -> (B, L', F).
 /// Weight (F, K, C) — PyTorch's `Conv1d.weight` (F, C, K) permuted to (0, 2, 1) — and bias (F).
 ///
-/// With stride 1, dilation 1, filters and channels multiples of 32 and an AVX-512 CPU, the
-/// three products read the input windows in place (a window is K x C contiguous values, and
-/// the next window starts C values later): no im2col buffer, one batch row per task. Otherwise
-/// im2col + one OpenBLAS GEMM.
+/// With stride 1, dilation 1, filters and channels multiples of the kernel's column block (32 on
+/// AVX-512, 16 on AVX2 + FMA), the three products read the input windows in place (a window is
+/// K x C contiguous values, and the next window starts C values later): no im2col buffer, one
+/// batch row per task. Otherwise im2col + one OpenBLAS GEMM.
 public final class Conv1D: Layer {
     /// Input channels C.
     public let inputChannels: Int
@@ -55,12 +55,14 @@ public final class Conv1D: Layer {
     private let dyT = Tensor(), dyPadded = Tensor(), partialDW = Tensor()
     private var windows: UnsafePointer<Float>?, windowsLength = 0
 
-    /// Off in tests that compare the direct path with im2col.
-    var allowsDirect = true
+    /// The kernel the products use when the shapes allow (`KernelSelection.convolution` when
+    /// built); tests set it to compare paths, never above `KernelSelection.supportedConvolutionKernel`.
+    var kernel = KernelSelection.convolution
 
     /// Whether this layer reads its windows in place (see the type's documentation).
     var isDirect: Bool {
-        allowsDirect && stride == 1 && dilation == 1 && filters % 32 == 0 && inputChannels % 32 == 0 && Vec.hasDirectGemm
+        let block = kernel.columnBlock
+        return block > 0 && stride == 1 && dilation == 1 && filters % block == 0 && inputChannels % block == 0
     }
 
     /// A 1D convolution initialised as PyTorch does: U(-1/sqrt(C K), 1/sqrt(C K)).
@@ -147,7 +149,7 @@ public final class Conv1D: Layer {
             for bi in range {
                 let o = op + bi * lo * f
                 Vec.broadcastRows(bp, o, rows: lo, n: f)
-                Vec.directGemmAccumulate(m: lo, n: f, k: kc, a: xp + bi * rowLength * c, lda: c, b: wt, ldb: f, c: o, ldc: f)
+                Vec.directGemmAccumulate(kernel, m: lo, n: f, k: kc, a: xp + bi * rowLength * c, lda: c, b: wt, ldb: f, c: o, ldc: f)
             }
         }
     }
@@ -178,7 +180,7 @@ public final class Conv1D: Layer {
         let xp = UnsafePointer(windows.pointer), wt = UnsafePointer(weightT.pointer), op = out.pointer
         // Each element sums its K*C products in the same order whichever rows share its task.
         Parallel.chunks(n, cost: f * kc) { range in
-            Vec.directGemmAccumulate(m: range.count, n: f, k: kc, a: xp + range.lowerBound * kc, lda: kc,
+            Vec.directGemmAccumulate(kernel, m: range.count, n: f, k: kc, a: xp + range.lowerBound * kc, lda: kc,
                                      b: wt, ldb: f, c: op + range.lowerBound * f, ldc: f)
         }
         return y
@@ -243,7 +245,7 @@ public final class Conv1D: Layer {
             Parallel.blocks(b) { part, rows in
                 for bi in rows {
                     Vec.transpose(dyp + bi * lo * f, rows: lo, columns: f, into: tp + part * f * lo)
-                    Vec.directGemmAccumulate(m: f, n: kc, k: lo, a: tp + part * f * lo, lda: lo,
+                    Vec.directGemmAccumulate(kernel, m: f, n: kc, k: lo, a: tp + part * f * lo, lda: lo,
                                              b: xp + bi * rowLength * c, ldb: c, c: pp + part * f * kc, ldc: kc)
                 }
             }
@@ -270,7 +272,7 @@ public final class Conv1D: Layer {
                 (pad + (k - 1) * f).update(from: dyp + bi * lo * f, count: lo * f)
                 let out = dx + bi * l * c
                 out.update(repeating: 0, count: l * c)
-                Vec.directGemmAccumulate(m: l, n: c, k: k * f, a: pad + pl * f, lda: f, b: wf, ldb: c, c: out, ldc: c)
+                Vec.directGemmAccumulate(kernel, m: l, n: c, k: k * f, a: pad + pl * f, lda: f, b: wf, ldb: c, c: out, ldc: c)
             }
         }
         return dInput

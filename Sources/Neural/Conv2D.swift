@@ -1,10 +1,10 @@
 /// 2D convolution over images (cross-correlation, as PyTorch). Layout: (B, H, W, C) -> (B, H', W', F).
 /// Weight (F, KH, KW, C) — PyTorch's `Conv2d.weight` (F, C, KH, KW) permuted to (0, 2, 3, 1) — and bias (F).
 ///
-/// Each output pixel's window is KH rows of KW x C contiguous values. With filters a multiple of 32
-/// on an AVX-512 CPU, windows are gathered a block of pixels at a time (the block stays in cache)
-/// and multiplied by Triage's unpacked kernel, one image block per core; otherwise one im2col
-/// buffer for the batch and one OpenBLAS GEMM.
+/// Each output pixel's window is KH rows of KW x C contiguous values. With filters a multiple of the
+/// kernel's column block (32 on AVX-512, 16 on AVX2 + FMA), windows are gathered a block of pixels
+/// at a time (the block stays in cache) and multiplied by Triage's unpacked kernel, one image block
+/// per core; otherwise one im2col buffer for the batch and one OpenBLAS GEMM.
 public final class Conv2D: Layer {
     /// Input channels C.
     public let inputChannels: Int
@@ -76,12 +76,13 @@ public final class Conv2D: Layer {
         return needsInputGradient ? dInput : Tensor.none
     }
 
-    /// Off in tests that compare the blocked path with the whole-batch im2col.
-    var allowsBlocked = true
+    /// The kernel the products use when the shapes allow (`KernelSelection.convolution` when
+    /// built); tests set it to compare paths, never above `KernelSelection.supportedConvolutionKernel`.
+    var kernel = KernelSelection.convolution
 
     /// Whether the windows are gathered a block of pixels at a time (in cache) and multiplied by
-    /// the unpacked AVX-512 kernel, instead of one im2col buffer for the batch and OpenBLAS.
-    var isBlocked: Bool { allowsBlocked && filters % 32 == 0 && Vec.hasDirectGemm }
+    /// the unpacked kernel, instead of one im2col buffer for the batch and OpenBLAS.
+    var isBlocked: Bool { kernel.columnBlock > 0 && filters % kernel.columnBlock == 0 }
 
     /// Output pixels per gathered block: the block (pixels x KH KW C) stays in L2.
     private var blockPixels: Int { Swift.max(16, Swift.min(256, (96 << 10) / (kernelSize[0] * kernelSize[1] * inputChannels))) }
@@ -219,7 +220,7 @@ public final class Conv2D: Layer {
             let buffer = cp + task * block * kc, out = op + (image * pixels + first) * f
             gather(xp, image: image, first: first, count: count, into: buffer, stride: kc)
             Vec.broadcastRows(bp, out, rows: count, n: f)
-            Vec.directGemmAccumulate(m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
+            Vec.directGemmAccumulate(kernel, m: count, n: f, k: kc, a: buffer, lda: kc, b: wt, ldb: f, c: out, ldc: f)
             activation?.apply(out, out, count * f)
         }
     }
@@ -234,7 +235,7 @@ public final class Conv2D: Layer {
         blockDCols.resize([parts, block * kc])
         dPre.resize([parts, block * f])
         // Per task: the weight gradient, (F, KC) or transposed (KC, F) when KC is not a multiple of
-        // 32, then the bias gradient (F).
+        // the column block, then the bias gradient (F).
         partialGradients.resize([parts, kc * f + f])
         partialGradients.zero()
         let xp = UnsafePointer(input.pointer), dyp = UnsafePointer(dy.pointer), wp = UnsafePointer(weight.value.pointer)
@@ -253,21 +254,21 @@ public final class Conv2D: Layer {
             }
             if wantsWeights {
                 gather(xp, image: image, first: first, count: count, into: buffer, stride: kc)
-                if kc % 32 == 0 {
+                if kc % kernel.columnBlock == 0 {
                     // dW (F, KC) += dY^T (F, pixels) windows (pixels, KC): transpose the smaller dY block.
                     Vec.transpose(g, rows: count, columns: f, into: transposed)
-                    Vec.directGemmAccumulate(m: f, n: kc, k: count, a: transposed, lda: count, b: buffer, ldb: kc, c: dW, ldc: kc)
+                    Vec.directGemmAccumulate(kernel, m: f, n: kc, k: count, a: transposed, lda: count, b: buffer, ldb: kc, c: dW, ldc: kc)
                 } else {
-                    // dW^T (KC, F) += windows^T (KC, pixels) dY (pixels, F): F is the multiple of 32.
+                    // dW^T (KC, F) += windows^T (KC, pixels) dY (pixels, F): F is the multiple of the block.
                     Vec.transpose(buffer, rows: count, columns: kc, into: transposed)
-                    Vec.directGemmAccumulate(m: kc, n: f, k: count, a: transposed, lda: count, b: g, ldb: f, c: dW, ldc: f)
+                    Vec.directGemmAccumulate(kernel, m: kc, n: f, k: count, a: transposed, lda: count, b: g, ldb: f, c: dW, ldc: f)
                 }
                 for r in 0..<count { Vec.axpy(1, g + r * f, dW + kc * f, f) }
             }
             if wantsInput {
-                if kc % 32 == 0 {
+                if kc % kernel.columnBlock == 0 {
                     dBuffer.update(repeating: 0, count: count * kc)
-                    Vec.directGemmAccumulate(m: count, n: kc, k: f, a: g, lda: f, b: wp, ldb: kc, c: dBuffer, ldc: kc)
+                    Vec.directGemmAccumulate(kernel, m: count, n: kc, k: f, a: g, lda: f, b: wp, ldb: kc, c: dBuffer, ldc: kc)
                 } else {
                     BLAS.sgemm(transA: false, transB: false, m: count, n: kc, k: f, alpha: 1, a: g, lda: f,
                                b: wp, ldb: kc, beta: 0, c: dBuffer, ldc: kc, parallel: false)
@@ -278,7 +279,7 @@ public final class Conv2D: Layer {
         guard wantsWeights else { return }
         for part in 1..<parts { Vec.axpy(1, gp + part * (kc * f + f), gp, kc * f + f) }
         if !weight.frozen {
-            if kc % 32 == 0 {
+            if kc % kernel.columnBlock == 0 {
                 Vec.axpy(1, gp, weight.gradient.pointer, f * kc)
             } else {
                 weightT.resize([f, kc])

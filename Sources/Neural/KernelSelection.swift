@@ -52,3 +52,49 @@ public enum KernelSelection {
         for p in cArgs { free(p) }
     }
 }
+
+/// The kernels a convolution multiplies with, slowest first.
+public enum ConvolutionKernel: String, CaseIterable, Comparable, Codable, Sendable {
+    /// One im2col buffer and OpenBLAS (any CPU).
+    case im2col
+    /// Triage's unpacked kernel on AVX2 + FMA: 16 columns a block.
+    case avx2
+    /// Triage's unpacked kernel on AVX-512: 32 columns a block.
+    case avx512
+
+    /// The column block of the unpacked kernel: the direct paths need filters (and Conv1D's
+    /// channels) to be a multiple of it. 0 for im2col.
+    public var columnBlock: Int {
+        switch self {
+        case .im2col: return 0
+        case .avx2: return 16
+        case .avx512: return 32
+        }
+    }
+
+    public static func < (a: ConvolutionKernel, b: ConvolutionKernel) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+extension KernelSelection {
+    /// Forces the convolution kernel (`avx512`, `avx2` or `im2col`), for benchmarks and tests.
+    public static let convolutionVariable = "TRIAGE_CONV_KERNEL"
+
+    /// The best convolution kernel this CPU runs (from the C library's CPU check).
+    public static var supportedConvolutionKernel: ConvolutionKernel { Vec.supportedKernel }
+
+    /// The kernel to use: the one requested (a `ConvolutionKernel` raw value) when the CPU runs it,
+    /// else the best it runs. Nil when `requested` names no kernel, so a caller can say so.
+    public static func convolutionKernel(requested: String?, supported: ConvolutionKernel) -> ConvolutionKernel? {
+        guard let requested, !requested.isEmpty else { return supported }
+        guard let kernel = ConvolutionKernel(rawValue: requested) else { return nil }
+        return Swift.min(kernel, supported)
+    }
+
+    /// The kernel new convolution layers use: `TRIAGE_CONV_KERNEL` when set and valid, else the
+    /// CPU's best. Each layer copies it into its own `kernel` when built.
+    nonisolated(unsafe) public static var convolution: ConvolutionKernel =
+        convolutionKernel(requested: ProcessInfo.processInfo.environment[convolutionVariable],
+                          supported: Vec.supportedKernel) ?? Vec.supportedKernel
+}

@@ -127,14 +127,18 @@ enum Vec {
         nk_lstm_cell_backward(a, dz, cPrev, tanhC, dh, dc, n)
     }
 
-    /// C (m, n) += A (m, k) B (k, n), row-major with strides, on the calling thread: the
-    /// AVX-512 kernel for the LSTM's small per-step products (no packing; 1.7x OpenBLAS on
-    /// 32 x 512 x 128), else OpenBLAS.
+    /// C (m, n) += A (m, k) B (k, n), row-major with strides, on the calling thread, for the
+    /// LSTM's small per-step products (`tools/bench/engine.d/kernels.c` times the choices): the
+    /// AVX-512 kernel up to k = 256 (no packing; past 256 OpenBLAS's packing pays off or ties);
+    /// on an AVX2 CPU the AVX2 kernel at any k (72-86 GFLOP/s on one core against OpenBLAS
+    /// Haswell's 40-77 on these shapes); else OpenBLAS.
     @inline(__always)
     static func gemmAccumulate(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                c: UnsafeMutablePointer<Float>, ldc: Int) {
-        // The kernel keeps a k x 32 panel of B in L1; past k = 256 OpenBLAS's packing pays off.
-        if k > 256 || nk_gemm_accumulate(m, n, k, a, lda, b, ldb, c, ldc) == 0 {
+        switch supportedKernel {
+        case .avx512 where k <= 256, .avx2:
+            directGemmAccumulate(supportedKernel, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        default:
             BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
                        beta: 1, c: c, ldc: ldc, parallel: false)
         }
@@ -159,18 +163,28 @@ enum Vec {
         nk_maxpool2d_backward(dy, argmax, channels, out.0, out.1, dx)
     }
 
-    /// Whether `directGemmAccumulate` runs on this CPU (AVX-512).
-    static let hasDirectGemm = nk_gemm_available() != 0
+    /// The best unpacked kernel this CPU runs (im2col when it has neither AVX-512 nor AVX2 + FMA).
+    static let supportedKernel: ConvolutionKernel = {
+        switch nk_gemm_level() {
+        case 2: return .avx512
+        case 1: return .avx2
+        default: return .im2col
+        }
+    }()
 
-    /// C (m, n; ldc) += A (m, k; lda) B (k, n; ldb) by the unpacked AVX-512 kernel, in K blocks of
-    /// 128 so a B panel stays in L1. Rows of A or B may overlap (lda < k), which lets a stride-1
-    /// convolution read its input windows in place. Only call when `hasDirectGemm`; serial.
-    static func directGemmAccumulate(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+    /// C (m, n; ldc) += A (m, k; lda) B (k, n; ldb) by the unpacked kernel `kernel` (AVX-512 or
+    /// AVX2), in K blocks of 128 so a B panel stays in L1. Rows of A or B may overlap (lda < k),
+    /// which lets a stride-1 convolution read its input windows in place. Every element sums its
+    /// products in the same order at either level. Only call with a kernel up to
+    /// `supportedKernel` and not im2col; serial.
+    static func directGemmAccumulate(_ kernel: ConvolutionKernel, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let level: Int32 = kernel == .avx512 ? 2 : kernel == .avx2 ? 1 : 0
         var p = 0
         while p < k {
             let depth = Swift.min(128, k - p)
-            _ = nk_gemm_accumulate(m, n, depth, a + p, lda, b + p * ldb, ldb, c, ldc)
+            let ran = nk_gemm_accumulate_level(level, m, n, depth, a + p, lda, b + p * ldb, ldb, c, ldc)
+            precondition(ran != 0, "the \(kernel) kernel does not run on this CPU")
             p += depth
         }
     }

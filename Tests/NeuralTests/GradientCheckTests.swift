@@ -51,21 +51,70 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
-    /// The direct (in-place windows) path of a stride-1 convolution against im2col, on shapes
-    /// where it runs: 32-multiple channels and filters, valid and same padding, odd and even
-    /// widths, a sequence shorter than the kernel.
-    func testConv1DDirectPathMatchesIm2col() throws {
-        try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
-        for (pad, k, l) in [(Padding.valid, 5, 12), (.same, 5, 12), (.same, 4, 9), (.valid, 3, 2), (.same, 3, 1)] {
-            let direct = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: pad, seed: 21)
-            let reference = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: pad, seed: 21)
-            reference.allowsDirect = false
-            XCTAssertTrue(direct.isDirect)
-            assertSameComputation(direct, reference, input: randomTensor([3, l, 32], seed: 22), gradientSeed: 23,
-                                  "\(pad) K=\(k) L=\(l)")
+    /// The unpacked kernels this CPU runs (AVX-512 and AVX2 on an AVX-512 CPU); skips when none.
+    func directKernels() throws -> [ConvolutionKernel] {
+        let kernels = ConvolutionKernel.allCases.filter { $0 != .im2col && $0 <= KernelSelection.supportedConvolutionKernel }
+        try XCTSkipIf(kernels.isEmpty, "the unpacked kernels need AVX2 + FMA or AVX-512")
+        return kernels
+    }
+
+    /// Each unpacked kernel against a naive triple loop on odd shapes (rows past a multiple of 6,
+    /// columns past a multiple of 32, 16 and 8, depths past the 128 block), with overlapping rows of
+    /// A (lda < k) as a convolution reads them; every level gives the same bits.
+    func testUnpackedKernelsMatchTheNaiveProduct() throws {
+        let kernels = try directKernels()
+        for (m, n, k, lda) in [(1, 1, 1, 1), (7, 33, 5, 5), (13, 47, 130, 131), (6, 8, 3, 3), (5, 17, 9, 2), (12, 96, 257, 260)] {
+            let a = randomTensor([m * lda + k], seed: 50), b = randomTensor([k, n + 3], seed: 51), c0 = randomTensor([m, n + 2], seed: 52)
+            var expected = c0.array
+            for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * (n + 2) + j] += a.pointer[i * lda + p] * b.pointer[p * (n + 3) + j] } } }
+            var first: [Float]?
+            for kernel in kernels {
+                let c = c0.clone()
+                Vec.directGemmAccumulate(kernel, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: n + 3, c: c.pointer, ldc: n + 2)
+                assertClose(c.array, expected, rtol: 1e-5, atol: 1e-5, "\(kernel) \(m)x\(n)x\(k)")
+                if let first { XCTAssertEqual(c.array, first, "\(kernel) \(m)x\(n)x\(k) bits") } else { first = c.array }
+            }
         }
-        checkGradients(Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 24),
-                       input: randomTensor([2, 6, 32], seed: 25))
+    }
+
+    /// The kernel a layer uses follows the request when the CPU runs it and the CPU's best otherwise.
+    func testConvolutionKernelSelection() {
+        XCTAssertEqual(KernelSelection.convolutionKernel(requested: nil, supported: .avx2), .avx2)
+        XCTAssertEqual(KernelSelection.convolutionKernel(requested: "", supported: .avx512), .avx512)
+        XCTAssertEqual(KernelSelection.convolutionKernel(requested: "im2col", supported: .avx512), .im2col)
+        XCTAssertEqual(KernelSelection.convolutionKernel(requested: "avx2", supported: .avx512), .avx2)
+        XCTAssertEqual(KernelSelection.convolutionKernel(requested: "avx512", supported: .avx2), .avx2)
+        XCTAssertNil(KernelSelection.convolutionKernel(requested: "sse", supported: .avx2))
+        XCTAssertEqual(Conv1D(inputChannels: 1, filters: 1, kernelSize: 1).kernel, KernelSelection.convolution)
+    }
+
+    /// The direct (in-place windows) path of a stride-1 convolution against im2col, on each
+    /// unpacked kernel and shapes where it runs: channels and filters multiples of the column block
+    /// (16 not 32 for AVX2), valid and same padding, odd and even widths, a sequence shorter than the kernel.
+    func testConv1DDirectPathMatchesIm2col() throws {
+        for kernel in try directKernels() {
+            let block = kernel.columnBlock
+            for (pad, k, l, c, f) in [(Padding.valid, 5, 12, 32, 64), (.same, 5, 12, 32, 64), (.same, 4, 9, block, 3 * block),
+                                      (.valid, 3, 2, 3 * block, block), (.same, 3, 1, 32, 64), (.same, 2, 7, 96, 32)] {
+                let direct = Conv1D(inputChannels: c, filters: f, kernelSize: k, padding: pad, seed: 21)
+                let reference = Conv1D(inputChannels: c, filters: f, kernelSize: k, padding: pad, seed: 21)
+                direct.kernel = kernel
+                reference.kernel = .im2col
+                XCTAssertTrue(direct.isDirect)
+                assertSameComputation(direct, reference, input: randomTensor([3, l, c], seed: 22), gradientSeed: 23,
+                                      "\(kernel) \(pad) K=\(k) L=\(l) C=\(c) F=\(f)")
+            }
+            let conv = Conv1D(inputChannels: block, filters: block, kernelSize: 3, padding: .same, seed: 24)
+            conv.kernel = kernel
+            checkGradients(conv, input: randomTensor([2, 6, block], seed: 25))
+        }
+        if KernelSelection.supportedConvolutionKernel >= .avx2 {
+            let avx2 = Conv1D(inputChannels: 48, filters: 16, kernelSize: 3)
+            avx2.kernel = .avx2
+            XCTAssertTrue(avx2.isDirect, "AVX2 runs 16-multiples in place")
+            avx2.kernel = .avx512
+            XCTAssertFalse(avx2.isDirect, "AVX-512 needs 32-multiples")
+        }
     }
 
     /// `forward(_:windows:into:)` on windows gathered in another order (im2col rows, zeros for the
@@ -73,10 +122,11 @@ final class GradientCheckTests: XCTestCase {
     /// output in the same order), within rounding on im2col and OpenBLAS. Odd and even widths, a
     /// width longer than the sequence, no windows.
     func testConv1DOutputsOfGatheredWindowsMatchForward() throws {
-        for (k, l, direct) in [(1, 7, true), (2, 7, true), (3, 7, true), (4, 9, true), (5, 3, true), (3, 7, false), (2, 5, false)] {
-            if direct && !Vec.hasDirectGemm { continue }
+        let best = KernelSelection.supportedConvolutionKernel
+        for (k, l, kernel) in [(1, 7, best), (2, 7, best), (3, 7, .avx2), (4, 9, best), (5, 3, .avx2), (3, 7, .im2col), (2, 5, .im2col)] {
+            let kernel = Swift.min(kernel, best), direct = kernel != .im2col
             let conv = Conv1D(inputChannels: 32, filters: 64, kernelSize: k, padding: .same, seed: 31)
-            conv.allowsDirect = direct
+            conv.kernel = kernel
             let x = randomTensor([2, l, 32], seed: 32)
             let first = Padding.same.geometry(length: l, kernel: k, stride: 1, dilation: 1).padLeft
             // Every output of both rows, last first.
@@ -109,7 +159,7 @@ final class GradientCheckTests: XCTestCase {
     /// The direct path keeps its transposed weight while the weight is unchanged and sees a weight
     /// changed in place (as an optimizer or a model load changes it).
     func testConv1DDirectPathSeesAWeightChangedInPlace() throws {
-        try XCTSkipUnless(Vec.hasDirectGemm, "the direct path needs AVX-512")
+        _ = try directKernels()
         let conv = Conv1D(inputChannels: 32, filters: 32, kernelSize: 3, padding: .same, seed: 33)
         let x = randomTensor([2, 5, 32], seed: 34)
         let before = conv.forward(x, training: false).array
@@ -122,28 +172,37 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(after, changed.forward(x, training: false).array)
     }
 
-    /// The blocked path of Conv2D (windows gathered a block of pixels at a time, AVX-512 kernel)
-    /// against one im2col buffer and OpenBLAS: one channel (weight gradient transposed), 32
-    /// channels (KC a multiple of 32), stride and same padding, blocks that split an image.
+    /// The blocked path of Conv2D (windows gathered a block of pixels at a time) on each unpacked
+    /// kernel against one im2col buffer and OpenBLAS: one channel (weight gradient transposed), 32
+    /// channels (KC a multiple of the block), odd channel counts (3, 5, 17), stride and same
+    /// padding, blocks that split an image, filters a multiple of 16 but not 32 for AVX2.
     func testConv2DBlockedPathMatchesIm2col() throws {
-        try XCTSkipUnless(Vec.hasDirectGemm, "the blocked path needs AVX-512")
-        for (c, k, st, pad, h) in [(1, (3, 3), (1, 1), Padding.valid, 9), (32, (3, 3), (1, 1), .valid, 7),
-                                    (3, (3, 2), (2, 2), .same, 8), (32, (1, 1), (1, 1), .same, 40)] {
-            let blocked = Conv2D(inputChannels: c, filters: 32, kernelSize: k, stride: st, padding: pad, seed: 26)
-            let reference = Conv2D(inputChannels: c, filters: 32, kernelSize: k, stride: st, padding: pad, seed: 26)
-            reference.allowsBlocked = false
-            XCTAssertTrue(blocked.isBlocked)
-            assertSameComputation(blocked, reference, input: randomTensor([3, h, h + 1, c], seed: 27), gradientSeed: 28,
-                                  "C=\(c) K=\(k) stride \(st) \(pad)")
+        for kernel in try directKernels() {
+            let block = kernel.columnBlock
+            for (c, f, k, st, pad, h) in [(1, 32, (3, 3), (1, 1), Padding.valid, 9), (32, 32, (3, 3), (1, 1), .valid, 7),
+                                          (3, 32, (3, 2), (2, 2), .same, 8), (32, 32, (1, 1), (1, 1), .same, 40),
+                                          (5, 3 * block, (3, 3), (1, 1), .same, 6), (17, block, (2, 3), (2, 1), .valid, 9)] {
+                let blocked = Conv2D(inputChannels: c, filters: f, kernelSize: k, stride: st, padding: pad, seed: 26)
+                let reference = Conv2D(inputChannels: c, filters: f, kernelSize: k, stride: st, padding: pad, seed: 26)
+                blocked.kernel = kernel
+                reference.kernel = .im2col
+                XCTAssertTrue(blocked.isBlocked)
+                assertSameComputation(blocked, reference, input: randomTensor([3, h, h + 1, c], seed: 27), gradientSeed: 28,
+                                      "\(kernel) C=\(c) F=\(f) K=\(k) stride \(st) \(pad)")
+            }
+            let conv = Conv2D(inputChannels: 2, filters: block, kernelSize: (3, 3), padding: .same, seed: 29)
+            conv.kernel = kernel
+            checkGradients(conv, input: randomTensor([2, 5, 4, 2], seed: 30))
         }
-        checkGradients(Conv2D(inputChannels: 2, filters: 32, kernelSize: (3, 3), padding: .same, seed: 29),
-                       input: randomTensor([2, 5, 4, 2], seed: 30))
     }
 
     /// A whole CNN (the image models' small layout: same-padded convolutions, BatchNorm, pooling)
     /// trains the same on the blocked path as on im2col: outputs and every gradient.
     func testCNNMatchesAcrossConvolutionPaths() throws {
-        try XCTSkipUnless(Vec.hasDirectGemm, "the blocked path needs AVX-512")
+        for kernel in try directKernels() { try checkCNNMatchesIm2col(kernel) }
+    }
+
+    func checkCNNMatchesIm2col(_ kernel: ConvolutionKernel) throws {
         func network() -> Sequential {
             Sequential([Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), padding: .same, seed: 40),
                         BatchNorm(features: 32), Activation(.relu),
@@ -154,15 +213,16 @@ final class GradientCheckTests: XCTestCase {
                         Dense(inputSize: 64, outputSize: 2, seed: 43)])
         }
         let blocked = network(), reference = network()
-        for case let conv as Conv2D in reference.layers { conv.allowsBlocked = false }
+        for case let conv as Conv2D in blocked.layers { conv.kernel = kernel }
+        for case let conv as Conv2D in reference.layers { conv.kernel = .im2col }
         let x = randomTensor([4, 28, 28, 1], seed: 44)
         let y = blocked.forward(x, training: true).clone(), yRef = reference.forward(x, training: true)
-        assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "logits")
+        assertClose(y.array, yRef.array, rtol: 1e-4, atol: 1e-5, "\(kernel) logits")
         let dy = randomTensor(y.shape, seed: 45)
         _ = blocked.backward(dy)
         _ = reference.backward(dy)
         for ((name, p), (_, q)) in zip(blocked.namedParameters, reference.namedParameters) {
-            assertClose(p.gradient.array, q.gradient.array, rtol: 1e-3, atol: 1e-4, "d\(name)")
+            assertClose(p.gradient.array, q.gradient.array, rtol: 1e-3, atol: 1e-4, "\(kernel) d\(name)")
         }
     }
 

@@ -17,14 +17,17 @@ void nk_lstm_cell_backward(const float *a, float *dz, const float *cPrev, const 
 void nk_sigmoid(const float *x, float *y, long n);
 void nk_tanh(const float *x, float *y, long n);
 
-// C (m x n, row stride ldc) += A (m x k, row stride lda) * B (k x n, row stride ldb), for the
-// small products of the LSTM recurrence (m <= 64, n and k a few hundred), where OpenBLAS spends
-// as long packing B as multiplying, and for direct convolutions: no operand is packed, so the
-// rows of A (or B) may overlap (lda < k: the sliding windows of a sequence, read in place).
-// Columns past the last multiple of 32 take a scalar loop. Returns 0 (and does nothing)
-// without AVX-512.
-int nk_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                       float *c, long ldc);
+// C (m x n, row stride ldc) += A (m x k, row stride lda) * B (k x n, row stride ldb) by kernel
+// level `level` (2 AVX-512, 1 AVX2 + FMA), for the small products of the LSTM recurrence (m <= 64,
+// n and k a few hundred), where OpenBLAS spends as long packing B as multiplying, and for direct
+// convolutions: no operand is packed, so the rows of A (or B) may overlap (lda < k: the sliding
+// windows of a sequence, read in place). Each element of C adds its k products in order with
+// fused multiply-adds, so both levels give the same bits. AVX-512 covers 32 columns a block (the
+// rest scalar); AVX2 16 a block, then 8, then scalar. Keep k small (the caller blocks it) so a
+// k x 32 panel of B stays in L1. Returns 0 (and does nothing) when the CPU lacks that level or
+// level is 0.
+int nk_gemm_accumulate_level(int level, long m, long n, long k, const float *a, long lda, const float *b,
+                             long ldb, float *c, long ldc);
 
 // One Adam (or AdamW) update of n weights: g' = g + l2 w; m = b1 m + (1 - b1) g';
 // v = b2 v + (1 - b2) g'^2; w = shrink w - step m / (sqrt(v) invSqrtBc2 + eps).
@@ -39,7 +42,7 @@ void nk_maxpool2d(const float *x, long ih, long iw, long c, long kh, long kw, lo
 // Its backward for one image: dx (ih, iw, c) += dy (oh, ow, c) routed to the arg-max pixels.
 void nk_maxpool2d_backward(const float *dy, const float *arg, long c, long oh, long ow, float *dx);
 
-// 1 when nk_gemm_accumulate runs on this CPU (AVX-512), else 0.
-int nk_gemm_available(void);
+// The best level of nk_gemm_accumulate this CPU runs: 2 AVX-512, 1 AVX2 + FMA, 0 none.
+int nk_gemm_level(void);
 
 #endif

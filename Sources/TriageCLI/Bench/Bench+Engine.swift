@@ -12,8 +12,9 @@ extension Bench {
             discussion: """
             lstm: Embedding(5000,64)+LSTM(128)+Dense(20), T=100, batch 64; conv1d: Embedding(5000,64)+Conv1D(128,5)+ReLU+\
             global max pool+Dense(20), batch 64; cnn2d: 28x28x1 Conv2D(32,3x3)-MaxPool-Conv2D(64,3x3)-MaxPool-Dense(128)-Dense(2), \
-            batch 128. All Adam(1e-3) after 3 warm-up steps. Prints samples/s, the mean loss over the last pass through the 1024 synthetic examples and the \
-            GEMM GFLOP/s implied. tools/bench/engine runs the PyTorch peer on the same data.
+            batch 128. All Adam(1e-3) after 3 warm-up steps. Prints samples/s, the mean loss over the last pass through the 1024 synthetic examples, the \
+            GEMM GFLOP/s implied and the machine's sgemm peak measured first in the same run (1024^3 on the same threads). \
+            TRIAGE_CONV_KERNEL=avx512|avx2|im2col forces the convolutions' kernel. tools/bench/engine runs the PyTorch peer on the same data.
             """)
 
         @Option(help: "Benchmarks to run, comma-separated (lstm, conv1d, cnn2d).") var models = "lstm,conv1d,cnn2d"
@@ -33,12 +34,18 @@ extension Bench {
             }
             if let steps, steps < 5 { throw ValidationError("--steps must be at least 5.") }
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+            let requested = ProcessInfo.processInfo.environment[KernelSelection.convolutionVariable]
+            if KernelSelection.convolutionKernel(requested: requested, supported: .avx512) == nil {
+                let names = ConvolutionKernel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("\(KernelSelection.convolutionVariable)=\(requested ?? "") names no kernel; use one of \(names).")
+            }
         }
 
         func execute() throws {
             BLAS.threads = threads
             var results: [String: EngineBenchmark.Result] = [:]
             var profiles: [String: [String: Double]] = [:]
+            let peak = profile ? 0 : EngineBenchmark.sgemmPeak()
             for name in models.split(separator: ",").map(String.init) {
                 if let dir = initialWeights {
                     let url = URL(fileURLWithPath: dir, isDirectory: true)
@@ -62,11 +69,13 @@ extension Bench {
                     }
                     continue
                 }
-                guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name), seed: seed) else { continue }
+                guard let r = EngineBenchmark.run(name, steps: steps ?? EngineBenchmark.defaultSteps(name), seed: seed, peakGflops: peak)
+                else { continue }
                 results[name] = r
                 if !json {
-                    print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s  kernel %@",
-                                 name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops, r.kernel))
+                    print(String(format: "%-7@ %8.0f samples/s  loss %.4f after %d steps  GEMM %.1f GFLOP/s (sgemm peak %.1f)  kernel %@, conv %@",
+                                 name, r.samplesPerSecond, r.loss, r.steps + 3, r.gemmGflops, r.sgemmPeakGflops, r.kernel,
+                                 r.convolutionKernel))
                 }
             }
             if json { profile ? try Console.shared.json(profiles) : try Console.shared.json(results) }
