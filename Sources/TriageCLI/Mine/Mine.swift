@@ -3,9 +3,6 @@ import Foundation
 import Mining
 import TriageKit
 
-/// Set by the SIGINT handler of `triage mine`.
-nonisolated(unsafe) private var mineInterrupted = false
-
 /// `triage mine`: Mine weak labels from report archives into the corpus.
 struct Mine: JobCommand {
     static let configuration = CommandConfiguration(
@@ -102,12 +99,9 @@ struct Mine: JobCommand {
             return
         }
         // Ctrl-C stops after the current batch (already committed); a second Ctrl-C kills at once.
-        signal(SIGINT) { _ in
-            mineInterrupted = true
-            signal(SIGINT, SIG_DFL)
+        let result = try Interrupt.catching { isCancelled in
+            try corpus.workspace.mine(options, context: Console.shared.context(quiet: quiet, isCancelled: isCancelled))
         }
-        defer { signal(SIGINT, SIG_DFL) }
-        let result = try corpus.workspace.mine(options, context: Console.shared.context(quiet: quiet, isCancelled: { mineInterrupted }))
         try Console.shared.print(result, json: json)
         try finish(bad: result.summary.bad, keepGoing: keepGoing, "\(result.summary.bad) bad input(s) skipped (see the warnings above)")
     }

@@ -2,9 +2,6 @@ import ArgumentParser
 import Foundation
 import TriageKit
 
-/// Set by the SIGINT handler of `triage worker`.
-nonisolated(unsafe) private var workerInterrupted = false
-
 /// `triage worker`: Mine the shards of the corpus's work queue.
 struct Worker: JobCommand {
     static let configuration = CommandConfiguration(
@@ -42,12 +39,10 @@ struct Worker: JobCommand {
         options.untilEmpty = untilEmpty
         options.staleAfter = staleAfter
         options.name = name
-        signal(SIGINT) { _ in
-            workerInterrupted = true
-            signal(SIGINT, SIG_DFL)
+        // Ctrl-C stops after the current shard; a second Ctrl-C kills at once.
+        let result = try Interrupt.catching { isCancelled in
+            try corpus.workspace.work(options, context: Console.shared.context(quiet: quiet, isCancelled: isCancelled))
         }
-        defer { signal(SIGINT, SIG_DFL) }
-        let result = try corpus.workspace.work(options, context: Console.shared.context(quiet: quiet, isCancelled: { workerInterrupted }))
         try Console.shared.print(result, json: json)
         try finish(bad: result.failed, keepGoing: false, "\(result.failed) shard(s) failed (see `triage jobs status`)")
     }
