@@ -255,6 +255,26 @@ extension Corpus {
             try db.create(index: "shard_on_state", on: "shard", columns: ["state", "id"])
         }
 
+        migrator.registerMigration("Add worker and heartbeat to job") { db in
+            // Jobs claimed from the table by any server of a corpus (replicas): who runs a job, when it
+            // last said it was alive, and a cancellation asked for by another server.
+            try db.alter(table: "job") { t in
+                t.add(column: "worker", .text)
+                t.add(column: "heartbeatAt", .datetime)
+                t.add(column: "cancelRequested", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "job_on_state", on: "job", columns: ["state", "createdAt"])
+        }
+
+        migrator.registerMigration("Create revoked session") { db in
+            // Login sessions of `triage serve` are signed cookies (any replica checks them alone); a
+            // logout records the session here so that no replica accepts its cookie again.
+            try db.create(table: "revokedSession") { t in
+                t.primaryKey("id", .text)
+                t.column("expiresAt", .datetime).notNull()   // when the cookie would have expired anyway
+            }
+        }
+
         return migrator
     }
 }

@@ -51,6 +51,12 @@ public struct CorpusRow: Sendable {
         return try text(column)
     }
 
+    /// The date in `column` (an error when it is anything else).
+    public func date(_ column: Int) throws -> Date {
+        guard let v = try optionalDate(column) else { throw mismatch(column, "a date") }
+        return v
+    }
+
     /// The date in `column`, nil when it is NULL.
     public func optionalDate(_ column: Int) throws -> Date? {
         if column < values.count, case .null = values[column] { return nil }
@@ -128,7 +134,7 @@ extension Corpus {
     }
 
     /// Why a query failed on a server corpus: it has no server form yet.
-    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export, corpus info, worker and jobs are); use an SQLite corpus for it"
+    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export, corpus info, worker, jobs, and serve's corpus, review, models and mining jobs are); use an SQLite corpus for it"
 
     /// Runs `body` in a server transaction, with the session's batched writes sent before it commits.
     func serverTransaction<T>(readOnly: Bool, _ body: (ServerSession) throws -> T) throws -> T {

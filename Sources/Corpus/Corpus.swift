@@ -240,3 +240,17 @@ public struct CorpusError: Error, CustomStringConvertible, Sendable {
         opening ? "cannot open the corpus at \(path): \(reason)" : "the corpus at \(path): \(reason)"
     }
 }
+
+extension CorpusValue {
+    /// The same value for SQLite (a query written once for both backends).
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: return .null
+        case .integer(let v): return v.databaseValue
+        case .real(let v): return v.databaseValue
+        case .text(let v): return v.databaseValue
+        case .blob(let v): return Data(v).databaseValue
+        case .date(let v): return v.databaseValue
+        }
+    }
+}

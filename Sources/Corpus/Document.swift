@@ -121,7 +121,16 @@ extension Corpus.Reader {
 
     /// The document with row id `id`, if any.
     public func document(id: Int64) throws -> Document? {
-        try Document.fetchOne(db, key: id)
+        if let server {
+            return try server.query("SELECT id, source, externalid, kind, text, contenthash, importedat FROM document WHERE id = ?",
+                                    [.integer(id)]).first.map { r in
+                let kind = try r.text(3)
+                guard let known = DocumentKind(rawValue: kind) else { throw CorpusError(path: r.location, "document \(id) has an unknown kind \(kind)") }
+                return Document(id: try r.integer(0), source: try r.text(1), externalId: try r.text(2), kind: known, text: try r.text(4),
+                                contentHash: try r.text(5), importedAt: try r.date(6))
+            }
+        }
+        return try Document.fetchOne(db, key: id)
     }
 
     /// The document with `externalId` in `source`, if any.

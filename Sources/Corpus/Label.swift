@@ -58,6 +58,24 @@ public struct Label: Codable, Sendable, FetchableRecord, MutablePersistableRecor
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The columns in the order `init(serverRow:)` reads them.
+    static let serverColumns = """
+        id, documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence, ruleid, rulesetversion,
+        reader, labelledat, attributes
+        """
+
+    /// A label from a server row of `serverColumns`.
+    init(serverRow r: CorpusRow) throws {
+        let value = try r.integer(4), source = try r.text(5)
+        guard let v = LabelValue(rawValue: Int(value)), let s = LabelSource(rawValue: source) else {
+            throw CorpusError(path: r.location, "a label has an unknown value \(value) or source \(source)")
+        }
+        self.init(id: try r.integer(0), documentId: try r.integer(1), scheme: try r.text(2), observation: try r.text(3), value: v, source: s,
+                  evidenceStart: try r.optionalInteger(6).map(Int.init), evidenceEnd: try r.optionalInteger(7).map(Int.init),
+                  evidence: try r.optionalText(8), ruleId: try r.optionalText(9), ruleSetVersion: try r.optionalText(10),
+                  reader: try r.text(11), labelledAt: try r.optionalDate(12), attributes: try r.optionalText(13))
+    }
 }
 
 /// A label with its document's id, external id and text: a row of a labelled-text query.
@@ -178,7 +196,11 @@ extension Corpus.Reader {
 
     /// The labels of one document for `scheme` from `source`.
     public func labels(documentId: Int64, scheme: String, source: LabelSource) throws -> [Label] {
-        try Label.filter(sql: Corpus.Reader.documentLabelsCondition,
+        if let server {
+            return try server.query("SELECT \(Label.serverColumns) FROM label WHERE documentid = ? AND scheme = ? AND source = ? ORDER BY id",
+                                    [.integer(documentId), .text(scheme), .text(source.rawValue)]).map(Label.init(serverRow:))
+        }
+        return try Label.filter(sql: Corpus.Reader.documentLabelsCondition,
                          arguments: [documentId, scheme, source.rawValue]).fetchAll(db)
     }
 }
@@ -255,33 +277,51 @@ extension Corpus.Reader {
     /// and how many there are in all.
     public func reviewDocuments(_ filter: ReviewFilter, offset: Int, limit: Int) throws -> (total: Int, documents: [ReviewDocument]) {
         var conditions = "EXISTS (SELECT 1 FROM label r WHERE r.documentId = d.id AND r.scheme = ? AND r.source = 'rules'"
-        var arguments: StatementArguments = [filter.scheme]
+        var arguments: [CorpusValue] = [.text(filter.scheme)]
         if let observation = filter.observation {
             conditions += " AND r.observation = ?"
-            arguments += [observation]
-            if let value = filter.value { conditions += " AND r.value = ?"; arguments += [value.rawValue] }
+            arguments.append(.text(observation))
+            if let value = filter.value { conditions += " AND r.value = ?"; arguments.append(.integer(Int64(value.rawValue))) }
         }
         conditions += ")"
         let reviewed = "EXISTS (SELECT 1 FROM label h WHERE h.documentId = d.id AND h.scheme = ? AND h.source = 'human' AND h.reader = ?)"
         if filter.unreviewedOnly {
             conditions += " AND NOT " + reviewed
-            arguments += [filter.scheme, filter.reader]
+            arguments += [.text(filter.scheme), .text(filter.reader)]
         }
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document d WHERE \(conditions)", arguments: arguments) ?? 0
-        var rows: [ReviewDocument] = try Row.fetchAll(db, sql: """
+        let countSQL = "SELECT COUNT(*) FROM document d WHERE \(conditions)"
+        let pageSQL = """
             SELECT d.id, d.externalId, d.source, substr(d.text, 1, 240), \(reviewed)
             FROM document d WHERE \(conditions) ORDER BY d.id LIMIT ? OFFSET ?
-            """, arguments: [filter.scheme, filter.reader] + arguments + [max(0, limit), max(0, offset)]).map { row in
+            """
+        let pageArguments: [CorpusValue] = [.text(filter.scheme), .text(filter.reader)] + arguments
+            + [.integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))]
+        let total: Int
+        var rows: [ReviewDocument]
+        if let server {
+            total = Int(try server.query(countSQL, arguments).first?.integer(0) ?? 0)
+            rows = try server.query(pageSQL, pageArguments).map { r in
+                ReviewDocument(documentId: try r.integer(0), externalId: try r.text(1), source: try r.text(2), snippet: try r.text(3),
+                               rules: [:], reviewed: try r.integer(4) != 0)
+            }
+        } else {
+            total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(arguments.map(\.databaseValue))) ?? 0
+            rows = try Row.fetchAll(db, sql: pageSQL, arguments: StatementArguments(pageArguments.map(\.databaseValue))).map { row in
                 ReviewDocument(documentId: row[0], externalId: row[1], source: row[2], snippet: row[3], rules: [:], reviewed: row[4])
             }
+        }
         guard !rows.isEmpty else { return (total, []) }
         var index: [Int64: Int] = [:]
         for (i, row) in rows.enumerated() { index[row.documentId] = i }
         let ids = rows.map { String($0.documentId) }.joined(separator: ",")
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT documentId, observation, value FROM label
-            WHERE scheme = ? AND source = 'rules' AND documentId IN (\(ids))
-            """, arguments: [filter.scheme])
+        let labelSQL = "SELECT documentId, observation, value FROM label WHERE scheme = ? AND source = 'rules' AND documentId IN (\(ids))"
+        if let server {
+            for r in try server.query(labelSQL, [.text(filter.scheme)]) {
+                if let i = index[try r.integer(0)] { rows[i].rules[try r.text(1)] = Int(try r.integer(2)) }
+            }
+            return (total, rows)
+        }
+        let cursor = try Row.fetchCursor(db, sql: labelSQL, arguments: [filter.scheme])
         while let row = try cursor.next() {
             if let i = index[row[0]] { rows[i].rules[row[1]] = row[2] }
         }
@@ -290,7 +330,13 @@ extension Corpus.Reader {
 
     /// The human readers who labelled documents of `scheme`, with how many documents each labelled.
     public func readers(scheme: String) throws -> [(reader: String, documents: Int)] {
-        try Row.fetchAll(db, sql: """
+        if let server {
+            return try server.query("""
+                SELECT reader, COUNT(DISTINCT documentid) FROM label
+                WHERE scheme = ? AND source = 'human' AND reader <> '' GROUP BY reader ORDER BY reader COLLATE "C"
+                """, [.text(scheme)]).map { (try $0.text(0), Int(try $0.integer(1))) }
+        }
+        return try Row.fetchAll(db, sql: """
             SELECT reader, COUNT(DISTINCT documentId) FROM label
             WHERE scheme = ? AND source = 'human' AND reader != '' GROUP BY reader ORDER BY reader
             """, arguments: [scheme]).map { ($0[0], $0[1]) }
@@ -298,9 +344,14 @@ extension Corpus.Reader {
 
     /// The labels of one document for `scheme` from `source`, of one human `reader`.
     public func labels(documentId: Int64, scheme: String, source: LabelSource, reader: String) throws -> [Label] {
+        if let server {
+            return try server.query("""
+                SELECT \(Label.serverColumns) FROM label WHERE documentid = ? AND scheme = ? AND source = ? AND reader = ? ORDER BY id
+                """, [.integer(documentId), .text(scheme), .text(source.rawValue), .text(reader)]).map(Label.init(serverRow:))
+        }
         // `+source`: the document's index, not the (scheme, source) one (see `labels(documentId:scheme:source:)`).
-        try Label.filter(sql: "documentId = ? AND scheme = ? AND +source = ? AND reader = ?",
-                         arguments: [documentId, scheme, source.rawValue, reader]).fetchAll(db)
+        return try Label.filter(sql: "documentId = ? AND scheme = ? AND +source = ? AND reader = ?",
+                                arguments: [documentId, scheme, source.rawValue, reader]).fetchAll(db)
     }
 }
 
@@ -308,8 +359,13 @@ extension Corpus.Writer {
     /// Replaces the labels a human `reader` gave one document for `scheme` with `values`
     /// (observation -> value; an observation left out is one the reader found not mentioned).
     public func replaceReview(documentId: Int64, scheme: String, reader: String, values: [String: LabelValue], at date: Date) throws {
-        try db.execute(sql: "DELETE FROM label WHERE documentId = ? AND scheme = ? AND source = 'human' AND reader = ?",
-                       arguments: [documentId, scheme, reader])
+        if let server {
+            try server.execute("DELETE FROM label WHERE documentid = ? AND scheme = ? AND source = 'human' AND reader = ?",
+                               [.integer(documentId), .text(scheme), .text(reader)])
+        } else {
+            try db.execute(sql: "DELETE FROM label WHERE documentId = ? AND scheme = ? AND source = 'human' AND reader = ?",
+                           arguments: [documentId, scheme, reader])
+        }
         for (observation, value) in values.sorted(by: { $0.key < $1.key }) {
             try replace(Label(documentId: documentId, scheme: scheme, observation: observation, value: value,
                               source: .human, reader: reader, labelledAt: date))

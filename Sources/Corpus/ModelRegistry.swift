@@ -145,15 +145,34 @@ extension RegisteredModel {
     }
 }
 
+extension ModelRecord {
+    /// The columns in the order `init(serverRow:)` reads them.
+    static let serverColumns = "id, name, kind, task, file, metrics, trainingdata, createdat, curves"
+
+    /// A model from a server row of `serverColumns`.
+    init(serverRow r: CorpusRow) throws {
+        self.init(id: try r.integer(0), name: try r.text(1), kind: try r.text(2), task: try r.text(3), file: try r.text(4),
+                  metrics: try r.optionalText(5), trainingData: try r.optionalText(6), createdAt: try r.date(7), curves: try r.optionalText(8))
+    }
+}
+
 extension Corpus.Reader {
     /// Every registered model, by name.
     public func models() throws -> [RegisteredModel] {
-        try ModelRecord.fetchAll(db, sql: "SELECT * FROM model ORDER BY name").map(RegisteredModel.init)
+        if let server {
+            return try server.query("SELECT \(ModelRecord.serverColumns) FROM model ORDER BY name COLLATE \"C\"", [])
+                .map { RegisteredModel(try ModelRecord(serverRow: $0)) }
+        }
+        return try ModelRecord.fetchAll(db, sql: "SELECT * FROM model ORDER BY name").map(RegisteredModel.init)
     }
 
     /// The model registered as `name`, if any.
     public func model(named name: String) throws -> RegisteredModel? {
-        try ModelRecord.fetchOne(db, sql: "SELECT * FROM model WHERE name = ?", arguments: [name]).map(RegisteredModel.init)
+        if let server {
+            return try server.query("SELECT \(ModelRecord.serverColumns) FROM model WHERE name = ?", [.text(name)])
+                .first.map { RegisteredModel(try ModelRecord(serverRow: $0)) }
+        }
+        return try ModelRecord.fetchOne(db, sql: "SELECT * FROM model WHERE name = ?", arguments: [name]).map(RegisteredModel.init)
     }
 }
 
@@ -167,11 +186,15 @@ extension Corpus.Writer {
         let training = String(decoding: try encoder.encode(model.training), as: UTF8.self)
         // Curves with a non-finite number (a diverged loss) are left out for the same reason.
         let curves = model.curves.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-        try db.execute(sql: """
+        let sql = """
             INSERT INTO model (name, kind, task, file, metrics, trainingData, createdAt, curves) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, task = excluded.task, file = excluded.file,
                 metrics = excluded.metrics, trainingData = excluded.trainingData, createdAt = excluded.createdAt,
                 curves = excluded.curves
-            """, arguments: [model.name, model.kind.rawValue, model.task, model.file, metrics, training, model.createdAt, curves])
+            """
+        let arguments: [CorpusValue] = [.text(model.name), .text(model.kind.rawValue), .text(model.task), .text(model.file), .text(metrics),
+                                        .text(training), .date(model.createdAt), curves.map { .text($0) } ?? .null]
+        if let server { try server.execute(sql, arguments); return }
+        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
     }
 }

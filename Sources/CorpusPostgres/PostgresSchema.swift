@@ -224,6 +224,18 @@ enum PostgresSchema {
             """,
             "CREATE INDEX shard_on_state ON shard (state, id)",
         ]),
+        Migration(name: "Add worker and heartbeat to job", statements: [
+            """
+            ALTER TABLE job
+                ADD COLUMN worker text,
+                ADD COLUMN heartbeatat timestamptz,
+                ADD COLUMN cancelrequested boolean NOT NULL DEFAULT false
+            """,
+            "CREATE INDEX job_on_state ON job (state, createdat)",
+        ]),
+        Migration(name: "Create revoked session", statements: [
+            "CREATE TABLE revokedsession (id text PRIMARY KEY, expiresat timestamptz NOT NULL)",
+        ]),
     ]
 
     /// The migration names, in order (for the test that compares them with SQLite's).

@@ -33,6 +33,9 @@ extension API {
             status = try await submitMining(request)
         } else {
             let body: JobRequest = try await decode(request)
+            if jobs.shared {
+                throw APIError(.unprocessableContent, "training from the server on a PostgreSQL corpus is not available yet (mining jobs are): train with `triage train` on an SQLite corpus and serve the model with --model")
+            }
             let spec = try trainingSpec(body)
             let jobs = self.jobs
             status = try await workers.run { try jobs.submit(spec) }

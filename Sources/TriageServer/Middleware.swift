@@ -117,7 +117,7 @@ struct APIError: Error {
 ///   either an API call gets 401 and a page is sent to /login.
 struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
-    let sessions: SessionStore
+    let sessions: Sessions
     /// The host names a request may name (nil: any, when the server listens beyond loopback).
     let allowedHosts: Set<String>?
 
@@ -141,7 +141,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
            constantTimeEqual(String(authorization.dropFirst(7)), token) {
             return try await next(request, context)
         }
-        if let id = SessionStore.id(in: request), let session = sessions.session(id) {
+        if let session = try await sessions.session(in: request) {
             if request.method == .post, path != "/logout" {
                 guard let sent = request.headers[.init("X-CSRF-Token")!], constantTimeEqual(sent, session.csrf) else {
                     throw APIError(.forbidden, "the request lacks this page's CSRF token; reload the page")
@@ -177,65 +177,50 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Compares two secrets in time that depends only on their lengths, not on where they differ.
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var difference = UInt8(x.count == y.count ? 0 : 1)
-    for i in 0..<max(x.count, y.count) {
-        difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-    }
-    return difference == 0
-}
+func constantTimeEqual(_ a: String, _ b: String) -> Bool { SessionCookies.constantTimeEqual(a, b) }
 
-/// The sessions opened by the login form: random ids with a CSRF token each, held in memory for
-/// `lifetime` seconds (a restart logs everyone out).
-final class SessionStore: @unchecked Sendable {
-    /// The session cookie's name.
-    static let cookieName = "triage_session"
-    /// One session.
-    struct Session { let csrf: String; let expires: Date }
+/// The sessions opened by the login form: signed cookies (`SessionCookies`) that every server of
+/// the corpus accepts, and the corpus's record of the sessions a logout ended.
+struct Sessions: Sendable {
+    let cookies: SessionCookies?
+    let workspace: Workspace
+    let workers: WorkerPool
 
-    private let lock = NSLock()
-    private var sessions: [String: Session] = [:]
-    let lifetime: TimeInterval
-
-    init(lifetime: TimeInterval = 12 * 3600) { self.lifetime = lifetime }
-
-    /// A new session id.
-    func open() -> String {
-        let id = RandomID.make(), csrf = RandomID.make()
-        lock.lock()
-        let now = Date()
-        sessions = sessions.filter { $0.value.expires > now }
-        sessions[id] = Session(csrf: csrf, expires: now.addingTimeInterval(lifetime))
-        lock.unlock()
-        return id
+    /// Sessions for a server with `token` (none without one: there is nothing to log in to).
+    init(token: String?, workspace: Workspace, workers: WorkerPool) {
+        cookies = token.map { SessionCookies(token: $0) }
+        self.workspace = workspace
+        self.workers = workers
     }
 
-    /// The session `id`, if it is open and has not expired.
-    func session(_ id: String) -> Session? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let session = sessions[id] else { return nil }
-        guard session.expires > Date() else { sessions[id] = nil; return nil }
-        return session
+    /// The session cookie's lifetime in seconds.
+    var lifetime: Int { Int(cookies?.lifetime ?? 0) }
+
+    /// A new session's cookie value.
+    func open() -> String? { cookies?.open() }
+
+    /// The open session the request's cookie carries, if any (signed, not expired, not logged out).
+    func session(in request: Request) async throws -> SessionCookies.Session? {
+        guard let cookies, let value = Sessions.cookie(in: request), let session = cookies.session(value) else { return nil }
+        let workspace = workspace
+        return try await workers.run { try workspace.isRevoked(session) } ? nil : session
     }
 
-    /// Ends session `id`.
-    func close(_ id: String) {
-        lock.lock()
-        sessions[id] = nil
-        lock.unlock()
+    /// Ends the request's session on every server.
+    func close(_ request: Request) async throws {
+        guard let session = try await session(in: request) else { return }
+        let workspace = workspace
+        try await workers.run { try workspace.revoke(session) }
     }
 
-    /// The session id the request's cookie carries, if any.
-    static func id(in request: Request) -> String? {
+    /// The session cookie's value in the request, if any.
+    static func cookie(in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for part in header.split(separator: ";") {
                 let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if pair.count == 2, pair[0] == cookieName { return String(pair[1]) }
+                if pair.count == 2, pair[0] == SessionCookies.name { return String(pair[1]) }
             }
         }
         return nil
     }
-
 }

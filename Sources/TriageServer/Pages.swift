@@ -64,8 +64,8 @@ struct Pages: Sendable {
 
     /// Page `name` for a request, rendered on a worker (the model menus may read the registry);
     /// the request's session's CSRF token goes into the page.
-    func page(_ name: String, request: Request, sessions: SessionStore, workers: WorkerPool) async throws -> Response {
-        let csrf = SessionStore.id(in: request).flatMap { sessions.session($0) }?.csrf ?? ""
+    func page(_ name: String, request: Request, sessions: Sessions, workers: WorkerPool) async throws -> Response {
+        let csrf = try await sessions.session(in: request)?.csrf ?? ""
         let pages = self
         return try await workers.run { try pages.render(name, csrf: csrf) }
     }
@@ -145,7 +145,7 @@ struct Pages: Sendable {
     }
 
     /// The login form's answer: a session cookie and the pages, or the form again.
-    func login(_ request: Request, token: String?, sessions: SessionStore) async throws -> Response {
+    func login(_ request: Request, token: String?, sessions: Sessions) async throws -> Response {
         var request = request
         let body = String(decoding: Data(try await request.collectBody(upTo: 4096).readableBytesView), as: UTF8.self)
         var given = ""
@@ -156,22 +156,22 @@ struct Pages: Sendable {
             }
         }
         var headers = HTTPFields()
-        guard let token, constantTimeEqual(given, token) else {
+        guard let token, constantTimeEqual(given, token), let cookie = sessions.open() else {
             // A wrong guess costs the guesser a moment; other requests go on.
             try await Task.sleep(nanoseconds: 300_000_000)
             headers[.location] = "/login?failed"
             return Response(status: .seeOther, headers: headers)
         }
-        headers[.setCookie] = "\(SessionStore.cookieName)=\(sessions.open()); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(sessions.lifetime))"
+        headers[.setCookie] = "\(SessionCookies.name)=\(cookie); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(sessions.lifetime)"
         headers[.location] = "/"
         return Response(status: .seeOther, headers: headers)
     }
 
     /// Ends the session and goes back to the login form.
-    func logout(_ request: Request, sessions: SessionStore) -> Response {
-        if let id = SessionStore.id(in: request) { sessions.close(id) }
+    func logout(_ request: Request, sessions: Sessions) async throws -> Response {
+        try await sessions.close(request)
         var headers = HTTPFields()
-        headers[.setCookie] = "\(SessionStore.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        headers[.setCookie] = "\(SessionCookies.name)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         headers[.location] = "/login"
         return Response(status: .seeOther, headers: headers)
     }

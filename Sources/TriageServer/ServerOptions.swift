@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 
 /// How `triage serve` runs: where the corpus and extra models are, where it listens, and its limits.
@@ -22,6 +23,9 @@ public struct ServerOptions: Sendable {
     public var tbData: String?
     /// Where models trained from the pages are written (nil: `models` beside the corpus).
     public var modelsDirectory: String?
+    /// Seconds without a heartbeat after which another server takes a running job back (replicas
+    /// on a PostgreSQL corpus).
+    public var staleAfter = 60.0
 
     /// The defaults: loopback, port 8080, no token, 100 MB uploads.
     public init() {}
@@ -46,7 +50,9 @@ public struct ServerOptions: Sendable {
         (ServerOptions.folder(of: corpus) as NSString).appendingPathComponent("triage-uploads")
     }
 
+    /// The folder of an SQLite corpus; the working directory for a corpus on a server.
     static func folder(of path: String) -> String {
+        if Corpus.isServerURL(path) { return FileManager.default.currentDirectoryPath }
         let folder = (URL(fileURLWithPath: path).standardizedFileURL.path as NSString).deletingLastPathComponent
         return folder.isEmpty ? "." : folder
     }
@@ -60,6 +66,7 @@ public struct ServerOptions: Sendable {
         if !(0...65535).contains(port) { return "the port must be between 0 and 65535, not \(port)" }
         if maxUpload < 1024 { return "the upload limit must be at least 1024 bytes" }
         if workers < 1 { return "workers must be at least 1" }
+        if !(2...86_400).contains(staleAfter) { return "the stale-after time must be between 2 and 86400 seconds" }
         return nil
     }
 }

@@ -36,7 +36,7 @@ public enum TriageServer {
         let workspace = Workspace(corpusPath: options.corpusPath, modelCache: ModelCache(instances: options.workers))
         let given = try options.models.map { try workspace.describeModel(at: $0) }
         let models = ServedModels(given: given, workspace: workspace)
-        let jobs = try JobQueue(workspace: workspace) { _ in models.invalidate() }
+        let jobs = try JobQueue(workspace: workspace, staleAfter: options.staleAfter) { _ in models.invalidate() }
         let workers = WorkerPool(count: options.workers)
         let api = API(workspace: workspace, models: models, workers: workers, jobs: jobs, options: options)
         let pages = try Pages(models: models, workspace: workspace, options: options)
@@ -47,7 +47,7 @@ public enum TriageServer {
         let offline = Offline(models: models, bundles: WebBundleCache(workspace: workspace, tbData: options.tbData) { [logger] left in
             logger.warning("/offline leaves out \(left.name) (\(left.kind)): \(left.reason)")
         }, workers: workers)
-        let sessions = SessionStore()
+        let sessions = Sessions(token: options.token, workspace: workspace, workers: workers)
 
         let router = Router()
         let routes = RouteTable()
@@ -95,7 +95,7 @@ public enum TriageServer {
         router.get("assets/:name") { _, context in try pages.asset(context.parameters.require("name")) }
         router.get("login") { request, _ in pages.loginPage(failed: request.queryFields["failed"] != nil) }
         router.post("login") { request, _ in try await pages.login(request, token: options.token, sessions: sessions) }
-        router.post("logout") { request, _ in pages.logout(request, sessions: sessions) }
+        router.post("logout") { request, _ in try await pages.logout(request, sessions: sessions) }
 
         let described = router.routes.map { ("\($0.path)", $0.method.rawValue) }
         routes.record(described)

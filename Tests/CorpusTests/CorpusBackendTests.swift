@@ -291,7 +291,7 @@ final class CorpusBackendTests: XCTestCase {
         let server = try PostgresCorpus(url: url)
         defer { try? server.dropSchema() }
         let corpus = Corpus(server: server)
-        XCTAssertThrowsError(try corpus.read { try $0.reviewDocuments(ReviewFilter(scheme: "cx", reader: "ann"), offset: 0, limit: 10) }) { error in
+        XCTAssertThrowsError(try corpus.read { try $0.imageTasks() }) { error in
             XCTAssertTrue("\(error)".contains("not available on a PostgreSQL corpus yet"), "\(error)")
         }
     }

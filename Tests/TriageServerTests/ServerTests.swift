@@ -58,21 +58,7 @@ final class LiveServer: @unchecked Sendable {
     /// One request, unchecked.
     func send(_ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
               headers: [String: String] = [:]) async throws -> (status: Int, body: Data, headers: [String: String]) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.httpBody = body
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
-        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-        return try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error { continuation.resume(throwing: error); return }
-                let http = response as? HTTPURLResponse
-                var fields: [String: String] = [:]
-                for (key, value) in http?.allHeaderFields ?? [:] { fields["\(key)".lowercased()] = "\(value)" }
-                continuation.resume(returning: (http?.statusCode ?? 0, data ?? Data(), fields))
-            }.resume()
-        }
+        try await sendRequest(port: port, path, method: method, body: body, contentType: contentType, headers: headers)
     }
 
     func json(_ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
@@ -93,6 +79,26 @@ final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         completionHandler(nil)
+    }
+}
+
+/// One request to the server on 127.0.0.1:`port`, unchecked: status, body and headers (lower-cased names).
+func sendRequest(port: Int, _ path: String, method: String = "GET", body: Data? = nil, contentType: String? = "application/json",
+                 headers: [String: String] = [:]) async throws -> (status: Int, body: Data, headers: [String: String]) {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.httpMethod = method
+    request.httpBody = body
+    if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+    for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
+    let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+    return try await withCheckedThrowingContinuation { continuation in
+        session.dataTask(with: request) { data, response, error in
+            if let error { continuation.resume(throwing: error); return }
+            let http = response as? HTTPURLResponse
+            var fields: [String: String] = [:]
+            for (key, value) in http?.allHeaderFields ?? [:] { fields["\(key)".lowercased()] = "\(value)" }
+            continuation.resume(returning: (http?.statusCode ?? 0, data ?? Data(), fields))
+        }.resume()
     }
 }
 

@@ -25,6 +25,12 @@ struct Serve: JobCommand {
         stops it after the requests in flight; a running job is marked interrupted and can be \
         started again from the Jobs page.
 
+        With --db postgres://... it keeps no state of its own: several servers on one corpus \
+        (replicas behind a proxy) answer alike. Jobs wait in the corpus and any server runs them; \
+        a job whose server dies is taken back after --stale-after seconds. A login (signed \
+        cookie, key from the token) works on every server. Give them the same --token. Training \
+        from the pages is refused there so far.
+
         Example: triage serve --model models/symptom2disease.safetensors
         """)
 
@@ -49,17 +55,17 @@ struct Serve: JobCommand {
     var data: String?
     @Option(help: ArgumentHelp("Where models trained from the pages are written (default: models beside the corpus).", valueName: "dir"))
     var modelsDir: String?
+    @Option(help: ArgumentHelp("Seconds without a heartbeat after which another server takes a running job back (replicas on PostgreSQL).", valueName: "seconds"))
+    var staleAfter = 60.0
 
     func validate() throws {
         if token != nil && tokenFile != nil { throw ValidationError("Give --token or --token-file, not both.") }
         guard (1...100_000).contains(maxUpload) else { throw ValidationError("--max-upload must be between 1 and 100000 (megabytes).") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+        guard (2...86_400).contains(staleAfter) else { throw ValidationError("--stale-after must be between 2 and 86400 seconds.") }
     }
 
     func execute() throws {
-        if Corpus.isServerURL(Corpus.resolvePath(corpus.db)) {
-            throw TriageError(.unusable, "triage serve on a PostgreSQL corpus is not available yet (issue 19); give it an SQLite corpus file")
-        }
         var options = ServerOptions()
         options.corpusPath = corpus.db
         options.models = models
@@ -77,6 +83,7 @@ struct Serve: JobCommand {
         options.rulesFolder = rules
         options.tbData = data
         options.modelsDirectory = modelsDir
+        options.staleAfter = staleAfter
         let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
         let tokenNote = options.token == nil ? "" : " (token required)"
         if let caution = options.caution() { Console.shared.warning(caution) }

@@ -4,31 +4,54 @@ import Foundation
 /// Runs long jobs (mine, train) one at a time on a thread of its own and keeps them in the
 /// corpus's `job` table, so a job outlives the page that started it and the server process.
 ///
-/// A job's progress and log are written to the table at most once a second while it runs, and
-/// fully when it ends. Subscribers hear every update as it happens. A job that was queued or
-/// running when its server stopped (or died) is `interrupted`; `restart` runs it again (mining
-/// resumes where it stopped: its writes are idempotent). A job's upload folder is deleted when
-/// the job is done, failed or cancelled, and kept while it can be restarted.
+/// The table is the queue: `submit` writes a queued row, and the jobs' thread of any server of the
+/// corpus claims it (`Corpus.claimJob`), so several servers on one PostgreSQL corpus (replicas)
+/// share the work and each shows every job. While a job runs, its server writes its progress and
+/// log to the table once a second with a heartbeat, and learns there whether another server asked
+/// it to stop. On a shared (server) corpus, a job whose server stopped heartbeating for
+/// `staleAfter` seconds is taken back by the next server that looks: queued again, or interrupted
+/// when its uploads were on the dead server's disk. On SQLite (one server), a job that was queued or
+/// running when its server stopped (or died) is `interrupted` at the next start. `restart` runs
+/// an interrupted job again (mining resumes where it stopped: its writes are idempotent). A job's
+/// upload folder is deleted when the job is done, failed or cancelled, and kept while it can be
+/// restarted. Subscribers hear every update of a job this server runs as it happens, and poll the
+/// table for the others.
 public final class JobQueue: @unchecked Sendable {
     /// The workspace the jobs run on.
     public let workspace: Workspace
     /// Log lines kept per job.
     public static let logLimit = 300
+    /// This server's name in the job table (host, process and a random part).
+    public let worker: String
+    /// True when the corpus is on a database server that other servers may share.
+    public let shared: Bool
+    /// Seconds without a heartbeat after which a running job's server is taken for dead.
+    public let staleAfter: Double
     /// Called (on the jobs' thread) with the final status of every job that ends.
     let onFinish: @Sendable (JobStatus) -> Void
 
     private let condition = NSCondition()
-    private var waiting: [String] = []
-    private var live: [String: LiveJob] = [:]
+    /// The job this server runs, if any.
+    private var running: LiveJob?
+    private var wake = false
     private var stopping = false
     private var idle = true
+    private var recoveredAt = Date.distantPast
 
-    /// A queue on `workspace`'s corpus; jobs a previous process left queued or running are marked
-    /// interrupted. `onFinish` hears of every job that ends.
-    public init(workspace: Workspace, onFinish: @escaping @Sendable (JobStatus) -> Void = { _ in }) throws {
+    /// How often an idle server looks for queued jobs, and a running job's heartbeat interval.
+    static let pollInterval = 1.0
+
+    /// A queue on `workspace`'s corpus. On SQLite, jobs a previous process left queued or running
+    /// are marked interrupted. `onFinish` hears of every job that ends.
+    public init(workspace: Workspace, staleAfter: Double = 60, onFinish: @escaping @Sendable (JobStatus) -> Void = { _ in }) throws {
         self.workspace = workspace
         self.onFinish = onFinish
-        do { _ = try workspace.corpus().write { try $0.interruptUnfinishedJobs() } } catch { throw TriageError(error) }
+        self.staleAfter = max(2, staleAfter)
+        shared = Corpus.isServerURL(workspace.corpusPath)
+        worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(RandomID.make().prefix(8))"
+        if !shared {
+            do { _ = try workspace.corpus().write { try $0.interruptUnfinishedJobs() } } catch { throw TriageError(error) }
+        }
         let thread = Thread { [weak self] in self?.work() }
         thread.name = "triage-jobs"
         thread.start()
@@ -37,17 +60,12 @@ public final class JobQueue: @unchecked Sendable {
     /// Queues `spec`; `folder` is its private upload folder (deleted when the job ends).
     public func submit(_ spec: JobSpec, folder: String? = nil) throws -> JobStatus {
         let options = String(decoding: try JSONOutput.encoder().encode(spec), as: UTF8.self)
-        return try enqueue(StoredJob(id: RandomID.make(), kind: spec.kind, options: options, folder: folder), spec: spec)
+        return try enqueue(StoredJob(id: RandomID.make(), kind: spec.kind, options: options, folder: folder))
     }
 
     /// The job `id` (nil when there is none).
     public func status(_ id: String) throws -> JobStatus? {
-        condition.lock()
-        if let job = live[id] {
-            defer { condition.unlock() }
-            return status(of: job)
-        }
-        condition.unlock()
+        if let live = liveStatus(id) { return live }
         guard let stored = try read({ try $0.job(id: id) }) else { return nil }
         return JobQueue.status(of: stored)
     }
@@ -55,36 +73,34 @@ public final class JobQueue: @unchecked Sendable {
     /// The newest `limit` jobs, newest first.
     public func list(limit: Int = 50) throws -> [JobStatus] {
         let stored = try read { try $0.jobs(limit: limit) }
-        condition.lock()
-        defer { condition.unlock() }
-        return stored.map { row in live[row.id].map { status(of: $0) } ?? JobQueue.status(of: row) }
+        return stored.map { row in liveStatus(row.id) ?? JobQueue.status(of: row) }
     }
 
-    /// Stops a queued or running job (a running one stops after the batch it is writing), or
-    /// discards an interrupted or failed one (its uploads are deleted). Nil when there is no such job.
+    /// Stops a queued or running job (a running one stops after the batch it is writing; on another
+    /// server, at its next heartbeat), or discards an interrupted or failed one (its uploads are
+    /// deleted). Nil when there is no such job.
     public func cancel(_ id: String) throws -> JobStatus? {
         condition.lock()
-        if let job = live[id] {
+        if let job = running, job.stored.id == id {
             job.cancelled = true
-            if let index = waiting.firstIndex(of: id) {
-                waiting.remove(at: index)
-                condition.unlock()
-                finish(job, state: .cancelled, result: nil, error: nil)
-                return try status(id)
-            }
-            condition.unlock()
-            return try status(id)
+            defer { condition.unlock() }
+            return status(of: job)
         }
         condition.unlock()
-        guard var stored = try read({ try $0.job(id: id) }) else { return nil }
+        guard var stored = try corpusCall({ try $0.requestJobCancel(id: id) }) else { return nil }
+        var changed = false
         if stored.state == .interrupted || stored.state == .failed {
             stored.state = .cancelled
             stored.updatedAt = Date()
             stored.finishedAt = stored.finishedAt ?? Date()
+            changed = true
+        }
+        if stored.state == .cancelled, stored.folder != nil {
             JobQueue.removeFolder(stored.folder)
             stored.folder = nil
-            try save(stored)
+            changed = true
         }
+        if changed { try save(stored) }
         return JobQueue.status(of: stored)
     }
 
@@ -96,13 +112,13 @@ public final class JobQueue: @unchecked Sendable {
             throw TriageError(.conflict, "job \(id) is \(stored.state.rawValue); only an interrupted, failed or cancelled job can be restarted")
         }
         if let folder = stored.folder, !FileManager.default.fileExists(atPath: folder) {
-            throw TriageError(.conflict, "the uploads of job \(id) are gone; submit it again")
+            throw TriageError(.conflict, "the uploads of job \(id) are gone (or on another server's disk); submit it again"
+                              + (shared ? ", or restart it from the server it was submitted to" : ""))
         }
         if stored.kind == "mine" && stored.folder == nil {
             throw TriageError(.conflict, "the uploads of job \(id) were deleted when it ended; submit it again")
         }
-        let spec: JobSpec
-        do { spec = try JSONDecoder().decode(JobSpec.self, from: Data(stored.options.utf8)) } catch {
+        do { _ = try JSONDecoder().decode(JobSpec.self, from: Data(stored.options.utf8)) } catch {
             throw TriageError(.unusable, "job \(id) has options this version cannot read; submit it again")
         }
         stored.state = .queued
@@ -111,69 +127,95 @@ public final class JobQueue: @unchecked Sendable {
         stored.progress = nil
         stored.startedAt = nil
         stored.finishedAt = nil
+        stored.worker = nil
+        stored.heartbeatAt = nil
+        stored.cancelRequested = false
         stored.updatedAt = Date()
-        return try enqueue(stored, spec: spec)
+        return try enqueue(stored)
     }
 
-    /// Writes the queued job `stored` and hands it to the jobs' thread.
-    private func enqueue(_ stored: StoredJob, spec: JobSpec) throws -> JobStatus {
+    /// Writes the queued job `stored` and wakes the jobs' thread.
+    private func enqueue(_ stored: StoredJob) throws -> JobStatus {
+        condition.lock()
+        let refused = stopping
+        condition.unlock()
+        guard !refused else { throw TriageError(.unusable, "the server is stopping; submit the job again after it restarts") }
         try save(stored)
         condition.lock()
-        defer { condition.unlock() }
-        guard !stopping else { throw TriageError(.unusable, "the server is stopping; submit the job again after it restarts") }
-        let job = LiveJob(stored: stored, spec: spec)
-        live[stored.id] = job
-        waiting.append(stored.id)
+        wake = true
         condition.broadcast()
-        return status(of: job)
+        condition.unlock()
+        return JobQueue.status(of: stored)
     }
 
     /// Every update of job `id` from now on, starting with its status; the stream ends when the
-    /// job ends (at once, after the status, for a job that is not running or queued).
+    /// job ends (at once, after the status, for a job that is not running or queued). A job this
+    /// server runs is followed as it happens; another one through the table, every quarter second.
     public func updates(_ id: String) throws -> AsyncStream<JobUpdate>? {
         let (stream, continuation) = AsyncStream<JobUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1000))
-        condition.lock()
-        if let job = live[id] {
-            continuation.yield(.status(status(of: job)))
-            let key = UUID()
-            job.subscribers[key] = continuation
-            continuation.onTermination = { [weak self, weak job] _ in
-                guard let self else { return }
-                self.condition.lock()
-                job?.subscribers[key] = nil
-                self.condition.unlock()
-            }
-            condition.unlock()
+        if subscribe(id, continuation) { return stream }
+        guard let stored = try read({ try $0.job(id: id) }) else { return nil }
+        let first = JobQueue.status(of: stored)
+        continuation.yield(.status(first))
+        guard stored.state == .queued || stored.state == .running else {
+            continuation.finish()
             return stream
         }
-        condition.unlock()
-        guard let stored = try read({ try $0.job(id: id) }) else { return nil }
-        continuation.yield(.status(JobQueue.status(of: stored)))
-        continuation.finish()
+        let ended = StopFlag()
+        continuation.onTermination = { _ in ended.set() }
+        let thread = Thread { [weak self] in
+            var last = first
+            while !ended.isSet {
+                Thread.sleep(forTimeInterval: 0.25)
+                guard let self else { break }
+                // Claimed here meanwhile: follow it live.
+                if self.subscribe(id, continuation) { return }
+                guard let row = try? self.read({ try $0.job(id: id) }) else { break }
+                let now = JobQueue.status(of: row)
+                if let progress = now.progress, now.state == last.state, progress != last.progress { continuation.yield(.progress(progress)) }
+                if now.state != last.state { continuation.yield(.status(now)) }
+                last = now
+                if now.state != .queued && now.state != .running { break }
+            }
+            continuation.finish()
+        }
+        thread.name = "triage-job-follower"
+        thread.start()
         return stream
     }
 
+    /// Adds `continuation` to the subscribers of job `id` when this server runs it (it hears the
+    /// status first); false when it does not.
+    private func subscribe(_ id: String, _ continuation: AsyncStream<JobUpdate>.Continuation) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        // A job whose end was sent is followed through the table (which then holds its end).
+        guard let job = running, job.stored.id == id, !job.ended else { return false }
+        continuation.yield(.status(status(of: job)))
+        let key = UUID()
+        job.subscribers[key] = continuation
+        continuation.onTermination = { [weak self, weak job] _ in
+            guard let self else { return }
+            self.condition.lock()
+            job?.subscribers[key] = nil
+            self.condition.unlock()
+        }
+        return true
+    }
+
     /// Stops taking jobs, asks the running one to stop (it is marked interrupted and can be
-    /// restarted), marks the queued ones interrupted, and waits up to `timeout` seconds for the
-    /// running one to return.
+    /// restarted), and waits up to `timeout` seconds for it to return. On SQLite the queued jobs are
+    /// marked interrupted; on a shared corpus they stay queued for the other servers.
     public func shutdown(timeout: Double = 30) {
         condition.lock()
         stopping = true
-        let queued = waiting
-        waiting.removeAll()
-        for job in live.values { job.cancelled = true; job.interrupting = true }
+        if let job = running { job.cancelled = true; job.interrupting = true }
         condition.broadcast()
-        condition.unlock()
-        for id in queued {
-            condition.lock()
-            let job = live[id]
-            condition.unlock()
-            if let job { finish(job, state: .interrupted, result: nil, error: nil) }
-        }
         let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
         while !idle && Date() < deadline { _ = condition.wait(until: min(deadline, Date().addingTimeInterval(0.1))) }
+        let finished = idle
         condition.unlock()
+        if !shared && finished { _ = try? workspace.corpus().write { try $0.interruptUnfinishedJobs() } }
     }
 
     // MARK: running
@@ -181,24 +223,52 @@ public final class JobQueue: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while waiting.isEmpty && !stopping { condition.wait() }
+            if !wake && !stopping { _ = condition.wait(until: Date().addingTimeInterval(JobQueue.pollInterval)) }
+            wake = false
             if stopping { idle = true; condition.broadcast(); condition.unlock(); return }
-            let id = waiting.removeFirst()
-            guard let job = live[id] else { condition.unlock(); continue }
-            idle = false
-            job.stored.state = .running
-            job.stored.startedAt = Date()
-            job.stored.updatedAt = Date()
-            let snapshot = status(of: job)
-            for subscriber in job.subscribers.values { subscriber.yield(.status(snapshot)) }
-            let stored = job.stored
             condition.unlock()
-            try? save(stored)
+            guard let claimed = claim() else { continue }
+            let spec: JobSpec
+            do { spec = try JSONDecoder().decode(JobSpec.self, from: Data(claimed.options.utf8)) } catch {
+                var failed = claimed
+                failed.state = .failed
+                failed.error = "job \(claimed.id) has options this version cannot read; submit it again"
+                failed.finishedAt = Date()
+                failed.updatedAt = Date()
+                _ = try? workspace.corpus().finishJob(failed, worker: worker)
+                continue
+            }
+            let job = LiveJob(stored: claimed, spec: spec)
+            condition.lock()
+            if stopping {
+                // Claimed while the server began to stop: leave it to another server (or a restart).
+                job.cancelled = true
+                job.interrupting = true
+            }
+            running = job
+            idle = false
+            condition.unlock()
             run(job)
             condition.lock()
+            running = nil
             idle = true
+            wake = true  // another job may be waiting
             condition.broadcast()
             condition.unlock()
+        }
+    }
+
+    /// Takes back stale jobs (a shared corpus, every few seconds) and claims a queued job this
+    /// server can run: one without uploads, or whose uploads it sees.
+    private func claim() -> StoredJob? {
+        guard let corpus = try? workspace.corpus() else { return nil }
+        if shared, Date().timeIntervalSince(recoveredAt) >= staleAfter / 4 {
+            recoveredAt = Date()
+            _ = try? corpus.recoverStaleJobs(staleAfter: staleAfter)
+        }
+        guard (try? corpus.read({ try $0.hasQueuedJob() })) == true else { return nil }
+        return try? corpus.claimJob(worker: worker) { job in
+            job.folder.map { FileManager.default.fileExists(atPath: $0) } ?? true
         }
     }
 
@@ -206,25 +276,60 @@ public final class JobQueue: @unchecked Sendable {
         let context = JobContext(events: { [weak self, weak job] event in
             guard let self, let job else { return }
             self.record(event, of: job)
-        }, isCancelled: { [weak job] in job?.cancelled ?? true })
+        }, isCancelled: { [weak self, weak job] in
+            guard let self, let job else { return true }
+            self.condition.lock()
+            defer { self.condition.unlock() }
+            return job.cancelled
+        })
+        condition.lock()
+        let snapshot = status(of: job)
+        for subscriber in job.subscribers.values { subscriber.yield(.status(snapshot)) }
+        condition.unlock()
+        let heartbeat = BeatClock()
+        let beating = Thread { [weak self, weak job] in
+            while !heartbeat.stopped(waiting: JobQueue.pollInterval) {
+                guard let self, let job else { return }
+                self.beat(job)
+            }
+        }
+        beating.name = "triage-job-heartbeat"
+        beating.start()
+        let ending: (JobState, (Data, String)?, String?)
         do {
             let (json, text) = try job.spec.run(on: workspace, context: context)
-            condition.lock()
-            let interrupted = job.interrupting, cancelled = job.cancelled
-            condition.unlock()
-            // A job stopped part-way returns what it did; it is not done.
-            let state: JobState = interrupted ? .interrupted : cancelled ? .cancelled : .done
-            finish(job, state: state, result: (json, text), error: nil)
+            ending = (stoppedState(job) ?? .done, (json, text), nil)
         } catch {
+            ending = (stoppedState(job) ?? .failed, nil, "\(TriageError(error))")
+        }
+        heartbeat.stop()
+        finish(job, state: ending.0, result: ending.1, error: ending.2)
+    }
+
+    /// Interrupted or cancelled when the job was asked to stop (it returns what it did; it is not done).
+    private func stoppedState(_ job: LiveJob) -> JobState? {
+        condition.lock()
+        defer { condition.unlock() }
+        return job.interrupting ? .interrupted : job.cancelled ? .cancelled : nil
+    }
+
+    /// Writes the job's progress and log with a heartbeat; a cancellation asked for by another
+    /// server stops it, and so does a lost claim (another server took it for dead).
+    private func beat(_ job: LiveJob) {
+        condition.lock()
+        let row = stored(job)
+        condition.unlock()
+        guard let corpus = try? workspace.corpus(),
+              let answer = try? corpus.jobHeartbeat(id: row.id, worker: worker, progress: row.progress, log: row.log) else { return }
+        if answer.cancelRequested || !answer.stillClaimed {
             condition.lock()
-            let interrupted = job.interrupting, cancelled = job.cancelled
+            job.cancelled = true
+            if !answer.stillClaimed { job.lost = true }
             condition.unlock()
-            finish(job, state: interrupted ? .interrupted : cancelled ? .cancelled : .failed, result: nil, error: "\(TriageError(error))")
         }
     }
 
-    /// Keeps `event` in the job's log and progress, tells subscribers, and writes the job to the
-    /// table when a second has passed since the last write.
+    /// Keeps `event` in the job's log and progress and tells subscribers (the heartbeat writes them).
     private func record(_ event: JobEvent, of job: LiveJob) {
         var update: JobUpdate?
         condition.lock()
@@ -240,13 +345,7 @@ public final class JobQueue: @unchecked Sendable {
             update = .log(job.append(JobLogEntry(kind: "epoch", time: Date(), message: nil, epoch: e)))
         }
         if let update { for subscriber in job.subscribers.values { subscriber.yield(update) } }
-        var toSave: StoredJob?
-        if Date().timeIntervalSince(job.savedAt) >= 1 {
-            job.savedAt = Date()
-            toSave = stored(job)
-        }
         condition.unlock()
-        if let toSave { try? save(toSave) }
     }
 
     private func finish(_ job: LiveJob, state: JobState, result: (json: Data, text: String)?, error: String?) {
@@ -259,22 +358,31 @@ public final class JobQueue: @unchecked Sendable {
             job.stored.result = String(decoding: result.json, as: UTF8.self)
             job.summary = job.hidingFolder(result.text)
         }
-        if state.isFinal {
-            JobQueue.removeFolder(job.stored.folder)
-            job.stored.folder = nil
-        }
+        let lost = job.lost
+        // A lost job's folder is left alone: the server that took it back decides.
+        let folder = job.stored.folder
+        if state.isFinal && !lost { job.stored.folder = nil }
         let row = stored(job)
         let snapshot = status(of: job)
         let subscribers = job.subscribers.values
         job.subscribers.removeAll()
-        live[job.stored.id] = nil
+        job.ended = true
         condition.unlock()
-        try? save(row)
+        let written = (try? workspace.corpus().finishJob(row, worker: worker)) ?? false
+        if written && state.isFinal { JobQueue.removeFolder(folder) }
         for subscriber in subscribers {
             subscriber.yield(.status(snapshot))
             subscriber.finish()
         }
         onFinish(snapshot)
+    }
+
+    /// The status of the job `id` when this server runs it.
+    private func liveStatus(_ id: String) -> JobStatus? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let job = running, job.stored.id == id else { return nil }
+        return status(of: job)
     }
 
     // MARK: helpers
@@ -319,6 +427,10 @@ public final class JobQueue: @unchecked Sendable {
         do { try workspace.corpus().write { try $0.save(job) } } catch { throw TriageError(error) }
     }
 
+    private func corpusCall<T>(_ body: (Corpus) throws -> T) throws -> T {
+        do { return try body(try workspace.corpus()) } catch { throw TriageError(error) }
+    }
+
     private func read<T>(_ body: (Corpus.Reader) throws -> T) throws -> T {
         do { return try workspace.corpus().read(body) } catch { throw TriageError(error) }
     }
@@ -338,7 +450,10 @@ final class LiveJob: @unchecked Sendable {
     var summary: String?
     var cancelled = false
     var interrupting = false
-    var savedAt = Date.distantPast
+    /// Another server took the job back (this one missed heartbeats): its end is not written.
+    var lost = false
+    /// Its end was sent to its subscribers.
+    var ended = false
     var subscribers: [UUID: AsyncStream<JobUpdate>.Continuation] = [:]
 
     init(stored: StoredJob, spec: JobSpec) {
@@ -357,5 +472,34 @@ final class LiveJob: @unchecked Sendable {
         log.append(entry)
         if log.count > JobQueue.logLimit { log.removeFirst(log.count - JobQueue.logLimit) }
         return entry
+    }
+}
+
+/// A flag one thread sets and another reads.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// The heartbeat thread's clock: waits an interval unless stopped.
+private final class BeatClock: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var done = false
+
+    /// Waits `seconds` (or until `stop`); true once stopped.
+    func stopped(waiting seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if !done { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        return done
+    }
+
+    func stop() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
