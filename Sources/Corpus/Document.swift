@@ -103,6 +103,35 @@ extension Corpus.Reader {
         return out
     }
 
+    /// The documents of `source` among `externalIds`, by external id, each with whether it carries
+    /// rule labels of `scheme` mined with rule set `version`: what a shard of the work queue needs to
+    /// know, without loading its whole source.
+    public func storedDocuments(source: String, externalIds: [String], labelledWith scheme: String,
+                                ruleSetVersion version: String) throws -> [String: (document: StoredDocument, labelled: Bool)] {
+        var out: [String: (document: StoredDocument, labelled: Bool)] = [:]
+        let unique = Array(Set(externalIds))
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            let sql = """
+                SELECT d.externalId, d.id, d.contentHash, d.kind,
+                       EXISTS (SELECT 1 FROM label l WHERE l.documentId = d.id AND l.scheme = ? AND l.source = 'rules' AND l.ruleSetVersion = ?)
+                FROM document d WHERE d.source = ? AND d.externalId IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """
+            if let server {
+                for row in try server.query(sql, [.text(scheme), .text(version), .text(source)] + chunk.map { CorpusValue.text($0) }) {
+                    out[try row.text(0)] = (try StoredDocument(serverRow: row, from: 1), try row.integer(4) != 0)
+                }
+                continue
+            }
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([scheme, version, source] + chunk))
+            while let row = try rows.next() {
+                let document = StoredDocument(id: row[1], contentHash: row[2], kind: DocumentKind(rawValue: row[3]) ?? .report)
+                out[row[0]] = (document, row[4] as Bool)
+            }
+        }
+        return out
+    }
+
     /// The texts of every document (of `source`, when given) by external id.
     public func documentTexts(source: String?) throws -> [String: String] {
         var texts: [String: String] = [:]
@@ -190,7 +219,8 @@ extension Corpus.Writer {
             let chunk = documents[start..<min(start + rowsPerStatement, documents.count)]
             // The stored ones first (so that, as in SQLite, a run that finds them uses no new ids), then the
             // others in one statement; a row another process stores meanwhile is not returned, and is found after.
-            var found = try storedDocuments(Array(chunk), on: server)
+            // Documents with reserved ids (the queue's) use none either way: the insert alone finds them.
+            var found = try storedDocuments(chunk.filter { $0.id == nil }, on: server)
             var fresh: [NewDocument] = []
             var planned = Set<Key>()
             for d in chunk {

@@ -24,10 +24,11 @@ public struct NewShard: Sendable, Equatable {
     }
 }
 
-/// One input of the work queue, split into shards.
-public struct QueuedInput: Sendable {
+/// What a queued input is and how to mine it: what the input as enqueued and every shard claimed
+/// from it share (the columns `input` ... `rulesetversion` of the table `shard`).
+public struct ShardInput: Sendable, Equatable {
     /// The input's absolute path (every worker must see it at this path).
-    public var input: String
+    public var path: String
     /// The documents' source name.
     public var source: String
     /// The scheme that labels it.
@@ -38,17 +39,37 @@ public struct QueuedInput: Sendable {
     public var fingerprint: String
     /// The rule set version the enqueuer had; a worker with other rules refuses the shard.
     public var ruleSetVersion: String
-    /// The shards, in item order.
-    public var shards: [NewShard]
 
-    public init(input: String, source: String, scheme: String, options: String, fingerprint: String,
-                ruleSetVersion: String, shards: [NewShard]) {
-        self.input = input
+    public init(path: String, source: String, scheme: String, options: String, fingerprint: String, ruleSetVersion: String) {
+        self.path = path
         self.source = source
         self.scheme = scheme
         self.options = options
         self.fingerprint = fingerprint
         self.ruleSetVersion = ruleSetVersion
+    }
+
+    /// The columns that hold it, in the order of `values`.
+    static let columns = "input, source, scheme, options, fingerprint, rulesetversion"
+
+    /// Its values for `columns`.
+    var values: [CorpusValue] { [.text(path), .text(source), .text(scheme), .text(options), .text(fingerprint), .text(ruleSetVersion)] }
+
+    /// Read from `row`'s `columns`, starting at column `first`.
+    init(row: CorpusRow, from first: Int) throws {
+        self.init(path: try row.text(first), source: try row.text(first + 1), scheme: try row.text(first + 2),
+                  options: try row.text(first + 3), fingerprint: try row.text(first + 4), ruleSetVersion: try row.text(first + 5))
+    }
+}
+
+/// One input of the work queue, split into shards.
+public struct QueuedInput: Sendable {
+    public var input: ShardInput
+    /// The shards, in item order.
+    public var shards: [NewShard]
+
+    public init(_ input: ShardInput, shards: [NewShard]) {
+        self.input = input
         self.shards = shards
     }
 }
@@ -56,12 +77,7 @@ public struct QueuedInput: Sendable {
 /// A shard claimed by a worker: what to mine, and the claim that proves it is still this worker's.
 public struct ClaimedShard: Sendable {
     public var id: Int64
-    public var input: String
-    public var source: String
-    public var scheme: String
-    public var options: String
-    public var fingerprint: String
-    public var ruleSetVersion: String
+    public var input: ShardInput
     public var firstItem: Int
     public var itemCount: Int
     /// The id reserved for the document of the first item (the k-th item's is this + k).
@@ -70,6 +86,21 @@ public struct ClaimedShard: Sendable {
     public var attempts: Int
     /// Random per claim: marking the shard done or failed, and heartbeats, need it.
     public var claim: String
+
+    /// Its items (0-based, in the order the input's reader reads them).
+    public var items: Range<Int> { firstItem..<(firstItem + itemCount) }
+}
+
+/// Where a worker's reader of an input stands: the worker would rather claim that input's next
+/// queued shard from `nextItem` on, so that its reader only moves forward.
+public struct ShardPosition: Sendable, Equatable {
+    public var input: ShardInput
+    public var nextItem: Int
+
+    public init(input: ShardInput, nextItem: Int) {
+        self.input = input
+        self.nextItem = nextItem
+    }
 }
 
 /// What a worker's transaction records about a mined shard.
@@ -133,12 +164,12 @@ extension Corpus {
 
     /// Records `input`'s shards, unless shards of the same input, source and scheme exist (then
     /// nothing is added: enqueueing twice does not double the work).
-    public func enqueue(_ input: QueuedInput) throws -> EnqueueOutcome {
+    public func enqueue(_ queued: QueuedInput) throws -> EnqueueOutcome {
         guard server != nil else { throw CorpusError(path: path, Corpus.queueNeedsServer) }
         return try write { writer in
             let server = try writer.serverSession()
             let existing = try server.query("SELECT state, COUNT(*) FROM shard WHERE input = ? AND source = ? AND scheme = ? GROUP BY state",
-                                            [.text(input.input), .text(input.source), .text(input.scheme)])
+                                            [.text(queued.input.path), .text(queued.input.source), .text(queued.input.scheme)])
             if !existing.isEmpty {
                 var states: [String: Int] = [:]
                 for row in existing { states[try row.text(0)] = Int(try row.integer(1)) }
@@ -146,7 +177,7 @@ extension Corpus {
             }
             // Document ids for every item, reserved in input order: the workers store each document with
             // its item's id, so that documents sort (and export) as one process mining the input stores them.
-            let items = input.shards.map { $0.firstItem + $0.itemCount }.max() ?? 0
+            let items = queued.shards.map { $0.firstItem + $0.itemCount }.max() ?? 0
             guard let first = try server.query("SELECT nextval(pg_get_serial_sequence('document', 'id'))", []).first?.integer(0) else {
                 throw CorpusError(path: server.location, "the server returned no document id to reserve")
             }
@@ -154,17 +185,16 @@ extension Corpus {
                 try server.execute("SELECT setval(pg_get_serial_sequence('document', 'id'), ?)", [.integer(first + Int64(items) - 1)])
             }
             var added = 0
-            for start in stride(from: 0, to: input.shards.count, by: 1_000) {
-                let chunk = input.shards[start..<min(start + 1_000, input.shards.count)]
+            let inputValues = queued.input.values
+            for start in stride(from: 0, to: queued.shards.count, by: 1_000) {
+                let chunk = queued.shards[start..<min(start + 1_000, queued.shards.count)]
                 var arguments: [CorpusValue] = []
                 for shard in chunk {
-                    arguments += [.text(input.input), .text(input.source), .text(input.scheme), .text(input.options),
-                                  .text(input.fingerprint), .text(input.ruleSetVersion),
-                                  .integer(Int64(shard.firstItem)), .integer(Int64(shard.itemCount)),
-                                  .integer(first + Int64(shard.firstItem))]
+                    arguments += inputValues + [.integer(Int64(shard.firstItem)), .integer(Int64(shard.itemCount)),
+                                                .integer(first + Int64(shard.firstItem))]
                 }
                 added += try server.execute("""
-                    INSERT INTO shard (input, source, scheme, options, fingerprint, rulesetversion, firstitem, itemcount, firstdocumentid)
+                    INSERT INTO shard (\(ShardInput.columns), firstitem, itemcount, firstdocumentid)
                     VALUES \(ServerSession.placeholders(rows: chunk.count, columns: 9))
                     ON CONFLICT (input, source, scheme, firstitem) DO NOTHING
                     """, arguments)
@@ -173,30 +203,41 @@ extension Corpus {
         }
     }
 
-    /// Claims the first queued shard, or a running one whose worker sent no heartbeat for
-    /// `staleAfter` seconds (it died); nil when there is none. Other workers' claims are skipped,
-    /// not waited for (`FOR UPDATE SKIP LOCKED`).
-    public func claimShard(worker: String, staleAfter: Double) throws -> ClaimedShard? {
+    /// Claims a shard: with `position`, the first queued shard of that input from its next item on
+    /// (the worker's reader then only moves forward); else, or when that input has none left, the
+    /// first queued shard, or a running one whose worker sent no heartbeat for `staleAfter` seconds
+    /// (it died); nil when there is none. Other workers' claims are skipped, not waited for
+    /// (`FOR UPDATE SKIP LOCKED`).
+    public func claimShard(worker: String, staleAfter: Double, after position: ShardPosition? = nil) throws -> ClaimedShard? {
         let claim = UUID().uuidString.lowercased()
         return try queueTransaction { connection in
-            let rows = try connection.query("""
-                SELECT id FROM shard
-                WHERE state = 'queued' OR (state = 'running' AND heartbeatat < now() - make_interval(secs => ?))
-                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, [.real(staleAfter)])
-            guard let row = rows.first else { return nil }
-            let id = try row.integer(0)
+            var found: CorpusRow?
+            if let position {
+                // The unique index (input, source, scheme, firstitem) finds it.
+                found = try connection.query("""
+                    SELECT id FROM shard WHERE state = 'queued' AND input = ? AND source = ? AND scheme = ? AND firstitem >= ?
+                    ORDER BY firstitem LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, [.text(position.input.path), .text(position.input.source), .text(position.input.scheme),
+                          .integer(Int64(position.nextItem))]).first
+            }
+            if found == nil {
+                found = try connection.query("""
+                    SELECT id FROM shard
+                    WHERE state = 'queued' OR (state = 'running' AND heartbeatat < now() - make_interval(secs => ?))
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, [.real(staleAfter)]).first
+            }
+            guard let id = try found?.integer(0) else { return nil }
             let claimed = try connection.query("""
                 UPDATE shard SET state = 'running', worker = ?, claim = ?, attempts = attempts + 1, error = NULL,
                                  claimedat = now(), heartbeatat = now()
                 WHERE id = ?
-                RETURNING id, input, source, scheme, options, fingerprint, rulesetversion, firstitem, itemcount, attempts, firstdocumentid
+                RETURNING id, firstitem, itemcount, attempts, firstdocumentid, \(ShardInput.columns)
                 """, [.text(worker), .text(claim), .integer(id)])
             guard let r = claimed.first else { return nil }
-            return ClaimedShard(id: try r.integer(0), input: try r.text(1), source: try r.text(2), scheme: try r.text(3),
-                                options: try r.text(4), fingerprint: try r.text(5), ruleSetVersion: try r.text(6),
-                                firstItem: Int(try r.integer(7)), itemCount: Int(try r.integer(8)),
-                                firstDocumentId: try r.integer(10), attempts: Int(try r.integer(9)), claim: claim)
+            return ClaimedShard(id: try r.integer(0), input: try ShardInput(row: r, from: 5),
+                                firstItem: Int(try r.integer(1)), itemCount: Int(try r.integer(2)),
+                                firstDocumentId: try r.integer(4), attempts: Int(try r.integer(3)), claim: claim)
         }
     }
 

@@ -115,33 +115,46 @@ public final class Miner {
         return summary
     }
 
-    /// Mines the items `items` (0-based, in the order `reader` reads them) of `path` as ONE batch,
-    /// written in one transaction that also runs `complete` with this shard's counts: the documents,
-    /// the labels and what `complete` writes (the shard marked done) land together or not at all.
-    /// A path that cannot be read, or that holds fewer items than `items` ends at, throws.
-    /// With `firstDocumentId`, a new document gets the id `firstDocumentId + k` for the shard's k-th
-    /// item (ids the queue reserved in input order, so that documents sort as one process stores them).
-    public func mineShard(path: String, items: Range<Int>, reader: ReportReader, source: String, firstDocumentId: Int64?,
-                          complete: @escaping (Corpus.Writer, MiningSummary) throws -> Void) throws -> MiningSummary {
-        let started = Date()
-        let cpuStarted = Miner.cpuTime()
+    /// A shard of the work queue being parsed and labelled on worker threads (`startShard`), to be
+    /// written by `writeShard`.
+    public final class ShardBatch {
+        fileprivate let batch: InFlight
+        fileprivate let started = Date()
+        fileprivate init(_ batch: InFlight) { self.batch = batch }
+    }
+
+    /// Starts parsing and labelling `items` (a shard's work items) on `jobs` threads and returns at
+    /// once, so that the caller can write the shard before it meanwhile.
+    public func startShard(_ items: [WorkItem], source: String) -> ShardBatch {
+        ShardBatch(start(items, source: source, state: SourceState()))
+    }
+
+    /// Writes a shard started by `startShard` as ONE batch, in one transaction that also runs
+    /// `complete` with this shard's counts: the documents, the labels and what `complete` writes
+    /// (the shard marked done) land together or not at all. Only the shard's own report ids are
+    /// looked up in the corpus, not its whole source. With `firstDocumentId`, a new document gets the
+    /// id `firstDocumentId + k` for the shard's k-th item (ids the queue reserved in input order, so
+    /// that documents sort as one process stores them).
+    public func writeShard(_ shard: ShardBatch, firstDocumentId: Int64?,
+                           complete: @escaping (Corpus.Writer, MiningSummary) throws -> Void) throws -> MiningSummary {
         summary = MiningSummary()
-        inFlight = nil
         seenIds = []
-        var selected: [WorkItem] = []
-        selected.reserveCapacity(items.count)
-        var index = 0
-        do {
-            try reader.read(path: path) { item in
-                if index >= items.upperBound { throw Stopped() }
-                if index >= items.lowerBound { selected.append(item) }
-                index += 1
-            }
-        } catch is Stopped {}
-        guard index >= items.upperBound else {
-            throw ShardError(path: path, "holds \(index) items, not the \(items.upperBound) this shard (items \(items.lowerBound)-\(items.upperBound - 1)) was cut from: it changed since it was enqueued; enqueue it again")
+        shard.batch.group.wait()
+        let outcomes = shard.batch.outcomes.compactMap { $0 }
+        var ids: [String] = []
+        ids.reserveCapacity(outcomes.count)
+        for outcome in outcomes {
+            if case .labelled(let report, _) = outcome { ids.append(report.externalId) }
+            if case .empty(let report, _) = outcome { ids.append(report.externalId) }
         }
-        let state = try loadState(source: source)
+        let state = SourceState()
+        try corpus.read { reader in
+            for (id, stored) in try reader.storedDocuments(source: shard.batch.source, externalIds: ids, labelledWith: scheme.name,
+                                                           ruleSetVersion: scheme.version) {
+                state.documents[id] = stored.document
+                if stored.labelled { state.current.insert(stored.document.id) }
+            }
+        }
         var completed = false
         completeInTransaction = { writer, counters in
             try complete(writer, counters)
@@ -149,12 +162,10 @@ public final class Miner {
         }
         self.firstDocumentId = firstDocumentId
         defer { completeInTransaction = nil; self.firstDocumentId = nil }
-        try process(selected, source: source, state: state)
-        try flush()
+        try write(outcomes, source: shard.batch.source, state: state)
         // Nothing to write (every report unchanged or bad): the shard is still marked in a transaction.
         if !completed { try corpus.write { try complete($0, summary) } }
-        summary.seconds = Date().timeIntervalSince(started)
-        summary.cpuSeconds = Miner.cpuTime() - cpuStarted
+        summary.seconds = Date().timeIntervalSince(shard.started)
         return summary
     }
 
@@ -166,10 +177,10 @@ public final class Miner {
         public var errorLine: Int? { nil }
     }
 
-    /// The id of the first item's document when the batch's new documents get reserved ids (`mineShard`).
+    /// The id of the first item's document when the batch's new documents get reserved ids (`writeShard`).
     private var firstDocumentId: Int64?
 
-    /// Run at the end of a batch's write transaction with the counts so far (`mineShard`).
+    /// Run at the end of a batch's write transaction with the counts so far (`writeShard`).
     private var completeInTransaction: ((Corpus.Writer, MiningSummary) throws -> Void)?
 
     /// User + system CPU seconds of this process so far.
@@ -226,6 +237,13 @@ public final class Miner {
 
     /// Starts parsing and labelling a batch on `jobs` threads, then writes the previous batch meanwhile.
     private func process(_ items: [WorkItem], source: String, state: SourceState) throws {
+        let batch = start(items, source: source, state: state)
+        try flush()
+        inFlight = batch
+    }
+
+    /// Starts parsing and labelling a batch on `jobs` threads.
+    private func start(_ items: [WorkItem], source: String, state: SourceState) -> InFlight {
         let batch = InFlight(count: items.count, source: source, state: state)
         let workers = min(jobs, max(1, items.count / 64))
         let makeLabeler = scheme.makeLabeler
@@ -241,8 +259,7 @@ public final class Miner {
                 }
             }
         }
-        try flush()
-        inFlight = batch
+        return batch
     }
 
     /// Waits for the batch in flight and writes it in one transaction.

@@ -74,7 +74,7 @@ public enum WorkItem: Sendable {
 }
 
 /// Turns input paths (directories, files, .tgz/.tar.gz/.gz archives) into work items.
-public struct ReportReader {
+public struct ReportReader: Sendable {
     /// The options.
     public let options: ReaderOptions
 

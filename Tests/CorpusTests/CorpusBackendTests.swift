@@ -41,16 +41,19 @@ final class CorpusBackendTests: XCTestCase {
         let server = try PostgresCorpus(url: url)
         defer { try? server.dropSchema() }
         let corpus = Corpus(server: server)
-        let input = QueuedInput(input: "/data/a.tgz", source: "a.tgz", scheme: "chestxray14", options: "{}", fingerprint: "10:1.000",
-                                ruleSetVersion: "v1", shards: [NewShard(firstItem: 0, itemCount: 5), NewShard(firstItem: 5, itemCount: 5),
-                                                               NewShard(firstItem: 10, itemCount: 2)])
-        XCTAssertEqual(try corpus.enqueue(input), .added(3))
-        XCTAssertEqual(try corpus.enqueue(input), .alreadyQueued(shards: 3, states: ["queued": 3]))
+        let input = ShardInput(path: "/data/a.tgz", source: "a.tgz", scheme: "chestxray14", options: "{}", fingerprint: "10:1.000",
+                               ruleSetVersion: "v1")
+        let queued = QueuedInput(input, shards: [NewShard(firstItem: 0, itemCount: 5), NewShard(firstItem: 5, itemCount: 5),
+                                                 NewShard(firstItem: 10, itemCount: 2)])
+        XCTAssertEqual(try corpus.enqueue(queued), .added(3))
+        XCTAssertEqual(try corpus.enqueue(queued), .alreadyQueued(shards: 3, states: ["queued": 3]))
 
-        // Two claims take two shards; each shard's reserved document ids follow the items.
+        // A worker whose reader of the input stands at item 3 claims the input's next shard from there, not
+        // the first queued one; another claims the first. Each shard's reserved document ids follow the items.
+        let b = try XCTUnwrap(try corpus.claimShard(worker: "w2", staleAfter: 60, after: ShardPosition(input: input, nextItem: 3)))
         let a = try XCTUnwrap(try corpus.claimShard(worker: "w1", staleAfter: 60))
-        let b = try XCTUnwrap(try corpus.claimShard(worker: "w2", staleAfter: 60))
         XCTAssertEqual([a.firstItem, b.firstItem], [0, 5])
+        XCTAssertEqual([a.input, b.input], [input, input])
         XCTAssertEqual(b.firstDocumentId - a.firstDocumentId, 5)
         XCTAssertTrue(try corpus.heartbeat(a))
 

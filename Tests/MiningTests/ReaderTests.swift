@@ -109,4 +109,29 @@ final class ReaderTests: XCTestCase {
         try "id,report,report\n1,a,b\n".write(toFile: csv, atomically: true, encoding: .utf8)
         XCTAssertEqual(try items(csv), ["bad \(csv):1: the header names column 'report' 2 times (columns 2, 3): which one is the text column is ambiguous; rename the others"])
     }
+
+    func testACursorHandsOutRangesOfItemsReadingTheInputForwardOnce() throws {
+        let folder = try TemporaryFolder("triage-cursor")
+        defer { folder.remove() }
+        let path = try folder.write("notes.csv", "id,text\n" + (1...50).map { "\($0),Report number \($0)." }.joined(separator: "\n") + "\n")
+        func ids(_ items: [WorkItem]) -> [String] { items.compactMap { if case .report(let r) = $0 { r.externalId } else { nil } } }
+        let reader = ReportReader(options: ReaderOptions())
+        // A buffer of 3 items: the reader thread waits for the taker again and again.
+        let cursor = ReportCursor(path: path, reader: reader, maximumItems: 3)
+        XCTAssertEqual(ids(try cursor.take(0..<5)), ["1", "2", "3", "4", "5"])
+        XCTAssertEqual(ids(try cursor.take(20..<23)), ["21", "22", "23"])  // items 5-19 read and dropped
+        XCTAssertEqual(cursor.nextItem, 23)
+        XCTAssertThrowsError(try cursor.take(10..<12)) { XCTAssertTrue("\($0)".contains("only moves forward"), "\($0)") }
+        XCTAssertThrowsError(try cursor.take(45..<60)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(path): holds 50 items, not the 60 this shard (items 45-59)"), "\(error)")
+        }
+        cursor.close()
+        // Closed before the end of its input: the reader thread stops there.
+        let early = ReportCursor(path: path, reader: reader, maximumItems: 2)
+        XCTAssertEqual(ids(try early.take(0..<1)), ["1"])
+        early.close()
+        // An input that cannot be read: the reader's error, naming it.
+        let missing = ReportCursor(path: folder.file("none.csv"), reader: reader)
+        XCTAssertThrowsError(try missing.take(0..<1)) { XCTAssertTrue("\($0)".hasPrefix(folder.file("none.csv") + ": "), "\($0)") }
+    }
 }

@@ -156,6 +156,24 @@ final class WorkerQueueTests: XCTestCase {
         let documents = try workspace.corpus().tableCounts().first { $0.table == "document" }?.rows
         XCTAssertEqual(documents, 30)
 
+        // Inputs that cannot be mined (another format, an empty folder) are refused at enqueueing with the
+        // file and why, and then nothing is queued, not even for the good input beside them.
+        let png = folder.file("scan.png")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]).write(to: URL(fileURLWithPath: png))
+        let empty = folder.file("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let copy = folder.file("copy.tgz")
+        try FileManager.default.copyItem(atPath: tgz, toPath: copy)
+        var unusable = options
+        unusable.paths = [copy, png, empty]
+        XCTAssertThrowsError(try workspace.enqueue(unusable, shardSize: 20)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("\(png): nothing in it can be mined: not UTF-8 text (invalid byte at offset 0)"), text)
+            XCTAssertTrue(text.contains("\n\(empty): nothing in it can be mined: it holds no reports\n"), text)
+            XCTAssertTrue(text.hasSuffix("\nnothing was queued"), text)
+        }
+        XCTAssertEqual(try workspace.queueStatus().counts.shards, ["done": 2])
+
         // A queue on an SQLite corpus is refused with the reason.
         let sqlite = Workspace(corpusPath: folder.file("c.sqlite"))
         XCTAssertThrowsError(try sqlite.enqueue(options, shardSize: 20)) { error in

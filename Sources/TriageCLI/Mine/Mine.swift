@@ -25,7 +25,8 @@ struct Mine: JobCommand {
         --enqueue (a PostgreSQL corpus) mines nothing: it splits the inputs into shards of \
         --shard-size work items (archive members, CSV rows, files of a folder) and records them \
         in the corpus's queue, for `triage worker` processes on any machine that sees the inputs \
-        at the same absolute paths. Enqueueing an input again adds nothing.
+        at the same absolute paths. Enqueueing an input again adds nothing; an input in which \
+        nothing can be mined is refused with the reason, and then nothing is queued.
 
         Example: triage mine NLMCXR_reports.tgz --scheme chestxray14
         """)

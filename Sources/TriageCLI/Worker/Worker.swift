@@ -14,7 +14,9 @@ struct Worker: JobCommand {
         heartbeat for --stale-after seconds (it died) returns to the queue; mining it again adds \
         nothing twice. A shard that fails keeps its error (`triage jobs status`) and waits for \
         `triage jobs retry`. Each worker must see the inputs at the paths they were enqueued \
-        with, and use the same rules. Ctrl-C stops after the current shard.
+        with, and use the same rules. A worker holds two shards: the next one is read and \
+        labelled while the one before it is written; it takes the next shards of the input it \
+        is reading first, so that it reads each input once. Ctrl-C stops after the shards in hand.
 
         Example: triage worker --db postgres://triage@db:5432/triage --until-empty
         """)
@@ -39,7 +41,7 @@ struct Worker: JobCommand {
         options.untilEmpty = untilEmpty
         options.staleAfter = staleAfter
         options.name = name
-        // Ctrl-C stops after the current shard; a second Ctrl-C kills at once.
+        // Ctrl-C stops after the shards in hand; a second Ctrl-C kills at once.
         let result = try Interrupt.catching { isCancelled in
             try corpus.workspace.work(options, context: Console.shared.context(quiet: quiet, isCancelled: isCancelled))
         }

@@ -10,8 +10,6 @@ extension EnqueueResult: TextReport {
                 let shards = states.values.reduce(0, +)
                 let detail = ShardState.allCases.compactMap { s in states[s.rawValue].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
                 out += "\(input.input): already queued (\(shards) shards: \(detail)); nothing added\n"
-            } else if input.items == 0 {
-                out += "\(input.input): no reports; nothing queued\n"
             } else {
                 out += "\(input.input): \(input.items) items in \(input.added) shards of up to \(shardSize), source \(input.source)\n"
             }
