@@ -100,9 +100,10 @@ def image_step(where, kinds):
         return
     index, folder = images[0]
     # The page's policy must let the worker compile the runtime's WebAssembly kernel ('wasm-unsafe-eval'
-    # on the served page): else the scalar JavaScript runs, slower, and this says so.
+    # on the served page): else the scalar JavaScript runs, slower, and this says so. Chromium runs
+    # relaxed SIMD, so the kernel with fused multiply-adds.
     kernels = driver.execute_script("return (document.body.dataset.kernels || '').split(',')")
-    check(f"{where}: the image model's Conv2D runs in the WebAssembly SIMD kernel", kernels[index] == "wasm-simd", kernels)
+    check(f"{where}: the image model's Conv2D runs in the WebAssembly kernel with fused multiply-adds", kernels[index] == "wasm-fma", kernels)
     png = os.path.join(data, "image.png")
     with urllib.request.urlopen(base + "/api/models/" + folder, timeout=20) as response:
         image_model = json.load(response)["file"]
