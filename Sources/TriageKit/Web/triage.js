@@ -1412,9 +1412,22 @@ class ImageModel {
 
   /** Probabilities (Float64Array, in label order) of one image, as ImageClassifier.probabilities gives them. */
   probabilities(image) {
-    const base = this.base(image), p = this.preprocessing;
-    const views = [this.logits(this.finish(base))];
-    if (p.flipAveraging) views.push(this.logits(this.finish(flippedImage(base))));
+    return this.combinedViews(this.viewInputs(image).map((input) => this.logits(input)));
+  }
+
+  /** The model inputs of one image's views: the image, then (with flip averaging) its mirror image. */
+  viewInputs(image) {
+    const base = this.base(image);
+    return this.preprocessing.flipAveraging ? [this.finish(base), this.finish(flippedImage(base))] : [this.finish(base)];
+  }
+
+  /**
+   * Probabilities (Float64Array) from the logits of each view viewInputs gives, in its order: flip
+   * averaging, calibration, softmax or sigmoids. (The page's worker computes the mirror image's
+   * logits in a second worker, then this.)
+   */
+  combinedViews(views) {
+    const p = this.preprocessing;
     if (p.calibration && !this.multiLabel && this.labels.length === 2) {
       // ImageClassifier.logOdds and calibrated: the log-odds of the views' mean probability from
       // the logits in float64 (the mean of sigmoid(-d) kept as it is, not 1 - p), clamped to those
