@@ -1173,9 +1173,10 @@ function winogradWeight(w, f, c, u) {
       for (let j = 0; j < 3; j++) {
         gg[j] = g[j]; gg[3 + j] = (g[j] + g[3 + j] + g[6 + j]) / 2; gg[6 + j] = (g[j] - g[3 + j] + g[6 + j]) / 2; gg[9 + j] = g[6 + j];
       }
+      // (No arrays made per pair: this runs for every channel-filter pair at load.)
       for (let i = 0; i < 4; i++) {
-        const r = gg.subarray(3 * i, 3 * i + 3), row = [r[0], (r[0] + r[1] + r[2]) / 2, (r[0] - r[1] + r[2]) / 2, r[2]];
-        for (let j = 0; j < 4; j++) u[((4 * i + j) * c + ci) * f + fi] = row[j];
+        const a = gg[3 * i], b = gg[3 * i + 1], d = gg[3 * i + 2], at = (4 * i * c + ci) * f + fi, step = c * f;
+        u[at] = a; u[at + step] = (a + b + d) / 2; u[at + 2 * step] = (a - b + d) / 2; u[at + 3 * step] = d;
       }
     }
   }
