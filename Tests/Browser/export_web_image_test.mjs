@@ -17,6 +17,10 @@ const skip = fixturesPath ? false : "TRIAGE_WEB_FIXTURES is not set (WebExportIm
 const fixtures = fixturesPath ? JSON.parse(fs.readFileSync(fixturesPath, "utf8")) : { models: [], quantised: [], images: [], web: "" };
 const runtime = fixturesPath ? await import(pathToFileURL(path.join(fixtures.web, "triage.js")).href) : {};
 
+// The WebAssembly kernel the runtime must pick: "wasm-simd" in node 20, "wasm-fma" where relaxed
+// SIMD runs (node --experimental-wasm-relaxed-simd; WebExportImageTests runs both).
+const kernel = process.env.TRIAGE_WEB_KERNEL ?? "wasm-simd";
+
 /** |a - b| / max(|b|, 1e-12): relative difference, as the issue states parity. */
 const relative = (a, b) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
@@ -52,8 +56,15 @@ test("the model input equals Swift's preprocessing (channels, resizing, zoom sta
 for (const fixture of fixtures.models) {
   test(`${fixture.folder}: probabilities equal the Swift engine's within ${fixture.tolerance} relative, with the WebAssembly kernel and without`, { skip }, async () => {
     const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder));
-    assert.equal(model.kernel, "wasm-simd", "node 20 runs WebAssembly SIMD");
+    assert.equal(model.kernel, kernel);
+    // Every 3x3 stride-1 Conv2D of 4k channels and filters runs by Winograd F(2x2, 3x3): the fixtures' have some.
+    assert.ok(model.nodes.some((n) => n.wasm && n.wasm.winograd), "no Conv2D runs by Winograd");
     const worst = worstDifference(model, fixture.probabilities);
+    const direct = await runtime.loadModel(path.join(fixtures.web, fixture.folder), { winograd: false });
+    assert.ok(!direct.nodes.some((n) => n.wasm && n.wasm.winograd));
+    const worstDirect = worstDifference(direct, fixture.probabilities);
+    console.log(`# ${fixture.folder}: ${kernel} without Winograd, worst relative difference ${worstDirect.toExponential(2)}`);
+    assert.ok(worstDirect <= fixture.tolerance, `direct WebAssembly product: worst relative difference ${worstDirect}`);
     const scalar = await runtime.loadModel(path.join(fixtures.web, fixture.folder), { wasm: false });
     assert.equal(scalar.kernel, "js");
     const worstScalar = worstDifference(scalar, fixture.probabilities);
@@ -143,21 +154,25 @@ test("the test can fail: a kernel read transposed, or an image read mirrored, mo
   assert.ok(moved > 1e-3, `a mirrored image moved the probabilities by only ${moved}`);
 });
 
-test("the WebAssembly kernel equals the scalar one on sizes that leave remainders (pixels not a multiple of 4)", { skip }, async () => {
+test("the WebAssembly kernels equal the scalar one on sizes that leave remainders (pixels and tiles not a multiple of 4 or 2)", { skip }, async () => {
   for (const fixture of fixtures.models.slice(0, 2)) {
     // The same network on a 13x11 input: 143, 30 and 6 pixels after the pools.
     const dir = hostileCopy(path.join(fixtures.web, fixture.folder), (c) => { c.preprocessing.width = 13; c.preprocessing.height = 11; });
     try {
-      const simd = await runtime.loadModel(dir), scalar = await runtime.loadModel(dir, { wasm: false });
-      assert.equal(simd.kernel, "wasm-simd");
-      let worst = 0;
+      const simd = await runtime.loadModel(dir), direct = await runtime.loadModel(dir, { winograd: false });
+      const scalar = await runtime.loadModel(dir, { wasm: false });
+      assert.equal(simd.kernel, kernel);
+      let worst = 0, worstDirect = 0;
       for (const f of fixtures.images) {
         const x = simd.finish(simd.base(image(f)));
-        const a = simd.logits(x), b = scalar.logits(x);
-        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(b[k])));
+        const a = simd.logits(x), b = scalar.logits(x), d = direct.logits(x);
+        for (let k = 0; k < a.length; k++) {
+          worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(b[k])));
+          worstDirect = Math.max(worstDirect, Math.abs(d[k] - b[k]) / Math.max(1, Math.abs(b[k])));
+        }
       }
-      console.log(`# ${fixture.folder} at 13x11: logits of the two kernels within ${worst.toExponential(2)}`);
-      assert.ok(worst <= 1e-5, `the kernels' logits differ by ${worst}`);
+      console.log(`# ${fixture.folder} at 13x11: logits of the WebAssembly kernels within ${worst.toExponential(2)} (Winograd), ${worstDirect.toExponential(2)} (direct) of the scalar one`);
+      assert.ok(worst <= 1e-5 && worstDirect <= 1e-5, `the kernels' logits differ by ${worst} and ${worstDirect}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

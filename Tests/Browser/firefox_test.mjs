@@ -142,7 +142,7 @@ try {
   const imageIndex = offlineModels.findIndex(([, kind]) => kind === "image");
   check("offline: the served image model is in the page", imageIndex >= 0, offlineModels);
   if (imageIndex >= 0) {
-    check("offline: the image model runs the WebAssembly SIMD kernel", kernels[imageIndex] === "wasm-simd", kernels);
+    check("offline: the image model runs a WebAssembly SIMD kernel", ["wasm-simd", "wasm-fma"].includes(kernels[imageIndex]), kernels);
     await page(fill, "#model", String(imageIndex));
     await page(fill, "#top", "10");
     await setFile("#file", "image.png");

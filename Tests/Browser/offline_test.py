@@ -16,9 +16,17 @@ Image models: when an export lists one (the served page and the download carry t
 PneumoniaMNIST model), `image_step` picks a PNG in the page's file input and compares the shown
 probabilities with `triage predict image --json`; with text models alone it says it had nothing to do.
 
+(c) TB resistance: a small wdnn+catalogue model trained here on the first isolates of the WHO dev
+    tables (`triage train resistance`), exported with `--data`; the page opened from disk offline, a
+    VCF picked in its TB section must show, per sample, what `triage resist --model M --json` prints
+    for the same file: the class, the variant count, and per drug the call, the probability (within
+    1e-5 relative) and the evidence.
+
 Run by tools/test-browser after pages_test.py:
     offline_test.py BASE_URL TRIAGE CORPUS WORK SCREENSHOTS DATA
 """
+import csv
+import gzip
 import io
 import json
 import os
@@ -100,9 +108,10 @@ def image_step(where, kinds):
         return
     index, folder = images[0]
     # The page's policy must let the worker compile the runtime's WebAssembly kernel ('wasm-unsafe-eval'
-    # on the served page): else the scalar JavaScript runs, slower, and this says so.
+    # on the served page): else the scalar JavaScript runs, slower, and this says so. Chromium runs
+    # relaxed SIMD, so the kernel with fused multiply-adds.
     kernels = driver.execute_script("return (document.body.dataset.kernels || '').split(',')")
-    check(f"{where}: the image model's Conv2D runs in the WebAssembly SIMD kernel", kernels[index] == "wasm-simd", kernels)
+    check(f"{where}: the image model's Conv2D runs in the WebAssembly kernel with fused multiply-adds", kernels[index] == "wasm-fma", kernels)
     png = os.path.join(data, "image.png")
     with urllib.request.urlopen(base + "/api/models/" + folder, timeout=20) as response:
         image_model = json.load(response)["file"]
@@ -180,6 +189,88 @@ def check_scope(where, text, cli):
           and abs(shown[1] - cli[1]) <= 1e-5, (shown, cli))
 
 
+def tb_isolates(tb, count, out):
+    """The phenotype and genotype rows of the first `count` isolates of TB/isolates/*_dev.csv.gz."""
+    kept = set()
+    paths = {}
+    for table in ["phenotypes", "genotypes"]:
+        paths[table] = os.path.join(out, f"{table}.csv.gz")
+        with gzip.open(os.path.join(tb, "isolates", f"{table}_dev.csv.gz"), "rt", newline="") as f, \
+                gzip.open(paths[table], "wt", newline="") as g:
+            reader, writer = csv.reader(f), csv.writer(g)
+            writer.writerow(next(reader))
+            for row in reader:
+                if table == "phenotypes" and len(kept) < count:
+                    kept.add(row[0])
+                if row[0] in kept:
+                    writer.writerow(row)
+    return paths
+
+
+def tb_step():
+    """(c) The TB section of an exported page, opened from disk offline, against `triage resist --model --json`."""
+    tb = os.environ.get("TRIAGE_TB_DATA", "")
+    vcf = os.path.join(data, "example.vcf")
+    if not os.path.isfile(os.path.join(tb, "isolates", "phenotypes_dev.csv.gz")) or not os.path.isfile(vcf):
+        print("--   TB: no isolate tables in $TRIAGE_TB_DATA or no example.vcf; TB step not run", flush=True)
+        return
+    scratch = os.path.join(work, "tb")
+    os.makedirs(scratch, exist_ok=True)
+    isolates = tb_isolates(tb, 4000, scratch)
+    model = os.path.join(scratch, "model")
+    subprocess.run([triage, "train", "resistance", "--phenotypes", isolates["phenotypes"], "--genotypes", isolates["genotypes"],
+                    "--data", tb, "--epochs", "3", "--output", model], check=True, capture_output=True)
+    folder = os.path.join(work, "offline-tb")
+    subprocess.run([triage, "export", "web", "--model", model, "--data", tb, "--output", folder], check=True, capture_output=True)
+    out = subprocess.run([triage, "resist", "--model", model, "--data", tb, "--json", vcf], capture_output=True, text=True, check=True).stdout
+    expected = {s["sample"]: s for s in (json.loads(line) for line in out.splitlines() if line.strip())}
+    offline(True)
+    driver.get("file://" + os.path.abspath(folder) + "/index.html")
+    wait(ready)
+    check("TB, file://: the page gets ready", driver.execute_script("return document.body.dataset.ready") == "true",
+          driver.find_element(By.ID, "status").text)
+    driver.find_element(By.ID, "tb-file").send_keys(vcf)
+    wait(lambda: driver.find_elements(By.ID, "tb-timing") or driver.find_elements(By.ID, "tb-error"), 60)
+    errors = driver.find_elements(By.ID, "tb-error")
+    check("TB, file://: the VCF is read and predicted in the worker", not errors, errors[0].text if errors else "")
+    tables = driver.find_elements(By.CSS_SELECTOR, "#tb-output table.tb")
+    classes = [e.get_attribute("data-class") for e in driver.find_elements(By.CSS_SELECTOR, "#tb-output .class")]
+    shown = {}
+    for table, resistance_class in zip(tables, classes):
+        drugs = {row.get_attribute("data-drug"): (row.get_attribute("data-call"), float(row.get_attribute("data-probability")),
+                                                   json.loads(row.get_attribute("data-evidence")))
+                 for row in table.find_elements(By.CSS_SELECTOR, "tr[data-drug]")}
+        shown[table.get_attribute("data-sample")] = (resistance_class, int(table.get_attribute("data-variants")), drugs)
+    check(f"TB, file://: the samples `triage resist --json` gives ({len(expected)})", set(shown) == set(expected) and len(expected) > 0,
+          (sorted(shown), sorted(expected)))
+    worst, differences = 0.0, []
+    for sample, s in expected.items():
+        if sample not in shown:
+            continue
+        resistance_class, variants, drugs = shown[sample]
+        if (resistance_class, variants) != (s["resistanceClass"], s["variants"]) or set(drugs) != set(s["drugs"]):
+            differences.append((sample, resistance_class, variants, sorted(drugs), s["resistanceClass"], s["variants"], sorted(s["drugs"])))
+        for drug, c in s["drugs"].items():
+            if drug not in drugs:
+                continue
+            call, probability, evidence = drugs[drug]
+            worst = max(worst, abs(probability - c["probability"]) / max(abs(c["probability"]), 1e-12))
+            if call != c["call"] or evidence != c["evidence"]:
+                differences.append((sample, drug, call, evidence, c["call"], c["evidence"]))
+    check("TB, file://: class, variant count, and every drug's call and evidence equal `triage resist --json`'s", not differences,
+          differences[:3])
+    check(f"TB, file://: every probability within 1e-5 relative of `triage resist --json` (worst {worst:.1e})", worst <= 1e-5, worst)
+    resistant = [r.get_attribute("data-drug") for r in driver.find_elements(By.CSS_SELECTOR, "#tb-output tr[data-call='R']")]
+    print(f"--   TB: {len(expected)} sample(s), R: {', '.join(resistant) or 'none'}; in the worker "
+          f"{float(driver.find_element(By.ID, 'tb-timing').get_attribute('data-ms')):.1f} ms", flush=True)
+    outside = [u for u in fetched() if not u.startswith("file://" + os.path.abspath(folder) + "/") and not u.startswith("blob:")]
+    check("TB, file://: nothing fetched from outside the folder", not outside, outside)
+    errors = console_errors()
+    check("TB, file://: no console error", not errors, errors)
+    driver.save_screenshot(os.path.join(shots, "offline-tb.png"))
+    offline(False)
+
+
 def fetched():
     """Every URL the page and its worker asked for (the resource timing entries)."""
     return driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
@@ -233,6 +324,9 @@ try:
     unpacked = os.path.join(work, "offline-download")
     archive.extractall(unpacked)
     open_from_disk(os.path.join(unpacked, "triage-offline"), "download, unpacked, file://", model_file, "offline-download")
+
+    # (c) TB resistance, exported and opened from disk offline.
+    tb_step()
 finally:
     driver.quit()
 

@@ -18,12 +18,14 @@ driver = open_offline(web)
 try:
     Select(driver.find_element(By.ID, "model")).select_by_value(index)
     Select(driver.find_element(By.ID, "top")).select_by_visible_text("10")
-    times, worst = [], 0.0
+    times, workers, worst = [], [], 0.0
     for i, png in enumerate(pngs):
         driver.execute_script("document.getElementById('output').replaceChildren();")
         driver.find_element(By.ID, "file").send_keys(png)
         WebDriverWait(driver, 30, 0.005).until(lambda d: d.find_elements(By.ID, "timing"))
-        times.append(float(driver.find_element(By.ID, "timing").get_attribute("data-ms")))
+        timing = driver.find_element(By.ID, "timing")
+        times.append(float(timing.get_attribute("data-ms")))
+        workers.append(timing.get_attribute("data-workers") or "1")
         shown = {li.get_attribute("data-label"): float(li.get_attribute("data-probability"))
                  for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
         expected = cli[i]["probabilities"]
@@ -32,7 +34,8 @@ try:
     ordered = sorted(times)
     kernel = driver.execute_script("return (document.body.dataset.kernels || '').split(',')[arguments[0]]", int(index))
     print(f"chromium: {len(times)} PNG images picked in the page, Conv2D kernel {kernel}; per image (in the worker) median {ordered[len(ordered) // 2]:.2f} ms, "
-          f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; "
+          f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; in two workers (the mirror image in the second) "
+          f"{sum(w == '2' for w in workers)} of {len(workers)}; "
           f"worst relative difference from `triage predict image` {worst:.2e}")
     for entry in driver.get_log("browser"):
         print("chromium console:", entry)

@@ -1,63 +1,211 @@
-// The offline runtime's WebAssembly kernel (triage.js embeds the module this builds; see
-// tools/build-wasm). One product, the heart of Conv2D after im2col:
-//   out (P, F) = bias (F) + a (P, K) x wt (K, F)
-// P pixels, K = KH KW C values per pixel, F filters; row-major float32, the weight transposed so
-// the inner loop reads 8 filters of one k as two 128-bit vectors. Sums run in float32 in k order,
-// as a float32 BLAS sums; triage.js keeps the scalar JavaScript product (float64 sums) as its
-// fallback and as the oracle its tests compare this with.
+// The offline runtime's WebAssembly kernels (triage.js embeds the modules this builds; see
+// tools/build-wasm). Conv2D without im2col, on an input already zero-padded:
+//   out (P, F) = bias (F) + taps (P, K) x wt (K, F),  K = KH KW C
+// P = OH OW output pixels, F filters; row-major float32, the weight transposed so the inner loop
+// reads 8 filters of one k as two 128-bit vectors. Pixel p's row of taps is never copied out: in
+// the padded (Hp, Wp, C) input the KW C values of one kernel row are contiguous, so the loop walks
+// them in place, in the k order (KH, KW, C) of the im2col product it replaces. Sums run in float32
+// in k order, as a float32 BLAS sums; triage.js keeps the scalar JavaScript product (float64 sums)
+// as its fallback and as the oracle its tests compare this with.
+//
+// Built twice: plain 128-bit SIMD (a multiply then an add, as before), and with -DTRIAGE_FMA and
+// -mrelaxed-simd, where each step is f32x4.relaxed_madd (one fused multiply-add on CPUs that have
+// it, as OpenBLAS's float32 kernels use): twice the arithmetic per instruction, the rounding of one
+// product per step left out.
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/// 4 pixels x 8 filters per step: 8 accumulators, 2 weight loads and 4 splats per k.
-static void block4x8(const float *a, int K, const float *wt, int F, const float *bias, float *out, int f) {
+#ifdef TRIAGE_FMA
+#define MADD(s, u, w) wasm_f32x4_relaxed_madd(u, w, s)
+#else
+#define MADD(s, u, w) wasm_f32x4_add(s, wasm_f32x4_mul(u, w))
+#endif
+
+/// 4 pixels x 8 filters: 8 accumulators, 2 weight loads and 4 splats per k. a0...a3 point at each
+/// pixel's first tap; row = Wp C floats between kernel rows; run = KW C taps per kernel row.
+static void block4x8(const float *a0, const float *a1, const float *a2, const float *a3, int KH, int row, int run,
+                     const float *wt, int F, const float *bias, float *o0, float *o1, float *o2, float *o3, int f) {
   v128_t b0 = wasm_v128_load(bias + f), b1 = wasm_v128_load(bias + f + 4);
   v128_t s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
-  const float *a0 = a, *a1 = a + K, *a2 = a + 2 * K, *a3 = a + 3 * K;
-  for (int k = 0; k < K; k++) {
-    const float *w = wt + k * F + f;
-    v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
-    v128_t u0 = wasm_f32x4_splat(a0[k]), u1 = wasm_f32x4_splat(a1[k]), u2 = wasm_f32x4_splat(a2[k]), u3 = wasm_f32x4_splat(a3[k]);
-    s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(u0, w0)); s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(u0, w1));
-    s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(u1, w0)); s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(u1, w1));
-    s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(u2, w0)); s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(u2, w1));
-    s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(u3, w0)); s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(u3, w1));
+  const float *w = wt + f;
+  for (int i = 0; i < KH; i++, a0 += row, a1 += row, a2 += row, a3 += row) {
+    for (int k = 0; k < run; k++, w += F) {
+      v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+      v128_t u0 = wasm_f32x4_splat(a0[k]), u1 = wasm_f32x4_splat(a1[k]), u2 = wasm_f32x4_splat(a2[k]), u3 = wasm_f32x4_splat(a3[k]);
+      s00 = MADD(s00, u0, w0); s01 = MADD(s01, u0, w1);
+      s10 = MADD(s10, u1, w0); s11 = MADD(s11, u1, w1);
+      s20 = MADD(s20, u2, w0); s21 = MADD(s21, u2, w1);
+      s30 = MADD(s30, u3, w0); s31 = MADD(s31, u3, w1);
+    }
   }
-  wasm_v128_store(out + f, s00); wasm_v128_store(out + f + 4, s01);
-  wasm_v128_store(out + F + f, s10); wasm_v128_store(out + F + f + 4, s11);
-  wasm_v128_store(out + 2 * F + f, s20); wasm_v128_store(out + 2 * F + f + 4, s21);
-  wasm_v128_store(out + 3 * F + f, s30); wasm_v128_store(out + 3 * F + f + 4, s31);
+  wasm_v128_store(o0 + f, s00); wasm_v128_store(o0 + f + 4, s01);
+  wasm_v128_store(o1 + f, s10); wasm_v128_store(o1 + f + 4, s11);
+  wasm_v128_store(o2 + f, s20); wasm_v128_store(o2 + f + 4, s21);
+  wasm_v128_store(o3 + f, s30); wasm_v128_store(o3 + f + 4, s31);
 }
 
 /// One pixel x 4 filters.
-static void block1x4(const float *a, int K, const float *wt, int F, const float *bias, float *out, int f) {
+static void block1x4(const float *a, int KH, int row, int run, const float *wt, int F, const float *bias, float *o, int f) {
   v128_t s = wasm_v128_load(bias + f);
-  for (int k = 0; k < K; k++) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(a[k]), wasm_v128_load(wt + k * F + f)));
-  wasm_v128_store(out + f, s);
+  const float *w = wt + f;
+  for (int i = 0; i < KH; i++, a += row) {
+    for (int k = 0; k < run; k++, w += F) s = MADD(s, wasm_f32x4_splat(a[k]), wasm_v128_load(w));
+  }
+  wasm_v128_store(o + f, s);
 }
 
 /// One pixel x one filter.
-static void block1x1(const float *a, int K, const float *wt, int F, const float *bias, float *out, int f) {
+static void block1x1(const float *a, int KH, int row, int run, const float *wt, int F, const float *bias, float *o, int f) {
   float s = bias[f];
-  for (int k = 0; k < K; k++) s += a[k] * wt[k * F + f];
-  out[f] = s;
+  const float *w = wt + f;
+  for (int i = 0; i < KH; i++, a += row) {
+    for (int k = 0; k < run; k++, w += F) s += a[k] * *w;
+  }
+  o[f] = s;
 }
 
-/// out (P, F) = bias (F) + a (P, K) x wt (K, F).
-EXPORT("gemm")
-void gemm(const float *a, const float *wt, const float *bias, float *out, int P, int K, int F) {
+/// Pixel p's first tap in the padded input xp (Hp, Wp, C).
+static const float *taps(const float *xp, int p, int OW, int Wp, int C, int SH, int SW) {
+  return xp + ((p / OW) * SH * Wp + (p % OW) * SW) * C;
+}
+
+/// Conv2D: out (OH OW, F) = bias (F) + the (KH, KW, C) windows of xp (Hp, Wp, C) at strides SH, SW
+/// x wt (KH KW C, F); xp holds the padding's zeros, so every window lies inside it.
+EXPORT("conv")
+void conv(const float *xp, int Wp, int C, const float *wt, const float *bias, int F, int KH, int KW, int SH, int SW,
+          int OH, int OW, float *out) {
+  const int P = OH * OW, row = Wp * C, run = KW * C;
   int p = 0;
   for (; p + 4 <= P; p += 4) {
-    const float *ap = a + p * K;
-    float *op = out + p * F;
+    const float *a0 = taps(xp, p, OW, Wp, C, SH, SW), *a1 = taps(xp, p + 1, OW, Wp, C, SH, SW);
+    const float *a2 = taps(xp, p + 2, OW, Wp, C, SH, SW), *a3 = taps(xp, p + 3, OW, Wp, C, SH, SW);
+    float *o0 = out + p * F, *o1 = o0 + F, *o2 = o1 + F, *o3 = o2 + F;
     int f = 0;
-    for (; f + 8 <= F; f += 8) block4x8(ap, K, wt, F, bias, op, f);
-    for (; f + 4 <= F; f += 4) for (int r = 0; r < 4; r++) block1x4(ap + r * K, K, wt, F, bias, op + r * F, f);
-    for (; f < F; f++) for (int r = 0; r < 4; r++) block1x1(ap + r * K, K, wt, F, bias, op + r * F, f);
+    for (; f + 8 <= F; f += 8) block4x8(a0, a1, a2, a3, KH, row, run, wt, F, bias, o0, o1, o2, o3, f);
+    for (; f + 4 <= F; f += 4) {
+      block1x4(a0, KH, row, run, wt, F, bias, o0, f); block1x4(a1, KH, row, run, wt, F, bias, o1, f);
+      block1x4(a2, KH, row, run, wt, F, bias, o2, f); block1x4(a3, KH, row, run, wt, F, bias, o3, f);
+    }
+    for (; f < F; f++) {
+      block1x1(a0, KH, row, run, wt, F, bias, o0, f); block1x1(a1, KH, row, run, wt, F, bias, o1, f);
+      block1x1(a2, KH, row, run, wt, F, bias, o2, f); block1x1(a3, KH, row, run, wt, F, bias, o3, f);
+    }
   }
   for (; p < P; p++) {
+    const float *a = taps(xp, p, OW, Wp, C, SH, SW);
+    float *o = out + p * F;
     int f = 0;
-    for (; f + 4 <= F; f += 4) block1x4(a + p * K, K, wt, F, bias, out + p * F, f);
-    for (; f < F; f++) block1x1(a + p * K, K, wt, F, bias, out + p * F, f);
+    for (; f + 4 <= F; f += 4) block1x4(a, KH, row, run, wt, F, bias, o, f);
+    for (; f < F; f++) block1x1(a, KH, row, run, wt, F, bias, o, f);
+  }
+}
+
+/// Batch norm in inference form after a Conv2D, in place on y (P, F): y scale + shift per filter in
+/// float64, rounded to float32 (as the JavaScript batchnorm node computes it), then ReLU if `relu`.
+EXPORT("affine")
+void affine(float *y, int P, int F, const double *scale, const double *shift, int relu) {
+  for (int p = 0; p < P; p++, y += F) {
+    for (int f = 0; f < F; f++) {
+      float v = (float)((double)y[f] * scale[f] + shift[f]);
+      y[f] = relu && v < 0 ? 0 : v;
+    }
+  }
+}
+
+// Winograd F(2x2, 3x3) (Lavin and Gray 2016, "Fast Algorithms for Convolutional Neural Networks"):
+// a 3x3 stride-1 Conv2D as 16 products of (T, C) x (C, F) for T tiles of 2x2 output pixels, 16
+// multiplies per tile and channel pair where the direct product has 36. The input tile d (4x4)
+// becomes B^T d B, the filter g (3x3) G g G^T (done once, at load, in triage.js), the product m
+// A^T m A; the transforms add and subtract only (G's halves are exact), so the sums differ from
+// the direct product's by rounding alone. U (16, C, F) is the transformed weight.
+
+/// V (16, T, C) = B^T d B of every 4x4 input tile d; tile t = (ty, tx) starts at (2 ty, 2 tx) of xp (Hp, Wp, C). C % 4 == 0.
+static void winogradInput(const float *xp, int Wp, int C, int TH, int TW, float *V) {
+  const int T = TH * TW, plane = T * C;
+  for (int ty = 0; ty < TH; ty++) {
+    for (int tx = 0; tx < TW; tx++) {
+      const float *d = xp + (2 * ty * Wp + 2 * tx) * C;
+      float *v = V + (ty * TW + tx) * C;
+      for (int c = 0; c < C; c += 4) {
+        v128_t r[4][4], s[4][4];
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) r[i][j] = wasm_v128_load(d + (i * Wp + j) * C + c);
+        // B^T d: rows.
+        for (int j = 0; j < 4; j++) {
+          s[0][j] = wasm_f32x4_sub(r[0][j], r[2][j]);
+          s[1][j] = wasm_f32x4_add(r[1][j], r[2][j]);
+          s[2][j] = wasm_f32x4_sub(r[2][j], r[1][j]);
+          s[3][j] = wasm_f32x4_sub(r[1][j], r[3][j]);
+        }
+        // (B^T d) B: columns.
+        for (int i = 0; i < 4; i++) {
+          wasm_v128_store(v + (i * 4 + 0) * plane + c, wasm_f32x4_sub(s[i][0], s[i][2]));
+          wasm_v128_store(v + (i * 4 + 1) * plane + c, wasm_f32x4_add(s[i][1], s[i][2]));
+          wasm_v128_store(v + (i * 4 + 2) * plane + c, wasm_f32x4_sub(s[i][2], s[i][1]));
+          wasm_v128_store(v + (i * 4 + 3) * plane + c, wasm_f32x4_sub(s[i][1], s[i][3]));
+        }
+      }
+    }
+  }
+}
+
+/// out (OH, OW, F) = bias + A^T m A of every tile's 16 products M (16, T, F), the pixels inside the output only. F % 4 == 0.
+static void winogradOutput(const float *M, int T, int TW, int F, const float *bias, int OH, int OW, float *out) {
+  const int plane = T * F;
+  for (int t = 0; t < T; t++) {
+    const int oy = 2 * (t / TW), ox = 2 * (t % TW);
+    const float *m = M + t * F;
+    for (int f = 0; f < F; f += 4) {
+      v128_t r[4][4], s[2][4];
+      for (int i = 0; i < 16; i++) r[i / 4][i % 4] = wasm_v128_load(m + i * plane + f);
+      for (int j = 0; j < 4; j++) {
+        s[0][j] = wasm_f32x4_add(wasm_f32x4_add(r[0][j], r[1][j]), r[2][j]);
+        s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(r[1][j], r[2][j]), r[3][j]);
+      }
+      const v128_t b = wasm_v128_load(bias + f);
+      for (int i = 0; i < 2; i++) {
+        if (oy + i >= OH) break;
+        float *o = out + ((oy + i) * OW + ox) * F + f;
+        wasm_v128_store(o, wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])));
+        if (ox + 1 < OW) wasm_v128_store(o + F, wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])));
+      }
+    }
+  }
+}
+
+/// A 3x3 stride-1 Conv2D by Winograd F(2x2, 3x3): out (OH, OW, F) from xp (Hp, Wp, C), Hp >= 2 ceil(OH / 2) + 2 and
+/// Wp >= 2 ceil(OW / 2) + 2 (zeros past the input), U (16, C, F) the transformed weight, zeros (F) zero,
+/// V (16, T, C) and M (16, T, F) scratch. C and F multiples of 4.
+EXPORT("winograd")
+void winograd(const float *xp, int Wp, int C, const float *U, const float *bias, const float *zeros, int F, int OH, int OW,
+              float *V, float *M, float *out) {
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
+  winogradInput(xp, Wp, C, TH, TW, V);
+  // Each of the 16 products is a 1x1 convolution of T pixels.
+  for (int x = 0; x < 16; x++) conv(V + x * T * C, T, C, U + x * C * F, zeros, F, 1, 1, 1, 1, 1, T, M + x * T * F);
+  winogradOutput(M, T, TW, F, bias, OH, OW, out);
+}
+
+/// Pool2D, windows inside the image only: out (OH, OW, C) = the maximum (max != 0) or the mean of
+/// each KH x KW window of x (H, W, C) at strides SH, SW. The mean sums in float64 and scales by
+/// 1 / (KH KW), as the JavaScript pool2d node does.
+EXPORT("pool")
+void pool(const float *x, int W, int C, int KH, int KW, int SH, int SW, int OH, int OW, int max, float *out) {
+  const double scale = 1.0 / (KH * KW);
+  for (int oy = 0; oy < OH; oy++) {
+    for (int ox = 0; ox < OW; ox++, out += C) {
+      const float *w = x + (oy * SH * W + ox * SW) * C;
+      for (int c = 0; c < C; c++) {
+        if (max) {
+          float v = -__builtin_inff();
+          for (int i = 0; i < KH; i++) for (int j = 0; j < KW; j++) { float s = w[(i * W + j) * C + c]; if (s > v) v = s; }
+          out[c] = v;
+        } else {
+          double v = 0;
+          for (int i = 0; i < KH; i++) for (int j = 0; j < KW; j++) v += w[(i * W + j) * C + c];
+          out[c] = (float)(v * scale);
+        }
+      }
+    }
   }
 }
