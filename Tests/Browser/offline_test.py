@@ -229,6 +229,8 @@ def tb_step():
     wait(ready)
     check("TB, file://: the page gets ready", driver.execute_script("return document.body.dataset.ready") == "true",
           driver.find_element(By.ID, "status").text)
+    hidden = [i for i in ("text", "score", "picture") if driver.find_element(By.ID, i).is_displayed()]
+    check("TB, file://: a page of TB models only shows no vignette or image form", not hidden, hidden)
     driver.find_element(By.ID, "tb-file").send_keys(vcf)
     wait(lambda: driver.find_elements(By.ID, "tb-timing") or driver.find_elements(By.ID, "tb-error"), 60)
     errors = driver.find_elements(By.ID, "tb-error")
