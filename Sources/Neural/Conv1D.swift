@@ -198,7 +198,139 @@ public final class Conv1D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         if !bias.frozen { Vec.addColumnSums(dy.pointer, rows: dy.count / filters, n: filters, into: bias.gradient.pointer) }
+        tookSparseBackward = sparseBackwardAllowed && gatherNonzeros(dy)
+        if tookSparseBackward { return sparseBackward() }
         return isDirect ? directBackward(dy) : im2colBackward(dy)
+    }
+
+    /// Whether `backward` may take the sparse path (tests turn it off to compare with the dense one).
+    var sparseBackwardAllowed = true
+    /// Whether the last `backward` took the sparse path.
+    private(set) var tookSparseBackward = false
+    /// The sparse path runs when at most 1 in `sparseShare` output gradients is non-zero.
+    static let sparseShare = 8
+
+    /// dY's non-zeros in row order (b, then t, then f): row b's are `nonzeroStart[b]..<nonzeroStart[b + 1]`.
+    private var nonzeroStart: [Int] = [], nonzeroRow: [Int32] = [], nonzeroT: [Int32] = [], nonzeroF: [Int32] = []
+    private var nonzeroG: [Float] = []
+    /// The same entries by filter (each filter's in row order): filter f's are
+    /// `filterOrder[filterStart[f]..<filterStart[f + 1]]`, indices into the arrays above.
+    private var filterStart: [Int] = [], filterOrder: [Int32] = []
+
+    /// Collects dY's non-zeros; false (and the dense path) when there are more than 1 in
+    /// `sparseShare`. A ReLU and a global max pool after the convolution (the text CNN) leave at
+    /// most one non-zero per row and filter, one in L' of dY: the dense products would multiply zeros.
+    private func gatherNonzeros(_ dy: Tensor) -> Bool {
+        let b = input.shape[0], perRow = outLength * filters
+        guard dy.count == b * perRow, perRow > 0 else { return false }
+        let limit = dy.count / Conv1D.sparseShare
+        nonzeroStart.removeAll(keepingCapacity: true)
+        nonzeroRow.removeAll(keepingCapacity: true)
+        nonzeroT.removeAll(keepingCapacity: true)
+        nonzeroF.removeAll(keepingCapacity: true)
+        nonzeroG.removeAll(keepingCapacity: true)
+        let f = filters
+        for bi in 0..<b {
+            nonzeroStart.append(nonzeroG.count)
+            let row = UnsafePointer(dy.pointer) + bi * perRow
+            var i = 0
+            while i < perRow {
+                // Sixteen at a time while they are all zero (NaN counts as non-zero).
+                if i + 16 <= perRow && !any(load(row + i) .!= 0) { i += 16; continue }
+                let end = Swift.min(i + 16, perRow)
+                while i < end {
+                    let g = row[i]
+                    if g != 0 {
+                        if nonzeroG.count == limit { return false }
+                        nonzeroRow.append(Int32(bi)); nonzeroT.append(Int32(i / f)); nonzeroF.append(Int32(i % f))
+                        nonzeroG.append(g)
+                    }
+                    i += 1
+                }
+            }
+        }
+        nonzeroStart.append(nonzeroG.count)
+        // Counting sort by filter, stable: each filter's entries stay in row order.
+        filterStart = [Int](repeating: 0, count: f + 1)
+        for fi in nonzeroF { filterStart[Int(fi) + 1] += 1 }
+        for fi in 0..<f { filterStart[fi + 1] += filterStart[fi] }
+        filterOrder = [Int32](repeating: 0, count: nonzeroG.count)
+        var next = filterStart
+        for (e, fi) in nonzeroF.enumerated() {
+            filterOrder[next[Int(fi)]] = Int32(e)
+            next[Int(fi)] += 1
+        }
+        return true
+    }
+
+    /// The backward pass over the non-zeros `gatherNonzeros` found: output (b, t, f) with gradient g
+    /// adds g times its input window to dW[f] and g times W[f] to the input rows it read. dW's rows
+    /// are split over the cores by filter, dX's by batch row; each sums in row order, so the result
+    /// does not depend on the thread count.
+    private func sparseBackward() -> Tensor {
+        let (l, c) = (input.shape[1], inputChannels)
+        let (k, s, d, pl, kc) = (kernelSize, stride, dilation, padLeft, kernelSize * inputChannels)
+        let xp = UnsafePointer(input.pointer)
+        if !weight.frozen {
+            let dw = weight.gradient.pointer, cost = kc * Swift.max(1, nonzeroG.count / filters)
+            nonzeroRow.withUnsafeBufferPointer { rows in
+            nonzeroT.withUnsafeBufferPointer { ts in
+            nonzeroG.withUnsafeBufferPointer { gs in
+            filterStart.withUnsafeBufferPointer { starts in
+            filterOrder.withUnsafeBufferPointer { order in
+                Parallel.chunks(filters, cost: cost) { range in
+                    for fi in range {
+                        let row = dw + fi * kc
+                        for e in starts[fi]..<starts[fi + 1] {
+                            let entry = Int(order[e]), g = gs[entry]
+                            let first = Int(ts[entry]) * s - pl, window = xp + Int(rows[entry]) * l * c
+                            if d == 1 && first >= 0 && first + k <= l {
+                                Vec.axpy(g, window + first * c, row, kc)
+                                continue
+                            }
+                            for j in 0..<k {
+                                let p = first + j * d
+                                if p >= 0 && p < l { Vec.axpy(g, window + p * c, row + j * c, c) }
+                            }
+                        }
+                    }
+                }
+            }
+            }
+            }
+            }
+            }
+        }
+        guard needsInputGradient else { return Tensor.none }
+        dInput.resize(input.shape)
+        dInput.lengths = input.lengths
+        let dx = dInput.pointer, wp = UnsafePointer(weight.value.pointer), b = input.shape[0]
+        nonzeroStart.withUnsafeBufferPointer { starts in
+        nonzeroT.withUnsafeBufferPointer { ts in
+        nonzeroF.withUnsafeBufferPointer { fs in
+        nonzeroG.withUnsafeBufferPointer { gs in
+            Parallel.chunks(b, cost: l * c + kc * Swift.max(1, gs.count / b)) { range in
+                for bi in range {
+                    let out = dx + bi * l * c
+                    out.update(repeating: 0, count: l * c)
+                    for e in starts[bi]..<starts[bi + 1] {
+                        let g = gs[e], first = Int(ts[e]) * s - pl, w = wp + Int(fs[e]) * kc
+                        if d == 1 && first >= 0 && first + k <= l {
+                            Vec.axpy(g, w, out + first * c, kc)
+                            continue
+                        }
+                        for j in 0..<k {
+                            let p = first + j * d
+                            if p >= 0 && p < l { Vec.axpy(g, w + j * c, out + p * c, c) }
+                        }
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        return dInput
     }
 
     private func im2colBackward(_ dy: Tensor) -> Tensor {

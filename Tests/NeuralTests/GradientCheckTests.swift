@@ -51,6 +51,40 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// A gradient with few non-zeros (what a ReLU and a global max pool after the convolution
+    /// leave) takes the sparse backward path: the same dX, dW and db as the dense path, on every
+    /// padding, stride and dilation, and on the direct and im2col paths; a dense one does not.
+    func testConv1DSparseBackwardMatchesTheDensePath() {
+        for (pad, stride, dil, c, f) in [(Padding.valid, 1, 1, 32, 64), (.same, 1, 1, 32, 64), (.same, 2, 1, 3, 5),
+                                         (.valid, 1, 2, 16, 16), (.same, 3, 2, 4, 3), (.same, 1, 1, 3, 4)] {
+            let what = "\(pad) stride \(stride) dilation \(dil) C=\(c) F=\(f)"
+            let sparse = Conv1D(inputChannels: c, filters: f, kernelSize: 3, stride: stride, padding: pad, dilation: dil, seed: 41)
+            let dense = Conv1D(inputChannels: c, filters: f, kernelSize: 3, stride: stride, padding: pad, dilation: dil, seed: 41)
+            dense.sparseBackwardAllowed = false
+            let x = randomTensor([3, 11, c], seed: 42)
+            let y = sparse.forward(x, training: true)
+            XCTAssertEqual(y.array, dense.forward(x, training: true).array, what)
+            let dy = randomTensor(y.shape, seed: 43)
+            for i in 0..<dy.count where i % 19 != 4 { dy.pointer[i] = 0 }
+            let dx = sparse.backward(dy).clone(), dxDense = dense.backward(dy)
+            XCTAssertTrue(sparse.tookSparseBackward, what)
+            XCTAssertFalse(dense.tookSparseBackward, what)
+            assertClose(dx.array, dxDense.array, rtol: 1e-5, atol: 1e-6, "\(what) dX")
+            assertClose(sparse.weight.gradient.array, dense.weight.gradient.array, rtol: 1e-5, atol: 1e-6, "\(what) dW")
+            XCTAssertEqual(sparse.bias.gradient.array, dense.bias.gradient.array, "\(what) db")
+            XCTAssertTrue(sparse.weight.gradient.array.contains { $0 != 0 }, what)
+            sparse.zeroGradients()
+            _ = sparse.forward(x, training: true)
+            _ = sparse.backward(randomTensor(y.shape, seed: 44))
+            XCTAssertFalse(sparse.tookSparseBackward, "\(what): a dense gradient takes the dense path")
+        }
+        // Finite differences through the text CNN's own chain, whose gradient is the sparse one.
+        let chain = Sequential([Conv1D(inputChannels: 4, filters: 6, kernelSize: 3, padding: .same, seed: 45),
+                                Activation(.relu), GlobalPool(.max)])
+        checkGradients(chain, input: randomTensor([2, 12, 4], seed: 46), eps: 1e-3)
+        XCTAssertTrue((chain.layers[0] as? Conv1D)?.tookSparseBackward ?? false)
+    }
+
     /// The unpacked kernels this CPU runs (AVX-512 and AVX2 on an AVX-512 CPU); skips when none.
     func directKernels() throws -> [ConvolutionKernel] {
         let kernels = ConvolutionKernel.allCases.filter { $0 != .im2col && $0 <= KernelSelection.supportedConvolutionKernel }
