@@ -204,13 +204,39 @@ final class ServerSession {
     /// Labels per statement (one JSON parameter; bounds the message to a few megabytes).
     static let labelsPerStatement = 10_000
 
-    /// A label as an object of the JSON array a batch sends (short keys; an absent key is NULL).
-    private struct LabelRow: Encodable {
-        var d: Int64, s: String, o: String, v: Int, src: String
-        var es: Int?, ee: Int?, ev: String?, r: String?, rv: String?
-        var rd: String
-        var la: Double?
-        var a: String?
+    /// The JSON array a batch of labels is sent as: one object per label with short keys (`d`
+    /// document id, `s` scheme, `o` observation, `v` value, `src` source, `es`/`ee` evidence span,
+    /// `ev` evidence, `r` rule, `rv` rule set version, `rd` reader, `la` labelled-at seconds, `a`
+    /// attributes); an absent key is NULL. Written byte by byte: JSONEncoder took a sixth of a
+    /// mining worker's CPU.
+    static func labelsJSON(_ labels: ArraySlice<Label>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(labels.count * 192)
+        out.append(UInt8(ascii: "["))
+        for (n, l) in labels.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"d":"#.utf8)
+            out.append(contentsOf: String(l.documentId).utf8)
+            JSONText.key("s", l.scheme, &out)
+            JSONText.key("o", l.observation, &out)
+            out.append(contentsOf: #","v":"#.utf8)
+            out.append(contentsOf: String(l.value.rawValue).utf8)
+            JSONText.key("src", l.source.rawValue, &out)
+            if let es = l.evidenceStart { out.append(contentsOf: #","es":"#.utf8); out.append(contentsOf: String(es).utf8) }
+            if let ee = l.evidenceEnd { out.append(contentsOf: #","ee":"#.utf8); out.append(contentsOf: String(ee).utf8) }
+            if let ev = l.evidence { JSONText.key("ev", ev, &out) }
+            if let r = l.ruleId { JSONText.key("r", r, &out) }
+            if let rv = l.ruleSetVersion { JSONText.key("rv", rv, &out) }
+            JSONText.key("rd", l.reader, &out)
+            if let la = l.labelledAt?.timeIntervalSince1970, la.isFinite {
+                out.append(contentsOf: #","la":"#.utf8)
+                out.append(contentsOf: la.description.utf8)
+            }
+            if let a = l.attributes { JSONText.key("a", a, &out) }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Sends the queued writes.
@@ -219,17 +245,10 @@ final class ServerSession {
             let pending = labels.compactMap { $0 }
             labels.removeAll(keepingCapacity: true)
             labelIndex.removeAll(keepingCapacity: true)
-            // One JSON parameter per statement, not 13 per label: the client encodes one string (JSONEncoder),
-            // the server unpacks it (json_to_recordset).
-            let encoder = JSONEncoder()
+            // One JSON parameter per statement, not 13 per label: the client writes one string, the
+            // server unpacks it (json_to_recordset).
             for start in stride(from: 0, to: pending.count, by: Self.labelsPerStatement) {
-                let chunk = pending[start..<min(start + Self.labelsPerStatement, pending.count)]
-                let rows = chunk.map { l in
-                    LabelRow(d: l.documentId, s: l.scheme, o: l.observation, v: l.value.rawValue, src: l.source.rawValue,
-                             es: l.evidenceStart, ee: l.evidenceEnd, ev: l.evidence, r: l.ruleId, rv: l.ruleSetVersion,
-                             rd: l.reader, la: l.labelledAt?.timeIntervalSince1970, a: l.attributes)
-                }
-                let json = String(decoding: try encoder.encode(rows), as: UTF8.self)
+                let json = Self.labelsJSON(pending[start..<min(start + Self.labelsPerStatement, pending.count)])
                 try connection.execute("""
                     INSERT INTO label (documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence,
                                        ruleid, rulesetversion, reader, labelledat, attributes)
@@ -268,5 +287,37 @@ final class ServerSession {
     static func placeholders(rows: Int, columns: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+}
+
+/// JSON text written byte by byte (strings escaped as RFC 8259 requires).
+enum JSONText {
+    /// Appends `,"name":"value"`.
+    static func key(_ name: String, _ value: String, _ out: inout [UInt8]) {
+        out.append(contentsOf: #",""#.utf8)
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: #"":"#.utf8)
+        string(value, &out)
+    }
+
+    /// Appends `value` as a JSON string: quote, backslash and control characters escaped.
+    static func string(_ value: String, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
