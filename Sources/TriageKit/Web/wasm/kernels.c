@@ -149,8 +149,22 @@ static void winogradInput(const float *xp, int Wp, int C, int TH, int TW, float 
   }
 }
 
-/// out (OH, OW, F) = bias + A^T m A of every tile's 16 products M (16, T, F), the pixels inside the output only. F % 4 == 0.
-static void winogradOutput(const float *M, int T, int TW, int F, const float *bias, int OH, int OW, float *out) {
+/// Four float32 outputs of filters f...f+3 through a fused batch norm and ReLU (`affine`'s arithmetic:
+/// y scale + shift in float64 rounded to float32, then y < 0 ? 0 : y by f32x4.pmax), or as they are
+/// without a batch norm (scale 0).
+static v128_t normalised(v128_t y, const double *scale, const double *shift, int relu, int f) {
+  if (!scale) return y;
+  const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(y), wasm_v128_load(scale + f)), wasm_v128_load(shift + f));
+  const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(y, y, 2, 3, 0, 1)), wasm_v128_load(scale + f + 2)),
+                                   wasm_v128_load(shift + f + 2));
+  const v128_t v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+  return relu ? wasm_f32x4_pmax(v, wasm_f32x4_splat(0)) : v;
+}
+
+/// out (OH, OW, F) = bias + A^T m A of every tile's 16 products M (16, T, F), the pixels inside the
+/// output only, through `normalised`. F % 4 == 0.
+static void winogradOutput(const float *M, int T, int TW, int F, const float *bias, int OH, int OW, float *out,
+                           const double *scale, const double *shift, int relu) {
   const int plane = T * F;
   for (int t = 0; t < T; t++) {
     const int oy = 2 * (t / TW), ox = 2 * (t % TW);
@@ -166,8 +180,10 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
       for (int i = 0; i < 2; i++) {
         if (oy + i >= OH) break;
         float *o = out + ((oy + i) * OW + ox) * F + f;
-        wasm_v128_store(o, wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])));
-        if (ox + 1 < OW) wasm_v128_store(o + F, wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])));
+        wasm_v128_store(o, normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f));
+        if (ox + 1 < OW) {
+          wasm_v128_store(o + F, normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f));
+        }
       }
     }
   }
@@ -175,27 +191,50 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
 
 /// A 3x3 stride-1 Conv2D by Winograd F(2x2, 3x3): out (OH, OW, F) from xp (Hp, Wp, C), Hp >= 2 ceil(OH / 2) + 2 and
 /// Wp >= 2 ceil(OW / 2) + 2 (zeros past the input), U (16, C, F) the transformed weight, zeros (F) zero,
-/// V (16, T, C) and M (16, T, F) scratch. C and F multiples of 4.
+/// V (16, T, C) and M (16, T, F) scratch. C and F multiples of 4. A batch norm after it (scale and shift
+/// (F) in float64, scale 0 for none) and a ReLU (relu != 0) run as `affine` runs them, fused.
 EXPORT("winograd")
 void winograd(const float *xp, int Wp, int C, const float *U, const float *bias, const float *zeros, int F, int OH, int OW,
-              float *V, float *M, float *out) {
+              float *V, float *M, float *out, const double *scale, const double *shift, int relu) {
   const int TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
   winogradInput(xp, Wp, C, TH, TW, V);
   // Each of the 16 products is a 1x1 convolution of T pixels.
   for (int x = 0; x < 16; x++) conv(V + x * T * C, T, C, U + x * C * F, zeros, F, 1, 1, 1, 1, 1, T, M + x * T * F);
-  winogradOutput(M, T, TW, F, bias, OH, OW, out);
+  winogradOutput(M, T, TW, F, bias, OH, OW, out, scale, shift, relu);
 }
 
 /// Pool2D, windows inside the image only: out (OH, OW, C) = the maximum (max != 0) or the mean of
 /// each KH x KW window of x (H, W, C) at strides SH, SW. The mean sums in float64 and scales by
-/// 1 / (KH KW), as the JavaScript pool2d node does.
+/// 1 / (KH KW), as the JavaScript pool2d node does. Four channels at a time: the maximum by
+/// f32x4.pmax (b < s ? s : b, the scalar `if (s > v) v = s` lane by lane, NaN and signed zeros
+/// included), the mean in two f64x2 halves summed in the same order as the scalar loop.
 EXPORT("pool")
 void pool(const float *x, int W, int C, int KH, int KW, int SH, int SW, int OH, int OW, int max, float *out) {
   const double scale = 1.0 / (KH * KW);
+  const v128_t scale2 = wasm_f64x2_splat(scale);
   for (int oy = 0; oy < OH; oy++) {
     for (int ox = 0; ox < OW; ox++, out += C) {
       const float *w = x + (oy * SH * W + ox * SW) * C;
-      for (int c = 0; c < C; c++) {
+      int c = 0;
+      for (; c + 4 <= C; c += 4) {
+        if (max) {
+          v128_t v = wasm_f32x4_splat(-__builtin_inff());
+          for (int i = 0; i < KH; i++) for (int j = 0; j < KW; j++) v = wasm_f32x4_pmax(v, wasm_v128_load(w + (i * W + j) * C + c));
+          wasm_v128_store(out + c, v);
+        } else {
+          v128_t lo = wasm_f64x2_splat(0), hi = lo;
+          for (int i = 0; i < KH; i++) {
+            for (int j = 0; j < KW; j++) {
+              const v128_t s = wasm_v128_load(w + (i * W + j) * C + c);
+              lo = wasm_f64x2_add(lo, wasm_f64x2_promote_low_f32x4(s));
+              hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s, s, 2, 3, 0, 1)));
+            }
+          }
+          const v128_t a = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(lo, scale2)), b = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(hi, scale2));
+          wasm_v128_store(out + c, wasm_i32x4_shuffle(a, b, 0, 1, 4, 5));
+        }
+      }
+      for (; c < C; c++) {
         if (max) {
           float v = -__builtin_inff();
           for (int i = 0; i < KH; i++) for (int j = 0; j < KW; j++) { float s = w[(i * W + j) * C + c]; if (s > v) v = s; }
