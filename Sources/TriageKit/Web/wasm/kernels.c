@@ -118,7 +118,8 @@ void affine(float *y, int P, int F, const double *scale, const double *shift, in
 // multiplies per tile and channel pair where the direct product has 36. The input tile d (4x4)
 // becomes B^T d B, the filter g (3x3) G g G^T (done once, at load, in triage.js), the product m
 // A^T m A; the transforms add and subtract only (G's halves are exact), so the sums differ from
-// the direct product's by rounding alone. U (16, C, F) is the transformed weight.
+// the direct product's by rounding alone. U (16, C, F) is the transformed weight, each of its 16
+// (C, F) planes packed for gemmPacked.
 
 /// V (16, T, C) = B^T d B of every 4x4 input tile d; tile t = (ty, tx) starts at (2 ty, 2 tx) of xp (Hp, Wp, C). C % 4 == 0.
 static void winogradInput(const float *xp, int Wp, int C, int TH, int TW, float *V) {
@@ -189,17 +190,66 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
   }
 }
 
+/// M (T, F) = V (T, C) x U (C, F), F % 4 == 0, with U packed in blocks of 8 filters: block b holds U[c][8b ... 8b+7]
+/// for c = 0...C-1 one after the other (8 C floats), then a last block of 4 filters (4 C floats) when F % 8 == 4, so
+/// that the 4 pixels x 8 filters loop reads the weight in order. Sums in c order from zero, as `conv` with zero bias.
+static void gemmPacked(const float *V, int T, int C, const float *U, int F, float *M) {
+  int t = 0;
+  for (; t + 4 <= T; t += 4) {
+    const float *a0 = V + t * C, *a1 = a0 + C, *a2 = a1 + C, *a3 = a2 + C;
+    float *o0 = M + t * F, *o1 = o0 + F, *o2 = o1 + F, *o3 = o2 + F;
+    int f = 0;
+    for (; f + 8 <= F; f += 8) {
+      const float *w = U + f * C;
+      v128_t s00 = wasm_f32x4_splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+      for (int k = 0; k < C; k++, w += 8) {
+        v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+        v128_t u0 = wasm_v128_load32_splat(a0 + k), u1 = wasm_v128_load32_splat(a1 + k), u2 = wasm_v128_load32_splat(a2 + k), u3 = wasm_v128_load32_splat(a3 + k);
+        s00 = MADD(s00, u0, w0); s01 = MADD(s01, u0, w1);
+        s10 = MADD(s10, u1, w0); s11 = MADD(s11, u1, w1);
+        s20 = MADD(s20, u2, w0); s21 = MADD(s21, u2, w1);
+        s30 = MADD(s30, u3, w0); s31 = MADD(s31, u3, w1);
+      }
+      wasm_v128_store(o0 + f, s00); wasm_v128_store(o0 + f + 4, s01);
+      wasm_v128_store(o1 + f, s10); wasm_v128_store(o1 + f + 4, s11);
+      wasm_v128_store(o2 + f, s20); wasm_v128_store(o2 + f + 4, s21);
+      wasm_v128_store(o3 + f, s30); wasm_v128_store(o3 + f + 4, s31);
+    }
+    if (f < F) {
+      const float *w = U + f * C;
+      v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (int k = 0; k < C; k++, w += 4) {
+        v128_t w0 = wasm_v128_load(w);
+        s0 = MADD(s0, wasm_v128_load32_splat(a0 + k), w0); s1 = MADD(s1, wasm_v128_load32_splat(a1 + k), w0);
+        s2 = MADD(s2, wasm_v128_load32_splat(a2 + k), w0); s3 = MADD(s3, wasm_v128_load32_splat(a3 + k), w0);
+      }
+      wasm_v128_store(o0 + f, s0); wasm_v128_store(o1 + f, s1); wasm_v128_store(o2 + f, s2); wasm_v128_store(o3 + f, s3);
+    }
+  }
+  for (; t < T; t++) {
+    const float *a = V + t * C;
+    float *o = M + t * F;
+    for (int f = 0; f < F; f += 4) {
+      const int lane = f % 8, width = f - lane + 8 <= F ? 8 : 4;
+      const float *w = U + (f - lane) * C + lane;
+      v128_t s = wasm_f32x4_splat(0);
+      for (int k = 0; k < C; k++, w += width) s = MADD(s, wasm_v128_load32_splat(a + k), wasm_v128_load(w));
+      wasm_v128_store(o + f, s);
+    }
+  }
+}
+
 /// A 3x3 stride-1 Conv2D by Winograd F(2x2, 3x3): out (OH, OW, F) from xp (Hp, Wp, C), Hp >= 2 ceil(OH / 2) + 2 and
-/// Wp >= 2 ceil(OW / 2) + 2 (zeros past the input), U (16, C, F) the transformed weight, zeros (F) zero,
+/// Wp >= 2 ceil(OW / 2) + 2 (zeros past the input), U (16, C, F) the transformed weight (packed),
 /// V (16, T, C) and M (16, T, F) scratch. C and F multiples of 4. A batch norm after it (scale and shift
 /// (F) in float64, scale 0 for none) and a ReLU (relu != 0) run as `affine` runs them, fused.
 EXPORT("winograd")
-void winograd(const float *xp, int Wp, int C, const float *U, const float *bias, const float *zeros, int F, int OH, int OW,
+void winograd(const float *xp, int Wp, int C, const float *U, const float *bias, int F, int OH, int OW,
               float *V, float *M, float *out, const double *scale, const double *shift, int relu) {
   const int TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
   winogradInput(xp, Wp, C, TH, TW, V);
   // Each of the 16 products is a 1x1 convolution of T pixels.
-  for (int x = 0; x < 16; x++) conv(V + x * T * C, T, C, U + x * C * F, zeros, F, 1, 1, 1, 1, 1, T, M + x * T * F);
+  for (int x = 0; x < 16; x++) gemmPacked(V + x * T * C, T, C, U + x * C * F, F, M + x * T * F);
   winogradOutput(M, T, TW, F, bias, OH, OW, out, scale, shift, relu);
 }
 
