@@ -34,8 +34,9 @@ try:
         driver.execute_async_script("window.triageAnswered.then(arguments[arguments.length - 1]);")
         timing = driver.find_element(By.ID, "timing")
         times.append(float(timing.get_attribute("data-ms")))
-        page.append(float(timing.get_attribute("data-page-ms")))
-        decode.append(float(timing.get_attribute("data-decode-ms")))
+        if timing.get_attribute("data-page-ms") is not None:  # (a page exported before they were counted has neither)
+            page.append(float(timing.get_attribute("data-page-ms")))
+            decode.append(float(timing.get_attribute("data-decode-ms")))
         workers.append(timing.get_attribute("data-workers") or "1")
         shown = {li.get_attribute("data-label"): float(li.get_attribute("data-probability"))
                  for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
@@ -45,8 +46,10 @@ try:
     median = lambda values: sorted(values)[len(values) // 2]
     kernel = driver.execute_script("return (document.body.dataset.kernels || '').split(',')[arguments[0]]", int(index))
     print(f"chromium: {len(times)} PNG images picked in the page, Conv2D kernel {kernel}; per image (in the worker) median {median(times):.2f} ms, "
-          f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; in the page (sent to answered) median {median(page):.2f} ms, "
-          f"max after the first {max(page[1:]):.2f} ms; decoding the PNG median {median(decode):.2f} ms; in two workers (the mirror image in the second) "
+          f"first {times[0]:.2f} ms, max after the first {max(times[1:]):.2f} ms; "
+          + (f"in the page (sent to answered) median {median(page):.2f} ms, first {page[0]:.2f} ms, max after the first {max(page[1:]):.2f} ms; "
+             f"decoding the PNG median {median(decode):.2f} ms; " if page else "")
+          + f"in two workers (the mirror image in the second) "
           f"{sum(w == '2' for w in workers)} of {len(workers)}; "
           f"worst relative difference from `triage predict image` {worst:.2e}")
     for entry in driver.get_log("browser"):
