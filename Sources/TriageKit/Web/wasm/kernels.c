@@ -23,10 +23,11 @@
 #endif
 
 /// 4 pixels x 8 filters: 8 accumulators, 2 weight loads and 4 splats per k. a0...a3 point at each
-/// pixel's first tap; row = Wp C floats between kernel rows; run = KW C taps per kernel row.
+/// pixel's first tap; row = Wp C floats between kernel rows; run = KW C taps per kernel row; F floats
+/// between the weights of one k and the next; no bias (null) starts the sums at zero.
 static void block4x8(const float *a0, const float *a1, const float *a2, const float *a3, int KH, int row, int run,
                      const float *wt, int F, const float *bias, float *o0, float *o1, float *o2, float *o3, int f) {
-  v128_t b0 = wasm_v128_load(bias + f), b1 = wasm_v128_load(bias + f + 4);
+  v128_t b0 = bias ? wasm_v128_load(bias + f) : wasm_f32x4_splat(0), b1 = bias ? wasm_v128_load(bias + f + 4) : b0;
   v128_t s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
   const float *w = wt + f;
   for (int i = 0; i < KH; i++, a0 += row, a1 += row, a2 += row, a3 += row) {
@@ -47,7 +48,7 @@ static void block4x8(const float *a0, const float *a1, const float *a2, const fl
 
 /// One pixel x 4 filters.
 static void block1x4(const float *a, int KH, int row, int run, const float *wt, int F, const float *bias, float *o, int f) {
-  v128_t s = wasm_v128_load(bias + f);
+  v128_t s = bias ? wasm_v128_load(bias + f) : wasm_f32x4_splat(0);
   const float *w = wt + f;
   for (int i = 0; i < KH; i++, a += row) {
     for (int k = 0; k < run; k++, w += F) s = MADD(s, wasm_f32x4_splat(a[k]), wasm_v128_load(w));
@@ -194,47 +195,23 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
 /// for c = 0...C-1 one after the other (8 C floats), then a last block of 4 filters (4 C floats) when F % 8 == 4, so
 /// that the 4 pixels x 8 filters loop reads the weight in order. Sums in c order from zero, as `conv` with zero bias.
 static void gemmPacked(const float *V, int T, int C, const float *U, int F, float *M) {
+  // block4x8 and block1x4 read the weights of filter f at wt + f: wt is offset by -f to the block.
   int t = 0;
   for (; t + 4 <= T; t += 4) {
     const float *a0 = V + t * C, *a1 = a0 + C, *a2 = a1 + C, *a3 = a2 + C;
     float *o0 = M + t * F, *o1 = o0 + F, *o2 = o1 + F, *o3 = o2 + F;
     int f = 0;
-    for (; f + 8 <= F; f += 8) {
-      const float *w = U + f * C;
-      v128_t s00 = wasm_f32x4_splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-      for (int k = 0; k < C; k++, w += 8) {
-        v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
-        v128_t u0 = wasm_v128_load32_splat(a0 + k), u1 = wasm_v128_load32_splat(a1 + k), u2 = wasm_v128_load32_splat(a2 + k), u3 = wasm_v128_load32_splat(a3 + k);
-        s00 = MADD(s00, u0, w0); s01 = MADD(s01, u0, w1);
-        s10 = MADD(s10, u1, w0); s11 = MADD(s11, u1, w1);
-        s20 = MADD(s20, u2, w0); s21 = MADD(s21, u2, w1);
-        s30 = MADD(s30, u3, w0); s31 = MADD(s31, u3, w1);
-      }
-      wasm_v128_store(o0 + f, s00); wasm_v128_store(o0 + f + 4, s01);
-      wasm_v128_store(o1 + f, s10); wasm_v128_store(o1 + f + 4, s11);
-      wasm_v128_store(o2 + f, s20); wasm_v128_store(o2 + f + 4, s21);
-      wasm_v128_store(o3 + f, s30); wasm_v128_store(o3 + f + 4, s31);
-    }
+    for (; f + 8 <= F; f += 8) block4x8(a0, a1, a2, a3, 1, 0, C, U + f * C - f, 8, 0, o0, o1, o2, o3, f);
     if (f < F) {
-      const float *w = U + f * C;
-      v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
-      for (int k = 0; k < C; k++, w += 4) {
-        v128_t w0 = wasm_v128_load(w);
-        s0 = MADD(s0, wasm_v128_load32_splat(a0 + k), w0); s1 = MADD(s1, wasm_v128_load32_splat(a1 + k), w0);
-        s2 = MADD(s2, wasm_v128_load32_splat(a2 + k), w0); s3 = MADD(s3, wasm_v128_load32_splat(a3 + k), w0);
-      }
-      wasm_v128_store(o0 + f, s0); wasm_v128_store(o1 + f, s1); wasm_v128_store(o2 + f, s2); wasm_v128_store(o3 + f, s3);
+      const float *wt = U + f * C - f;
+      block1x4(a0, 1, 0, C, wt, 4, 0, o0, f); block1x4(a1, 1, 0, C, wt, 4, 0, o1, f);
+      block1x4(a2, 1, 0, C, wt, 4, 0, o2, f); block1x4(a3, 1, 0, C, wt, 4, 0, o3, f);
     }
   }
   for (; t < T; t++) {
-    const float *a = V + t * C;
-    float *o = M + t * F;
     for (int f = 0; f < F; f += 4) {
       const int lane = f % 8, width = f - lane + 8 <= F ? 8 : 4;
-      const float *w = U + (f - lane) * C + lane;
-      v128_t s = wasm_f32x4_splat(0);
-      for (int k = 0; k < C; k++, w += width) s = MADD(s, wasm_v128_load32_splat(a + k), wasm_v128_load(w));
-      wasm_v128_store(o + f, s);
+      block1x4(V + t * C, 1, 0, C, U + (f - lane) * C + lane - f, width, 0, M + t * F, f);
     }
   }
 }
