@@ -133,7 +133,8 @@ def image_step(where, kinds):
     if flip:
         # Flip averaging: once the second worker is ready the page sends the image to both and the
         # mirror image is scored there. The same file again until that happens: the probabilities
-        # shown must be the very same (each view is computed by the same code wherever it runs).
+        # shown must be the very same (each view is computed by the same code wherever it runs;
+        # across one worker and two when the first pick came before the second worker was ready).
         first = {li.get_attribute("data-label"): li.get_attribute("data-probability") for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
         first_workers = driver.find_element(By.ID, "timing").get_attribute("data-workers")
         print(f"--   {where}: the first image was scored in {first_workers} worker(s)", flush=True)
@@ -147,7 +148,7 @@ def image_step(where, kinds):
             workers = timing[0].get_attribute("data-workers") if timing else "error"
             again = {li.get_attribute("data-label"): li.get_attribute("data-probability") for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
         check(f"{where}: with flip averaging the mirror image is scored in the second worker", workers == "2", workers)
-        check(f"{where}: the probabilities are the same computed in one worker or two", again == first, (again, first))
+        check(f"{where}: the probabilities are the same when the image is scored again (first in {first_workers} worker(s), then in 2)", again == first, (again, first))
     driver.save_screenshot(os.path.join(shots, "offline-image-" + where.replace(" ", "-").replace("/", "").replace(",", "") + ".png"))
 
 
