@@ -32,6 +32,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import zipfile
 
@@ -128,6 +129,26 @@ def image_step(where, kinds):
     worst = max((abs(shown[k] - v) / max(abs(v), 1e-12) for k, v in expected.items() if k in shown), default=float("inf"))
     check(f"{where}: image probabilities equal `triage predict image --json` within 1e-5 relative", worst <= 1e-5,
           f"worst {worst:.2e}: page {shown}, CLI {expected}")
+    flip = driver.execute_script("const p = self.TRIAGE_OFFLINE.models[arguments[0]].config.preprocessing; return !!(p && p.flipAveraging)", index)
+    if flip:
+        # Flip averaging: once the second worker is ready the page sends the image to both and the
+        # mirror image is scored there. The same file again until that happens: the probabilities
+        # shown must be the very same (each view is computed by the same code wherever it runs;
+        # across one worker and two when the first pick came before the second worker was ready).
+        first = {li.get_attribute("data-label"): li.get_attribute("data-probability") for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
+        first_workers = driver.find_element(By.ID, "timing").get_attribute("data-workers")
+        print(f"--   {where}: the first image was scored in {first_workers} worker(s)", flush=True)
+        workers, again, deadline = "1", {}, time.time() + 30
+        while workers != "2" and time.time() < deadline:
+            time.sleep(0.1)
+            driver.execute_script("document.getElementById('output').replaceChildren(); document.getElementById('file').value = '';")
+            driver.find_element(By.ID, "file").send_keys(png)
+            wait(lambda: driver.find_elements(By.ID, "timing") or driver.find_elements(By.CSS_SELECTOR, "#output .error"), 30)
+            timing = driver.find_elements(By.ID, "timing")
+            workers = timing[0].get_attribute("data-workers") if timing else "error"
+            again = {li.get_attribute("data-label"): li.get_attribute("data-probability") for li in driver.find_elements(By.CSS_SELECTOR, "#predictions li")}
+        check(f"{where}: with flip averaging the mirror image is scored in the second worker", workers == "2", workers)
+        check(f"{where}: the probabilities are the same when the image is scored again (first in {first_workers} worker(s), then in 2)", again == first, (again, first))
     driver.save_screenshot(os.path.join(shots, "offline-image-" + where.replace(" ", "-").replace("/", "").replace(",", "") + ".png"))
 
 
