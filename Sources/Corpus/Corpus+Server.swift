@@ -72,14 +72,36 @@ public struct CorpusRow: Sendable {
 public protocol CorpusServer: AnyObject, Sendable {
     /// Where the database is, for messages: its URL without a password.
     var location: String { get }
-    /// Runs `body` in one transaction on one connection: a consistent snapshot when `readOnly`,
-    /// else everything it writes lands (when it returns) or nothing does (when it throws).
-    func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T
+    /// Runs `body` in one transaction on one connection: a consistent snapshot for `.read`, else
+    /// everything it writes lands (when it returns) or nothing does (when it throws). A `.write`
+    /// takes the writers' turn alone; a `.sharedWrite` shares it with other shared writers (and
+    /// `body` may run again when the server breaks a deadlock between them).
+    func transaction<T>(_ access: CorpusServerAccess, _ body: (any CorpusServerConnection) throws -> T) throws -> T
     /// Runs `body` in one read-write transaction that does not take the writers' turn: the work
     /// queue's short bookkeeping (claims, heartbeats), which must not wait behind a mining batch.
     func queueTransaction<T>(_ body: (any CorpusServerConnection) throws -> T) throws -> T
     /// Closes the connections (the corpus is going away).
     func close()
+}
+
+/// What a server transaction does, and how it takes the writers' turn.
+public enum CorpusServerAccess: Sendable {
+    /// Reads one consistent snapshot.
+    case read
+    /// Writes alone: other writers wait (as SQLite's one writer does), so that writers of overlapping
+    /// rows never lock them in opposite orders.
+    case write
+    /// Writes beside other shared writers (the work queue's shards, whose documents and ids are their
+    /// own); a `.write` waits for them all. A deadlock the server breaks between two of them (shards
+    /// that repeat a report id) rolls one back, and its body runs again.
+    case sharedWrite
+}
+
+extension CorpusServer {
+    /// Runs `body` in one transaction: a snapshot when `readOnly`, else a write alone.
+    public func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
+        try transaction(readOnly ? .read : .write, body)
+    }
 }
 
 /// One connection of a server backend inside a transaction.
@@ -137,9 +159,9 @@ extension Corpus {
     static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export, corpus info, worker, jobs, and serve's corpus, review, models and mining jobs are); use an SQLite corpus for it"
 
     /// Runs `body` in a server transaction, with the session's batched writes sent before it commits.
-    func serverTransaction<T>(readOnly: Bool, _ body: (ServerSession) throws -> T) throws -> T {
+    func serverTransaction<T>(_ access: CorpusServerAccess, _ body: (ServerSession) throws -> T) throws -> T {
         guard let server else { throw CorpusError(path: path, "not a server corpus") }
-        return try server.transaction(readOnly: readOnly) { connection in
+        return try server.transaction(access) { connection in
             let session = ServerSession(connection, location: server.location)
             let result = try body(session)
             try session.flush()

@@ -150,7 +150,7 @@ public final class Corpus: Sendable {
 
     /// Runs `body` on a consistent snapshot of the corpus.
     public func read<T>(_ body: (Reader) throws -> T) throws -> T {
-        guard let pool else { return try serverTransaction(readOnly: true) { try body(Reader(server: $0)) } }
+        guard let pool else { return try serverTransaction(.read) { try body(Reader(server: $0)) } }
         do {
             return try pool.read { db in try body(Reader(db)) }
         } catch let error as DatabaseError {
@@ -158,9 +158,20 @@ public final class Corpus: Sendable {
         }
     }
 
+    /// How a write takes the writers' turn on a server corpus (SQLite has one writer at a time).
+    public enum WriteTurn: Sendable {
+        /// Alone: other writers wait.
+        case alone
+        /// Beside other shared writers whose rows are their own (the work queue's shards); `body` may
+        /// run again when the server rolls it back to break a deadlock, so it must start from scratch.
+        case shared
+    }
+
     /// Runs `body` in one write transaction: everything it writes lands, or nothing does.
-    public func write<T>(_ body: (Writer) throws -> T) throws -> T {
-        guard let pool else { return try serverTransaction(readOnly: false) { try body(Writer(server: $0)) } }
+    public func write<T>(_ turn: WriteTurn = .alone, _ body: (Writer) throws -> T) throws -> T {
+        guard let pool else {
+            return try serverTransaction(turn == .shared ? .sharedWrite : .write) { try body(Writer(server: $0)) }
+        }
         do {
             return try pool.write { db in try body(Writer(db)) }
         } catch let error as DatabaseError {

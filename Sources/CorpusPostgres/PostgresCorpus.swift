@@ -64,30 +64,57 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
     }
 
     @discardableResult
-    public func transaction<T>(readOnly: Bool, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
-        try transaction(readOnly ? .read : .write, body)
+    public func transaction<T>(_ access: CorpusServerAccess, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
+        switch access {
+        case .read: return try run(.read, body)
+        case .write: return try run(.write, body)
+        case .sharedWrite:
+            // Shared writers may deadlock on rows two of them insert (shards that repeat a report id): the
+            // server rolls one back, and it runs again (a few times, then the error stands).
+            var attempt = 1
+            while true {
+                do {
+                    return try run(.sharedWrite, body)
+                } catch let retry as RetryableError {
+                    if attempt >= PostgresCorpus.sharedWriteAttempts { throw retry.error }
+                    logger.debug("shared write rolled back (\(retry.error)); attempt \(attempt + 1)")
+                    attempt += 1
+                }
+            }
+        }
     }
 
     public func queueTransaction<T>(_ body: (any CorpusServerConnection) throws -> T) throws -> T {
-        try transaction(.queue, body)
+        try run(.queue, body)
     }
 
-    /// A read (one snapshot), a write (in the writers' turn) or the queue's bookkeeping (no turn).
-    private enum Kind { case read, write, queue }
+    /// How many times a shared write runs before a deadlock or serialization failure is its error.
+    static let sharedWriteAttempts = 5
 
-    private func transaction<T>(_ kind: Kind, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
+    /// A read (one snapshot), a write (the writers' turn alone or shared) or the queue's bookkeeping (no turn).
+    private enum Kind { case read, write, sharedWrite, queue }
+
+    /// A transaction the server rolled back to break a deadlock or a serialization conflict: running it
+    /// again can succeed.
+    private struct RetryableError: Error { let error: any Error }
+
+    private func run<T>(_ kind: Kind, _ body: (any CorpusServerConnection) throws -> T) throws -> T {
         let connection = try checkout()
         let session = Session(connection, location: location, logger: logger)
         do {
             // A read is one snapshot (as an SQLite read transaction is). Writes take turns, as SQLite's one
             // writer does (a transaction-scoped advisory lock of the schema): two miners of overlapping
-            // inputs would otherwise lock the same new rows in opposite orders and deadlock.
+            // inputs would otherwise lock the same new rows in opposite orders and deadlock. The queue's
+            // shards are disjoint, so their writers share the turn (and a plain writer waits for them).
             switch kind {
             case .read:
                 try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
             case .write:
                 try session.execute("BEGIN", [])
                 try session.execute("SELECT pg_advisory_xact_lock(\(PostgresCorpus.writerLock), hashtext(current_schema()))", [])
+            case .sharedWrite:
+                try session.execute("BEGIN", [])
+                try session.execute("SELECT pg_advisory_xact_lock_shared(\(PostgresCorpus.writerLock), hashtext(current_schema()))", [])
             case .queue:
                 try session.execute("BEGIN", [])
             }
@@ -100,6 +127,9 @@ public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
                 checkin(connection)
             } else {
                 _ = try? connection.close().wait()
+            }
+            if kind == .sharedWrite, let state = session.failedState, Session.retryableStates.contains(state) {
+                throw RetryableError(error: error)
             }
             throw error
         }
@@ -193,6 +223,13 @@ final class Session: CorpusServerConnection {
     let location: String
     let logger: Logger
 
+    /// The SQLSTATE of the last statement the server refused, if one was.
+    private(set) var failedState: String?
+
+    /// Deadlock detected, serialization failure: the server rolled the transaction back, and running it
+    /// again can succeed.
+    static let retryableStates: Set<String> = ["40P01", "40001"]
+
     init(_ connection: PostgresConnection, location: String, logger: Logger) {
         self.connection = connection
         self.location = location
@@ -233,6 +270,7 @@ final class Session: CorpusServerConnection {
         do {
             return try connection.query(query, logger: logger).wait()
         } catch {
+            if let state = (error as? PSQLError)?.serverInfo?[.sqlState] { failedState = state }
             throw CorpusError(path: location, Session.describe(error))
         }
     }

@@ -161,10 +161,13 @@ public final class Miner {
             completed = true
         }
         self.firstDocumentId = firstDocumentId
-        defer { completeInTransaction = nil; self.firstDocumentId = nil }
+        // A shard's documents are its own (ids the queue reserved), so its write shares the writers'
+        // turn with the other workers' shards.
+        writeTurn = .shared
+        defer { completeInTransaction = nil; self.firstDocumentId = nil; writeTurn = .alone }
         try write(outcomes, source: shard.batch.source, state: state)
         // Nothing to write (every report unchanged or bad): the shard is still marked in a transaction.
-        if !completed { try corpus.write { try complete($0, summary) } }
+        if !completed { try corpus.write(.shared) { try complete($0, summary) } }
         summary.seconds = Date().timeIntervalSince(shard.started)
         return summary
     }
@@ -179,6 +182,9 @@ public final class Miner {
 
     /// The id of the first item's document when the batch's new documents get reserved ids (`writeShard`).
     private var firstDocumentId: Int64?
+
+    /// How a batch's write takes the writers' turn on a server corpus: shared for a shard (`writeShard`).
+    private var writeTurn: Corpus.WriteTurn = .alone
 
     /// Run at the end of a batch's write transaction with the counts so far (`writeShard`).
     private var completeInTransaction: ((Corpus.Writer, MiningSummary) throws -> Void)?
@@ -343,7 +349,14 @@ public final class Miner {
         let now = CorpusTimestamp()  // formatted once per batch, not once per row
         let schemeName = scheme.name, version = scheme.version
         var counters = summary
-        try corpus.write { writer in
+        // A shared write may run again (the server broke a deadlock): it starts from the counts before it,
+        // and warns once of what an earlier attempt already warned of (before the shard is completed, so
+        // that the shard keeps its warnings).
+        var warnings: [String] = []
+        var warned = 0
+        try corpus.write(writeTurn) { writer in
+            counters = self.summary
+            warnings = []
             // The new documents first, in one call (a few multi-row statements on a server). Another process
             // may have stored one since this batch was planned: then it counts as found.
             let firstId = self.firstDocumentId
@@ -424,7 +437,7 @@ public final class Miner {
                     guard ICD10.isWellFormed(code), let codeId = self.codeIds?[code] else {
                         counters.bad += 1
                         let hint = (self.codeIds?.isEmpty ?? true) ? " (no codes imported: run `triage codes import` first)" : ""
-                        self.warn("\(report.origin): invalid ICD-10-CM code `\(raw)` in report \(report.externalId)\(hint); ignored")
+                        warnings.append("\(report.origin): invalid ICD-10-CM code `\(raw)` in report \(report.externalId)\(hint); ignored")
                         continue
                     }
                     try writer.link(documentId: id, codeId: codeId)
@@ -437,6 +450,8 @@ public final class Miner {
                                              source: .icd, evidence: code, ruleId: ruleId))
                 }
             }
+            for message in warnings.dropFirst(warned) { self.warn(message) }
+            warned = max(warned, warnings.count)
             try self.completeInTransaction?(writer, counters)
         }
         summary = counters

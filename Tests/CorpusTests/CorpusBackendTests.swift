@@ -1,4 +1,4 @@
-import CorpusPostgres
+@testable import CorpusPostgres
 import Foundation
 import XCTest
 @testable import Corpus
@@ -269,6 +269,92 @@ final class CorpusBackendTests: XCTestCase {
             XCTAssertEqual(Set(ids).count, 1, "\(name): every writer sees the same id for each document")
             XCTAssertEqual(try corpus.read { try $0.storedDocuments(source: "s") }.count, 200, name)
         }
+    }
+
+    /// A PostgreSQL corpus in a schema of its own with a table `scratch (k text PRIMARY KEY)`.
+    func scratchServer() throws -> PostgresCorpus {
+        let server = try PostgresCorpus(url: try TestPostgres.freshURL())
+        try server.transaction(.write) { try $0.execute("CREATE TABLE scratch (k text PRIMARY KEY)", []) }
+        return server
+    }
+
+    func testSharedWritersWriteAtOnceAndAWriterAloneWaitsForThem() throws {
+        let server = try scratchServer()
+        defer { try? server.dropSchema() }
+        let inFirst = DispatchSemaphore(value: 0), secondDone = DispatchSemaphore(value: 0), aloneDone = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var secondWroteMeanwhile = false, aloneWaited = false, aloneFinishedEarly = false
+        nonisolated(unsafe) var failures: [String] = []
+        let lock = NSLock()
+        @Sendable func record(_ error: any Error) { lock.lock(); failures.append("\(error)"); lock.unlock() }
+        DispatchQueue.global().async {
+            do {
+                inFirst.wait()
+                try server.transaction(.sharedWrite) { try $0.execute("INSERT INTO scratch VALUES ('second')", []) }
+            } catch { record(error) }
+            secondDone.signal()
+        }
+        try server.transaction(.sharedWrite) { connection in
+            try connection.execute("INSERT INTO scratch VALUES ('first')", [])
+            inFirst.signal()
+            // The second shared writer commits while this one is open (with an exclusive turn it would wait).
+            secondWroteMeanwhile = secondDone.wait(timeout: .now() + 60) == .success
+            DispatchQueue.global().async {
+                do { try server.transaction(.write) { try $0.execute("INSERT INTO scratch VALUES ('alone')", []) } } catch { record(error) }
+                aloneDone.signal()
+            }
+            // The writer alone waits for this shared one: its lock request shows in pg_locks, not granted.
+            for _ in 0..<600 where !aloneWaited {
+                let rows = try connection.query("""
+                    SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid::bigint = \(PostgresCorpus.writerLock)
+                      AND objid::bigint = (hashtext(current_schema())::bigint & 4294967295)
+                    """, [])
+                aloneWaited = try rows[0].integer(0) > 0
+                if !aloneWaited { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            aloneFinishedEarly = aloneDone.wait(timeout: .now()) == .success
+        }
+        XCTAssertEqual(aloneDone.wait(timeout: .now() + 60), .success)
+        XCTAssertTrue(secondWroteMeanwhile, "a shared writer waited for another shared writer")
+        XCTAssertTrue(aloneWaited, "the writer alone did not wait for the shared writer")
+        XCTAssertFalse(aloneFinishedEarly)
+        XCTAssertEqual(failures, [])
+        let keys = try server.transaction(.read) { try $0.query("SELECT k FROM scratch ORDER BY k", []).map { try $0.text(0) } }
+        XCTAssertEqual(keys, ["alone", "first", "second"])
+    }
+
+    func testASharedWriteThatTheServerRollsBackForADeadlockRunsAgain() throws {
+        let server = try scratchServer()
+        defer { try? server.dropSchema() }
+        // Two shared writers insert A and B in opposite orders, each waiting for the other's first row:
+        // the server breaks the deadlock by rolling one back, and that one runs again.
+        let firstHasA = DispatchSemaphore(value: 0), secondHasB = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        nonisolated(unsafe) var runs = 0
+        nonisolated(unsafe) var failures: [String] = []
+        let group = DispatchGroup()
+        for k in 0..<2 { DispatchQueue.global().async(group: group) {
+            var attempt = 0
+            do {
+                try server.transaction(.sharedWrite) { connection in
+                    attempt += 1
+                    lock.lock(); runs += 1; lock.unlock()
+                    let (mine, theirs) = k == 0 ? ("A", "B") : ("B", "A")
+                    if attempt == 1, k == 1 { _ = firstHasA.wait(timeout: .now() + 60) }
+                    try connection.execute("INSERT INTO scratch VALUES (?) ON CONFLICT DO NOTHING", [.text(mine)])
+                    if attempt == 1 {
+                        if k == 0 { firstHasA.signal(); _ = secondHasB.wait(timeout: .now() + 60) } else { secondHasB.signal() }
+                    }
+                    try connection.execute("INSERT INTO scratch VALUES (?) ON CONFLICT DO NOTHING", [.text(theirs)])
+                }
+            } catch {
+                lock.lock(); failures.append("\(error)"); lock.unlock()
+            }
+        } }
+        XCTAssertEqual(group.wait(timeout: .now() + 120), .success)
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(runs, 3, "one of the two writers ran again after the deadlock")
+        let keys = try server.transaction(.read) { try $0.query("SELECT k FROM scratch ORDER BY k", []).map { try $0.text(0) } }
+        XCTAssertEqual(keys, ["A", "B"])
     }
 
     func testBadURLsAndUnreachableServersGiveClearErrors() throws {
