@@ -17,6 +17,16 @@ func loadLabeler() {
     }
 }
 
+/// The repository's notes-context rules, loaded once.
+nonisolated(unsafe) var defaultContextRules: ContextRuleSet?
+
+func loadDefaultContextRules() {
+    let folder = ProcessInfo.processInfo.environment["TRIAGE_RULES"] ?? repositoryPath("corpora/rules")
+    do { defaultContextRules = try Workspace().contextRules(folder: folder) } catch {
+        FileHandle.standardError.write(Data("TriageFuzz: no context rules at \(folder) (\(error)); only custom rules are tried\n".utf8))
+    }
+}
+
 /// Reads `path` as `triage mine` does and labels every report (the XML ones parsed as Open-i).
 func mine(_ path: String, options: ReaderOptions = ReaderOptions()) {
     try? ReportReader(options: options).read(path: path) { item in
@@ -128,18 +138,21 @@ let textTargets: [FuzzTarget] = [
         _ = labeler.judgeSentence("there is no effusion but questionable atelectasis")
     },
     FuzzTarget(name: "context-tsv", maxLength: 64 << 10,
-               summary: "conditions in sentences, as `triage context` reads them %% a notes-context rule file (ContextRuleSet, ContextAnnotator)") { data in
-        // Layout: the TSV, then optionally `%%` and a rule file that replaces notes-context.txt.
+               summary: "conditions in sentences, as `triage context` reads them %% a notes-context rule file (ContextRuleSet, ContextAnnotator)",
+               setUp: loadDefaultContextRules) { data in
+        // Layout: the TSV, then optionally `%%` and a rule file that replaces notes-context.txt (loaded
+        // once per input; the repository's rules once per process).
         let files = parts(data, count: 2)
         let tsv = Scratch.file("conditions.tsv", files.first ?? Data())
-        var folder = ProcessInfo.processInfo.environment["TRIAGE_RULES"] ?? repositoryPath("corpora/rules")
+        var loaded = defaultContextRules
         if files.count > 1 {
-            folder = Scratch.emptyFolder("context-rules")
+            let folder = Scratch.emptyFolder("context-rules")
             _ = FileManager.default.createFile(atPath: folder + "/" + ContextRuleSet.fileName, contents: files[1])
             _ = FileManager.default.createFile(atPath: folder + "/text.txt", contents: Data("abbreviation: dr, mr\n".utf8))
+            loaded = try? Workspace().contextRules(folder: folder)
         }
-        _ = try? Workspace().annotateContext(ContextOptions(file: tsv, rulesFolder: folder)) { _ in }
-        if let rules = try? ContextRuleSet.load(rulesFolder: folder) {
+        if let rules = loaded {
+            _ = try? Workspace().annotateContext(ContextOptions(file: tsv), rules: rules) { _ in }
             let text = String(decoding: files.first ?? Data(), as: UTF8.self)
             let n = text.utf8.count
             _ = ContextAnnotator(rules: rules).attributes(of: [0..<n, n / 3..<n / 2, n..<(n + 5)], inNote: text)

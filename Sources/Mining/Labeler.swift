@@ -262,8 +262,11 @@ public final class Labeler {
     private func inScope(_ a: Int, _ b: Int, window: Int, terminators: [Int]) -> Bool {
         if b < a { return false }
         var words = 0
-        for k in a..<b where tokens[k].isWord { words += 1 }
-        if words > window { return false }
+        // Counting stops past the window: a mention far from a trigger costs the window, not the distance.
+        for k in a..<b where tokens[k].isWord {
+            words += 1
+            if words > window { return false }
+        }
         return !terminators.contains { $0 >= a && $0 < b }
     }
 

@@ -39,23 +39,23 @@ struct RuleLine {
         var number = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = raw.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let parts = line.components(separatedBy: " | ")
+            let parts = line.split(separator: " | ", omittingEmptySubsequences: false)
             guard let colon = parts[0].firstIndex(of: ":") else {
                 throw RuleError(file: displayName, line: number,
                                 "expected `key: value`, found `\(line.prefix(60))`")
             }
-            let key = parts[0][..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = parts[0][parts[0].index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let key = parts[0][..<colon].trimmingSpaces().lowercased()
+            let value = parts[0][parts[0].index(after: colon)...].trimmingSpaces()
             var fields: [(String, String)] = []
             for part in parts.dropFirst() {
                 guard let c = part.firstIndex(of: ":") else {
                     throw RuleError(file: displayName, line: number,
                                     "expected `| name: value` after the phrase, found `\(part.prefix(60))`")
                 }
-                fields.append((part[..<c].trimmingCharacters(in: .whitespaces).lowercased(),
-                               part[part.index(after: c)...].trimmingCharacters(in: .whitespaces)))
+                fields.append((part[..<c].trimmingSpaces().lowercased(),
+                               part[part.index(after: c)...].trimmingSpaces()))
             }
             lines.append(RuleLine(file: displayName, line: number, key: key, value: value, fields: fields))
         }

@@ -155,7 +155,13 @@ extension Workspace {
     /// warned about with `file:line` and counted; the gold columns, when present, are scored.
     public func annotateContext(_ options: ContextOptions, context: JobContext = .silent,
                                 row: (ContextRow) throws -> Void) throws -> ContextSummary {
-        let rules = try contextRules(folder: options.rulesFolder)
+        try annotateContext(options, rules: try contextRules(folder: options.rulesFolder), context: context, row: row)
+    }
+
+    /// `annotateContext` with rules already loaded (`contextRules`), for a caller that annotates many
+    /// files with the same rules; `options.rulesFolder` is not read.
+    public func annotateContext(_ options: ContextOptions, rules: ContextRuleSet, context: JobContext = .silent,
+                                row: (ContextRow) throws -> Void) throws -> ContextSummary {
         let annotator = ContextAnnotator(rules: rules)
         let name = InputFile.displayName(options.file)
         let data: Data
