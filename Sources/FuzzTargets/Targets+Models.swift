@@ -55,8 +55,8 @@ func writeWeights(folder: String) -> Bool {
           let file = try? JSONDecoder().decode(ModelFile.self, from: data),
           let layer = try? file.architecture.makeLayer() else { return false }
     let tensors = (layer.namedParameters + layer.namedBuffers).map { ($0.0, $0.1.value) }
-    return (try? Safetensors.save(tensors, metadata: ["format": "pt"],
-                                  to: URL(fileURLWithPath: folder + "/" + ModelFile.weightsName))) != nil
+    guard let bytes = try? Safetensors.encode(tensors, metadata: ["format": "pt"]) else { return false }
+    return Scratch.write(bytes, to: folder + "/" + ModelFile.weightsName)
 }
 
 /// Image files every loaded image model predicts: grey 28 x 28, colour 10 x 7, a 1 x 1 pixel.
@@ -104,7 +104,7 @@ let modelTargets: [FuzzTarget] = [
                summary: "an image model's config.json (ModelFile, ImageClassifier.load, then `predict image --model`)",
                setUp: writeImageFiles, mutation: .json) { data in
         let folder = Scratch.emptyFolder("image-model")
-        _ = FileManager.default.createFile(atPath: folder + "/" + ModelFile.configName, contents: data)
+        Scratch.write(data, to: folder + "/" + ModelFile.configName)
         guard writeWeights(folder: folder) else {
             _ = try? ImageClassifier.load(from: URL(fileURLWithPath: folder))
             return
@@ -116,9 +116,8 @@ let modelTargets: [FuzzTarget] = [
                mutation: .json) { data in
         let files = parts(data, count: 2)
         let folder = Scratch.emptyFolder("resistance-model")
-        _ = FileManager.default.createFile(atPath: folder + "/" + ModelFile.configName, contents: files[0])
-        _ = FileManager.default.createFile(atPath: folder + "/vocabulary.txt",
-                                       contents: files.count > 1 ? files[1] : Data(defaultVocabulary.utf8))
+        Scratch.write(files[0], to: folder + "/" + ModelFile.configName)
+        Scratch.write(files.count > 1 ? files[1] : Data(defaultVocabulary.utf8), to: folder + "/vocabulary.txt")
         guard writeWeights(folder: folder) else {
             _ = try? ResistanceTraining.load(from: URL(fileURLWithPath: folder))
             return

@@ -115,7 +115,7 @@ let textTargets: [FuzzTarget] = [
         let fixed = ["scheme/scheme.txt", "text.txt", "context.txt", "scheme/tests.txt"]
         for (k, part) in files.enumerated() {
             if k < fixed.count {
-                _ = FileManager.default.createFile(atPath: root + "/" + fixed[k], contents: part)
+                Scratch.write(part, to: root + "/" + fixed[k])
                 continue
             }
             var body = part
@@ -126,7 +126,7 @@ let textTargets: [FuzzTarget] = [
             body = newline < body.endIndex ? body[(newline + 1)...] : Data()
             // `@name` is a file of the scheme folder (a lexicon, a context file), else a label file.
             let file = label.hasPrefix("@") ? scheme + "/" + label.dropFirst() + ".txt" : scheme + "/labels/" + label + ".txt"
-            _ = FileManager.default.createFile(atPath: file, contents: body)
+            Scratch.write(body, to: file)
         }
         guard let rules = try? RuleSet.load(folder: scheme) else { return }
         let labeler = Labeler(rules: rules)
@@ -147,8 +147,8 @@ let textTargets: [FuzzTarget] = [
         var loaded = defaultContextRules
         if files.count > 1 {
             let folder = Scratch.emptyFolder("context-rules")
-            _ = FileManager.default.createFile(atPath: folder + "/" + ContextRuleSet.fileName, contents: files[1])
-            _ = FileManager.default.createFile(atPath: folder + "/text.txt", contents: Data("abbreviation: dr, mr\n".utf8))
+            Scratch.write(files[1], to: folder + "/" + ContextRuleSet.fileName)
+            Scratch.write(Data("abbreviation: dr, mr\n".utf8), to: folder + "/text.txt")
             loaded = try? Workspace().contextRules(folder: folder)
         }
         if let rules = loaded {
