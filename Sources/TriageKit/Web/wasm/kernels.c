@@ -174,28 +174,9 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
   for (int t = 0; t < T; t++) {
     const int oy = 2 * (t / TW), ox = 2 * (t % TW);
     const float *m = M + t * F;
-    if (pooled) {
-      if (oy + 1 >= OH || ox + 1 >= OW) continue;
-      float *o = out + ((oy / 2) * (OW / 2) + ox / 2) * F;
-      for (int f = 0; f < F; f += 4) {
-        v128_t r[4][4], s[2][4];
-        for (int i = 0; i < 16; i++) r[i / 4][i % 4] = wasm_v128_load(m + i * plane + f);
-        for (int j = 0; j < 4; j++) {
-          s[0][j] = wasm_f32x4_add(wasm_f32x4_add(r[0][j], r[1][j]), r[2][j]);
-          s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(r[1][j], r[2][j]), r[3][j]);
-        }
-        const v128_t b = wasm_v128_load(bias + f);
-        v128_t v = wasm_f32x4_splat(-__builtin_inff());
-        for (int i = 0; i < 2; i++) {
-          v = wasm_f32x4_pmax(v, normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f));
-          v = wasm_f32x4_pmax(v, normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f));
-        }
-        wasm_v128_store(o + f, v);
-      }
-      continue;
-    }
+    if (pooled && (oy + 1 >= OH || ox + 1 >= OW)) continue;
     for (int f = 0; f < F; f += 4) {
-      v128_t r[4][4], s[2][4];
+      v128_t r[4][4], s[2][4], y[2][2];
       for (int i = 0; i < 16; i++) r[i / 4][i % 4] = wasm_v128_load(m + i * plane + f);
       for (int j = 0; j < 4; j++) {
         s[0][j] = wasm_f32x4_add(wasm_f32x4_add(r[0][j], r[1][j]), r[2][j]);
@@ -203,12 +184,19 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
       }
       const v128_t b = wasm_v128_load(bias + f);
       for (int i = 0; i < 2; i++) {
-        if (oy + i >= OH) break;
+        y[i][0] = normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f);
+        y[i][1] = normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f);
+      }
+      if (pooled) {
+        v128_t v = wasm_f32x4_splat(-__builtin_inff());
+        for (int i = 0; i < 2; i++) v = wasm_f32x4_pmax(wasm_f32x4_pmax(v, y[i][0]), y[i][1]);
+        wasm_v128_store(out + ((oy / 2) * (OW / 2) + ox / 2) * F + f, v);
+        continue;
+      }
+      for (int i = 0; i < 2 && oy + i < OH; i++) {
         float *o = out + ((oy + i) * OW + ox) * F + f;
-        wasm_v128_store(o, normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f));
-        if (ox + 1 < OW) {
-          wasm_v128_store(o + F, normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f));
-        }
+        wasm_v128_store(o, y[i][0]);
+        if (ox + 1 < OW) wasm_v128_store(o + F, y[i][1]);
       }
     }
   }
