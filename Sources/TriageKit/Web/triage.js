@@ -1174,11 +1174,11 @@ function attachWasmKernel(nodes, options) {
 
 /**
  * Calls each kernel of a new instance a few thousand times on nothing (every size 0, so no loop runs;
- * about a millisecond). V8 first runs a module's functions as its baseline compiler (Liftoff) made them
- * and compiles one with its optimising compiler, in the background, once its calls and loops have used
- * up a budget of executed code, raising the compilation's priority each further time; each call here
- * spends the budget by the function's size. Without it, the first tens of images ran in baseline code,
- * several times slower, in headless Chromium on a loaded 2-core machine (tools/bench/web-image-speed).
+ * 4-5 ms in node on a loaded machine). V8 compiles a module's functions with its baseline compiler
+ * (Liftoff) at their first call, and compiles a function again with its optimising compiler, in the
+ * background, once its calls and loops have used up a budget of executed code (a call spends about the
+ * function's size; each further time the budget runs out raises the compilation's priority). This
+ * moves both to load, before the first image, instead of into it.
  */
 function primeWasmKernel({ conv, winograd, pool }, at) {
   for (let i = 0; i < 4000; i++) {
