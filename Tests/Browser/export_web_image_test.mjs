@@ -179,26 +179,6 @@ test("the WebAssembly kernels equal the scalar one on sizes that leave remainder
   }
 });
 
-test("an ensemble's members, computed one at a time in any order (as the page's two workers share them), give its logits bit for bit", { skip }, async () => {
-  let ensembles = 0, single = 0;
-  for (const fixture of fixtures.models) {
-    const model = await runtime.loadModel(path.join(fixtures.web, fixture.folder));
-    const members = model.members;
-    if (!members) { single++; continue; }
-    ensembles++;
-    assert.ok(members.parts.length >= 2 && members.parts.every((part) => part.length > 0), fixture.folder);
-    for (const f of fixtures.images) {
-      for (const x of model.viewInputs(image(f))) {
-        const order = members.parts.map((_, k) => k).reverse(), outputs = [];
-        for (const k of order) outputs[k] = model.memberOutput(x, k);
-        assert.deepEqual(Array.from(model.logitsOfMembers(outputs)), Array.from(model.logits(x)), fixture.folder);
-      }
-    }
-  }
-  // The fixtures hold an ensemble, and networks that are not one (a ResNet's sums join branches that share nodes).
-  assert.ok(ensembles >= 1 && single >= 1, `${ensembles} ensembles, ${single} single networks`);
-});
-
 test("images are read as documented: RGBA drops alpha, channels may be left out, bad images are refused", { skip }, async () => {
   const model = await runtime.loadModel(path.join(fixtures.web, fixtures.models[1].folder));
   const f = fixtures.images.find((x) => x.channels === 3 && x.type === "uint8");
