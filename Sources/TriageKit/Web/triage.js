@@ -1234,42 +1234,6 @@ function applyActivation(a, y) {
   else { const slope = a.leakyRelu; for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= slope; }
 }
 
-/**
- * The members of an ensemble graph (ImageModel.members): the sum that the output reads through a chain
- * of single-input nodes, and for each of the sum's inputs the nodes it depends on, when those sets
- * are disjoint, share only the graph input and make up every node before the sum with it. Null
- * for any other graph.
- */
-function ensembleMembers(nodes, input, output) {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const tail = [];
-  let at = byName.get(output);
-  while (at && at.op !== "sum") {
-    if (at.inputs.length !== 1) return null;
-    tail.unshift(at);
-    at = byName.get(at.inputs[0]);
-  }
-  if (!at || at.inputs.length < 2 || new Set(at.inputs).size !== at.inputs.length) return null;
-  const sum = at, owner = new Map();
-  for (const [k, from] of sum.inputs.entries()) {
-    const stack = [from];
-    while (stack.length) {
-      const name = stack.pop();
-      if (name === input) continue;
-      if (owner.has(name)) { if (owner.get(name) !== k) return null; continue; }
-      owner.set(name, k);
-      stack.push(...byName.get(name).inputs);
-    }
-  }
-  const parts = sum.inputs.map(() => []);
-  for (const node of nodes) {
-    if (owner.has(node.name)) parts[owner.get(node.name)].push(node);
-    else if (node !== sum && !tail.includes(node)) return null;
-  }
-  if (tail.some((n) => nodes.indexOf(n) < nodes.indexOf(sum))) return null;
-  return { parts, sum, tail: [sum, ...tail] };
-}
-
 /** An image classifier: preprocessing, the network, flip averaging, calibration, labels. */
 class ImageModel {
   constructor(config, buffer, options = {}) {
@@ -1448,38 +1412,7 @@ class ImageModel {
   /** The network's outputs (K) for one model input. */
   logits(input) {
     const values = new Map([[this.input, input]]);
-    this.evaluate(this.nodes, values);
-    return Float64Array.from(values.get(this.output));
-  }
-
-  /**
-   * An ensemble's members, when the graph is one: its output node reads (through nodes that read
-   * nothing else) a sum of branches that share only the model input. Null otherwise. Each member
-   * is the list of its nodes in graph order; `tail` is the sum and the nodes after it. The page
-   * splits an image's passes between two workers by member (memberOutput, logitsOfMembers).
-   */
-  get members() {
-    if (this.ensemble === undefined) this.ensemble = ensembleMembers(this.nodes, this.input, this.output);
-    return this.ensemble;
-  }
-
-  /** Member k's output (a copy) for one model input (see members). */
-  memberOutput(input, k) {
-    const { parts, sum } = this.members, values = new Map([[this.input, input]]);
-    this.evaluate(parts[k], values);
-    return Float32Array.from(values.get(sum.inputs[k]));
-  }
-
-  /** The network's outputs from every member's output (memberOutput's, in member order): what logits gives. */
-  logitsOfMembers(outputs) {
-    const { sum, tail } = this.members, values = new Map(sum.inputs.map((from, k) => [from, outputs[k]]));
-    this.evaluate(tail, values);
-    return Float64Array.from(values.get(this.output));
-  }
-
-  /** Runs `nodes` (in graph order) on `values` (node name to output), adding each node's output. */
-  evaluate(nodes, values) {
-    for (const node of nodes) {
+    for (const node of this.nodes) {
       const x = values.get(node.inputs[0]), shape = node.inputShape;
       if (node.fused) { values.set(node.name, x); continue; }
       let y;
@@ -1501,6 +1434,7 @@ class ImageModel {
       }
       values.set(node.name, y);
     }
+    return Float64Array.from(values.get(this.output));
   }
 
   /** Softmax over classes or a sigmoid per label, of one network's logits. */
