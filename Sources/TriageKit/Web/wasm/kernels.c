@@ -71,11 +71,24 @@ static const float *taps(const float *xp, int p, int OW, int Wp, int C, int SH, 
   return xp + ((p / OW) * SH * Wp + (p % OW) * SW) * C;
 }
 
+/// Batch norm in inference form after a Conv2D, in place on y (P, F): y scale + shift per filter in
+/// float64, rounded to float32 (as the JavaScript batchnorm node computes it), then ReLU if `relu`.
+static void affine(float *y, int P, int F, const double *scale, const double *shift, int relu) {
+  for (int p = 0; p < P; p++, y += F) {
+    for (int f = 0; f < F; f++) {
+      float v = (float)((double)y[f] * scale[f] + shift[f]);
+      y[f] = relu && v < 0 ? 0 : v;
+    }
+  }
+}
+
 /// Conv2D: out (OH OW, F) = bias (F) + the (KH, KW, C) windows of xp (Hp, Wp, C) at strides SH, SW
-/// x wt (KH KW C, F); xp holds the padding's zeros, so every window lies inside it.
+/// x wt (KH KW C, F); xp holds the padding's zeros, so every window lies inside it. A batch norm after
+/// it (scale and shift (F) in float64; scale 0 for none) and a ReLU (relu != 0) run by `affine` on each
+/// block of output rows as soon as it is written, while it is in the cache.
 EXPORT("conv")
 void conv(const float *xp, int Wp, int C, const float *wt, const float *bias, int F, int KH, int KW, int SH, int SW,
-          int OH, int OW, float *out) {
+          int OH, int OW, float *out, const double *scale, const double *shift, int relu) {
   const int P = OH * OW, row = Wp * C, run = KW * C;
   int p = 0;
   for (; p + 4 <= P; p += 4) {
@@ -92,6 +105,7 @@ void conv(const float *xp, int Wp, int C, const float *wt, const float *bias, in
       block1x1(a0, KH, row, run, wt, F, bias, o0, f); block1x1(a1, KH, row, run, wt, F, bias, o1, f);
       block1x1(a2, KH, row, run, wt, F, bias, o2, f); block1x1(a3, KH, row, run, wt, F, bias, o3, f);
     }
+    if (scale) affine(o0, 4, F, scale, shift, relu);
   }
   for (; p < P; p++) {
     const float *a = taps(xp, p, OW, Wp, C, SH, SW);
@@ -99,18 +113,7 @@ void conv(const float *xp, int Wp, int C, const float *wt, const float *bias, in
     int f = 0;
     for (; f + 4 <= F; f += 4) block1x4(a, KH, row, run, wt, F, bias, o, f);
     for (; f < F; f++) block1x1(a, KH, row, run, wt, F, bias, o, f);
-  }
-}
-
-/// Batch norm in inference form after a Conv2D, in place on y (P, F): y scale + shift per filter in
-/// float64, rounded to float32 (as the JavaScript batchnorm node computes it), then ReLU if `relu`.
-EXPORT("affine")
-void affine(float *y, int P, int F, const double *scale, const double *shift, int relu) {
-  for (int p = 0; p < P; p++, y += F) {
-    for (int f = 0; f < F; f++) {
-      float v = (float)((double)y[f] * scale[f] + shift[f]);
-      y[f] = relu && v < 0 ? 0 : v;
-    }
+    if (scale) affine(o, 1, F, scale, shift, relu);
   }
 }
 
@@ -125,27 +128,25 @@ void affine(float *y, int P, int F, const double *scale, const double *shift, in
 /// V (16, T, C) = B^T d B of every 4x4 input tile d; tile t = (ty, tx) starts at (2 ty, 2 tx) of xp (Hp, Wp, C). C % 4 == 0.
 static void winogradInput(const float *xp, int Wp, int C, int TH, int TW, float *V) {
   const int T = TH * TW, plane = T * C;
-  for (int ty = 0; ty < TH; ty++) {
-    for (int tx = 0; tx < TW; tx++) {
-      const float *d = xp + (2 * ty * Wp + 2 * tx) * C;
-      float *v = V + (ty * TW + tx) * C;
-      for (int c = 0; c < C; c += 4) {
-        v128_t r[4][4], s[4][4];
-        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) r[i][j] = wasm_v128_load(d + (i * Wp + j) * C + c);
-        // B^T d: rows.
-        for (int j = 0; j < 4; j++) {
-          s[0][j] = wasm_f32x4_sub(r[0][j], r[2][j]);
-          s[1][j] = wasm_f32x4_add(r[1][j], r[2][j]);
-          s[2][j] = wasm_f32x4_sub(r[2][j], r[1][j]);
-          s[3][j] = wasm_f32x4_sub(r[1][j], r[3][j]);
-        }
-        // (B^T d) B: columns.
-        for (int i = 0; i < 4; i++) {
-          wasm_v128_store(v + (i * 4 + 0) * plane + c, wasm_f32x4_sub(s[i][0], s[i][2]));
-          wasm_v128_store(v + (i * 4 + 1) * plane + c, wasm_f32x4_add(s[i][1], s[i][2]));
-          wasm_v128_store(v + (i * 4 + 2) * plane + c, wasm_f32x4_sub(s[i][2], s[i][1]));
-          wasm_v128_store(v + (i * 4 + 3) * plane + c, wasm_f32x4_sub(s[i][1], s[i][3]));
-        }
+  for (int t = 0; t < T; t++) {
+    const float *d = xp + (2 * (t / TW) * Wp + 2 * (t % TW)) * C;
+    float *v = V + t * C;
+    for (int c = 0; c < C; c += 4) {
+      v128_t r[4][4], s[4][4];
+      for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) r[i][j] = wasm_v128_load(d + (i * Wp + j) * C + c);
+      // B^T d: rows.
+      for (int j = 0; j < 4; j++) {
+        s[0][j] = wasm_f32x4_sub(r[0][j], r[2][j]);
+        s[1][j] = wasm_f32x4_add(r[1][j], r[2][j]);
+        s[2][j] = wasm_f32x4_sub(r[2][j], r[1][j]);
+        s[3][j] = wasm_f32x4_sub(r[1][j], r[3][j]);
+      }
+      // (B^T d) B: columns.
+      for (int i = 0; i < 4; i++) {
+        wasm_v128_store(v + (i * 4 + 0) * plane + c, wasm_f32x4_sub(s[i][0], s[i][2]));
+        wasm_v128_store(v + (i * 4 + 1) * plane + c, wasm_f32x4_add(s[i][1], s[i][2]));
+        wasm_v128_store(v + (i * 4 + 2) * plane + c, wasm_f32x4_sub(s[i][2], s[i][1]));
+        wasm_v128_store(v + (i * 4 + 3) * plane + c, wasm_f32x4_sub(s[i][1], s[i][3]));
       }
     }
   }
@@ -164,15 +165,18 @@ static v128_t normalised(v128_t y, const double *scale, const double *shift, int
 }
 
 /// out (OH, OW, F) = bias + A^T m A of every tile's 16 products M (16, T, F), the pixels inside the
-/// output only, through `normalised`. F % 4 == 0.
+/// output only, through `normalised`. F % 4 == 0. With `pooled`, out is instead the 2x2 stride-2 max
+/// pool of that output, (OH / 2, OW / 2, F): each tile's 4 pixels are one window (a tile past the last
+/// whole window, at an odd edge, gives none), taken in `pool`'s order and arithmetic.
 static void winogradOutput(const float *M, int T, int TW, int F, const float *bias, int OH, int OW, float *out,
-                           const double *scale, const double *shift, int relu) {
+                           const double *scale, const double *shift, int relu, int pooled) {
   const int plane = T * F;
   for (int t = 0; t < T; t++) {
     const int oy = 2 * (t / TW), ox = 2 * (t % TW);
     const float *m = M + t * F;
+    if (pooled && (oy + 1 >= OH || ox + 1 >= OW)) continue;
     for (int f = 0; f < F; f += 4) {
-      v128_t r[4][4], s[2][4];
+      v128_t r[4][4], s[2][4], y[2][2];
       for (int i = 0; i < 16; i++) r[i / 4][i % 4] = wasm_v128_load(m + i * plane + f);
       for (int j = 0; j < 4; j++) {
         s[0][j] = wasm_f32x4_add(wasm_f32x4_add(r[0][j], r[1][j]), r[2][j]);
@@ -180,12 +184,19 @@ static void winogradOutput(const float *M, int T, int TW, int F, const float *bi
       }
       const v128_t b = wasm_v128_load(bias + f);
       for (int i = 0; i < 2; i++) {
-        if (oy + i >= OH) break;
+        y[i][0] = normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f);
+        y[i][1] = normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f);
+      }
+      if (pooled) {
+        v128_t v = wasm_f32x4_splat(-__builtin_inff());
+        for (int i = 0; i < 2; i++) v = wasm_f32x4_pmax(wasm_f32x4_pmax(v, y[i][0]), y[i][1]);
+        wasm_v128_store(out + ((oy / 2) * (OW / 2) + ox / 2) * F + f, v);
+        continue;
+      }
+      for (int i = 0; i < 2 && oy + i < OH; i++) {
         float *o = out + ((oy + i) * OW + ox) * F + f;
-        wasm_v128_store(o, normalised(wasm_f32x4_add(b, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2])), scale, shift, relu, f));
-        if (ox + 1 < OW) {
-          wasm_v128_store(o + F, normalised(wasm_f32x4_add(b, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])), scale, shift, relu, f));
-        }
+        wasm_v128_store(o, y[i][0]);
+        if (ox + 1 < OW) wasm_v128_store(o + F, y[i][1]);
       }
     }
   }
@@ -219,15 +230,16 @@ static void gemmPacked(const float *V, int T, int C, const float *U, int F, floa
 /// A 3x3 stride-1 Conv2D by Winograd F(2x2, 3x3): out (OH, OW, F) from xp (Hp, Wp, C), Hp >= 2 ceil(OH / 2) + 2 and
 /// Wp >= 2 ceil(OW / 2) + 2 (zeros past the input), U (16, C, F) the transformed weight (packed),
 /// V (16, T, C) and M (16, T, F) scratch. C and F multiples of 4. A batch norm after it (scale and shift
-/// (F) in float64, scale 0 for none) and a ReLU (relu != 0) run as `affine` runs them, fused.
+/// (F) in float64, scale 0 for none) and a ReLU (relu != 0) run as `affine` runs them, fused; then, with
+/// `pooled`, a 2x2 stride-2 max pool (out is then (OH / 2, OW / 2, F)).
 EXPORT("winograd")
 void winograd(const float *xp, int Wp, int C, const float *U, const float *bias, int F, int OH, int OW,
-              float *V, float *M, float *out, const double *scale, const double *shift, int relu) {
+              float *V, float *M, float *out, const double *scale, const double *shift, int relu, int pooled) {
   const int TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW;
   winogradInput(xp, Wp, C, TH, TW, V);
   // Each of the 16 products is a 1x1 convolution of T pixels.
   for (int x = 0; x < 16; x++) gemmPacked(V + x * T * C, T, C, U + x * C * F, F, M + x * T * F);
-  winogradOutput(M, T, TW, F, bias, OH, OW, out, scale, shift, relu);
+  winogradOutput(M, T, TW, F, bias, OH, OW, out, scale, shift, relu, pooled);
 }
 
 /// Pool2D, windows inside the image only: out (OH, OW, C) = the maximum (max != 0) or the mean of
