@@ -275,6 +275,12 @@ extension Corpus {
             }
         }
 
+        migrator.registerMigration("Drop the label index its key covers") { db in
+            // The unique key (documentId, scheme, observation, source, reader) already finds a
+            // document's labels; a second index on documentId only cost every label insert its upkeep.
+            try db.drop(index: "index_label_on_documentId")
+        }
+
         return migrator
     }
 }

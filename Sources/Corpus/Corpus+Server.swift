@@ -183,6 +183,9 @@ final class ServerSession {
     private var labelIndex: [LabelKey: Int] = [:]
     private var imageLinks: [(Int64, String)] = []
     private var codeLinks: [(Int64, Int64)] = []
+    /// Documents this transaction inserted whose labels have not been sent yet: no label of theirs can
+    /// be stored (no other transaction sees them), so theirs go in without the conflict check.
+    private var createdDocuments: Set<Int64> = []
 
     private struct LabelKey: Hashable {
         var documentId: Int64, scheme: String, observation: String, source: String, reader: String
@@ -214,6 +217,9 @@ final class ServerSession {
         labelIndex[key] = labels.count
         labels.append(label)
     }
+
+    /// Notes a document this transaction inserted (`insertDocumentsIfAbsent`).
+    func created(documentId: Int64) { createdDocuments.insert(documentId) }
 
     /// Queues a document's image reference.
     func link(documentId: Int64, imageRef: String) { imageLinks.append((documentId, imageRef)) }
@@ -264,25 +270,18 @@ final class ServerSession {
     /// Sends the queued writes.
     func flush() throws {
         if !labels.isEmpty {
-            let pending = labels.compactMap { $0 }
+            // Labels of documents this transaction created first, as plain inserts (each key once: a later
+            // replace took its place in `labels`); then the others, replacing what is stored.
+            var fresh: [Label] = [], others: [Label] = []
+            for case let label? in labels {
+                if createdDocuments.contains(label.documentId) { fresh.append(label) } else { others.append(label) }
+            }
             labels.removeAll(keepingCapacity: true)
             labelIndex.removeAll(keepingCapacity: true)
-            // One JSON parameter per statement, not 13 per label: the client writes one string, the
-            // server unpacks it (json_to_recordset).
-            for start in stride(from: 0, to: pending.count, by: Self.labelsPerStatement) {
-                let json = Self.labelsJSON(pending[start..<min(start + Self.labelsPerStatement, pending.count)])
-                try connection.execute("""
-                    INSERT INTO label (documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence,
-                                       ruleid, rulesetversion, reader, labelledat, attributes)
-                    SELECT d, s, o, v, src, es, ee, ev, r, rv, rd, to_timestamp(la), a
-                    FROM json_to_recordset(?::json) AS x(d bigint, s text, o text, v integer, src text, es integer, ee integer,
-                                                         ev text, r text, rv text, rd text, la double precision, a text)
-                    ON CONFLICT (documentid, scheme, observation, source, reader) DO UPDATE SET
-                        value = excluded.value, evidencestart = excluded.evidencestart, evidenceend = excluded.evidenceend,
-                        evidence = excluded.evidence, ruleid = excluded.ruleid, rulesetversion = excluded.rulesetversion,
-                        labelledat = excluded.labelledat, attributes = excluded.attributes
-                    """, [.text(json)])
-            }
+            // Their labels are stored now: later ones of theirs replace them, as any other's do.
+            createdDocuments.removeAll(keepingCapacity: true)
+            try insertLabels(fresh, replacing: false)
+            try insertLabels(others, replacing: true)
         }
         if !imageLinks.isEmpty {
             let pending = imageLinks
@@ -293,6 +292,28 @@ final class ServerSession {
             let pending = codeLinks
             codeLinks.removeAll(keepingCapacity: true)
             try insertPairs("INSERT INTO documentcode (documentid, codeid)", pending.map { [.integer($0.0), .integer($0.1)] })
+        }
+    }
+
+    /// Inserts `labels`, one JSON parameter per statement, not 13 per label: the client writes one
+    /// string, the server unpacks it (json_to_recordset). `replacing`: a label whose key is stored
+    /// replaces it; else every key must be new (the index is not probed for a conflict first).
+    private func insertLabels(_ labels: [Label], replacing: Bool) throws {
+        for start in stride(from: 0, to: labels.count, by: Self.labelsPerStatement) {
+            let json = Self.labelsJSON(labels[start..<min(start + Self.labelsPerStatement, labels.count)])
+            try connection.execute("""
+                INSERT INTO label (documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence,
+                                   ruleid, rulesetversion, reader, labelledat, attributes)
+                SELECT d, s, o, v, src, es, ee, ev, r, rv, rd, to_timestamp(la), a
+                FROM json_to_recordset(?::json) AS x(d bigint, s text, o text, v integer, src text, es integer, ee integer,
+                                                     ev text, r text, rv text, rd text, la double precision, a text)
+                """ + (replacing ? """
+
+                ON CONFLICT (documentid, scheme, observation, source, reader) DO UPDATE SET
+                    value = excluded.value, evidencestart = excluded.evidencestart, evidenceend = excluded.evidenceend,
+                    evidence = excluded.evidence, ruleid = excluded.ruleid, rulesetversion = excluded.rulesetversion,
+                    labelledat = excluded.labelledat, attributes = excluded.attributes
+                """ : ""), [.text(json)])
         }
     }
 

@@ -252,6 +252,7 @@ extension Corpus.Writer {
             for d in chunk {
                 let key = Key(source: d.source, externalId: d.externalId)
                 if let id = inserted.removeValue(forKey: key) {
+                    server.created(documentId: id)
                     results.append((id, nil))
                     found[key] = StoredDocument(id: id, contentHash: d.contentHash, kind: d.kind)  // a repeat in the chunk finds it
                 } else if let stored = found[key] {

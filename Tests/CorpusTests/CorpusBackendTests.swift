@@ -168,6 +168,9 @@ final class CorpusBackendTests: XCTestCase {
                 try writer.keepOriginal(documentId: ids[1], text: "before, again")
                 try writer.keepOriginal(documentId: ids[2], text: "dropped")
                 try writer.dropOriginal(documentId: ids[2])
+                // A label of a document this transaction created, sent already (the statements above send the
+                // batch), replaced: on PostgreSQL the first went in as a new key, this one replaces it.
+                try writer.replace(Label(documentId: ids[2], scheme: "cx", observation: "Edema", value: .uncertain, source: .rules, ruleSetVersion: "v0"))
                 return ids
             }
             func dump(_ title: String) throws {
@@ -205,6 +208,7 @@ final class CorpusBackendTests: XCTestCase {
         XCTAssertTrue(sqlite.contains("rules cx 2 r2 Edema 1"), "\(sqlite)")
         XCTAssertTrue(sqlite.contains("human cx 1 r1 Edema 0"), "\(sqlite)")
         XCTAssertTrue(sqlite.contains("documentImage 2"), "\(sqlite)")
+        XCTAssertTrue(sqlite.contains("rules cx 3 r3 Edema -1"), "\(sqlite)")
         let after = try XCTUnwrap(sqlite.firstIndex(of: "after relabelling r1"))
         XCTAssertTrue(sqlite[..<after].contains("rules cx 1 r1 Edema 1"), "\(sqlite)")
         XCTAssertFalse(sqlite[after...].contains("rules cx 1 r1 Edema 1"), "the relabelling deleted it: \(sqlite)")
