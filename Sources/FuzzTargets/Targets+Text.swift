@@ -9,9 +9,13 @@ import TriageKit
 /// The CheXpert scheme of the repository, loaded once; labels what the readers return.
 nonisolated(unsafe) var labeler: Labeler?
 
+/// The rules folder `triage` uses: `TRIAGE_RULES`, else the repository's `corpora/rules`.
+func rulesFolder() -> String {
+    ProcessInfo.processInfo.environment["TRIAGE_RULES"] ?? repositoryPath("corpora/rules")
+}
+
 func loadLabeler() {
-    let folder = ProcessInfo.processInfo.environment["TRIAGE_RULES"].map { $0 + "/chexpert" }
-        ?? repositoryPath("corpora/rules/chexpert")
+    let folder = rulesFolder() + "/chexpert"
     do { labeler = Labeler(rules: try RuleSet.load(folder: folder)) } catch {
         FileHandle.standardError.write(Data("TriageFuzz: no rules at \(folder) (\(error)); reports are read but not labelled\n".utf8))
     }
@@ -21,7 +25,7 @@ func loadLabeler() {
 nonisolated(unsafe) var defaultContextRules: ContextRuleSet?
 
 func loadDefaultContextRules() {
-    let folder = ProcessInfo.processInfo.environment["TRIAGE_RULES"] ?? repositoryPath("corpora/rules")
+    let folder = rulesFolder()
     do { defaultContextRules = try Workspace().contextRules(folder: folder) } catch {
         FileHandle.standardError.write(Data("TriageFuzz: no context rules at \(folder) (\(error)); only custom rules are tried\n".utf8))
     }

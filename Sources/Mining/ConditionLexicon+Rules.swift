@@ -41,7 +41,7 @@ public struct LexiconRules: Codable, Sendable, Equatable {
     static func parse(lines: [RuleLine]) throws -> LexiconRules {
         var rules = LexiconRules()
         func list(_ line: RuleLine) throws -> [String] {
-            let items = line.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let items = line.value.split(separator: ",").map { $0.trimmingSpaces().lowercased() }
             guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else { throw line.error("empty phrase in the list") }
             return items
         }
@@ -56,7 +56,7 @@ public struct LexiconRules: Codable, Sendable, Equatable {
             case "term" where words.count == 2:
                 let code = ICD10.normalize(String(words[1]))
                 guard ICD10.isWellFormed(code) else { throw line.error("`\(words[1])` is not an ICD-10-CM code; write `term CODE: phrase, phrase`") }
-                let phrases = line.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let phrases = line.value.split(separator: ",").map { $0.trimmingSpaces() }
                 guard !phrases.isEmpty, phrases.allSatisfy({ !$0.isEmpty }) else { throw line.error("empty phrase in the list") }
                 rules.terms[code, default: []] += phrases
                 rules.termLines[code] = line.location
@@ -113,7 +113,7 @@ public struct LexiconRules: Codable, Sendable, Equatable {
     /// A form with its clauses cut (to the next comma) and its qualifiers removed.
     private func strip(_ form: String) -> String {
         let clauses = form.split(separator: ",", omittingEmptySubsequences: false).map { clause -> String in
-            var text = " " + clause.trimmingCharacters(in: .whitespaces) + " "
+            var text = " " + clause.trimmingSpaces() + " "
             for c in self.clauses {
                 if let r = text.range(of: " \(c) ") { text = String(text[..<r.lowerBound]) + " " }
             }

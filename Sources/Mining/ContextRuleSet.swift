@@ -63,7 +63,7 @@ public struct ContextRuleSet: Sendable {
                 var kinds: ContextKinds = .all
                 if let list = line.field("kinds") {
                     kinds = []
-                    for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                    for name in list.split(separator: ",").map({ $0.trimmingSpaces() }) {
                         guard let kind = ContextRule.Kind(rawValue: name) else {
                             throw line.error("unknown kind `\(name)` in `kinds` (known: \(ContextRule.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
                         }

@@ -33,7 +33,7 @@ public enum ICD10 {
 
     /// The canonical spelling: uppercase, with the dot after the third character (J189 -> J18.9).
     public static func normalize(_ code: String) -> String {
-        let plain = code.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: ".", with: "")
+        let plain = code.trimmingSpaces().uppercased().replacingOccurrences(of: ".", with: "")
         guard plain.count > 3 else { return plain }
         return String(plain.prefix(3)) + "." + String(plain.dropFirst(3))
     }

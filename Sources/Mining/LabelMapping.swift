@@ -37,7 +37,7 @@ public struct LabelMapping: Sendable {
                 rules.append(Rule(low: term, high: term, label: label, ruleId: line.location))
             case .icdRange:
                 let parts = line.value.uppercased().replacingOccurrences(of: ".", with: "")
-                    .split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .split(separator: "-").map { $0.trimmingSpaces() }
                 guard (1...2).contains(parts.count), parts.allSatisfy({ ICD10.isWellFormed($0) }) else {
                     throw line.error("`\(line.value)` is not an ICD-10-CM code or range like J12-J18")
                 }

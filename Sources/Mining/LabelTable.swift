@@ -151,7 +151,7 @@ public enum LabelEvaluation {
             if let problem = table.problem(ofRow: index) { throw problem }
             var values: [String: Bool] = [:]
             for (k, label) in labels.enumerated() {
-                let cell = fields[k + 1].trimmingCharacters(in: .whitespaces)
+                let cell = fields[k + 1].trimmingSpaces()
                 guard let v = Double(cell.isEmpty ? "0" : cell) else {
                     throw RuleError(file: path, line: line, "`\(cell)` in column \(label) is not a number")
                 }

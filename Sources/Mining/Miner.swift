@@ -413,7 +413,7 @@ public final class Miner {
                                              source: .mesh, evidence: field))
                     if field == "major", let mapping = meshMapping {
                         let term = value.split(separator: "/").first.map(String.init) ?? value
-                        for m in mapping.labels(for: term.trimmingCharacters(in: .whitespaces)) where meshLabels[m.label] == nil {
+                        for m in mapping.labels(for: term.trimmingSpaces()) where meshLabels[m.label] == nil {
                             meshLabels[m.label] = m.ruleId
                         }
                     }

@@ -25,7 +25,7 @@ public enum NegExEvaluation {
         let reader = CSVReader(origin: path, delimiter: .tab)
         try reader.forEachRow(in: InputFile.read(path), columns: ["Concept", "Sentence", "Negation"]) { row in
             let sentence = row.values[1]
-            let concept = row.values[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let concept = row.values[0].trimmingSpaces().lowercased()
             let lowered = sentence.lowercased()
             guard !concept.isEmpty, lowered.utf8.count == sentence.utf8.count,
                   let range = lowered.range(of: concept) else {
@@ -36,7 +36,7 @@ public enum NegExEvaluation {
             let end = lowered.utf8.distance(from: lowered.utf8.startIndex, to: range.upperBound)
             let (value, _) = labeler.judgeTarget(sentence, target: start..<end)
             let negated = value == .negative
-            let gold = row.values[2].trimmingCharacters(in: .whitespaces).lowercased() == "negated"
+            let gold = row.values[2].trimmingSpaces().lowercased() == "negated"
             result.sentences += 1
             if negated == gold { result.correct += 1 }
             switch (gold, negated) {

@@ -268,7 +268,7 @@ public struct ReportReader: Sendable {
                 try emit(.bad(origin: at, message: header.fieldCountError(r.fields.count, line: r.line).reason))
                 return
             }
-            let id = idIndex.map { r.fields[$0].trimmingCharacters(in: .whitespaces) } ?? String(r.line)
+            let id = idIndex.map { r.fields[$0].trimmingSpaces() } ?? String(r.line)
             guard !id.isEmpty else {
                 try emit(.bad(origin: at, message: "the id column is empty"))
                 return

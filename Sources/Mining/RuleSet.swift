@@ -109,13 +109,13 @@ struct TextRules {
                 guard words.count == 2 else { throw line.error("write `section NAME: heading, heading, ...`") }
                 let name = String(words[1])
                 for variant in line.value.split(separator: ",") {
-                    let v = variant.trimmingCharacters(in: .whitespaces).lowercased()
+                    let v = variant.trimmingSpaces().lowercased()
                     guard !v.isEmpty else { throw line.error("empty heading in the list") }
                     rules.headings[v] = name
                 }
             } else if line.key == "abbreviation" {
                 for a in line.value.split(separator: ",") {
-                    let v = a.trimmingCharacters(in: .whitespaces).lowercased()
+                    let v = a.trimmingSpaces().lowercased()
                     guard !v.isEmpty else { throw line.error("empty abbreviation in the list") }
                     rules.abbreviations.insert(TextScanner.hash(Array(v.utf8)))
                 }
@@ -196,7 +196,7 @@ public struct RuleSet: Sendable {
             return v
         }
         func list(_ s: String) -> [String] {
-            s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            s.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         }
         let name = try required("name").value
         let labels = list(try required("labels").value)
@@ -407,7 +407,7 @@ public struct RuleSet: Sendable {
             var expected: [String: LabelValue] = [:]
             if expect != "none" {
                 for pair in expect.split(separator: ",") {
-                    let kv = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                    let kv = pair.split(separator: "=").map { $0.trimmingSpaces() }
                     guard kv.count == 2, let n = Int(kv[1]), let v = LabelValue(rawValue: n) else {
                         throw line.error("bad expectation `\(pair)`: write Label=1, Label=0 or Label=-1")
                     }
