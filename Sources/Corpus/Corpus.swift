@@ -262,6 +262,7 @@ extension CorpusValue {
         case .text(let v): return v.databaseValue
         case .blob(let v): return Data(v).databaseValue
         case .date(let v): return v.databaseValue
+        case .array(let v): return v.json.databaseValue  // for json_each
         }
     }
 }

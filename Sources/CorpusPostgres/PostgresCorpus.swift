@@ -264,6 +264,7 @@ final class Session: CorpusServerConnection {
             case .text(let v): binds.append(v)
             case .blob(let v): binds.append(ByteBuffer(bytes: v))
             case .date(let v): binds.append(v)
+            case .array(let v): binds.append(ArrayParameter(values: v))
             }
         }
         let query = PostgresQuery(unsafeSQL: Session.numbered(sql), binds: binds)
@@ -371,5 +372,54 @@ struct PostgresURL {
         var shown = "\(scheme)://\(user)@\(host):\(port)/\(database)"
         if let schema { shown += "?schema=\(schema)" }
         location = shown
+    }
+}
+
+/// An array parameter in PostgreSQL's binary form: one dimension, NULL elements allowed.
+struct ArrayParameter: PostgresDynamicTypeEncodable {
+    let values: CorpusArray
+
+    var psqlType: PostgresDataType {
+        switch values {
+        case .integers: return .int8Array
+        case .reals: return .float8Array
+        case .texts: return .textArray
+        }
+    }
+
+    var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        func header(_ element: PostgresDataType, count: Int, hasNull: Bool) {
+            buffer.writeInteger(Int32(count == 0 ? 0 : 1))  // dimensions (an empty array has none)
+            buffer.writeInteger(Int32(hasNull ? 1 : 0))
+            buffer.writeInteger(element.rawValue)
+            if count > 0 {
+                buffer.writeInteger(Int32(count))
+                buffer.writeInteger(Int32(1))  // lower bound
+            }
+        }
+        switch values {
+        case .integers(let v):
+            header(.int8, count: v.count, hasNull: v.contains(nil))
+            for x in v {
+                if let x { buffer.writeInteger(Int32(8)); buffer.writeInteger(x) } else { buffer.writeInteger(Int32(-1)) }
+            }
+        case .reals(let v):
+            header(.float8, count: v.count, hasNull: v.contains(nil))
+            for x in v {
+                if let x { buffer.writeInteger(Int32(8)); buffer.writeInteger(x.bitPattern) } else { buffer.writeInteger(Int32(-1)) }
+            }
+        case .texts(let v):
+            header(.text, count: v.count, hasNull: v.contains(nil))
+            for x in v {
+                if let x {
+                    buffer.writeInteger(Int32(x.utf8.count))
+                    buffer.writeString(x)
+                } else {
+                    buffer.writeInteger(Int32(-1))
+                }
+            }
+        }
     }
 }

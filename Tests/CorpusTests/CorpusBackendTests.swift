@@ -219,6 +219,47 @@ final class CorpusBackendTests: XCTestCase {
         }
     }
 
+    /// Labels with awkward text (quotes, backslashes, line ends, control characters, accents, emoji),
+    /// NULL optionals and a labelling time read back as written on both backends (PostgreSQL gets them
+    /// as binary array parameters), written to a new document and again to the stored one.
+    func testAwkwardLabelsReadBackAsWritten() throws {
+        let tricky = "a \"quoted\" \\ back\\slash\nnew line\ttab\r\u{01}\u{1F}\u{7F} é 漢 😀 </script> \u{2028}"
+        let when = Date(timeIntervalSince1970: 1_733_512_345.123)
+        try eachBackend { name, corpus in
+            func labels(_ id: Int64) -> [Label] {
+                [Label(documentId: id, scheme: "cx", observation: tricky, value: .uncertain, source: .rules, evidenceStart: 3,
+                       evidenceEnd: 19, evidence: tricky, ruleId: "r\"1", ruleSetVersion: "v'1", attributes: "{\"negated\": true}"),
+                 Label(documentId: id, scheme: "cx", observation: "Effusion", value: .negative, source: .human, reader: "dr \"x\" é",
+                       labelledAt: when),
+                 Label(documentId: id, scheme: "cx", observation: "", value: .positive, source: .rules)]
+            }
+            let id = try corpus.write { writer -> Int64 in
+                let id = try writer.insertDocumentsIfAbsent([NewDocument(source: "s", externalId: "r1", kind: .report, text: "t", contentHash: "h")],
+                                                            importedAt: CorpusTimestamp())[0].id
+                for label in labels(id) { try writer.replace(label) }
+                return id
+            }
+            for round in ["new document", "stored document"] {
+                if round == "stored document" { try corpus.write { writer in for label in labels(id) { try writer.replace(label) } } }
+                for source in [LabelSource.rules, .human] {
+                    let read = try corpus.read { try $0.labels(documentId: id, scheme: "cx", source: source) }
+                    let written = labels(id).filter { $0.source == source }
+                    XCTAssertEqual(read.count, written.count, "\(name), \(round)")
+                    for w in written {
+                        guard let r = read.first(where: { $0.observation == w.observation }) else {
+                            XCTFail("\(name), \(round): \(w.observation.debugDescription) is missing from \(read.map(\.observation))")
+                            continue
+                        }
+                        XCTAssertEqual([r.value.rawValue, r.evidenceStart ?? -9, r.evidenceEnd ?? -9], [w.value.rawValue, w.evidenceStart ?? -9, w.evidenceEnd ?? -9], name)
+                        XCTAssertEqual([r.evidence, r.ruleId, r.ruleSetVersion, r.reader, r.attributes],
+                                       [w.evidence, w.ruleId, w.ruleSetVersion, w.reader, w.attributes], name)
+                        XCTAssertEqual(r.labelledAt?.timeIntervalSince1970 ?? -1, w.labelledAt?.timeIntervalSince1970 ?? -1, accuracy: 0.001, name)
+                    }
+                }
+            }
+        }
+    }
+
     func testAWriteThatThrowsStoresNothing() throws {
         struct Stop: Error {}
         try eachBackend { name, corpus in

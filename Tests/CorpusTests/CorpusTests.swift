@@ -193,40 +193,25 @@ final class CorpusTests: XCTestCase {
         XCTAssertFalse(plan.contains { $0.contains("label_on_scheme_source") }, "\(plan)")
     }
 
-    /// The JSON a PostgreSQL label batch is sent as reads back as the labels: quotes, backslashes,
-    /// newlines, tabs, other control characters, accents and emoji in the strings; absent optionals
-    /// as absent keys; the labelling time to the microsecond.
-    func testLabelsJSONReadsBackAsTheLabels() throws {
+    /// An array parameter bound on SQLite is a JSON array (json_each reads it): quotes, backslashes,
+    /// control characters, accents and emoji escaped or kept; NULL for nil and for a real that is not finite.
+    func testArrayParametersReadBackFromJSONOnSQLite() throws {
         let tricky = "a \"quoted\" \\ back\\slash\nnew line\ttab\r\u{01}\u{1F}\u{7F} é 漢 😀 </script> \u{2028}"
-        let when = Date(timeIntervalSince1970: 1_733_512_345.123456)
-        let labels = [
-            Label(documentId: 7, scheme: "chestxray14", observation: tricky, value: .uncertain, source: .rules,
-                  evidenceStart: 3, evidenceEnd: 19, evidence: tricky, ruleId: "r\"1", ruleSetVersion: "v\u{0}",
-                  reader: "dr \"x\"", labelledAt: when, attributes: "{\"negated\": true}"),
-            Label(documentId: -2, scheme: "", observation: "Effusion", value: .negative, source: .human),
-        ]
-        let json = ServerSession.labelsJSON(labels[...])
-        let objects = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-        XCTAssertEqual(objects.count, 2)
-        let a = objects[0], b = objects[1]
-        XCTAssertEqual(a["d"] as? Int, 7)
-        XCTAssertEqual(a["s"] as? String, "chestxray14")
-        XCTAssertEqual(a["o"] as? String, tricky)
-        XCTAssertEqual(a["v"] as? Int, -1)
-        XCTAssertEqual(a["src"] as? String, "rules")
-        XCTAssertEqual(a["es"] as? Int, 3)
-        XCTAssertEqual(a["ee"] as? Int, 19)
-        XCTAssertEqual(a["ev"] as? String, tricky)
-        XCTAssertEqual(a["r"] as? String, "r\"1")
-        XCTAssertEqual(a["rv"] as? String, "v\u{0}")
-        XCTAssertEqual(a["rd"] as? String, "dr \"x\"")
-        XCTAssertEqual(a["la"] as? Double, when.timeIntervalSince1970)
-        XCTAssertEqual(a["a"] as? String, "{\"negated\": true}")
-        XCTAssertEqual(Set(b.keys), ["d", "s", "o", "v", "src", "rd"], "absent optionals are absent keys (NULL)")
-        XCTAssertEqual(b["d"] as? Int, -2)
-        XCTAssertEqual(b["v"] as? Int, 0)
-        XCTAssertEqual(b["src"] as? String, "human")
-        XCTAssertEqual(ServerSession.labelsJSON([]), "[]")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let corpus = try folder.corpus()
+        try XCTUnwrap(corpus.pool).read { db in
+            let texts = try String?.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key",
+                                             arguments: [CorpusValue.array(.texts([tricky, nil, ""])).databaseValue])
+            XCTAssertEqual(texts, [tricky, nil, ""])
+            let integers = try Int64?.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key",
+                                               arguments: [CorpusValue.array(.integers([Int64.min, nil, 7])).databaseValue])
+            XCTAssertEqual(integers, [Int64.min, nil, 7])
+            let reals = try Double?.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key",
+                                             arguments: [CorpusValue.array(.reals([1_733_512_345.123456, .nan, -0.5])).databaseValue])
+            XCTAssertEqual(reals, [1_733_512_345.123456, nil, -0.5])
+        }
+        XCTAssertEqual(CorpusArray.texts([]).json, "[]")
     }
 
     func testANewCorpusIsReadableByItsOwnerOnly() throws {
