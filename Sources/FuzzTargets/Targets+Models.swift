@@ -53,7 +53,7 @@ func textModel(_ json: Data) {
 func writeWeights(folder: String) -> Bool {
     guard let data = FileManager.default.contents(atPath: folder + "/" + ModelFile.configName),
           let file = try? JSONDecoder().decode(ModelFile.self, from: data),
-          let layer = try? file.architecture.makeLayer() else { return false }
+          let layer = try? WeightSeed.withoutInitialising({ try file.architecture.makeLayer() }) else { return false }
     let tensors = (layer.namedParameters + layer.namedBuffers).map { ($0.0, $0.1.value) }
     guard let bytes = try? Safetensors.encode(tensors, metadata: ["format": "pt"]) else { return false }
     return Scratch.write(bytes, to: folder + "/" + ModelFile.weightsName)

@@ -83,7 +83,8 @@ extension TextClassifier {
         var expected = Set<String>()
         for m in 0..<configuration.members {
             let network: TextNetwork
-            do { network = try TextNetwork(configuration.network, seed: nil) } catch {
+            // Every weight comes from the file (checked below), so none is drawn at random first.
+            do { network = try WeightSeed.withoutInitialising { try TextNetwork(configuration.network, seed: nil) } } catch {
                 throw TextModelError("\(path): \(error)")
             }
             for (name, parameter) in network.namedParameters {

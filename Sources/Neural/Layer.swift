@@ -55,6 +55,15 @@ public enum WeightSeed {
 
     /// The next layer seed.
     public static func next() -> UInt64 { lock.sync { rng.next() } }
+
+    /// True inside `withoutInitialising`: layers leave their weights zero.
+    @TaskLocal static var skipsInitialisation = false
+
+    /// Runs `body` with layers built without drawing random weights (left zero, seeds still drawn
+    /// as before): for a model whose every weight is then read from a file.
+    public static func withoutInitialising<T>(_ body: () throws -> T) rethrows -> T {
+        try $skipsInitialisation.withValue(true, operation: body)
+    }
 }
 
 /// A tiny mutex without Foundation (pthread).
@@ -71,6 +80,7 @@ final class NSLockLike: @unchecked Sendable {
 
 /// Uniform initialisation in [-bound, bound] (PyTorch's default for Linear, Conv and LSTM).
 func uniformInit(_ t: Tensor, bound: Float, seed: UInt64) {
+    if WeightSeed.skipsInitialisation { return }
     var rng = SplitMix64(seed: seed)
     for i in 0..<t.count { t.pointer[i] = Float(rng.nextUniform() * 2 - 1) * bound }
 }

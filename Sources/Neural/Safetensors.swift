@@ -184,7 +184,8 @@ public struct ModelFile: Codable, Equatable, Sendable {
             throw NeuralError.badFile(configURL.path, "the architecture needs \(implied) weights; \(weightsName) holds at most \(bytes / 4)")
         }
         let model: Layer
-        do { model = try file.architecture.makeLayer() } catch let NeuralError.invalidConfig(why) {
+        // Every weight comes from the file (all must be there), so none is drawn at random first.
+        do { model = try WeightSeed.withoutInitialising { try file.architecture.makeLayer() } } catch let NeuralError.invalidConfig(why) {
             throw NeuralError.badFile(configURL.path, "invalid layer configuration: \(why)")
         }
         do { try loadWeights(into: model, from: weightsURL) } catch let error as NeuralError {

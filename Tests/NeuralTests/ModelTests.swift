@@ -138,6 +138,31 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(try Safetensors.decode(data).tensors["w"]?.array, [1, -2])
     }
 
+    /// Layers built to be loaded draw no random weights (zero until the file's are copied in) and
+    /// take their seeds as before, so a model built after them gets the weights it always got.
+    func testLayersBuiltForLoadingDrawNoWeightsAndKeepTheSeedSequence() throws {
+        let config = LayerConfig.sequential(layers: [
+            .embedding(vocabularySize: 30, dimension: 6, paddingIndex: 0), .bagEmbedding(rows: 40, dimension: 6, idsPerPosition: 2),
+            .conv1D(inputChannels: 6, filters: 4, kernelSize: 3, stride: 1, padding: .same, dilation: 1),
+            .lstm(inputSize: 4, hiddenSize: 5, returnSequences: false), .dense(inputSize: 5, outputSize: 3, bias: true),
+            .conv2D(inputChannels: 1, filters: 2, kernelSize: [3, 3], stride: [1, 1], padding: .same, activation: nil),
+        ])
+        WeightSeed.reset(to: 21)
+        let empty = try WeightSeed.withoutInitialising { try config.makeLayer() }
+        let after = try config.makeLayer()
+        for (name, p) in empty.namedParameters {
+            XCTAssertTrue((0..<p.value.count).allSatisfy { p.value[$0] == 0 }, "\(name) was drawn")
+        }
+        WeightSeed.reset(to: 21)
+        _ = try config.makeLayer()
+        let expected = try config.makeLayer()
+        XCTAssertFalse(expected.namedParameters.allSatisfy { p in (0..<p.1.value.count).allSatisfy { p.1.value[$0] == 0 } })
+        for ((name, a), (_, b)) in zip(after.namedParameters, expected.namedParameters) {
+            XCTAssertEqual(a.value.shape, b.value.shape, name)
+            XCTAssertTrue((0..<a.value.count).allSatisfy { a.value[$0] == b.value[$0] }, "\(name) differs")
+        }
+    }
+
     func testXORConverges() {
         WeightSeed.reset(to: 7)
         let x = Tensor(shape: [4, 2], values: [0, 0, 0, 1, 1, 0, 1, 1])
