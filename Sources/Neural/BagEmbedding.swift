@@ -41,10 +41,7 @@ public final class BagEmbedding: Layer {
         let table = Tensor(shape: [rows, dimension])
         if random {
             var rng = SplitMix64(seed: seed ?? WeightSeed.next())
-            if !WeightSeed.skipsInitialisation {
-                let scale = 1 / Double(dimension).squareRoot()
-                for i in 0..<table.count { table.pointer[i] = Float(rng.nextGaussian() * scale) }
-            }
+            gaussianInit(table, scale: 1 / Double(dimension).squareRoot(), rng: &rng)
         }
         weight = Parameter("weight", table, sparseRows: true)
     }

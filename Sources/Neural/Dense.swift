@@ -96,7 +96,7 @@ public final class Embedding: Layer {
         self.paddingIndex = paddingIndex
         let w = Tensor(shape: [vocabularySize, dimension])
         var rng = SplitMix64(seed: seed ?? WeightSeed.next())
-        if !WeightSeed.skipsInitialisation { for i in 0..<w.count { w.pointer[i] = Float(rng.nextGaussian()) } }
+        gaussianInit(w, scale: 1, rng: &rng)
         if let p = paddingIndex { (w.pointer + p * dimension).update(repeating: 0, count: dimension) }
         weight = Parameter("weight", w)
     }

@@ -85,6 +85,12 @@ func uniformInit(_ t: Tensor, bound: Float, seed: UInt64) {
     for i in 0..<t.count { t.pointer[i] = Float(rng.nextUniform() * 2 - 1) * bound }
 }
 
+/// Gaussian initialisation N(0, scale^2) from a generator (embeddings: PyTorch's N(0, 1) for `Embedding`).
+func gaussianInit(_ t: Tensor, scale: Double, rng: inout SplitMix64) {
+    if WeightSeed.skipsInitialisation { return }
+    for i in 0..<t.count { t.pointer[i] = Float(rng.nextGaussian() * scale) }
+}
+
 /// A convolution's weight (`weightShape`) and bias (`filters`), both uniform in +-1/sqrt(fanIn)
 /// as PyTorch initialises them; the bias draws from `seed + 1`.
 func convolutionParameters(weightShape: [Int], filters: Int, fanIn: Int,
