@@ -390,36 +390,24 @@ struct ArrayParameter: PostgresDynamicTypeEncodable {
     var psqlFormat: PostgresFormat { .binary }
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        func header(_ element: PostgresDataType, count: Int, hasNull: Bool) {
-            buffer.writeInteger(Int32(count == 0 ? 0 : 1))  // dimensions (an empty array has none)
-            buffer.writeInteger(Int32(hasNull ? 1 : 0))
+        /// The header (dimensions, NULL flag, element type, length, lower bound), then each element
+        /// as its byte length and bytes (`write`), or -1 for NULL.
+        func array<T>(_ values: [T?], of element: PostgresDataType, _ write: (T) -> Void) {
+            buffer.writeInteger(Int32(values.isEmpty ? 0 : 1))  // dimensions (an empty array has none)
+            buffer.writeInteger(Int32(values.contains { $0 == nil } ? 1 : 0))
             buffer.writeInteger(element.rawValue)
-            if count > 0 {
-                buffer.writeInteger(Int32(count))
+            if !values.isEmpty {
+                buffer.writeInteger(Int32(values.count))
                 buffer.writeInteger(Int32(1))  // lower bound
+            }
+            for value in values {
+                if let value { write(value) } else { buffer.writeInteger(Int32(-1)) }
             }
         }
         switch values {
-        case .integers(let v):
-            header(.int8, count: v.count, hasNull: v.contains(nil))
-            for x in v {
-                if let x { buffer.writeInteger(Int32(8)); buffer.writeInteger(x) } else { buffer.writeInteger(Int32(-1)) }
-            }
-        case .reals(let v):
-            header(.float8, count: v.count, hasNull: v.contains(nil))
-            for x in v {
-                if let x { buffer.writeInteger(Int32(8)); buffer.writeInteger(x.bitPattern) } else { buffer.writeInteger(Int32(-1)) }
-            }
-        case .texts(let v):
-            header(.text, count: v.count, hasNull: v.contains(nil))
-            for x in v {
-                if let x {
-                    buffer.writeInteger(Int32(x.utf8.count))
-                    buffer.writeString(x)
-                } else {
-                    buffer.writeInteger(Int32(-1))
-                }
-            }
+        case .integers(let v): array(v, of: .int8) { buffer.writeInteger(Int32(8)); buffer.writeInteger($0) }
+        case .reals(let v): array(v, of: .float8) { buffer.writeInteger(Int32(8)); buffer.writeInteger($0.bitPattern) }
+        case .texts(let v): array(v, of: .text) { buffer.writeInteger(Int32($0.utf8.count)); buffer.writeString($0) }
         }
     }
 }
