@@ -52,7 +52,11 @@ public struct DocumentCode: Codable, Sendable, FetchableRecord, PersistableRecor
 extension Corpus.Reader {
     /// The entry `code` of `system`, if imported.
     public func code(_ code: String, system: String) throws -> Code? {
-        try Code.filter(Code.Columns.system == system && Code.Columns.code == code).fetchOne(db)
+        if let server {
+            return try server.query("SELECT \(Code.serverColumns) FROM code WHERE system = ? AND code = ?", [.text(system), .text(code)])
+                .first.map(Code.init(serverRow:))
+        }
+        return try Code.filter(Code.Columns.system == system && Code.Columns.code == code).fetchOne(db)
     }
 
     /// The ids of the codes (not chapters or sections) of `system`, by code.
@@ -71,7 +75,10 @@ extension Corpus.Reader {
 
     /// Every entry of `system`, in id order.
     public func codes(system: String) throws -> [Code] {
-        try Code.filter(Code.Columns.system == system).order(Column("id")).fetchAll(db)
+        if let server {
+            return try server.query("SELECT \(Code.serverColumns) FROM code WHERE system = ? ORDER BY id", [.text(system)]).map(Code.init(serverRow:))
+        }
+        return try Code.filter(Code.Columns.system == system).order(Column("id")).fetchAll(db)
     }
 
     /// How many entries of `system` are imported.
@@ -83,12 +90,37 @@ extension Corpus.Reader {
 
 extension Corpus.Writer {
     /// Inserts `entry`, or updates the entry with the same system and code in place.
-    public func upsert(_ entry: Code) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO code (system, code, kind, parent, title, inclusionTerms) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(system, code) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
+    public func upsert(_ entry: Code) throws { try upsert([entry]) }
+
+    /// `upsert` of each entry in order (a later entry of the same system and code wins); on a server,
+    /// a few multi-row statements.
+    public func upsert(_ entries: [Code]) throws {
+        let head = "INSERT INTO code (system, code, kind, parent, title, inclusionTerms) VALUES "
+        let tail = """
+             ON CONFLICT(system, code) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
                 title = excluded.title, inclusionTerms = excluded.inclusionTerms
-            """).execute(arguments: [entry.system, entry.code, entry.kind.rawValue, entry.parent, entry.title, entry.inclusionTerms])
+            """
+        func values(_ e: Code) -> [CorpusValue] {
+            [.text(e.system), .text(e.code), .text(e.kind.rawValue), e.parent.map { .text($0) } ?? .null, .text(e.title),
+             e.inclusionTerms.map { .text($0) } ?? .null]
+        }
+        guard let server else {
+            let statement = try db.cachedStatement(sql: head + "(?, ?, ?, ?, ?, ?)" + tail)
+            for e in entries {
+                try statement.execute(arguments: [e.system, e.code, e.kind.rawValue, e.parent, e.title, e.inclusionTerms])
+            }
+            return
+        }
+        // One statement may not update a row twice: the last entry of each key, at its first place.
+        var kept: [Code] = []
+        var place: [[String]: Int] = [:]
+        for e in entries {
+            if let at = place[[e.system, e.code]] { kept[at] = e } else { place[[e.system, e.code]] = kept.count; kept.append(e) }
+        }
+        for start in stride(from: 0, to: kept.count, by: ServerSession.rowsPerStatement / 2) {
+            let chunk = kept[start..<min(start + ServerSession.rowsPerStatement / 2, kept.count)]
+            try server.execute(head + ServerSession.placeholders(rows: chunk.count, columns: 6) + tail, chunk.flatMap(values))
+        }
     }
 
     /// Attaches code `codeId` to document `documentId` (once).
@@ -96,5 +128,18 @@ extension Corpus.Writer {
         if let server { return server.link(documentId: documentId, codeId: codeId) }  // batched
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO documentCode (documentId, codeId) VALUES (?, ?)")
             .execute(arguments: [documentId, codeId])
+    }
+}
+
+extension Code {
+    /// The columns in the order `init(serverRow:)` reads them.
+    static let serverColumns = "id, system, code, kind, parent, title, inclusionterms"
+
+    /// An entry from a server row of `serverColumns`.
+    init(serverRow r: CorpusRow) throws {
+        let kind = try r.text(3)
+        guard let known = Kind(rawValue: kind) else { throw CorpusError(path: r.location, "code \(try r.text(2)) has an unknown kind \(kind)") }
+        self.init(id: try r.integer(0), system: try r.text(1), code: try r.text(2), kind: known, parent: try r.optionalText(4),
+                  title: try r.text(5), inclusionTerms: try r.optionalText(6))
     }
 }

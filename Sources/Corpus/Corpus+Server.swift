@@ -61,6 +61,27 @@ public struct CorpusRow: Sendable {
         return try text(column)
     }
 
+    /// The number in `column`, nil when it is NULL (an integer column reads as its value).
+    public func optionalReal(_ column: Int) throws -> Double? {
+        guard column < values.count else { throw mismatch(column, "a number") }
+        switch values[column] {
+        case .null: return nil
+        case .real(let v): return v
+        case .integer(let v): return Double(v)
+        default: throw mismatch(column, "a number")
+        }
+    }
+
+    /// The bytes in `column`, nil when it is NULL.
+    public func optionalBlob(_ column: Int) throws -> [UInt8]? {
+        guard column < values.count else { throw mismatch(column, "bytes") }
+        switch values[column] {
+        case .null: return nil
+        case .blob(let v): return v
+        default: throw mismatch(column, "bytes")
+        }
+    }
+
     /// The date in `column` (an error when it is anything else).
     public func date(_ column: Int) throws -> Date {
         guard let v = try optionalDate(column) else { throw mismatch(column, "a date") }
@@ -166,7 +187,7 @@ extension Corpus {
     }
 
     /// Why a query failed on a server corpus: it has no server form yet.
-    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet (mine, labels export, corpus info, worker, jobs, and serve's corpus, review, models and mining jobs are); use an SQLite corpus for it"
+    static let notOnServer = "this operation is not available on a PostgreSQL corpus yet; use an SQLite corpus for it"
 
     /// Runs `body` in a server transaction, with the session's batched writes sent before it commits.
     func serverTransaction<T>(_ access: CorpusServerAccess, _ body: (ServerSession) throws -> T) throws -> T {

@@ -151,36 +151,73 @@ extension Corpus.Reader {
     /// The document with row id `id`, if any.
     public func document(id: Int64) throws -> Document? {
         if let server {
-            return try server.query("SELECT id, source, externalid, kind, text, contenthash, importedat FROM document WHERE id = ?",
-                                    [.integer(id)]).first.map { r in
-                let kind = try r.text(3)
-                guard let known = DocumentKind(rawValue: kind) else { throw CorpusError(path: r.location, "document \(id) has an unknown kind \(kind)") }
-                return Document(id: try r.integer(0), source: try r.text(1), externalId: try r.text(2), kind: known, text: try r.text(4),
-                                contentHash: try r.text(5), importedAt: try r.date(6))
-            }
+            return try server.query("SELECT \(Document.serverColumns) FROM document WHERE id = ?", [.integer(id)])
+                .first.map(Document.init(serverRow:))
         }
         return try Document.fetchOne(db, key: id)
     }
 
     /// The document with `externalId` in `source`, if any.
     public func document(source: String, externalId: String) throws -> Document? {
-        try Document.filter(Document.Columns.source == source && Document.Columns.externalId == externalId).fetchOne(db)
+        if let server {
+            return try server.query("SELECT \(Document.serverColumns) FROM document WHERE source = ? AND externalid = ?",
+                                    [.text(source), .text(externalId)]).first.map(Document.init(serverRow:))
+        }
+        return try Document.filter(Document.Columns.source == source && Document.Columns.externalId == externalId).fetchOne(db)
     }
 
-    /// The documents whose external id is `externalId` (of `source`, when given): id and kind.
+    /// The documents whose external id is `externalId` (of `source`, when given): id and kind, in id order.
     public func documents(externalId: String, source: String?) throws -> [(id: Int64, kind: DocumentKind)] {
-        try Row.fetchAll(db, sql: "SELECT id, kind FROM document WHERE externalId = ? AND (? IS NULL OR source = ?)",
-                         arguments: [externalId, source, source])
+        let sql = "SELECT id, kind FROM document WHERE externalId = ?" + (source == nil ? "" : " AND source = ?") + " ORDER BY id"
+        if let server {
+            return try server.query(sql, [.text(externalId)] + (source.map { [.text($0)] } ?? [])).map {
+                (try $0.integer(0), DocumentKind(rawValue: try $0.text(1)) ?? .report)
+            }
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments([externalId] + (source.map { [$0] } ?? [])))
             .map { ($0["id"], DocumentKind(rawValue: $0["kind"]) ?? .report) }
+    }
+}
+
+extension Document {
+    /// The columns in the order `init(serverRow:)` reads them.
+    static let serverColumns = "id, source, externalid, kind, text, contenthash, importedat"
+
+    /// A document from a server row of `serverColumns`.
+    init(serverRow r: CorpusRow) throws {
+        let id = try r.integer(0), kind = try r.text(3)
+        guard let known = DocumentKind(rawValue: kind) else { throw CorpusError(path: r.location, "document \(id) has an unknown kind \(kind)") }
+        self.init(id: id, source: try r.text(1), externalId: try r.text(2), kind: known, text: try r.text(4),
+                  contentHash: try r.text(5), importedAt: try r.date(6))
     }
 }
 
 extension Corpus.Writer {
     /// Inserts `document` and sets its id.
-    public func insert(_ document: inout Document) throws { try document.insert(db) }
+    public func insert(_ document: inout Document) throws {
+        guard let server else { return try document.insert(db) }
+        let columns = (document.id == nil ? "" : "id, ") + "source, externalid, kind, text, contenthash, importedat"
+        let values: [CorpusValue] = (document.id.map { [.integer($0)] } ?? [])
+            + [.text(document.source), .text(document.externalId), .text(document.kind.rawValue), .text(document.text),
+               .text(document.contentHash), .date(document.importedAt)]
+        let row = try server.query("INSERT INTO document (\(columns)) VALUES \(ServerSession.placeholders(rows: 1, columns: values.count)) RETURNING id",
+                                   values).first
+        guard let id = try row?.integer(0) else { throw CorpusError(path: server.location, "inserting document \(document.externalId) returned no id") }
+        document.id = id
+        server.created(documentId: id)
+    }
 
     /// Writes every column of `document` (which must have an id).
-    public func update(_ document: Document) throws { try document.update(db) }
+    public func update(_ document: Document) throws {
+        guard let server else { return try document.update(db) }
+        guard let id = document.id else { throw CorpusError(path: server.location, "document \(document.externalId) has no id to update") }
+        let changed = try server.execute("""
+            UPDATE document SET source = ?, externalid = ?, kind = ?, text = ?, contenthash = ?, importedat = ? WHERE id = ?
+            """, [.text(document.source), .text(document.externalId), .text(document.kind.rawValue), .text(document.text),
+                  .text(document.contentHash), .date(document.importedAt), .integer(id)])
+        // GRDB's update throws the same when the row is gone.
+        if changed == 0 { throw CorpusError(path: server.location, "document \(id) is not stored (deleted meanwhile?)") }
+    }
 
     /// Inserts a document unless `source`/`externalId` is already stored (another process mining the
     /// same input at the same time); returns the new id, or the stored document.

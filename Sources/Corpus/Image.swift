@@ -76,33 +76,65 @@ public struct DocumentImage: Codable, Sendable, FetchableRecord, PersistableReco
 extension Corpus.Reader {
     /// The id of the image at `location`, if stored.
     public func imageId(location: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE location = ?", arguments: [location])
+        if let server { return try server.query("SELECT id FROM image WHERE location = ?", [.text(location)]).first?.integer(0) }
+        return try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE location = ?", arguments: [location])
     }
 
-    /// The documents that name image `imageRef` (of `source`, when given).
+    /// The documents that name image `imageRef` (of `source`, when given), in id order.
     public func documentsNaming(imageRef: String, source: String?) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: """
+        let sql = """
             SELECT DISTINCT di.documentId FROM documentImage di JOIN document d ON d.id = di.documentId
-            WHERE di.imageRef = ? AND (? IS NULL OR d.source = ?)
-            """, arguments: [imageRef, source, source])
+            WHERE di.imageRef = ?\(source == nil ? "" : " AND d.source = ?") ORDER BY di.documentId
+            """
+        if let server { return try server.query(sql, [.text(imageRef)] + (source.map { [.text($0)] } ?? [])).map { try $0.integer(0) } }
+        return try Int64.fetchAll(db, sql: sql, arguments: StatementArguments([imageRef] + (source.map { [$0] } ?? [])))
     }
 
-    /// The tasks with image labels, with their labelled image counts.
+    /// The tasks with image labels, with their labelled image counts, by task (bytes compared).
     public func imageTasks() throws -> [(task: String, images: Int)] {
-        try Row.fetchAll(db, sql: "SELECT task, COUNT(DISTINCT imageId) AS n FROM imageLabel GROUP BY task ORDER BY task")
+        if let server {
+            return try server.query("SELECT task, COUNT(DISTINCT imageid) FROM imagelabel GROUP BY task ORDER BY task COLLATE \"C\"", [])
+                .map { (try $0.text(0), Int(try $0.integer(1))) }
+        }
+        return try Row.fetchAll(db, sql: "SELECT task, COUNT(DISTINCT imageId) AS n FROM imageLabel GROUP BY task ORDER BY task")
             .map { ($0["task"], $0["n"]) }
     }
 
     /// The images with a label of `task`, in id order.
     public func images(task: String) throws -> [Image] {
-        try Image.fetchAll(db, sql: """
-            SELECT * FROM image WHERE id IN (SELECT imageId FROM imageLabel WHERE task = ?) ORDER BY id
-            """, arguments: [task])
+        let sql = """
+            SELECT id, location, width, height, channels, split, pixels, documentId FROM image
+            WHERE id IN (SELECT imageId FROM imageLabel WHERE task = ?) ORDER BY id
+            """
+        if let server { return try server.query(sql, [.text(task)]).map(Image.init(serverRow:)) }
+        return try Image.fetchAll(db, sql: sql, arguments: [task])
     }
 
-    /// Every image label of `task`.
+    /// Every image label of `task`, by image then observation (bytes compared).
     public func imageLabels(task: String) throws -> [ImageLabel] {
-        try ImageLabel.filter(ImageLabel.Columns.task == task).fetchAll(db)
+        if let server {
+            return try server.query("""
+                SELECT imageid, task, observation, value FROM imagelabel WHERE task = ? ORDER BY imageid, observation COLLATE "C"
+                """, [.text(task)]).map { r in
+                let value = try r.integer(3)
+                guard let known = LabelValue(rawValue: Int(value)) else { throw CorpusError(path: r.location, "an image label has an unknown value \(value)") }
+                return ImageLabel(imageId: try r.integer(0), task: try r.text(1), observation: try r.text(2), value: known)
+            }
+        }
+        return try ImageLabel.filter(ImageLabel.Columns.task == task).order(ImageLabel.Columns.imageId, Column("observation")).fetchAll(db)
+    }
+}
+
+extension Image {
+    /// An image from a server row of id, location, width, height, channels, split, pixels, documentId.
+    init(serverRow r: CorpusRow) throws {
+        let split = try r.optionalText(5)
+        guard split == nil || ImageSplit(rawValue: split ?? "") != nil else {
+            throw CorpusError(path: r.location, "image \(try r.text(1)) has an unknown split \(split ?? "")")
+        }
+        self.init(id: try r.integer(0), location: try r.text(1), width: Int(try r.integer(2)), height: Int(try r.integer(3)),
+                  channels: Int(try r.integer(4)), split: split.flatMap(ImageSplit.init(rawValue:)),
+                  pixels: try r.optionalBlob(6).map { Data($0) }, documentId: try r.optionalInteger(7))
     }
 }
 
@@ -110,31 +142,135 @@ extension Corpus.Writer {
     /// Stores the image at `image.location`: inserted, or its row updated in place (a nil split,
     /// pixels or document keeps the stored one). Returns its id and whether it was new.
     public func upsert(_ image: Image) throws -> (id: Int64, inserted: Bool) {
+        let optional: [CorpusValue] = [image.split.map { .text($0.rawValue) } ?? .null, image.pixels.map { .blob([UInt8]($0)) } ?? .null,
+                                       image.documentId.map { .integer($0) } ?? .null]
         if let existing = try imageId(location: image.location) {
-            try db.execute(sql: """
+            let sql = """
                 UPDATE image SET width = ?, height = ?, channels = ?, split = COALESCE(?, split),
                     pixels = COALESCE(?, pixels), documentId = COALESCE(?, documentId) WHERE id = ?
-                """, arguments: [image.width, image.height, image.channels, image.split?.rawValue, image.pixels,
-                                 image.documentId, existing])
+                """
+            if let server {
+                try server.execute(sql, [.integer(Int64(image.width)), .integer(Int64(image.height)), .integer(Int64(image.channels))]
+                                   + optional + [.integer(existing)])
+            } else {
+                try db.execute(sql: sql, arguments: [image.width, image.height, image.channels, image.split?.rawValue, image.pixels,
+                                                     image.documentId, existing])
+            }
             return (existing, false)
+        }
+        if let server {
+            let id = try server.query("""
+                INSERT INTO image (\(image.id == nil ? "" : "id, ")location, width, height, channels, split, pixels, documentid)
+                VALUES \(ServerSession.placeholders(rows: 1, columns: image.id == nil ? 7 : 8)) RETURNING id
+                """, (image.id.map { [.integer($0)] } ?? []) + [.text(image.location), .integer(Int64(image.width)),
+                      .integer(Int64(image.height)), .integer(Int64(image.channels))] + optional).first?.integer(0)
+            guard let id else { throw CorpusError(path: server.location, "inserting image \(image.location) returned no id") }
+            return (id, true)
         }
         var record = image
         try record.insert(db)
         return (try record.id ?? db.lastInsertedRowID, true)
     }
 
+    /// `upsert` of each of `images` in order; on a server, a few statements for the whole batch (one
+    /// to find the stored ones, one to update them, one to insert the others).
+    public func upsert(_ images: [Image]) throws -> [(id: Int64, inserted: Bool)] {
+        guard let server, Set(images.map(\.location)).count == images.count else { return try images.map { try upsert($0) } }
+        var stored: [String: Int64] = [:]
+        for start in stride(from: 0, to: images.count, by: ServerSession.rowsPerStatement) {
+            let chunk = images[start..<min(start + ServerSession.rowsPerStatement, images.count)]
+            for row in try server.query("SELECT id, location FROM image WHERE location = ANY(?::text[])", [.array(.texts(chunk.map(\.location)))]) {
+                stored[try row.text(1)] = try row.integer(0)
+            }
+        }
+        func optional(_ image: Image) -> [CorpusValue] {
+            [image.split.map { .text($0.rawValue) } ?? .null, image.pixels.map { .blob([UInt8]($0)) } ?? .null,
+             image.documentId.map { .integer($0) } ?? .null]
+        }
+        func sizes(_ image: Image) -> [CorpusValue] {
+            [.integer(Int64(image.width)), .integer(Int64(image.height)), .integer(Int64(image.channels))]
+        }
+        // Typed in the first row: the server reads the other rows' parameters as the same types.
+        let typed = "(?::bigint, ?::integer, ?::integer, ?::integer, ?::text, ?::bytea, ?::bigint)"
+        let perStatement = ServerSession.rowsPerStatement / 4
+        let existing = images.filter { stored[$0.location] != nil }
+        for start in stride(from: 0, to: existing.count, by: perStatement) {
+            let chunk = existing[start..<min(start + perStatement, existing.count)]
+            try server.execute("""
+                UPDATE image SET width = x.w, height = x.h, channels = x.c, split = COALESCE(x.s, image.split),
+                    pixels = COALESCE(x.p, image.pixels), documentid = COALESCE(x.d, image.documentid)
+                FROM (VALUES \(typed)\(String(repeating: ", (?, ?, ?, ?, ?, ?, ?)", count: chunk.count - 1))) AS x(id, w, h, c, s, p, d)
+                WHERE image.id = x.id
+                """, chunk.flatMap { [.integer(stored[$0.location] ?? -1)] + sizes($0) + optional($0) })
+        }
+        var inserted: [String: Int64] = [:]
+        let fresh = images.filter { stored[$0.location] == nil }
+        for start in stride(from: 0, to: fresh.count, by: perStatement) {
+            let chunk = fresh[start..<min(start + perStatement, fresh.count)]
+            // One statement for the images with ids given and one for the others, in order: the ids it
+            // draws follow the rows, as one insert after another would draw them.
+            for group in [chunk.filter { $0.id != nil }, chunk.filter { $0.id == nil }] where !group.isEmpty {
+                let withIds = group[0].id != nil
+                for row in try server.query("""
+                    INSERT INTO image (\(withIds ? "id, " : "")location, width, height, channels, split, pixels, documentid)
+                    VALUES \(ServerSession.placeholders(rows: group.count, columns: withIds ? 8 : 7)) RETURNING id, location
+                    """, group.flatMap { (withIds ? [.integer($0.id ?? -1)] : []) + [.text($0.location)] + sizes($0) + optional($0) }) {
+                    inserted[try row.text(1)] = try row.integer(0)
+                }
+            }
+        }
+        return try images.map { image in
+            if let id = stored[image.location] { return (id, false) }
+            guard let id = inserted[image.location] else { throw CorpusError(path: server.location, "image \(image.location) was neither stored nor inserted") }
+            return (id, true)
+        }
+    }
+
+    /// `upsert` of each of `labels` in order (the last of one image, task and observation wins); on a
+    /// server, one statement per ten thousand.
+    public func upsert(_ labels: [ImageLabel]) throws {
+        guard let server else { return try labels.forEach(upsert) }
+        var kept: [ImageLabel] = []
+        var place: [ImageLabelKey: Int] = [:]
+        for label in labels {
+            let key = ImageLabelKey(label.imageId, label.task, label.observation)
+            if let at = place[key] { kept[at] = label } else { place[key] = kept.count; kept.append(label) }
+        }
+        for start in stride(from: 0, to: kept.count, by: ServerSession.labelsPerStatement) {
+            let chunk = kept[start..<min(start + ServerSession.labelsPerStatement, kept.count)]
+            try server.execute("""
+                INSERT INTO imagelabel (imageid, task, observation, value)
+                SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::integer[])
+                ON CONFLICT (imageid, task, observation) DO UPDATE SET value = excluded.value
+                """, [.array(.integers(chunk.map(\.imageId))), .array(.texts(chunk.map(\.task))), .array(.texts(chunk.map(\.observation))),
+                      .array(.integers(chunk.map { Int64($0.value.rawValue) }))])
+        }
+    }
+
+    /// An image label's key.
+    private struct ImageLabelKey: Hashable {
+        var imageId: Int64, task: String, observation: String
+        init(_ imageId: Int64, _ task: String, _ observation: String) { (self.imageId, self.task, self.observation) = (imageId, task, observation) }
+    }
+
     /// Writes `label`, replacing the image's label of the same task and observation.
     public func upsert(_ label: ImageLabel) throws {
-        try db.cachedStatement(sql: """
+        let sql = """
             INSERT INTO imageLabel (imageId, task, observation, value) VALUES (?, ?, ?, ?)
             ON CONFLICT(imageId, task, observation) DO UPDATE SET value = excluded.value
-            """).execute(arguments: [label.imageId, label.task, label.observation, label.value.rawValue])
+            """
+        if let server {
+            try server.execute(sql, [.integer(label.imageId), .text(label.task), .text(label.observation), .integer(Int64(label.value.rawValue))])
+            return
+        }
+        try db.cachedStatement(sql: sql).execute(arguments: [label.imageId, label.task, label.observation, label.value.rawValue])
     }
 
     /// Deletes the image's label of `task` and `observation`, if any.
     public func deleteImageLabel(imageId: Int64, task: String, observation: String) throws {
-        try db.cachedStatement(sql: "DELETE FROM imageLabel WHERE imageId = ? AND task = ? AND observation = ?")
-            .execute(arguments: [imageId, task, observation])
+        let sql = "DELETE FROM imageLabel WHERE imageId = ? AND task = ? AND observation = ?"
+        if let server { try server.execute(sql, [.integer(imageId), .text(task), .text(observation)]); return }
+        try db.cachedStatement(sql: sql).execute(arguments: [imageId, task, observation])
     }
 
     /// Records that document `documentId` names image `imageRef` (once).

@@ -169,12 +169,21 @@ extension Corpus.Reader {
     /// The documents with a label of `scheme` from `source` (positive ones only when `positiveOnly`),
     /// with their texts, in document then observation order.
     public func labelledDocuments(scheme: String, source: LabelSource, positiveOnly: Bool) throws -> [LabelledDocument] {
-        try Row.fetchAll(db, sql: """
+        // On a server the observation column compares bytes (COLLATE "C"), as SQLite's does.
+        let sql = """
             SELECT d.id, d.externalId, d.text, l.observation, l.value
             FROM label l JOIN document d ON d.id = l.documentId
             WHERE l.scheme = ? AND l.source = ?\(positiveOnly ? " AND l.value = 1" : "")
             ORDER BY d.id, l.observation
-            """, arguments: [scheme, source.rawValue]).compactMap { row in
+            """
+        if let server {
+            return try server.query(sql, [.text(scheme), .text(source.rawValue)]).compactMap { row in
+                guard let value = LabelValue(rawValue: Int(try row.integer(4))) else { return nil }
+                return LabelledDocument(documentId: try row.integer(0), externalId: try row.text(1), text: try row.text(2),
+                                        observation: try row.text(3), value: value)
+            }
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: [scheme, source.rawValue]).compactMap { row in
                 guard let value = LabelValue(rawValue: row[4]) else { return nil }
                 return LabelledDocument(documentId: row[0], externalId: row[1], text: row[2], observation: row[3], value: value)
             }
@@ -219,10 +228,41 @@ extension Corpus.Writer {
     }
 
     /// Inserts `label` and sets its id (fails when the document already has that label).
-    public func insert(_ label: inout Label) throws { try label.insert(db) }
+    public func insert(_ label: inout Label) throws {
+        guard let server else { return try label.insert(db) }
+        let columns = (label.id == nil ? "" : "id, ") + """
+            documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence, ruleid, rulesetversion, reader, labelledat, attributes
+            """
+        func text(_ t: String?) -> CorpusValue { t.map { .text($0) } ?? .null }
+        func integer(_ i: Int?) -> CorpusValue { i.map { .integer(Int64($0)) } ?? .null }
+        let values: [CorpusValue] = (label.id.map { [.integer($0)] } ?? []) + [
+            .integer(label.documentId), .text(label.scheme), .text(label.observation), .integer(Int64(label.value.rawValue)),
+            .text(label.source.rawValue), integer(label.evidenceStart), integer(label.evidenceEnd), text(label.evidence),
+            text(label.ruleId), text(label.ruleSetVersion), .text(label.reader), label.labelledAt.map { .date($0) } ?? .null,
+            text(label.attributes),
+        ]
+        let row = try server.query("INSERT INTO label (\(columns)) VALUES \(ServerSession.placeholders(rows: 1, columns: values.count)) RETURNING id",
+                                   values).first
+        guard let id = try row?.integer(0) else { throw CorpusError(path: server.location, "inserting a label of document \(label.documentId) returned no id") }
+        label.id = id
+    }
 
     /// Deletes `label`.
-    public func delete(_ label: Label) throws { _ = try label.delete(db) }
+    public func delete(_ label: Label) throws {
+        guard let server else { _ = try label.delete(db); return }
+        guard let id = label.id else { return }  // never stored: nothing to delete, as GRDB does
+        try server.execute("DELETE FROM label WHERE id = ?", [.integer(id)])
+    }
+
+    /// Deletes every label of a document for `scheme` from `source` (of every reader).
+    public func deleteLabels(documentId: Int64, scheme: String, source: LabelSource) throws {
+        if let server {
+            try server.execute("DELETE FROM label WHERE documentid = ? AND scheme = ? AND source = ?", [.integer(documentId), .text(scheme), .text(source.rawValue)])
+            return
+        }
+        try db.cachedStatement(sql: "DELETE FROM label WHERE " + Corpus.Reader.documentLabelsCondition)
+            .execute(arguments: [documentId, scheme, source.rawValue])
+    }
 
     /// Deletes what mining wrote for a document and `scheme`: its rule, MeSH and ICD labels of the
     /// scheme, and its raw MeSH tags (scheme `mesh`). Human and model labels stay.

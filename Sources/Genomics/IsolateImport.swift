@@ -32,31 +32,34 @@ public enum IsolateImport {
         }
         try corpus.write { writer in
             var ids = try writer.isolateIds()
-            for sample in samples {
-                if ids[sample] != nil { summary.isolatesExisting += 1; continue }
-                ids[sample] = try writer.insertIsolate(sampleId: sample, source: source)
-                summary.isolatesCreated += 1
-            }
+            let new = samples.filter { ids[$0] == nil }
+            summary.isolatesExisting = samples.count - new.count
+            summary.isolatesCreated = new.count
+            for (sample, id) in zip(new, try writer.insertIsolates(new, source: source)) { ids[sample] = id }
             if let genotypes {
+                var isolates: [Int64] = [], rows: [Variant] = []
                 for sample in genotypes.samples {
                     guard let id = ids[sample] else { continue }
-                    let variants = (genotypes.variants[sample] ?? []).map { v in
+                    isolates.append(id)
+                    rows += (genotypes.variants[sample] ?? []).map { v in
                         Variant(isolateId: id, gene: v.variant.gene, change: v.variant.change, effect: v.variant.effect,
                                 alleleFraction: v.alleleFraction, position: v.position.isEmpty ? nil : v.position)
                     }
-                    try writer.replaceVariants(isolateId: id, with: variants)
-                    summary.variants += variants.count
                 }
+                try writer.replaceVariants(of: isolates, with: rows)
+                summary.variants = rows.count
             }
             if let phenotypes {
+                var isolates: [Int64] = [], rows: [Phenotype] = []
                 for sample in phenotypes.samples {
                     guard let id = ids[sample] else { continue }
-                    let rows = (phenotypes.phenotypes[sample] ?? [:]).sorted(by: { $0.key < $1.key }).map { drug, entry in
+                    isolates.append(id)
+                    rows += (phenotypes.phenotypes[sample] ?? [:]).sorted(by: { $0.key < $1.key }).map { drug, entry in
                         Phenotype(isolateId: id, drug: drug, phenotype: entry.resistant ? .R : .S, method: entry.method)
                     }
-                    try writer.replacePhenotypes(isolateId: id, with: rows)
-                    summary.phenotypes += rows.count
                 }
+                try writer.replacePhenotypes(of: isolates, with: rows)
+                summary.phenotypes = rows.count
             }
         }
         return summary

@@ -104,10 +104,10 @@ public enum ICD10 {
     @discardableResult
     public static func store(_ entries: [Entry], in corpus: Corpus) throws -> Int {
         try corpus.write { writer in
-            for e in entries {
-                try writer.upsert(Code(system: system, code: e.code, kind: e.kind, parent: e.parent, title: e.title,
-                                       inclusionTerms: e.inclusionTerms.isEmpty ? nil : e.inclusionTerms.joined(separator: "\n")))
-            }
+            try writer.upsert(entries.map {
+                Code(system: system, code: $0.code, kind: $0.kind, parent: $0.parent, title: $0.title,
+                     inclusionTerms: $0.inclusionTerms.isEmpty ? nil : $0.inclusionTerms.joined(separator: "\n"))
+            })
         }
         return entries.count
     }

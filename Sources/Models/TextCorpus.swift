@@ -158,33 +158,44 @@ public enum TextCorpus {
         }
         summary.classes = Set(good.map(\.label)).count
 
+        // A few statements for the whole file (on a server, round trips per row would bound the rate):
+        // what the source holds and its labels of the task, the new documents in one batch, then labels.
         try corpus.write { writer in
-            for row in good {
-                var document: Document
-                if var existing = try writer.document(source: source, externalId: row.externalId) {
-                    let hash = ContentHash.of(row.text)
+            let stored = try writer.storedDocuments(source: source)
+            var current: [Int64: [(observation: String, value: LabelValue)]] = [:]
+            try writer.forEachLabel(scheme: task, source: .human, documentSource: source) { id, _, observation, value in
+                current[id, default: []].append((observation, value))
+            }
+            let now = CorpusTimestamp()
+            let hashes = good.map { ContentHash.of($0.text) }
+            var fresh: [NewDocument] = []
+            for (row, hash) in zip(good, hashes) where stored[row.externalId] == nil {
+                fresh.append(NewDocument(source: source, externalId: row.externalId, kind: options.kind, text: row.text, contentHash: hash))
+            }
+            var created: [String: Int64] = [:]
+            for (document, result) in zip(fresh, try writer.insertDocumentsIfAbsent(fresh, importedAt: now)) {
+                created[document.externalId] = result.id
+            }
+            for (row, hash) in zip(good, hashes) {
+                let documentId: Int64
+                if let existing = stored[row.externalId] {
+                    documentId = existing.id
                     if existing.contentHash == hash && existing.kind == options.kind {
                         summary.unchanged += 1
                     } else {
-                        existing.text = row.text
-                        existing.contentHash = hash
-                        existing.kind = options.kind
-                        try writer.update(existing)
+                        try writer.updateDocument(id: existing.id, kind: options.kind, text: row.text, contentHash: hash, importedAt: now)
                         summary.updated += 1
                     }
-                    document = existing
-                } else {
-                    document = Document(source: source, externalId: row.externalId, kind: options.kind, text: row.text)
-                    try writer.insert(&document)
+                } else if let id = created[row.externalId] {
+                    documentId = id
                     summary.inserted += 1
+                } else {
+                    continue
                 }
-                guard let documentId = document.id else { continue }
-                let labels = try writer.labels(documentId: documentId, scheme: task, source: .human)
+                let labels = current[documentId] ?? []
                 if labels.count == 1, labels[0].observation == row.label, labels[0].value == .positive { continue }
-                for old in labels { try writer.delete(old) }
-                var label = Label(documentId: documentId, scheme: task, observation: row.label,
-                                  value: .positive, source: .human)
-                try writer.insert(&label)
+                if !labels.isEmpty { try writer.deleteLabels(documentId: documentId, scheme: task, source: .human) }
+                try writer.replace(Label(documentId: documentId, scheme: task, observation: row.label, value: .positive, source: .human))
                 summary.labelsWritten += 1
             }
         }

@@ -34,7 +34,7 @@ extension API {
         } else {
             let body: JobRequest = try await decode(request)
             if jobs.shared {
-                throw APIError(.unprocessableContent, "training from the server on a PostgreSQL corpus is not available yet (mining jobs are): train with `triage train` on an SQLite corpus and serve the model with --model")
+                throw APIError(.unprocessableContent, "training from the server on a PostgreSQL corpus is not available yet (mining jobs are): the replica that ran it would keep the model on its own disk, where the others cannot load it; train with `triage train --db` on the same corpus and serve the model with --model")
             }
             let spec = try trainingSpec(body)
             let jobs = self.jobs

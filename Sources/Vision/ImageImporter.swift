@@ -213,13 +213,15 @@ public final class ImageImporter {
         let task = options.task ?? options.scheme
         var local = summary
         try corpus.write { writer in
-            for image in batch {
-                let documentId = try self.findDocument(writer, candidates: image.studyIds)
-                let imageId = try self.upsertImage(writer, Image(location: image.location, width: image.width, height: image.height,
-                                                                 channels: image.channels, split: image.split, pixels: image.pixels,
-                                                                 documentId: documentId), summary: &local)
-                if documentId != nil { local.linked += 1 }
-                if let scheme = self.options.scheme, let task, let documentId {
+            let documentIds = try batch.map { try self.findDocument(writer, candidates: $0.studyIds) }
+            let ids = try self.upsertImages(writer, zip(batch, documentIds).map { image, documentId in
+                Image(location: image.location, width: image.width, height: image.height, channels: image.channels,
+                      split: image.split, pixels: image.pixels, documentId: documentId)
+            }, summary: &local)
+            for (imageId, documentId) in zip(ids, documentIds) {
+                guard let documentId else { continue }
+                local.linked += 1
+                if let scheme = self.options.scheme, let task {
                     try self.copyReportLabels(writer, imageId: imageId, documentId: documentId, scheme: scheme, task: task,
                                               summary: &local)
                 }
@@ -241,13 +243,15 @@ public final class ImageImporter {
         return nil
     }
 
-    /// Inserts or updates `image` (by location), counting it; returns its id.
-    func upsertImage(_ writer: Corpus.Writer, _ image: Image, summary local: inout ImageImportSummary) throws -> Int64 {
-        let (id, inserted) = try writer.upsert(image)
-        local.images += 1
-        local.splits[image.split?.rawValue ?? "none", default: 0] += 1
-        if inserted { local.inserted += 1 }
-        return id
+    /// Inserts or updates `images` (by location), counting them; returns their ids.
+    func upsertImages(_ writer: Corpus.Writer, _ images: [Image], summary local: inout ImageImportSummary) throws -> [Int64] {
+        let stored = try writer.upsert(images)
+        for (image, (_, inserted)) in zip(images, stored) {
+            local.images += 1
+            local.splits[image.split?.rawValue ?? "none", default: 0] += 1
+            if inserted { local.inserted += 1 }
+        }
+        return stored.map(\.id)
     }
 
     /// Copies the linked report's rule-mined labels of the chosen observations, applying the uncertain policy.
@@ -306,19 +310,22 @@ public final class ImageImporter {
         try corpus.write { writer in
             for set in sets {
                 let split = ImageSplit(rawValue: set.split)
-                for (index, image) in set.images.enumerated() {
-                    let imageId = try self.upsertImage(
-                        writer, Image(location: "\(path)#\(set.split)/\(index)", width: image.width, height: image.height,
-                                      channels: image.channels, split: split, pixels: Data(image.pixels)),
-                        summary: &local)
+                let images = set.images.enumerated().map { index, image in
+                    Image(location: "\(path)#\(set.split)/\(index)", width: image.width, height: image.height,
+                          channels: image.channels, split: split, pixels: Data(image.pixels))
+                }
+                let ids = try self.upsertImages(writer, images, summary: &local)
+                var labels: [ImageLabel] = []
+                labels.reserveCapacity(ids.count * observations.count)
+                for (index, imageId) in ids.enumerated() {
                     let label = set.labels[index]
                     for (k, observation) in observations.enumerated() {
                         let positive = multiLabel ? label[k] == 1 : label[0] == k
-                        try writer.upsert(ImageLabel(imageId: imageId, task: task, observation: observation,
-                                                     value: positive ? .positive : .negative))
-                        local.labels += 1
+                        labels.append(ImageLabel(imageId: imageId, task: task, observation: observation, value: positive ? .positive : .negative))
                     }
                 }
+                try writer.upsert(labels)
+                local.labels += labels.count
             }
         }
         summary = local

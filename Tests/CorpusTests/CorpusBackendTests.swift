@@ -420,13 +420,119 @@ final class CorpusBackendTests: XCTestCase {
         }
     }
 
-    func testAnOperationWithoutAServerFormSaysSo() throws {
-        let url = try TestPostgres.freshURL()
-        let server = try PostgresCorpus(url: url)
-        defer { try? server.dropSchema() }
-        let corpus = Corpus(server: server)
-        XCTAssertThrowsError(try corpus.read { try $0.imageTasks() }) { error in
-            XCTAssertTrue("\(error)".contains("not available on a PostgreSQL corpus yet"), "\(error)")
+    /// What `import csv`, `codes import`, `images import` and `tb import` write, and what training
+    /// reads back: the same rows, ids and order on both backends (repeated keys merged as SQLite merges
+    /// them; an update keeps what it does not name).
+    func testImportsWritesAndTheReadsOfTrainingAgreeOnBothBackends() throws {
+        var transcripts: [String: [String]] = [:]
+        try eachBackend { name, corpus in
+            var lines: [String] = []
+            // Texts with human labels (import csv): insert, update, relabel, delete a label.
+            try corpus.write { w in
+                var a = Document(source: "cases", externalId: "r1", kind: .vignette, text: "fever and cough", importedAt: Date(timeIntervalSince1970: 1_700_000_000))
+                var b = Document(source: "cases", externalId: "r2", kind: .vignette, text: "itchy rash")
+                try w.insert(&a)
+                try w.insert(&b)
+                for (document, label) in [(a, "flu"), (b, "eczema"), (b, "psoriasis")] {
+                    var l = Label(documentId: document.id ?? -1, scheme: "toy", observation: label, value: .positive, source: .human)
+                    try w.insert(&l)
+                    lines.append("label \(l.id ?? -1) \(label)")
+                }
+                var changed = try XCTUnwrap(try w.document(source: "cases", externalId: "r1"))
+                changed.text = "fever, cough and chills"
+                changed.contentHash = ContentHash.of(changed.text)
+                try w.update(changed)
+                if let old = try w.labels(documentId: b.id ?? -1, scheme: "toy", source: .human).first(where: { $0.observation == "psoriasis" }) {
+                    try w.delete(old)
+                }
+                XCTAssertThrowsError(try w.update(Document(id: 999, source: "cases", externalId: "gone", kind: .note, text: "x")))
+            }
+            let r1 = try XCTUnwrap(try corpus.read { try $0.document(source: "cases", externalId: "r1") })
+            lines.append("r1 \(r1.id ?? -1) \(r1.kind) \(r1.text) \(r1.contentHash == ContentHash.of(r1.text)) \(r1.importedAt.timeIntervalSince1970)")
+            lines.append("absent \(try corpus.read { try $0.document(source: "cases", externalId: "nope") } == nil)")
+            lines += try corpus.read { try $0.labelledDocuments(scheme: "toy", source: .human, positiveOnly: true) }
+                .map { "example \($0.documentId) \($0.externalId) \($0.observation) \($0.value) \($0.text)" }
+            lines += try corpus.read { try $0.documents(externalId: "r2", source: nil) }.map { "r2 \($0.id) \($0.kind)" }
+            lines += try corpus.read { try $0.documents(externalId: "r2", source: "other") }.map { "r2 other \($0.id)" }
+
+            // Codes (codes import): one batch repeating a key (the last entry wins, at the first's place), then an update.
+            try corpus.write { w in
+                try w.upsert([Code(system: "icd10cm", code: "B10", kind: .section, parent: "1", title: "section B10"),
+                              Code(system: "icd10cm", code: "B10.81", kind: .code, parent: "B10", title: "HHV-6", inclusionTerms: "a\nb"),
+                              Code(system: "icd10cm", code: "B10", kind: .code, parent: "B10-B10", title: "code B10")])
+                try w.upsert(Code(system: "icd10cm", code: "B10.81", kind: .code, parent: "B10", title: "Human herpesvirus 6 encephalitis"))
+            }
+            lines += try corpus.read { try $0.codes(system: "icd10cm") }
+                .map { "code \($0.id ?? -1) \($0.code) \($0.kind) \($0.parent ?? "-") \($0.title) \($0.inclusionTerms ?? "-")" }
+            lines.append("lookup \(try corpus.read { try $0.code("B10", system: "icd10cm") }?.title ?? "-") \(try corpus.read { try $0.code("Z99", system: "icd10cm") } == nil)")
+
+            // Images (images import): insert, update in place (nil keeps), labels replaced and deleted, links.
+            let (doc, first, second) = try corpus.write { w -> (Int64, (id: Int64, inserted: Bool), (id: Int64, inserted: Bool)) in
+                let doc = try w.insertDocumentIfAbsent(source: "openi", externalId: "CXR1", kind: .report, text: "clear", contentHash: "h",
+                                                       importedAt: CorpusTimestamp()).id
+                try w.link(documentId: doc, imageRef: "CXR1_1_IM-0001-3001")
+                let first = try w.upsert(Image(location: "a.npz#train/0", width: 2, height: 2, split: .train, pixels: Data([0, 1, 254, 255]), documentId: doc))
+                let second = try w.upsert(Image(location: "b.png", width: 3, height: 1, channels: 3))
+                _ = try w.upsert(Image(location: "a.npz#train/0", width: 2, height: 2))
+                for (image, observation, value) in [(first.id, "1", LabelValue.positive), (first.id, "0", .negative), (second.id, "0", .uncertain),
+                                                    (first.id, "1", .negative)] {
+                    try w.upsert(ImageLabel(imageId: image, task: "mnist", observation: observation, value: value))
+                }
+                try w.upsert(ImageLabel(imageId: second.id, task: "other", observation: "x", value: .positive))
+                try w.deleteImageLabel(imageId: second.id, task: "other", observation: "x")
+                return (doc, first, second)
+            }
+            lines.append("images \(first) \(second) doc \(doc)")
+            lines.append("image id \(try corpus.read { try $0.imageId(location: "b.png") } ?? -1) \(try corpus.read { try $0.imageId(location: "c.png") } == nil)")
+            lines += try corpus.read { try $0.images(task: "mnist") }.map {
+                "image \($0.id ?? -1) \($0.location) \($0.width)x\($0.height)x\($0.channels) \($0.split?.rawValue ?? "-") \($0.pixels.map { [UInt8]($0) } ?? []) \($0.documentId ?? -1)"
+            }
+            lines += try corpus.read { try $0.imageLabels(task: "mnist") }.map { "image label \($0.imageId) \($0.observation) \($0.value)" }
+            lines += try corpus.read { try $0.imageTasks() }.map { "task \($0.task) \($0.images)" }
+            lines.append("naming \(try corpus.read { try $0.documentsNaming(imageRef: "CXR1_1_IM-0001-3001", source: "openi") })")
+
+            // Isolates (tb import): a change listed twice keeps the larger fraction, or none when the repeat has none.
+            try corpus.write { w in
+                let one = try w.insertIsolate(sampleId: "ERR1", source: "who2023")
+                let two = try w.insertIsolate(sampleId: "ERR2", source: "who2023")
+                try w.replaceVariants(isolateId: two, with: [Variant(isolateId: two, gene: "rpoB", change: "p.Ser450Leu", alleleFraction: 0.4)])
+                try w.replaceVariants(isolateId: one, with: [
+                    Variant(isolateId: one, gene: "rpoB", change: "p.Ser450Leu", effect: "missense_variant", alleleFraction: 0.3, position: "761155"),
+                    Variant(isolateId: one, gene: "katG", change: "p.Ser315Thr", alleleFraction: 0.9),
+                    Variant(isolateId: one, gene: "rpoB", change: "p.Ser450Leu", effect: "other", alleleFraction: 0.8),
+                    Variant(isolateId: one, gene: "katG", change: "p.Ser315Thr", alleleFraction: nil),
+                    Variant(isolateId: one, gene: "Rv0678", change: "c.-11C>A"),
+                ])
+                try w.replacePhenotypes(isolateId: one, with: [Phenotype(isolateId: one, drug: "Rifampicin", phenotype: .R, method: "WHO"),
+                                                               Phenotype(isolateId: one, drug: "Isoniazid", phenotype: .S)])
+                try w.replacePhenotypes(isolateId: two, with: [Phenotype(isolateId: two, drug: "Rifampicin", phenotype: .S)])
+                try w.replacePhenotypes(isolateId: one, with: [Phenotype(isolateId: one, drug: "Rifampicin", phenotype: .R, method: "CC")])
+            }
+            lines += try corpus.read { try $0.isolateIds() }.sorted { $0.key < $1.key }.map { "isolate \($0.key) \($0.value)" }
+            lines += try corpus.read { try $0.isolates() }.map { "isolate \($0.id ?? -1) \($0.sampleId) \($0.source)" }
+            lines += try corpus.read { try $0.variants() }.map {
+                "variant \($0.isolateId) \($0.gene) \($0.change) \($0.effect ?? "-") \($0.alleleFraction.map { "\($0)" } ?? "-") \($0.position ?? "-")"
+            }
+            lines += try corpus.read { try $0.phenotypes() }.map { "phenotype \($0.isolateId) \($0.drug) \($0.phenotype) \($0.method ?? "-")" }
+            transcripts[name] = lines
+        }
+        let sqlite = try XCTUnwrap(transcripts["sqlite"])
+        for expected in ["label 3 psoriasis", "r1 1 vignette fever, cough and chills true 1700000000.0", "absent true",
+                         "example 1 r1 flu positive fever, cough and chills", "example 2 r2 eczema positive itchy rash", "r2 2 vignette",
+                         "code 1 B10 code B10-B10 code B10 -", "code 2 B10.81 code B10 Human herpesvirus 6 encephalitis -",
+                         "lookup code B10 true", "images (id: 1, inserted: true) (id: 2, inserted: true) doc 3",
+                         "image 1 a.npz#train/0 2x2x1 train [0, 1, 254, 255] 3", "image 2 b.png 3x1x3 - [] -1",
+                         "image label 1 0 negative", "image label 1 1 negative", "image label 2 0 uncertain", "task mnist 2", "naming [3]",
+                         "variant 1 Rv0678 c.-11C>A - - -", "variant 1 katG p.Ser315Thr - - -",
+                         "variant 1 rpoB p.Ser450Leu missense_variant 0.8 761155", "variant 2 rpoB p.Ser450Leu - 0.4 -",
+                         "phenotype 1 Rifampicin R CC", "phenotype 2 Rifampicin S -"] {
+            XCTAssertTrue(sqlite.contains(expected), "\(expected) not in \(sqlite)")
+        }
+        XCTAssertFalse(sqlite.contains { $0.hasPrefix("example 2 r2 psoriasis") }, "the deleted label is gone")
+        XCTAssertFalse(sqlite.contains { $0.hasPrefix("task other") }, "the deleted image label is gone")
+        XCTAssertFalse(sqlite.contains { $0.hasPrefix("phenotype 1 Isoniazid") }, "replaced phenotypes are gone")
+        if let postgres = transcripts["postgres"] {
+            XCTAssertEqual(postgres, sqlite)
         }
     }
 
