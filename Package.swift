@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         // The PostgreSQL corpus backend (`--db postgres://...`): its own target, CorpusPostgres.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // TLS to the PostgreSQL server (`?sslmode=`): the version postgres-nio already builds.
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -52,7 +54,8 @@ let package = Package(
         .target(name: "EngineBench", dependencies: ["Neural"], exclude: ["README.md"]),
         .target(name: "Corpus", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The corpus on a PostgreSQL server (the only PostgresNIO user), registered with Corpus by TriageKit.
-        .target(name: "CorpusPostgres", dependencies: ["Corpus", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(name: "CorpusPostgres", dependencies: ["Corpus", .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                      .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(name: "Mining", dependencies: ["Corpus", "CLibXML2", "Archives", "Inputs", "Statistics"]),
         // De-identification of notes (rules and lexicons in corpora/deid): names, dates, numbers, places.
         .target(name: "Deid", dependencies: ["Inputs"], exclude: ["README.md"]),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// The corpus on a PostgreSQL server (`--db postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`): the
@@ -11,7 +12,8 @@ import PostgresNIO
 /// Synchronous over postgres-nio: the connections live on one event loop thread of this backend's own,
 /// and a caller (never that thread) waits for each statement's future, so a caller blocking cannot
 /// starve the loop that answers it. Connections are kept for reuse; one transaction holds one.
-/// `?schema=NAME` in the URL keeps the corpus in its own schema (created if needed). No TLS yet.
+/// `?schema=NAME` in the URL keeps the corpus in its own schema (created if needed); `?sslmode=` and
+/// `?sslrootcert=` choose TLS as libpq's parameters of the same names do (see `PostgresURL`).
 public final class PostgresCorpus: CorpusServer, @unchecked Sendable {
     /// Makes `postgres://` and `postgresql://` URLs open a PostgreSQL corpus (`Corpus.at`).
     public static func register() {
@@ -327,7 +329,16 @@ final class Session: CorpusServerConnection {
             if let state = info[.sqlState] { text += " [SQLSTATE \(state)]" }
             return text
         }
-        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        if error.code == .sslUnsupported { return "the server does not offer TLS, and sslmode asks for it (sslmode=prefer uses it when offered)" }
+        if let underlying = error.underlying {
+            if "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the server's TLS certificate is not one this connection trusts (sslmode=verify-ca or verify-full, or "
+                    + "require with sslrootcert, checks it against ?sslrootcert=FILE, else the system's certificates): "
+                    + "give the certificate to trust with ?sslrootcert=FILE, or use sslmode=require without it to encrypt "
+                    + "without checking (\(underlying))"
+            }
+            return "\(error.code): \(underlying)"
+        }
         return "\(error.code)"
     }
 }
@@ -351,6 +362,8 @@ struct PostgresURL {
         var database = String(components.path.drop(while: { $0 == "/" }))
         database = database.removingPercentEncoding ?? database
         if database.isEmpty { database = user }
+        var sslMode: SSLMode?
+        var rootCertificates: String?
         for item in components.queryItems ?? [] {
             switch item.name {
             case "schema":
@@ -361,17 +374,73 @@ struct PostgresURL {
                 }
                 schema = name
             case "sslmode":
-                // TLS is not wired yet: a server on this machine or a private network only.
-                guard item.value == "disable" else { throw bad("only sslmode=disable is supported so far (no TLS yet)") }
+                guard let value = item.value, let mode = SSLMode(rawValue: value) else {
+                    throw bad("sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(item.value ?? "")\"")
+                }
+                sslMode = mode
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else { throw bad("sslrootcert must name a file of trusted certificates (PEM)") }
+                rootCertificates = value
             default:
-                throw bad("unknown parameter \(item.name) (schema, sslmode)")
+                throw bad("unknown parameter \(item.name) (schema, sslmode, sslrootcert)")
             }
         }
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            tls = try PostgresURL.tls(sslMode ?? .prefer, rootCertificates: rootCertificates)
+        } catch let error as CorpusError {
+            throw error
+        } catch {
+            throw bad("the TLS settings cannot be used: \(error)")
+        }
         configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
-                                                         database: database, tls: .disable)
+                                                         database: database, tls: tls)
         var shown = "\(scheme)://\(user)@\(host):\(port)/\(database)"
-        if let schema { shown += "?schema=\(schema)" }
+        let shownItems = [schema.map { "schema=\($0)" }, sslMode.map { "sslmode=\($0.rawValue)" }].compactMap { $0 }
+        if !shownItems.isEmpty { shown += "?" + shownItems.joined(separator: "&") }
         location = shown
+    }
+
+    /// libpq's `sslmode` values this backend takes (`allow`, plain first then TLS, is not one).
+    enum SSLMode: String, CaseIterable {
+        /// No TLS.
+        case disable
+        /// TLS when the server offers it, else plain; the certificate is not checked (libpq's default).
+        case prefer
+        /// TLS or no connection; the certificate is not checked unless `sslrootcert` names the trusted
+        /// ones (then as verify-ca, as libpq does).
+        case require
+        /// TLS with a certificate signed by a trusted one (`sslrootcert`, else the system's).
+        case verifyCA = "verify-ca"
+        /// verify-ca, and the certificate names the host of the URL.
+        case verifyFull = "verify-full"
+    }
+
+    /// The connection's TLS for `mode`, trusting the certificates of the PEM file `rootCertificates`
+    /// when given (else the system's).
+    static func tls(_ mode: SSLMode, rootCertificates: String?) throws -> PostgresConnection.Configuration.TLS {
+        if mode == .disable { return .disable }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return .disable
+        case .prefer: configuration.certificateVerification = .none
+        case .require: configuration.certificateVerification = rootCertificates == nil ? .none : .noHostnameVerification
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let rootCertificates {
+            guard FileManager.default.isReadableFile(atPath: rootCertificates) else {
+                throw CorpusError(path: rootCertificates, opening: true, "the sslrootcert file cannot be read (no such file, or no permission)")
+            }
+            let certificates: [NIOSSLCertificate]
+            do { certificates = try NIOSSLCertificate.fromPEMFile(rootCertificates) } catch {
+                throw CorpusError(path: rootCertificates, opening: true, "the sslrootcert file holds no PEM certificate: \(error)")
+            }
+            guard !certificates.isEmpty else { throw CorpusError(path: rootCertificates, opening: true, "the sslrootcert file holds no PEM certificate") }
+            configuration.trustRoots = .certificates(certificates)
+        }
+        let context = try NIOSSLContext(configuration: configuration)
+        return mode == .prefer ? .prefer(context) : .require(context)
     }
 }
 

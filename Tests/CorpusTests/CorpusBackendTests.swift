@@ -536,6 +536,56 @@ final class CorpusBackendTests: XCTestCase {
         }
     }
 
+    /// `?sslmode=` as libpq reads it: disable is plain, prefer (the default) and require encrypt, and
+    /// verify-full checks the certificate against `sslrootcert` (the test cluster's own, from tools/test).
+    func testSSLModesEncryptAndVerifyTheServerAsLibpqDoes() throws {
+        let base = try TestPostgres.freshURL()
+        let plain = try PostgresCorpus(url: base + "&sslmode=disable")
+        defer { try? plain.dropSchema() }
+        func tls(_ server: PostgresCorpus) throws -> Bool {
+            try server.transaction(readOnly: true) {
+                try $0.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", []).first?.integer(0) == 1
+            }
+        }
+        XCTAssertFalse(try tls(plain))
+        XCTAssertTrue(plain.location.hasSuffix("&sslmode=disable"), plain.location)
+        let offered = try plain.transaction(readOnly: true) { try $0.query("SHOW ssl", []).first?.text(0) } == "on"
+        XCTAssertEqual(try tls(try PostgresCorpus(url: base)), offered, "prefer: TLS when the server offers it")
+        for bad in ["&sslmode=allow", "&sslmode=REQUIRE", "&sslrootcert=", "&sslmode=verify-full&sslrootcert=/nonexistent/ca.crt"] {
+            XCTAssertThrowsError(try PostgresCorpus(url: base + bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("sslmode must be one of disable, prefer, require, verify-ca, verify-full")
+                              || "\(error)".contains("sslrootcert"), "\(bad): \(error)")
+            }
+        }
+        guard offered else { throw XCTSkip("the server offers no TLS (tools/postgres start makes one that does)") }
+        XCTAssertTrue(try tls(try PostgresCorpus(url: base + "&sslmode=require")))
+        // The self-signed certificate is not one the system trusts.
+        XCTAssertThrowsError(try PostgresCorpus(url: base + "&sslmode=verify-full")) { error in
+            XCTAssertTrue("\(error)".lowercased().contains("certificate"), "\(error)")
+        }
+        guard let ca = ProcessInfo.processInfo.environment["TRIAGE_TEST_POSTGRES_CA"], !ca.isEmpty else {
+            throw XCTSkip("TRIAGE_TEST_POSTGRES_CA is not set (tools/test sets it to the test cluster's certificate)")
+        }
+        for mode in ["verify-ca", "verify-full", "require"] {
+            XCTAssertTrue(try tls(try PostgresCorpus(url: base + "&sslmode=\(mode)&sslrootcert=\(ca)")), mode)
+        }
+        // require with a root to trust checks the chain, as libpq does: another certificate is refused.
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("other-\(UUID().uuidString).crt").path
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        made.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                          "-keyout", other + ".key", "-out", other]
+        made.standardOutput = FileHandle.nullDevice
+        made.standardError = FileHandle.nullDevice
+        try made.run()
+        made.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: other + ".key") }
+        XCTAssertThrowsError(try PostgresCorpus(url: base + "&sslmode=require&sslrootcert=\(other)")) { error in
+            XCTAssertTrue("\(error)".lowercased().contains("certificate"), "\(error)")
+        }
+    }
+
     func testPlaceholdersAreNumberedOutsideQuotesOnly() {
         XCTAssertEqual(PostgresCorpus.numbered("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)"),
                        "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)")
