@@ -536,6 +536,50 @@ final class CorpusBackendTests: XCTestCase {
         }
     }
 
+    /// The unique keys that make imports idempotent refuse a second row on both backends, each refusal a
+    /// CorpusError that rolls its transaction back (what CorpusTests checks on SQLite's own API).
+    func testUniqueKeysRefuseASecondRowAndTheTransactionWritesNothing() throws {
+        var transcripts: [String: [String]] = [:]
+        try eachBackend { name, corpus in
+            var lines: [String] = []
+            let id = try corpus.write { w -> Int64 in
+                var doc = Document(source: "openi", externalId: "CXR1", kind: .report, text: "a")
+                try w.insert(&doc)
+                var label = Label(documentId: doc.id ?? -1, scheme: "s", observation: "o", value: .negative, source: .rules)
+                try w.insert(&label)
+                var fromMesh = Label(documentId: doc.id ?? -1, scheme: "s", observation: "o", value: .positive, source: .mesh)
+                try w.insert(&fromMesh)  // another source may label the same observation
+                _ = try w.insertIsolate(sampleId: "S1", source: "who2023")
+                return doc.id ?? -1
+            }
+            let refusals: [(String, (Corpus.Writer) throws -> Void)] = [
+                ("document", { var twin = Document(source: "openi", externalId: "CXR1", kind: .report, text: "b"); try $0.insert(&twin) }),
+                ("label", { var again = Label(documentId: id, scheme: "s", observation: "o", value: .positive, source: .rules); try $0.insert(&again) }),
+                ("label of no document", { var orphan = Label(documentId: 999, scheme: "s", observation: "o", value: .positive, source: .rules); try $0.insert(&orphan) }),
+                ("isolate", { _ = try $0.insertIsolate(sampleId: "S1", source: "other") }),
+                ("image label of no image", { try $0.upsert(ImageLabel(imageId: 999, task: "t", observation: "0", value: .positive)) }),
+            ]
+            for (what, write) in refusals {
+                XCTAssertThrowsError(try corpus.write { w in
+                    var fresh = Document(source: "openi", externalId: "new-\(what)", kind: .note, text: "written first")
+                    try w.insert(&fresh)
+                    try write(w)
+                }, "\(name): \(what)") { error in
+                    XCTAssertTrue(error is CorpusError, "\(name): \(what): \(error)")
+                    let text = "\(error)".lowercased()
+                    XCTAssertTrue(text.contains("unique") || text.contains("foreign key"), "\(name): \(what): \(error)")
+                }
+                lines.append("\(what) refused; new document kept: \(try corpus.read { try $0.document(source: "openi", externalId: "new-\(what)") } != nil)")
+            }
+            lines += try corpus.tableCounts().map { "\($0.table) \($0.rows)" }
+            transcripts[name] = lines
+        }
+        let sqlite = try XCTUnwrap(transcripts["sqlite"])
+        XCTAssertTrue(sqlite.contains("document 1") && sqlite.contains("label 2") && sqlite.contains("isolate 1"), "\(sqlite)")
+        XCTAssertFalse(sqlite.contains { $0.hasSuffix("kept: true") }, "\(sqlite)")
+        if let postgres = transcripts["postgres"] { XCTAssertEqual(postgres, sqlite) }
+    }
+
     /// `?sslmode=` as libpq reads it: disable is plain, prefer (the default) and require encrypt, and
     /// verify-full checks the certificate against `sslrootcert` (the test cluster's own, from tools/test).
     func testSSLModesEncryptAndVerifyTheServerAsLibpqDoes() throws {
