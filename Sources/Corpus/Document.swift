@@ -317,6 +317,13 @@ extension Corpus.Writer {
         return found
     }
 
+    /// Deletes document `id` with what hangs on it (labels, codes, image references, kept original; an
+    /// image of its study keeps its pixels and loses the link).
+    public func deleteDocument(id: Int64) throws {
+        if let server { try server.execute("DELETE FROM document WHERE id = ?", [.integer(id)]); return }
+        try db.cachedStatement(sql: "DELETE FROM document WHERE id = ?").execute(arguments: [id])
+    }
+
     /// Keeps the text of document `id` before de-identification (replacing any kept before).
     public func keepOriginal(documentId: Int64, text: String) throws {
         if let server {

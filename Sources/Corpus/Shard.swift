@@ -82,6 +82,9 @@ public struct ClaimedShard: Sendable {
     public var itemCount: Int
     /// The id reserved for the document of the first item (the k-th item's is this + k).
     public var firstDocumentId: Int64
+    /// How many items its input has (all its shards'): with `firstDocumentId` and `firstItem`, the
+    /// document ids reserved for the whole input (`reservedIds`).
+    public var inputItems: Int
     /// How many times it has been claimed (this claim included).
     public var attempts: Int
     /// Random per claim: marking the shard done or failed, and heartbeats, need it.
@@ -89,6 +92,12 @@ public struct ClaimedShard: Sendable {
 
     /// Its items (0-based, in the order the input's reader reads them).
     public var items: Range<Int> { firstItem..<(firstItem + itemCount) }
+
+    /// The document ids reserved for its input's items, in input order (this shard's among them).
+    public var reservedIds: Range<Int64> {
+        let first = firstDocumentId - Int64(firstItem)
+        return first..<(first + Int64(max(inputItems, firstItem + itemCount)))
+    }
 }
 
 /// Where a worker's reader of an input stands: the worker would rather claim that input's next
@@ -232,12 +241,16 @@ extension Corpus {
                 UPDATE shard SET state = 'running', worker = ?, claim = ?, attempts = attempts + 1, error = NULL,
                                  claimedat = now(), heartbeatat = now()
                 WHERE id = ?
-                RETURNING id, firstitem, itemcount, attempts, firstdocumentid, \(ShardInput.columns)
+                RETURNING id, firstitem, itemcount, attempts, firstdocumentid,
+                    (SELECT MAX(s.firstitem + s.itemcount) FROM shard s
+                     WHERE s.input = shard.input AND s.source = shard.source AND s.scheme = shard.scheme),
+                    \(ShardInput.columns)
                 """, [.text(worker), .text(claim), .integer(id)])
             guard let r = claimed.first else { return nil }
-            return ClaimedShard(id: try r.integer(0), input: try ShardInput(row: r, from: 5),
+            return ClaimedShard(id: try r.integer(0), input: try ShardInput(row: r, from: 6),
                                 firstItem: Int(try r.integer(1)), itemCount: Int(try r.integer(2)),
-                                firstDocumentId: try r.integer(4), attempts: Int(try r.integer(3)), claim: claim)
+                                firstDocumentId: try r.integer(4), inputItems: Int(try r.integer(5)),
+                                attempts: Int(try r.integer(3)), claim: claim)
         }
     }
 

@@ -135,7 +135,13 @@ public final class Miner {
     /// looked up in the corpus, not its whole source. With `firstDocumentId`, a new document gets the
     /// id `firstDocumentId + k` for the shard's k-th item (ids the queue reserved in input order, so
     /// that documents sort as one process stores them).
-    public func writeShard(_ shard: ShardBatch, firstDocumentId: Int64?,
+    ///
+    /// `reservedIds`, the ids reserved for the whole input, tell a report id repeated in another shard:
+    /// stored under an earlier item's id, this later report is skipped as `mine` skips a repeat (counted
+    /// bad, warned); stored under a later item's id (that shard was written first), it is replaced by
+    /// this earlier one (counted bad here, for the later report `mine` would skip). Either way the corpus
+    /// ends as one process mining the input leaves it.
+    public func writeShard(_ shard: ShardBatch, firstDocumentId: Int64?, reservedIds: Range<Int64>? = nil,
                            complete: @escaping (Corpus.Writer, MiningSummary) throws -> Void) throws -> MiningSummary {
         summary = MiningSummary()
         seenIds = []
@@ -161,10 +167,11 @@ public final class Miner {
             completed = true
         }
         self.firstDocumentId = firstDocumentId
+        self.reservedIds = reservedIds
         // A shard's documents are its own (ids the queue reserved), so its write shares the writers'
         // turn with the other workers' shards.
         writeTurn = .shared
-        defer { completeInTransaction = nil; self.firstDocumentId = nil; writeTurn = .alone }
+        defer { completeInTransaction = nil; self.firstDocumentId = nil; self.reservedIds = nil; writeTurn = .alone }
         try write(outcomes, source: shard.batch.source, state: state)
         // Nothing to write (every report unchanged or bad): the shard is still marked in a transaction.
         if !completed { try corpus.write(.shared) { try complete($0, summary) } }
@@ -182,6 +189,27 @@ public final class Miner {
 
     /// The id of the first item's document when the batch's new documents get reserved ids (`writeShard`).
     private var firstDocumentId: Int64?
+    /// The ids reserved for the whole input of the shard being written (`writeShard`).
+    private var reservedIds: Range<Int64>?
+
+    /// Where a stored document of the same report id sits among the input's reserved ids, against
+    /// the `index`-th item of the batch: an earlier item's, a later item's, or neither (stored by
+    /// another run, or this item's own).
+    private enum Repeat { case earlier, later }
+    private func repeatOf(storedId: Int64, index: Int) -> Repeat? {
+        guard let reserved = reservedIds, let first = firstDocumentId, reserved.contains(storedId) else { return nil }
+        let own = first + Int64(index)
+        return storedId < own ? .earlier : storedId > own ? .later : nil
+    }
+
+    static func repeatSkipped(_ report: RawReport) -> String {
+        "\(report.origin): duplicate report id \(report.externalId) (an earlier report of this source has it); skipped"
+    }
+
+    static func repeatReplaced(_ report: RawReport) -> String {
+        "\(report.origin): duplicate report id \(report.externalId) (a later report of this source has it, written first by another shard); "
+            + "this earlier one replaces it, as one process keeps the first"
+    }
 
     /// How a batch's write takes the writers' turn on a server corpus: shared for a shard (`writeShard`).
     private var writeTurn: Corpus.WriteTurn = .alone
@@ -314,7 +342,7 @@ public final class Miner {
     }
 
     private func write(_ outcomes: [Outcome], source: String, state: SourceState) throws {
-        var toWrite: [(RawReport, [MinedLabel], existing: StoredDocument?, hash: String, index: Int)] = []
+        var toWrite: [(RawReport, [MinedLabel], existing: StoredDocument?, hash: String, index: Int, replacing: Int64?)] = []
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .bad(let message):
@@ -330,16 +358,23 @@ public final class Miner {
                 }
                 if !seenIds.insert(report.externalId).inserted {
                     summary.bad += 1
-                    warn("\(report.origin): duplicate report id \(report.externalId) (an earlier report of this source has it); skipped")
+                    warn(Miner.repeatSkipped(report))
                     continue
                 }
                 let hash = ContentHash.of(report.text)
                 let existing = state.documents[report.externalId]
+                if let existing, let repeated = repeatOf(storedId: existing.id, index: index) {
+                    summary.bad += 1
+                    if repeated == .earlier { warn(Miner.repeatSkipped(report)); continue }
+                    warn(Miner.repeatReplaced(report))
+                    toWrite.append((report, labels, nil, hash, index, existing.id))
+                    continue
+                }
                 if let existing, existing.contentHash == hash, state.current.contains(existing.id) {
                     summary.unchanged += 1
                     continue
                 }
-                toWrite.append((report, labels, existing, hash, index))
+                toWrite.append((report, labels, existing, hash, index, nil))
             }
         }
         if toWrite.isEmpty { return }
@@ -360,18 +395,31 @@ public final class Miner {
             // The new documents first, in one call (a few multi-row statements on a server). Another process
             // may have stored one since this batch was planned: then it counts as found.
             let firstId = self.firstDocumentId
-            let fresh = toWrite.filter { $0.existing == nil }.map { item in
-                NewDocument(source: source, externalId: item.0.externalId, kind: item.0.kind, text: item.0.text, contentHash: item.hash,
-                            id: firstId.map { $0 + Int64(item.index) })
+            func newDocument(_ report: RawReport, _ hash: String, _ index: Int) -> NewDocument {
+                NewDocument(source: source, externalId: report.externalId, kind: report.kind, text: report.text, contentHash: hash,
+                            id: firstId.map { $0 + Int64(index) })
             }
+            // A later report of the same id that another shard wrote first goes (with its labels), for this one.
+            for item in toWrite { if let id = item.replacing { try writer.deleteDocument(id: id) } }
+            let fresh = toWrite.filter { $0.existing == nil }.map { newDocument($0.0, $0.hash, $0.index) }
             var inserted = try writer.insertDocumentsIfAbsent(fresh, importedAt: now)[...]
-            for (report, labels, existing, hash, _) in toWrite {
+            for (report, labels, existing, hash, index, replacing) in toWrite {
                 var id: Int64 = 0
                 var stored = existing
                 if stored == nil, let first = inserted.popFirst() {
                     id = first.id
                     stored = first.existing
-                    if stored == nil { counters.inserted += 1 }
+                    // Another shard of this input stored the same report id since this batch was planned.
+                    if let found = stored, let repeated = self.repeatOf(storedId: found.id, index: index) {
+                        counters.bad += 1
+                        if repeated == .earlier { warnings.append(Miner.repeatSkipped(report)); continue }
+                        warnings.append(Miner.repeatReplaced(report))
+                        try writer.deleteDocument(id: found.id)
+                        id = try writer.insertDocumentsIfAbsent([newDocument(report, hash, index)], importedAt: now)[0].id
+                        stored = nil
+                    } else if stored == nil, replacing == nil {
+                        counters.inserted += 1  // a replacement's report was counted by the shard that wrote the later one
+                    }
                 }
                 if let existing = stored {
                     if existing.contentHash != hash {

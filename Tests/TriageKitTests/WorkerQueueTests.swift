@@ -116,6 +116,52 @@ final class WorkerQueueTests: XCTestCase {
         XCTAssertTrue(fromPostgres[4].contains("\"document\":1200"), fromPostgres[4])
     }
 
+    /// A report id repeated in two shards: the corpus ends as one `mine` of the folder leaves it (the
+    /// first report in input order kept, the repeat counted bad), whether the shard of the first is
+    /// written before the other's (the repeat is skipped) or after it (the first replaces the repeat).
+    func testAReportIdRepeatedInAnotherShardEndsAsOneProcessMinesIt() throws {
+        let reports = folder.file("openi")
+        try OpenISample.write(30, to: reports)
+        // Sorted names: shards of 10 are [1, 10...18], [19, 2, 20...27], [28, 29, 3, 30, 4...9].
+        let twelve = try String(contentsOfFile: reports + "/12.xml", encoding: .utf8)
+        try twelve.write(toFile: reports + "/20.xml", atomically: true, encoding: .utf8)  // the same report again
+        let other = try String(contentsOfFile: reports + "/29.xml", encoding: .utf8).replacingOccurrences(of: "id=\"CXR29\"", with: "id=\"CXR11\"")
+        XCTAssertTrue(other.contains("CXR11"))
+        try other.write(toFile: reports + "/29.xml", atomically: true, encoding: .utf8)  // another text under the same id
+        var options = MineOptions(paths: [reports])
+        options.rules = RulesOptions(scheme: "chestxray14", folder: TestPaths.rules)
+        options.source = "openi"
+        let sqlitePath = folder.file("one.sqlite")
+        let one = try Workspace(corpusPath: sqlitePath).mine(options, context: .silent)
+        XCTAssertEqual(one.summary.inserted, 28)
+        XCTAssertEqual(one.summary.bad, 2)
+        let expected = try exports(sqlitePath)
+
+        for firstShardLast in [false, true] {
+            let url = try TestPostgres.freshURL()
+            defer { try? PostgresCorpus(url: url).dropSchema() }
+            let workspace = Workspace(corpusPath: url)
+            XCTAssertEqual(try workspace.enqueue(options, shardSize: 10).inputs.map(\.added), [3])
+            var worker = WorkerOptions()
+            worker.untilEmpty = true
+            worker.jobs = 1
+            if firstShardLast {
+                // Another worker holds the first shard and dies: it is mined last, after its stale claim is taken back.
+                let held = try XCTUnwrap(try workspace.corpus().claimShard(worker: "ghost", staleAfter: 60))
+                XCTAssertEqual(held.firstItem, 0)
+                worker.staleAfter = 1
+            }
+            let mined = try workspace.work(worker)
+            XCTAssertEqual(mined.shards, 3, "first shard last: \(firstShardLast)")
+            XCTAssertEqual(mined.bad, 2, "first shard last: \(firstShardLast)")
+            XCTAssertEqual(mined.inserted, firstShardLast ? 30 - 2 + 0 : 28, "first shard last: \(firstShardLast)")
+            let got = try exports(url)
+            for (k, (g, e)) in zip(got, expected).enumerated() {
+                XCTAssertEqual(g.replacingOccurrences(of: url, with: "DB"), e, "export \(k), first shard last: \(firstShardLast)")
+            }
+        }
+    }
+
     func testAFailedShardKeepsItsErrorAndARetryMinesIt() throws {
         let url = try TestPostgres.freshURL()
         defer { try? PostgresCorpus(url: url).dropSchema() }

@@ -325,7 +325,8 @@ private final class ShardWorker {
             context.warn(message)
         }
         do {
-            let summary = try started.miner.writeShard(started.batch, firstDocumentId: started.shard.firstDocumentId) { writer, counts in
+            let summary = try started.miner.writeShard(started.batch, firstDocumentId: started.shard.firstDocumentId,
+                                                       reservedIds: started.shard.reservedIds) { writer, counts in
                 started.heartbeat.completing()
                 try writer.completeShard(started.shard, ShardOutcome(reports: counts.reports, labels: counts.labels, bad: counts.bad,
                                                                      warnings: warnings.text))
