@@ -147,13 +147,24 @@ public final class ImageClassifier {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(ModelFile.configName).path) else {
             throw ImageModelError("\(directory.path): no \(ModelFile.configName); pass the folder `triage train image --output` wrote")
         }
-        let (model, file) = try ModelFile.load(from: directory)
+        // The config is untrusted: the preprocessing must be usable and the network must turn an
+        // input of that size into one output per label, checked before the weights are read.
+        var checked: ImagePreprocessing?
+        let (model, file) = try ModelFile.load(from: directory) { file in checked = try ImageClassifier.check(file, in: directory) }
+        guard let prep = checked else { throw ImageModelError("\(directory.path): the model config was not checked") }
+        return ImageClassifier(model: model, preprocessing: prep, labels: file.labels,
+                               multiLabel: file.preprocessing["outputs"] == "multi-label",
+                               task: file.preprocessing["task"] ?? "", metrics: file.metrics)
+    }
+
+    /// The preprocessing of an image model's config, once the config is known to be usable: an image
+    /// model, its preprocessing valid, its labels named once, its network turning an input of that size
+    /// into one output per label, and outputs and calibration that go together.
+    static func check(_ file: ModelFile, in directory: URL) throws -> ImagePreprocessing {
         guard file.preprocessing["kind"] == "image", let text = file.preprocessing["image"],
               let prep = try? JSONDecoder().decode(ImagePreprocessing.self, from: Data(text.utf8)) else {
             throw ImageModelError("\(directory.path): not an image model (train one with `triage train image`)")
         }
-        // The config is untrusted: the preprocessing must be usable and the network must turn an
-        // input of that size into one output per label, checked before anything runs.
         if let problem = prep.problem {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): \(problem)")
         }
@@ -180,9 +191,7 @@ public final class ImageClassifier {
         if file.labels.count != 2, prep.calibration != nil {
             throw ImageModelError("\(directory.path)/\(ModelFile.configName): calibration is only for two-class models")
         }
-        return ImageClassifier(model: model, preprocessing: prep, labels: file.labels,
-                               multiLabel: file.preprocessing["outputs"] == "multi-label",
-                               task: file.preprocessing["task"] ?? "", metrics: file.metrics)
+        return prep
     }
 
     /// Probabilities per image (softmax over classes, or a sigmoid per label), in input order.

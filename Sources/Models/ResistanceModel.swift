@@ -255,32 +255,14 @@ public final class ResistanceModel {
 
     /// Loads a model saved by `save`.
     public static func load(from directory: URL) throws -> ResistanceModel {
-        let (layer, file) = try ModelFile.load(from: directory)
-        guard file.preprocessing["task"] == "tb-resistance", let graph = layer as? Graph else {
+        // The config is untrusted: its files come from inside the model folder only, and the
+        // vocabulary, drugs and network must agree before anything runs (before the weights are read).
+        var checked: (vocabulary: [String], thresholds: [String: Double], minimumFraction: Double)?
+        let (layer, file) = try ModelFile.load(from: directory) { file in checked = try check(file, in: directory) }
+        guard let (vocabulary, thresholds, minimumFraction) = checked, let graph = layer as? Graph else {
             throw GenomicsError(file: directory.path, "not a TB resistance model (train one with `triage train resistance`)")
         }
-        // The config is untrusted: its files come from inside the model folder only, and the
-        // vocabulary, drugs and network must agree before anything runs.
         let config = directory.appendingPathComponent(ModelFile.configName).path
-        let vocabularyName = file.preprocessing["vocabulary"] ?? "vocabulary.txt"
-        guard InputFile.isPlainName(vocabularyName) else {
-            throw GenomicsError(file: config, "the vocabulary '\(vocabularyName)' must be a file name inside the model folder")
-        }
-        let vocabularyText: String
-        do {
-            vocabularyText = try InputFile.text(directory.appendingPathComponent(vocabularyName).path, maximumSize: 1 << 28)
-        } catch let error as InputError { throw GenomicsError(file: error.file, line: error.line, error.reason) }
-        let vocabulary = vocabularyText.components(separatedBy: "\n")
-        guard vocabulary.count >= 2 else {
-            throw GenomicsError(file: directory.appendingPathComponent(vocabularyName).path,
-                                "the vocabulary is empty: the model would read no variant")
-        }
-        for node in graphNodes(file.architecture) {
-            if case let .embedding(rows, _, _) = node, rows != vocabulary.count {
-                throw GenomicsError(file: config, "the network's embedding has \(rows) rows for a vocabulary of \(vocabulary.count)")
-            }
-        }
-        let (thresholds, minimumFraction) = try ResistanceTraining.checkedSettings(file, config: config, reads: "variant lists")
         var catalogue: CataloguePredictor?
         if let name = file.preprocessing["catalogue"] {
             guard InputFile.isPlainName(name) else {
@@ -301,6 +283,35 @@ public final class ResistanceModel {
         return ResistanceModel(vocabulary: vocabulary, drugs: file.labels,
                                thresholds: thresholds, minimumFraction: minimumFraction,
                                network: graph, catalogue: catalogue)
+    }
+
+    /// The vocabulary and settings of a resistance model's config, once it is known to be one whose
+    /// files are inside its folder and whose vocabulary fits its network (read before its weights).
+    static func check(_ file: ModelFile, in directory: URL) throws -> (vocabulary: [String], thresholds: [String: Double], minimumFraction: Double) {
+        guard file.preprocessing["task"] == "tb-resistance", case .graph = file.architecture else {
+            throw GenomicsError(file: directory.path, "not a TB resistance model (train one with `triage train resistance`)")
+        }
+        let config = directory.appendingPathComponent(ModelFile.configName).path
+        let vocabularyName = file.preprocessing["vocabulary"] ?? "vocabulary.txt"
+        guard InputFile.isPlainName(vocabularyName) else {
+            throw GenomicsError(file: config, "the vocabulary '\(vocabularyName)' must be a file name inside the model folder")
+        }
+        let vocabularyText: String
+        do {
+            vocabularyText = try InputFile.text(directory.appendingPathComponent(vocabularyName).path, maximumSize: 1 << 28)
+        } catch let error as InputError { throw GenomicsError(file: error.file, line: error.line, error.reason) }
+        let vocabulary = vocabularyText.components(separatedBy: "\n")
+        guard vocabulary.count >= 2 else {
+            throw GenomicsError(file: directory.appendingPathComponent(vocabularyName).path,
+                                "the vocabulary is empty: the model would read no variant")
+        }
+        for node in graphNodes(file.architecture) {
+            if case let .embedding(rows, _, _) = node, rows != vocabulary.count {
+                throw GenomicsError(file: config, "the network's embedding has \(rows) rows for a vocabulary of \(vocabulary.count)")
+            }
+        }
+        let (thresholds, minimumFraction) = try ResistanceTraining.checkedSettings(file, config: config, reads: "variant lists")
+        return (vocabulary, thresholds, minimumFraction)
     }
 
     /// The layer configurations of a network, nested ones included.

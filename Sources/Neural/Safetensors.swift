@@ -163,7 +163,10 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// Loads a model directory written by `save`: rebuilds the layers and loads every weight.
-    public static func load(from directory: URL) throws -> (model: Layer, file: ModelFile) {
+    /// `validate` checks the config (a caller's own rules: the input size the network must read, the
+    /// labels) before the weights file is read, so that a config that cannot work costs no more than
+    /// its own bytes, whatever the size of the weights beside it.
+    public static func load(from directory: URL, validate: (ModelFile) throws -> Void = { _ in }) throws -> (model: Layer, file: ModelFile) {
         let configURL = directory.appendingPathComponent(configName)
         let file: ModelFile
         do {
@@ -173,6 +176,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         } catch {
             throw NeuralError.badFile(configURL.path, "cannot read the model config: \(error)")
         }
+        try validate(file)
         // The weights the config implies must fit in the weights file before any layer is built.
         let weightsURL = directory.appendingPathComponent(weightsName)
         let implied: Int

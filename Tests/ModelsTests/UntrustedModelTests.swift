@@ -82,6 +82,18 @@ final class UntrustedModelTests: XCTestCase {
         XCTAssertNotEqual(inflated, configText, "the config names its filters")
         try inflated.write(to: huge.appendingPathComponent(ModelFile.configName), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ImageClassifier.load(from: huge))
+
+        // A network that cannot read the input is refused before the weights are read (the fuzzer's
+        // 600 MB of weights for a layer of 256 input channels after one of 8 ran out of memory while being
+        // read): here the weights file cannot be read at all, and the error is the config's.
+        let unread = folder.appendingPathComponent("unread-weights")
+        try FileManager.default.copyItem(at: good, to: unread)
+        try edit(unread.appendingPathComponent(ModelFile.configName)) { $0["labels"] = ["a", "b", "c"] }
+        try FileManager.default.removeItem(at: unread.appendingPathComponent(ModelFile.weightsName))
+        try FileManager.default.createDirectory(at: unread.appendingPathComponent(ModelFile.weightsName), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ImageClassifier.load(from: unread)) { error in
+            XCTAssertTrue("\(error)".contains("outputs of shape [1, 2] for 3 labels"), "\(error)")
+        }
     }
 
     func testTextModelConfigsThatCrashedAreRefused() throws {
@@ -177,5 +189,14 @@ final class UntrustedModelTests: XCTestCase {
         try FileManager.default.copyItem(at: good, to: noDrugs)
         try edit(noDrugs.appendingPathComponent(ModelFile.configName)) { $0["labels"] = [String]() }
         XCTAssertThrowsError(try ResistanceModel.load(from: noDrugs))
+
+        // The config's checks come before the weights are read: an unreadable weights file is not reached.
+        let unread = folder.appendingPathComponent("unread-weights")
+        try FileManager.default.copyItem(at: empty, to: unread)
+        try FileManager.default.removeItem(at: unread.appendingPathComponent(ModelFile.weightsName))
+        try FileManager.default.createDirectory(at: unread.appendingPathComponent(ModelFile.weightsName), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ResistanceModel.load(from: unread)) { error in
+            XCTAssertTrue("\(error)".contains("the vocabulary is empty"), "\(error)")
+        }
     }
 }
