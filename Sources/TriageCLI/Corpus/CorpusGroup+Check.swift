@@ -5,7 +5,7 @@ extension CorpusGroup {
     /// `triage corpus check`: SQLite's integrity and foreign-key checks.
     struct Check: JobCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that the corpus file is sound (SQLite's integrity check and foreign keys); exit 1 if not.")
+            abstract: "Check that the corpus is sound (an SQLite file: its integrity check and foreign keys; a PostgreSQL server checks both on every write); exit 1 if not.")
 
         @OptionGroup var corpus: CorpusOptions
         @Flag(help: "Print one JSON object: {\"path\": ..., \"problems\": [...]}.")

@@ -5,7 +5,7 @@ import TriageKit
 struct CorpusGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corpus",
-        abstract: "Inspect the SQLite corpus.",
+        abstract: "Inspect the corpus (an SQLite file or a PostgreSQL database).",
         subcommands: [Info.self, Check.self]
     )
 }

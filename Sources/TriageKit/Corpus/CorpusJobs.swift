@@ -30,8 +30,10 @@ public struct CorpusCheck: Codable, Sendable, TextReport {
 
     /// "ok", or one line per problem.
     public var text: String {
-        problems.isEmpty ? "corpus \(path): ok (integrity check and foreign keys)\n"
-                         : "corpus \(path): \(problems.count) problem(s)\n" + problems.map { "  \($0)\n" }.joined()
+        guard problems.isEmpty else { return "corpus \(path): \(problems.count) problem(s)\n" + problems.map { "  \($0)\n" }.joined() }
+        // A server enforces its keys and constraints on every write: there is no file to check.
+        return Corpus.isServerURL(path) ? "corpus \(path): ok (the server enforces the keys and constraints on every write)\n"
+                                        : "corpus \(path): ok (integrity check and foreign keys)\n"
     }
 }
 
