@@ -6,6 +6,8 @@ extension LayerConfig {
     /// The largest value any size of a loaded configuration may take (channels, units, kernel,
     /// vocabulary rows, image side). Products of sizes are checked for overflow as well.
     public static let maximumSize = 1 << 24
+    /// The most values a Conv2D's im2col rows may take for one item of a batch (512 MB of floats).
+    public static let maximumConvolutionColumns: Int64 = 1 << 27
 
     /// The number of weights (and saved statistics) the layer holds, or an error when a size is not
     /// positive, is above `maximumSize`, or the count overflows. Allocates nothing.
@@ -123,8 +125,16 @@ extension LayerConfig {
             return try positive([x[0], p.geometry(length: x[1], kernel: k, stride: s, dilation: d).out, f])
         case let .conv2D(c, f, k, s, p, _):
             try rank(4); try last(c)
-            return try positive([x[0], p.geometry(length: x[1], kernel: k[0], stride: s[0], dilation: 1).out,
-                                 p.geometry(length: x[2], kernel: k[1], stride: s[1], dilation: 1).out, f])
+            let out = try positive([x[0], p.geometry(length: x[1], kernel: k[0], stride: s[0], dilation: 1).out,
+                                    p.geometry(length: x[2], kernel: k[1], stride: s[1], dilation: 1).out, f])
+            // The forward pass lays each output pixel's window out in a row (im2col): for one item, output
+            // pixels x (kernel rows x kernel columns x channels + 1) floats. A kernel far larger than its
+            // input passes every other check and would ask for gigabytes here.
+            let columns = Int64(out[1]) * Int64(out[2]) * (Int64(k[0]) * Int64(k[1]) * Int64(c) + 1)
+            guard columns <= LayerConfig.maximumConvolutionColumns else {
+                throw fail("would lay out \(columns) values for one input of shape \(Array(x.dropFirst())) (kernel \(k[0]) x \(k[1]) over \(c) channels), more than \(LayerConfig.maximumConvolutionColumns)")
+            }
+            return out
         case let .pool1D(_, size, s):
             try rank(3)
             return try positive([x[0], Padding.valid.geometry(length: x[1], kernel: size, stride: s, dilation: 1).out, x[2]])
