@@ -112,13 +112,8 @@ extension Corpus.Writer {
             return
         }
         // One statement may not update a row twice: the last entry of each key, at its first place.
-        var kept: [Code] = []
-        var place: [[String]: Int] = [:]
-        for e in entries {
-            if let at = place[[e.system, e.code]] { kept[at] = e } else { place[[e.system, e.code]] = kept.count; kept.append(e) }
-        }
-        for start in stride(from: 0, to: kept.count, by: ServerSession.rowsPerStatement / 2) {
-            let chunk = kept[start..<min(start + ServerSession.rowsPerStatement / 2, kept.count)]
+        let kept = entries.mergingRepeats(by: { [$0.system, $0.code] }) { kept, later in kept = later }
+        for chunk in kept.chunks(of: ServerSession.rowsPerStatement / 2) {
             try server.execute(head + ServerSession.placeholders(rows: chunk.count, columns: 6) + tail, chunk.flatMap(values))
         }
     }

@@ -311,7 +311,7 @@ final class ServerSession {
     /// `replacing`: a label whose key is stored replaces it; else every key must be new (the index is
     /// not probed for a conflict first).
     private func insertLabels(_ labels: [Label], replacing: Bool) throws {
-        for start in stride(from: 0, to: labels.count, by: Self.labelsPerStatement) {
+        for chunk in labels.chunks(of: Self.labelsPerStatement) {
             try connection.execute("""
                 INSERT INTO label (documentid, scheme, observation, value, source, evidencestart, evidenceend, evidence,
                                    ruleid, rulesetversion, reader, labelledat, attributes)
@@ -325,14 +325,13 @@ final class ServerSession {
                     value = excluded.value, evidencestart = excluded.evidencestart, evidenceend = excluded.evidenceend,
                     evidence = excluded.evidence, ruleid = excluded.ruleid, rulesetversion = excluded.rulesetversion,
                     labelledat = excluded.labelledat, attributes = excluded.attributes
-                """ : ""), Self.labelColumns(labels[start..<min(start + Self.labelsPerStatement, labels.count)]))
+                """ : ""), Self.labelColumns(chunk))
         }
     }
 
     /// Inserts rows of two columns, ignoring those already stored.
     private func insertPairs(_ head: String, _ rows: [[CorpusValue]]) throws {
-        for start in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
-            let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
+        for chunk in rows.chunks(of: Self.rowsPerStatement) {
             try connection.execute("\(head) VALUES \(Self.placeholders(rows: chunk.count, columns: 2)) ON CONFLICT DO NOTHING",
                                    chunk.flatMap { $0 })
         }

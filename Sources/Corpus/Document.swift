@@ -110,8 +110,8 @@ extension Corpus.Reader {
                                 ruleSetVersion version: String) throws -> [String: (document: StoredDocument, labelled: Bool)] {
         var out: [String: (document: StoredDocument, labelled: Bool)] = [:]
         let unique = Array(Set(externalIds))
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+        for slice in unique.chunks(of: 500) {
+            let chunk = Array(slice)
             let sql = """
                 SELECT d.externalId, d.id, d.contentHash, d.kind,
                        EXISTS (SELECT 1 FROM label l WHERE l.documentId = d.id AND l.scheme = ? AND l.source = 'rules' AND l.ruleSetVersion = ?)
@@ -252,8 +252,7 @@ extension Corpus.Writer {
         var results: [(id: Int64, existing: StoredDocument?)] = []
         results.reserveCapacity(documents.count)
         let rowsPerStatement = ServerSession.rowsPerStatement / 4
-        for start in stride(from: 0, to: documents.count, by: rowsPerStatement) {
-            let chunk = documents[start..<min(start + rowsPerStatement, documents.count)]
+        for chunk in documents.chunks(of: rowsPerStatement) {
             // The stored ones first (so that, as in SQLite, a run that finds them uses no new ids), then the
             // others in one statement; a row another process stores meanwhile is not returned, and is found after.
             // Documents with reserved ids (the queue's) use none either way: the insert alone finds them.

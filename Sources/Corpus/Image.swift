@@ -177,8 +177,7 @@ extension Corpus.Writer {
     public func upsert(_ images: [Image]) throws -> [(id: Int64, inserted: Bool)] {
         guard let server, Set(images.map(\.location)).count == images.count else { return try images.map { try upsert($0) } }
         var stored: [String: Int64] = [:]
-        for start in stride(from: 0, to: images.count, by: ServerSession.rowsPerStatement) {
-            let chunk = images[start..<min(start + ServerSession.rowsPerStatement, images.count)]
+        for chunk in images.chunks(of: ServerSession.rowsPerStatement) {
             for row in try server.query("SELECT id, location FROM image WHERE location = ANY(?::text[])", [.array(.texts(chunk.map(\.location)))]) {
                 stored[try row.text(1)] = try row.integer(0)
             }
@@ -194,8 +193,7 @@ extension Corpus.Writer {
         let typed = "(?::bigint, ?::integer, ?::integer, ?::integer, ?::text, ?::bytea, ?::bigint)"
         let perStatement = ServerSession.rowsPerStatement / 4
         let existing = images.filter { stored[$0.location] != nil }
-        for start in stride(from: 0, to: existing.count, by: perStatement) {
-            let chunk = existing[start..<min(start + perStatement, existing.count)]
+        for chunk in existing.chunks(of: perStatement) {
             try server.execute("""
                 UPDATE image SET width = x.w, height = x.h, channels = x.c, split = COALESCE(x.s, image.split),
                     pixels = COALESCE(x.p, image.pixels), documentid = COALESCE(x.d, image.documentid)
@@ -205,8 +203,7 @@ extension Corpus.Writer {
         }
         var inserted: [String: Int64] = [:]
         let fresh = images.filter { stored[$0.location] == nil }
-        for start in stride(from: 0, to: fresh.count, by: perStatement) {
-            let chunk = fresh[start..<min(start + perStatement, fresh.count)]
+        for chunk in fresh.chunks(of: perStatement) {
             // One statement for the images with ids given and one for the others, in order: the ids it
             // draws follow the rows, as one insert after another would draw them.
             for group in [chunk.filter { $0.id != nil }, chunk.filter { $0.id == nil }] where !group.isEmpty {
@@ -230,14 +227,8 @@ extension Corpus.Writer {
     /// server, one statement per ten thousand.
     public func upsert(_ labels: [ImageLabel]) throws {
         guard let server else { return try labels.forEach(upsert) }
-        var kept: [ImageLabel] = []
-        var place: [ImageLabelKey: Int] = [:]
-        for label in labels {
-            let key = ImageLabelKey(label.imageId, label.task, label.observation)
-            if let at = place[key] { kept[at] = label } else { place[key] = kept.count; kept.append(label) }
-        }
-        for start in stride(from: 0, to: kept.count, by: ServerSession.labelsPerStatement) {
-            let chunk = kept[start..<min(start + ServerSession.labelsPerStatement, kept.count)]
+        let kept = labels.mergingRepeats(by: { ImageLabelKey($0.imageId, $0.task, $0.observation) }) { kept, later in kept = later }
+        for chunk in kept.chunks(of: ServerSession.labelsPerStatement) {
             try server.execute("""
                 INSERT INTO imagelabel (imageid, task, observation, value)
                 SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::integer[])

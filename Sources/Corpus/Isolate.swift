@@ -125,8 +125,8 @@ extension Corpus.Writer {
             }
         }
         var ids: [String: Int64] = [:]
-        for start in stride(from: 0, to: sampleIds.count, by: ServerSession.labelsPerStatement) {
-            let chunk = Array(sampleIds[start..<min(start + ServerSession.labelsPerStatement, sampleIds.count)])
+        for slice in sampleIds.chunks(of: ServerSession.labelsPerStatement) {
+            let chunk = Array(slice)
             for row in try server.query("""
                 INSERT INTO isolate (sampleid, source) SELECT s, ? FROM unnest(?::text[]) WITH ORDINALITY AS x(s, n) ORDER BY n
                 RETURNING id, sampleid
@@ -165,16 +165,11 @@ extension Corpus.Writer {
         }
         // One statement may not write a row twice: the repeats merged first, as SQLite's conflict
         // clause merges them (its max() of a NULL is NULL).
-        var rows: [Variant] = []
-        var place: [VariantKey: Int] = [:]
-        for v in variants {
-            let key = VariantKey(isolateId: v.isolateId, gene: v.gene, change: v.change)
-            guard let at = place[key] else { place[key] = rows.count; rows.append(v); continue }
-            rows[at].alleleFraction = v.alleleFraction.map { max(rows[at].alleleFraction ?? 0, $0) }
+        let rows = variants.mergingRepeats(by: { VariantKey(isolateId: $0.isolateId, gene: $0.gene, change: $0.change) }) { kept, later in
+            kept.alleleFraction = later.alleleFraction.map { max(kept.alleleFraction ?? 0, $0) }
         }
         try deleteRows(of: isolateIds, from: "variant", on: server)
-        for start in stride(from: 0, to: rows.count, by: ServerSession.labelsPerStatement) {
-            let chunk = rows[start..<min(start + ServerSession.labelsPerStatement, rows.count)]
+        for chunk in rows.chunks(of: ServerSession.labelsPerStatement) {
             try server.execute("""
                 INSERT INTO variant (isolateid, gene, change, effect, allelefraction, position)
                 SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[])
@@ -201,8 +196,7 @@ extension Corpus.Writer {
             return
         }
         try deleteRows(of: isolateIds, from: "phenotype", on: server)
-        for start in stride(from: 0, to: phenotypes.count, by: ServerSession.labelsPerStatement) {
-            let chunk = phenotypes[start..<min(start + ServerSession.labelsPerStatement, phenotypes.count)]
+        for chunk in phenotypes.chunks(of: ServerSession.labelsPerStatement) {
             try server.execute("""
                 INSERT INTO phenotype (isolateid, drug, phenotype, method) SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[])
                 """, [.array(.integers(chunk.map(\.isolateId))), .array(.texts(chunk.map(\.drug))),
@@ -212,8 +206,8 @@ extension Corpus.Writer {
 
     /// Deletes the rows of `table` (variant or phenotype) of `isolateIds` on a server.
     private func deleteRows(of isolateIds: [Int64], from table: String, on server: ServerSession) throws {
-        for start in stride(from: 0, to: isolateIds.count, by: ServerSession.labelsPerStatement) {
-            let chunk = Array(isolateIds[start..<min(start + ServerSession.labelsPerStatement, isolateIds.count)])
+        for slice in isolateIds.chunks(of: ServerSession.labelsPerStatement) {
+            let chunk = Array(slice)
             try server.execute("DELETE FROM \(table) WHERE isolateid = ANY(?::bigint[])", [.array(.integers(chunk))])
         }
     }

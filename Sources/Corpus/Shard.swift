@@ -195,8 +195,7 @@ extension Corpus {
             }
             var added = 0
             let inputValues = queued.input.values
-            for start in stride(from: 0, to: queued.shards.count, by: 1_000) {
-                let chunk = queued.shards[start..<min(start + 1_000, queued.shards.count)]
+            for chunk in queued.shards.chunks(of: 1_000) {
                 var arguments: [CorpusValue] = []
                 for shard in chunk {
                     arguments += inputValues + [.integer(Int64(shard.firstItem)), .integer(Int64(shard.itemCount)),

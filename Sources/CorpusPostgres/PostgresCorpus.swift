@@ -419,7 +419,6 @@ struct PostgresURL {
     /// The connection's TLS for `mode`, trusting the certificates of the PEM file `rootCertificates`
     /// when given (else the system's).
     static func tls(_ mode: SSLMode, rootCertificates: String?) throws -> PostgresConnection.Configuration.TLS {
-        if mode == .disable { return .disable }
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch mode {
         case .disable: return .disable

@@ -157,7 +157,7 @@ public final class ContextAnnotator {
            let last = tokens.lastIndex(where: { Int($0.start) < target.upperBound }), first <= last {
             span = first..<(last + 1)
         }
-        if let span { rules.phraseIndex.findMatches(tokens, bytes, into: &matches) } else { matches.removeAll() }
+        if span != nil { rules.phraseIndex.findMatches(tokens, bytes, into: &matches) } else { matches.removeAll() }
         // Terminators by token, with the kinds they end (`;` and `:` are terminators of the rule file).
         var terminators: [(at: Int, kinds: ContextKinds)] = []
         for m in matches {

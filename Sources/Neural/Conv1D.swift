@@ -103,26 +103,37 @@ public final class Conv1D: Layer {
         return output
     }
 
+    /// Im2col rows (one per output position of every sequence) and one OpenBLAS GEMM per chunk of
+    /// rows: a batch whose rows pass `Im2col.budget` values is taken in chunks, so the buffer is
+    /// bounded whatever the batch; backward then lays each chunk out again.
     private func im2colForward(_ x: Tensor) {
-        let (b, l, c) = (x.shape[0], x.shape[1], inputChannels)
+        let lo = outLength, kc = kernelSize * inputChannels
+        output.resize([x.shape[0], lo, filters])
+        Vec.broadcastRows(bias.value.pointer, output.pointer, rows: x.shape[0] * lo, n: filters)
+        for rows in Im2col.chunks(rows: x.shape[0] * lo, rowLength: kc) {
+            layOutWindows(x, rows)
+            BLAS.sgemm(transA: false, transB: true, m: rows.count, n: filters, k: kc, alpha: 1, a: cols.pointer, lda: kc,
+                       b: weight.value.pointer, ldb: kc, beta: 1, c: output.pointer + rows.lowerBound * filters, ldc: filters)
+        }
+    }
+
+    /// Writes the im2col rows `rows` (output positions of all sequences, sequence by sequence) into `cols`.
+    private func layOutWindows(_ x: Tensor, _ rows: Range<Int>) {
+        let (l, c) = (x.shape[1], inputChannels)
         let lo = outLength, kc = kernelSize * c
-        cols.resize([b * lo, kc])
+        cols.resize([rows.count, kc])
         let (k, s, d, pl) = (kernelSize, stride, dilation, padLeft)
-        let xp = x.pointer, cp = cols.pointer
-        Parallel.chunks(b * lo, cost: kc) { range in
-            for row in range {
-                let bi = row / lo, t = row % lo
+        let xp = x.pointer, cp = cols.pointer, first = rows.lowerBound
+        Parallel.chunks(rows.count, cost: kc) { range in
+            for r in range {
+                let bi = (first + r) / lo, t = (first + r) % lo
                 for j in 0..<k {
                     let p = t * s + j * d - pl
-                    let dst = cp + row * kc + j * c
+                    let dst = cp + r * kc + j * c
                     if p >= 0 && p < l { dst.update(from: xp + (bi * l + p) * c, count: c) } else { dst.update(repeating: 0, count: c) }
                 }
             }
         }
-        output.resize([b, lo, filters])
-        Vec.broadcastRows(bias.value.pointer, output.pointer, rows: b * lo, n: filters)
-        BLAS.sgemm(transA: false, transB: true, m: b * lo, n: filters, k: kc, alpha: 1,
-                   a: cols.pointer, lda: kc, b: weight.value.pointer, ldb: kc, beta: 1, c: output.pointer, ldc: filters)
     }
 
     private func directForward(_ x: Tensor) {
@@ -336,30 +347,41 @@ public final class Conv1D: Layer {
     private func im2colBackward(_ dy: Tensor) -> Tensor {
         let (b, l, c) = (input.shape[0], input.shape[1], inputChannels)
         let lo = outLength, kc = kernelSize * c
-        if !weight.frozen {
-            BLAS.sgemm(transA: true, transB: false, m: filters, n: kc, k: b * lo, alpha: 1,
-                       a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc, beta: 1, c: weight.gradient.pointer, ldc: kc)
+        if needsInputGradient {
+            dInput.resize(input.shape)
+            dInput.lengths = input.lengths
+            dInput.zero()
         }
-        guard needsInputGradient else { return Tensor.none }
-        dCols.resize([b * lo, kc])
-        BLAS.sgemm(transA: false, transB: false, m: b * lo, n: kc, k: filters, alpha: 1,
-                   a: dy.pointer, lda: filters, b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)
-        dInput.resize(input.shape)
-        dInput.lengths = input.lengths
-        dInput.zero()
         let (k, s, d, pl) = (kernelSize, stride, dilation, padLeft)
-        let dp = dCols.pointer, dx = dInput.pointer
-        Parallel.chunks(b, cost: lo * kc) { range in
-            for bi in range {
-                for t in 0..<lo {
-                    for j in 0..<k {
-                        let p = t * s + j * d - pl
-                        if p >= 0 && p < l { Vec.axpy(1, dp + (bi * lo + t) * kc + j * c, dx + (bi * l + p) * c, c) }
+        let chunks = Im2col.chunks(rows: b * lo, rowLength: kc)
+        for rows in chunks {
+            let g = UnsafePointer(dy.pointer) + rows.lowerBound * filters
+            if !weight.frozen {
+                // One chunk is still in `cols` from forward; several were laid out one after the other.
+                if chunks.count > 1 { layOutWindows(input, rows) }
+                BLAS.sgemm(transA: true, transB: false, m: filters, n: kc, k: rows.count, alpha: 1, a: g, lda: filters,
+                           b: cols.pointer, ldb: kc, beta: 1, c: weight.gradient.pointer, ldc: kc)
+            }
+            guard needsInputGradient else { continue }
+            dCols.resize([rows.count, kc])
+            BLAS.sgemm(transA: false, transB: false, m: rows.count, n: kc, k: filters, alpha: 1, a: g, lda: filters,
+                       b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)
+            // Each sequence's windows only touch that sequence: one block of sequences per core.
+            let dp = dCols.pointer, dx = dInput.pointer, first = rows.lowerBound
+            let firstRow = first / lo, sequences = (rows.upperBound - 1) / lo - firstRow + 1
+            Parallel.chunks(sequences, cost: lo * kc) { range in
+                for i in range {
+                    let bi = firstRow + i
+                    for t in Swift.max(0, first - bi * lo)..<Swift.min(lo, rows.upperBound - bi * lo) {
+                        for j in 0..<k {
+                            let p = t * s + j * d - pl
+                            if p >= 0 && p < l { Vec.axpy(1, dp + (bi * lo + t - first) * kc + j * c, dx + (bi * l + p) * c, c) }
+                        }
                     }
                 }
             }
         }
-        return dInput
+        return needsInputGradient ? dInput : Tensor.none
     }
 
     private func directBackward(_ dy: Tensor) -> Tensor {

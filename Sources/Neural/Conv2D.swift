@@ -4,7 +4,7 @@
 /// Each output pixel's window is KH rows of KW x C contiguous values. With filters a multiple of the
 /// kernel's column block (32 on AVX-512, 16 on AVX2 + FMA), windows are gathered a block of pixels
 /// at a time (the block stays in cache) and multiplied by Triage's unpacked kernel, one image block
-/// per core; otherwise one im2col buffer for the batch and one OpenBLAS GEMM.
+/// per core; otherwise im2col rows (a bounded chunk at a time) and OpenBLAS GEMMs.
 public final class Conv2D: Layer {
     /// Input channels C.
     public let inputChannels: Int
@@ -81,11 +81,14 @@ public final class Conv2D: Layer {
     var kernel = KernelSelection.convolution
 
     /// Whether the windows are gathered a block of pixels at a time (in cache) and multiplied by
-    /// the unpacked kernel, instead of one im2col buffer for the batch and OpenBLAS.
+    /// the unpacked kernel, instead of im2col rows and OpenBLAS.
     var isBlocked: Bool { kernel.columnBlock > 0 && filters % kernel.columnBlock == 0 }
 
-    /// Output pixels per gathered block: the block (pixels x KH KW C) stays in L2.
-    private var blockPixels: Int { Swift.max(16, Swift.min(256, (96 << 10) / (kernelSize[0] * kernelSize[1] * inputChannels))) }
+    /// Output pixels per gathered block: the block (pixels x KH KW C) stays in L2, and is never
+    /// longer than one image's windows.
+    private var blockPixels: Int {
+        Swift.min(geo.oh * geo.ow, Swift.max(16, Swift.min(256, (96 << 10) / (kernelSize[0] * kernelSize[1] * inputChannels))))
+    }
 
     /// Writes the windows of output pixels first..<first+count of image `image` as rows of
     /// `stride` values (KH KW C window values, zero outside the image).
@@ -138,56 +141,85 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// One im2col buffer for the batch; each row ends with a 1 and the weight gets the bias as an
-    /// extra column, so one OpenBLAS GEMM adds the bias (and, backward, sums its gradient).
+    /// Im2col rows (one per output pixel of every image); each row ends with a 1 and the weight gets
+    /// the bias as an extra column, so one OpenBLAS GEMM adds the bias (and, backward, sums its
+    /// gradient). A batch whose rows pass `Im2col.budget` values is taken a chunk of rows at a time,
+    /// so the buffer is bounded whatever the batch; backward then lays each chunk out again.
     private func im2colForward() {
         let (b, pixels) = (input.shape[0], geo.oh * geo.ow)
         let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
-        cols.resize([b * pixels, kc1])
-        let xp = UnsafePointer(input.pointer), cp = cols.pointer
-        Parallel.chunks(b, cost: pixels * kc) { images in
-            for bi in images {
-                gather(xp, image: bi, first: 0, count: pixels, into: cp + bi * pixels * kc1, stride: kc1)
-                for q in 0..<pixels { cp[(bi * pixels + q) * kc1 + kc] = 1 }
-            }
-        }
         weightAndBias.resize([filters, kc1])
         for f in 0..<filters {
             (weightAndBias.pointer + f * kc1).update(from: weight.value.pointer + f * kc, count: kc)
             weightAndBias.pointer[f * kc1 + kc] = bias.value.pointer[f]
         }
-        BLAS.sgemm(transA: false, transB: true, m: b * pixels, n: filters, k: kc1, alpha: 1,
-                   a: cols.pointer, lda: kc1, b: weightAndBias.pointer, ldb: kc1, beta: 0, c: output.pointer, ldc: filters)
+        for rows in Im2col.chunks(rows: b * pixels, rowLength: kc1) {
+            layOutWindows(rows)
+            BLAS.sgemm(transA: false, transB: true, m: rows.count, n: filters, k: kc1, alpha: 1, a: cols.pointer, lda: kc1,
+                       b: weightAndBias.pointer, ldb: kc1, beta: 0, c: output.pointer + rows.lowerBound * filters, ldc: filters)
+        }
         activation?.apply(output.pointer, output.pointer, output.count)
+    }
+
+    /// Writes the im2col rows `rows` (of all images' output pixels, image by image) into `cols`,
+    /// each followed by a 1; one block of images per core.
+    private func layOutWindows(_ rows: Range<Int>) {
+        let pixels = geo.oh * geo.ow, kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
+        cols.resize([rows.count, kc1])
+        let xp = UnsafePointer(input.pointer), cp = cols.pointer
+        let firstImage = rows.lowerBound / pixels, images = (rows.upperBound - 1) / pixels - firstImage + 1
+        Parallel.chunks(images, cost: pixels * kc) { range in
+            for i in range {
+                let image = firstImage + i
+                let from = Swift.max(rows.lowerBound, image * pixels), to = Swift.min(rows.upperBound, (image + 1) * pixels)
+                let dst = cp + (from - rows.lowerBound) * kc1
+                gather(xp, image: image, first: from - image * pixels, count: to - from, into: dst, stride: kc1)
+                for r in 0..<(to - from) { dst[r * kc1 + kc] = 1 }
+            }
+        }
     }
 
     private func im2colBackward(_ dOutput: Tensor) {
         let (b, pixels) = (input.shape[0], geo.oh * geo.ow)
-        let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1, rows = b * pixels
+        let kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
         var dy = dOutput
         if let activation {
             dPre.resize(dOutput.shape)
             activation.derivative(input: output.pointer, output: output.pointer, gradient: dOutput.pointer, into: dPre.pointer, dPre.count)
             dy = dPre
         }
-        if !weight.frozen || !bias.frozen {
-            // (F, KC + 1): the weight gradient, then the bias gradient in the last column.
-            dWeightAndBias.resize([filters, kc1])
-            BLAS.sgemm(transA: true, transB: false, m: filters, n: kc1, k: rows, alpha: 1,
-                       a: dy.pointer, lda: filters, b: cols.pointer, ldb: kc1, beta: 0, c: dWeightAndBias.pointer, ldc: kc1)
-            let dwb = dWeightAndBias.pointer
-            for f in 0..<filters {
-                if !weight.frozen { Vec.axpy(1, dwb + f * kc1, weight.gradient.pointer + f * kc, kc) }
-                if !bias.frozen { bias.gradient.pointer[f] += dwb[f * kc1 + kc] }
+        let wantsWeights = !weight.frozen || !bias.frozen
+        let chunks = Im2col.chunks(rows: b * pixels, rowLength: kc1)
+        // (F, KC + 1): the weight gradient, then the bias gradient in the last column.
+        if wantsWeights { dWeightAndBias.resize([filters, kc1]) }
+        for (n, rows) in chunks.enumerated() {
+            // One chunk is still in `cols` from forward; several were laid out one after the other.
+            if chunks.count > 1 { layOutWindows(rows) }
+            let g = UnsafePointer(dy.pointer) + rows.lowerBound * filters
+            if wantsWeights {
+                BLAS.sgemm(transA: true, transB: false, m: filters, n: kc1, k: rows.count, alpha: 1, a: g, lda: filters,
+                           b: cols.pointer, ldb: kc1, beta: n == 0 ? 0 : 1, c: dWeightAndBias.pointer, ldc: kc1)
+            }
+            guard needsInputGradient else { continue }
+            dCols.resize([rows.count, kc])
+            BLAS.sgemm(transA: false, transB: false, m: rows.count, n: kc, k: filters, alpha: 1, a: g, lda: filters,
+                       b: weightAndBias.pointer, ldb: kc1, beta: 0, c: dCols.pointer, ldc: kc)
+            let dp = UnsafePointer(dCols.pointer), dx = dInput.pointer
+            let firstImage = rows.lowerBound / pixels, images = (rows.upperBound - 1) / pixels - firstImage + 1
+            Parallel.chunks(images, cost: pixels * kc) { range in
+                for i in range {
+                    let image = firstImage + i
+                    let from = Swift.max(rows.lowerBound, image * pixels), to = Swift.min(rows.upperBound, (image + 1) * pixels)
+                    scatter(dp + (from - rows.lowerBound) * kc, stride: kc, image: image, first: from - image * pixels,
+                            count: to - from, into: dx)
+                }
             }
         }
-        guard needsInputGradient else { return }
-        dCols.resize([rows, kc])
-        BLAS.sgemm(transA: false, transB: false, m: rows, n: kc, k: filters, alpha: 1,
-                   a: dy.pointer, lda: filters, b: weightAndBias.pointer, ldb: kc1, beta: 0, c: dCols.pointer, ldc: kc)
-        let dp = UnsafePointer(dCols.pointer), dx = dInput.pointer
-        Parallel.chunks(b, cost: pixels * kc) { images in
-            for bi in images { scatter(dp + bi * pixels * kc, stride: kc, image: bi, first: 0, count: pixels, into: dx) }
+        guard wantsWeights else { return }
+        let dwb = dWeightAndBias.pointer
+        for f in 0..<filters {
+            if !weight.frozen { Vec.axpy(1, dwb + f * kc1, weight.gradient.pointer + f * kc, kc) }
+            if !bias.frozen { bias.gradient.pointer[f] += dwb[f * kc1 + kc] }
         }
     }
 

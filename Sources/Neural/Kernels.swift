@@ -4,6 +4,20 @@ import Dispatch
 import Glibc
 #endif
 
+/// The rows of an im2col buffer (a convolution's input windows, one per output position) laid
+/// out at once: a batch whose windows pass `budget` values is taken a chunk of rows at a time, so
+/// the buffer stays bounded whatever the batch (a chunk is at least one row).
+enum Im2col {
+    /// The most values one buffer holds (64 MB of floats); tests lower it to check the chunks.
+    nonisolated(unsafe) static var budget = 1 << 24
+
+    /// Consecutive row ranges covering `0..<rows`, each of at most `budget` values (at least one row).
+    static func chunks(rows: Int, rowLength: Int) -> [Range<Int>] {
+        let step = Swift.max(1, budget / Swift.max(1, rowLength))
+        return Swift.stride(from: 0, to: rows, by: step).map { $0..<Swift.min($0 + step, rows) }
+    }
+}
+
 /// Splits element-wise work over the cores. Each chunk is a fixed range of indices, so results
 /// do not depend on scheduling; reductions combine chunk partials in chunk order.
 public enum Parallel {

@@ -230,6 +230,54 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Im2col rows taken a chunk at a time (one row, a chunk that ends inside an image, chunks
+    /// across images) give the outputs and gradients of one buffer for the batch, for Conv1D and
+    /// Conv2D with strides, padding and a fused activation; finite differences on the chunked path.
+    func testIm2colChunksMatchOneBuffer() {
+        let saved = Im2col.budget
+        defer { Im2col.budget = saved }
+        XCTAssertEqual(Im2col.chunks(rows: 7, rowLength: 10), [0..<7])
+        Im2col.budget = 30
+        XCTAssertEqual(Im2col.chunks(rows: 7, rowLength: 10), [0..<3, 3..<6, 6..<7])
+        XCTAssertEqual(Im2col.chunks(rows: 2, rowLength: 100), [0..<1, 1..<2], "a row longer than the budget still goes")
+        XCTAssertEqual(Im2col.chunks(rows: 0, rowLength: 10), [])
+        func run(_ layer: Layer, _ x: Tensor, rowsPerChunk: Int?, rowLength: Int) -> [[Float]] {
+            Im2col.budget = rowsPerChunk.map { $0 * rowLength } ?? saved
+            let y = layer.forward(x, training: true).clone()
+            let dx = layer.backward(randomTensor(y.shape, seed: 61)).clone()
+            return [y.array, dx.array] + layer.parameters.map { $0.gradient.array }
+        }
+        func conv2D(_ activation: Activation.Kind = .relu) -> Conv2D {
+            let conv = Conv2D(inputChannels: 3, filters: 5, kernelSize: (3, 3), stride: (1, 2), padding: .same, activation: activation, seed: 62)
+            conv.kernel = .im2col
+            return conv
+        }
+        func conv1D() -> Conv1D {
+            let conv = Conv1D(inputChannels: 3, filters: 5, kernelSize: 3, stride: 2, padding: .same, seed: 63)
+            conv.kernel = .im2col
+            return conv
+        }
+        // 24 output pixels of 28 values per image; 5 output positions of 9 values per sequence.
+        let images = randomTensor([3, 6, 7, 3], seed: 64), sequences = randomTensor([3, 9, 3], seed: 65)
+        let whole2D = run(conv2D(), images, rowsPerChunk: nil, rowLength: 28)
+        let whole1D = run(conv1D(), sequences, rowsPerChunk: nil, rowLength: 9)
+        for rows in [1, 5, 13, 30] {
+            let chunked2D = run(conv2D(), images, rowsPerChunk: rows, rowLength: 28)
+            let chunked1D = run(conv1D(), sequences, rowsPerChunk: rows, rowLength: 9)
+            for (name, (a, b)) in zip(["Y", "dX", "dW", "db"], zip(chunked2D, whole2D)) {
+                assertClose(a, b, rtol: 1e-5, atol: 1e-6, "Conv2D \(rows) rows per chunk: \(name)")
+            }
+            for (name, (a, b)) in zip(["Y", "dX", "dW", "db"], zip(chunked1D, whole1D)) {
+                assertClose(a, b, rtol: 1e-5, atol: 1e-6, "Conv1D \(rows) rows per chunk: \(name)")
+            }
+        }
+        Im2col.budget = 5 * 28
+        // tanh: a ReLU's kink inside the finite-difference step would fail the check on either path.
+        checkGradients(conv2D(.tanh), input: randomTensor([2, 4, 5, 3], seed: 66))
+        Im2col.budget = 4 * 9
+        checkGradients(conv1D(), input: randomTensor([2, 7, 3], seed: 67))
+    }
+
     /// A whole CNN (the image models' small layout: same-padded convolutions, BatchNorm, pooling)
     /// trains the same on the blocked path as on im2col: outputs and every gradient.
     func testCNNMatchesAcrossConvolutionPaths() throws {
