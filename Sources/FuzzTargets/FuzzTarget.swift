@@ -34,7 +34,7 @@ public struct FuzzTarget {
 }
 
 /// Every target, in the order `tools/fuzz --all` runs them.
-public let fuzzTargets: [FuzzTarget] = textTargets + notesTargets + genomicsTargets + imageTargets + archiveTargets + modelTargets
+public let fuzzTargets: [FuzzTarget] = textTargets + notesTargets + genomicsTargets + imageTargets + archiveTargets + modelTargets + serverTargets
 
 /// A private scratch folder per process (removed at exit), for readers that only take a path.
 enum Scratch {

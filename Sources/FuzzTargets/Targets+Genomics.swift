@@ -45,6 +45,31 @@ let genomicsTargets: [FuzzTarget] = [
                summary: "isolate genotype table (GenotypeTable.read, as `tb import`)") { data in
         _ = try? GenotypeTable.read(Scratch.file("genotypes.csv", data))
     },
+    FuzzTarget(name: "sam-header", maxLength: 64 << 10,
+               summary: "the SAM header of an aligned BAM or CRAM (`samtools view -H`: the H37Rv contig and the sort order, as `resist x.bam`)") { data in
+        _ = try? ReadsPipeline.h37rvContig(header: data, file: "fuzz.bam")
+    },
+    FuzzTarget(name: "called-vcf", maxLength: 64 << 10,
+               summary: "the VCF bcftools streams back from reads (VCFStreamFilter, whole and in chunks, as `resist` on FASTQ or BAM)") { data in
+        // The kept lines may not depend on where the stream is cut: the same bytes in one chunk and in
+        // chunks of 1-97 bytes (the first byte picks the size).
+        func filter() -> VCFStreamFilter {
+            VCFStreamFilter(minimumDepth: 10, minimumFraction: 0.1, keep: [761_155, 1],
+                            depth: DepthTrack(regions: [1...2_000, 759_000...764_000]))
+        }
+        var whole = filter()
+        whole.add(data)
+        let expected = whole.finish()
+        var chunked = filter()
+        let step = 1 + Int(data.first ?? 0) % 97
+        var start = data.startIndex
+        while start < data.endIndex {
+            let end = min(start + step, data.endIndex)
+            chunked.add(data[start..<end])
+            start = end
+        }
+        guard chunked.finish() == expected else { fatalError("called-vcf: the kept lines depend on where the stream is cut (chunks of \(step))") }
+    },
     FuzzTarget(name: "phenotypes", maxLength: 64 << 10,
                summary: "isolate phenotype table (PhenotypeTable.read, as `tb import`)") { data in
         _ = try? PhenotypeTable.read(Scratch.file("phenotypes.csv", data))

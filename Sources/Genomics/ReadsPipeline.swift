@@ -195,7 +195,7 @@ public struct ReadsPipeline: Sendable {
     }
 
     /// The contig of H37Rv's length in a SAM header, and whether the file is coordinate-sorted.
-    static func h37rvContig(header: Data, file: String) throws -> (String, Bool) {
+    package static func h37rvContig(header: Data, file: String) throws -> (String, Bool) {
         let text = String(decoding: header, as: UTF8.self)
         var sorted = false
         var contigs: [(String, Int)] = []
@@ -363,15 +363,17 @@ final class InputWatcher: @unchecked Sendable {
 /// Filters a VCF as it streams in: drops records with too few reads, and those with no ALT allele at
 /// the fraction floor unless their position is to be kept (the barcode sites). Every record's depth,
 /// kept or not, goes into `depth` (the pileup has a record for every base a read covers).
-struct VCFStreamFilter {
+package struct VCFStreamFilter {
     let minimumDepth: Int
     let minimumFraction: Double
     let keep: Set<Int>
-    private(set) var depth: DepthTrack
+    package private(set) var depth: DepthTrack
     private var pending: [UInt8] = []
+    /// How much of `pending` is known to hold no line end (a long line is searched once, not on every chunk).
+    private var scanned = 0
     private var output: [UInt8] = []
 
-    init(minimumDepth: Int, minimumFraction: Double, keep: Set<Int>, depth: DepthTrack = DepthTrack(regions: [])) {
+    package init(minimumDepth: Int, minimumFraction: Double, keep: Set<Int>, depth: DepthTrack = DepthTrack(regions: [])) {
         self.minimumDepth = minimumDepth
         self.minimumFraction = minimumFraction
         self.keep = keep
@@ -379,10 +381,10 @@ struct VCFStreamFilter {
     }
 
     /// Takes the next bytes of the VCF.
-    mutating func add(_ chunk: Data) {
+    package mutating func add(_ chunk: Data) {
         pending += chunk
         var start = 0
-        while let end = pending[start...].firstIndex(of: 0x0A) {
+        while let end = pending[Swift.max(start, scanned)...].firstIndex(of: 0x0A) {
             let line = pending[start..<end]
             if Self.keeps(line, minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep, depth: &depth) {
                 output += line
@@ -391,16 +393,18 @@ struct VCFStreamFilter {
             start = end + 1
         }
         pending.removeFirst(start)
+        scanned = pending.count
     }
 
     /// The kept VCF.
-    mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         if !pending.isEmpty, Self.keeps(pending[...], minimumDepth: minimumDepth, minimumFraction: minimumFraction, positions: keep,
                                         depth: &depth) {
             output += pending
             output.append(0x0A)
         }
         pending = []
+        scanned = 0
         return output
     }
 
@@ -417,7 +421,8 @@ struct VCFStreamFilter {
             guard let i = keys.firstIndex(of: key), i < values.count else { return nil }
             return String(decoding: values[i], as: UTF8.self)
         }
-        let ad = value("AD")?.split(separator: ",").map { Int($0) ?? 0 } ?? []
+        // Read counts; a value that is not one (negative, or too large to add up) counts as none.
+        let ad = value("AD")?.split(separator: ",").map { Int($0).flatMap { (0...Int(Int32.max)).contains($0) ? $0 : nil } ?? 0 } ?? []
         let depth = value("DP").flatMap { Int($0) } ?? ad.reduce(0, +)
         track.record(position, depth: depth)
         guard depth >= minimumDepth else { return false }

@@ -40,19 +40,25 @@ struct Uploads: Sendable {
         defer { try? FileManager.default.removeItem(atPath: bodyPath) }
         let contentType = request.headers[.contentType] ?? ""
         if contentType.lowercased().hasPrefix("multipart/form-data") {
-            guard let boundary = boundary(of: contentType) else {
+            guard let boundary = Multipart.boundary(of: contentType) else {
                 throw APIError(.badRequest, "a multipart body needs a boundary in its Content-Type")
             }
             let body = try Data(contentsOf: URL(fileURLWithPath: bodyPath), options: .alwaysMapped)
-            try parts(of: body, boundary: boundary) { name, filename, bytes in
-                if let filename {
-                    // A form's file input with no file chosen sends an empty part with an empty name.
-                    if filename.isEmpty && bytes.isEmpty { return }
-                    uploads.files.append(try folder.store(bytes, filename: filename))
-                } else {
-                    guard bytes.count <= fieldLimit else { throw APIError(.badRequest, "the form field '\(name)' is over \(fieldLimit) bytes") }
-                    uploads.fields[name] = String(decoding: bytes, as: UTF8.self)
+            do {
+                try body.withUnsafeBytes { bytes in
+                    try Multipart.parts(of: bytes, boundary: boundary) { name, filename, bytes in
+                        if let filename {
+                            // A form's file input with no file chosen sends an empty part with an empty name.
+                            if filename.isEmpty && bytes.isEmpty { return }
+                            uploads.files.append(try folder.store(bytes, filename: filename))
+                        } else {
+                            guard bytes.count <= fieldLimit else { throw APIError(.badRequest, "the form field '\(name)' is over \(fieldLimit) bytes") }
+                            uploads.fields[name] = String(decoding: bytes, as: UTF8.self)
+                        }
+                    }
                 }
+            } catch let error as Multipart.Malformed {
+                throw APIError(.badRequest, error.description)
             }
         } else if size > 0 {
             let name = uploads.fields["filename"] ?? request.headers[.init("X-Filename")!] ?? "upload"
@@ -75,74 +81,6 @@ struct Uploads: Sendable {
             try handle.write(contentsOf: buffer.readableBytesView)
         }
         return size
-    }
-
-    /// The `boundary=` parameter of a multipart Content-Type.
-    static func boundary(of contentType: String) -> String? {
-        guard let value = parameter("boundary", in: contentType), !value.isEmpty, value.utf8.count <= 200 else { return nil }
-        return value
-    }
-
-    /// Calls `body` with each part of a multipart body (RFC 7578): its field name, its file name
-    /// (nil for a plain field) and its bytes up to the next delimiter.
-    static func parts(of data: Data, boundary: String,
-                      _ body: (String, String?, UnsafeRawBufferPointer) throws -> Void) throws {
-        let delimiter = Array("--\(boundary)".utf8)
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var positions: [Int] = []
-            var from = 0
-            while let found = find(delimiter, in: bytes, from: from) {
-                positions.append(found)
-                from = found + delimiter.count
-            }
-            guard positions.count >= 2 else { throw APIError(.badRequest, "the multipart body has no complete part") }
-            for (start, end) in zip(positions, positions.dropFirst()) {
-                var begin = start + delimiter.count
-                guard begin + 1 < bytes.count, bytes[begin] == 0x0D, bytes[begin + 1] == 0x0A else { continue }
-                begin += 2
-                // The part's content ends before the CRLF that precedes the next delimiter.
-                var stop = end
-                if stop - begin >= 2, bytes[stop - 2] == 0x0D, bytes[stop - 1] == 0x0A { stop -= 2 }
-                guard let headerEnd = find(Array("\r\n\r\n".utf8), in: UnsafeRawBufferPointer(rebasing: bytes[begin..<stop]), from: 0) else {
-                    throw APIError(.badRequest, "a multipart part has no header block")
-                }
-                let headers = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[begin..<(begin + headerEnd)]), as: UTF8.self)
-                var name = "", filename: String?
-                for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-                    name = parameter("name", in: line) ?? ""
-                    filename = parameter("filename", in: line)
-                }
-                try body(name, filename, UnsafeRawBufferPointer(rebasing: bytes[(begin + headerEnd + 4)..<stop]))
-            }
-        }
-    }
-
-    /// A `key=value` or `key="value"` parameter of a header value.
-    static func parameter(_ key: String, in header: String) -> String? {
-        for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0].lowercased() == key {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
-        return nil
-    }
-
-    /// The offset of `needle` in `haystack` at or after `from`.
-    static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard !needle.isEmpty, from >= 0, from <= haystack.count, let base = haystack.baseAddress else { return nil }
-        // memchr finds each candidate first byte; memcmp checks the rest (memmem is a GNU extension).
-        return needle.withUnsafeBytes { n -> Int? in
-            guard let first = n.first, let rest = n.baseAddress else { return nil }
-            var at = from
-            while haystack.count - at >= n.count {
-                guard let hit = memchr(base + at, Int32(first), haystack.count - at - n.count + 1) else { return nil }
-                let offset = base.distance(to: UnsafeRawPointer(hit))
-                if memcmp(base + offset, rest, n.count) == 0 { return offset }
-                at = offset + 1
-            }
-            return nil
-        }
     }
 }
 

@@ -35,7 +35,8 @@ final class ReplayTests: XCTestCase {
         let names = Set(fuzzTargets.map(\.name))
         for name in ["openi-xml", "csv", "tsv", "context-tsv", "report-text", "rules", "icd10-xml", "vcf", "fasta", "gff3", "genotypes",
                      "phenotypes", "npy", "npz", "png", "netpbm", "dicom", "gzip", "tar", "zip", "safetensors",
-                     "text-model-config", "image-model-config", "resistance-model-config"] {
+                     "text-model-config", "image-model-config", "resistance-model-config", "deid", "sam-header", "called-vcf",
+                     "multipart"] {
             XCTAssertTrue(names.contains(name), name)
         }
     }

@@ -43,6 +43,42 @@ final class ReadsPipelineTests: XCTestCase {
         XCTAssertTrue(kept[2].contains("\t100\t") && kept[3].contains("\t300\t"))
     }
 
+    /// Read counts that are not counts (one past Int64 when added up, negative) count as none instead
+    /// of trapping; the kept lines do not depend on where the stream is cut, byte by byte included.
+    func testTheStreamFilterTakesAnyCountsAndAnyCuts() {
+        let text = """
+            ##fileformat=VCFv4.2
+            NC_000962.3\t100\t.\tC\tT\t50\t.\t.\tAD\t1,9223372036854775807
+            NC_000962.3\t101\t.\tC\tT\t50\t.\t.\tAD\t9223372036854775807,9223372036854775807
+            NC_000962.3\t102\t.\tC\tT\t50\t.\t.\tDP:AD\t40:-5,45
+            NC_000962.3\t103\t.\tC\tT\t50\t.\t.\tDP:AD\t40:2,38
+            """
+        let bytes = Data(text.utf8)
+        var whole = VCFStreamFilter(minimumDepth: 10, minimumFraction: 0.1, keep: [])
+        whole.add(bytes)
+        let expected = whole.finish()
+        let kept = String(decoding: expected, as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(kept.count, 3, "the header, then the two records with real counts")
+        XCTAssertTrue(kept[1].contains("\t102\t") && kept[2].contains("\t103\t"), "\(kept)")
+        for step in [1, 2, 7, 64] {
+            var chunked = VCFStreamFilter(minimumDepth: 10, minimumFraction: 0.1, keep: [])
+            var start = 0
+            while start < bytes.count { chunked.add(bytes[start..<min(start + step, bytes.count)]); start += step }
+            XCTAssertEqual(chunked.finish(), expected, "chunks of \(step)")
+        }
+    }
+
+    /// The contig of H37Rv's length and the sort order from a SAM header; another genome is refused naming its contigs.
+    func testTheSAMHeaderGivesTheH37RvContig() throws {
+        let header = "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:plasmid\tLN:5000\n@SQ\tSN:Chromosome\tLN:4411532\n@PG\tID:minimap2\n"
+        let (contig, sorted) = try ReadsPipeline.h37rvContig(header: Data(header.utf8), file: "a.bam")
+        XCTAssertEqual(contig, "Chromosome")
+        XCTAssertTrue(sorted)
+        XCTAssertThrowsError(try ReadsPipeline.h37rvContig(header: Data("@SQ\tSN:chr1\tLN:248956422\n".utf8), file: "b.bam")) {
+            XCTAssertTrue("\($0)".contains("b.bam") && "\($0)".contains("chr1 (248956422 bp)"), "\($0)")
+        }
+    }
+
     /// TB-Profiler's test reads (27,146 pairs of an MDR isolate) through minimap2, samtools and
     /// bcftools; skipped where the tools or the reads are missing.
     func testPor5AReadsGiveTheVCFsCallsAndLineage() throws {
