@@ -167,14 +167,22 @@ public final class Conv2D: Layer {
         let pixels = geo.oh * geo.ow, kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
         cols.resize([rows.count, kc1])
         let xp = UnsafePointer(input.pointer), cp = cols.pointer
+        eachImagePart(of: rows, cost: pixels * kc) { image, first, count in
+            let dst = cp + (image * pixels + first - rows.lowerBound) * kc1
+            gather(xp, image: image, first: first, count: count, into: dst, stride: kc1)
+            for r in 0..<count { dst[r * kc1 + kc] = 1 }
+        }
+    }
+
+    /// Calls `body(image, first, count)` for each image's part of the im2col rows `rows` (its output
+    /// pixels first..<first+count, rows image x pixels + first on), one block of images per core.
+    private func eachImagePart(of rows: Range<Int>, cost: Int, _ body: (_ image: Int, _ first: Int, _ count: Int) -> Void) {
+        let pixels = geo.oh * geo.ow
         let firstImage = rows.lowerBound / pixels, images = (rows.upperBound - 1) / pixels - firstImage + 1
-        Parallel.chunks(images, cost: pixels * kc) { range in
-            for i in range {
-                let image = firstImage + i
+        Parallel.chunks(images, cost: cost) { range in
+            for image in (firstImage + range.lowerBound)..<(firstImage + range.upperBound) {
                 let from = Swift.max(rows.lowerBound, image * pixels), to = Swift.min(rows.upperBound, (image + 1) * pixels)
-                let dst = cp + (from - rows.lowerBound) * kc1
-                gather(xp, image: image, first: from - image * pixels, count: to - from, into: dst, stride: kc1)
-                for r in 0..<(to - from) { dst[r * kc1 + kc] = 1 }
+                body(image, from - image * pixels, to - from)
             }
         }
     }
@@ -205,14 +213,8 @@ public final class Conv2D: Layer {
             BLAS.sgemm(transA: false, transB: false, m: rows.count, n: kc, k: filters, alpha: 1, a: g, lda: filters,
                        b: weightAndBias.pointer, ldb: kc1, beta: 0, c: dCols.pointer, ldc: kc)
             let dp = UnsafePointer(dCols.pointer), dx = dInput.pointer
-            let firstImage = rows.lowerBound / pixels, images = (rows.upperBound - 1) / pixels - firstImage + 1
-            Parallel.chunks(images, cost: pixels * kc) { range in
-                for i in range {
-                    let image = firstImage + i
-                    let from = Swift.max(rows.lowerBound, image * pixels), to = Swift.min(rows.upperBound, (image + 1) * pixels)
-                    scatter(dp + (from - rows.lowerBound) * kc, stride: kc, image: image, first: from - image * pixels,
-                            count: to - from, into: dx)
-                }
+            eachImagePart(of: rows, cost: pixels * kc) { image, first, count in
+                scatter(dp + (image * pixels + first - rows.lowerBound) * kc, stride: kc, image: image, first: first, count: count, into: dx)
             }
         }
         guard wantsWeights else { return }
