@@ -13,9 +13,10 @@ let serverTargets: [FuzzTarget] = [
         body.withUnsafeBytes { raw in
             try? Multipart.parts(of: raw, boundary: boundary) { name, filename, part in
                 // Every part is a slice of the body, as the server stores it.
-                guard part.isEmpty || (raw.baseAddress.map { base in
-                    part.baseAddress.map { $0 >= base && $0 + part.count <= base + raw.count } ?? false
-                } ?? false) else { fatalError("multipart: a part of \(part.count) bytes lies outside the body of \(raw.count)") }
+                let offset = raw.baseAddress.flatMap { base in part.baseAddress.map { base.distance(to: $0) } }
+                guard part.isEmpty || offset.map({ $0 >= 0 && $0 + part.count <= raw.count }) == true else {
+                    fatalError("multipart: a part of \(part.count) bytes lies outside the body of \(raw.count)")
+                }
                 _ = name.utf8.count + (filename?.utf8.count ?? 0)
             }
         }

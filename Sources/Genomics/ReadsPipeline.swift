@@ -421,8 +421,9 @@ package struct VCFStreamFilter {
             guard let i = keys.firstIndex(of: key), i < values.count else { return nil }
             return String(decoding: values[i], as: UTF8.self)
         }
-        // Read counts; a value that is not one (negative, or too large to add up) counts as none.
-        let ad = value("AD")?.split(separator: ",").map { Int($0).flatMap { (0...Int(Int32.max)).contains($0) ? $0 : nil } ?? 0 } ?? []
+        // Read counts; a value that is not one (negative, or past the VCF reader's largest depth, so
+        // that the sum cannot overflow) counts as none.
+        let ad = value("AD")?.split(separator: ",").map { Int($0).flatMap { (0...VCF.maximumDepth).contains($0) ? $0 : nil } ?? 0 } ?? []
         let depth = value("DP").flatMap { Int($0) } ?? ad.reduce(0, +)
         track.record(position, depth: depth)
         guard depth >= minimumDepth else { return false }

@@ -367,16 +367,13 @@ public final class Conv1D: Layer {
             BLAS.sgemm(transA: false, transB: false, m: rows.count, n: kc, k: filters, alpha: 1, a: g, lda: filters,
                        b: weight.value.pointer, ldb: kc, beta: 0, c: dCols.pointer, ldc: kc)
             // Each sequence's windows only touch that sequence: one block of sequences per core.
-            let dp = dCols.pointer, dx = dInput.pointer, first = rows.lowerBound
-            let firstRow = first / lo, sequences = (rows.upperBound - 1) / lo - firstRow + 1
-            Parallel.chunks(sequences, cost: lo * kc) { range in
-                for i in range {
-                    let bi = firstRow + i
-                    for t in Swift.max(0, first - bi * lo)..<Swift.min(lo, rows.upperBound - bi * lo) {
-                        for j in 0..<k {
-                            let p = t * s + j * d - pl
-                            if p >= 0 && p < l { Vec.axpy(1, dp + (bi * lo + t - first) * kc + j * c, dx + (bi * l + p) * c, c) }
-                        }
+            let dp = dCols.pointer, dx = dInput.pointer
+            Im2col.eachItemPart(of: rows, rowsPerItem: lo, cost: lo * kc) { bi, first, count in
+                for t in first..<(first + count) {
+                    let src = dp + (bi * lo + t - rows.lowerBound) * kc
+                    for j in 0..<k {
+                        let p = t * s + j * d - pl
+                        if p >= 0 && p < l { Vec.axpy(1, src + j * c, dx + (bi * l + p) * c, c) }
                     }
                 }
             }

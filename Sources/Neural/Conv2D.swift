@@ -167,23 +167,10 @@ public final class Conv2D: Layer {
         let pixels = geo.oh * geo.ow, kc = kernelSize[0] * kernelSize[1] * inputChannels, kc1 = kc + 1
         cols.resize([rows.count, kc1])
         let xp = UnsafePointer(input.pointer), cp = cols.pointer
-        eachImagePart(of: rows, cost: pixels * kc) { image, first, count in
+        Im2col.eachItemPart(of: rows, rowsPerItem: pixels, cost: pixels * kc) { image, first, count in
             let dst = cp + (image * pixels + first - rows.lowerBound) * kc1
             gather(xp, image: image, first: first, count: count, into: dst, stride: kc1)
             for r in 0..<count { dst[r * kc1 + kc] = 1 }
-        }
-    }
-
-    /// Calls `body(image, first, count)` for each image's part of the im2col rows `rows` (its output
-    /// pixels first..<first+count, rows image x pixels + first on), one block of images per core.
-    private func eachImagePart(of rows: Range<Int>, cost: Int, _ body: (_ image: Int, _ first: Int, _ count: Int) -> Void) {
-        let pixels = geo.oh * geo.ow
-        let firstImage = rows.lowerBound / pixels, images = (rows.upperBound - 1) / pixels - firstImage + 1
-        Parallel.chunks(images, cost: cost) { range in
-            for image in (firstImage + range.lowerBound)..<(firstImage + range.upperBound) {
-                let from = Swift.max(rows.lowerBound, image * pixels), to = Swift.min(rows.upperBound, (image + 1) * pixels)
-                body(image, from - image * pixels, to - from)
-            }
         }
     }
 
@@ -201,10 +188,10 @@ public final class Conv2D: Layer {
         // (F, KC + 1): the weight gradient, then the bias gradient in the last column.
         if wantsWeights { dWeightAndBias.resize([filters, kc1]) }
         for (n, rows) in chunks.enumerated() {
-            // One chunk is still in `cols` from forward; several were laid out one after the other.
-            if chunks.count > 1 { layOutWindows(rows) }
             let g = UnsafePointer(dy.pointer) + rows.lowerBound * filters
             if wantsWeights {
+                // One chunk is still in `cols` from forward; several were laid out one after the other.
+                if chunks.count > 1 { layOutWindows(rows) }
                 BLAS.sgemm(transA: true, transB: false, m: filters, n: kc1, k: rows.count, alpha: 1, a: g, lda: filters,
                            b: cols.pointer, ldb: kc1, beta: n == 0 ? 0 : 1, c: dWeightAndBias.pointer, ldc: kc1)
             }
@@ -213,7 +200,7 @@ public final class Conv2D: Layer {
             BLAS.sgemm(transA: false, transB: false, m: rows.count, n: kc, k: filters, alpha: 1, a: g, lda: filters,
                        b: weightAndBias.pointer, ldb: kc1, beta: 0, c: dCols.pointer, ldc: kc)
             let dp = UnsafePointer(dCols.pointer), dx = dInput.pointer
-            eachImagePart(of: rows, cost: pixels * kc) { image, first, count in
+            Im2col.eachItemPart(of: rows, rowsPerItem: pixels, cost: pixels * kc) { image, first, count in
                 scatter(dp + (image * pixels + first - rows.lowerBound) * kc, stride: kc, image: image, first: first, count: count, into: dx)
             }
         }

@@ -16,6 +16,21 @@ enum Im2col {
         let step = Swift.max(1, budget / Swift.max(1, rowLength))
         return Swift.stride(from: 0, to: rows, by: step).map { $0..<Swift.min($0 + step, rows) }
     }
+
+    /// Calls `body(item, first, count)` for each batch item's part of the rows `rows`, where item i
+    /// owns rows i x `rowsPerItem` ..< (i + 1) x `rowsPerItem` (its output positions first..<first+count);
+    /// one block of items per core, so a body that writes only its item's data needs no lock.
+    static func eachItemPart(of rows: Range<Int>, rowsPerItem: Int, cost: Int,
+                             _ body: (_ item: Int, _ first: Int, _ count: Int) -> Void) {
+        guard !rows.isEmpty, rowsPerItem > 0 else { return }
+        let firstItem = rows.lowerBound / rowsPerItem, items = (rows.upperBound - 1) / rowsPerItem - firstItem + 1
+        Parallel.chunks(items, cost: cost) { range in
+            for item in (firstItem + range.lowerBound)..<(firstItem + range.upperBound) {
+                let from = Swift.max(rows.lowerBound, item * rowsPerItem), to = Swift.min(rows.upperBound, (item + 1) * rowsPerItem)
+                body(item, from - item * rowsPerItem, to - from)
+            }
+        }
+    }
 }
 
 /// Splits element-wise work over the cores. Each chunk is a fixed range of indices, so results
