@@ -36,14 +36,16 @@ enum Im2col {
 /// Splits element-wise work over the cores. Each chunk is a fixed range of indices, so results
 /// do not depend on scheduling; reductions combine chunk partials in chunk order.
 public enum Parallel {
-    /// Worker count for GEMMs and element-wise loops (default: the online cores). Set with `BLAS.threads`.
-    nonisolated(unsafe) public static var threads: Int = {
+    /// The online cores: the default of `threads`, what a command that does not set it runs with.
+    public static let online: Int = {
         #if canImport(Glibc)
         return Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         #else
         return 2
         #endif
     }()
+    /// Worker count for GEMMs and element-wise loops (default: the online cores). Set with `BLAS.threads`.
+    nonisolated(unsafe) public static var threads: Int = online
     /// Below this many elements a loop runs on the calling thread (dispatch costs ~10 us).
     public static let grain = 1 << 16
 

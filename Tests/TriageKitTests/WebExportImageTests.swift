@@ -110,6 +110,10 @@ final class WebExportImageTests: XCTestCase {
 
     func testTheRuntimePredictsImagesAsTheSwiftEngineInNode() throws {
         guard let node = WebExportTests.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's parity test cannot run") }
+        try WebExportTests.withEngineThreads { try imageParity(node) }
+    }
+
+    func imageParity(_ node: String) throws {
         WeightSeed.reset(to: 7)
         let models: [(String, ImageClassifier)] = [
             ("small-zooms", Self.classifier(.small, channels: 1, zooms: [1, 1.6], labels: ["a", "b", "c"])),

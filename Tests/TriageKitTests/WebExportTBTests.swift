@@ -220,6 +220,10 @@ final class WebExportTBTests: XCTestCase {
 
     func testTheRuntimeResistsAsTheSwiftCodePathInNode() throws {
         guard let node = WebExportTests.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's TB parity test cannot run") }
+        try WebExportTests.withEngineThreads { try resistParity(node) }
+    }
+
+    func resistParity(_ node: String) throws {
         var rng = SplitMix64(seed: 20261206)
         let synthetic = try makeData(&rng)
         let annotator = VariantAnnotator(reference: synthetic.reference)

@@ -69,6 +69,10 @@ final class WebExportTests: XCTestCase {
 
     func testTheRuntimeScoresAsTheSwiftEngineInNode() throws {
         guard let node = Self.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's parity test cannot run") }
+        try WebExportTests.withEngineThreads { try textParity(node) }
+    }
+
+    func textParity(_ node: String) throws {
         let cnn = try train(.cnn, members: 2, ngrams: [3])
         cnn.setCalibrationPower(1.7)
         let bilstm = try train(.bilstm, members: 1, ngrams: [2, 4], maxTokens: 24)
@@ -159,6 +163,18 @@ final class WebExportTests: XCTestCase {
 
     /// The node binary on PATH, if any.
     static func node() -> String? { TestProgram.find("node") }
+
+    /// Runs `body` with the engine on `threads` threads, then puts back what was set. The engine's sums
+    /// are the same for one thread count, not across them (a product split over threads adds its
+    /// partial sums), and an earlier test (training, the server) may have changed the count: the
+    /// parity tests compare with what `triage predict` and `triage score` give, which run on every
+    /// online core (`Parallel.online`).
+    static func withEngineThreads<T>(_ threads: Int = Parallel.online, _ body: () throws -> T) rethrows -> T {
+        let saved = Parallel.threads
+        EngineThreads.set(threads)
+        defer { EngineThreads.set(saved) }
+        return try body()
+    }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         try TestProgram.run(executable, arguments, environment: environment)
