@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import Neural
 import TestSupport
 import TriageKit
 import XCTest
@@ -127,6 +128,18 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertEqual(summary.badFiles, 1)
         XCTAssertEqual(summary.samples, 5)
         XCTAssertTrue(log.warnings.contains { $0.hasPrefix(files[2]) }, "the bad file is named: \(log.warnings)")
+    }
+
+    /// The engine's thread count is process-wide: an image training run sets its own and puts back
+    /// the caller's, also when it fails (here on a task the corpus does not have).
+    func testTrainingAnImageModelPutsBackTheCallersThreadCount() throws {
+        let before = Parallel.threads
+        defer { BLAS.threads = before }
+        BLAS.threads = 3
+        var options = TrainImageOptions(task: "no-such-task", output: folder.file("model"))
+        options.threads = 1
+        XCTAssertThrowsError(try Workspace(corpusPath: folder.file("corpus.sqlite")).trainImage(options))
+        XCTAssertEqual(Parallel.threads, 3)
     }
 
     func testTrainTextRegistersTheModelWithItsTrainingData() throws {
