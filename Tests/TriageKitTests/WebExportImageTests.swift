@@ -110,7 +110,7 @@ final class WebExportImageTests: XCTestCase {
 
     func testTheRuntimePredictsImagesAsTheSwiftEngineInNode() throws {
         guard let node = WebExportTests.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's parity test cannot run") }
-        try WebExportTests.withEngineThreads { try imageParity(node) }
+        try EngineThreads.with(Parallel.online) { try imageParity(node) }
     }
 
     func imageParity(_ node: String) throws {

@@ -220,7 +220,7 @@ final class WebExportTBTests: XCTestCase {
 
     func testTheRuntimeResistsAsTheSwiftCodePathInNode() throws {
         guard let node = WebExportTests.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's TB parity test cannot run") }
-        try WebExportTests.withEngineThreads { try resistParity(node) }
+        try EngineThreads.with(Parallel.online) { try resistParity(node) }
     }
 
     func resistParity(_ node: String) throws {

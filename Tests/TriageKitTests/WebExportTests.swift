@@ -69,7 +69,11 @@ final class WebExportTests: XCTestCase {
 
     func testTheRuntimeScoresAsTheSwiftEngineInNode() throws {
         guard let node = Self.node() else { throw XCTSkip("node is not installed (Debian: nodejs): the runtime's parity test cannot run") }
-        try WebExportTests.withEngineThreads { try textParity(node) }
+        // The engine's sums are the same for one thread count, not across them (a product split over
+        // threads adds its partial sums), and an earlier test (the server) may have set another: the
+        // parity tests (text, image, TB) compare with what `triage predict` and `triage score` give,
+        // which run on every online core.
+        try EngineThreads.with(Parallel.online) { try textParity(node) }
     }
 
     func textParity(_ node: String) throws {
@@ -163,18 +167,6 @@ final class WebExportTests: XCTestCase {
 
     /// The node binary on PATH, if any.
     static func node() -> String? { TestProgram.find("node") }
-
-    /// Runs `body` with the engine on `threads` threads, then puts back what was set. The engine's sums
-    /// are the same for one thread count, not across them (a product split over threads adds its
-    /// partial sums), and an earlier test (training, the server) may have changed the count: the
-    /// parity tests compare with what `triage predict` and `triage score` give, which run on every
-    /// online core (`Parallel.online`).
-    static func withEngineThreads<T>(_ threads: Int = Parallel.online, _ body: () throws -> T) rethrows -> T {
-        let saved = Parallel.threads
-        EngineThreads.set(threads)
-        defer { EngineThreads.set(saved) }
-        return try body()
-    }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         try TestProgram.run(executable, arguments, environment: environment)

@@ -133,13 +133,12 @@ final class WorkspaceTests: XCTestCase {
     /// The engine's thread count is process-wide: an image training run sets its own and puts back
     /// the caller's, also when it fails (here on a task the corpus does not have).
     func testTrainingAnImageModelPutsBackTheCallersThreadCount() throws {
-        let before = Parallel.threads
-        defer { BLAS.threads = before }
-        BLAS.threads = 3
         var options = TrainImageOptions(task: "no-such-task", output: folder.file("model"))
         options.threads = 1
-        XCTAssertThrowsError(try Workspace(corpusPath: folder.file("corpus.sqlite")).trainImage(options))
-        XCTAssertEqual(Parallel.threads, 3)
+        try EngineThreads.with(3) {
+            XCTAssertThrowsError(try Workspace(corpusPath: folder.file("corpus.sqlite")).trainImage(options))
+            XCTAssertEqual(Parallel.threads, 3)
+        }
     }
 
     func testTrainTextRegistersTheModelWithItsTrainingData() throws {

@@ -139,12 +139,13 @@ extension Workspace {
     /// Trains an image CNN on a task's images in the corpus, saves it and registers it. It runs the
     /// engine on `options.threads` threads and puts back the caller's thread count when done.
     public func trainImage(_ options: TrainImageOptions, context given: JobContext = .silent) throws -> ImageTrainingReport {
+        guard options.threads >= 1 else { throw TriageError(.unusable, "threads must be at least 1") }
+        return try EngineThreads.with(options.threads) { try trainImageOnItsThreads(options, context: given) }
+    }
+
+    private func trainImageOnItsThreads(_ options: TrainImageOptions, context given: JobContext) throws -> ImageTrainingReport {
         let log = EpochLog()
         let context = log.recording(given)
-        guard options.threads >= 1 else { throw TriageError(.unusable, "threads must be at least 1") }
-        let callerThreads = Parallel.threads
-        defer { BLAS.threads = callerThreads }
-        BLAS.threads = options.threads
         let store = try corpus()
         let classifier: ImageClassifier, report: ImageTrainingReport
         var settings = ImageTrainingOptions()

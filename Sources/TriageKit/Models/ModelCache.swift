@@ -116,4 +116,13 @@ public enum EngineThreads {
         BLAS.threads = max(1, count)
         Parallel.threads = max(1, count)
     }
+
+    /// Runs `body` on `count` threads and puts back the count it found, also when `body` throws
+    /// (the count is process-wide: a job should not leave its own for whatever runs next).
+    public static func with<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = Parallel.threads
+        set(count)
+        defer { set(saved) }
+        return try body()
+    }
 }
