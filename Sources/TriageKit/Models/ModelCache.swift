@@ -111,10 +111,10 @@ final class Pool<Model>: @unchecked Sendable {
 /// The engine's own threads (BLAS and its element-wise loops): a server running one job per core
 /// sets them to 1, a CLI training run to the cores it may use.
 public enum EngineThreads {
-    /// Sets both to `count`.
+    /// Sets both to `count` (at least 1). They are one count: `BLAS.threads` pins OpenBLAS to one
+    /// thread and stores it in `Parallel.threads`, which Triage's products and loops split by.
     public static func set(_ count: Int) {
-        BLAS.threads = max(1, count)
-        Parallel.threads = max(1, count)
+        BLAS.threads = count
     }
 
     /// Runs `body` on `count` threads and puts back the count it found, also when `body` throws
